@@ -1,0 +1,27 @@
+# Decides whether the CUDA backend is built and, if so, adds its sources.
+# The CUDA backend itself (src/backend/cuda, kernels/) comes with the CUDA issue;
+# until then a build with SEEK_CUDA is the CPU build.
+set(SEEK_HAVE_CUDA OFF)
+if(NOT SEEK_CUDA STREQUAL "OFF")
+  find_package(CUDAToolkit QUIET)
+  if(CUDAToolkit_FOUND)
+    set(SEEK_HAVE_CUDA ON)
+  elseif(SEEK_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "SEEK_CUDA=ON but the CUDA toolkit was not found")
+  endif()
+endif()
+message(STATUS "seek: CUDA backend ${SEEK_HAVE_CUDA}")
+
+function(seek_add_cuda target)
+  if(NOT SEEK_HAVE_CUDA)
+    return()
+  endif()
+  file(GLOB_RECURSE cuda_host CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/backend/cuda/*.cpp)
+  file(GLOB_RECURSE cuda_kernels CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/*.cu)
+  if(NOT cuda_host AND NOT cuda_kernels)
+    return()
+  endif()
+  target_sources(${target} PRIVATE ${cuda_host})
+  target_compile_definitions(${target} PUBLIC SEEK_WITH_CUDA=1)
+  target_link_libraries(${target} PRIVATE CUDA::cudart)
+endfunction()

@@ -1,0 +1,19 @@
+#pragma once
+#include <vector>
+
+#include "seek/core/tensor.h"
+
+namespace seek::autograd {
+
+// Runs backward from `outputs`, accumulating into the .grad of reachable leaves.
+// `grad_outputs[i]` may be undefined only for a one-element output (implicit 1).
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs = {},
+              bool retain_graph = false);
+
+// Returns d(outputs)/d(inputs) without touching any .grad (torch.autograd.grad).
+// With allow_unused, an input that the outputs do not depend on gets an undefined tensor.
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
+                         bool allow_unused = false);
+
+}  // namespace seek::autograd

@@ -1,0 +1,91 @@
+#pragma once
+// One Backend per device type, with one virtual entry per kernel family (not
+// per op). ops:: functions check arguments, compute shapes and dtypes, allocate
+// outputs and then call backend(device).<family>(...).
+//
+// Contract for every entry: outputs are allocated by the caller with the right
+// shape and dtype; inputs are already on this backend's device, have the
+// dtype the family documents and, for elementwise families, are broadcast
+// (expanded views) to the output shape. Strides are arbitrary unless noted.
+// A backend that lacks a family inherits the default, which throws DeviceError.
+#include <cstdint>
+#include <vector>
+
+#include "seek/backend/binary_op.h"
+#include "seek/backend/reduce_op.h"
+#include "seek/backend/ternary_op.h"
+#include "seek/backend/unary_op.h"
+#include "seek/core/device.h"
+#include "seek/core/scalar.h"
+#include "seek/core/tensor.h"
+
+namespace seek {
+
+enum class RandomOp { Uniform, Normal, Bernoulli, RandInt };
+enum class ScatterMode { Assign, Add };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual DeviceType type() const = 0;
+
+  // ---- memory: copy with dtype cast between same-shaped tensors (strided) ----
+  // src may live on the host or on this device; dst on this device or the host.
+  virtual void copy(const Tensor& src, const Tensor& dst);
+  virtual void fill(const Tensor& out, Scalar value);
+
+  // ---- elementwise ----
+  // in and out have the same dtype except for LogicalNot (out bool).
+  virtual void unary(UnaryOp op, const Tensor& in, const Tensor& out, const UnaryParams& p);
+  // a and b share one dtype; out has it too, or bool for comparisons/logical ops.
+  virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out);
+  // Where: a bool, b/c/out share a dtype. Others: all four share a dtype.
+  virtual void ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out,
+                       const TernaryParams& p);
+
+  // ---- reductions ----
+  // out has in's shape with `dims` set to 1 (keepdim form). Sum/Prod of
+  // integers use int64 out; All/Any write bool.
+  virtual void reduce(ReduceOp op, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out,
+                      const ReduceParams& p);
+  // values and indices (int64) have in's shape with dim set to 1; first index wins ties.
+  virtual void arg_reduce(bool is_max, const Tensor& in, int64_t dim, const Tensor& values, const Tensor& indices);
+  virtual void cumsum(const Tensor& in, int64_t dim, const Tensor& out);
+  virtual void softmax(const Tensor& in, int64_t dim, bool log, const Tensor& out);
+  // grad_in = softmax'(out) applied to grad, along dim.
+  virtual void softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool log, const Tensor& grad_in);
+
+  // ---- linear algebra ----
+  // out[i] = alpha * a[i] @ b[i] + beta * out[i]; a [B,M,K], b [B,K,N], out [B,M,N].
+  // a and b may have any strides (transposes are views); out is contiguous.
+  virtual void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta);
+
+  // ---- indexing ----
+  virtual void gather(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out);
+  // out already holds the base values; writes src (or value when src is undefined) at index.
+  virtual void scatter(ScatterMode mode, const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
+                       Scalar value);
+  virtual void index_select(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out);
+  // out.index_select(dim, index) += alpha * source (duplicates accumulate)
+  virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha);
+  // values/indices have in's shape; sorted along dim.
+  virtual void sort(const Tensor& in, int64_t dim, bool descending, bool stable, const Tensor& values,
+                    const Tensor& indices);
+  virtual void topk(const Tensor& in, int64_t k, int64_t dim, bool largest, bool sorted, const Tensor& values,
+                    const Tensor& indices);
+
+  // ---- random: element i of `out` (row-major) draws from Philox counter (offset + i) ----
+  // Uniform [a, b); Normal mean a std b; Bernoulli p = a; RandInt [a, b).
+  virtual void random(RandomOp op, const Tensor& out, uint64_t seed, uint64_t offset, double a, double b);
+
+ protected:
+  [[noreturn]] void unsupported(const char* family) const;
+};
+
+// The backend for a device; throws DeviceError when none is registered
+// (for instance CUDA in a build without it).
+Backend& backend(Device device);
+void register_backend(DeviceType type, Backend* b);
+bool has_backend(DeviceType type);
+
+}  // namespace seek

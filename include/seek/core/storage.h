@@ -1,0 +1,43 @@
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "seek/core/device.h"
+
+namespace seek {
+
+// Raw device memory behind one or more tensors (views share one Storage).
+class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  virtual void* allocate(size_t nbytes) = 0;
+  virtual void deallocate(void* ptr) = 0;
+};
+
+// The allocator for a device; the CUDA backend registers its own at start-up.
+Allocator* get_allocator(Device device);
+void set_allocator(DeviceType type, Allocator* allocator);
+
+class Storage {
+ public:
+  // Allocates nbytes on `device` with that device's allocator.
+  Storage(size_t nbytes, Device device);
+  // Wraps memory owned elsewhere (numpy arrays, from_blob); `deleter` runs on release.
+  Storage(void* data, size_t nbytes, Device device, std::function<void(void*)> deleter);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t nbytes_ = 0;
+  Device device_;
+  std::function<void(void*)> deleter_;
+};
+
+}  // namespace seek

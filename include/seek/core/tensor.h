@@ -1,0 +1,366 @@
+#pragma once
+// seek::Tensor: a cheap, shared handle to a TensorImpl (PyTorch semantics:
+// copying a Tensor copies the handle, not the data).
+//
+// The methods are declared here and defined next to the op family they belong
+// to (src/ops/<family>.cpp); the free-function forms live in seek/ops/*.h.
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "seek/core/device.h"
+#include "seek/core/dtype.h"
+#include "seek/core/error.h"
+#include "seek/core/scalar.h"
+#include "seek/core/shape_util.h"
+#include "seek/core/tensor_impl.h"
+
+namespace seek {
+
+using Shape = std::vector<int64_t>;
+namespace autograd {
+struct Node;
+}
+struct TensorIndex;  // seek/core/tensor_index.h
+
+// Options for factories: seek::zeros({2, 3}, kFloat64), or
+// TensorOptions().dtype(kF16).device(kCUDA).requires_grad(true).
+struct TensorOptions {
+  DType dtype_ = kFloat32;
+  Device device_ = kCPU;
+  bool requires_grad_ = false;
+  TensorOptions() = default;
+  TensorOptions(DType d) : dtype_(d) {}
+  TensorOptions(Device d) : device_(d) {}
+  TensorOptions dtype(DType d) const { auto o = *this; o.dtype_ = d; return o; }
+  TensorOptions device(Device d) const { auto o = *this; o.device_ = d; return o; }
+  TensorOptions requires_grad(bool r = true) const { auto o = *this; o.requires_grad_ = r; return o; }
+};
+
+class Tensor {
+ public:
+  Tensor() = default;  // undefined tensor (like an empty optional)
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // ---- metadata (src/core/tensor.cpp) ----
+  bool defined() const { return impl_ != nullptr; }
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  int64_t dim() const;
+  int64_t ndim() const { return dim(); }
+  const Shape& sizes() const;
+  const Shape& shape() const { return sizes(); }
+  int64_t size(int64_t d) const;  // negative d counts from the end
+  const std::vector<int64_t>& strides() const;
+  int64_t stride(int64_t d) const;
+  int64_t numel() const;
+  DType dtype() const;
+  Device device() const;
+  bool is_cuda() const { return device().is_cuda(); }
+  bool is_cpu() const { return device().is_cpu(); }
+  bool is_floating_point() const { return is_floating(dtype()); }
+  bool is_contiguous() const;
+  int64_t storage_offset() const;
+  size_t element_size() const { return dtype_size(dtype()); }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * element_size(); }
+  const std::shared_ptr<Storage>& storage() const;
+  void* data_ptr() const;  // address of the first element (storage + offset)
+  template <typename T>
+  T* data_ptr() const;     // checks that T matches dtype()
+  bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
+  bool is_view() const;
+  uint64_t version() const;
+  void bump_version() const;  // called by every in-place write
+  Scalar item() const;        // one-element tensor -> value (copies to host)
+  template <typename T>
+  T item() const { return item().to<T>(); }
+  std::string to_string() const;  // PyTorch-like printing (src/ops/print.cpp)
+
+  // ---- autograd (src/autograd/tensor_autograd.cpp) ----
+  bool requires_grad() const;
+  Tensor& requires_grad_(bool r = true);
+  Tensor& set_requires_grad(bool r) { return requires_grad_(r); }
+  Tensor grad() const;  // undefined when none
+  void set_grad(const Tensor& g) const;
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  int output_nr() const;
+  bool is_leaf() const;
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  // fn(grad) may return a replacement gradient or an undefined tensor to keep it.
+  void register_hook(std::function<Tensor(const Tensor&)> fn) const;
+  void retain_grad() const;  // keep .grad on a non-leaf after backward
+  Tensor detach() const;     // shares data and version counter, no history
+  Tensor& detach_();
+
+  // ---- conversion and copies (src/ops/copy.cpp) ----
+  Tensor to(DType dtype, bool copy = false) const;
+  Tensor to(Device device, bool copy = false) const;
+  Tensor to(Device device, DType dtype, bool copy = false) const;
+  Tensor cpu() const { return to(kCPU); }
+  Tensor cuda() const { return to(kCUDA); }
+  Tensor clone() const;
+  Tensor contiguous() const;
+  Tensor& copy_(const Tensor& src);  // broadcasting, casting, differentiable
+  Tensor& fill_(Scalar value);
+  Tensor& zero_() { return fill_(0); }
+
+  // ---- views and shape (src/ops/view.cpp) ----
+  Tensor view(const Shape& shape) const;  // one -1 allowed; needs compatible strides
+  Tensor reshape(const Shape& shape) const;
+  Tensor view_as(const Tensor& o) const { return view(o.sizes()); }
+  Tensor reshape_as(const Tensor& o) const { return reshape(o.sizes()); }
+  Tensor permute(const std::vector<int64_t>& dims) const;
+  Tensor transpose(int64_t d0, int64_t d1) const;
+  Tensor t() const;  // 2-D transpose (0-D and 1-D unchanged)
+  Tensor mT() const { return transpose(-2, -1); }
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
+  // Python's t[start:end:step] along dim, with clamping and negative indices.
+  Tensor slice(int64_t dim, std::optional<int64_t> start = std::nullopt,
+               std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
+  Tensor select(int64_t dim, int64_t index) const;
+  Tensor operator[](int64_t index) const { return select(0, index); }
+  Tensor expand(const Shape& shape) const;  // -1 keeps a size
+  Tensor expand_as(const Tensor& o) const { return expand(o.sizes()); }
+  Tensor squeeze() const;
+  Tensor squeeze(int64_t dim) const;
+  Tensor unsqueeze(int64_t dim) const;
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  Tensor unflatten(int64_t dim, const Shape& sizes) const;
+  Tensor movedim(int64_t src, int64_t dst) const;
+  // as_strided is the primitive all views use.
+  Tensor as_strided(const Shape& sizes, const std::vector<int64_t>& strides,
+                    std::optional<int64_t> storage_offset = std::nullopt) const;
+
+  // ---- advanced indexing (src/ops/indexing.cpp) ----
+  Tensor index(const std::vector<TensorIndex>& indices) const;
+  Tensor& index_put_(const std::vector<TensorIndex>& indices, const Tensor& value);
+  Tensor& index_put_(const std::vector<TensorIndex>& indices, Scalar value);
+  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
+  std::vector<Tensor> split(const std::vector<int64_t>& sizes, int64_t dim = 0) const;
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
+  std::vector<Tensor> unbind(int64_t dim = 0) const;
+
+  // ---- binary (src/ops/binary.cpp) ----
+  Tensor add(const Tensor& o, Scalar alpha = 1) const;
+  Tensor add(Scalar o) const;
+  Tensor sub(const Tensor& o, Scalar alpha = 1) const;
+  Tensor sub(Scalar o) const;
+  Tensor mul(const Tensor& o) const;
+  Tensor mul(Scalar o) const;
+  Tensor div(const Tensor& o) const;
+  Tensor div(Scalar o) const;
+  Tensor pow(const Tensor& e) const;
+  Tensor pow(Scalar e) const;
+  Tensor maximum(const Tensor& o) const;
+  Tensor minimum(const Tensor& o) const;
+  Tensor eq(const Tensor& o) const;
+  Tensor eq(Scalar o) const;
+  Tensor ne(const Tensor& o) const;
+  Tensor ne(Scalar o) const;
+  Tensor lt(const Tensor& o) const;
+  Tensor lt(Scalar o) const;
+  Tensor le(const Tensor& o) const;
+  Tensor le(Scalar o) const;
+  Tensor gt(const Tensor& o) const;
+  Tensor gt(Scalar o) const;
+  Tensor ge(const Tensor& o) const;
+  Tensor ge(Scalar o) const;
+  Tensor logical_and(const Tensor& o) const;
+  Tensor logical_or(const Tensor& o) const;
+  Tensor logical_xor(const Tensor& o) const;
+  Tensor& add_(const Tensor& o, Scalar alpha = 1);
+  Tensor& add_(Scalar o);
+  Tensor& sub_(const Tensor& o, Scalar alpha = 1);
+  Tensor& sub_(Scalar o);
+  Tensor& mul_(const Tensor& o);
+  Tensor& mul_(Scalar o);
+  Tensor& div_(const Tensor& o);
+  Tensor& div_(Scalar o);
+  Tensor& pow_(Scalar e);
+
+  // ---- unary (src/ops/unary.cpp) ----
+  Tensor neg() const;
+  Tensor abs() const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor log1p() const;
+  Tensor sqrt() const;
+  Tensor rsqrt() const;
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor gelu(const std::string& approximate = "none") const;  // "none" (erf) or "tanh"
+  Tensor silu() const;
+  Tensor hardswish() const;
+  Tensor hardsigmoid() const;
+  Tensor softplus(double beta = 1.0, double threshold = 20.0) const;
+  Tensor erf() const;
+  Tensor sign() const;
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;
+  Tensor reciprocal() const;
+  Tensor square() const;
+  Tensor logical_not() const;
+  Tensor& neg_();
+  Tensor& abs_();
+  Tensor& exp_();
+  Tensor& log_();
+  Tensor& sqrt_();
+  Tensor& sigmoid_();
+  Tensor& tanh_();
+  Tensor& relu_();
+  Tensor& floor_();
+  Tensor& ceil_();
+  Tensor& round_();
+  Tensor& reciprocal_();
+  // ternary family (src/ops/ternary.cpp)
+  Tensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
+  Tensor clamp_min(Scalar min) const { return clamp(min, std::nullopt); }
+  Tensor clamp_max(Scalar max) const { return clamp(std::nullopt, max); }
+  Tensor& clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
+  Tensor lerp(const Tensor& end, Scalar weight) const;
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;
+  Tensor addcmul(const Tensor& t1, const Tensor& t2, Scalar value = 1) const;
+  Tensor addcdiv(const Tensor& t1, const Tensor& t2, Scalar value = 1) const;
+  Tensor& lerp_(const Tensor& end, Scalar weight);
+  Tensor& addcmul_(const Tensor& t1, const Tensor& t2, Scalar value = 1);
+  Tensor& addcdiv_(const Tensor& t1, const Tensor& t2, Scalar value = 1);
+  Tensor& masked_fill_(const Tensor& mask, Scalar value);
+  Tensor masked_fill(const Tensor& mask, Scalar value) const;
+
+  // ---- reductions (src/ops/reduce.cpp) ----
+  Tensor sum() const;
+  Tensor sum(const std::vector<int64_t>& dims, bool keepdim = false) const;
+  Tensor sum(int64_t dim, bool keepdim = false) const { return sum(std::vector<int64_t>{dim}, keepdim); }
+  Tensor mean() const;
+  Tensor mean(const std::vector<int64_t>& dims, bool keepdim = false) const;
+  Tensor mean(int64_t dim, bool keepdim = false) const { return mean(std::vector<int64_t>{dim}, keepdim); }
+  Tensor prod() const;
+  Tensor prod(int64_t dim, bool keepdim = false) const;
+  Tensor max() const;  // over all elements
+  Tensor min() const;
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;  // values, indices
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  Tensor amax(const std::vector<int64_t>& dims = {}, bool keepdim = false) const;
+  Tensor amin(const std::vector<int64_t>& dims = {}, bool keepdim = false) const;
+  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor var(const std::vector<int64_t>& dims = {}, int64_t correction = 1, bool keepdim = false) const;
+  Tensor std(const std::vector<int64_t>& dims = {}, int64_t correction = 1, bool keepdim = false) const;
+  Tensor norm(double p = 2.0, const std::vector<int64_t>& dims = {}, bool keepdim = false) const;
+  Tensor logsumexp(const std::vector<int64_t>& dims, bool keepdim = false) const;
+  Tensor logsumexp(int64_t dim, bool keepdim = false) const { return logsumexp(std::vector<int64_t>{dim}, keepdim); }
+  Tensor cumsum(int64_t dim) const;
+  Tensor all() const;
+  Tensor all(int64_t dim, bool keepdim = false) const;
+  Tensor any() const;
+  Tensor any(int64_t dim, bool keepdim = false) const;
+  // softmax family (src/ops/softmax.cpp)
+  Tensor softmax(int64_t dim) const;
+  Tensor log_softmax(int64_t dim) const;
+
+  // ---- linear algebra (src/ops/linalg.cpp) ----
+  Tensor matmul(const Tensor& o) const;
+  Tensor mm(const Tensor& o) const;
+  Tensor bmm(const Tensor& o) const;
+  Tensor mv(const Tensor& v) const;
+  Tensor dot(const Tensor& o) const;
+  Tensor outer(const Tensor& o) const;
+
+  // ---- gather / scatter / sort (src/ops/index.cpp, src/ops/sort.cpp) ----
+  Tensor gather(int64_t dim, const Tensor& index) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(int64_t dim, const Tensor& index, Scalar value) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& scatter_(int64_t dim, const Tensor& index, Scalar value);
+  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor index_select(int64_t dim, const Tensor& index) const;
+  Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1) const;
+  Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
+  Tensor masked_select(const Tensor& mask) const;
+  std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
+  std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false, bool stable = true) const;
+  Tensor argsort(int64_t dim = -1, bool descending = false, bool stable = true) const;
+
+  // ---- in-place random fills (src/ops/random.cpp) ----
+  Tensor& uniform_(double from = 0.0, double to = 1.0);
+  Tensor& normal_(double mean = 0.0, double std = 1.0);
+  Tensor& bernoulli_(double p);
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// ---- operators (src/ops/binary.cpp) ----
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, Scalar b);
+Tensor operator+(Scalar a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, Scalar b);
+Tensor operator-(Scalar a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, Scalar b);
+Tensor operator*(Scalar a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, Scalar b);
+Tensor operator/(Scalar a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, Scalar b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, Scalar b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, Scalar b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, Scalar b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, Scalar b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, Scalar b);
+Tensor operator&&(const Tensor& a, const Tensor& b);
+Tensor operator||(const Tensor& a, const Tensor& b);
+Tensor operator!(const Tensor& a);
+Tensor& operator+=(Tensor& a, const Tensor& b);
+Tensor& operator+=(Tensor& a, Scalar b);
+Tensor& operator-=(Tensor& a, const Tensor& b);
+Tensor& operator-=(Tensor& a, Scalar b);
+Tensor& operator*=(Tensor& a, const Tensor& b);
+Tensor& operator*=(Tensor& a, Scalar b);
+Tensor& operator/=(Tensor& a, const Tensor& b);
+Tensor& operator/=(Tensor& a, Scalar b);
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);  // src/ops/print.cpp
+
+// ---- creating tensors from raw data (src/core/tensor.cpp) ----
+// A fresh uninitialised contiguous tensor.
+Tensor empty(const Shape& shape, TensorOptions options = {});
+// Copies `values` (row-major) into a new tensor of `shape`.
+template <typename T>
+Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions options = TensorOptions(dtype_of<T>::value));
+template <typename T>
+Tensor tensor(std::initializer_list<T> values, TensorOptions options = TensorOptions(dtype_of<T>::value)) {
+  return tensor(std::vector<T>(values), Shape{static_cast<int64_t>(values.size())}, options);
+}
+// A 0-dim tensor holding one value.
+Tensor scalar_tensor(Scalar value, TensorOptions options = {});
+// Wraps external memory without copying; `deleter` (may be empty) runs when released.
+Tensor from_blob(void* data, const Shape& shape, const std::vector<int64_t>& strides, DType dtype,
+                 std::function<void(void*)> deleter = {}, Device device = kCPU);
+// Copies the tensor's elements, converted to T, into a vector (row-major).
+template <typename T>
+std::vector<T> to_vector(const Tensor& t);
+
+}  // namespace seek
+
+#include "seek/core/tensor_index.h"

@@ -1,0 +1,17 @@
+#pragma once
+// Everything public in one include.
+#include "seek/autograd/engine.h"
+#include "seek/autograd/function.h"
+#include "seek/autograd/grad_mode.h"
+#include "seek/autograd/gradcheck.h"
+#include "seek/autograd/node.h"
+#include "seek/core/autograd_meta.h"
+#include "seek/core/device.h"
+#include "seek/core/dtype.h"
+#include "seek/core/error.h"
+#include "seek/core/logging.h"
+#include "seek/core/scalar.h"
+#include "seek/core/shape_util.h"
+#include "seek/core/tensor.h"
+#include "seek/ops/binary.h"
+#include "seek/ops/creation.h"

@@ -1,0 +1,100 @@
+// Tensor's autograd methods: requires_grad, .grad, backward, hooks, detach.
+#include "seek/autograd/engine.h"
+#include "seek/autograd/grad_mode.h"
+#include "seek/autograd/node.h"
+#include "seek/core/autograd_meta.h"
+
+namespace seek {
+
+bool Tensor::requires_grad() const {
+  return defined() && impl()->autograd && (impl()->autograd->requires_grad || impl()->autograd->grad_fn);
+}
+
+Tensor& Tensor::requires_grad_(bool r) {
+  SEEK_CHECK_T(AutogradError, !r || is_floating(dtype()), "requires_grad_: only tensors of floating point dtype can "
+               "require gradients, got ", dtype());
+  if (!r && impl()->autograd && impl()->autograd->grad_fn) {
+    throw AutogradError("requires_grad_: you can only change requires_grad flags of leaf tensors; "
+                        "use detach() to get a tensor without history");
+  }
+  if (!r && !impl()->autograd) return *this;
+  autograd_meta(*this).requires_grad = r;
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  if (!defined() || !impl()->autograd) return Tensor();
+  return impl()->autograd->grad;
+}
+
+void Tensor::set_grad(const Tensor& g) const {
+  if (g.defined()) {
+    SEEK_CHECK_SHAPE(g.sizes() == sizes(), "set_grad: gradient shape ", shape_str(g.sizes()),
+                     " does not match tensor shape ", shape_str(sizes()));
+  }
+  autograd_meta(*this).grad = g;
+}
+
+std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
+  if (!defined() || !impl()->autograd) return nullptr;
+  return impl()->autograd->grad_fn;
+}
+
+int Tensor::output_nr() const { return impl() && impl()->autograd ? impl()->autograd->output_nr : 0; }
+bool Tensor::is_leaf() const { return grad_fn() == nullptr; }
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  autograd::backward({*this}, {gradient}, retain_graph);
+}
+
+void Tensor::register_hook(std::function<Tensor(const Tensor&)> fn) const {
+  SEEK_CHECK_T(AutogradError, requires_grad(), "register_hook: cannot register a hook on a tensor that doesn't "
+               "require gradient");
+  AutogradMeta& meta = autograd_meta(*this);
+  if (meta.grad_fn) {
+    auto& hooks = meta.grad_fn->pre_hooks;
+    if (hooks.size() <= static_cast<size_t>(meta.output_nr)) hooks.resize(meta.output_nr + 1);
+    hooks[meta.output_nr].push_back(std::move(fn));
+  } else {
+    meta.hooks.push_back(std::move(fn));
+  }
+}
+
+void Tensor::retain_grad() const {
+  SEEK_CHECK_T(AutogradError, requires_grad(), "retain_grad: tensor does not require grad");
+  AutogradMeta& meta = autograd_meta(*this);
+  if (!meta.grad_fn || meta.retains_grad) return;  // leaves keep their grad anyway
+  meta.retains_grad = true;
+  std::weak_ptr<TensorImpl> weak = impl_ptr();
+  register_hook([weak](const Tensor& g) {
+    if (auto impl = weak.lock()) {
+      AutogradMeta& m = autograd_meta(Tensor(impl));
+      m.grad = m.grad.defined() ? m.grad + g : g.clone();
+    }
+    return Tensor();
+  });
+}
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  const TensorImpl& src = *this->impl();
+  impl->storage = src.storage;
+  impl->sizes = src.sizes;
+  impl->strides = src.strides;
+  impl->offset = src.offset;
+  impl->dtype = src.dtype;
+  impl->version = src.version;
+  impl->view_base = src.view_base;
+  return Tensor(std::move(impl));
+}
+
+Tensor& Tensor::detach_() {
+  if (impl()->autograd) {
+    impl()->autograd->grad_fn = nullptr;
+    impl()->autograd->requires_grad = false;
+    impl()->autograd->output_nr = 0;
+  }
+  return *this;
+}
+
+}  // namespace seek

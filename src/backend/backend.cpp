@@ -1,0 +1,59 @@
+#include "seek/backend/backend.h"
+
+#include <array>
+
+#include "backend/cpu/cpu_backend.h"
+
+namespace seek {
+
+namespace {
+std::array<Backend*, 2>& registry() {
+  static std::array<Backend*, 2> r{cpu::cpu_backend(), nullptr};
+  return r;
+}
+}  // namespace
+
+void Backend::unsupported(const char* family) const {
+  throw DeviceError(str(family, ": not implemented for ", Device(type()).str(), " tensors"));
+}
+
+void Backend::copy(const Tensor&, const Tensor&) { unsupported("copy"); }
+void Backend::fill(const Tensor&, Scalar) { unsupported("fill"); }
+void Backend::unary(UnaryOp op, const Tensor&, const Tensor&, const UnaryParams&) { unsupported(unary_op_name(op)); }
+void Backend::binary(BinaryOp op, const Tensor&, const Tensor&, const Tensor&) { unsupported(binary_op_name(op)); }
+void Backend::ternary(TernaryOp op, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const TernaryParams&) {
+  unsupported(ternary_op_name(op));
+}
+void Backend::reduce(ReduceOp op, const Tensor&, const std::vector<int64_t>&, const Tensor&, const ReduceParams&) {
+  unsupported(reduce_op_name(op));
+}
+void Backend::arg_reduce(bool, const Tensor&, int64_t, const Tensor&, const Tensor&) { unsupported("arg_reduce"); }
+void Backend::cumsum(const Tensor&, int64_t, const Tensor&) { unsupported("cumsum"); }
+void Backend::softmax(const Tensor&, int64_t, bool, const Tensor&) { unsupported("softmax"); }
+void Backend::softmax_backward(const Tensor&, const Tensor&, int64_t, bool, const Tensor&) {
+  unsupported("softmax_backward");
+}
+void Backend::gemm(const Tensor&, const Tensor&, const Tensor&, double, double) { unsupported("gemm"); }
+void Backend::gather(const Tensor&, int64_t, const Tensor&, const Tensor&) { unsupported("gather"); }
+void Backend::scatter(ScatterMode, const Tensor&, int64_t, const Tensor&, const Tensor&, Scalar) {
+  unsupported("scatter");
+}
+void Backend::index_select(const Tensor&, int64_t, const Tensor&, const Tensor&) { unsupported("index_select"); }
+void Backend::index_add(const Tensor&, int64_t, const Tensor&, const Tensor&, Scalar) { unsupported("index_add"); }
+void Backend::sort(const Tensor&, int64_t, bool, bool, const Tensor&, const Tensor&) { unsupported("sort"); }
+void Backend::topk(const Tensor&, int64_t, int64_t, bool, bool, const Tensor&, const Tensor&) { unsupported("topk"); }
+void Backend::random(RandomOp, const Tensor&, uint64_t, uint64_t, double, double) { unsupported("random"); }
+
+Backend& backend(Device device) {
+  Backend* b = registry()[static_cast<int>(device.type)];
+  if (!b) {
+    throw DeviceError(str("no backend for device ", device.str(),
+                          device.is_cuda() ? ": this build of seek has no CUDA support or no GPU is visible" : ""));
+  }
+  return *b;
+}
+
+void register_backend(DeviceType type, Backend* b) { registry()[static_cast<int>(type)] = b; }
+bool has_backend(DeviceType type) { return registry()[static_cast<int>(type)] != nullptr; }
+
+}  // namespace seek

@@ -1,0 +1,176 @@
+// Tensor metadata accessors and the raw-data constructors.
+#include "seek/core/tensor.h"
+
+#include <cstring>
+
+#include "seek/autograd/grad_mode.h"
+#include "seek/core/autograd_meta.h"
+#include "seek/core/convert.h"
+#include "seek/core/shape_util.h"
+
+namespace seek {
+
+TensorImpl::TensorImpl() = default;
+TensorImpl::~TensorImpl() = default;
+
+namespace {
+const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
+  if (!impl) throw Error("Tensor: this tensor is undefined (default-constructed); it has no data or shape");
+  return *impl;
+}
+}  // namespace
+
+int64_t Tensor::dim() const { return static_cast<int64_t>(checked(impl_).sizes.size()); }
+const Shape& Tensor::sizes() const { return checked(impl_).sizes; }
+int64_t Tensor::size(int64_t d) const { return sizes()[wrap_dim(d, dim(), "size")]; }
+const std::vector<int64_t>& Tensor::strides() const { return checked(impl_).strides; }
+int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim(), "stride")]; }
+int64_t Tensor::numel() const { return shape_numel(sizes()); }
+DType Tensor::dtype() const { return checked(impl_).dtype; }
+Device Tensor::device() const { return checked(impl_).storage->device(); }
+int64_t Tensor::storage_offset() const { return checked(impl_).offset; }
+const std::shared_ptr<Storage>& Tensor::storage() const { return checked(impl_).storage; }
+bool Tensor::is_view() const { return checked(impl_).view_base != nullptr; }
+uint64_t Tensor::version() const { return checked(impl_).version->load(); }
+void Tensor::bump_version() const { checked(impl_).version->fetch_add(1); }
+
+bool Tensor::is_contiguous() const {
+  const TensorImpl& t = checked(impl_);
+  int64_t expected = 1;
+  for (int64_t i = static_cast<int64_t>(t.sizes.size()) - 1; i >= 0; --i) {
+    if (t.sizes[i] == 1) continue;
+    if (t.strides[i] != expected) return false;
+    expected *= t.sizes[i];
+  }
+  return true;
+}
+
+void* Tensor::data_ptr() const {
+  const TensorImpl& t = checked(impl_);
+  char* base = static_cast<char*>(t.storage->data());
+  return base ? base + t.offset * static_cast<int64_t>(dtype_size(t.dtype)) : nullptr;
+}
+
+template <typename T>
+T* Tensor::data_ptr() const {
+  SEEK_CHECK_DTYPE(dtype() == dtype_of<T>::value, "data_ptr: tensor has dtype ", dtype(), " but ",
+                   dtype_name(dtype_of<T>::value), " was requested");
+  return static_cast<T*>(data_ptr());
+}
+template bool* Tensor::data_ptr<bool>() const;
+template uint8_t* Tensor::data_ptr<uint8_t>() const;
+template int8_t* Tensor::data_ptr<int8_t>() const;
+template int32_t* Tensor::data_ptr<int32_t>() const;
+template int64_t* Tensor::data_ptr<int64_t>() const;
+template Half* Tensor::data_ptr<Half>() const;
+template BFloat16* Tensor::data_ptr<BFloat16>() const;
+template float* Tensor::data_ptr<float>() const;
+template double* Tensor::data_ptr<double>() const;
+
+Scalar Tensor::item() const {
+  SEEK_CHECK_VALUE(numel() == 1, "item: a Tensor with ", numel(), " elements cannot be converted to a Scalar");
+  Tensor host = is_cpu() ? *this : to(kCPU);
+  Scalar out;
+  SEEK_DISPATCH_ALL(host.dtype(), "item", [&] {
+    scalar_t v = *static_cast<const scalar_t*>(host.data_ptr());
+    if constexpr (std::is_same_v<scalar_t, bool>) out = Scalar(v);
+    else if constexpr (std::is_integral_v<scalar_t>) out = Scalar(static_cast<int64_t>(v));
+    else out = Scalar(static_cast<double>(convert<double>(v)));
+  });
+  return out;
+}
+
+AutogradMeta& autograd_meta(const Tensor& t) {
+  TensorImpl& impl = const_cast<TensorImpl&>(checked(t.impl_ptr()));
+  if (!impl.autograd) impl.autograd = std::make_unique<AutogradMeta>();
+  return *impl.autograd;
+}
+
+Tensor empty(const Shape& shape, TensorOptions options) {
+  for (int64_t s : shape) SEEK_CHECK_SHAPE(s >= 0, "empty: negative dimension in shape ", shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->sizes = shape;
+  impl->strides = contiguous_strides(shape);
+  impl->dtype = options.dtype_;
+  impl->storage = std::make_shared<Storage>(static_cast<size_t>(shape_numel(shape)) * dtype_size(options.dtype_),
+                                            options.device_);
+  Tensor t(std::move(impl));
+  if (options.requires_grad_) t.requires_grad_(true);
+  return t;
+}
+
+template <typename T>
+Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions options) {
+  SEEK_CHECK_SHAPE(static_cast<int64_t>(values.size()) == shape_numel(shape), "tensor: ", values.size(),
+                   " values do not fill shape ", shape_str(shape));
+  Tensor host = empty(shape, TensorOptions(dtype_of<T>::value));
+  T* dst = static_cast<T*>(host.data_ptr());
+  for (size_t i = 0; i < values.size(); ++i) dst[i] = values[i];
+  Tensor out = host;
+  if (options.dtype_ != host.dtype() || options.device_ != host.device()) {
+    NoGradGuard g;
+    out = host.to(options.device_, options.dtype_);
+  }
+  if (options.requires_grad_) out.requires_grad_(true);
+  return out;
+}
+template Tensor tensor<bool>(const std::vector<bool>&, const Shape&, TensorOptions);
+template Tensor tensor<uint8_t>(const std::vector<uint8_t>&, const Shape&, TensorOptions);
+template Tensor tensor<int8_t>(const std::vector<int8_t>&, const Shape&, TensorOptions);
+template Tensor tensor<int32_t>(const std::vector<int32_t>&, const Shape&, TensorOptions);
+template Tensor tensor<int64_t>(const std::vector<int64_t>&, const Shape&, TensorOptions);
+template Tensor tensor<float>(const std::vector<float>&, const Shape&, TensorOptions);
+template Tensor tensor<double>(const std::vector<double>&, const Shape&, TensorOptions);
+template Tensor tensor<Half>(const std::vector<Half>&, const Shape&, TensorOptions);
+template Tensor tensor<BFloat16>(const std::vector<BFloat16>&, const Shape&, TensorOptions);
+
+Tensor scalar_tensor(Scalar value, TensorOptions options) {
+  Tensor t = empty({}, TensorOptions(options.dtype_).device(options.device_));
+  {
+    NoGradGuard g;
+    t.fill_(value);
+  }
+  if (options.requires_grad_) t.requires_grad_(true);
+  return t;
+}
+
+Tensor from_blob(void* data, const Shape& shape, const std::vector<int64_t>& strides, DType dtype,
+                 std::function<void(void*)> deleter, Device device) {
+  SEEK_CHECK_SHAPE(strides.empty() || strides.size() == shape.size(), "from_blob: ", strides.size(),
+                   " strides for a shape of ", shape.size(), " dims");
+  auto impl = std::make_shared<TensorImpl>();
+  impl->sizes = shape;
+  impl->strides = strides.empty() ? contiguous_strides(shape) : strides;
+  impl->dtype = dtype;
+  int64_t span = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    SEEK_CHECK_SHAPE(shape[i] >= 0, "from_blob: negative dimension in shape ", shape_str(shape));
+    if (shape[i] == 0) span = 0;
+    if (span) span += (shape[i] - 1) * impl->strides[i];
+  }
+  impl->storage = std::make_shared<Storage>(data, static_cast<size_t>(span) * dtype_size(dtype), device,
+                                            std::move(deleter));
+  return Tensor(std::move(impl));
+}
+
+template <typename T>
+std::vector<T> to_vector(const Tensor& t) {
+  Tensor c;
+  {
+    NoGradGuard g;
+    c = t.to(kCPU, dtype_of<T>::value).contiguous();
+  }
+  const T* p = static_cast<const T*>(c.data_ptr());
+  return std::vector<T>(p, p + c.numel());
+}
+template std::vector<bool> to_vector<bool>(const Tensor&);
+template std::vector<uint8_t> to_vector<uint8_t>(const Tensor&);
+template std::vector<int8_t> to_vector<int8_t>(const Tensor&);
+template std::vector<int32_t> to_vector<int32_t>(const Tensor&);
+template std::vector<int64_t> to_vector<int64_t>(const Tensor&);
+template std::vector<float> to_vector<float>(const Tensor&);
+template std::vector<double> to_vector<double>(const Tensor&);
+template std::vector<Half> to_vector<Half>(const Tensor&);
+template std::vector<BFloat16> to_vector<BFloat16>(const Tensor&);
+
+}  // namespace seek

@@ -1,0 +1,256 @@
+// Binary family: broadcasting, type promotion, backward formulas, operators.
+#include "seek/ops/binary.h"
+
+#include "ops/op_utils.h"
+#include "seek/autograd/function.h"
+
+namespace seek {
+
+using namespace ops_detail;
+using autograd::SavedTensor;
+using autograd::sum_to;
+using autograd::variable_list;
+
+namespace {
+
+bool differentiable(BinaryOp op) { return binary_op_is_arithmetic(op); }
+
+DType compute_dtype(BinaryOp op, const Tensor& a, const Tensor& b) {
+  DType ct = result_type(a, b);
+  if (op == BinaryOp::Div && !is_floating(ct)) ct = kFloat32;
+  if (!binary_op_is_arithmetic(op) && !binary_op_is_comparison(op) && !binary_op_is_logical(op)) {
+    SEEK_CHECK_DTYPE(is_floating(ct), binary_op_name(op), ": expected floating tensors, got ", a.dtype(), " and ",
+                     b.dtype());
+  }
+  if (op == BinaryOp::Sub) {
+    SEEK_CHECK_DTYPE(ct != kBool, "sub: subtraction with two bool tensors is not supported; use logical_xor");
+  }
+  return ct;
+}
+
+// Forward only, no history.
+Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, DType ct) {
+  NoGradGuard guard;
+  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), binary_op_name(op));
+  DType out_dt = (binary_op_is_comparison(op) || binary_op_is_logical(op)) ? kBool : ct;
+  Tensor out = alloc(shape, out_dt, a.device());
+  Tensor ac = cast_nograd(a, ct), bc = cast_nograd(b, ct);
+  if (ac.sizes() != shape) ac = ac.expand(shape);
+  if (bc.sizes() != shape) bc = bc.expand(shape);
+  backend(a.device()).binary(op, ac, bc, out);
+  return out;
+}
+
+Tensor unary_nograd(UnaryOp op, const Tensor& t) {
+  Tensor out = alloc(t.sizes(), t.dtype(), t.device());
+  backend(t.device()).unary(op, t, out, {});
+  return out;
+}
+
+variable_list binary_backward(BinaryOp op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
+                              const std::vector<bool>& need) {
+  Tensor ga, gb;
+  switch (op) {
+    case BinaryOp::Add:
+      if (need[0]) ga = g;
+      if (need[1]) gb = g;
+      break;
+    case BinaryOp::Sub:
+      if (need[0]) ga = g;
+      if (need[1]) gb = -g;
+      break;
+    case BinaryOp::Mul:
+      if (need[0]) ga = g * b;
+      if (need[1]) gb = g * a;
+      break;
+    case BinaryOp::Div:
+      if (need[0]) ga = g / b;
+      if (need[1]) gb = -g * a / (b * b);
+      break;
+    case BinaryOp::Pow: {
+      if (need[0]) ga = g * b * binary_op(BinaryOp::Pow, a, b - 1);
+      if (need[1]) {
+        // d/db a^b = a^b log a; defined as 0 where a == 0 (PyTorch's convention).
+        Tensor pos = a > 0;
+        Tensor safe_a = alloc(a.sizes(), a.dtype(), a.device());
+        Tensor one = ops_detail::scalar_like(1, a.dtype(), a.device()).expand(a.sizes());
+        backend(a.device()).ternary(TernaryOp::Where, pos, a, one, safe_a, {});
+        gb = g * out * unary_nograd(UnaryOp::Log, safe_a) * pos.to(g.dtype());
+      }
+      break;
+    }
+    case BinaryOp::Maximum:
+    case BinaryOp::Minimum: {
+      // The gradient goes to the selected input; ties split it evenly, as in PyTorch.
+      Tensor a_wins = (op == BinaryOp::Maximum ? a > b : a < b).to(g.dtype());
+      Tensor tie = (a == b).to(g.dtype());
+      Tensor wa = a_wins + tie * 0.5;
+      if (need[0]) ga = g * wa;
+      if (need[1]) gb = g * (1 - wa);
+      break;
+    }
+    default:
+      throw AutogradError(str(binary_op_name(op), ": not differentiable"));
+  }
+  return {ga.defined() ? sum_to(ga, a.sizes()) : Tensor(), gb.defined() ? sum_to(gb, b.sizes()) : Tensor()};
+}
+
+Tensor scalar_operand(const Tensor& t, Scalar s) {
+  return scalar_like(s, result_type(t, s), t.device());
+}
+
+}  // namespace
+
+Tensor binary_op(BinaryOp op, const Tensor& a, const Tensor& b) {
+  check_defined(a, binary_op_name(op), "input");
+  check_defined(b, binary_op_name(op), "other");
+  check_same_device(binary_op_name(op), {a, b});
+  DType ct = compute_dtype(op, a, b);
+  Tensor out = binary_forward(op, a, b, ct);
+  if (differentiable(op) && autograd::needs_grad({a, b})) {
+    bool save_out = op == BinaryOp::Pow;
+    std::string name = std::string(binary_op_name(op)) + "Backward";
+    name[0] = static_cast<char>(std::toupper(name[0]));
+    autograd::record(name, {a, b}, {out},
+                     [op, sa = SavedTensor(a), sb = SavedTensor(b), so = SavedTensor(save_out ? out : Tensor())](
+                         const variable_list& g, const std::vector<bool>& need) {
+                       return binary_backward(op, g[0], sa.get(), sb.get(), so.get(), need);
+                     });
+  }
+  return out;
+}
+
+// In-place: self = op(self, other), result cast back to self's dtype.
+static Tensor& binary_inplace(BinaryOp op, Tensor& self, const Tensor& other, const char* name) {
+  check_defined(self, name, "self");
+  check_defined(other, name, "other");
+  check_same_device(name, {self, other});
+  if (autograd::check_inplace(self, {other}, name)) {
+    autograd::commit_inplace(self, binary_op(op, self.clone(), other));
+    return self;
+  }
+  DType ct = compute_dtype(op, self, other);
+  SEEK_CHECK_DTYPE(can_cast(ct, self.dtype()), name, ": result type ", ct, " can't be cast to the desired output type ",
+                   self.dtype());
+  Shape shape = broadcast_shapes(self.sizes(), other.sizes(), name);
+  SEEK_CHECK_SHAPE(shape == self.sizes(), name, ": output with shape ", shape_str(self.sizes()),
+                   " doesn't match the broadcast shape ", shape_str(shape));
+  if (ct == self.dtype()) {
+    Tensor o = cast_nograd(other, ct);
+    if (o.sizes() != shape) o = o.detach().expand(shape);
+    backend(self.device()).binary(op, self, o, self);
+  } else {
+    Tensor r = binary_forward(op, self, other, ct);
+    backend(self.device()).copy(r, self);
+  }
+  self.bump_version();
+  return self;
+}
+
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+  if (alpha.to_double() == 1.0 && !alpha.is_floating()) return binary_op(BinaryOp::Add, a, b);
+  return binary_op(BinaryOp::Add, a, b * alpha);
+}
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  if (alpha.to_double() == 1.0 && !alpha.is_floating()) return binary_op(BinaryOp::Sub, a, b);
+  return binary_op(BinaryOp::Sub, a, b * alpha);
+}
+Tensor mul(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Div, a, b); }
+Tensor pow(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Pow, a, b); }
+Tensor pow(const Tensor& a, Scalar b) { return binary_op(BinaryOp::Pow, a, scalar_operand(a, b)); }
+Tensor pow(Scalar a, const Tensor& b) { return binary_op(BinaryOp::Pow, scalar_operand(b, a), b); }
+Tensor maximum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Maximum, a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Minimum, a, b); }
+Tensor eq(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Eq, a, b); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Ne, a, b); }
+Tensor lt(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Lt, a, b); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Le, a, b); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Gt, a, b); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Ge, a, b); }
+Tensor logical_and(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::LogicalAnd, a, b); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::LogicalOr, a, b); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::LogicalXor, a, b); }
+
+// ---- methods ----
+Tensor Tensor::add(const Tensor& o, Scalar alpha) const { return seek::add(*this, o, alpha); }
+Tensor Tensor::add(Scalar o) const { return binary_op(BinaryOp::Add, *this, scalar_operand(*this, o)); }
+Tensor Tensor::sub(const Tensor& o, Scalar alpha) const { return seek::sub(*this, o, alpha); }
+Tensor Tensor::sub(Scalar o) const { return binary_op(BinaryOp::Sub, *this, scalar_operand(*this, o)); }
+Tensor Tensor::mul(const Tensor& o) const { return binary_op(BinaryOp::Mul, *this, o); }
+Tensor Tensor::mul(Scalar o) const { return binary_op(BinaryOp::Mul, *this, scalar_operand(*this, o)); }
+Tensor Tensor::div(const Tensor& o) const { return binary_op(BinaryOp::Div, *this, o); }
+Tensor Tensor::div(Scalar o) const { return binary_op(BinaryOp::Div, *this, scalar_operand(*this, o)); }
+Tensor Tensor::pow(const Tensor& e) const { return seek::pow(*this, e); }
+Tensor Tensor::pow(Scalar e) const { return seek::pow(*this, e); }
+Tensor Tensor::maximum(const Tensor& o) const { return seek::maximum(*this, o); }
+Tensor Tensor::minimum(const Tensor& o) const { return seek::minimum(*this, o); }
+#define SEEK_CMP_METHODS(NAME, OP)                                                         \
+  Tensor Tensor::NAME(const Tensor& o) const { return binary_op(BinaryOp::OP, *this, o); } \
+  Tensor Tensor::NAME(Scalar o) const { return binary_op(BinaryOp::OP, *this, scalar_operand(*this, o)); }
+SEEK_CMP_METHODS(eq, Eq)
+SEEK_CMP_METHODS(ne, Ne)
+SEEK_CMP_METHODS(lt, Lt)
+SEEK_CMP_METHODS(le, Le)
+SEEK_CMP_METHODS(gt, Gt)
+SEEK_CMP_METHODS(ge, Ge)
+#undef SEEK_CMP_METHODS
+Tensor Tensor::logical_and(const Tensor& o) const { return seek::logical_and(*this, o); }
+Tensor Tensor::logical_or(const Tensor& o) const { return seek::logical_or(*this, o); }
+Tensor Tensor::logical_xor(const Tensor& o) const { return seek::logical_xor(*this, o); }
+
+Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
+  if (alpha.to_double() == 1.0 && !alpha.is_floating()) return binary_inplace(BinaryOp::Add, *this, o, "add_");
+  return binary_inplace(BinaryOp::Add, *this, o * alpha, "add_");
+}
+Tensor& Tensor::add_(Scalar o) { return binary_inplace(BinaryOp::Add, *this, scalar_operand(*this, o), "add_"); }
+Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) {
+  if (alpha.to_double() == 1.0 && !alpha.is_floating()) return binary_inplace(BinaryOp::Sub, *this, o, "sub_");
+  return binary_inplace(BinaryOp::Sub, *this, o * alpha, "sub_");
+}
+Tensor& Tensor::sub_(Scalar o) { return binary_inplace(BinaryOp::Sub, *this, scalar_operand(*this, o), "sub_"); }
+Tensor& Tensor::mul_(const Tensor& o) { return binary_inplace(BinaryOp::Mul, *this, o, "mul_"); }
+Tensor& Tensor::mul_(Scalar o) { return binary_inplace(BinaryOp::Mul, *this, scalar_operand(*this, o), "mul_"); }
+Tensor& Tensor::div_(const Tensor& o) { return binary_inplace(BinaryOp::Div, *this, o, "div_"); }
+Tensor& Tensor::div_(Scalar o) { return binary_inplace(BinaryOp::Div, *this, scalar_operand(*this, o), "div_"); }
+Tensor& Tensor::pow_(Scalar e) { return binary_inplace(BinaryOp::Pow, *this, scalar_operand(*this, e), "pow_"); }
+
+// ---- operators ----
+Tensor operator+(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Add, a, b); }
+Tensor operator+(const Tensor& a, Scalar b) { return a.add(b); }
+Tensor operator+(Scalar a, const Tensor& b) { return b.add(a); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Sub, a, b); }
+Tensor operator-(const Tensor& a, Scalar b) { return a.sub(b); }
+Tensor operator-(Scalar a, const Tensor& b) { return binary_op(BinaryOp::Sub, scalar_operand(b, a), b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Mul, a, b); }
+Tensor operator*(const Tensor& a, Scalar b) { return a.mul(b); }
+Tensor operator*(Scalar a, const Tensor& b) { return b.mul(a); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Div, a, b); }
+Tensor operator/(const Tensor& a, Scalar b) { return a.div(b); }
+Tensor operator/(Scalar a, const Tensor& b) { return binary_op(BinaryOp::Div, scalar_operand(b, a), b); }
+Tensor operator-(const Tensor& a) { return a.neg(); }
+Tensor operator==(const Tensor& a, const Tensor& b) { return a.eq(b); }
+Tensor operator==(const Tensor& a, Scalar b) { return a.eq(b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return a.ne(b); }
+Tensor operator!=(const Tensor& a, Scalar b) { return a.ne(b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return a.lt(b); }
+Tensor operator<(const Tensor& a, Scalar b) { return a.lt(b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return a.le(b); }
+Tensor operator<=(const Tensor& a, Scalar b) { return a.le(b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return a.gt(b); }
+Tensor operator>(const Tensor& a, Scalar b) { return a.gt(b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return a.ge(b); }
+Tensor operator>=(const Tensor& a, Scalar b) { return a.ge(b); }
+Tensor operator&&(const Tensor& a, const Tensor& b) { return a.logical_and(b); }
+Tensor operator||(const Tensor& a, const Tensor& b) { return a.logical_or(b); }
+Tensor operator!(const Tensor& a) { return a.logical_not(); }
+Tensor& operator+=(Tensor& a, const Tensor& b) { return a.add_(b); }
+Tensor& operator+=(Tensor& a, Scalar b) { return a.add_(b); }
+Tensor& operator-=(Tensor& a, const Tensor& b) { return a.sub_(b); }
+Tensor& operator-=(Tensor& a, Scalar b) { return a.sub_(b); }
+Tensor& operator*=(Tensor& a, const Tensor& b) { return a.mul_(b); }
+Tensor& operator*=(Tensor& a, Scalar b) { return a.mul_(b); }
+Tensor& operator/=(Tensor& a, const Tensor& b) { return a.div_(b); }
+Tensor& operator/=(Tensor& a, Scalar b) { return a.div_(b); }
+
+}  // namespace seek

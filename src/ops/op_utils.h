@@ -1,0 +1,32 @@
+#pragma once
+// Helpers every ops:: family uses: argument checks, type promotion, allocation.
+#include <initializer_list>
+
+#include "seek/backend/backend.h"
+#include "seek/core/shape_util.h"
+#include "seek/core/tensor.h"
+
+namespace seek::ops_detail {
+
+// Throws Error naming `op` when t is undefined.
+void check_defined(const Tensor& t, const char* op, const char* arg = "input");
+// Throws DeviceError naming `op` when the tensors live on different devices.
+void check_same_device(const char* op, std::initializer_list<Tensor> tensors);
+// Throws DTypeError unless t has a floating dtype.
+void check_floating(const Tensor& t, const char* op);
+
+// PyTorch's result_type for two tensors (0-dim tensors count like scalars) and
+// for a tensor with a plain number.
+DType result_type(const Tensor& a, const Tensor& b);
+DType result_type(const Tensor& a, Scalar s);
+// Whether a value of dtype `from` may be written into `to` by an in-place op.
+bool can_cast(DType from, DType to);
+
+// A contiguous tensor of `shape` on `device`.
+Tensor alloc(const Shape& shape, DType dtype, Device device);
+// `t` converted to dtype with no history recorded (returns t itself when equal).
+Tensor cast_nograd(const Tensor& t, DType dtype);
+// A 0-dim tensor holding s, of `dtype` on `device`.
+Tensor scalar_like(Scalar s, DType dtype, Device device);
+
+}  // namespace seek::ops_detail
