@@ -5,6 +5,7 @@
 #include "seek/autograd/grad_mode.h"
 #include "seek/autograd/gradcheck.h"
 #include "seek/autograd/node.h"
+#include "seek/backend/backend.h"
 #include "seek/core/autograd_meta.h"
 #include "seek/core/device.h"
 #include "seek/core/dtype.h"
