@@ -1,6 +1,9 @@
 # cmake --install: headers, the library and a package config, so that another
 # project does find_package(seek CONFIG) and links seek::seek.
 include(CMakePackageConfigHelpers)
+# The installed library keeps the run path to dependencies outside the system
+# directories (the CUDA runtime under the toolkit, a conda spdlog, ...).
+set_target_properties(seek PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
 install(TARGETS seek EXPORT seekTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

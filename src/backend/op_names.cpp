@@ -90,6 +90,11 @@ const char* reduce_op_name(ReduceOp op) {
     case ReduceOp::SumSquares: return "sum_squares";
     case ReduceOp::SumAbsPow: return "sum_abs_pow";
     case ReduceOp::MaxAbs: return "max_abs";
+    case ReduceOp::Mean: return "mean";
+    case ReduceOp::Norm: return "norm";
+    case ReduceOp::Var: return "var";
+    case ReduceOp::Std: return "std";
+    case ReduceOp::LogSumExp: return "logsumexp";
   }
   return "reduce";
 }

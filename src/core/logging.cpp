@@ -7,7 +7,7 @@
 
 #include "seek/core/error.h"
 
-namespace seek::log {
+namespace seek::logging {
 
 namespace {
 spdlog::level::level_enum parse(const std::string& name) {
@@ -49,4 +49,4 @@ std::string level() {
   return std::string(sv.data(), sv.size());
 }
 
-}  // namespace seek::log
+}  // namespace seek::logging

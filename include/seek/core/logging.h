@@ -3,7 +3,7 @@
 // (trace, debug, info, warn, error, critical, off; default info).
 #include <string>
 
-namespace seek::log {
+namespace seek::logging {
 
 void trace(const std::string& msg);
 void debug(const std::string& msg);
@@ -14,4 +14,4 @@ void error(const std::string& msg);
 void set_level(const std::string& level);
 std::string level();
 
-}  // namespace seek::log
+}  // namespace seek::logging

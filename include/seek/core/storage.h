@@ -11,13 +11,18 @@ namespace seek {
 class Allocator {
  public:
   virtual ~Allocator() = default;
-  virtual void* allocate(size_t nbytes) = 0;
+  // Memory on `device` (the index matters for CUDA: cuda:1 allocates on GPU 1).
+  virtual void* allocate(size_t nbytes, Device device) = 0;
   virtual void deallocate(void* ptr) = 0;
 };
 
 // The allocator for a device; the CUDA backend registers its own at start-up.
 Allocator* get_allocator(Device device);
 void set_allocator(DeviceType type, Allocator* allocator);
+// The CPU allocator keeps released blocks of 256 KiB and more for reuse (up to
+// SEEK_CPU_CACHE_MB, default 1024); this returns them to the system.
+void release_cpu_cache();
+size_t cpu_cache_bytes();
 
 class Storage {
  public:

@@ -1,6 +1,7 @@
 #pragma once
 // Python-style indexing from C++: t.index({0, Slice(1, None, 2), None, Ellipsis, mask}).
 #include <optional>
+#include <type_traits>
 
 #include "seek/core/tensor.h"
 
@@ -11,12 +12,22 @@ struct EllipsisIndex {};   // stands for as many full slices as needed
 inline constexpr NoneIndex None{};
 inline constexpr EllipsisIndex Ellipsis{};
 
+// A slice bound: an integer, or None / std::nullopt for "to the end", so that
+// Slice(1, None, 2) reads like Python's 1::2.
+struct SliceBound {
+  std::optional<int64_t> value;
+  SliceBound(std::nullopt_t = std::nullopt) {}
+  SliceBound(NoneIndex) {}
+  SliceBound(std::optional<int64_t> v) : value(v) {}
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  SliceBound(T v) : value(static_cast<int64_t>(v)) {}
+};
+
 struct Slice {
   std::optional<int64_t> start, stop;
   int64_t step = 1;
-  Slice(std::optional<int64_t> start_ = std::nullopt, std::optional<int64_t> stop_ = std::nullopt,
-        int64_t step_ = 1)
-      : start(start_), stop(stop_), step(step_) {}
+  Slice(SliceBound start_ = {}, SliceBound stop_ = {}, int64_t step_ = 1)
+      : start(start_.value), stop(stop_.value), step(step_) {}
 };
 
 struct TensorIndex {

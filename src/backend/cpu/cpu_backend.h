@@ -17,16 +17,39 @@ class CpuBackend final : public Backend {
   void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
 
   // unary (cpu_unary.cpp)
+  void unary(UnaryOp op, const Tensor& in, const Tensor& out, const UnaryParams& p) override;
 
   // ternary (cpu_ternary.cpp)
+  void ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out,
+               const TernaryParams& p) override;
 
   // reductions and softmax (cpu_reduce.cpp, cpu_softmax.cpp)
+  void reduce(ReduceOp op, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out,
+              const ReduceParams& p) override;
+  void arg_reduce(bool is_max, const Tensor& in, int64_t dim, const Tensor& values, const Tensor& indices) override;
+  void cumsum(const Tensor& in, int64_t dim, const Tensor& out) override;
+  void softmax(const Tensor& in, int64_t dim, bool log, const Tensor& out) override;
+  void softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool log, const Tensor& grad_in) override;
 
   // linear algebra (cpu_linalg.cpp)
+  void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta) override;
 
   // indexing and sorting (cpu_index.cpp, cpu_sort.cpp)
+  // index family (cpu_index.cpp). Index values: gather/scatter [0, size);
+  // index_select/index_add also [-size, 0), counted from the end. Out of range: IndexError.
+  void gather(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) override;
+  void scatter(ScatterMode mode, const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
+               Scalar value) override;
+  void index_select(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) override;
+  void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) override;
+  // sort family (cpu_sort.cpp)
+  void sort(const Tensor& in, int64_t dim, bool descending, bool stable, const Tensor& values,
+            const Tensor& indices) override;
+  void topk(const Tensor& in, int64_t k, int64_t dim, bool largest, bool sorted, const Tensor& values,
+            const Tensor& indices) override;
 
   // random (cpu_random.cpp)
+  void random(RandomOp op, const Tensor& out, uint64_t seed, uint64_t offset, double a, double b) override;
 };
 
 Backend* cpu_backend();

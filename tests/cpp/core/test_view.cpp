@@ -141,9 +141,23 @@ TEST(Device, ParsesNamesAndRejectsBadOnes) {
 }
 
 TEST(Logging, LevelFromNameAndErrorForUnknown) {
-  std::string before = log::level();
-  log::set_level("warn");
-  EXPECT_EQ(log::level(), "warning");
-  EXPECT_THROW(log::set_level("loud"), ValueError);
-  log::set_level(before == "warning" ? "warn" : before);
+  std::string before = logging::level();
+  logging::set_level("warn");
+  EXPECT_EQ(logging::level(), "warning");
+  EXPECT_THROW(logging::set_level("loud"), ValueError);
+  logging::set_level(before == "warning" ? "warn" : before);
+}
+
+TEST(Storage, CpuAllocatorReusesLargeBlocks) {
+  void* first;
+  {
+    Tensor a = empty({1 << 20});  // 4 MiB: cached when released
+    first = a.data_ptr();
+  }
+  EXPECT_GE(cpu_cache_bytes(), size_t{4} << 20);
+  Tensor b = empty({1 << 20});
+  EXPECT_EQ(b.data_ptr(), first);
+  b = Tensor();
+  release_cpu_cache();
+  EXPECT_EQ(cpu_cache_bytes(), 0u);
 }

@@ -1,0 +1,53 @@
+#pragma once
+// The CUDA backend: host-side glue around the kernels in kernels/*.cu. One
+// class, its families implemented in one file each (cuda_<family>.cpp); a
+// family not overridden here throws DeviceError. It is registered at library
+// load only when a GPU is visible; the caching allocator is registered in
+// every CUDA build, so that creating a CUDA tensor on a machine without a GPU
+// fails with a DeviceError that says why.
+#include <cuda_runtime_api.h>
+
+#include <string>
+
+#include "seek/backend/backend.h"
+#include "seek/core/storage.h"
+
+namespace seek::cuda {
+
+class CudaBackend final : public Backend {
+ public:
+  DeviceType type() const override { return DeviceType::CUDA; }
+
+  // memory (cuda_backend.cpp): src/dst on the host or a GPU, any dtypes and strides
+  void copy(const Tensor& src, const Tensor& dst) override;
+  void fill(const Tensor& out, Scalar value) override;
+};
+
+Backend* cuda_backend();
+// The caching allocator over cudaMalloc/cudaFree (cuda_allocator.cpp); it
+// allocates on the current device.
+Allocator* cuda_allocator();
+
+// Why no GPU is visible (the cudaGetDeviceCount error), or "" when one is.
+const std::string& no_gpu_reason();
+
+// The stream seek queues device work on: the legacy default stream of the
+// current device, which orders all of seek's kernels and copies, so the
+// allocator may hand a freed block to the next request at once.
+inline cudaStream_t current_stream() { return cudaStreamLegacy; }
+
+// Makes `device` current for its lifetime; throws DeviceError naming `op` for
+// an index that is not a visible GPU.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int device, const char* op = "DeviceGuard");
+  ~DeviceGuard();
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int prev_ = -1;
+  int device_ = -1;
+};
+
+}  // namespace seek::cuda

@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+
+#include "seek/nn/module.h"
+#include "seek/seek.h"
+
+using namespace seek;
+
+namespace {
+// y = x @ w^T + b, written by hand so that this test needs no layer library.
+struct Affine : nn::Module {
+  Affine(int64_t in, int64_t out) : nn::Module("Affine") {
+    register_parameter("weight", ones({out, in}));
+    register_parameter("bias", zeros({out}));
+  }
+  Tensor forward(const Tensor& x) override { return matmul(x, param("weight").t()) + param("bias"); }
+};
+
+struct Net : nn::Module {
+  std::shared_ptr<Affine> fc1, fc2;
+  Net() : nn::Module("Net") {
+    fc1 = register_module("fc1", std::make_shared<Affine>(3, 4));
+    fc2 = register_module("fc2", std::make_shared<Affine>(4, 2));
+    register_buffer("steps", zeros({1}, kInt64));
+    register_buffer("scratch", zeros({2}), /*persistent=*/false);
+  }
+  Tensor forward(const Tensor& x) override { return fc2->forward(fc1->forward(x).relu()); }
+};
+}  // namespace
+
+TEST(Module, NamesFollowPyTorch) {
+  auto net = std::make_shared<Net>();
+  std::vector<std::string> names;
+  for (auto& [n, p] : net->named_parameters()) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}));
+  std::vector<std::string> sd;
+  for (auto& [n, t] : net->state_dict()) sd.push_back(n);
+  EXPECT_EQ(sd, (std::vector<std::string>{"steps", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}));
+  std::vector<std::string> mods;
+  for (auto& [n, m] : net->named_modules()) mods.push_back(n);
+  EXPECT_EQ(mods, (std::vector<std::string>{"", "fc1", "fc2"}));
+  EXPECT_EQ(net->num_parameters(), 3 * 4 + 4 + 4 * 2 + 2);
+  EXPECT_EQ(net->named_buffers().size(), 2u);
+}
+
+TEST(Module, ParametersTrainAndZeroGrad) {
+  auto net = std::make_shared<Net>();
+  for (auto& p : net->parameters()) EXPECT_TRUE(p.requires_grad());
+  Tensor y = net->forward(ones({5, 3})).sum();
+  y.backward();
+  EXPECT_TRUE(net->fc1->param("weight").grad().defined());
+  net->zero_grad(/*set_to_none=*/false);
+  EXPECT_EQ(net->fc1->param("weight").grad().abs().sum().item<float>(), 0.0f);
+  net->zero_grad();
+  EXPECT_FALSE(net->fc1->param("weight").grad().defined());
+  net->eval();
+  EXPECT_FALSE(net->fc2->is_training());
+  net->train();
+  EXPECT_TRUE(net->fc2->is_training());
+}
+
+TEST(Module, StateDictRoundTripAndErrors) {
+  auto a = std::make_shared<Net>();
+  auto b = std::make_shared<Net>();
+  {
+    NoGradGuard g;
+    a->fc1->param("weight").mul_(3.0);
+  }
+  b->load_state_dict(a->state_dict());
+  EXPECT_TRUE(equal(b->fc1->param("weight"), a->fc1->param("weight")));
+  EXPECT_TRUE(b->fc1->param("weight").requires_grad());
+
+  nn::StateDict bad = a->state_dict();
+  bad.erase(bad.begin() + 1);                 // drop fc1.weight
+  bad.emplace_back("fc3.weight", zeros({1}));  // unexpected
+  bad[1].second = zeros({7});                  // fc1.bias with the wrong shape
+  try {
+    b->load_state_dict(bad);
+    FAIL();
+  } catch (const ValueError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("missing keys 'fc1.weight'"), std::string::npos) << m;
+    EXPECT_NE(m.find("unexpected keys 'fc3.weight'"), std::string::npos) << m;
+    EXPECT_NE(m.find("size mismatch for 'fc1.bias: checkpoint [7] vs model [4]'"), std::string::npos) << m;
+  }
+  nn::StateDict partial = {{"fc2.bias", ones({2})}};
+  b->load_state_dict(partial, /*strict=*/false);
+  EXPECT_EQ(to_vector<float>(b->fc2->param("bias")), (std::vector<float>{1, 1}));
+}
+
+TEST(Module, ToDtypeKeepsLeavesAndIntegerBuffers) {
+  auto net = std::make_shared<Net>();
+  net->to(kFloat64);
+  for (auto& p : net->parameters()) {
+    EXPECT_EQ(p.dtype(), kFloat64);
+    EXPECT_TRUE(p.is_leaf());
+    EXPECT_TRUE(p.requires_grad());
+  }
+  EXPECT_EQ(net->buffer("steps").dtype(), kInt64);
+  EXPECT_EQ(net->forward(ones({1, 3}, kFloat64)).dtype(), kFloat64);
+}
+
+TEST(Module, BadRegistrationAndLookup) {
+  Affine m(2, 2);
+  EXPECT_THROW(m.register_parameter("weight", zeros({1})), ValueError);
+  EXPECT_THROW(m.register_parameter("a.b", zeros({1})), ValueError);
+  EXPECT_THROW(m.param("nope"), ValueError);
+  nn::Module plain;
+  EXPECT_THROW(plain.forward(zeros({1})), Error);
+}
+
+TEST(Module, Repr) {
+  auto net = std::make_shared<Net>();
+  EXPECT_EQ(net->repr(), "Net(\n  (fc1): Affine()\n  (fc2): Affine()\n)");
+}
