@@ -3,6 +3,7 @@
 // var/std/norm/logsumexp are in reduce_stats.cpp.
 #include "seek/ops/reduce.h"
 
+#include <algorithm>
 #include <numeric>
 
 #include "ops/reduce_common.h"

@@ -1,6 +1,7 @@
 // Reduction family, part 2: var, std, var_mean, std_mean, norm, logsumexp and
 // their backward formulas (binary ops, reductions and softmax only).
 #include <cmath>
+#include <algorithm>
 #include <numeric>
 
 #include "ops/reduce_common.h"

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -241,10 +242,12 @@ class Tensor {
   // ---- reductions (src/ops/reduce.cpp) ----
   Tensor sum() const;
   Tensor sum(const std::vector<int64_t>& dims, bool keepdim = false) const;
-  Tensor sum(int64_t dim, bool keepdim = false) const { return sum(std::vector<int64_t>{dim}, keepdim); }
+  template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>  // so that sum({}) means all dims
+  Tensor sum(I dim, bool keepdim = false) const { return sum(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim); }
   Tensor mean() const;
   Tensor mean(const std::vector<int64_t>& dims, bool keepdim = false) const;
-  Tensor mean(int64_t dim, bool keepdim = false) const { return mean(std::vector<int64_t>{dim}, keepdim); }
+  template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>  // so that mean({}) means all dims
+  Tensor mean(I dim, bool keepdim = false) const { return mean(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim); }
   Tensor prod() const;
   Tensor prod(int64_t dim, bool keepdim = false) const;
   Tensor max() const;  // over all elements
@@ -259,7 +262,8 @@ class Tensor {
   Tensor std(const std::vector<int64_t>& dims = {}, int64_t correction = 1, bool keepdim = false) const;
   Tensor norm(double p = 2.0, const std::vector<int64_t>& dims = {}, bool keepdim = false) const;
   Tensor logsumexp(const std::vector<int64_t>& dims, bool keepdim = false) const;
-  Tensor logsumexp(int64_t dim, bool keepdim = false) const { return logsumexp(std::vector<int64_t>{dim}, keepdim); }
+  template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>  // so that logsumexp({}) means all dims
+  Tensor logsumexp(I dim, bool keepdim = false) const { return logsumexp(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim); }
   Tensor cumsum(int64_t dim) const;
   Tensor all() const;
   Tensor all(int64_t dim, bool keepdim = false) const;

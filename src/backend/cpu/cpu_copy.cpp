@@ -15,7 +15,22 @@ void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
   SEEK_CHECK(src.device().is_cpu() && dst.device().is_cpu(), "copy: the CPU backend copies between host tensors only");
   SEEK_CHECK_SHAPE(src.sizes() == dst.sizes(), "copy: shapes differ");
   if (src.dtype() == dst.dtype() && src.is_contiguous() && dst.is_contiguous()) {
-    if (src.nbytes() > 0 && src.data_ptr() != dst.data_ptr()) std::memmove(dst.data_ptr(), src.data_ptr(), src.nbytes());
+    const size_t n = src.nbytes();
+    char* d = static_cast<char*>(dst.data_ptr());
+    const char* s = static_cast<const char*>(src.data_ptr());
+    if (n == 0 || d == s) return;
+    const bool overlap = d < s + n && s < d + n;
+    const int threads = omp_get_max_threads();
+    if (overlap || n < (size_t{1} << 20) || threads <= 1 || omp_in_parallel()) {
+      std::memmove(d, s, n);
+      return;
+    }
+    // One memcpy per thread: a single core cannot saturate memory bandwidth.
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < threads; ++t) {
+      size_t b = n * t / threads / 64 * 64, e = t + 1 == threads ? n : n * (t + 1) / threads / 64 * 64;
+      std::memcpy(d + b, s + b, e - b);
+    }
     return;
   }
   SEEK_DISPATCH_ALL(dst.dtype(), "copy", [&] {

@@ -107,7 +107,7 @@ void cumsum_typed(const Tensor& in, int64_t dim, const Tensor& out) {
   const int64_t k0 = g.ksize[0], nblk = (k0 + W - 1) / W, tiles = nblk * (g.M / k0);
   const int64_t ks = g.kin[0], kso = g.kout[0];
   parallel_range(tiles, g.M * n, [&](int64_t b, int64_t e) {
-    A acc[W];
+    alignas(64) A acc[W];
     for (int64_t t = b; t < e; ++t) {
       Odometer od(g.ksize, g.kin, g.kout, 1, t / nblk);
       const int64_t j0 = (t % nblk) * W, w = std::min(W, k0 - j0);

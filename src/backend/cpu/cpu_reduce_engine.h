@@ -232,7 +232,7 @@ typename R::acc_t fold_contig(const R& r, const T* p, int64_t n) {
     A a = r.identity();
     int64_t i = 0;
     if (n >= K) {
-      A acc[K];
+      alignas(64) A acc[K];
       for (int k = 0; k < K; ++k) acc[k] = r.identity();
       for (; i + K <= n; i += K)
 #pragma omp simd  // GCC leaves the double-typed lanes scalar without it
@@ -271,7 +271,7 @@ typename R::acc_t fold_run(const R& r, typename R::acc_t a, const S* p, int64_t 
       return a;
     }
     if constexpr (is_reduced_float_v<S>) {
-      float buf[kBlock];
+      alignas(64) float buf[kBlock];
       for (int64_t i = 0; i < n; i += kBlock) {
         const int64_t len = std::min(kBlock, n - i);
         to_float(p + i, buf, len);
@@ -316,7 +316,7 @@ template <typename X, typename S, typename F>
 void with_row(const S* row, int64_t w, int64_t ks, F fn) {
   if constexpr (is_reduced_float_v<S>) {
     if (ks == 1) {
-      float buf[kBlock];
+      alignas(64) float buf[kBlock];
       to_float(row, buf, w);
       fn([&](int64_t j) { return buf[j]; });
       return;
@@ -343,7 +343,7 @@ void fold_tile(const R& r, const Geometry& g, const S* base, int64_t w, int64_t 
       return;
     }
     constexpr int64_t TW = tile_width<R>();
-    X mean[TW], m2[TW];
+    alignas(64) X mean[TW], m2[TW];
     for (int64_t j = 0; j < w; ++j) mean[j] = 0, m2[j] = 0;
     for_rows(g, base, b, e, [&, w](const S* row, int64_t) {
       with_row<X>(row, w, ks, [&, w](auto x) {
@@ -367,7 +367,7 @@ void fold_tile(const R& r, const Geometry& g, const S* base, int64_t w, int64_t 
       return;
     }
     constexpr int64_t TW = tile_width<R>();
-    X m[TW], s[TW];
+    alignas(64) X m[TW], s[TW];
     for (int64_t j = 0; j < w; ++j) m[j] = lowest<X>(), s[j] = 0;
     Max<S> mx;
     for_rows(g, base, b, e, [&, w](const S* row, int64_t) {
@@ -387,7 +387,7 @@ void fold_tile(const R& r, const Geometry& g, const S* base, int64_t w, int64_t 
     }
     using Arr = Eigen::Array<X, Eigen::Dynamic, 1>;
     Eigen::Map<Arr> mv(m, w), sv(s, w);
-    X tmp[TW];
+    alignas(64) X tmp[TW];
     for_rows(g, base, b, e, [&, w](const S* row, int64_t) {
       with_row<X>(row, w, ks, [&, w](auto x) {
         for (int64_t j = 0; j < w; ++j) tmp[j] = x(j);
@@ -400,8 +400,8 @@ void fold_tile(const R& r, const Geometry& g, const S* base, int64_t w, int64_t 
     // Structure-of-arrays (value, index) with blend-style updates. A column still
     // at the identity keeps index -1, which the store turns into 0 (the first index).
     constexpr int64_t TW = tile_width<R>();
-    X v[TW];
-    int64_t ix[TW];
+    alignas(64) X v[TW];
+    alignas(64) int64_t ix[TW];
     for (int64_t j = 0; j < w; ++j) v[j] = acc[j].value, ix[j] = acc[j].index;
     for_rows(g, base, b, e, [&, w](const S* row, int64_t pos) {
       with_row<X>(row, w, ks, [&, w](auto x) {
@@ -419,7 +419,7 @@ void fold_tile(const R& r, const Geometry& g, const S* base, int64_t w, int64_t 
       using A = typename R::acc_t;
       const int64_t P = w * (64 / w), n = (e - b) * w;
       const S* p = base + b * w;
-      A lanes[64];
+      alignas(64) A lanes[64];
       for (int64_t l = 0; l < P; ++l) lanes[l] = r.identity();
       int64_t i = 0;
       for (; i + P <= n; i += P)

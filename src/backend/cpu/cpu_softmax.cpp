@@ -141,7 +141,7 @@ void softmax_rows(const T* x, T* y, Shape3 s, bool log) {
   const int64_t n = s.n;
   const bool stream = s.outer * n * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   parallel_tasks(s.outer, s.outer * n, [&](int64_t b, int64_t e) {
-    std::vector<T> buf(n);
+    Arr<T> buf(n);  // Eigen allocates it aligned for full-width vector stores
     MMap<T> br(buf.data(), n);
     // Short rows prefetch further ahead, so that about 2 KiB are in flight.
     const int64_t ahead = std::max<int64_t>(1, 2048 / (n * static_cast<int64_t>(sizeof(T))));
@@ -202,7 +202,7 @@ void backward_rows(const T* g, const T* y, T* gi, Shape3 s, bool log) {
   const int64_t n = s.n;
   const bool stream = s.outer * n * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   parallel_tasks(s.outer, s.outer * n, [&](int64_t b, int64_t e) {
-    std::vector<T> buf(n);
+    Arr<T> buf(n);  // Eigen allocates it aligned for full-width vector stores
     MMap<T> br(buf.data(), n);
     for (int64_t r = b; r < e; ++r) {
       CMap<T> gr(g + r * n, n), yr(y + r * n, n);

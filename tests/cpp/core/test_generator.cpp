@@ -7,18 +7,9 @@
 #include <vector>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
-
-#define EXPECT_SEEK_ERROR(stmt, Type, words)                                              \
-  do {                                                                                    \
-    try {                                                                                 \
-      stmt;                                                                               \
-      ADD_FAILURE() << "expected " #Type " from " #stmt;                                  \
-    } catch (const Type& e) {                                                             \
-      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();        \
-    }                                                                                     \
-  } while (0)
 
 namespace {
 void expect_block(const Philox4x32& got, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {

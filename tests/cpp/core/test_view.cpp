@@ -161,3 +161,11 @@ TEST(Storage, CpuAllocatorReusesLargeBlocks) {
   release_cpu_cache();
   EXPECT_EQ(cpu_cache_bytes(), 0u);
 }
+
+TEST(Overloads, EmptyBraceDimListMeansAllDims) {
+  Tensor a = ones({2, 3});
+  EXPECT_EQ(a.sum({}, true).sizes(), (Shape{1, 1}));
+  EXPECT_EQ(a.sum(1).sizes(), (Shape{2}));
+  EXPECT_EQ(a.mean({0, 1}).dim(), 0);
+  EXPECT_EQ(log(ones({2})).sizes(), (Shape{2}));  // seek::log is the op, not a namespace
+}

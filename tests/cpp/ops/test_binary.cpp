@@ -4,21 +4,12 @@
 #include <functional>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
+using seek::testing::uniform_values;
 
 namespace {
-// Deterministic values in [lo, hi).
-std::vector<double> values(size_t n, double lo, double hi, uint64_t seed) {
-  std::vector<double> v(n);
-  uint64_t s = seed;
-  for (auto& x : v) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    x = lo + (hi - lo) * (static_cast<double>(s >> 11) / 9007199254740992.0);
-  }
-  return v;
-}
-
 void expect_near_vec(const std::vector<double>& got, const std::vector<double>& want, double rtol, const char* what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i)
@@ -41,7 +32,7 @@ TEST(Binary, ArithmeticMatchesFloat64ReferenceForEveryFloatDtype) {
       {"pow", [](double a, double b) { return std::pow(a, b); }},
       {"maximum", [](double a, double b) { return std::max(a, b); }},
       {"minimum", [](double a, double b) { return std::min(a, b); }}};
-  auto av = values(35, 0.5, 2.0, 1), bv = values(5, 0.5, 2.0, 2);
+  auto av = uniform_values(35, 0.5, 2.0, 1), bv = uniform_values(5, 0.5, 2.0, 2);
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
     double rtol = dt == kFloat64 ? 1e-12 : dt == kFloat32 ? 1e-6 : 1e-2;
     Tensor a = tensor<double>(av, {7, 5}).to(dt);
@@ -61,7 +52,7 @@ TEST(Binary, ArithmeticMatchesFloat64ReferenceForEveryFloatDtype) {
 }
 
 TEST(Binary, NonContiguousOperands) {
-  auto v = values(12, -1, 1, 3);
+  auto v = uniform_values(12, -1, 1, 3);
   Tensor a = tensor<double>(v, {3, 4});
   Tensor at = a.t();                // [4, 3], strided
   Tensor b = a.slice(1, 0, 3).t();  // [3, 3] -> transposed, strided

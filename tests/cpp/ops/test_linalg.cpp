@@ -8,6 +8,7 @@
 
 #include "seek/backend/backend.h"
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
 
@@ -15,13 +16,12 @@ namespace {
 
 // Deterministic uniform values in [-1, 1) (or small integers for integer dtypes).
 Tensor rnd(const Shape& shape, DType dt = kF32, uint64_t seed = 1) {
-  std::vector<double> v(static_cast<size_t>(shape_numel(shape)));
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 7;
-  for (double& x : v) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    double u = static_cast<double>(s >> 11) / 9007199254740992.0;
-    x = is_floating(dt) ? 2.0 * u - 1.0 : std::floor(u * 11.0) - 5.0;
-  }
+  const size_t n = static_cast<size_t>(shape_numel(shape));
+  const bool fp = is_floating(dt);
+  std::vector<double> v =
+      seek::testing::uniform_values(n, fp ? -1.0 : 0.0, fp ? 1.0 : 11.0, seed * 0x9E3779B97F4A7C15ull + 7);
+  if (!fp)
+    for (double& x : v) x = std::floor(x) - 5.0;  // integers in [-5, 5]
   return tensor<double>(v, shape, TensorOptions(dt));
 }
 

@@ -6,18 +6,9 @@
 #include <vector>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
-
-#define EXPECT_SEEK_ERROR(stmt, Type, words)                                              \
-  do {                                                                                    \
-    try {                                                                                 \
-      stmt;                                                                               \
-      ADD_FAILURE() << "expected " #Type " from " #stmt;                                  \
-    } catch (const Type& e) {                                                             \
-      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();        \
-    }                                                                                     \
-  } while (0)
 
 TEST(Arange, IntegerArgumentsGiveInt64) {
   Tensor a = arange(5);

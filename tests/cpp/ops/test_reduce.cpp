@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
 
@@ -14,18 +15,9 @@ namespace {
 using Ref = std::function<double(const std::vector<double>&)>;
 const double kInf = std::numeric_limits<double>::infinity();
 
-std::vector<double> rand_values(size_t n, double lo, double hi, uint64_t seed) {
-  std::vector<double> v(n);
-  uint64_t s = seed;
-  for (auto& x : v) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    x = lo + (hi - lo) * (static_cast<double>(s >> 11) / 9007199254740992.0);
-  }
-  return v;
-}
-
+// uniform_tensor with this file's argument order and default range.
 Tensor rand_tensor(const Shape& shape, DType dt, uint64_t seed, double lo = -2, double hi = 2) {
-  return tensor<double>(rand_values(static_cast<size_t>(shape_numel(shape)), lo, hi, seed), shape).to(dt);
+  return seek::testing::uniform_tensor(shape, lo, hi, dt, seed);
 }
 
 // Groups the row-major elements of `shape` by their kept coordinates and applies f to each group.
@@ -224,6 +216,21 @@ TEST(Reduce, NonContiguousInputs) {
     }
     expect_close(v.sum(), {ref_sum(x)}, 2e-6, "sum all strided");
     expect_close(v.logsumexp({0, -1}), ref_reduce(x, v.sizes(), {0, -1}, ref_lse), 2e-6, "lse strided");
+  }
+}
+
+TEST(Reduce, ExpandedInputsWithZeroStrides) {
+  Tensor row = rand_tensor({1, 5}, kFloat64, 31), col = rand_tensor({4, 1}, kFloat64, 32);
+  for (const Tensor& e : {row.expand({4, 5}), col.expand({4, 5})}) {
+    Tensor c = e.contiguous();
+    for (int64_t d : {0, 1}) {
+      EXPECT_EQ(to_vector<double>(e.sum(d)), to_vector<double>(c.sum(d)));
+      EXPECT_EQ(to_vector<double>(e.amax({d})), to_vector<double>(c.amax({d})));
+      EXPECT_EQ(to_vector<int64_t>(e.argmin(d)), to_vector<int64_t>(c.argmin(d)));
+      expect_close(e.var({d}), to_vector<double>(c.var({d})), 1e-12, "var expanded");
+      expect_close(e.logsumexp(d), to_vector<double>(c.logsumexp(d)), 1e-12, "lse expanded");
+      EXPECT_EQ(to_vector<double>(e.cumsum(d)), to_vector<double>(c.cumsum(d)));
+    }
   }
 }
 

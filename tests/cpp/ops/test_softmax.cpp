@@ -5,20 +5,13 @@
 #include <limits>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
+using seek::testing::uniform_tensor;
+using seek::testing::uniform_values;
 
 namespace {
-
-std::vector<double> sm_values(size_t n, double lo, double hi, uint64_t seed) {
-  std::vector<double> v(n);
-  uint64_t s = seed;
-  for (auto& x : v) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    x = lo + (hi - lo) * (static_cast<double>(s >> 11) / 9007199254740992.0);
-  }
-  return v;
-}
 
 // Reference (log-)softmax of row-major x of `shape` along dim, in float64.
 std::vector<double> ref_softmax(const std::vector<double>& x, const Shape& shape, int64_t dim, bool log) {
@@ -66,7 +59,7 @@ TEST(Softmax, MatchesReferenceAlongEveryDimForEveryFloatDtype) {
   for (DType dt : {kFloat64, kFloat32, kFloat16, kBFloat16}) {
     const double tol = dt == kFloat64 ? 1e-12 : dt == kFloat32 ? 1e-6 : 1e-2;
     for (const Shape& shape : shapes) {
-      Tensor t = tensor<double>(sm_values(shape_numel(shape), -4, 4, seed++), shape).to(dt);
+      Tensor t = uniform_tensor(shape, -4, 4, dt, seed++);
       std::vector<double> x = to_vector<double>(t);
       const int64_t nd = static_cast<int64_t>(shape.size());
       for (int64_t d = -nd; d < nd; ++d) {
@@ -83,7 +76,7 @@ TEST(Softmax, MatchesReferenceAlongEveryDimForEveryFloatDtype) {
 }
 
 TEST(Softmax, RowsSumToOneAndEqualExpOfLogSoftmax) {
-  Tensor t = tensor<double>(sm_values(512 * 300, -10, 10, 7), {512, 300}).to(kFloat32);  // parallel row path
+  Tensor t = uniform_tensor({512, 300}, -10, 10, kFloat32, 7);  // parallel row path
   for (int64_t d : {0, 1}) {
     Tensor s = t.softmax(d), l = t.log_softmax(d);
     std::vector<double> sv = to_vector<double>(s), lv = to_vector<double>(l);
@@ -97,7 +90,7 @@ TEST(Softmax, LargeOutputsWithUnalignedRows) {
   // Over 16 MiB of output takes the streaming-store path; rows of 1001 floats
   // start at every alignment.
   const int64_t rows = 4200, n = 1001;
-  Tensor t = tensor<double>(sm_values(rows * n, -5, 5, 12), {rows, n}).to(kFloat32);
+  Tensor t = uniform_tensor({rows, n}, -5, 5, kFloat32, 12);
   std::vector<double> x = to_vector<double>(t);
   for (bool log : {false, true}) {
     std::vector<double> y = to_vector<double>(log ? t.log_softmax(1) : t.softmax(1));
@@ -115,7 +108,7 @@ TEST(Softmax, LargeOutputsWithUnalignedRows) {
 }
 
 TEST(Softmax, NonContiguousInputs) {
-  Tensor base = tensor<double>(sm_values(4 * 5 * 6, -3, 3, 3), {4, 5, 6}).to(kFloat32);
+  Tensor base = uniform_tensor({4, 5, 6}, -3, 3, kFloat32, 3);
   for (const Tensor& v : {base.transpose(0, 2), base.permute({1, 2, 0}), base.slice(2, 1, 6, 2)}) {
     std::vector<double> x = to_vector<double>(v);
     for (int64_t d = 0; d < 3; ++d) {
@@ -164,7 +157,7 @@ TEST(Softmax, DtypeArgumentAndErrors) {
 TEST(Softmax, BackwardMatchesClosedForm) {
   // softmax: g_in = y * (g - sum(g * y)); log_softmax: g_in = g - exp(y) * sum(g).
   const Shape shape = {3, 4, 5};
-  std::vector<double> xv = sm_values(60, -2, 2, 4), gv = sm_values(60, -1, 1, 5);
+  std::vector<double> xv = uniform_values(60, -2, 2, 4), gv = uniform_values(60, -1, 1, 5);
   for (int64_t d = 0; d < 3; ++d) {
     for (bool log : {false, true}) {
       Tensor x = tensor<double>(xv, shape).to(kFloat32).requires_grad_();

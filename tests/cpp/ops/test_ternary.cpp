@@ -9,18 +9,12 @@
 #include <vector>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
+using seek::testing::uniform_tensor;
 
 namespace {
-
-Tensor rand_tensor(const Shape& shape, double lo, double hi, DType dtype, uint32_t seed = 7) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> dist(lo, hi);
-  std::vector<double> v(static_cast<size_t>(shape_numel(shape)));
-  for (double& x : v) x = dist(gen);
-  return tensor<double>(v, shape).to(dtype);
-}
 
 Tensor rand_mask(const Shape& shape, uint32_t seed = 9) {
   std::mt19937 gen(seed);
@@ -79,8 +73,8 @@ void expect_error_words(const std::function<void()>& fn, const std::string& word
 // ---- where ----
 TEST(Where, SelectsWithThreeWayBroadcasting) {
   Tensor c = rand_mask({3, 1, 5});
-  Tensor a = rand_tensor({4, 1}, -1, 1, kFloat32, 1);
-  Tensor b = rand_tensor({5}, -1, 1, kFloat32, 2);
+  Tensor a = uniform_tensor({4, 1}, -1, 1, kFloat32, 1);
+  Tensor b = uniform_tensor({5}, -1, 1, kFloat32, 2);
   Tensor out = where(c, a, b);
   EXPECT_EQ(out.sizes(), (Shape{3, 4, 5}));
   EXPECT_EQ(out.dtype(), kFloat32);
@@ -89,8 +83,8 @@ TEST(Where, SelectsWithThreeWayBroadcasting) {
 
 TEST(Where, EveryDtypeAndStridedOperands) {
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8}) {
-    Tensor a = rand_tensor({6, 7}, 0, 100, dt, 3).t();   // [7, 6] transposed
-    Tensor b = rand_tensor({7, 12}, 0, 100, dt, 4).slice(1, 0, 12, 2);  // [7, 6] step 2
+    Tensor a = uniform_tensor({6, 7}, 0, 100, dt, 3).t();   // [7, 6] transposed
+    Tensor b = uniform_tensor({7, 12}, 0, 100, dt, 4).slice(1, 0, 12, 2);  // [7, 6] step 2
     Tensor c = rand_mask({7, 6});
     Tensor out = where(c, a, b);
     EXPECT_EQ(out.dtype(), dt);
@@ -162,7 +156,7 @@ TEST(Where, BadInput) {
 // ---- clamp ----
 TEST(Clamp, MatchesReferenceForFloatingDtypes) {
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
-    Tensor x = rand_tensor({9, 13}, -3, 3, dt);
+    Tensor x = uniform_tensor({9, 13}, -3, 3, dt);
     Tensor lo = full({1}, -1.25, kFloat64), hi = full({1}, 0.75, kFloat64);
     expect_ternary(x.clamp(-1.25, 0.75), x, lo, hi, clamp_ref, 0, dtype_name(dt));
     expect_ternary(x.clamp_min(-1.25), x, lo, full({1}, INFINITY, kFloat64), clamp_ref, 0, "min only");
@@ -170,7 +164,7 @@ TEST(Clamp, MatchesReferenceForFloatingDtypes) {
     expect_ternary(x.t().clamp(-1.25, 0.75), x.t(), lo, hi, clamp_ref, 0, "transposed");
     EXPECT_EQ(x.clamp(-1, 1).dtype(), dt);
   }
-  Tensor big = rand_tensor({300, 250}, -3, 3, kFloat32);  // parallel path
+  Tensor big = uniform_tensor({300, 250}, -3, 3, kFloat32);  // parallel path
   expect_ternary(big.clamp(-1, 2), big, full({1}, -1.0, kFloat64), full({1}, 2.0, kFloat64), clamp_ref, 0, "large");
 }
 
@@ -216,7 +210,7 @@ TEST(Clamp, InPlace) {
   EXPECT_TRUE(r.is_same(x));
   EXPECT_GT(x.version(), v0);
   EXPECT_EQ(to_vector<float>(x), (std::vector<float>{-1, 0.5f, 1}));
-  Tensor base = rand_tensor({4, 6}, -2, 2, kFloat64);
+  Tensor base = uniform_tensor({4, 6}, -2, 2, kFloat64);
   Tensor want = base.clamp(std::nullopt, 0.25);
   base.t().clamp_(std::nullopt, 0.25);  // strided self
   EXPECT_EQ(to_vector<double>(base), to_vector<double>(want));
@@ -243,16 +237,16 @@ TEST(Clamp, BadInput) {
 // ---- lerp ----
 TEST(Lerp, MatchesReferenceWithBroadcasting) {
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
-    Tensor a = rand_tensor({3, 1, 4}, -2, 2, dt, 1);
-    Tensor b = rand_tensor({5, 1}, -2, 2, dt, 2);
-    Tensor w = rand_tensor({4}, -0.5, 1.5, dt, 3);  // both formula branches
+    Tensor a = uniform_tensor({3, 1, 4}, -2, 2, dt, 1);
+    Tensor b = uniform_tensor({5, 1}, -2, 2, dt, 2);
+    Tensor w = uniform_tensor({4}, -0.5, 1.5, dt, 3);  // both formula branches
     Tensor out = lerp(a, b, w);
     EXPECT_EQ(out.sizes(), (Shape{3, 5, 4}));
     EXPECT_EQ(out.dtype(), dt);
     expect_ternary(out, a, b, w, lerp_ref, tol_for(dt), dtype_name(dt));
     expect_ternary(a.lerp(b, 0.3), a, b, full({1}, 0.3, kFloat64), lerp_ref, tol_for(dt), "scalar weight");
   }
-  Tensor a = rand_tensor({200, 200}, -1, 1, kFloat32, 4), b = rand_tensor({200, 200}, -1, 1, kFloat32, 5);
+  Tensor a = uniform_tensor({200, 200}, -1, 1, kFloat32, 4), b = uniform_tensor({200, 200}, -1, 1, kFloat32, 5);
   expect_ternary(a.t().lerp(b, 0.8), a.t(), b, full({1}, 0.8, kFloat64), lerp_ref, 2e-6, "large strided");
 }
 
@@ -293,9 +287,9 @@ TEST(Lerp, InPlace) {
 // ---- addcmul / addcdiv ----
 TEST(Addc, MatchReferenceWithValueAndBroadcasting) {
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
-    Tensor t = rand_tensor({2, 3, 1}, -2, 2, dt, 1);
-    Tensor t1 = rand_tensor({3, 4}, -2, 2, dt, 2);
-    Tensor t2 = rand_tensor({4}, 0.5, 2, dt, 3);
+    Tensor t = uniform_tensor({2, 3, 1}, -2, 2, dt, 1);
+    Tensor t1 = uniform_tensor({3, 4}, -2, 2, dt, 2);
+    Tensor t2 = uniform_tensor({4}, 0.5, 2, dt, 3);
     Tensor m = addcmul(t, t1, t2, 0.5);
     EXPECT_EQ(m.sizes(), (Shape{2, 3, 4}));
     EXPECT_EQ(m.dtype(), dt);
@@ -305,8 +299,8 @@ TEST(Addc, MatchReferenceWithValueAndBroadcasting) {
     expect_ternary(t.addcmul(t1, t2), t, t1, t2, [](double a, double b, double c) { return a + b * c; }, tol_for(dt),
                    "default value");
   }
-  Tensor a = rand_tensor({300, 200}, -1, 1, kFloat32, 6), b = rand_tensor({300, 200}, -1, 1, kFloat32, 7);
-  Tensor c = rand_tensor({200, 300}, 0.5, 1, kFloat32, 8).t();
+  Tensor a = uniform_tensor({300, 200}, -1, 1, kFloat32, 6), b = uniform_tensor({300, 200}, -1, 1, kFloat32, 7);
+  Tensor c = uniform_tensor({200, 300}, 0.5, 1, kFloat32, 8).t();
   expect_ternary(a.addcdiv(b, c, 0.1), a, b, c, [](double x, double y, double z) { return x + 0.1 * y / z; }, 2e-6,
                  "large strided");
 }
@@ -360,14 +354,14 @@ TEST(Addc, InPlace) {
 // ---- masked_fill ----
 TEST(MaskedFill, FillsWhereMaskIsTrue) {
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kUInt8}) {
-    Tensor x = rand_tensor({4, 6}, 0, 50, dt);
+    Tensor x = uniform_tensor({4, 6}, 0, 50, dt);
     Tensor m = rand_mask({1, 6});
     Tensor out = x.masked_fill(m, 7);
     EXPECT_EQ(out.dtype(), dt);
     expect_ternary(out, m.to(kFloat64), x, full({1}, 7.0, kFloat64),
                    [](double mk, double v, double f) { return mk != 0 ? f : v; }, 0, dtype_name(dt));
   }
-  Tensor x = rand_tensor({5, 3}, -1, 1, kFloat32).t();
+  Tensor x = uniform_tensor({5, 3}, -1, 1, kFloat32).t();
   Tensor m = rand_mask({3, 5});
   expect_ternary(masked_fill(x, m, -1e9), m.to(kFloat64), x, full({1}, -1e9, kFloat64),
                  [](double mk, double v, double f) { return mk != 0 ? static_cast<double>(static_cast<float>(f)) : v; },

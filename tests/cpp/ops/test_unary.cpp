@@ -5,24 +5,16 @@
 
 #include <cmath>
 #include <functional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
+using seek::testing::uniform_tensor;
 
 namespace {
-
-// Uniform float64 values in [lo, hi), converted to dtype.
-Tensor rand_tensor(const Shape& shape, double lo, double hi, DType dtype, uint32_t seed = 7) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> dist(lo, hi);
-  std::vector<double> v(static_cast<size_t>(shape_numel(shape)));
-  for (double& x : v) x = dist(gen);
-  return tensor<double>(v, shape).to(dtype);
-}
 
 struct Tol {
   double rel, abs;
@@ -107,7 +99,7 @@ void expect_matches(const UnaryCase& c, const Tensor& x, const Tensor& y, DType 
 TEST(Unary, ValuesMatchFloat64ReferenceForEveryFloatingDtype) {
   for (const UnaryCase& c : unary_cases()) {
     for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
-      Tensor x = rand_tensor({4, 33}, c.lo, c.hi, dt);
+      Tensor x = uniform_tensor({4, 33}, c.lo, c.hi, dt);
       expect_matches(c, x, c.fn(x), dt, "contiguous");
     }
   }
@@ -116,7 +108,7 @@ TEST(Unary, ValuesMatchFloat64ReferenceForEveryFloatingDtype) {
 TEST(Unary, StridedInputsMatchReference) {
   for (const UnaryCase& c : unary_cases()) {
     for (DType dt : {kFloat32, kFloat64, kFloat16}) {
-      Tensor base = rand_tensor({6, 10}, c.lo, c.hi, dt, 11);
+      Tensor base = uniform_tensor({6, 10}, c.lo, c.hi, dt, 11);
       Tensor transposed = base.t();                  // [10, 6], strides (1, 10)
       Tensor sliced = base.slice(1, 1, 10, 3);       // [6, 3], inner stride 3
       expect_matches(c, transposed, c.fn(transposed), dt, "transposed");
@@ -129,7 +121,7 @@ TEST(Unary, LargeInputsTakeTheParallelPath) {
   // Above the CPU loop's parallel grain; transposed too, so the strided path splits across threads.
   for (const UnaryCase& c : unary_cases()) {
     for (DType dt : {kFloat32, kFloat64}) {
-      Tensor x = rand_tensor({200, 200}, c.lo, c.hi, dt, 3);
+      Tensor x = uniform_tensor({200, 200}, c.lo, c.hi, dt, 3);
       expect_matches(c, x, c.fn(x), dt, "large");
       expect_matches(c, x.t(), c.fn(x.t()), dt, "large transposed");
     }
@@ -221,7 +213,7 @@ TEST(Unary, LogicalNotGivesBool) {
   EXPECT_EQ(to_vector<bool>(r), (std::vector<bool>{true, false, false, true}));
   EXPECT_EQ(to_vector<bool>(logical_not(tensor<int64_t>({0, 7}))), (std::vector<bool>{true, false}));
   EXPECT_EQ(to_vector<bool>(!tensor<bool>({true, false})), (std::vector<bool>{false, true}));
-  Tensor g = rand_tensor({3}, -1, 1, kFloat64).requires_grad_();
+  Tensor g = uniform_tensor({3}, -1, 1, kFloat64).requires_grad_();
   EXPECT_FALSE(g.logical_not().requires_grad());
 }
 
@@ -248,7 +240,7 @@ TEST(Unary, InPlaceWritesValuesAndBumpsVersion) {
   };
   for (const InPlace& c : cases) {
     for (bool strided : {false, true}) {
-      Tensor base = rand_tensor({5, 8}, c.lo, c.hi, kFloat64, 5);
+      Tensor base = uniform_tensor({5, 8}, c.lo, c.hi, kFloat64, 5);
       Tensor before = base.clone();
       Tensor x = strided ? base.t() : base;
       uint64_t v0 = x.version();
@@ -282,7 +274,7 @@ TEST(Unary, InPlaceNeedingAnotherDtypeThrows) {
 }
 
 TEST(Unary, InPlaceOnLeafRequiringGradThrows) {
-  Tensor x = rand_tensor({3}, 0.5, 1, kFloat64).requires_grad_();
+  Tensor x = uniform_tensor({3}, 0.5, 1, kFloat64).requires_grad_();
   try {
     x.exp_();
     FAIL() << "exp_ on a leaf that requires grad must throw";
@@ -340,7 +332,7 @@ TEST(Unary, ReducedPrecisionBackward) {
 }
 
 TEST(Unary, BadInput) {
-  Tensor x = rand_tensor({2}, -1, 1, kFloat32);
+  Tensor x = uniform_tensor({2}, -1, 1, kFloat32);
   try {
     x.gelu("fast");
     FAIL() << "gelu with a bad approximate must throw";

@@ -1,5 +1,7 @@
 #include "support/gradcheck_registry.h"
 
+#include "support/test_util.h"
+
 namespace seek::testing {
 
 std::vector<GradcheckCase>& gradcheck_cases() {
@@ -13,13 +15,7 @@ bool register_gradcheck(GradcheckCase c) {
 }
 
 Tensor gradcheck_input(const Shape& shape, double lo, double hi, uint64_t seed) {
-  Tensor t = empty(shape, kFloat64);
-  double* p = static_cast<double*>(t.data_ptr());
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    p[i] = lo + (hi - lo) * (static_cast<double>(s >> 11) / 9007199254740992.0);
-  }
+  Tensor t = uniform_tensor(shape, lo, hi, kFloat64, seed * 0x9E3779B97F4A7C15ull + 1);
   t.requires_grad_(true);
   return t;
 }
