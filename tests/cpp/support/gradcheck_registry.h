@@ -1,7 +1,7 @@
 #pragma once
 // One gradcheck harness for every differentiable op (like ggml's test-backend-ops):
 // each family file registers cases with SEEK_GRADCHECK_CASE, and
-// tests/cpp/ops/test_gradcheck_all.cpp runs them all as Gradcheck/All.<name>.
+// support/gradcheck_runner.cpp runs them all as All/Gradcheck.MatchesFiniteDifferences/<name>.
 // `ctest -R Gradcheck` lists which ops are covered.
 #include <functional>
 #include <string>

@@ -1,23 +1,6 @@
-// Runs every registered gradcheck case (see support/gradcheck_registry.h).
 #include <gtest/gtest.h>
 
 #include "support/gradcheck_registry.h"
-
-using seek::testing::GradcheckCase;
-
-class Gradcheck : public ::testing::TestWithParam<GradcheckCase> {};
-
-TEST_P(Gradcheck, MatchesFiniteDifferences) {
-  const GradcheckCase& c = GetParam();
-  std::vector<seek::Tensor> inputs;
-  for (size_t i = 0; i < c.shapes.size(); ++i)
-    inputs.push_back(seek::testing::gradcheck_input(c.shapes[i], c.lo, c.hi, 17 + i));
-  auto r = seek::autograd::gradcheck(c.fn, inputs, 1e-6, c.atol, c.rtol);
-  EXPECT_TRUE(r.ok) << c.name << ": " << r.message;
-}
-
-INSTANTIATE_TEST_SUITE_P(All, Gradcheck, ::testing::ValuesIn(seek::testing::gradcheck_cases()),
-                         [](const ::testing::TestParamInfo<GradcheckCase>& info) { return info.param.name; });
 
 // Every differentiable op of the core must have at least one registered case
 // (a case named "<op>" or "<op>_<variant>"). Adding an op means adding it here.

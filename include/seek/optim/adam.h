@@ -1,0 +1,61 @@
+#pragma once
+// Adam and AdamW, exactly torch.optim.Adam / AdamW (single-tensor path):
+//   Adam:  g = grad + weight_decay * p            AdamW: p *= 1 - lr * weight_decay
+//   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g * g
+//   vmax = max(vmax, v) when amsgrad, used in place of v below
+//   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+#include "seek/optim/optimizer.h"
+
+namespace seek::optim {
+
+struct AdamOptions : OptimizerOptions {
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  bool amsgrad = false;
+
+  explicit AdamOptions(double lr_ = 1e-3) : OptimizerOptions(lr_) {}
+  AdamOptions& lr_(double v) { lr = v; return *this; }
+  AdamOptions& betas(double b1, double b2) { beta1 = b1; beta2 = b2; return *this; }
+  AdamOptions& eps_(double v) { eps = v; return *this; }
+  AdamOptions& weight_decay_(double v) { weight_decay = v; return *this; }
+  AdamOptions& amsgrad_(bool v) { amsgrad = v; return *this; }
+
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamOptions>(*this); }
+  std::vector<std::pair<std::string, double>> to_pairs() const override;
+  void set(const std::string& name, double value) override;
+  void validate(const std::string& optimizer) const override;
+};
+
+// Same fields as AdamOptions; weight_decay defaults to 1e-2 as in torch.optim.AdamW.
+struct AdamWOptions : AdamOptions {
+  explicit AdamWOptions(double lr_ = 1e-3) : AdamOptions(lr_) { weight_decay = 1e-2; }
+  AdamWOptions& lr_(double v) { lr = v; return *this; }
+  AdamWOptions& betas(double b1, double b2) { beta1 = b1; beta2 = b2; return *this; }
+  AdamWOptions& eps_(double v) { eps = v; return *this; }
+  AdamWOptions& weight_decay_(double v) { weight_decay = v; return *this; }
+  AdamWOptions& amsgrad_(bool v) { amsgrad = v; return *this; }
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamWOptions>(*this); }
+};
+
+class Adam : public Optimizer {
+ public:
+  Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults);
+  Adam(std::vector<Tensor> params, const AdamOptions& defaults);
+  void step() override;
+
+ protected:
+  Adam(std::string name, std::vector<ParamGroup> groups, const AdamOptions& defaults, bool decoupled);
+
+ private:
+  bool decoupled_ = false;  // AdamW: decay the weights directly instead of adding to the gradient
+};
+
+class AdamW : public Adam {
+ public:
+  AdamW(std::vector<ParamGroup> groups, const AdamWOptions& defaults);
+  AdamW(std::vector<Tensor> params, const AdamWOptions& defaults);
+};
+
+}  // namespace seek::optim
