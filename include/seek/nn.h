@@ -1,9 +1,13 @@
 #pragma once
 // Every public nn header: modules, layers, containers, init, functional and losses.
 #include "seek/nn/container.h"
+#include "seek/nn/conv.h"
 #include "seek/nn/functional.h"
 #include "seek/nn/init.h"
 #include "seek/nn/layers_basic.h"
 #include "seek/nn/linear.h"
 #include "seek/nn/loss.h"
 #include "seek/nn/module.h"
+#include "seek/nn/normalization.h"
+#include "seek/nn/pooling.h"
+#include "seek/nn/upsample.h"

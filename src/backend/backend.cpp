@@ -34,6 +34,25 @@ void Backend::softmax_backward(const Tensor&, const Tensor&, int64_t, bool, cons
   unsupported("softmax_backward");
 }
 void Backend::gemm(const Tensor&, const Tensor&, const Tensor&, double, double) { unsupported("gemm"); }
+void Backend::conv2d_forward(const Tensor&, const Tensor&, const Tensor&, const Conv2dParams&, const Tensor&) {
+  unsupported("conv2d");
+}
+void Backend::conv2d_backward(const Tensor&, const Tensor&, const Tensor&, const Conv2dParams&, const Tensor&,
+                              const Tensor&, const Tensor&) {
+  unsupported("conv2d_backward");
+}
+void Backend::max_pool2d_forward(const Tensor&, const PoolParams&, const Tensor&, const Tensor&) {
+  unsupported("max_pool2d");
+}
+void Backend::max_pool2d_backward(const Tensor&, const Tensor&, const Tensor&) { unsupported("max_pool2d_backward"); }
+void Backend::avg_pool2d_forward(const Tensor&, const PoolParams&, const Tensor&) { unsupported("avg_pool2d"); }
+void Backend::avg_pool2d_backward(const Tensor&, const PoolParams&, const Tensor&) {
+  unsupported("avg_pool2d_backward");
+}
+void Backend::adaptive_avg_pool2d_forward(const Tensor&, const Tensor&) { unsupported("adaptive_avg_pool2d"); }
+void Backend::adaptive_avg_pool2d_backward(const Tensor&, const Tensor&) {
+  unsupported("adaptive_avg_pool2d_backward");
+}
 void Backend::gather(const Tensor&, int64_t, const Tensor&, const Tensor&) { unsupported("gather"); }
 void Backend::scatter(ScatterMode, const Tensor&, int64_t, const Tensor&, const Tensor&, Scalar) {
   unsupported("scatter");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "seek/backend/binary_op.h"
+#include "seek/backend/conv_params.h"
 #include "seek/backend/reduce_op.h"
 #include "seek/backend/ternary_op.h"
 #include "seek/backend/unary_op.h"
@@ -59,6 +60,26 @@ class Backend {
   // out[i] = alpha * a[i] @ b[i] + beta * out[i]; a [B,M,K], b [B,K,N], out [B,M,N].
   // a and b may have any strides (transposes are views); out is contiguous.
   virtual void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta);
+
+  // ---- conv: input [N, C, H, W], weight [O, C/groups, kH, kW], bias [O] or undefined,
+  // out [N, O, OH, OW] (contiguous). One floating dtype throughout.
+  virtual void conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
+                              const Tensor& out);
+  // Writes (overwrites) each defined gradient; input may be undefined when grad_weight is.
+  virtual void conv2d_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
+                               const Conv2dParams& p, const Tensor& grad_input, const Tensor& grad_weight,
+                               const Tensor& grad_bias);
+
+  // ---- pool: input [N, C, H, W], outputs contiguous [N, C, OH, OW] ----
+  // indices (int64) hold the flat h * W + w position of each max (first wins ties).
+  virtual void max_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out,
+                                  const Tensor& indices);
+  // grad_input (contiguous) is overwritten.
+  virtual void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input);
+  virtual void avg_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out);
+  virtual void avg_pool2d_backward(const Tensor& grad_out, const PoolParams& p, const Tensor& grad_input);
+  virtual void adaptive_avg_pool2d_forward(const Tensor& input, const Tensor& out);
+  virtual void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_input);
 
   // ---- indexing ----
   virtual void gather(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out);

@@ -34,6 +34,18 @@ class CpuBackend final : public Backend {
   // linear algebra (cpu_linalg.cpp)
   void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta) override;
 
+  // conv and pool (cpu_conv.cpp, cpu_pool.cpp)
+  void conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
+                      const Tensor& out) override;
+  void conv2d_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight, const Conv2dParams& p,
+                       const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias) override;
+  void max_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out, const Tensor& indices) override;
+  void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input) override;
+  void avg_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out) override;
+  void avg_pool2d_backward(const Tensor& grad_out, const PoolParams& p, const Tensor& grad_input) override;
+  void adaptive_avg_pool2d_forward(const Tensor& input, const Tensor& out) override;
+  void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_input) override;
+
   // indexing and sorting (cpu_index.cpp, cpu_sort.cpp)
   // index family (cpu_index.cpp). Index values: gather/scatter [0, size);
   // index_select/index_add also [-size, 0), counted from the end. Out of range: IndexError.
