@@ -7,21 +7,11 @@
 #include <random>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
 
 namespace {
-
-template <typename E, typename F>
-void expect_error(F f, std::initializer_list<std::string> words) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an exception";
-  } catch (const E& e) {
-    std::string m = e.what();
-    for (const std::string& w : words) EXPECT_NE(m.find(w), std::string::npos) << "'" << w << "' not in: " << m;
-  }
-}
 
 Tensor i64(const std::vector<int64_t>& v, const Shape& s) { return tensor<int64_t>(v, s); }
 Tensor mask(const std::vector<bool>& v, const Shape& s) { return tensor<bool>(v, s); }
@@ -280,8 +270,8 @@ TEST(Indexing, MixingDevicesIsAnError) {
   int64_t buf[1] = {0};
   Tensor fake = from_blob(buf, {1}, {}, kInt64, {}, kCUDA);
   Tensor t = zeros({2, 2});
-  expect_error<DeviceError>([&] { t.index({fake}); }, {"index", "same device"});
-  expect_error<DeviceError>([&] { t.index_put_({Slice(), fake}, 1.0); }, {"index_put_", "same device"});
+  EXPECT_SEEK_ERROR_ALL(t.index({fake}), DeviceError, {"index", "same device"});
+  EXPECT_SEEK_ERROR_ALL(t.index_put_({Slice(), fake}, 1.0), DeviceError, {"index_put_", "same device"});
   EXPECT_EQ(to_vector<float>(t), std::vector<float>(4, 0.f));
 }
 
@@ -302,35 +292,35 @@ TEST(IndexPut, BroadcastValueAndMaskWrite) {
 
 TEST(Indexing, BadInput) {
   Tensor t = zeros({3, 4});
-  expect_error<IndexError>([&] { t.index({i64({0, 5}, {2})}); },
-                           {"index", "index 5 is out of bounds for dimension 0 with size 3"});
-  expect_error<IndexError>([&] { t.index({Slice(), i64({-5}, {1})}); },
-                           {"index", "index -5 is out of bounds for dimension 1 with size 4"});
+  EXPECT_SEEK_ERROR_ALL(t.index({i64({0, 5}, {2})}), IndexError,
+                        {"index", "index 5 is out of bounds for dimension 0 with size 3"});
+  EXPECT_SEEK_ERROR_ALL(t.index({Slice(), i64({-5}, {1})}), IndexError,
+                        {"index", "index -5 is out of bounds for dimension 1 with size 4"});
   // with two index tensors each one is checked against its own dim
-  expect_error<IndexError>([&] { t.index({i64({0}, {1}), i64({4}, {1})}); },
-                           {"index", "index 4 is out of bounds for dimension 1 with size 4"});
-  expect_error<IndexError>([&] { t.index({7}); }, {"index", "index 7 is out of bounds for dimension 0 with size 3"});
-  expect_error<IndexError>([&] { t.index({0, 1, 2}); }, {"index", "too many indices", "dimension 2"});
-  expect_error<IndexError>([&] { t.index({Ellipsis, 0, Ellipsis}); }, {"index", "single ellipsis"});
-  expect_error<ValueError>([&] { t.index({Slice(0, 3, 0)}); }, {"index", "step", "zero"});
-  expect_error<DTypeError>([&] { t.index({zeros({2})}); }, {"index", "int64, int32, bool or uint8", "float32"});
-  expect_error<IndexError>([&] { t.index({mask({true, false}, {2})}); },
-                           {"index", "shape of the mask [2]", "[3, 4]", "index 0"});
-  expect_error<IndexError>([&] { t.index({Slice(), zeros({3}, kBool)}); },
-                           {"index", "shape of the mask [3]", "at index 1"});
-  expect_error<IndexError>([&] { t.index({i64({0, 1}, {2}), i64({0, 1, 2}, {3})}); },
-                           {"index", "could not be broadcast", "[2], [3]"});
-  expect_error<IndexError>([&] { t.index_put_({Slice(), i64({4}, {1})}, 1.0); },
-                           {"index_put_", "index 4 is out of bounds for dimension 1 with size 4"});
-  expect_error<IndexError>([&] { t.index_put_({i64({1}, {1}), i64({-5}, {1})}, 1.0); },
-                           {"index_put_", "index -5 is out of bounds for dimension 1 with size 4"});
-  expect_error<ShapeError>([&] { t.index_put_({i64({0, 1}, {2})}, zeros({3})); },
-                           {"index_put_", "value tensor of shape [3]", "[2, 4]"});
-  expect_error<ShapeError>([&] { t.index_put_({0}, zeros({5})); }, {"index_put_", "[5]", "[4]"});
-  expect_error<DTypeError>([&] { zeros({3}, kInt64).index_put_({0}, scalar_tensor(0.5)); },
-                           {"index_put_", "float32", "int64"});
+  EXPECT_SEEK_ERROR_ALL(t.index({i64({0}, {1}), i64({4}, {1})}), IndexError,
+                        {"index", "index 4 is out of bounds for dimension 1 with size 4"});
+  EXPECT_SEEK_ERROR_ALL(t.index({7}), IndexError, {"index", "index 7 is out of bounds for dimension 0 with size 3"});
+  EXPECT_SEEK_ERROR_ALL(t.index({0, 1, 2}), IndexError, {"index", "too many indices", "dimension 2"});
+  EXPECT_SEEK_ERROR_ALL(t.index({Ellipsis, 0, Ellipsis}), IndexError, {"index", "single ellipsis"});
+  EXPECT_SEEK_ERROR_ALL(t.index({Slice(0, 3, 0)}), ValueError, {"index", "step", "zero"});
+  EXPECT_SEEK_ERROR_ALL(t.index({zeros({2})}), DTypeError, {"index", "int64, int32, bool or uint8", "float32"});
+  EXPECT_SEEK_ERROR_ALL(t.index({mask({true, false}, {2})}), IndexError,
+                        {"index", "shape of the mask [2]", "[3, 4]", "index 0"});
+  EXPECT_SEEK_ERROR_ALL(t.index({Slice(), zeros({3}, kBool)}), IndexError,
+                        {"index", "shape of the mask [3]", "at index 1"});
+  EXPECT_SEEK_ERROR_ALL(t.index({i64({0, 1}, {2}), i64({0, 1, 2}, {3})}), IndexError,
+                        {"index", "could not be broadcast", "[2], [3]"});
+  EXPECT_SEEK_ERROR_ALL(t.index_put_({Slice(), i64({4}, {1})}, 1.0), IndexError,
+                        {"index_put_", "index 4 is out of bounds for dimension 1 with size 4"});
+  EXPECT_SEEK_ERROR_ALL(t.index_put_({i64({1}, {1}), i64({-5}, {1})}, 1.0), IndexError,
+                        {"index_put_", "index -5 is out of bounds for dimension 1 with size 4"});
+  EXPECT_SEEK_ERROR_ALL(t.index_put_({i64({0, 1}, {2})}, zeros({3})), ShapeError,
+                        {"index_put_", "value tensor of shape [3]", "[2, 4]"});
+  EXPECT_SEEK_ERROR_ALL(t.index_put_({0}, zeros({5})), ShapeError, {"index_put_", "[5]", "[4]"});
+  EXPECT_SEEK_ERROR_ALL(zeros({3}, kInt64).index_put_({0}, scalar_tensor(0.5)), DTypeError,
+                        {"index_put_", "float32", "int64"});
   Tensor expanded = zeros({1, 4}).expand({3, 4});
-  expect_error<Error>([&] { expanded.index_put_({0}, 1.0); }, {"index_put_", "expanded view"});
+  EXPECT_SEEK_ERROR_ALL(expanded.index_put_({0}, 1.0), Error, {"index_put_", "expanded view"});
   EXPECT_EQ(to_vector<float>(t), std::vector<float>(12, 0.f));  // failed writes left t alone
 }
 
@@ -369,5 +359,5 @@ TEST(IndexingAutograd, IndexPutRecordsInPlace) {
   b.backward(ones({4}, kFloat64));
   EXPECT_EQ(to_vector<double>(a.grad()), (std::vector<double>{1, 0, 1, 0}));
   Tensor leaf = zeros({2}, kFloat64).requires_grad_();
-  expect_error<AutogradError>([&] { leaf.index_put_({0}, 1.0); }, {"index_put_", "leaf"});
+  EXPECT_SEEK_ERROR_ALL(leaf.index_put_({0}, 1.0), AutogradError, {"index_put_", "leaf"});
 }

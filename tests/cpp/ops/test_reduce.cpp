@@ -96,19 +96,6 @@ void expect_close(const Tensor& got, const std::vector<double>& want, double rto
   }
 }
 
-template <typename E, typename Fn>
-void expect_error(Fn fn, const std::vector<std::string>& words) {
-  try {
-    fn();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    std::string msg = e.what();
-    for (const auto& w : words) EXPECT_NE(msg.find(w), std::string::npos) << "'" << w << "' not in: " << msg;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
-
 struct Case {
   Shape shape;
   std::vector<std::vector<int64_t>> dim_sets;
@@ -307,10 +294,10 @@ TEST(Reduce, IntegerAndBoolDtypeRules) {
   EXPECT_DOUBLE_EQ(mean(i, {}, false, kFloat64).item<double>(), 3.5);
   EXPECT_EQ(logsumexp(tensor<int64_t>({0, 0}), 0).dtype(), kFloat32);
   EXPECT_NEAR(logsumexp(tensor<int64_t>({0, 0}), 0).item<double>(), std::log(2.0), 1e-6);
-  expect_error<DTypeError>([&] { i.mean(); }, {"mean", "floating point", "int32"});
-  expect_error<DTypeError>([&] { b.mean(); }, {"mean", "floating point"});
-  expect_error<DTypeError>([&] { i.var(); }, {"var", "floating point"});
-  expect_error<DTypeError>([&] { i.norm(); }, {"norm", "floating point"});
+  EXPECT_SEEK_ERROR_ALL(i.mean(), DTypeError, {"mean", "floating point", "int32"});
+  EXPECT_SEEK_ERROR_ALL(b.mean(), DTypeError, {"mean", "floating point"});
+  EXPECT_SEEK_ERROR_ALL(i.var(), DTypeError, {"var", "floating point"});
+  EXPECT_SEEK_ERROR_ALL(i.norm(), DTypeError, {"norm", "floating point"});
 }
 
 TEST(Reduce, AllAndAnyReturnBool) {
@@ -390,11 +377,11 @@ TEST(Reduce, EmptyAndZeroDimInputs) {
   EXPECT_EQ(e.amax({0}).sizes(), (Shape{0}));  // nothing to reduce per output, no outputs
   EXPECT_EQ(to_vector<float>(e.logsumexp(1)), (std::vector<float>{-INFINITY, -INFINITY}));
   EXPECT_EQ(e.norm().item<float>(), 0.0f);
-  expect_error<ValueError>([&] { e.max(); }, {"max", "no elements"});
-  expect_error<ValueError>([&] { e.min(); }, {"min", "no elements"});
-  expect_error<ValueError>([&] { e.amax({1}); }, {"amax", "no identity"});
-  expect_error<ValueError>([&] { e.max(1); }, {"max", "size 0"});
-  expect_error<ValueError>([&] { e.argmax(); }, {"argmax", "no elements"});
+  EXPECT_SEEK_ERROR_ALL(e.max(), ValueError, {"max", "no elements"});
+  EXPECT_SEEK_ERROR_ALL(e.min(), ValueError, {"min", "no elements"});
+  EXPECT_SEEK_ERROR_ALL(e.amax({1}), ValueError, {"amax", "no identity"});
+  EXPECT_SEEK_ERROR_ALL(e.max(1), ValueError, {"max", "size 0"});
+  EXPECT_SEEK_ERROR_ALL(e.argmax(), ValueError, {"argmax", "no elements"});
   Tensor s = scalar_tensor(2.5, kFloat64);
   EXPECT_EQ(s.sum().dim(), 0);
   EXPECT_DOUBLE_EQ(s.sum().item<double>(), 2.5);
@@ -436,8 +423,8 @@ TEST(Reduce, NormSpecialCases) {
   // f16 sum of squares would overflow f16; the norm is computed in float.
   Tensor h = full({100}, 1000.0, kFloat16);
   EXPECT_NEAR(h.norm().item<double>(), 10000.0, 10.0);
-  expect_error<ValueError>([&] { t.norm(-1.0); }, {"norm", "positive"});
-  expect_error<ValueError>([&] { zeros({0}).norm(INFINITY); }, {"norm", "inf norm", "empty"});
+  EXPECT_SEEK_ERROR_ALL(t.norm(-1.0), ValueError, {"norm", "positive"});
+  EXPECT_SEEK_ERROR_ALL(zeros({0}).norm(INFINITY), ValueError, {"norm", "inf norm", "empty"});
 }
 
 TEST(Reduce, CumsumAlongEveryDim) {
@@ -465,18 +452,18 @@ TEST(Reduce, CumsumAlongEveryDim) {
 
 TEST(Reduce, BadDimsThrowIndexErrors) {
   Tensor t = zeros({2, 3});
-  expect_error<IndexError>([&] { t.sum(2); }, {"sum", "dimension out of range", "got 2"});
-  expect_error<IndexError>([&] { t.mean({-3}); }, {"mean", "dimension out of range"});
-  expect_error<IndexError>([&] { t.amax({0, 2}); }, {"amax", "dimension out of range"});
-  expect_error<IndexError>([&] { t.max(5); }, {"max", "dimension out of range"});
-  expect_error<IndexError>([&] { t.argmin(-4); }, {"argmin", "dimension out of range"});
-  expect_error<IndexError>([&] { t.cumsum(2); }, {"cumsum", "dimension out of range"});
-  expect_error<IndexError>([&] { t.logsumexp({3}); }, {"logsumexp", "dimension out of range"});
-  expect_error<IndexError>([&] { t.var({1}, 1, false); t.var({7}); }, {"var", "dimension out of range"});
-  expect_error<IndexError>([&] { t.all(2); }, {"all", "dimension out of range"});
-  expect_error<IndexError>([&] { t.sum({0, 0}); }, {"sum", "multiple times"});
-  expect_error<IndexError>([&] { t.norm(2.0, {1, -1}); }, {"norm", "multiple times"});
-  expect_error<IndexError>([&] { scalar_tensor(1.0).sum(1); }, {"sum", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.sum(2), IndexError, {"sum", "dimension out of range", "got 2"});
+  EXPECT_SEEK_ERROR_ALL(t.mean({-3}), IndexError, {"mean", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.amax({0, 2}), IndexError, {"amax", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.max(5), IndexError, {"max", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.argmin(-4), IndexError, {"argmin", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.cumsum(2), IndexError, {"cumsum", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.logsumexp({3}), IndexError, {"logsumexp", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.var({1}, 1, false); t.var({7}), IndexError, {"var", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.all(2), IndexError, {"all", "dimension out of range"});
+  EXPECT_SEEK_ERROR_ALL(t.sum({0, 0}), IndexError, {"sum", "multiple times"});
+  EXPECT_SEEK_ERROR_ALL(t.norm(2.0, {1, -1}), IndexError, {"norm", "multiple times"});
+  EXPECT_SEEK_ERROR_ALL(scalar_tensor(1.0).sum(1), IndexError, {"sum", "dimension out of range"});
 }
 
 TEST(Reduce, BackwardValues) {

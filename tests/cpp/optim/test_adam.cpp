@@ -7,36 +7,13 @@
 #include <vector>
 
 #include "seek/seek.h"
+#include "optim/optim_test_util.h"
 
 using namespace seek;
 using namespace seek::optim;
+using namespace seek::testing;
 
 namespace {
-#define EXPECT_THROW_WORDS(stmt, Type, words)                                             \
-  do {                                                                                    \
-    try {                                                                                 \
-      stmt;                                                                               \
-      ADD_FAILURE() << "no exception from " #stmt;                                        \
-    } catch (const Type& e) {                                                             \
-      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();        \
-    }                                                                                     \
-  } while (0)
-
-const std::vector<double> kTarget = {1.0, -2.0, 0.5, 3.0};
-const std::vector<double> kCoef = {1.0, 0.5, 2.0, 0.25};
-const std::vector<double> kInit = {0.3, 0.7, -1.2, 2.0};
-
-Tensor param(std::vector<double> v) { return tensor<double>(v, {static_cast<int64_t>(v.size())}).requires_grad_(); }
-std::vector<double> values(const Tensor& t) {
-  const double* d = t.data_ptr<double>();
-  return std::vector<double>(d, d + t.numel());
-}
-// loss = sum(coef * (p - target)^2); the reference grad is 2 * coef * (p - target).
-void backward(const Tensor& p) {
-  p.set_grad(Tensor());
-  ((p - tensor<double>(kTarget, {4})).pow(2) * tensor<double>(kCoef, {4})).sum().backward();
-}
-
 struct RefAdam {
   AdamOptions o;
   bool decoupled;
@@ -150,13 +127,13 @@ TEST(Adam, StateDictRoundTripContinuesIdentically) {
 
 TEST(Adam, BadOptionsThrowValueError) {
   Tensor a = param({1.0});
-  EXPECT_THROW_WORDS(Adam({a}, AdamOptions(-1e-3)), ValueError, "invalid learning rate");
-  EXPECT_THROW_WORDS(Adam({a}, AdamOptions().betas(1.0, 0.999)), ValueError, "invalid beta1 1");
-  EXPECT_THROW_WORDS(Adam({a}, AdamOptions().betas(0.9, -0.1)), ValueError, "invalid beta2 -0.1");
-  EXPECT_THROW_WORDS(Adam({a}, AdamOptions().eps_(-1)), ValueError, "invalid epsilon");
-  EXPECT_THROW_WORDS(AdamW({a}, AdamWOptions().weight_decay_(-1)), ValueError, "AdamW: invalid weight_decay");
+  EXPECT_SEEK_ERROR(Adam({a}, AdamOptions(-1e-3)), ValueError, "invalid learning rate");
+  EXPECT_SEEK_ERROR(Adam({a}, AdamOptions().betas(1.0, 0.999)), ValueError, "invalid beta1 1");
+  EXPECT_SEEK_ERROR(Adam({a}, AdamOptions().betas(0.9, -0.1)), ValueError, "invalid beta2 -0.1");
+  EXPECT_SEEK_ERROR(Adam({a}, AdamOptions().eps_(-1)), ValueError, "invalid epsilon");
+  EXPECT_SEEK_ERROR(AdamW({a}, AdamWOptions().weight_decay_(-1)), ValueError, "AdamW: invalid weight_decay");
   // AdamW groups take AdamWOptions, not AdamOptions.
-  EXPECT_THROW_WORDS(AdamW({ParamGroup({a}, AdamOptions())}, AdamWOptions()), ValueError, "another optimizer");
+  EXPECT_SEEK_ERROR(AdamW({ParamGroup({a}, AdamOptions())}, AdamWOptions()), ValueError, "another optimizer");
 }
 
 TEST(Adam, ZeroGradAndSkip) {

@@ -6,35 +6,13 @@
 #include <vector>
 
 #include "seek/seek.h"
+#include "optim/optim_test_util.h"
 
 using namespace seek;
 using namespace seek::optim;
+using namespace seek::testing;
 
 namespace {
-#define EXPECT_THROW_WORDS(stmt, Type, words)                                             \
-  do {                                                                                    \
-    try {                                                                                 \
-      stmt;                                                                               \
-      ADD_FAILURE() << "no exception from " #stmt;                                        \
-    } catch (const Type& e) {                                                             \
-      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();        \
-    }                                                                                     \
-  } while (0)
-
-const std::vector<double> kTarget = {1.0, -2.0, 0.5, 3.0};
-const std::vector<double> kCoef = {1.0, 0.5, 2.0, 0.25};
-const std::vector<double> kInit = {0.3, 0.7, -1.2, 2.0};
-
-Tensor param(std::vector<double> v) { return tensor<double>(v, {static_cast<int64_t>(v.size())}).requires_grad_(); }
-std::vector<double> values(const Tensor& t) {
-  const double* d = t.data_ptr<double>();
-  return std::vector<double>(d, d + t.numel());
-}
-void backward(const Tensor& p) {
-  p.set_grad(Tensor());
-  ((p - tensor<double>(kTarget, {4})).pow(2) * tensor<double>(kCoef, {4})).sum().backward();
-}
-
 struct RefRMSprop {
   RMSpropOptions o;
   std::vector<double> v = std::vector<double>(4, 0.0), ga = v, buf = v;
@@ -130,9 +108,9 @@ TEST(RMSprop, ParamGroupsAndZeroGrad) {
 
 TEST(RMSprop, BadOptionsThrowValueError) {
   Tensor a = param({1.0});
-  EXPECT_THROW_WORDS(RMSprop({a}, RMSpropOptions(-0.01)), ValueError, "RMSprop: invalid learning rate");
-  EXPECT_THROW_WORDS(RMSprop({a}, RMSpropOptions().alpha_(-0.5)), ValueError, "invalid alpha");
-  EXPECT_THROW_WORDS(RMSprop({a}, RMSpropOptions().eps_(-1)), ValueError, "invalid epsilon");
-  EXPECT_THROW_WORDS(RMSprop({a}, RMSpropOptions().momentum_(-1)), ValueError, "invalid momentum");
-  EXPECT_THROW_WORDS(RMSprop({a}, RMSpropOptions().weight_decay_(-1)), ValueError, "invalid weight_decay");
+  EXPECT_SEEK_ERROR(RMSprop({a}, RMSpropOptions(-0.01)), ValueError, "RMSprop: invalid learning rate");
+  EXPECT_SEEK_ERROR(RMSprop({a}, RMSpropOptions().alpha_(-0.5)), ValueError, "invalid alpha");
+  EXPECT_SEEK_ERROR(RMSprop({a}, RMSpropOptions().eps_(-1)), ValueError, "invalid epsilon");
+  EXPECT_SEEK_ERROR(RMSprop({a}, RMSpropOptions().momentum_(-1)), ValueError, "invalid momentum");
+  EXPECT_SEEK_ERROR(RMSprop({a}, RMSpropOptions().weight_decay_(-1)), ValueError, "invalid weight_decay");
 }

@@ -5,37 +5,13 @@
 #include <vector>
 
 #include "seek/seek.h"
+#include "optim/optim_test_util.h"
 
 using namespace seek;
 using namespace seek::optim;
+using namespace seek::testing;
 
 namespace {
-#define EXPECT_THROW_WORDS(stmt, Type, words)                                             \
-  do {                                                                                    \
-    try {                                                                                 \
-      stmt;                                                                               \
-      ADD_FAILURE() << "no exception from " #stmt;                                        \
-    } catch (const Type& e) {                                                             \
-      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();        \
-    }                                                                                     \
-  } while (0)
-
-const std::vector<double> kTarget = {1.0, -2.0, 0.5, 3.0};
-const std::vector<double> kCoef = {1.0, 0.5, 2.0, 0.25};
-
-Tensor param(std::vector<double> v) {
-  return tensor<double>(v, {static_cast<int64_t>(v.size())}).requires_grad_();
-}
-std::vector<double> values(const Tensor& t) {
-  const double* d = t.data_ptr<double>();
-  return std::vector<double>(d, d + t.numel());
-}
-// loss = sum(coef * (p - target)^2) via autograd; the reference grad is 2 * coef * (p - target).
-void backward(const Tensor& p) {
-  p.set_grad(Tensor());
-  Tensor t = tensor<double>(kTarget, {4}), c = tensor<double>(kCoef, {4});
-  ((p - t).pow(2) * c).sum().backward();
-}
 std::vector<double> ref_grad(const std::vector<double>& p) {
   std::vector<double> g(p.size());
   for (size_t i = 0; i < p.size(); ++i) g[i] = 2 * kCoef[i] * (p[i] - kTarget[i]);
@@ -169,39 +145,39 @@ TEST(SGD, LoadStateDictRejectsMismatch) {
 
   Tensor b = param({1.0, 2.0}), c = param({1.0});
   SGD two({b, c}, SGDOptions(0.1).momentum_(0.9));
-  EXPECT_THROW_WORDS(two.load_state_dict(dict), ValueError, "parameters");
+  EXPECT_SEEK_ERROR(two.load_state_dict(dict), ValueError, "parameters");
 
   Tensor d = param({1.0, 2.0, 3.0});
   SGD wrong_shape({d}, SGDOptions(0.1).momentum_(0.9));
-  EXPECT_THROW_WORDS(wrong_shape.load_state_dict(dict), ValueError, "shape");
+  EXPECT_SEEK_ERROR(wrong_shape.load_state_dict(dict), ValueError, "shape");
 
   auto bad = dict;
   bad.emplace_back("state.0.7.momentum_buffer", zeros({2}, kFloat64));
   SGD other({param({1.0, 2.0})}, SGDOptions(0.1));
-  EXPECT_THROW_WORDS(other.load_state_dict(bad), ValueError, "does not have");
+  EXPECT_SEEK_ERROR(other.load_state_dict(bad), ValueError, "does not have");
   bad = dict;
   bad.emplace_back("whatever", zeros({}, kFloat64));
-  EXPECT_THROW_WORDS(other.load_state_dict(bad), ValueError, "unexpected key");
+  EXPECT_SEEK_ERROR(other.load_state_dict(bad), ValueError, "unexpected key");
   bad = dict;
   bad.emplace_back("param_groups.0.betas", zeros({}, kFloat64));
-  EXPECT_THROW_WORDS(other.load_state_dict(bad), ValueError, "unknown option");
+  EXPECT_SEEK_ERROR(other.load_state_dict(bad), ValueError, "unknown option");
   // A failed load changes nothing.
   EXPECT_DOUBLE_EQ(other.param_groups()[0].lr(), 0.1);
 }
 
 TEST(SGD, BadOptionsThrowValueError) {
   Tensor a = param({1.0});
-  EXPECT_THROW_WORDS(SGD({a}, SGDOptions(-0.1)), ValueError, "invalid learning rate -0.1");
-  EXPECT_THROW_WORDS(SGD({a}, SGDOptions(0.1).momentum_(-1)), ValueError, "invalid momentum");
-  EXPECT_THROW_WORDS(SGD({a}, SGDOptions(0.1).weight_decay_(-1)), ValueError, "invalid weight_decay");
-  EXPECT_THROW_WORDS(SGD({a}, SGDOptions(0.1).nesterov_(true)), ValueError, "nesterov");
-  EXPECT_THROW_WORDS(SGD({a}, SGDOptions(0.1).momentum_(0.9).dampening_(0.1).nesterov_(true)), ValueError,
+  EXPECT_SEEK_ERROR(SGD({a}, SGDOptions(-0.1)), ValueError, "invalid learning rate -0.1");
+  EXPECT_SEEK_ERROR(SGD({a}, SGDOptions(0.1).momentum_(-1)), ValueError, "invalid momentum");
+  EXPECT_SEEK_ERROR(SGD({a}, SGDOptions(0.1).weight_decay_(-1)), ValueError, "invalid weight_decay");
+  EXPECT_SEEK_ERROR(SGD({a}, SGDOptions(0.1).nesterov_(true)), ValueError, "nesterov");
+  EXPECT_SEEK_ERROR(SGD({a}, SGDOptions(0.1).momentum_(0.9).dampening_(0.1).nesterov_(true)), ValueError,
                      "zero dampening");
-  EXPECT_THROW_WORDS(SGD({ParamGroup({a}, SGDOptions(-1.0))}, SGDOptions(0.1)), ValueError, "invalid learning rate");
-  EXPECT_THROW_WORDS(SGD({a, a}, SGDOptions(0.1)), ValueError, "more than one place");
-  EXPECT_THROW_WORDS(SGD({tensor<int64_t>({1}, {1})}, SGDOptions(0.1)), ValueError, "floating point");
-  EXPECT_THROW_WORDS(SGD({ParamGroup({a}, AdamOptions(0.1))}, SGDOptions(0.1)), ValueError, "another optimizer");
-  EXPECT_THROW_WORDS(SGD(std::vector<Tensor>{}, SGDOptions(0.1)), ValueError, "no parameters");
+  EXPECT_SEEK_ERROR(SGD({ParamGroup({a}, SGDOptions(-1.0))}, SGDOptions(0.1)), ValueError, "invalid learning rate");
+  EXPECT_SEEK_ERROR(SGD({a, a}, SGDOptions(0.1)), ValueError, "more than one place");
+  EXPECT_SEEK_ERROR(SGD({tensor<int64_t>({1}, {1})}, SGDOptions(0.1)), ValueError, "floating point");
+  EXPECT_SEEK_ERROR(SGD({ParamGroup({a}, AdamOptions(0.1))}, SGDOptions(0.1)), ValueError, "another optimizer");
+  EXPECT_SEEK_ERROR(SGD(std::vector<Tensor>{}, SGDOptions(0.1)), ValueError, "no parameters");
 }
 
 TEST(SGD, WorksOnFloat32) {
@@ -225,10 +201,10 @@ TEST(SGD, AddParamGroup) {
   opt.step();
   EXPECT_DOUBLE_EQ(values(a)[0], 0.9);
   EXPECT_DOUBLE_EQ(values(b)[0], 0.5);
-  EXPECT_THROW_WORDS(opt.add_param_group(ParamGroup({a})), ValueError, "more than one place");
+  EXPECT_SEEK_ERROR(opt.add_param_group(ParamGroup({a})), ValueError, "more than one place");
   // A scheduler made before the new group refuses to step.
   Tensor c = param({1.0});
   StepLR sched(opt, 2);
   opt.add_param_group(ParamGroup({c}));
-  EXPECT_THROW_WORDS(sched.step(), ValueError, "3 parameter groups but the scheduler was made for 2");
+  EXPECT_SEEK_ERROR(sched.step(), ValueError, "3 parameter groups but the scheduler was made for 2");
 }

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,23 @@
       ADD_FAILURE() << "expected " #Type " from " #stmt;                                  \
     } catch (const Type& e) {                                                             \
       EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();        \
+    }                                                                                     \
+  } while (0)
+
+// Runs stmt and expects an exception of Type whose what() contains every one of the words, given
+// as a braced list: EXPECT_SEEK_ERROR_ALL(t.sum(2), IndexError, {"sum", "got 2"}). Any other
+// std::exception is reported as a failure here rather than escaping the test.
+#define EXPECT_SEEK_ERROR_ALL(stmt, Type, ...)                                            \
+  do {                                                                                    \
+    try {                                                                                 \
+      stmt;                                                                               \
+      ADD_FAILURE() << "expected " #Type " from " #stmt;                                  \
+    } catch (const Type& e) {                                                             \
+      const std::string msg_ = e.what();                                                  \
+      for (const std::string& w_ : std::initializer_list<std::string> __VA_ARGS__)        \
+        EXPECT_NE(msg_.find(w_), std::string::npos) << "'" << w_ << "' not in: " << msg_; \
+    } catch (const std::exception& e) {                                                   \
+      ADD_FAILURE() << "wrong exception type from " #stmt ": " << e.what();               \
     }                                                                                     \
   } while (0)
 
