@@ -38,3 +38,4 @@
 #include "seek/optim/rmsprop.h"
 #include "seek/optim/sgd.h"
 #include "seek/nn.h"
+#include "seek/models/resnet.h"

@@ -1,0 +1,165 @@
+#include "seek/models/resnet.h"
+
+#include <string>
+
+#include "seek/autograd/grad_mode.h"
+#include "seek/core/error.h"
+#include "seek/core/shape_util.h"
+#include "seek/nn/init.h"
+#include "seek/ops/pool.h"
+
+namespace seek::models {
+namespace {
+
+std::shared_ptr<nn::Conv2d> conv3x3(int64_t in, int64_t out, int64_t stride = 1) {
+  return std::make_shared<nn::Conv2d>(in, out, 3, stride, 1, 1, 1, /*bias=*/false);
+}
+
+std::shared_ptr<nn::Conv2d> conv1x1(int64_t in, int64_t out, int64_t stride = 1) {
+  return std::make_shared<nn::Conv2d>(in, out, 1, stride, 0, 1, 1, /*bias=*/false);
+}
+
+void check_positive(const char* what, int64_t v) {
+  SEEK_CHECK_VALUE(v > 0, "ResNet: ", what, " must be positive, got ", v);
+}
+
+}  // namespace
+
+BasicBlock::BasicBlock(int64_t inplanes, int64_t planes, int64_t stride, std::shared_ptr<nn::Module> downsample)
+    : Module("BasicBlock") {
+  conv1_ = register_module("conv1", conv3x3(inplanes, planes, stride));
+  bn1_ = register_module("bn1", std::make_shared<nn::BatchNorm2d>(planes));
+  register_module("relu", std::make_shared<nn::ReLU>());
+  conv2_ = register_module("conv2", conv3x3(planes, planes));
+  bn2_ = register_module("bn2", std::make_shared<nn::BatchNorm2d>(planes));
+  if (downsample) downsample_ = register_module("downsample", std::move(downsample));
+}
+
+Tensor BasicBlock::forward(const Tensor& input) {
+  Tensor out = bn1_->forward(conv1_->forward(input)).relu();
+  out = bn2_->forward(conv2_->forward(out));
+  Tensor identity = downsample_ ? downsample_->forward(input) : input;
+  return (out + identity).relu();
+}
+
+Bottleneck::Bottleneck(int64_t inplanes, int64_t planes, int64_t stride, std::shared_ptr<nn::Module> downsample)
+    : Module("Bottleneck") {
+  conv1_ = register_module("conv1", conv1x1(inplanes, planes));
+  bn1_ = register_module("bn1", std::make_shared<nn::BatchNorm2d>(planes));
+  conv2_ = register_module("conv2", conv3x3(planes, planes, stride));
+  bn2_ = register_module("bn2", std::make_shared<nn::BatchNorm2d>(planes));
+  conv3_ = register_module("conv3", conv1x1(planes, planes * expansion));
+  bn3_ = register_module("bn3", std::make_shared<nn::BatchNorm2d>(planes * expansion));
+  register_module("relu", std::make_shared<nn::ReLU>());
+  if (downsample) downsample_ = register_module("downsample", std::move(downsample));
+}
+
+Tensor Bottleneck::forward(const Tensor& input) {
+  Tensor out = bn1_->forward(conv1_->forward(input)).relu();
+  out = bn2_->forward(conv2_->forward(out)).relu();
+  out = bn3_->forward(conv3_->forward(out));
+  Tensor identity = downsample_ ? downsample_->forward(input) : input;
+  return (out + identity).relu();
+}
+
+ResNet::ResNet(const ResNetConfig& config) : Module("ResNet"), config_(config) {
+  SEEK_CHECK_VALUE(!config.layers.empty() && config.layers.size() == config.widths.size(),
+                   "ResNet: layers and widths must be non-empty and of equal length, got ", config.layers.size(),
+                   " and ", config.widths.size());
+  check_positive("num_classes", config.num_classes);
+  check_positive("in_channels", config.in_channels);
+  for (size_t i = 0; i < config.layers.size(); ++i) {
+    check_positive("blocks per stage", config.layers[i]);
+    check_positive("stage width", config.widths[i]);
+  }
+  inplanes_ = config.widths[0];
+  if (config.small_input) {
+    conv1_ = register_module("conv1", conv3x3(config.in_channels, inplanes_));
+  } else {
+    conv1_ = register_module("conv1", std::make_shared<nn::Conv2d>(config.in_channels, inplanes_, 7, 2, 3, 1, 1,
+                                                                   /*bias=*/false));
+  }
+  bn1_ = register_module("bn1", std::make_shared<nn::BatchNorm2d>(inplanes_));
+  register_module("relu", std::make_shared<nn::ReLU>());
+  if (!config.small_input) maxpool_ = register_module("maxpool", std::make_shared<nn::MaxPool2d>(3, 2, 1));
+  for (size_t i = 0; i < config.layers.size(); ++i) {
+    auto stage = make_layer(config.widths[i], config.layers[i], i == 0 ? 1 : 2);
+    stages_.push_back(register_module("layer" + std::to_string(i + 1), stage));
+  }
+  register_module("avgpool", std::make_shared<nn::AdaptiveAvgPool2d>(1));
+  fc_ = register_module("fc", std::make_shared<nn::Linear>(inplanes_, config.num_classes));
+
+  // torchvision's init: He-normal (fan_out) convs, unit batch-norm scales.
+  NoGradGuard no_grad;
+  // (named_modules() on `this` needs shared_from_this, not available in a constructor: walk the children.)
+  for (auto& top : children()) {
+    for (auto& [name, module] : top->named_modules()) {
+      if (auto* conv = dynamic_cast<nn::Conv2d*>(module.get())) {
+        nn::init::kaiming_normal_(conv->weight(), 0.0, "fan_out", "relu");
+      } else if (auto* bn = dynamic_cast<nn::BatchNorm2d*>(module.get())) {
+        nn::init::ones_(bn->param("weight"));
+        nn::init::zeros_(bn->param("bias"));
+      }
+    }
+  }
+}
+
+std::shared_ptr<nn::Sequential> ResNet::make_layer(int64_t planes, int64_t blocks, int64_t stride) {
+  const int64_t expansion = config_.block == BlockType::Basic ? BasicBlock::expansion : Bottleneck::expansion;
+  auto make_block = [&](int64_t inplanes, int64_t s, std::shared_ptr<nn::Module> down) -> nn::ModulePtr {
+    if (config_.block == BlockType::Basic) return std::make_shared<BasicBlock>(inplanes, planes, s, std::move(down));
+    return std::make_shared<Bottleneck>(inplanes, planes, s, std::move(down));
+  };
+  std::shared_ptr<nn::Module> downsample;
+  if (stride != 1 || inplanes_ != planes * expansion) {
+    downsample = std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
+        conv1x1(inplanes_, planes * expansion, stride), std::make_shared<nn::BatchNorm2d>(planes * expansion)});
+  }
+  auto layer = std::make_shared<nn::Sequential>();
+  layer->push_back(make_block(inplanes_, stride, downsample));
+  inplanes_ = planes * expansion;
+  for (int64_t i = 1; i < blocks; ++i) layer->push_back(make_block(inplanes_, 1, nullptr));
+  return layer;
+}
+
+Tensor ResNet::forward(const Tensor& input) {
+  SEEK_CHECK_SHAPE(input.dim() == 4 && input.size(1) == config_.in_channels, "ResNet: expected input [N, ",
+                   config_.in_channels, ", H, W], got ", shape_str(input.sizes()));
+  Tensor x = bn1_->forward(conv1_->forward(input)).relu();
+  if (maxpool_) x = maxpool_->forward(x);
+  for (auto& stage : stages_) x = stage->forward(x);
+  x = adaptive_avg_pool2d(x, 1).flatten(1);
+  return fc_->forward(x);
+}
+
+namespace {
+std::shared_ptr<ResNet> make(BlockType block, std::vector<int64_t> layers, std::vector<int64_t> widths,
+                             int64_t num_classes, int64_t in_channels, bool small_input) {
+  ResNetConfig c;
+  c.block = block;
+  c.layers = std::move(layers);
+  c.widths = std::move(widths);
+  c.num_classes = num_classes;
+  c.in_channels = in_channels;
+  c.small_input = small_input;
+  return std::make_shared<ResNet>(c);
+}
+}  // namespace
+
+std::shared_ptr<ResNet> resnet18(int64_t num_classes, int64_t in_channels, bool small_input) {
+  return make(BlockType::Basic, {2, 2, 2, 2}, {64, 128, 256, 512}, num_classes, in_channels, small_input);
+}
+
+std::shared_ptr<ResNet> resnet34(int64_t num_classes, int64_t in_channels, bool small_input) {
+  return make(BlockType::Basic, {3, 4, 6, 3}, {64, 128, 256, 512}, num_classes, in_channels, small_input);
+}
+
+std::shared_ptr<ResNet> resnet50(int64_t num_classes, int64_t in_channels, bool small_input) {
+  return make(BlockType::Bottleneck, {3, 4, 6, 3}, {64, 128, 256, 512}, num_classes, in_channels, small_input);
+}
+
+std::shared_ptr<ResNet> resnet20(int64_t num_classes, int64_t in_channels) {
+  return make(BlockType::Basic, {3, 3, 3}, {16, 32, 64}, num_classes, in_channels, /*small_input=*/true);
+}
+
+}  // namespace seek::models
