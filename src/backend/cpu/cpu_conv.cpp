@@ -9,10 +9,7 @@
 // accumulator (summed in a fixed order afterwards, so results are
 // deterministic). The GEMMs are Eigen's serial ones (inside the parallel region).
 // f16/bf16 are widened to f32 tensors, computed and rounded back once.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <Eigen/Core>
+#include "backend/cpu/cpu_eigen.h"
 #include <omp.h>
 
 #include <algorithm>

@@ -12,12 +12,7 @@
 // cmake/SeekBlas.cmake), large f32/f64 products go to OpenBLAS through CBLAS.
 // f16/bf16 are widened to f32, multiplied and rounded back once; integers use
 // a plain triple loop with 64-bit accumulation (wraps like the storage type).
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 reports false "may be used uninitialized" inside its own AVX-512
-// intrinsics once Eigen's GEMM kernels are inlined here.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <Eigen/Core>
+#include "backend/cpu/cpu_eigen.h"
 #include <omp.h>
 
 #include <algorithm>

@@ -1,12 +1,7 @@
 // CPU reductions: reduce (every ReduceOp), arg_reduce (max/min with index) and
 // cumsum. The loops live in cpu_reduce_engine.h; this file picks the reducer
 // and the storage types for each op and dtype.
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 reports false "may be used uninitialized" inside its own AVX-512
-// intrinsics once Eigen's packet math is inlined here.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+#include "backend/cpu/cpu_eigen.h"
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_reduce_engine.h"
 

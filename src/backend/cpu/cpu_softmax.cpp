@@ -12,12 +12,7 @@
 //    segments of W elements) with three passes (max, exp and sum, scale),
 //    per-column state in small arrays.
 // Rows (or tiles) are split across threads.
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 reports false "may be used uninitialized" inside its own AVX-512
-// intrinsics once Eigen's packet math is inlined here.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+#include "backend/cpu/cpu_eigen.h"
 #include <omp.h>
 
 #include <algorithm>
@@ -30,7 +25,6 @@
 #include <immintrin.h>
 #endif
 
-#include <Eigen/Core>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_loops.h"

@@ -3,13 +3,7 @@
 // transcendental ops go through Eigen's vectorised array functions (libm's
 // scalar calls cannot be vectorised by the compiler without -fno-math-errno);
 // everything else runs the shared scalar functor.
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 reports false "may be used uninitialized" inside its own AVX-512
-// intrinsics once Eigen's packet math is inlined here.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <Eigen/Core>
+#include "backend/cpu/cpu_eigen.h"
 #include <algorithm>
 #include <unsupported/Eigen/SpecialFunctions>
 
