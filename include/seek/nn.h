@@ -1,5 +1,6 @@
 #pragma once
 // Every public nn header: modules, layers, containers, init, functional and losses.
+#include "seek/nn/attention.h"
 #include "seek/nn/container.h"
 #include "seek/nn/conv.h"
 #include "seek/nn/functional.h"
@@ -10,4 +11,5 @@
 #include "seek/nn/module.h"
 #include "seek/nn/normalization.h"
 #include "seek/nn/pooling.h"
+#include "seek/nn/transformer.h"
 #include "seek/nn/upsample.h"

@@ -1,0 +1,91 @@
+#pragma once
+// nn::TransformerEncoderLayer and nn::TransformerEncoder, like torch's: same
+// constructor arguments and defaults, submodule names and forward semantics,
+// so state dicts move between the two.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "seek/nn/attention.h"
+#include "seek/nn/container.h"
+#include "seek/nn/module.h"
+
+namespace seek::nn {
+
+class Dropout;
+class LayerNorm;
+class Linear;
+
+// Self-attention then a feed-forward block, each with a residual connection and
+// LayerNorm: post-norm  x = norm1(x + sa(x)); x = norm2(x + ff(x))  by default,
+// pre-norm  x = x + sa(norm1(x)); x = x + ff(norm2(x))  when norm_first.
+// Submodules in torch's order: self_attn, linear1, dropout, linear2, norm1, norm2,
+// dropout1, dropout2. activation is "relu" or "gelu" (else ValueError).
+class TransformerEncoderLayer : public Module {
+ public:
+  TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward = 2048, double dropout = 0.1,
+                          std::string activation = "relu", double layer_norm_eps = 1e-5, bool batch_first = false,
+                          bool norm_first = false, bool bias = true, TensorOptions options = {});
+
+  // src [S, N, E] ([N, S, E] with batch_first) or unbatched [S, E]; src_mask [S, S]
+  // or [N * nhead, S, S]; src_key_padding_mask [N, S] ([S] unbatched); masks bool
+  // (true = ignore) or float (added). is_causal is a hint that src_mask is causal.
+  Tensor forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask = Tensor(),
+                 bool is_causal = false);
+  Tensor forward(const Tensor& src) override { return forward(src, Tensor()); }
+
+  // A new layer with the same configuration, parameter values and training mode.
+  std::shared_ptr<TransformerEncoderLayer> clone() const;
+
+  std::shared_ptr<MultiheadAttention> self_attn() const { return self_attn_; }
+  std::shared_ptr<Linear> linear1() const { return linear1_; }
+  std::shared_ptr<Linear> linear2() const { return linear2_; }
+  std::shared_ptr<LayerNorm> norm1() const { return norm1_; }
+  std::shared_ptr<LayerNorm> norm2() const { return norm2_; }
+  bool norm_first() const { return norm_first_; }
+  const std::string& activation() const { return activation_; }
+
+ private:
+  Tensor sa_block(const Tensor& x, const Tensor& mask, const Tensor& key_padding_mask, bool is_causal);
+  Tensor ff_block(const Tensor& x);
+
+  int64_t d_model_, nhead_, dim_feedforward_;
+  double dropout_p_;
+  std::string activation_;
+  double eps_;
+  bool batch_first_, norm_first_, bias_;
+  TensorOptions options_;
+  std::shared_ptr<MultiheadAttention> self_attn_;
+  std::shared_ptr<Linear> linear1_, linear2_;
+  std::shared_ptr<Dropout> dropout_, dropout1_, dropout2_;
+  std::shared_ptr<LayerNorm> norm1_, norm2_;
+};
+
+// A stack of num_layers encoder layers ("layers.0" ... "layers.<n-1>") and an
+// optional final "norm" module. Built from a factory called num_layers times, or,
+// like torch, from one layer that is copied num_layers times (same weights).
+class TransformerEncoder : public Module {
+ public:
+  using LayerFactory = std::function<std::shared_ptr<TransformerEncoderLayer>()>;
+  TransformerEncoder(const LayerFactory& make_layer, int64_t num_layers, std::shared_ptr<Module> norm = nullptr);
+  TransformerEncoder(const TransformerEncoderLayer& encoder_layer, int64_t num_layers,
+                     std::shared_ptr<Module> norm = nullptr);
+
+  // Runs every layer with the same masks, then the norm; arguments as in
+  // TransformerEncoderLayer::forward.
+  Tensor forward(const Tensor& src, const Tensor& mask, const Tensor& src_key_padding_mask = Tensor(),
+                 bool is_causal = false);
+  Tensor forward(const Tensor& src) override { return forward(src, Tensor()); }
+
+  int64_t num_layers() const { return static_cast<int64_t>(layers_->size()); }
+  std::shared_ptr<TransformerEncoderLayer> layer(int64_t index) const;
+  std::shared_ptr<Module> norm() const { return norm_; }
+
+ private:
+  void init(const LayerFactory& make_layer, int64_t num_layers, std::shared_ptr<Module> norm);
+
+  std::shared_ptr<ModuleList> layers_;
+  std::shared_ptr<Module> norm_;
+};
+
+}  // namespace seek::nn
