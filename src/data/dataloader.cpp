@@ -30,7 +30,8 @@ Batch default_collate(const std::vector<Example>& examples) {
 // of what the workers need, so workers never touch the DataLoader.
 struct DataLoader::Run {
   DatasetPtr dataset;
-  CollateFn collate;
+  IndexedCollateFn collate;
+  uint64_t epoch;
   std::vector<size_t> order;
   size_t batch_size, end;
   size_t window;  // batches that may be claimed ahead of the consumer
@@ -46,9 +47,9 @@ struct DataLoader::Run {
   bool stop = false;
   std::vector<std::thread> threads;
 
-  Run(DatasetPtr ds, CollateFn c, std::vector<size_t> o, size_t bs, size_t start, size_t end_, size_t workers,
-      size_t prefetch)
-      : dataset(std::move(ds)), collate(std::move(c)), order(std::move(o)), batch_size(bs), end(end_),
+  Run(DatasetPtr ds, IndexedCollateFn c, uint64_t ep, std::vector<size_t> o, size_t bs, size_t start, size_t end_,
+      size_t workers, size_t prefetch)
+      : dataset(std::move(ds)), collate(std::move(c)), epoch(ep), order(std::move(o)), batch_size(bs), end(end_),
         window(workers * prefetch), next_claim(start), consumer(start) {
     try {
       for (size_t w = 0; w < workers; ++w) threads.emplace_back([this] { work(); });
@@ -74,8 +75,8 @@ struct DataLoader::Run {
     const size_t lo = b * batch_size, hi = std::min(lo + batch_size, order.size());
     std::vector<Example> examples;
     examples.reserve(hi - lo);
-    for (size_t k = lo; k < hi; ++k) examples.push_back(dataset->get(order[k]));
-    return collate(examples);
+    for (size_t k = lo; k < hi; ++k) examples.push_back(dataset->get(order[k], epoch));
+    return collate(examples, BatchInfo{epoch, b});
   }
 
   void work() {
@@ -115,6 +116,13 @@ struct DataLoader::Run {
 };
 
 DataLoader::DataLoader(DatasetPtr dataset, DataLoaderOptions options, CollateFn collate)
+    : DataLoader(std::move(dataset), options,
+                 collate ? IndexedCollateFn([collate](const std::vector<Example>& examples, const BatchInfo&) {
+                   return collate(examples);
+                 })
+                         : IndexedCollateFn()) {}
+
+DataLoader::DataLoader(DatasetPtr dataset, DataLoaderOptions options, IndexedCollateFn collate)
     : dataset_(std::move(dataset)), options_(options), collate_(std::move(collate)) {
   SEEK_CHECK_VALUE(dataset_ != nullptr, "DataLoader: dataset is null");
   SEEK_CHECK_VALUE(options_.batch_size > 0, "DataLoader: batch_size must be positive, got 0");
@@ -157,8 +165,8 @@ DataLoader::Iterator DataLoader::begin() {
     state_.next_batch = 0;  // the epoch was already done: this iteration is empty
     return end();
   }
-  auto run = std::make_shared<Run>(dataset_, collate_, epoch_indices(state_.epoch), options_.batch_size, start,
-                                   stop, options_.num_workers, options_.prefetch_factor);
+  auto run = std::make_shared<Run>(dataset_, collate_, state_.epoch, epoch_indices(state_.epoch),
+                                   options_.batch_size, start, stop, options_.num_workers, options_.prefetch_factor);
   return Iterator(this, std::move(run), start);
 }
 

@@ -44,6 +44,12 @@ Example Subset::get(size_t index) const {
   return dataset_->get(indices_[index]);
 }
 
+Example Subset::get_for_epoch(size_t index, uint64_t epoch) const {
+  SEEK_CHECK_INDEX(index < indices_.size(), "Subset: index ", index, " out of range for a subset of size ",
+                   indices_.size());
+  return dataset_->get(indices_[index], epoch);
+}
+
 MapDataset::MapDataset(DatasetPtr dataset, Transform transform, Generator* generator)
     : dataset_(std::move(dataset)), transform_(std::move(transform)), generator_(generator) {
   SEEK_CHECK_VALUE(dataset_ != nullptr, "MapDataset: dataset is null");
@@ -51,8 +57,27 @@ MapDataset::MapDataset(DatasetPtr dataset, Transform transform, Generator* gener
 }
 
 Example MapDataset::get(size_t index) const {
+  if (seeded_) return get_for_epoch(index, 0);
   Example e = dataset_->get(index);
   e.data = transform_(e.data, generator_);
+  return e;
+}
+
+Example MapDataset::get_for_epoch(size_t index, uint64_t epoch) const {
+  Example e = dataset_->get(index, epoch);
+  if (!seeded_) {
+    e.data = transform_(e.data, generator_);
+    return e;
+  }
+  // A private stream position per (epoch, index); unsigned arithmetic wraps mod 2^64.
+  const uint64_t start = (epoch * static_cast<uint64_t>(dataset_->size()) + index) << kBlocksPerExampleLog2;
+  Generator gen(seed_);
+  gen.set_offset(start);
+  e.data = transform_(e.data, &gen);
+  const uint64_t used = gen.offset() - start;
+  SEEK_CHECK(used <= (uint64_t{1} << kBlocksPerExampleLog2), "MapDataset: the transform drew ", used,
+             " random blocks for example ", index, " of epoch ", epoch, ", more than the 2^",
+             kBlocksPerExampleLog2, " a seeded MapDataset reserves per example");
   return e;
 }
 

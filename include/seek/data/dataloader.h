@@ -17,6 +17,13 @@
 // thrown while building batch b (by the dataset, a transform or the collate
 // function) is re-thrown by the iterator when it reaches batch b.
 //
+// EPOCH-AWARE DATA. Every example is fetched as dataset->get(index, epoch) with
+// the loader's current epoch (see Dataset), and a collate function may take the
+// batch's {epoch, batch} too (IndexedCollateFn), so seeded random work in the
+// dataset (MapDataset with a seed) or in the collate step (mix.h's
+// collate_with_transform) gives the same batches for any num_workers and after
+// a resume.
+//
 // POSITION. The loader remembers {epoch, next_batch}. begin() starts at
 // next_batch; each batch the iterator fetches sets next_batch to its index + 1
 // (so state() taken in the body of a range-for over the loader, after receiving
@@ -38,6 +45,13 @@ namespace seek::data {
 // A batch: data [B, ...] and target [B, ...] (default collate).
 using Batch = Example;
 using CollateFn = std::function<Batch(const std::vector<Example>&)>;
+
+// Where a batch is in the run: epoch and batch index within the epoch.
+struct BatchInfo {
+  uint64_t epoch = 0;
+  size_t batch = 0;
+};
+using IndexedCollateFn = std::function<Batch(const std::vector<Example>&, const BatchInfo&)>;
 
 // stack() of the data and of the targets along a new first dimension.
 Batch default_collate(const std::vector<Example>& examples);
@@ -62,6 +76,8 @@ class DataLoader {
 
  public:
   DataLoader(DatasetPtr dataset, DataLoaderOptions options = {}, CollateFn collate = default_collate);
+  // A collate function that also gets the batch's {epoch, batch index}.
+  DataLoader(DatasetPtr dataset, DataLoaderOptions options, IndexedCollateFn collate);
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;
@@ -110,7 +126,7 @@ class DataLoader {
  private:
   DatasetPtr dataset_;
   DataLoaderOptions options_;
-  CollateFn collate_;
+  IndexedCollateFn collate_;
   DataLoaderState state_;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "seek/core/generator.h"
@@ -18,12 +19,24 @@ struct Example {
 };
 
 // get() must be safe to call from several threads at once (DataLoader workers).
+//
+// EPOCHS. get(index, epoch) is what the DataLoader calls, with its current
+// epoch; it lets a dataset whose examples are random (seeded augmentation, see
+// MapDataset) make example `index` of epoch `epoch` a pure function of the two.
+// It calls the protected get_for_epoch(), which by default ignores the epoch
+// and returns get(index). Wrappers (Subset, MapDataset) forward the epoch.
+// (A derived class that declares get(size_t) hides this overload for calls on
+// the derived type itself; `using Dataset::get;` brings it back.)
 class Dataset {
  public:
   virtual ~Dataset() = default;
   virtual size_t size() const = 0;
   // Throws IndexError when index >= size().
   virtual Example get(size_t index) const = 0;
+  Example get(size_t index, uint64_t epoch) const { return get_for_epoch(index, epoch); }
+
+ protected:
+  virtual Example get_for_epoch(size_t index, uint64_t /*epoch*/) const { return get(index); }
 };
 
 using DatasetPtr = std::shared_ptr<const Dataset>;
@@ -34,6 +47,7 @@ class TensorDataset : public Dataset {
  public:
   TensorDataset(Tensor data, Tensor targets);
   size_t size() const override;
+  using Dataset::get;
   Example get(size_t index) const override;
 
  private:
@@ -45,9 +59,13 @@ class Subset : public Dataset {
  public:
   Subset(DatasetPtr dataset, std::vector<size_t> indices);
   size_t size() const override { return indices_.size(); }
+  using Dataset::get;
   Example get(size_t index) const override;
   const std::vector<size_t>& indices() const { return indices_; }
   const DatasetPtr& dataset() const { return dataset_; }
+
+ protected:
+  Example get_for_epoch(size_t index, uint64_t epoch) const override;
 
  private:
   DatasetPtr dataset_;
@@ -55,18 +73,48 @@ class Subset : public Dataset {
 };
 
 // Applies `transform` to the data of every example (the target is unchanged).
-// The transform gets a Generator* (nullptr: the default generator).
+// The transform gets a Generator*. Two modes:
+//
+// SHARED GENERATOR: MapDataset(dataset, transform, generator) hands `generator`
+// (nullptr: the default generator) to every call, so the draws depend on the
+// order of the get() calls: reproducible with 0 DataLoader workers only, and not
+// restorable mid-epoch.
+//
+// SEEDED: MapDataset(dataset, transform, seed) gives every call its own
+// Generator(seed) positioned at block offset ((epoch * size() + index) << 20)
+// (modulo 2^64), so the data of example `index` in epoch `epoch` depends only on
+// (seed, epoch, index): the same for any number of workers and after resuming at
+// any batch, and different from epoch to epoch. get(index) is get(index, 0). A
+// transform may use at most 2^20 blocks per example (checked after it returns:
+// seek::Error otherwise, since it would overlap the next example's stream).
 using Transform = std::function<Tensor(const Tensor&, Generator*)>;
 class MapDataset : public Dataset {
  public:
+  static constexpr int kBlocksPerExampleLog2 = 20;
+
   MapDataset(DatasetPtr dataset, Transform transform, Generator* generator = nullptr);
+  // Seeded mode (any integer seed; a template so that a literal 0 means seed 0,
+  // not a null Generator*).
+  template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+  MapDataset(DatasetPtr dataset, Transform transform, I seed)
+      : MapDataset(std::move(dataset), std::move(transform), nullptr) {
+    seeded_ = true;
+    seed_ = static_cast<uint64_t>(seed);
+  }
   size_t size() const override { return dataset_->size(); }
+  using Dataset::get;
   Example get(size_t index) const override;
+  bool seeded() const { return seeded_; }
+
+ protected:
+  Example get_for_epoch(size_t index, uint64_t epoch) const override;
 
  private:
   DatasetPtr dataset_;
   Transform transform_;
   Generator* generator_;
+  bool seeded_ = false;
+  uint64_t seed_ = 0;
 };
 
 // Splits a random permutation of 0 .. size-1 (randperm with Generator(seed))

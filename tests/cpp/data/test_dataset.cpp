@@ -6,6 +6,7 @@
 #include <set>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
 using namespace seek::data;
@@ -71,6 +72,71 @@ TEST(MapDataset, AppliesTransformToData) {
   Example e = m.get(1);
   EXPECT_EQ(to_vector<float>(e.data), (std::vector<float>{10, 20}));
   EXPECT_EQ(e.target.item<int64_t>(), 1);
+}
+
+TEST(MapDataset, SharedGeneratorModeDrawsInCallOrder) {
+  // The Generator* constructor: every call draws from the one generator.
+  auto ds = make_dataset({0, 1});
+  Generator g(4);
+  MapDataset m(ds, [](const Tensor& x, Generator* gen) { return x + rand({2}, gen); }, &g);
+  EXPECT_FALSE(m.seeded());
+  Tensor a = m.get(0).data, b = m.get(0).data;
+  EXPECT_FALSE(equal(a, b));
+  EXPECT_EQ(g.offset(), 4u);
+}
+
+namespace {
+// Adds a uniform draw to the data (float32, one block per element).
+Tensor add_noise(const Tensor& x, Generator* gen) { return x + rand(x.sizes(), gen); }
+}  // namespace
+
+TEST(MapDataset, SeededModeIsAFunctionOfEpochAndIndex) {
+  auto ds = make_dataset({0, 1, 2});
+  MapDataset m(ds, add_noise, uint64_t{77});
+  EXPECT_TRUE(m.seeded());
+  // Example i of epoch e draws at block offset (e * size + i) << 20 of Generator(77).
+  for (uint64_t e : {0u, 3u}) {
+    for (size_t i = 0; i < 3; ++i) {
+      Generator g(77);
+      g.set_offset((e * 3 + i) << 20);
+      Tensor want = ds->get(i).data + rand({2}, &g);
+      EXPECT_TRUE(equal(m.get(i, e).data, want)) << "epoch " << e << " index " << i;
+    }
+  }
+  // Any call order gives the same data; get(i) is epoch 0; epochs differ.
+  Tensor second = m.get(2, 1).data;
+  m.get(0, 5);
+  EXPECT_TRUE(equal(m.get(2, 1).data, second));
+  EXPECT_TRUE(equal(m.get(1).data, m.get(1, 0).data));
+  EXPECT_FALSE(equal(m.get(1, 0).data, m.get(1, 1).data));
+  // Another seed, other data; a literal 0 is a seed, not a null Generator*.
+  MapDataset zero(ds, add_noise, 0);
+  EXPECT_TRUE(zero.seeded());
+  EXPECT_FALSE(equal(zero.get(1).data, m.get(1).data));
+}
+
+TEST(MapDataset, SubsetAndNestedWrappersForwardTheEpoch) {
+  auto ds = make_dataset({0, 1, 2, 3});
+  auto inner = std::make_shared<MapDataset>(ds, add_noise, 5);
+  Subset sub(inner, {3, 1});
+  EXPECT_TRUE(equal(sub.get(0, 2).data, inner->get(3, 2).data));
+  EXPECT_FALSE(equal(sub.get(0, 2).data, inner->get(3, 0).data));
+  EXPECT_TRUE(equal(sub.get(1).data, inner->get(1, 0).data));
+  EXPECT_SEEK_ERROR_ALL(sub.get(2, 1), IndexError, {"Subset", "index 2"});
+  // A map over the subset forwards the epoch through both layers.
+  MapDataset outer(std::make_shared<Subset>(inner, std::vector<size_t>{3, 1}),
+                   [](const Tensor& x, Generator*) { return x * 2.0; });
+  EXPECT_TRUE(equal(outer.get(0, 2).data, inner->get(3, 2).data * 2.0));
+  // A plain dataset ignores the epoch.
+  EXPECT_TRUE(equal(ds->get(2, 9).data, ds->get(2).data));
+}
+
+TEST(MapDataset, SeededTransformMustStayInItsBlockBudget) {
+  auto ds = make_dataset({0});
+  MapDataset greedy(ds, [](const Tensor& x, Generator* g) { return x + rand({(1 << 20) + 1}, g).sum(); }, 1);
+  EXPECT_SEEK_ERROR_ALL(greedy.get(0), Error, {"MapDataset", "1048577", "2^20"});
+  MapDataset fits(ds, [](const Tensor& x, Generator* g) { return x + rand({1 << 20}, g).sum(); }, 1);
+  EXPECT_NO_THROW(fits.get(0));
 }
 
 TEST(RandomSplit, LengthsDisjointAndReproducible) {
