@@ -12,4 +12,5 @@
 #include "seek/nn/normalization.h"
 #include "seek/nn/pooling.h"
 #include "seek/nn/transformer.h"
+#include "seek/nn/squeeze_excitation.h"
 #include "seek/nn/upsample.h"

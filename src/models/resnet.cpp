@@ -7,6 +7,7 @@
 #include "seek/core/shape_util.h"
 #include "seek/nn/init.h"
 #include "seek/ops/pool.h"
+#include "seek/ops/shape.h"
 
 namespace seek::models {
 namespace {
@@ -62,10 +63,30 @@ Tensor Bottleneck::forward(const Tensor& input) {
   return (out + identity).relu();
 }
 
+ZeroPadShortcut::ZeroPadShortcut(int64_t in_channels, int64_t out_channels, int64_t stride)
+    : Module("ZeroPadShortcut"), in_(in_channels), out_(out_channels), stride_(stride) {
+  SEEK_CHECK_VALUE(in_channels > 0 && out_channels >= in_channels && stride > 0,
+                   "ZeroPadShortcut: expected 0 < in_channels <= out_channels and a positive stride, got in_channels ",
+                   in_channels, ", out_channels ", out_channels, ", stride ", stride);
+}
+
+Tensor ZeroPadShortcut::forward(const Tensor& input) {
+  SEEK_CHECK_SHAPE(input.dim() == 4 && input.size(1) == in_, "ZeroPadShortcut: expected input [N, ", in_,
+                   ", H, W], got ", shape_str(input.sizes()));
+  Tensor x = input.slice(2, std::nullopt, std::nullopt, stride_).slice(3, std::nullopt, std::nullopt, stride_);
+  const int64_t before = (out_ - in_) / 2;
+  return pad(x, {0, 0, 0, 0, before, out_ - in_ - before});
+}
+
+std::string ZeroPadShortcut::extra_repr() const { return str(in_, ", ", out_, ", stride=", stride_); }
+
 ResNet::ResNet(const ResNetConfig& config) : Module("ResNet"), config_(config) {
   SEEK_CHECK_VALUE(!config.layers.empty() && config.layers.size() == config.widths.size(),
                    "ResNet: layers and widths must be non-empty and of equal length, got ", config.layers.size(),
                    " and ", config.widths.size());
+  SEEK_CHECK_VALUE(config.shortcut == ShortcutType::Projection ||
+                       (config.block == BlockType::Basic && !config.avg_down),
+                   "ResNet: ZeroPad shortcuts need BasicBlocks and avg_down off");
   check_positive("num_classes", config.num_classes);
   check_positive("in_channels", config.in_channels);
   for (size_t i = 0; i < config.layers.size(); ++i) {
@@ -73,7 +94,15 @@ ResNet::ResNet(const ResNetConfig& config) : Module("ResNet"), config_(config) {
     check_positive("stage width", config.widths[i]);
   }
   inplanes_ = config.widths[0];
-  if (config.small_input) {
+  if (config.deep_stem) {
+    check_positive("stem_width", config.stem_width);
+    const int64_t sw = config.stem_width;
+    conv1_ = register_module(
+        "conv1", std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
+                     conv3x3(config.in_channels, sw, config.small_input ? 1 : 2), std::make_shared<nn::BatchNorm2d>(sw),
+                     std::make_shared<nn::ReLU>(), conv3x3(sw, sw), std::make_shared<nn::BatchNorm2d>(sw),
+                     std::make_shared<nn::ReLU>(), conv3x3(sw, inplanes_)}));
+  } else if (config.small_input) {
     conv1_ = register_module("conv1", conv3x3(config.in_channels, inplanes_));
   } else {
     conv1_ = register_module("conv1", std::make_shared<nn::Conv2d>(config.in_channels, inplanes_, 7, 2, 3, 1, 1,
@@ -111,9 +140,21 @@ std::shared_ptr<nn::Sequential> ResNet::make_layer(int64_t planes, int64_t block
     return std::make_shared<Bottleneck>(inplanes, planes, s, std::move(down));
   };
   std::shared_ptr<nn::Module> downsample;
-  if (stride != 1 || inplanes_ != planes * expansion) {
-    downsample = std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
-        conv1x1(inplanes_, planes * expansion, stride), std::make_shared<nn::BatchNorm2d>(planes * expansion)});
+  const int64_t out = planes * expansion;
+  if (stride == 1 && inplanes_ == out) {
+    // identity shortcut
+  } else if (config_.shortcut == ShortcutType::ZeroPad) {
+    downsample = std::make_shared<ZeroPadShortcut>(inplanes_, out, stride);
+  } else if (config_.avg_down) {
+    // ResNet-D: average the 2x2 windows first so that the 1x1 conv sees every input pixel.
+    nn::ModulePtr pool = stride == 1 ? nn::ModulePtr(std::make_shared<nn::Identity>())
+                                     : std::make_shared<nn::AvgPool2d>(2, stride, 0, /*ceil_mode=*/true,
+                                                                       /*count_include_pad=*/false);
+    downsample = std::make_shared<nn::Sequential>(
+        std::initializer_list<nn::ModulePtr>{pool, conv1x1(inplanes_, out), std::make_shared<nn::BatchNorm2d>(out)});
+  } else {
+    downsample = std::make_shared<nn::Sequential>(
+        std::initializer_list<nn::ModulePtr>{conv1x1(inplanes_, out, stride), std::make_shared<nn::BatchNorm2d>(out)});
   }
   auto layer = std::make_shared<nn::Sequential>();
   layer->push_back(make_block(inplanes_, stride, downsample));
@@ -134,8 +175,12 @@ Tensor ResNet::forward(const Tensor& input) {
 
 namespace {
 std::shared_ptr<ResNet> make(BlockType block, std::vector<int64_t> layers, std::vector<int64_t> widths,
-                             int64_t num_classes, int64_t in_channels, bool small_input) {
+                             int64_t num_classes, int64_t in_channels, bool small_input, bool resnet_d = false,
+                             ShortcutType shortcut = ShortcutType::Projection) {
   ResNetConfig c;
+  c.shortcut = shortcut;
+  c.deep_stem = resnet_d;
+  c.avg_down = resnet_d;
   c.block = block;
   c.layers = std::move(layers);
   c.widths = std::move(widths);
@@ -158,8 +203,26 @@ std::shared_ptr<ResNet> resnet50(int64_t num_classes, int64_t in_channels, bool 
   return make(BlockType::Bottleneck, {3, 4, 6, 3}, {64, 128, 256, 512}, num_classes, in_channels, small_input);
 }
 
-std::shared_ptr<ResNet> resnet20(int64_t num_classes, int64_t in_channels) {
-  return make(BlockType::Basic, {3, 3, 3}, {16, 32, 64}, num_classes, in_channels, /*small_input=*/true);
+std::shared_ptr<ResNet> resnet20(int64_t num_classes, int64_t in_channels, ShortcutType shortcut) {
+  return make(BlockType::Basic, {3, 3, 3}, {16, 32, 64}, num_classes, in_channels, /*small_input=*/true, false,
+              shortcut);
+}
+
+std::shared_ptr<ResNet> resnet56(int64_t num_classes, int64_t in_channels, ShortcutType shortcut) {
+  return make(BlockType::Basic, {9, 9, 9}, {16, 32, 64}, num_classes, in_channels, /*small_input=*/true, false,
+              shortcut);
+}
+
+std::shared_ptr<ResNet> resnet18d(int64_t num_classes, int64_t in_channels, bool small_input) {
+  return make(BlockType::Basic, {2, 2, 2, 2}, {64, 128, 256, 512}, num_classes, in_channels, small_input, true);
+}
+
+std::shared_ptr<ResNet> resnet34d(int64_t num_classes, int64_t in_channels, bool small_input) {
+  return make(BlockType::Basic, {3, 4, 6, 3}, {64, 128, 256, 512}, num_classes, in_channels, small_input, true);
+}
+
+std::shared_ptr<ResNet> resnet50d(int64_t num_classes, int64_t in_channels, bool small_input) {
+  return make(BlockType::Bottleneck, {3, 4, 6, 3}, {64, 128, 256, 512}, num_classes, in_channels, small_input, true);
 }
 
 }  // namespace seek::models

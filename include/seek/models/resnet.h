@@ -1,9 +1,13 @@
 #pragma once
 // ResNets with torchvision's module and parameter names ("conv1", "bn1",
 // "layer1.0.conv1", "layer1.0.downsample.0", "fc", ...) so that state dicts
-// line up key for key with torchvision.models.resnet*.
+// line up key for key with torchvision.models.resnet*, and the ResNet-D variants
+// (He et al., "Bag of Tricks", 2019) with timm's names for resnet18d/34d/50d:
+// deep stem "conv1.0", "conv1.1", "conv1.3", "conv1.4", "conv1.6" and average-pool
+// shortcuts "layerN.0.downsample.1" (1x1 conv) / "layerN.0.downsample.2" (batch norm).
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "seek/nn/container.h"
@@ -44,6 +48,24 @@ class Bottleneck : public nn::Module {
 
 enum class BlockType { Basic, Bottleneck };
 
+// The shortcut of a block whose output shape differs from its input's.
+enum class ShortcutType {
+  Projection,  // 1x1 conv + bn ("downsample.0", "downsample.1"): torchvision's, He et al.'s option B
+  ZeroPad,     // He et al.'s option A for CIFAR: no parameters (ZeroPadShortcut)
+};
+
+// Option-A shortcut: input[:, :, ::stride, ::stride] with out_channels - in_channels zero channels,
+// half before and half after (the odd one after). out_channels must be >= in_channels.
+class ZeroPadShortcut : public nn::Module {
+ public:
+  ZeroPadShortcut(int64_t in_channels, int64_t out_channels, int64_t stride);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t in_, out_, stride_;
+};
+
 struct ResNetConfig {
   BlockType block = BlockType::Basic;
   std::vector<int64_t> layers{2, 2, 2, 2};       // blocks per stage
@@ -51,7 +73,17 @@ struct ResNetConfig {
   int64_t num_classes = 1000;
   int64_t in_channels = 3;
   // false: 7x7/2 conv + 3x3/2 maxpool stem (ImageNet); true: 3x3/1 conv, no maxpool (28x28, 32x32 inputs).
+  // With deep_stem, small_input makes the stem's first conv stride 1 and drops the maxpool.
   bool small_input = false;
+  // ResNet-D stem: "conv1" is a Sequential of three 3x3 convs with batch norm + relu between them,
+  // in_channels -> stem_width (stride 2) -> stem_width -> widths[0], replacing the 7x7 conv.
+  bool deep_stem = false;
+  int64_t stem_width = 32;
+  // ResNet-D shortcut: "downsample" is AvgPool2d(2, stride, ceil_mode, count_include_pad=false)
+  // (Identity when the block has stride 1) -> 1x1 conv stride 1 -> batch norm, instead of a strided 1x1 conv.
+  bool avg_down = false;
+  // Projection or the parameter-free ZeroPad (BasicBlock only; not with avg_down).
+  ShortcutType shortcut = ShortcutType::Projection;
 };
 
 // Input [N, in_channels, H, W] float; output logits [N, num_classes].
@@ -67,7 +99,7 @@ class ResNet : public nn::Module {
 
   ResNetConfig config_;
   int64_t inplanes_;
-  std::shared_ptr<nn::Conv2d> conv1_;
+  std::shared_ptr<nn::Module> conv1_;  // a Conv2d, or the deep stem's Sequential
   std::shared_ptr<nn::BatchNorm2d> bn1_;
   std::shared_ptr<nn::Module> maxpool_;  // null with small_input
   std::vector<std::shared_ptr<nn::Sequential>> stages_;
@@ -78,7 +110,19 @@ std::shared_ptr<ResNet> resnet18(int64_t num_classes = 1000, int64_t in_channels
 std::shared_ptr<ResNet> resnet34(int64_t num_classes = 1000, int64_t in_channels = 3, bool small_input = false);
 std::shared_ptr<ResNet> resnet50(int64_t num_classes = 1000, int64_t in_channels = 3, bool small_input = false);
 // CIFAR ResNet-20 (He et al. 2016): 3x3 stem with 16 channels, 3 stages of 3 BasicBlocks
-// (16/32/64 channels), 1x1-conv + bn downsample shortcuts (option B). 3x3 stem, no maxpool.
-std::shared_ptr<ResNet> resnet20(int64_t num_classes = 10, int64_t in_channels = 3);
+// (16/32/64 channels), 1x1-conv + bn downsample shortcuts (option B) by default. 3x3 stem, no maxpool.
+// 272,474 parameters for 10 classes; with ShortcutType::ZeroPad (the paper's option A) 269,722.
+std::shared_ptr<ResNet> resnet20(int64_t num_classes = 10, int64_t in_channels = 3,
+                                 ShortcutType shortcut = ShortcutType::Projection);
+// CIFAR ResNet-56: as resnet20 with 9 BasicBlocks per stage. 855,770 parameters for 10 classes with
+// projection shortcuts (as resnet20); with ShortcutType::ZeroPad (the paper's option A) 853,018.
+std::shared_ptr<ResNet> resnet56(int64_t num_classes = 10, int64_t in_channels = 3,
+                                 ShortcutType shortcut = ShortcutType::Projection);
+
+// ResNet-D (timm's resnet18d / resnet34d / resnet50d): deep stem with stem_width 32 and
+// average-pool shortcuts; 11,708,744 / 21,816,904 / 25,576,264 parameters with 1000 classes.
+std::shared_ptr<ResNet> resnet18d(int64_t num_classes = 1000, int64_t in_channels = 3, bool small_input = false);
+std::shared_ptr<ResNet> resnet34d(int64_t num_classes = 1000, int64_t in_channels = 3, bool small_input = false);
+std::shared_ptr<ResNet> resnet50d(int64_t num_classes = 1000, int64_t in_channels = 3, bool small_input = false);
 
 }  // namespace seek::models
