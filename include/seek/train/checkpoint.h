@@ -8,10 +8,20 @@
 //                                checksum and byte size of every file above
 //
 // Every file is written atomically (temp file, fsync, rename) and trainer.json last,
-// so a crash mid-save leaves the previous checkpoint loadable. load_checkpoint checks
-// the sizes and checksums before changing anything: a missing, truncated or corrupted
-// checkpoint throws IOError naming the file and the problem, and leaves the model,
-// optimizer and the rest untouched.
+// so a crash mid-save leaves the previous checkpoint loadable: the data files are first
+// written as <name>.next, trainer.json (the commit) records their sizes and CRC-32s, and
+// only then are they renamed over the old ones. A load after a crash between the commit
+// and the renames takes the *.next file that matches the record; the next save finishes
+// the renames and removes *.next files no commit refers to.
+//
+// load_checkpoint checks everything before changing anything (trainer.json's own CRC-32
+// and fields, each data file's size and CRC-32 and safetensors header, that every
+// requested part was saved, the model's keys and shapes, the loader position): a missing,
+// truncated, corrupted or mismatched checkpoint throws IOError naming the file and the
+// problem, and leaves the model, optimizer, schedulers, loader and generators untouched
+// (should the optimizer or a scheduler reject its saved state, the parts loaded before it
+// are restored). Doubles (scheduler state, values) are stored as the shortest decimal text
+// that reads back to the same bits, so they round-trip exactly, inf and nan included.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -31,7 +41,9 @@ struct CheckpointParts {
   optim::LRScheduler* scheduler = nullptr;
   optim::ReduceLROnPlateau* plateau = nullptr;
   data::DataLoader* loader = nullptr;
-  bool generators = true;  // the default generator of the CPU and of every CUDA device in use
+  // The default generator of the CPU and of every visible CUDA device. On load, saved
+  // states of CUDA devices this process does not see are skipped.
+  bool generators = true;
 };
 
 // Where the run stands, plus any numbers the caller wants back (best metric, patience counter...).

@@ -1,0 +1,287 @@
+// safetensors reader and writer (format: seek/io/safetensors.h). CPU-only I/O: tensors
+// are copied to contiguous CPU memory before their bytes are written, and loaded
+// tensors are filled by memcpy from the file.
+#include "seek/io/safetensors.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+
+#include "seek/autograd/grad_mode.h"
+#include "seek/core/error.h"
+#include "seek/io/json.h"
+#include "seek/ops/creation.h"
+
+namespace seek::io {
+
+static_assert(std::endian::native == std::endian::little,
+              "safetensors stores little-endian data; seek copies tensor bytes as they are in memory");
+
+namespace {
+
+constexpr const char* kMetadataKey = "__metadata__";
+
+struct DTypeCode {
+  const char* code;
+  DType dtype;
+};
+constexpr DTypeCode kDTypeCodes[] = {
+    {"F64", kFloat64}, {"F32", kFloat32}, {"F16", kFloat16}, {"BF16", kBFloat16}, {"I64", kInt64},
+    {"I32", kInt32},   {"I8", kInt8},     {"U8", kUInt8},    {"BOOL", kBool},
+};
+
+bool dtype_from_code(const std::string& code, DType* out) {
+  for (const auto& c : kDTypeCodes) {
+    if (code == c.code) {
+      *out = c.dtype;
+      return true;
+    }
+  }
+  return false;
+}
+
+// One validated header entry.
+struct Entry {
+  std::string name;
+  DType dtype;
+  Shape shape;
+  uint64_t begin, end;  // within the data area
+};
+
+// Reads bytes [offset, offset + n) of the file into dst; the range is known to be in the file.
+using ReadFn = std::function<void(uint64_t offset, void* dst, size_t n)>;
+
+class HeaderChecker {
+ public:
+  HeaderChecker(std::string source, uint64_t file_size) : source_(std::move(source)), file_size_(file_size) {}
+
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw IOError(str("load_safetensors: '", source_, "': ", problem));
+  }
+
+  // Validates the header; fills entries (sorted by offset) and metadata.
+  void check(const ReadFn& read, std::vector<Entry>* entries, std::map<std::string, std::string>* metadata) {
+    if (file_size_ < 8) fail(str("the file has ", file_size_, " bytes, fewer than the 8-byte header length"));
+    unsigned char len_bytes[8];
+    read(0, len_bytes, 8);
+    uint64_t header_len = 0;
+    for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | len_bytes[i];
+    if (header_len > file_size_ - 8)
+      fail(str("header length ", header_len, " exceeds the ", file_size_ - 8, " bytes after the length field"));
+    if (header_len == 0) fail("empty JSON header");
+    std::string text(static_cast<size_t>(header_len), '\0');
+    read(8, text.data(), text.size());
+    json::Value header;
+    try {
+      header = json::parse(text);
+    } catch (const ValueError& e) {
+      fail(str("invalid JSON header (", e.what(), ")"));
+    }
+    if (!header.is_object()) fail(str("the JSON header is ", json::type_noun(header.type()), ", not an object"));
+    data_size_ = file_size_ - 8 - header_len;
+
+    for (const auto& [name, value] : header.as_object()) {
+      if (name == kMetadataKey) {
+        read_metadata(value, metadata);
+        continue;
+      }
+      entries->push_back(read_entry(name, value));
+    }
+    // The byte ranges must tile [0, data_size) in offset order.
+    std::sort(entries->begin(), entries->end(), [](const Entry& a, const Entry& b) {
+      return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+    });
+    uint64_t pos = 0;
+    const Entry* prev = nullptr;
+    for (const Entry& e : *entries) {
+      if (e.begin < pos)
+        fail(str("data_offsets of tensor '", e.name, "' [", e.begin, ", ", e.end, ") overlap those of '",
+                 prev->name, "' [", prev->begin, ", ", prev->end, ")"));
+      if (e.begin > pos) fail(str("gap in the data before tensor '", e.name, "' (bytes ", pos, " to ", e.begin, ")"));
+      pos = e.end;
+      prev = &e;
+    }
+    if (pos != data_size_)
+      fail(str("the tensors cover ", pos, " bytes of data but the file has ", data_size_, " after the header"));
+  }
+
+  uint64_t data_start() const { return file_size_ - data_size_; }
+
+ private:
+  void read_metadata(const json::Value& value, std::map<std::string, std::string>* metadata) const {
+    if (value.is_null()) return;  // some writers store "__metadata__": null for none
+    if (!value.is_object()) fail(str("\"__metadata__\" is ", json::type_noun(value.type()), ", not an object"));
+    for (const auto& [k, v] : value.as_object()) {
+      if (!v.is_string())
+        fail(str("\"__metadata__\" value of '", k, "' is ", json::type_noun(v.type()), ", not a string"));
+      (*metadata)[k] = v.as_string();
+    }
+  }
+
+  Entry read_entry(const std::string& name, const json::Value& value) const {
+    const std::string what = str("tensor '", name, "'");
+    if (name.empty()) fail("a tensor has an empty name");
+    if (!value.is_object()) fail(str(what, " is described by ", json::type_noun(value.type()), ", not an object"));
+    const json::Value* dtype = value.find("dtype");
+    const json::Value* shape = value.find("shape");
+    const json::Value* offsets = value.find("data_offsets");
+    if (!dtype || !shape || !offsets) fail(str(what, " lacks one of \"dtype\", \"shape\", \"data_offsets\""));
+    Entry e;
+    e.name = name;
+    if (!dtype->is_string()) fail(str(what, ": \"dtype\" is not a string"));
+    if (!dtype_from_code(dtype->as_string(), &e.dtype))
+      fail(str(what, ": unknown or unsupported dtype '", dtype->as_string(),
+               "' (seek reads F64, F32, F16, BF16, I64, I32, I8, U8, BOOL)"));
+    if (!shape->is_array()) fail(str(what, ": \"shape\" is not an array"));
+    bool has_zero = false;
+    for (const auto& d : shape->as_array()) {
+      int64_t n = -1;
+      if (d.is_number()) {
+        try {
+          n = d.as_int64();
+        } catch (const ValueError&) {
+          n = -1;
+        }
+      }
+      if (n < 0) fail(str(what, ": shape entry ", d.is_number() ? d.number_text() : json::type_name(d.type()),
+                          " is not a non-negative integer"));
+      has_zero = has_zero || n == 0;
+      e.shape.push_back(n);
+    }
+    // numel * element size, with overflow checks (a zero dimension makes everything 0).
+    uint64_t nbytes = dtype_size(e.dtype);
+    if (has_zero) {
+      nbytes = 0;
+    } else {
+      for (int64_t d : e.shape)
+        if (__builtin_mul_overflow(nbytes, static_cast<uint64_t>(d), &nbytes))
+          fail(str(what, ": shape ", shape_str(e.shape), " overflows 64-bit byte counts"));
+    }
+    if (!offsets->is_array() || offsets->size() != 2)
+      fail(str(what, ": \"data_offsets\" is not an array of two integers"));
+    uint64_t range[2];
+    for (int i = 0; i < 2; ++i) {
+      const json::Value& v = offsets->as_array()[static_cast<size_t>(i)];
+      try {
+        range[i] = v.as_uint64();
+      } catch (const ValueError&) {
+        fail(str(what, ": \"data_offsets\" entry ", i, " is not a non-negative integer"));
+      }
+    }
+    e.begin = range[0];
+    e.end = range[1];
+    if (e.begin > e.end || e.end > data_size_)
+      fail(str(what, ": data_offsets [", e.begin, ", ", e.end, ") out of range of the ", data_size_,
+               " data bytes"));
+    if (e.end - e.begin != nbytes)
+      fail(str(what, ": data_offsets [", e.begin, ", ", e.end, ") hold ", e.end - e.begin, " bytes but dtype ",
+               dtype->as_string(), " and shape ", shape_str(e.shape), " need ", nbytes));
+    return e;
+  }
+
+  std::string source_;
+  uint64_t file_size_;
+  uint64_t data_size_ = 0;
+};
+
+SafetensorsContents load_from(const std::string& source, uint64_t file_size, const ReadFn& read) {
+  HeaderChecker checker(source, file_size);
+  std::vector<Entry> entries;
+  SafetensorsContents out;
+  checker.check(read, &entries, &out.metadata);
+  const uint64_t base = checker.data_start();
+  for (const Entry& e : entries) {
+    Tensor t = zeros(e.shape, e.dtype);
+    if (t.nbytes() > 0) read(base + e.begin, t.data_ptr(), t.nbytes());
+    if (e.dtype == kBool) {
+      const auto* b = static_cast<const unsigned char*>(t.data_ptr());
+      for (size_t i = 0; i < t.nbytes(); ++i)
+        if (b[i] > 1) checker.fail(str("tensor '", e.name, "': BOOL byte ", i, " is ", int(b[i]), ", not 0 or 1"));
+    }
+    out.tensors.emplace_back(e.name, std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* safetensors_dtype_code(DType dtype) {
+  for (const auto& c : kDTypeCodes)
+    if (c.dtype == dtype) return c.code;
+  throw DTypeError(str("save_safetensors: dtype ", dtype_name(dtype), " has no safetensors code"));
+}
+
+void write_safetensors(AtomicFileWriter& out, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  NoGradGuard no_grad;
+  json::Value header = json::Value::object();
+  if (!metadata.empty()) {
+    json::Value meta = json::Value::object();
+    for (const auto& [k, v] : metadata) meta.set(k, v);
+    header.set(kMetadataKey, std::move(meta));
+  }
+  std::set<std::string> names;
+  std::vector<Tensor> host;
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    SEEK_CHECK_VALUE(!name.empty(), "save_safetensors: tensor names must not be empty");
+    SEEK_CHECK_VALUE(name != kMetadataKey, "save_safetensors: '", kMetadataKey, "' is reserved, not a tensor name");
+    SEEK_CHECK_VALUE(names.insert(name).second, "save_safetensors: tensor name '", name, "' appears twice");
+    SEEK_CHECK_VALUE(t.defined(), "save_safetensors: tensor '", name, "' is undefined");
+    Tensor c = t.detach().to(kCPU).contiguous();
+    json::Value entry = json::Value::object();
+    entry.set("dtype", safetensors_dtype_code(c.dtype()));
+    json::Value shape = json::Value::array();
+    for (int64_t d : c.sizes()) shape.push_back(d);
+    entry.set("shape", std::move(shape));
+    json::Value range = json::Value::array();
+    range.push_back(offset);
+    offset += c.nbytes();
+    range.push_back(offset);
+    entry.set("data_offsets", std::move(range));
+    header.set(name, std::move(entry));
+    host.push_back(std::move(c));
+  }
+  std::string text = json::dump(header);
+  text.append((8 - text.size() % 8) % 8, ' ');
+  unsigned char len_bytes[8];
+  for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(static_cast<uint64_t>(text.size()) >> (8 * i));
+  out.write(len_bytes, 8);
+  out.write(text);
+  for (const Tensor& c : host)
+    if (c.nbytes() > 0) out.write(c.data_ptr(), c.nbytes());
+}
+
+void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  AtomicFileWriter out(path, "save_safetensors");
+  write_safetensors(out, tensors, metadata);
+  out.commit();
+}
+
+SafetensorsContents parse_safetensors(std::string_view bytes, const std::string& source) {
+  return load_from(source, bytes.size(), [&](uint64_t offset, void* dst, size_t n) {
+    std::memcpy(dst, bytes.data() + offset, n);
+  });
+}
+
+SafetensorsContents load_safetensors(const std::filesystem::path& path) {
+  std::error_code ec;
+  SEEK_CHECK_T(IOError, std::filesystem::is_regular_file(path, ec), "load_safetensors: '", path.string(),
+               "' does not exist or is not a regular file");
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  SEEK_CHECK_T(IOError, !ec, "load_safetensors: cannot read the size of '", path.string(), "': ", ec.message());
+  std::ifstream in(path, std::ios::binary);
+  SEEK_CHECK_T(IOError, in.good(), "load_safetensors: cannot open '", path.string(), "'");
+  return load_from(path.string(), size, [&](uint64_t offset, void* dst, size_t n) {
+    in.seekg(static_cast<std::streamoff>(offset));
+    in.read(static_cast<char*>(dst), static_cast<std::streamsize>(n));
+    SEEK_CHECK_T(IOError, in.good() && static_cast<size_t>(in.gcount()) == n, "load_safetensors: '", path.string(),
+                 "': read failed at byte ", offset, " (the file changed while being read?)");
+  });
+}
+
+}  // namespace seek::io
