@@ -1,8 +1,14 @@
-// Trains a ResNet on Fashion-MNIST (IDX files, gzipped or not) on the CPU and reports test accuracy.
+// Trains a ResNet on Fashion-MNIST (IDX files, gzipped or not) with seek::train::Trainer and reports
+// test accuracy after every epoch.
 //   train_resnet [--data DIR] [--model resnet20|resnet18] [--epochs N] [--batch-size N] [--lr X]
 //                [--optimizer sgd|adamw] [--weight-decay X] [--warmup STEPS] [--label-smoothing X]
-//                [--seed N] [--out DIR] [--limit-train N] [--threads N] [--workers N]
-// Exit codes: 0 done, 2 bad arguments or unreadable data, 1 other errors.
+//                [--schedule cosine|step|onecycle|constant] [--accumulation N] [--clip-grad X]
+//                [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]
+//                [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]
+// stdout: "epoch N test accuracy X%" per epoch and "final test accuracy X% (T s)"; stderr: progress.
+// --out DIR gets metrics.csv / metrics.jsonl (a row per epoch) and, with --checkpoint-every N,
+// DIR/checkpoint every N epochs, which --resume DIR/checkpoint continues from.
+// Exit codes: 0 done, 2 bad arguments, unreadable data or no CUDA for --device cuda, 1 other errors.
 #include <omp.h>
 #include <seek/seek.h>
 
@@ -40,8 +46,15 @@ struct Args {
   uint64_t seed = 0;
   std::string out;
   int64_t limit_train = 0;  // 0: all 60k training images
+  int64_t limit_test = 0;   // 0: all 10k test images
   int64_t threads = 0;      // 0: OpenMP's default
   int64_t workers = 1;      // data-loading threads
+  std::string schedule = "cosine";
+  int64_t accumulation = 1;      // micro-batches per optimizer step
+  double clip_grad = 0;          // > 0: clip the gradients' total norm to this
+  std::string resume;            // checkpoint directory to continue from
+  int64_t checkpoint_every = 0;  // epochs; needs --out
+  std::string device = "cpu";
 };
 
 struct UsageError : std::runtime_error {
@@ -51,7 +64,9 @@ struct UsageError : std::runtime_error {
 void usage(std::ostream& os) {
   os << "usage: train_resnet [--data DIR] [--model resnet20|resnet18] [--epochs N] [--batch-size N] [--lr X]\n"
         "                    [--optimizer sgd|adamw] [--weight-decay X] [--warmup STEPS] [--label-smoothing X]\n"
-        "                    [--seed N] [--out DIR] [--limit-train N] [--threads N] [--workers N]\n";
+        "                    [--schedule cosine|step|onecycle|constant] [--accumulation N] [--clip-grad X]\n"
+        "                    [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]\n"
+        "                    [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]\n";
 }
 
 int64_t to_int(const std::string& flag, const std::string& v, int64_t min) {
@@ -102,8 +117,15 @@ Args parse(int argc, char** argv) {
     else if (flag == "--seed") a.seed = static_cast<uint64_t>(to_int(flag, v, 0));
     else if (flag == "--out") a.out = v;
     else if (flag == "--limit-train") a.limit_train = to_int(flag, v, 0);
+    else if (flag == "--limit-test") a.limit_test = to_int(flag, v, 0);
     else if (flag == "--threads") a.threads = to_int(flag, v, 0);
     else if (flag == "--workers") a.workers = to_int(flag, v, 0);
+    else if (flag == "--schedule") a.schedule = v;
+    else if (flag == "--accumulation") a.accumulation = to_int(flag, v, 1);
+    else if (flag == "--clip-grad") a.clip_grad = to_double(flag, v, 0.0);
+    else if (flag == "--resume") a.resume = v;
+    else if (flag == "--checkpoint-every") a.checkpoint_every = to_int(flag, v, 0);
+    else if (flag == "--device") a.device = v;
     else throw UsageError("unknown flag " + flag);
   }
   if (a.model != "resnet20" && a.model != "resnet18")
@@ -111,6 +133,10 @@ Args parse(int argc, char** argv) {
   if (a.optimizer != "sgd" && a.optimizer != "adamw")
     throw UsageError("--optimizer must be sgd or adamw, got '" + a.optimizer + "'");
   if (a.label_smoothing > 1.0) throw UsageError("--label-smoothing must be in [0, 1]");
+  if (a.schedule != "cosine" && a.schedule != "step" && a.schedule != "onecycle" && a.schedule != "constant")
+    throw UsageError("--schedule must be cosine, step, onecycle or constant, got '" + a.schedule + "'");
+  if (a.device != "cpu" && a.device != "cuda") throw UsageError("--device must be cpu or cuda, got '" + a.device + "'");
+  if (a.checkpoint_every > 0 && a.out.empty()) throw UsageError("--checkpoint-every needs --out DIR");
   return a;
 }
 
@@ -123,22 +149,37 @@ std::string fmt(double v, int prec) {
 // Fashion-MNIST statistics of the training images (pixels in [0, 1]).
 constexpr double kMean = 0.2860, kStd = 0.3530;
 
-double evaluate(nn::Module& model, data::DataLoader& loader) {
-  model.eval();
-  NoGradGuard no_grad;
-  int64_t correct = 0, total = 0;
-  for (const auto& batch : loader) {
-    Tensor pred = model.forward(batch.data).argmax(1);
-    correct += pred.eq(batch.target).sum().item<int64_t>();
-    total += batch.target.size(0);
+// Prints the per-epoch lines scripts and tests read, and remembers the last test accuracy.
+class EpochReport : public train::Callback {
+ public:
+  double accuracy = -1;  // percent; < 0 until an evaluation
+  void on_epoch_end(train::Trainer&, int64_t epoch, const train::MetricValues& m) override {
+    auto it = m.find("val_accuracy");
+    if (it == m.end()) return;
+    accuracy = 100.0 * it->second;
+    std::cout << "epoch " << epoch + 1 << " test accuracy " << fmt(accuracy, 2) << "%" << std::endl;
   }
-  model.train();
-  return total ? 100.0 * static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+};
+
+std::unique_ptr<optim::LRScheduler> make_schedule(const Args& a, optim::Optimizer& opt, int64_t total_steps) {
+  if (a.schedule == "cosine")  // warmup < total
+    return std::make_unique<optim::WarmupCosineLR>(opt, std::min(a.warmup, total_steps - 1), total_steps);
+  if (a.schedule == "step")  // lr / 10 after each third of the run
+    return std::make_unique<optim::StepLR>(opt, std::max<int64_t>(1, total_steps / 3), 0.1);
+  if (a.schedule == "onecycle")  // OneCycleLR counts its constructor's step: total_steps + 1 in all
+    return std::make_unique<optim::OneCycleLR>(opt, a.lr, total_steps + 1);
+  return nullptr;  // constant
 }
 
 int run(const Args& a) {
   if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
   manual_seed(a.seed);
+  if (a.device == "cuda" && !cuda::is_available()) {
+    std::cerr << "train_resnet: --device cuda: CUDA is not available (seek was built without CUDA, or no GPU "
+              << "is visible); use --device cpu\n";
+    return 2;
+  }
+  const Device device = a.device == "cuda" ? kCUDA : kCPU;
 
   if (!fs::is_directory(a.data)) {
     std::cerr << "train_resnet: data directory '" << a.data << "' does not exist (expected the Fashion-MNIST "
@@ -153,19 +194,25 @@ int run(const Args& a) {
     std::cerr << "train_resnet: cannot read Fashion-MNIST from '" << a.data << "': " << e.what() << "\n";
     return 2;
   }
-
-  data::DatasetPtr train_base = train_raw;
-  if (a.limit_train > 0 && static_cast<size_t>(a.limit_train) < train_raw->size()) {
-    std::vector<size_t> idx(static_cast<size_t>(a.limit_train));
-    std::iota(idx.begin(), idx.end(), size_t{0});
-    train_base = std::make_shared<data::Subset>(train_raw, std::move(idx));
+  if (!a.resume.empty() && !train::checkpoint_exists(a.resume)) {
+    std::cerr << "train_resnet: --resume: '" << a.resume << "' holds no checkpoint (no trainer.json)\n";
+    return 2;
   }
-  Generator aug_gen(a.seed + 1);
+
+  // The first `limit` examples (all for 0).
+  auto first = [](const std::shared_ptr<data::MNIST>& raw, int64_t limit) -> data::DatasetPtr {
+    if (limit <= 0 || static_cast<size_t>(limit) >= raw->size()) return raw;
+    std::vector<size_t> idx(static_cast<size_t>(limit));
+    std::iota(idx.begin(), idx.end(), size_t{0});
+    return std::make_shared<data::Subset>(raw, std::move(idx));
+  };
+  const data::DatasetPtr train_base = first(train_raw, a.limit_train), test_base = first(test_raw, a.limit_test);
+  // The augmentations draw from the default generator, which checkpoints save and restore.
   data::transforms::Normalize normalize({kMean}, {kStd});
   data::transforms::Compose augment({data::transforms::RandomCrop(28, 2), data::transforms::RandomHorizontalFlip(),
                                      normalize});
-  auto train_set = std::make_shared<data::MapDataset>(train_base, augment, &aug_gen);
-  auto test_set = std::make_shared<data::MapDataset>(test_raw, normalize);
+  auto train_set = std::make_shared<data::MapDataset>(train_base, augment);
+  auto test_set = std::make_shared<data::MapDataset>(test_base, normalize);
 
   data::DataLoaderOptions train_opts;
   train_opts.batch_size = static_cast<size_t>(a.batch_size);
@@ -181,6 +228,7 @@ int run(const Args& a) {
   std::shared_ptr<nn::Module> model;
   if (a.model == "resnet20") model = models::resnet20(10, 1);
   else model = models::resnet18(10, 1, /*small_input=*/true);
+  model->to(device);
   model->train();
 
   std::unique_ptr<optim::Optimizer> opt;
@@ -190,72 +238,51 @@ int run(const Args& a) {
   } else {
     opt = std::make_unique<optim::AdamW>(model->parameters(), optim::AdamWOptions(a.lr).weight_decay_(a.weight_decay));
   }
-  const int64_t steps_per_epoch = static_cast<int64_t>(train_loader.len());
+  const auto batches = static_cast<int64_t>(train_loader.len());
+  const int64_t steps_per_epoch = (batches + a.accumulation - 1) / a.accumulation;
   const int64_t total_steps = steps_per_epoch * a.epochs;
-  optim::WarmupCosineLR sched(*opt, std::min(a.warmup, total_steps - 1), total_steps);  // warmup < total
+  std::unique_ptr<optim::LRScheduler> sched = make_schedule(a, *opt, total_steps);
 
-  std::cerr << "train_resnet: " << a.model << " (" << model->num_parameters() << " parameters), "
-            << train_set->size() << " training / " << test_set->size() << " test images, " << a.epochs
-            << " epochs x " << steps_per_epoch << " steps, batch " << a.batch_size << ", " << a.optimizer << " lr "
-            << a.lr << ", " << omp_get_max_threads() << " threads\n";
-
-  std::ofstream csv;
-  if (!a.out.empty()) {
-    std::error_code ec;
-    fs::create_directories(a.out, ec);
-    csv.open(fs::path(a.out) / "metrics.csv");
-    if (!csv) {
-      std::cerr << "train_resnet: cannot write '" << (fs::path(a.out) / "metrics.csv").string() << "'\n";
-      return 2;
-    }
-    csv << "epoch,train_loss,test_accuracy,elapsed_s,images_per_s\n";
+  train::TrainerOptions o;
+  o.epochs = a.epochs;
+  o.accumulation_steps = a.accumulation;
+  o.clip_grad_norm = a.clip_grad;
+  o.scheduler_interval = "step";
+  o.eval_every_epochs = 1;
+  o.metrics = {"accuracy"};
+  o.output_dir = a.out;
+  o.checkpoint_every_epochs = a.checkpoint_every;
+  o.device = device;
+  o.progress_counts_items = true;
+  o.progress_options.unit = "img";
+  o.progress_options.print_every = 50;
+  train::Trainer trainer(*model, *opt, train_loader, o);
+  trainer.set_val_loader(&test_loader);
+  trainer.set_scheduler(sched.get());
+  const double smoothing = a.label_smoothing;
+  trainer.set_loss_fn([smoothing](const Tensor& out, const Tensor& target) {
+    return nn::functional::cross_entropy(out, target, Tensor(), -100, "mean", smoothing);
+  });
+  auto report = std::make_shared<EpochReport>();
+  trainer.add_callback(report);
+  if (!a.resume.empty()) {
+    trainer.resume(a.resume);
+    std::cerr << "train_resnet: resumed from '" << a.resume << "' after epoch " << trainer.epoch() << ", step "
+              << trainer.global_step() << "\n";
   }
+
+  std::cerr << "train_resnet: " << a.model << " (" << model->num_parameters() << " parameters) on " << a.device
+            << ", " << train_set->size() << " training / " << test_set->size() << " test images, " << a.epochs
+            << " epochs x " << steps_per_epoch << " steps, batch " << a.batch_size << " x " << a.accumulation
+            << ", " << a.optimizer << " lr " << a.lr << " (" << a.schedule << "), " << omp_get_max_threads()
+            << " threads\n";
 
   const auto start = Clock::now();
-  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
-  int64_t step = 0;
-  double accuracy = 0.0;
-  for (int64_t epoch = 1; epoch <= a.epochs; ++epoch) {
-    train_loader.set_epoch(static_cast<uint64_t>(epoch - 1));
-    const auto epoch_start = Clock::now();
-    double loss_sum = 0.0, window_loss = 0.0;
-    int64_t images = 0, batches = 0, window = 0;
-    for (const auto& batch : train_loader) {
-      opt->zero_grad();
-      Tensor loss = nn::functional::cross_entropy(model->forward(batch.data), batch.target, Tensor(), -100, "mean",
-                                                  a.label_smoothing);
-      loss.backward();
-      opt->step();
-      sched.step();
-      const double l = loss.item<double>();
-      loss_sum += l;
-      window_loss += l;
-      ++window;
-      ++batches;
-      ++step;
-      images += batch.target.size(0);
-      if (step % 50 == 0 || step == total_steps) {
-        const double elapsed = seconds_since(start);
-        const double ips = static_cast<double>(images) / seconds_since(epoch_start);
-        const double eta = elapsed / static_cast<double>(step) * static_cast<double>(total_steps - step);
-        std::cerr << "epoch " << epoch << " step " << step << "/" << total_steps << " loss "
-                  << fmt(window_loss / static_cast<double>(window), 4) << " lr " << fmt(sched.get_last_lr()[0], 5)
-                  << " " << fmt(ips, 1) << " img/s eta " << fmt(eta, 0) << "s\n";
-        window_loss = 0.0;
-        window = 0;
-      }
-    }
-    const double epoch_time = seconds_since(epoch_start);
-    accuracy = evaluate(*model, test_loader);
-    std::cout << "epoch " << epoch << " test accuracy " << fmt(accuracy, 2) << "%" << std::endl;
-    if (csv) {
-      csv << epoch << "," << fmt(loss_sum / static_cast<double>(std::max<int64_t>(batches, 1)), 5) << ","
-          << fmt(accuracy, 2) << "," << fmt(seconds_since(start), 1) << ","
-          << fmt(static_cast<double>(images) / epoch_time, 1) << std::endl;
-    }
-  }
-  std::cout << "final test accuracy " << fmt(accuracy, 2) << "% (" << fmt(seconds_since(start), 1) << " s)"
-            << std::endl;
+  trainer.fit();
+  // A run resumed after its last epoch trains no more; it still reports the accuracy.
+  const double accuracy = report->accuracy >= 0 ? report->accuracy : 100.0 * trainer.evaluate().at("val_accuracy");
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << "final test accuracy " << fmt(accuracy, 2) << "% (" << fmt(seconds, 1) << " s)" << std::endl;
   return 0;
 }
 

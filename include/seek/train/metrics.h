@@ -1,0 +1,87 @@
+#pragma once
+// Classification metrics that accumulate over batches, like torchmetrics:
+// update(output, target) per batch, compute() for the value so far, reset() to start over.
+//
+// output: logits (or probabilities) [N, C]. target: class indices (integer, [N]) or soft
+// targets (floating, [N, C], e.g. from MixUp/CutMix), which count by their argmax.
+// Accuracy values are fractions in [0, 1]. Counts are kept in float64 on the host.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "seek/core/tensor.h"
+
+namespace seek::train {
+
+// (output, target) -> a 0-dim loss (mean over the batch).
+using LossFn = std::function<Tensor(const Tensor& output, const Tensor& target)>;
+
+class Metric {
+ public:
+  virtual ~Metric() = default;
+  virtual std::string name() const = 0;
+  virtual void update(const Tensor& output, const Tensor& target) = 0;
+  // The value over every update since the last reset(); ValueError before any update.
+  virtual double compute() const = 0;
+  virtual void reset() = 0;
+  // The accumulated numbers, for checkpoints (resuming mid-epoch).
+  virtual std::vector<double> state() const = 0;
+  virtual void load_state(const std::vector<double>& state) = 0;
+};
+
+// Fraction of rows whose largest output is at the target class.
+class Accuracy : public Metric {
+ public:
+  std::string name() const override { return "accuracy"; }
+  void update(const Tensor& output, const Tensor& target) override;
+  double compute() const override;
+  void reset() override { correct_ = total_ = 0; }
+  std::vector<double> state() const override { return {correct_, total_}; }
+  void load_state(const std::vector<double>& state) override;
+
+ private:
+  double correct_ = 0, total_ = 0;
+};
+
+// Fraction of rows whose target class is among the k largest outputs; name "top<k>_accuracy".
+class TopKAccuracy : public Metric {
+ public:
+  explicit TopKAccuracy(int64_t k);
+  std::string name() const override { return "top" + std::to_string(k_) + "_accuracy"; }
+  void update(const Tensor& output, const Tensor& target) override;
+  double compute() const override;
+  void reset() override { correct_ = total_ = 0; }
+  std::vector<double> state() const override { return {correct_, total_}; }
+  void load_state(const std::vector<double>& state) override;
+  int64_t k() const { return k_; }
+
+ private:
+  int64_t k_;
+  double correct_ = 0, total_ = 0;
+};
+
+// Mean loss per example: every update adds loss_fn(output, target) * N (N = output.size(0)).
+// add(value, count) adds an already computed mean loss over `count` examples.
+class LossMetric : public Metric {
+ public:
+  explicit LossMetric(LossFn loss_fn = nullptr);  // nullptr: cross_entropy
+  std::string name() const override { return "loss"; }
+  void update(const Tensor& output, const Tensor& target) override;
+  void add(double value, double count);
+  double compute() const override;
+  void reset() override { sum_ = count_ = 0; }
+  std::vector<double> state() const override { return {sum_, count_}; }
+  void load_state(const std::vector<double>& state) override;
+
+ private:
+  LossFn loss_fn_;
+  double sum_ = 0, count_ = 0;
+};
+
+// "accuracy" or "top<k>_accuracy" (k >= 1); "loss" with the given loss function.
+// Throws ValueError naming the unknown name and the accepted ones.
+std::unique_ptr<Metric> make_metric(const std::string& name, LossFn loss_fn = nullptr);
+
+}  // namespace seek::train
