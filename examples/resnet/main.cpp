@@ -1,8 +1,9 @@
 // Trains a ResNet on Fashion-MNIST (IDX files, gzipped or not) with seek::train::Trainer and reports
 // test accuracy after every epoch.
-//   train_resnet [--data DIR] [--model resnet20|resnet18] [--epochs N] [--batch-size N] [--lr X]
+//   train_resnet [--data DIR] [--model NAME] [--epochs N] [--batch-size N] [--lr X]
 //                [--optimizer sgd|adamw] [--weight-decay X] [--warmup STEPS] [--label-smoothing X]
 //                [--schedule cosine|step|onecycle|constant] [--accumulation N] [--clip-grad X]
+//                [--mixup ALPHA] [--cutmix ALPHA]
 //                [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]
 //                [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]
 // stdout: "epoch N test accuracy X%" per epoch and "final test accuracy X% (T s)"; stderr: progress.
@@ -55,18 +56,26 @@ struct Args {
   std::string resume;            // checkpoint directory to continue from
   int64_t checkpoint_every = 0;  // epochs; needs --out
   std::string device = "cpu";
+  double mixup = 0;   // > 0: MixUp with Beta(alpha, alpha)
+  double cutmix = 0;  // > 0: CutMix with Beta(alpha, alpha); with both, one of the two per batch
 };
+
+const std::vector<std::string> kModels = {"resnet20", "resnet56", "resnet18", "resnet18d", "mobilenet_v3_small",
+                                          "mobilenet_v3_large"};
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
 void usage(std::ostream& os) {
-  os << "usage: train_resnet [--data DIR] [--model resnet20|resnet18] [--epochs N] [--batch-size N] [--lr X]\n"
+  os << "usage: train_resnet [--data DIR] [--model NAME] [--epochs N] [--batch-size N] [--lr X]\n"
         "                    [--optimizer sgd|adamw] [--weight-decay X] [--warmup STEPS] [--label-smoothing X]\n"
         "                    [--schedule cosine|step|onecycle|constant] [--accumulation N] [--clip-grad X]\n"
+        "                    [--mixup ALPHA] [--cutmix ALPHA]\n"
         "                    [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]\n"
-        "                    [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]\n";
+        "                    [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]\n"
+        "models: resnet20 (default), resnet56, resnet18, resnet18d, mobilenet_v3_small, mobilenet_v3_large\n"
+        "        (the ImageNet models with their small-input stem)\n";
 }
 
 int64_t to_int(const std::string& flag, const std::string& v, int64_t min) {
@@ -126,10 +135,13 @@ Args parse(int argc, char** argv) {
     else if (flag == "--resume") a.resume = v;
     else if (flag == "--checkpoint-every") a.checkpoint_every = to_int(flag, v, 0);
     else if (flag == "--device") a.device = v;
+    else if (flag == "--mixup") a.mixup = to_double(flag, v, 0.0);
+    else if (flag == "--cutmix") a.cutmix = to_double(flag, v, 0.0);
     else throw UsageError("unknown flag " + flag);
   }
-  if (a.model != "resnet20" && a.model != "resnet18")
-    throw UsageError("--model must be resnet20 or resnet18, got '" + a.model + "'");
+  if (std::find(kModels.begin(), kModels.end(), a.model) == kModels.end())
+    throw UsageError("--model must be resnet20, resnet56, resnet18, resnet18d, mobilenet_v3_small or "
+                     "mobilenet_v3_large, got '" + a.model + "'");
   if (a.optimizer != "sgd" && a.optimizer != "adamw")
     throw UsageError("--optimizer must be sgd or adamw, got '" + a.optimizer + "'");
   if (a.label_smoothing > 1.0) throw UsageError("--label-smoothing must be in [0, 1]");
@@ -207,11 +219,12 @@ int run(const Args& a) {
     return std::make_shared<data::Subset>(raw, std::move(idx));
   };
   const data::DatasetPtr train_base = first(train_raw, a.limit_train), test_base = first(test_raw, a.limit_test);
-  // The augmentations draw from the default generator, which checkpoints save and restore.
+  // Seeded augmentation: example i of epoch e is a function of (seed, e, i) alone, so the batches
+  // are the same for any --workers and after --resume.
   data::transforms::Normalize normalize({kMean}, {kStd});
   data::transforms::Compose augment({data::transforms::RandomCrop(28, 2), data::transforms::RandomHorizontalFlip(),
                                      normalize});
-  auto train_set = std::make_shared<data::MapDataset>(train_base, augment);
+  auto train_set = std::make_shared<data::MapDataset>(train_base, augment, a.seed + 1);
   auto test_set = std::make_shared<data::MapDataset>(test_base, normalize);
 
   data::DataLoaderOptions train_opts;
@@ -219,7 +232,19 @@ int run(const Args& a) {
   train_opts.shuffle = true;
   train_opts.seed = a.seed;
   train_opts.num_workers = static_cast<size_t>(a.workers);
-  data::DataLoader train_loader(train_set, train_opts);
+  // MixUp / CutMix turn each batch's targets into soft targets; seeded per (epoch, batch) too.
+  std::unique_ptr<data::DataLoader> train_loader_ptr;
+  if (a.mixup > 0 || a.cutmix > 0) {
+    data::BatchTransform mix;
+    if (a.mixup > 0 && a.cutmix > 0) mix = data::RandomMixUpCutMix(a.mixup, a.cutmix, 10);
+    else if (a.mixup > 0) mix = data::MixUp(a.mixup, 10);
+    else mix = data::CutMix(a.cutmix, 10);
+    train_loader_ptr = std::make_unique<data::DataLoader>(train_set, train_opts,
+                                                          data::collate_with_transform(mix, a.seed + 2));
+  } else {
+    train_loader_ptr = std::make_unique<data::DataLoader>(train_set, train_opts);
+  }
+  data::DataLoader& train_loader = *train_loader_ptr;
   data::DataLoaderOptions test_opts;
   test_opts.batch_size = 500;
   test_opts.num_workers = static_cast<size_t>(a.workers);
@@ -227,7 +252,17 @@ int run(const Args& a) {
 
   std::shared_ptr<nn::Module> model;
   if (a.model == "resnet20") model = models::resnet20(10, 1);
-  else model = models::resnet18(10, 1, /*small_input=*/true);
+  else if (a.model == "resnet56") model = models::resnet56(10, 1);
+  else if (a.model == "resnet18") model = models::resnet18(10, 1, /*small_input=*/true);
+  else if (a.model == "resnet18d") model = models::resnet18d(10, 1, /*small_input=*/true);
+  else {
+    models::MobileNetV3Options mo;
+    mo.num_classes = 10;
+    mo.in_channels = 1;
+    mo.small_input = true;
+    model = a.model == "mobilenet_v3_small" ? std::shared_ptr<nn::Module>(models::mobilenet_v3_small(mo))
+                                            : std::shared_ptr<nn::Module>(models::mobilenet_v3_large(mo));
+  }
   model->to(device);
   model->train();
 
