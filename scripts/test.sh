@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 scripts/install_deps.sh
 jobs=$(nproc)
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEEK_TESTS=ON
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEEK_TESTS=ON -DSEEK_PYTHON=ON
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"

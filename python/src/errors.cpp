@@ -1,0 +1,31 @@
+// seek's C++ exceptions as Python exceptions, keeping the C++ message:
+// shape and value errors -> ValueError, dtype errors -> TypeError,
+// index errors -> IndexError, everything else -> RuntimeError; arguments that do not
+// convert (pybind11 cast errors) -> TypeError.
+#include "common.h"
+
+#include "seek/core/error.h"
+
+namespace seek::python {
+
+void init_errors(py::module_& m) {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const seek::ShapeError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const seek::ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const seek::DTypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const seek::IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const seek::Error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const py::cast_error& e) {  // an argument of the wrong Python type
+      PyErr_SetString(PyExc_TypeError, e.what());
+    }
+  });
+}
+
+}  // namespace seek::python

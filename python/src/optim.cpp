@@ -1,0 +1,269 @@
+// seek._C.optim: the C++ optimizers, learning-rate schedulers and gradient clipping.
+// The Python package (seek.optim) wraps the optimizers so that param_groups reads as a
+// list of dicts whose entries ('lr', 'momentum', 'betas', ...) write through to C++.
+//
+// Constructors take torch's `params`: an iterable of tensors, or of dicts with a
+// 'params' entry and per-group option overrides ({'params': [...], 'lr': 0.01}).
+#include "nn_common.h"
+
+#include <cmath>
+
+#include "seek/optim/adam.h"
+#include "seek/optim/clip_grad.h"
+#include "seek/optim/lr_scheduler.h"
+#include "seek/optim/rmsprop.h"
+#include "seek/optim/sgd.h"
+
+namespace seek::python {
+
+namespace {
+
+using optim::Optimizer;
+using optim::ParamGroup;
+
+std::vector<Tensor> tensor_list(const py::handle& params) {
+  if (py::isinstance<Tensor>(params)) return {params.cast<Tensor>()};
+  std::vector<Tensor> out;
+  for (auto p : params) out.push_back(p.cast<Tensor>());
+  return out;
+}
+
+// One option (a number, a bool or torch's 'betas' pair) into `o`.
+void set_option(optim::OptimizerOptions& o, const std::string& key, const py::handle& value) {
+  if (key == "betas") {
+    auto b = value.cast<std::pair<double, double>>();
+    o.set("beta1", b.first);
+    o.set("beta2", b.second);
+  } else {
+    o.set(key, value.cast<double>());
+  }
+}
+
+// torch's `params` argument as parameter groups; dict entries other than 'params'
+// override the defaults for that group.
+std::vector<ParamGroup> param_groups(const py::handle& params, const optim::OptimizerOptions& defaults) {
+  py::list items;
+  if (py::isinstance<Tensor>(params)) items.append(params);
+  else
+    for (auto p : params) items.append(p);
+  std::vector<ParamGroup> groups;
+  std::vector<Tensor> plain;
+  for (auto item : items) {
+    if (py::isinstance<py::dict>(item)) {
+      auto d = item.cast<py::dict>();
+      if (!d.contains("params")) throw py::value_error("optimizer: a parameter group dict needs a 'params' entry");
+      std::shared_ptr<optim::OptimizerOptions> o(defaults.clone());
+      for (auto [k, v] : d) {
+        std::string key = k.cast<std::string>();
+        if (key != "params") set_option(*o, key, v);
+      }
+      groups.emplace_back(tensor_list(d["params"]), std::move(o));
+    } else {
+      plain.push_back(item.cast<Tensor>());
+    }
+  }
+  if (!plain.empty()) {
+    if (!groups.empty())
+      throw py::type_error("optimizer: params must be all tensors or all parameter-group dicts, not a mix");
+    groups.emplace_back(std::move(plain));
+  }
+  if (groups.empty()) throw py::value_error("optimizer got an empty parameter list");
+  return groups;
+}
+
+py::dict group_options(const ParamGroup& g) {
+  py::dict d;
+  auto pairs = g.options->to_pairs();
+  double beta1 = 0, beta2 = 0;
+  bool has_betas = false;
+  for (const auto& [k, v] : pairs) {
+    if (k == "beta1") { beta1 = v; has_betas = true; }
+    else if (k == "beta2") beta2 = v;
+    else if (k == "nesterov" || k == "amsgrad" || k == "centered") d[py::str(k)] = py::bool_(v != 0.0);
+    else d[py::str(k)] = v;
+  }
+  if (has_betas) d["betas"] = py::make_tuple(beta1, beta2);
+  return d;
+}
+
+template <typename O>
+O with(O o, double weight_decay) {
+  o.weight_decay = weight_decay;
+  return o;
+}
+
+void init_schedulers(py::module_& m) {
+  using optim::LRScheduler;
+  py::class_<LRScheduler>(m, "LRScheduler", "Base of the C++ learning-rate schedulers.")
+      .def("step", &LRScheduler::step, "Advances one step and writes the new lrs into the optimizer.")
+      .def("get_last_lr", &LRScheduler::get_last_lr)
+      .def_property_readonly("last_epoch", &LRScheduler::last_epoch)
+      .def_property_readonly("base_lrs", &LRScheduler::base_lrs)
+      .def("state_dict", [](const LRScheduler& s) {
+        py::dict d;
+        for (const auto& [k, v] : s.state_dict()) d[py::str(k)] = v;
+        return d;
+      })
+      .def("load_state_dict", [](LRScheduler& s, const py::dict& d) {
+        optim::SchedulerStateDict sd;
+        for (auto [k, v] : d) sd.emplace_back(k.cast<std::string>(), v.cast<double>());
+        s.load_state_dict(sd);
+      }, py::arg("state_dict"));
+  py::class_<optim::StepLR, optim::LRScheduler> step(m, "StepLR", "lr = base * gamma^(epoch // step_size).");
+  step.def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("step_size"),
+           py::arg("gamma") = 0.1, py::keep_alive<1, 2>());
+  py::class_<optim::MultiStepLR, optim::LRScheduler> multi(m, "MultiStepLR",
+                                                            "lr = base * gamma^(milestones passed).");
+  multi.def(py::init<Optimizer&, std::vector<int64_t>, double>(), py::arg("optimizer"), py::arg("milestones"),
+            py::arg("gamma") = 0.1, py::keep_alive<1, 2>());
+  py::class_<optim::ExponentialLR, optim::LRScheduler> expo(m, "ExponentialLR", "lr = base * gamma^epoch.");
+  expo.def(py::init<Optimizer&, double>(), py::arg("optimizer"), py::arg("gamma"), py::keep_alive<1, 2>());
+  py::class_<optim::WarmupCosineLR, optim::LRScheduler> wc(
+      m, "WarmupCosineLR", "Linear warmup to the base lr, then cosine decay to min_lr at total_steps.");
+  wc.def(py::init<Optimizer&, int64_t, int64_t, double>(), py::arg("optimizer"), py::arg("warmup_steps"),
+         py::arg("total_steps"), py::arg("min_lr") = 0.0, py::keep_alive<1, 2>());
+  py::class_<optim::LinearWarmupDecayLR, optim::LRScheduler> wl(
+      m, "LinearWarmupDecayLR", "Linear warmup to the base lr, then linear decay to base * end_factor.");
+  wl.def(py::init<Optimizer&, int64_t, int64_t, double>(), py::arg("optimizer"), py::arg("warmup_steps"),
+         py::arg("total_steps"), py::arg("end_factor") = 0.0, py::keep_alive<1, 2>());
+  py::class_<optim::OneCycleLR, optim::LRScheduler> oc(m, "OneCycleLR", "torch's OneCycleLR (cosine, two phases).");
+  oc.def(py::init([](Optimizer& opt, const py::object& max_lr, int64_t total_steps, double pct_start,
+                     double div_factor, double final_div_factor, bool cycle_momentum, double base_momentum,
+                     double max_momentum) {
+    if (py::isinstance<py::float_>(max_lr) || py::isinstance<py::int_>(max_lr))
+      return std::make_unique<optim::OneCycleLR>(opt, max_lr.cast<double>(), total_steps, pct_start, div_factor,
+                                                 final_div_factor, cycle_momentum, base_momentum, max_momentum);
+    return std::make_unique<optim::OneCycleLR>(opt, max_lr.cast<std::vector<double>>(), total_steps, pct_start,
+                                               div_factor, final_div_factor, cycle_momentum, base_momentum,
+                                               max_momentum);
+  }), py::arg("optimizer"), py::arg("max_lr"), py::arg("total_steps"), py::arg("pct_start") = 0.3,
+     py::arg("div_factor") = 25.0, py::arg("final_div_factor") = 1e4, py::arg("cycle_momentum") = true,
+     py::arg("base_momentum") = 0.85, py::arg("max_momentum") = 0.95, py::keep_alive<1, 2>());
+
+  py::class_<optim::ReduceLROnPlateau>(m, "ReduceLROnPlateau",
+                                       "Reduces the lrs by factor when the metric stops improving.")
+      .def(py::init([](Optimizer& opt, const std::string& mode, double factor, int64_t patience, double threshold,
+                       const std::string& threshold_mode, int64_t cooldown, double min_lr, double eps) {
+        optim::ReduceLROnPlateauOptions o;
+        o.mode = mode;
+        o.factor = factor;
+        o.patience = patience;
+        o.threshold = threshold;
+        o.threshold_mode = threshold_mode;
+        o.cooldown = cooldown;
+        o.min_lr = min_lr;
+        o.eps = eps;
+        return std::make_unique<optim::ReduceLROnPlateau>(opt, o);
+      }), py::arg("optimizer"), py::arg("mode") = "min", py::arg("factor") = 0.1, py::arg("patience") = 10,
+         py::arg("threshold") = 1e-4, py::arg("threshold_mode") = "rel", py::arg("cooldown") = 0,
+         py::arg("min_lr") = 0.0, py::arg("eps") = 1e-8, py::keep_alive<1, 2>())
+      .def("step", &optim::ReduceLROnPlateau::step, py::arg("metrics"))
+      .def("get_last_lr", &optim::ReduceLROnPlateau::get_last_lr)
+      .def_property_readonly("last_epoch", &optim::ReduceLROnPlateau::last_epoch)
+      .def_property_readonly("num_bad_epochs", &optim::ReduceLROnPlateau::num_bad_epochs)
+      .def_property_readonly("best", &optim::ReduceLROnPlateau::best)
+      .def("state_dict", [](const optim::ReduceLROnPlateau& s) {
+        py::dict d;
+        for (const auto& [k, v] : s.state_dict()) d[py::str(k)] = v;
+        return d;
+      })
+      .def("load_state_dict", [](optim::ReduceLROnPlateau& s, const py::dict& d) {
+        optim::SchedulerStateDict sd;
+        for (auto [k, v] : d) sd.emplace_back(k.cast<std::string>(), v.cast<double>());
+        s.load_state_dict(sd);
+      }, py::arg("state_dict"));
+}
+
+double norm_type_of(const py::handle& v) {
+  if (py::isinstance<py::str>(v)) {
+    std::string s = v.cast<std::string>();
+    if (s == "inf") return INFINITY;
+    throw py::value_error("clip_grad_norm_: norm_type must be a number or 'inf', got '" + s + "'");
+  }
+  return v.cast<double>();
+}
+
+}  // namespace
+
+void init_optim(py::module_& m) {
+  py::module_ o = m.def_submodule("optim", "Optimizers, schedulers and gradient clipping (wrapped by seek.optim)");
+  py::class_<Optimizer>(o, "Optimizer", "Base of the C++ optimizers.")
+      .def("step", &Optimizer::step, py::call_guard<py::gil_scoped_release>(),
+           "One update of every parameter that has a gradient.")
+      .def("zero_grad", &Optimizer::zero_grad, py::arg("set_to_none") = true)
+      .def_property_readonly("name", &Optimizer::name)
+      .def("_num_groups", [](const Optimizer& opt) { return opt.param_groups().size(); })
+      .def("_group_params", [](const Optimizer& opt, size_t g) { return opt.param_groups().at(g).params; })
+      .def("_group_options", [](const Optimizer& opt, size_t g) { return group_options(opt.param_groups().at(g)); })
+      .def("_set_group_option", [](Optimizer& opt, size_t g, const std::string& key, const py::handle& v) {
+        auto& group = opt.param_groups().at(g);
+        set_option(*group.options, key, v);
+        group.options->validate(opt.name());
+      })
+      .def("_defaults", [](const Optimizer& opt) {
+        ParamGroup g({}, std::shared_ptr<optim::OptimizerOptions>(opt.defaults().clone()));
+        return group_options(g);
+      })
+      .def("add_param_group", [](Optimizer& opt, const py::dict& group) {
+        auto groups = param_groups(py::make_tuple(group), opt.defaults());
+        opt.add_param_group(std::move(groups[0]));
+      }, py::arg("param_group"))
+      .def("state_dict", [](const Optimizer& opt) {
+        py::object od = py::module_::import("collections").attr("OrderedDict")();
+        for (const auto& [k, v] : opt.state_dict()) od[py::str(k)] = v;
+        return od;
+      }, "Flat checkpoint form: 'param_groups.<g>.<option>' and 'state.<g>.<i>.<buffer>' -> tensor.")
+      .def("load_state_dict", [](Optimizer& opt, const py::handle& d) { opt.load_state_dict(state_dict_from_python(d)); },
+           py::arg("state_dict"));
+
+  py::class_<optim::SGD, Optimizer>(o, "SGD", "Stochastic gradient descent with momentum, like torch.optim.SGD.")
+      .def(py::init([](const py::object& params, double lr, double momentum, double dampening, double weight_decay,
+                       bool nesterov) {
+        auto d = optim::SGDOptions(lr).momentum_(momentum).dampening_(dampening).weight_decay_(weight_decay)
+                     .nesterov_(nesterov);
+        return std::make_unique<optim::SGD>(param_groups(params, d), d);
+      }), py::arg("params"), py::arg("lr") = 1e-3, py::arg("momentum") = 0.0, py::arg("dampening") = 0.0,
+         py::arg("weight_decay") = 0.0, py::arg("nesterov") = false);
+  py::class_<optim::Adam, Optimizer>(o, "Adam", "Adam, like torch.optim.Adam.")
+      .def(py::init([](const py::object& params, double lr, std::pair<double, double> betas, double eps,
+                       double weight_decay, bool amsgrad) {
+        auto d = with(optim::AdamOptions(lr).betas(betas.first, betas.second).eps_(eps).amsgrad_(amsgrad), weight_decay);
+        return std::make_unique<optim::Adam>(param_groups(params, d), d);
+      }), py::arg("params"), py::arg("lr") = 1e-3, py::arg("betas") = std::make_pair(0.9, 0.999),
+         py::arg("eps") = 1e-8, py::arg("weight_decay") = 0.0, py::arg("amsgrad") = false);
+  py::class_<optim::AdamW, optim::Adam>(o, "AdamW", "Adam with decoupled weight decay, like torch.optim.AdamW.")
+      .def(py::init([](const py::object& params, double lr, std::pair<double, double> betas, double eps,
+                       double weight_decay, bool amsgrad) {
+        auto d = optim::AdamWOptions(lr).betas(betas.first, betas.second).eps_(eps).weight_decay_(weight_decay)
+                     .amsgrad_(amsgrad);
+        return std::make_unique<optim::AdamW>(param_groups(params, d), d);
+      }), py::arg("params"), py::arg("lr") = 1e-3, py::arg("betas") = std::make_pair(0.9, 0.999),
+         py::arg("eps") = 1e-8, py::arg("weight_decay") = 1e-2, py::arg("amsgrad") = false);
+  py::class_<optim::RMSprop, Optimizer>(o, "RMSprop", "RMSprop, like torch.optim.RMSprop.")
+      .def(py::init([](const py::object& params, double lr, double alpha, double eps, double weight_decay,
+                       double momentum, bool centered) {
+        auto d = optim::RMSpropOptions(lr).alpha_(alpha).eps_(eps).weight_decay_(weight_decay).momentum_(momentum)
+                     .centered_(centered);
+        return std::make_unique<optim::RMSprop>(param_groups(params, d), d);
+      }), py::arg("params"), py::arg("lr") = 1e-2, py::arg("alpha") = 0.99, py::arg("eps") = 1e-8,
+         py::arg("weight_decay") = 0.0, py::arg("momentum") = 0.0, py::arg("centered") = false);
+
+  py::module_ sched = o.def_submodule("lr_scheduler", "C++ learning-rate schedulers");
+  init_schedulers(sched);
+
+  o.def("clip_grad_norm_", [](const py::handle& params, double max_norm, const py::handle& norm_type,
+                              bool error_if_nonfinite) {
+    auto ps = tensor_list(params);
+    double nt = norm_type_of(norm_type);
+    py::gil_scoped_release g;
+    return optim::clip_grad_norm_(ps, max_norm, nt, error_if_nonfinite);
+  }, py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false,
+     "Scales the gradients so that their total norm is at most max_norm; returns the norm before clipping.");
+  o.def("clip_grad_value_", [](const py::handle& params, double clip_value) {
+    auto ps = tensor_list(params);
+    py::gil_scoped_release g;
+    optim::clip_grad_value_(ps, clip_value);
+  }, py::arg("parameters"), py::arg("clip_value"), "Clamps every gradient element into [-clip_value, clip_value].");
+}
+
+}  // namespace seek::python

@@ -1,0 +1,203 @@
+// Tensor operators (+ - * / @ ** // % comparisons, unary, in-place and reflected forms)
+// and the element-wise methods (add, exp, relu, clamp, ...).
+#include "common.h"
+
+#include "seek/ops/binary.h"
+#include "seek/ops/ternary.h"
+#include "seek/ops/unary.h"
+
+namespace seek::python {
+
+namespace {
+
+using GilFree = py::call_guard<py::gil_scoped_release>;
+
+// The dtype of `t op s` for a Python scalar s (PyTorch's rule: a scalar of a higher
+// category - float over int over bool - lifts the result to that category's default).
+DType result_dtype(const Tensor& t, Scalar s) {
+  if (s.is_floating() && !is_floating(t.dtype())) return kFloat32;
+  if (s.is_integral() && t.dtype() == kBool) return kInt64;
+  return t.dtype();
+}
+
+Tensor scalar_like(Scalar s, const Tensor& t) {
+  return scalar_tensor(s, TensorOptions(result_dtype(t, s)).device(t.device()));
+}
+
+// Python's a // b: floor of the true quotient. Integers go through float64 (exact up to 2^53).
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  DType out = promote_types(a.dtype(), b.dtype());
+  if (is_floating(out)) return a.div(b).floor();
+  SEEK_CHECK_VALUE(!b.eq(0).any().item().to_bool(), "floor_divide: integer division by zero");
+  return a.to(kFloat64).div(b.to(kFloat64)).floor().to(out);
+}
+
+// Python's a % b: the result has the sign of b.
+Tensor remainder(const Tensor& a, const Tensor& b) {
+  DType out = promote_types(a.dtype(), b.dtype());
+  return a.to(out).sub(floor_divide(a, b).mul(b.to(out)));
+}
+
+}  // namespace
+
+// Tensor-or-scalar method/operator pairs: NAME(Tensor) and NAME(Scalar).
+#define SEEK_BIN(NAME, EXPR_T, EXPR_S, ...)                                                   \
+  cls.def(NAME, [](const Tensor& a, const Tensor& b) { return EXPR_T; }, ##__VA_ARGS__);     \
+  cls.def(NAME, [](const Tensor& a, Scalar b) { return EXPR_S; }, ##__VA_ARGS__)
+// In-place forms return the same Python object (x += y keeps x's identity).
+#define SEEK_IBIN(NAME, STMT_T, STMT_S, ...)                                                            \
+  cls.def(NAME, [](py::object self, const Tensor& b) { Tensor& a = self.cast<Tensor&>(); STMT_T; return self; }, \
+          ##__VA_ARGS__);                                                                                \
+  cls.def(NAME, [](py::object self, Scalar b) { Tensor& a = self.cast<Tensor&>(); STMT_S; return self; },         \
+          ##__VA_ARGS__)
+#define SEEK_UNARY(NAME) cls.def(#NAME, [](const Tensor& a) { return a.NAME(); }, "Element-wise " #NAME " (a new tensor).")
+#define SEEK_IUNARY(NAME) \
+  cls.def(#NAME, [](py::object self) { self.cast<Tensor&>().NAME(); return self; }, "In-place " #NAME "; returns self.")
+
+void init_tensor_ops(py::class_<Tensor>& cls) {
+  auto op = py::is_operator();
+  // ---- arithmetic operators ----
+  SEEK_BIN("__add__", a.add(b), a.add(b), op);
+  SEEK_BIN("__sub__", a.sub(b), a.sub(b), op);
+  SEEK_BIN("__mul__", a.mul(b), a.mul(b), op);
+  SEEK_BIN("__truediv__", a.div(b), a.div(b), op);
+  SEEK_BIN("__pow__", a.pow(b), a.pow(b), op);
+  SEEK_BIN("__floordiv__", floor_divide(a, b), floor_divide(a, scalar_like(b, a)), op);
+  SEEK_BIN("__mod__", remainder(a, b), remainder(a, scalar_like(b, a)), op);
+  cls.def("__radd__", [](const Tensor& a, Scalar b) { return a.add(b); }, op);
+  cls.def("__rsub__", [](const Tensor& a, Scalar b) { return b - a; }, op);
+  cls.def("__rmul__", [](const Tensor& a, Scalar b) { return a.mul(b); }, op);
+  cls.def("__rtruediv__", [](const Tensor& a, Scalar b) { return b / a; }, op);
+  cls.def("__rpow__", [](const Tensor& a, Scalar b) { return seek::pow(b, a); }, op);
+  cls.def("__rfloordiv__", [](const Tensor& a, Scalar b) { return floor_divide(scalar_like(b, a), a); }, op);
+  cls.def("__rmod__", [](const Tensor& a, Scalar b) { return remainder(scalar_like(b, a), a); }, op);
+  cls.def("__matmul__", [](const Tensor& a, const Tensor& b) { return a.matmul(b); }, op, GilFree());
+  cls.def("__neg__", [](const Tensor& a) { return a.neg(); });
+  cls.def("__pos__", [](const Tensor& a) { return a; });
+  cls.def("__abs__", [](const Tensor& a) { return a.abs(); });
+  cls.def("__invert__", [](const Tensor& a) {
+    SEEK_CHECK_DTYPE(a.dtype() == kBool, "~: only bool tensors are supported, got ", a.dtype());
+    return a.logical_not();
+  });
+  cls.def("__and__", [](const Tensor& a, const Tensor& b) { return a.logical_and(b); }, op);
+  cls.def("__or__", [](const Tensor& a, const Tensor& b) { return a.logical_or(b); }, op);
+  cls.def("__xor__", [](const Tensor& a, const Tensor& b) { return a.logical_xor(b); }, op);
+  // ---- comparisons ----
+  SEEK_BIN("__eq__", a.eq(b), a.eq(b), op);
+  SEEK_BIN("__ne__", a.ne(b), a.ne(b), op);
+  SEEK_BIN("__lt__", a.lt(b), a.lt(b), op);
+  SEEK_BIN("__le__", a.le(b), a.le(b), op);
+  SEEK_BIN("__gt__", a.gt(b), a.gt(b), op);
+  SEEK_BIN("__ge__", a.ge(b), a.ge(b), op);
+  SEEK_BIN("eq", a.eq(b), a.eq(b));
+  SEEK_BIN("ne", a.ne(b), a.ne(b));
+  SEEK_BIN("lt", a.lt(b), a.lt(b));
+  SEEK_BIN("le", a.le(b), a.le(b));
+  SEEK_BIN("gt", a.gt(b), a.gt(b));
+  SEEK_BIN("ge", a.ge(b), a.ge(b));
+  // ---- in-place operators ----
+  SEEK_IBIN("__iadd__", a.add_(b), a.add_(b), op);
+  SEEK_IBIN("__isub__", a.sub_(b), a.sub_(b), op);
+  SEEK_IBIN("__imul__", a.mul_(b), a.mul_(b), op);
+  SEEK_IBIN("__itruediv__", a.div_(b), a.div_(b), op);
+  cls.def("__ipow__", [](py::object self, Scalar b) { self.cast<Tensor&>().pow_(b); return self; }, op);
+  // ---- named binary methods ----
+  cls.def("add", [](const Tensor& a, const Tensor& b, Scalar alpha) { return a.add(b, alpha); }, py::arg("other"),
+          py::kw_only(), py::arg("alpha") = 1, "self + alpha * other");
+  cls.def("add", [](const Tensor& a, Scalar b) { return a.add(b); }, py::arg("other"));
+  cls.def("sub", [](const Tensor& a, const Tensor& b, Scalar alpha) { return a.sub(b, alpha); }, py::arg("other"),
+          py::kw_only(), py::arg("alpha") = 1, "self - alpha * other");
+  cls.def("sub", [](const Tensor& a, Scalar b) { return a.sub(b); }, py::arg("other"));
+  SEEK_BIN("mul", a.mul(b), a.mul(b), py::arg("other"), "self * other (broadcasting).");
+  SEEK_BIN("div", a.div(b), a.div(b), py::arg("other"), "self / other: true division (integers give float32).");
+  SEEK_BIN("pow", a.pow(b), a.pow(b), py::arg("exponent"), "self ** exponent.");
+  SEEK_BIN("floor_divide", floor_divide(a, b), floor_divide(a, scalar_like(b, a)), py::arg("other"),
+           "Python's self // other (floor of the quotient).");
+  SEEK_BIN("remainder", remainder(a, b), remainder(a, scalar_like(b, a)), py::arg("other"),
+           "Python's self % other (the sign of other).");
+  cls.def("maximum", &Tensor::maximum, py::arg("other"), "Element-wise maximum of self and other.");
+  cls.def("minimum", &Tensor::minimum, py::arg("other"), "Element-wise minimum of self and other.");
+  cls.def("logical_and", &Tensor::logical_and, py::arg("other"));
+  cls.def("logical_or", &Tensor::logical_or, py::arg("other"));
+  cls.def("logical_xor", &Tensor::logical_xor, py::arg("other"));
+  cls.def("add_", [](py::object self, const Tensor& b, Scalar alpha) {
+    self.cast<Tensor&>().add_(b, alpha);
+    return self;
+  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  cls.def("add_", [](py::object self, Scalar b) { self.cast<Tensor&>().add_(b); return self; }, py::arg("other"));
+  cls.def("sub_", [](py::object self, const Tensor& b, Scalar alpha) {
+    self.cast<Tensor&>().sub_(b, alpha);
+    return self;
+  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  cls.def("sub_", [](py::object self, Scalar b) { self.cast<Tensor&>().sub_(b); return self; }, py::arg("other"));
+  SEEK_IBIN("mul_", a.mul_(b), a.mul_(b), py::arg("other"));
+  SEEK_IBIN("div_", a.div_(b), a.div_(b), py::arg("other"));
+  cls.def("pow_", [](py::object self, Scalar e) { self.cast<Tensor&>().pow_(e); return self; }, py::arg("exponent"));
+  // ---- unary ----
+  SEEK_UNARY(neg); SEEK_UNARY(abs); SEEK_UNARY(exp); SEEK_UNARY(log); SEEK_UNARY(log1p); SEEK_UNARY(sqrt);
+  SEEK_UNARY(rsqrt); SEEK_UNARY(sin); SEEK_UNARY(cos); SEEK_UNARY(tanh); SEEK_UNARY(sigmoid); SEEK_UNARY(relu);
+  SEEK_UNARY(silu); SEEK_UNARY(hardswish); SEEK_UNARY(hardsigmoid); SEEK_UNARY(erf); SEEK_UNARY(sign);
+  SEEK_UNARY(floor); SEEK_UNARY(ceil); SEEK_UNARY(round); SEEK_UNARY(reciprocal); SEEK_UNARY(square);
+  SEEK_UNARY(logical_not);
+  cls.def("negative", [](const Tensor& a) { return a.neg(); });
+  cls.def("gelu", &Tensor::gelu, py::arg("approximate") = "none");
+  cls.def("softplus", &Tensor::softplus, py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+  SEEK_IUNARY(neg_); SEEK_IUNARY(abs_); SEEK_IUNARY(exp_); SEEK_IUNARY(log_); SEEK_IUNARY(sqrt_);
+  SEEK_IUNARY(sigmoid_); SEEK_IUNARY(tanh_); SEEK_IUNARY(relu_); SEEK_IUNARY(floor_); SEEK_IUNARY(ceil_);
+  SEEK_IUNARY(round_); SEEK_IUNARY(reciprocal_);
+  // ---- ternary family ----
+  cls.def("clamp", [](const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max) {
+    return a.clamp(min, max);
+  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def("clip", [](const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max) {
+    return a.clamp(min, max);
+  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def("clamp_", [](py::object self, std::optional<Scalar> min, std::optional<Scalar> max) {
+    self.cast<Tensor&>().clamp_(min, max);
+    return self;
+  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def("clamp_min", &Tensor::clamp_min, py::arg("min"));
+  cls.def("clamp_max", &Tensor::clamp_max, py::arg("max"));
+  cls.def("lerp", [](const Tensor& a, const Tensor& end, Scalar w) { return a.lerp(end, w); }, py::arg("end"),
+          py::arg("weight"));
+  cls.def("lerp", [](const Tensor& a, const Tensor& end, const Tensor& w) { return a.lerp(end, w); },
+          py::arg("end"), py::arg("weight"));
+  cls.def("addcmul", &Tensor::addcmul, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  cls.def("addcdiv", &Tensor::addcdiv, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  cls.def("lerp_", [](py::object self, const Tensor& end, Scalar w) {
+    self.cast<Tensor&>().lerp_(end, w);
+    return self;
+  }, py::arg("end"), py::arg("weight"));
+  cls.def("addcmul_", [](py::object self, const Tensor& t1, const Tensor& t2, Scalar v) {
+    self.cast<Tensor&>().addcmul_(t1, t2, v);
+    return self;
+  }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  cls.def("addcdiv_", [](py::object self, const Tensor& t1, const Tensor& t2, Scalar v) {
+    self.cast<Tensor&>().addcdiv_(t1, t2, v);
+    return self;
+  }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  cls.def("masked_fill", &Tensor::masked_fill, py::arg("mask"), py::arg("value"));
+  cls.def("masked_fill_", [](py::object self, const Tensor& mask, Scalar v) {
+    self.cast<Tensor&>().masked_fill_(mask, v);
+    return self;
+  }, py::arg("mask"), py::arg("value"));
+  cls.def("where", [](const Tensor& a, const Tensor& cond, const Tensor& other) { return seek::where(cond, a, other); },
+          py::arg("condition"), py::arg("other"));
+  cls.def("where", [](const Tensor& a, const Tensor& cond, Scalar other) { return seek::where(cond, a, other); },
+          py::arg("condition"), py::arg("other"));
+}
+
+#undef SEEK_BIN
+#undef SEEK_IBIN
+#undef SEEK_UNARY
+#undef SEEK_IUNARY
+
+// seek.floor_divide / seek.remainder as free functions (the rest are in tensor_math.cpp).
+void def_floor_ops(py::module_& m) {
+  m.def("floor_divide", [](const Tensor& a, const Tensor& b) { return floor_divide(a, b); });
+  m.def("floor_divide", [](const Tensor& a, Scalar b) { return floor_divide(a, scalar_like(b, a)); });
+  m.def("remainder", [](const Tensor& a, const Tensor& b) { return remainder(a, b); });
+  m.def("remainder", [](const Tensor& a, Scalar b) { return remainder(a, scalar_like(b, a)); });
+}
+
+}  // namespace seek::python
