@@ -2,14 +2,20 @@
 // inverse std into one per-channel `scale` [1, C, 1...], so the output costs one
 // subtraction and one fused multiply-add pass (addcmul) over the input after
 // the var_mean reduction; eval mode folds running stats the same way.
+// With batch statistics the whole normalisation is one autograd node
+// (BatchNormBackward) whose backward is five passes over the input's size
+// (see batch_stats_norm), instead of the chain of var_mean, sub and addcmul nodes.
 #include "seek/nn/normalization.h"
 
+#include "seek/autograd/function.h"
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/ops/creation.h"
 #include "seek/ops/reduce.h"
 #include "seek/ops/ternary.h"
+
+#include <tuple>
 
 namespace seek::nn::functional {
 
@@ -26,6 +32,45 @@ void check_channel_vector(const char* op, const char* name, const Tensor& t, int
   if (!t.defined()) return;
   SEEK_CHECK_SHAPE(t.dim() == 1 && t.size(0) == c, op, ": ", name, " must have shape [", c, "], got ",
                    shape_str(t.sizes()));
+}
+
+// y = (x - mean) * invstd * weight + bias with mean/var [1, C, 1...] the batch statistics over `dims`
+// (n values per channel), recorded as a single node. With centred c = x - mean, s = invstd * weight,
+// sg = sum(g) and sgc = sum(g * c) per channel:
+//   grad_bias = sg,  grad_weight = sgc * invstd,
+//   grad_x = s * g - s * sg / n - c * (s * invstd^2 * sgc / n)      (two addcmul passes).
+Tensor batch_stats_norm(const Tensor& input, const Tensor& mean, const Tensor& var, const Tensor& weight,
+                        const Tensor& bias, double eps, const std::vector<int64_t>& dims, double n) {
+  const int64_t nd = input.dim(), c = input.size(1);
+  Tensor invstd, scale, centered, out;
+  {
+    NoGradGuard no_grad;
+    invstd = (var + eps).rsqrt();
+    scale = weight.defined() ? invstd * channel_view(weight, nd) : invstd;
+    centered = input - mean;
+    out = bias.defined() ? addcmul(channel_view(bias, nd), centered, scale) : centered * scale;
+  }
+  if (!autograd::needs_grad({input, weight, bias})) return out;
+  autograd::record(
+      "BatchNormBackward", {input, weight, bias}, {out},
+      [dims, n, c, invstd, scale, sc = autograd::SavedTensor(centered)](const autograd::variable_list& g,
+                                                                         const std::vector<bool>& need) {
+        const Tensor& go = g[0];
+        const Tensor& cen = sc.get();
+        Tensor sum_g = go.sum(dims, /*keepdim=*/true);
+        Tensor sum_gc = (go * cen).sum(dims, /*keepdim=*/true);
+        Tensor gx, gw, gb;
+        if (need[0]) {
+          Tensor shift = sum_g * scale * (-1.0 / n);
+          Tensor coef = sum_gc * scale * invstd * invstd * (-1.0 / n);
+          gx = addcmul(shift, go, scale);
+          gx.addcmul_(cen, coef);
+        }
+        if (need[1]) gw = (sum_gc * invstd).reshape({c});
+        if (need[2]) gb = sum_g.reshape({c});
+        return autograd::variable_list{gx, gw, gb};
+      });
+  return out;
 }
 
 }  // namespace
@@ -47,16 +92,17 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   check_channel_vector("batch_norm", "bias", bias, c);
   const bool has_running = running_mean.defined();
   const bool use_batch = training || !has_running;
-  Tensor scale, shift_mean;  // y = (x - shift_mean) * scale + bias
   if (use_batch) {
     const int64_t per_channel = c == 0 ? 0 : input.numel() / c;
     SEEK_CHECK_VALUE(per_channel > 1, "batch_norm: expected more than 1 value per channel when training, got input ",
                      "size ", shape_str(input.sizes()));
     std::vector<int64_t> dims{0};
     for (int64_t d = 2; d < nd; ++d) dims.push_back(d);
-    auto [var, mean] = var_mean(input, dims, /*correction=*/0, /*keepdim=*/true);
-    scale = (var + eps).rsqrt();
-    shift_mean = mean;
+    Tensor var, mean;
+    {
+      NoGradGuard no_grad;  // batch_stats_norm records the gradient through the statistics
+      std::tie(var, mean) = var_mean(input, dims, /*correction=*/0, /*keepdim=*/true);
+    }
     if (has_running && training) {
       NoGradGuard no_grad;
       Tensor rm = running_mean, rv = running_var, nbt = num_batches_tracked;  // handles to the same storage
@@ -74,10 +120,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
       rm.mul_(1.0 - factor).add_(batch_mean, factor);
       rv.mul_(1.0 - factor).add_(batch_var, factor);
     }
-  } else {
-    scale = channel_view((running_var.to(input.dtype()) + eps).rsqrt(), nd);
-    shift_mean = channel_view(running_mean.to(input.dtype()), nd);
+    return batch_stats_norm(input, mean, var, weight, bias, eps, dims, static_cast<double>(per_channel));
   }
+  // Running statistics: y = (x - shift_mean) * scale + bias, differentiable through the ops.
+  Tensor scale = channel_view((running_var.to(input.dtype()) + eps).rsqrt(), nd);
+  Tensor shift_mean = channel_view(running_mean.to(input.dtype()), nd);
   if (weight.defined()) scale = scale * channel_view(weight, nd);
   Tensor centered = input - shift_mean;
   return bias.defined() ? addcmul(channel_view(bias, nd), centered, scale) : centered * scale;

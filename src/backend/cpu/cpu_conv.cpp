@@ -2,11 +2,15 @@
 //
 // For each image and group, the input patch matrix col [C/g * kH * kW, OH * OW]
 // is built once (im2col) and the output block [O/g, OH * OW] is one GEMM with
-// the group's weight [O/g, C/g * kH * kW]. Backward-data is the transposed
-// GEMM followed by col2im (a scatter-add of the patch matrix into the image);
+// the group's weight [O/g, C/g * kH * kW]. Small images are batched: the patch
+// matrices of B images sit side by side ([C/g * kH * kW, B * OH * OW]) so that one
+// GEMM of about 1024 columns covers them (see images_per_gemm). Backward-data of a
+// stride-1 conv is a forward conv of grad_out with the flipped, transposed weight
+// (grad_input_by_conv); otherwise it is the transposed GEMM followed by col2im (a
+// scatter-add of the patch matrix into the image);
 // backward-weight accumulates grad_out @ col^T. Images are split across OpenMP
-// threads, each with its own col buffer and, for the weight gradient, its own
-// accumulator (summed in a fixed order afterwards, so results are
+// threads in chunks, each with its own col buffer and, for the weight gradient,
+// its own accumulator (summed in a fixed order afterwards, so results are
 // deterministic). The GEMMs are Eigen's serial ones (inside the parallel region).
 // f16/bf16 are widened to f32 tensors, computed and rounded back once.
 #include "backend/cpu/cpu_eigen.h"
@@ -46,49 +50,64 @@ Geom geometry(const Tensor& weight, const Conv2dParams& p, int64_t N, int64_t C,
   return g;
 }
 
-// col[(c*kh + i)*kw + j, oh*OW + ow] = x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside).
+// Output columns [lo, hi) of one kernel column j whose input column ow*sw + off lies inside [0, W).
+inline void valid_cols(int64_t off, int64_t sw, int64_t W, int64_t OW, int64_t& lo, int64_t& hi) {
+  lo = off >= 0 ? 0 : std::min<int64_t>(OW, (-off + sw - 1) / sw);
+  hi = W - off <= 0 ? 0 : std::min<int64_t>(OW, (W - off + sw - 1) / sw);
+  if (hi < lo) hi = lo;
+}
+
+// col[(c*kh + i)*kw + j, oh*OW + ow] = x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside);
+// rows of col are `ld` elements apart (ld >= L, so several images can sit side by side).
 template <typename T>
-void im2col(const T* x, const Geom& g, T* col) {
+void im2col(const T* x, const Geom& g, T* col, int64_t ld) {
   const auto& p = g.p;
+  const int64_t sw = p.stride[1];
   for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t i = 0; i < g.kh; ++i)
       for (int64_t j = 0; j < g.kw; ++j) {
-        T* dst = col + ((c * g.kh + i) * g.kw + j) * g.L;
+        T* dst = col + ((c * g.kh + i) * g.kw + j) * ld;
         const T* src = x + c * g.H * g.W;
+        const int64_t off = j * p.dilation[1] - p.padding[1];
+        int64_t lo, hi;
+        valid_cols(off, sw, g.W, g.OW, lo, hi);
         for (int64_t oh = 0; oh < g.OH; ++oh, dst += g.OW) {
           const int64_t ih = oh * p.stride[0] - p.padding[0] + i * p.dilation[0];
           if (ih < 0 || ih >= g.H) {
             std::fill(dst, dst + g.OW, T(0));
             continue;
           }
-          const T* row = src + ih * g.W;
-          const int64_t off = j * p.dilation[1] - p.padding[1];
-          for (int64_t ow = 0; ow < g.OW; ++ow) {
-            const int64_t iw = ow * p.stride[1] + off;
-            dst[ow] = (iw >= 0 && iw < g.W) ? row[iw] : T(0);
-          }
+          const T* row = src + ih * g.W + off;
+          std::fill(dst, dst + lo, T(0));
+          if (sw == 1) std::copy(row + lo, row + hi, dst + lo);
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = row[ow * sw];
+          std::fill(dst + hi, dst + g.OW, T(0));
         }
       }
 }
 
 // The adjoint of im2col: x[c, ih, iw] += col[...] (x must be zeroed first).
 template <typename T>
-void col2im(const T* col, const Geom& g, T* x) {
+void col2im(const T* col, const Geom& g, T* x, int64_t ld) {
   const auto& p = g.p;
+  const int64_t sw = p.stride[1];
   for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t i = 0; i < g.kh; ++i)
       for (int64_t j = 0; j < g.kw; ++j) {
-        const T* src = col + ((c * g.kh + i) * g.kw + j) * g.L;
+        const T* src = col + ((c * g.kh + i) * g.kw + j) * ld;
         T* dst = x + c * g.H * g.W;
+        const int64_t off = j * p.dilation[1] - p.padding[1];
+        int64_t lo, hi;
+        valid_cols(off, sw, g.W, g.OW, lo, hi);
         for (int64_t oh = 0; oh < g.OH; ++oh, src += g.OW) {
           const int64_t ih = oh * p.stride[0] - p.padding[0] + i * p.dilation[0];
           if (ih < 0 || ih >= g.H) continue;
-          T* row = dst + ih * g.W;
-          const int64_t off = j * p.dilation[1] - p.padding[1];
-          for (int64_t ow = 0; ow < g.OW; ++ow) {
-            const int64_t iw = ow * p.stride[1] + off;
-            if (iw >= 0 && iw < g.W) row[iw] += src[ow];
-          }
+          T* row = dst + ih * g.W + off;
+          if (sw == 1)
+            for (int64_t ow = lo; ow < hi; ++ow) row[ow] += src[ow];
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) row[ow * sw] += src[ow];
         }
       }
 }
@@ -99,51 +118,133 @@ void for_chunks(int64_t n, int64_t macs_per_item, int64_t parts, F f) {
   const bool par = n > 1 && macs_per_item * n >= kParallelMacs && !omp_in_parallel();
   if (!par) parts = 1;
   parts = std::max<int64_t>(1, std::min(parts, n));
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for schedule(dynamic, 1) if (par)
   for (int64_t c = 0; c < parts; ++c) f(c, n * c / parts, n * (c + 1) / parts);
+}
+
+// Chunks of the batch per thread: several, taken dynamically, so that a thread that
+// the OS deschedules on a shared machine does not hold up the others.
+constexpr int64_t kChunksPerThread = 4;
+
+// Images per GEMM: with small outputs (L = OH * OW) one image makes a thin GEMM, so
+// up to this many images' patch matrices are laid side by side ([Kg, B * L]) to give
+// the GEMM about kGemmCols columns, within a patch buffer of at most kColBytes.
+constexpr int64_t kGemmCols = 1024;
+constexpr int64_t kColBytes = 4 << 20;
+
+template <typename T>
+int64_t images_per_gemm(const Geom& g) {
+  int64_t b = std::max<int64_t>(1, (kGemmCols + g.L - 1) / g.L);
+  const int64_t by_mem = kColBytes / static_cast<int64_t>(sizeof(T)) / std::max<int64_t>(1, g.Kg * g.L);
+  return std::max<int64_t>(1, std::min({b, by_mem, g.N}));
 }
 
 template <typename T>
 void forward_impl(const T* x, const T* w, const T* b, T* y, const Geom& g) {
-  const int64_t threads = omp_get_max_threads();
+  const int64_t threads = omp_get_max_threads() * kChunksPerThread;
+  const int64_t B = images_per_gemm<T>(g);
   for_chunks(g.N, g.O * g.Kg * g.L, threads, [&](int64_t, int64_t lo, int64_t hi) {
-    std::vector<T> col(static_cast<size_t>(g.Kg * g.L));
-    for (int64_t n = lo; n < hi; ++n)
+    std::vector<T> col(static_cast<size_t>(g.Kg * g.L * B));
+    std::vector<T> wide(B > 1 ? static_cast<size_t>(g.Og * g.L * B) : 0);
+    for (int64_t n0 = lo; n0 < hi; n0 += B) {
+      const int64_t nb = std::min(B, hi - n0), ld = nb * g.L;
       for (int64_t gi = 0; gi < g.G; ++gi) {
-        im2col(x + (n * g.C + gi * g.Cg) * g.H * g.W, g, col.data());
+        for (int64_t k = 0; k < nb; ++k)
+          im2col(x + ((n0 + k) * g.C + gi * g.Cg) * g.H * g.W, g, col.data() + k * g.L, ld);
         CMap<T> W(w + gi * g.Og * g.Kg, g.Og, g.Kg);
-        CMap<T> X(col.data(), g.Kg, g.L);
-        Map<T> Y(y + (n * g.O + gi * g.Og) * g.L, g.Og, g.L);
-        Y.noalias() = W * X;
-        if (b)
-          for (int64_t o = 0; o < g.Og; ++o) Y.row(o).array() += b[gi * g.Og + o];
+        CMap<T> X(col.data(), g.Kg, ld);
+        if (nb == 1) {
+          Map<T>(y + (n0 * g.O + gi * g.Og) * g.L, g.Og, g.L).noalias() = W * X;
+        } else {
+          Map<T>(wide.data(), g.Og, ld).noalias() = W * X;
+          for (int64_t k = 0; k < nb; ++k)
+            for (int64_t o = 0; o < g.Og; ++o)
+              std::copy_n(wide.data() + o * ld + k * g.L, g.L, y + ((n0 + k) * g.O + gi * g.Og + o) * g.L);
+        }
       }
+      if (b)
+        for (int64_t k = 0; k < nb; ++k)
+          for (int64_t o = 0; o < g.O; ++o) {
+            T* r = y + ((n0 + k) * g.O + o) * g.L;
+            const T bo = b[o];
+            for (int64_t l = 0; l < g.L; ++l) r[l] += bo;
+          }
+    }
   });
+}
+
+// True when grad_input of this conv is itself a stride-1 convolution of grad_out:
+// stride 1, dilation 1 and padding at most kernel - 1 in both dims.
+bool grad_input_is_conv(const Geom& g) {
+  const auto& p = g.p;
+  return p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
+         p.padding[0] <= g.kh - 1 && p.padding[1] <= g.kw - 1;
+}
+
+// grad_input for grad_input_is_conv: a forward conv of grad_out (O channels, OH x OW)
+// with the weight flipped in space and transposed per group ([G * Cg, Og, kh, kw]) and
+// padding kernel - 1 - padding, which gives back H x W. One GEMM with Og * kh * kw
+// terms per output instead of a GEMM with Og terms and a col2im scatter-add.
+template <typename T>
+void grad_input_by_conv(const T* gy, const T* w, T* gx, const Geom& g) {
+  std::vector<T> wt(static_cast<size_t>(g.G * g.Cg * g.Og * g.kh * g.kw));
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t o = 0; o < g.Og; ++o)
+      for (int64_t c = 0; c < g.Cg; ++c)
+        for (int64_t i = 0; i < g.kh; ++i)
+          for (int64_t j = 0; j < g.kw; ++j)
+            wt[static_cast<size_t>((((gi * g.Cg + c) * g.Og + o) * g.kh + (g.kh - 1 - i)) * g.kw + (g.kw - 1 - j))] =
+                w[(((gi * g.Og + o) * g.Cg + c) * g.kh + i) * g.kw + j];
+  Geom t{};
+  t.N = g.N, t.C = g.O, t.H = g.OH, t.W = g.OW, t.O = g.C, t.kh = g.kh, t.kw = g.kw, t.OH = g.H, t.OW = g.W;
+  t.G = g.G, t.Cg = g.Og, t.Og = g.Cg, t.Kg = g.Og * g.kh * g.kw, t.L = g.H * g.W;
+  t.p.groups = g.G;
+  t.p.padding = {g.kh - 1 - g.p.padding[0], g.kw - 1 - g.p.padding[1]};
+  forward_impl(gy, wt.data(), static_cast<const T*>(nullptr), gx, t);
 }
 
 template <typename T>
 void backward_impl(const T* gy, const T* x, const T* w, T* gx, T* gw, T* gb, const Geom& g) {
-  const int64_t threads = omp_get_max_threads();
+  if (gx && grad_input_is_conv(g)) {
+    grad_input_by_conv(gy, w, gx, g);
+    gx = nullptr;
+    if (!gw && !gb) return;
+  }
+  const int64_t threads = omp_get_max_threads() * kChunksPerThread;
   const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(threads, g.N));
+  const int64_t B = images_per_gemm<T>(g);
   std::vector<T> gw_acc(gw ? static_cast<size_t>(parts * g.O * g.Kg) : 0, T(0));
   if (gx) std::fill(gx, gx + g.N * g.C * g.H * g.W, T(0));
   for_chunks(g.N, 2 * g.O * g.Kg * g.L, parts, [&](int64_t chunk, int64_t lo, int64_t hi) {
-    std::vector<T> col(static_cast<size_t>(g.Kg * g.L));
-    for (int64_t n = lo; n < hi; ++n)
+    std::vector<T> col(static_cast<size_t>(g.Kg * g.L * B));
+    std::vector<T> wide(B > 1 ? static_cast<size_t>(g.Og * g.L * B) : 0);
+    for (int64_t n0 = lo; n0 < hi; n0 += B) {
+      const int64_t nb = std::min(B, hi - n0), ld = nb * g.L;
       for (int64_t gi = 0; gi < g.G; ++gi) {
-        CMap<T> Gy(gy + (n * g.O + gi * g.Og) * g.L, g.Og, g.L);
+        // grad_out of these images as one [Og, nb * L] matrix (gathered when nb > 1).
+        const T* gy_ptr = gy + (n0 * g.O + gi * g.Og) * g.L;
+        if (nb > 1) {
+          for (int64_t k = 0; k < nb; ++k)
+            for (int64_t o = 0; o < g.Og; ++o)
+              std::copy_n(gy + ((n0 + k) * g.O + gi * g.Og + o) * g.L, g.L, wide.data() + o * ld + k * g.L);
+          gy_ptr = wide.data();
+        }
+        CMap<T> Gy(gy_ptr, g.Og, ld);
         CMap<T> Wm(w + gi * g.Og * g.Kg, g.Og, g.Kg);
         if (gw) {
-          im2col(x + (n * g.C + gi * g.Cg) * g.H * g.W, g, col.data());
+          for (int64_t k = 0; k < nb; ++k)
+            im2col(x + ((n0 + k) * g.C + gi * g.Cg) * g.H * g.W, g, col.data() + k * g.L, ld);
           Map<T> Gw(gw_acc.data() + (chunk * g.O + gi * g.Og) * g.Kg, g.Og, g.Kg);
-          Gw.noalias() += Gy * CMap<T>(col.data(), g.Kg, g.L).transpose();
+          Gw.noalias() += Gy * CMap<T>(col.data(), g.Kg, ld).transpose();
         }
         if (gx) {
-          Map<T> Col(col.data(), g.Kg, g.L);
+          Map<T> Col(col.data(), g.Kg, ld);
           Col.noalias() = Wm.transpose() * Gy;
-          col2im(col.data(), g, gx + (n * g.C + gi * g.Cg) * g.H * g.W);
+          for (int64_t k = 0; k < nb; ++k)
+            col2im(col.data() + k * g.L, g, gx + ((n0 + k) * g.C + gi * g.Cg) * g.H * g.W, ld);
         }
       }
+    }
   });
   if (gw) {
     for (int64_t i = 0; i < g.O * g.Kg; ++i) {

@@ -58,6 +58,7 @@ const std::vector<Cfg> kConfigs = {
     {2, 3, 5, 5, 6, 3, 3, 2, 1, 1, 3, false},    // depthwise with multiplier 2
     {1, 6, 4, 4, 3, 1, 1, 1, 0, 1, 3, true},     // 1x1 grouped
     {3, 8, 12, 11, 16, 5, 1, {1, 2}, {2, 0}, 1, 2, true},
+    {7, 2, 20, 20, 3, 3, 3, 1, 1, 1, 1, true},   // several images per GEMM, with a remainder
 };
 
 }  // namespace
@@ -79,6 +80,24 @@ TEST(Conv2d, MatchesNaiveLoopsFloat64AndFloat32) {
                         c.dilation, c.groups);
     EXPECT_EQ(y32.dtype(), kFloat32);
     expect_close(y32, want, 1e-5, "f32 config " + std::to_string(k));
+  }
+}
+
+// conv2d is linear in x and in w, so the gradients must satisfy the adjoint identities
+// <g, conv(x, w)> = <x, grad_x> = <w, grad_w>. Batch 7 of 20x20 images puts several images
+// in one GEMM with a remainder; stride 1 takes the grad-input-as-conv path, stride 2 col2im.
+TEST(Conv2d, GradientsSatisfyAdjointIdentityOnBatchedImages) {
+  for (int64_t stride : {1, 2}) {
+    Tensor x = uniform_tensor({7, 4, 20, 20}, -1, 1, kFloat64, 51).requires_grad_(true);
+    Tensor w = uniform_tensor({6, 2, 3, 3}, -1, 1, kFloat64, 52).requires_grad_(true);
+    Tensor y = conv2d(x, w, Tensor(), stride, 1, 1, 2);
+    Tensor g = uniform_tensor(y.sizes(), -1, 1, kFloat64, 53);
+    y.backward(g);
+    const double yg = (y.detach() * g).sum().item<double>();
+    const double xg = (x.detach() * x.grad()).sum().item<double>();
+    const double wg = (w.detach() * w.grad()).sum().item<double>();
+    EXPECT_NEAR(xg, yg, 1e-9 * std::abs(yg) + 1e-9) << "stride " << stride;
+    EXPECT_NEAR(wg, yg, 1e-9 * std::abs(yg) + 1e-9) << "stride " << stride;
   }
 }
 
