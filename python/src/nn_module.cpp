@@ -83,13 +83,26 @@ void module_setattr(const py::object& self, const py::str& name_obj, const py::o
   }
   nn::Module& m = *mp;
   if (py::isinstance<nn::Module>(value) || is_parameter(value)) drop_plain_attribute(self, name_obj);
+  const bool is_child = has_name(m.named_children(), name);
   if (py::isinstance<nn::Module>(value)) {
-    if (has_name(m.named_children(), name))
+    if (!is_child) {
+      ModuleAccess::add(m, name, module_ptr(value));
+      return;
+    }
+    // As torch: assigning a module to a submodule's name swaps the submodule (same place).
+    // A Python-defined module finds its children through __getattr__, so the swap takes
+    // effect; a C++ module's forward() holds its own pointers, which the swap would not change.
+    if (dynamic_cast<PyModule*>(&m) == nullptr)
       throw py::value_error(m.type_name() + ": submodule '" + name +
-                            "' is already registered and cannot be replaced");
-    ModuleAccess::add(m, name, module_ptr(value));
+                            "' of a C++ module cannot be replaced from Python (its forward() keeps its own "
+                            "reference); only submodules of Python-defined Modules can be replaced");
+    m.replace_module(name, module_ptr(value));
     return;
   }
+  if (is_child)  // torch's TypeError; seek keeps no empty (None) submodule slots
+    throw py::type_error("cannot assign '" + std::string(py::str(py::type::handle_of(value).attr("__name__"))) +
+                         "' as child module '" + name + "' (seek.nn.Module expected; use seek.nn.Identity() "
+                         "to drop a submodule)");
   if (is_parameter(value)) {
     if (has_name(m.named_parameters(false), name)) m.param(name) = value.cast<Tensor>();
     else m.register_parameter(name, value.cast<Tensor>(), value.cast<const Tensor&>().requires_grad());

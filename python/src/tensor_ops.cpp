@@ -38,6 +38,77 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
   return a.to(out).sub(floor_divide(a, b).mul(b.to(out)));
 }
 
+// ---- fast number slots for Tensor (op) Tensor ----
+// `a + b` through pybind11 goes: CPython's slot wrapper looks up __add__, pybind11's
+// dispatcher builds its argument vectors, finds Tensor's type_info by hashing its type name
+// (for each argument and for the result) and only then calls Tensor::add; that costs more
+// than the add of a small tensor. These slots serve the common Tensor-Tensor case directly,
+// with the type_info looked up once, and hand every other case (a Python number, a
+// non-Tensor, an error, whose exception must go through the registered translators) to the
+// __add__ / __radd__ methods bound below, so the behaviour is the same.
+const py::detail::type_info* g_tensor_info = nullptr;
+
+const Tensor* tensor_in(PyObject* obj) {
+  if (!PyObject_TypeCheck(obj, g_tensor_info->type)) return nullptr;
+  auto vh = reinterpret_cast<py::detail::instance*>(obj)->get_value_and_holder(g_tensor_info, false);
+  if (!vh || !vh.holder_constructed()) return nullptr;
+  return vh.value_ptr<Tensor>();
+}
+
+void* move_tensor(const void* src) { return new Tensor(std::move(*const_cast<Tensor*>(static_cast<const Tensor*>(src)))); }
+
+// type(self).<name>(self, other), or NotImplemented when the type has no such method.
+PyObject* call_method(PyObject* self, const char* name, PyObject* other) {
+  PyObject* meth = PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(self)), name);
+  if (meth == nullptr) {
+    PyErr_Clear();
+    Py_RETURN_NOTIMPLEMENTED;
+  }
+  PyObject* out = PyObject_CallFunctionObjArgs(meth, self, other, nullptr);
+  Py_DECREF(meth);
+  return out;
+}
+
+template <int Slot>
+struct FastBinary {
+  static constexpr const char* names[4][2] = {
+      {"__add__", "__radd__"}, {"__sub__", "__rsub__"}, {"__mul__", "__rmul__"}, {"__truediv__", "__rtruediv__"}};
+  // CPython calls the slot with the operands in order, for either operand being a Tensor.
+  static PyObject* fallback(PyObject* a, PyObject* b, bool a_is_tensor) {
+    if (a_is_tensor) return call_method(a, names[Slot][0], b);
+    return call_method(b, names[Slot][1], a);
+  }
+  static PyObject* call(PyObject* a, PyObject* b) {
+    const Tensor* x = tensor_in(a);
+    const Tensor* y = x ? tensor_in(b) : nullptr;
+    if (y == nullptr) return fallback(a, b, x != nullptr);
+    Tensor out;
+    try {
+      if constexpr (Slot == 0) out = x->add(*y);
+      else if constexpr (Slot == 1) out = x->sub(*y);
+      else if constexpr (Slot == 2) out = x->mul(*y);
+      else out = x->div(*y);
+    } catch (...) {
+      return fallback(a, b, true);  // raises the error the way pybind11 translates it
+    }
+    return py::detail::type_caster_generic::cast(&out, py::return_value_policy::move, py::handle(), g_tensor_info,
+                                                 nullptr, &move_tensor)
+        .ptr();
+  }
+};
+
+void install_fast_number_slots(py::class_<Tensor>& cls) {
+  g_tensor_info = py::detail::get_type_info(typeid(Tensor));
+  auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  if (g_tensor_info == nullptr || type->tp_as_number == nullptr) return;
+  PyNumberMethods* nb = type->tp_as_number;
+  nb->nb_add = &FastBinary<0>::call;
+  nb->nb_subtract = &FastBinary<1>::call;
+  nb->nb_multiply = &FastBinary<2>::call;
+  nb->nb_true_divide = &FastBinary<3>::call;
+  PyType_Modified(type);
+}
+
 }  // namespace
 
 // Tensor-or-scalar method/operator pairs: NAME(Tensor) and NAME(Scalar).
@@ -185,6 +256,7 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
           py::arg("condition"), py::arg("other"));
   cls.def("where", [](const Tensor& a, const Tensor& cond, Scalar other) { return seek::where(cond, a, other); },
           py::arg("condition"), py::arg("other"));
+  install_fast_number_slots(cls);
 }
 
 #undef SEEK_BIN

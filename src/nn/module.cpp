@@ -45,6 +45,14 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
   children_.emplace_back(name, std::move(module));
 }
 
+void Module::replace_child(const std::string& name, std::shared_ptr<Module> module) {
+  auto it = std::find_if(children_.begin(), children_.end(), [&](const auto& c) { return c.first == name; });
+  SEEK_CHECK_VALUE(it != children_.end(), type_name_, ": replace_module: no submodule named '", name,
+                   "' to replace (register_module adds a new one)");
+  SEEK_CHECK_VALUE(module != nullptr, type_name_, ": replace_module: the new submodule '", name, "' is null");
+  it->second = std::move(module);
+}
+
 Tensor& Module::param(const std::string& name) {
   for (auto& e : params_)
     if (e.name == name) return e.value;

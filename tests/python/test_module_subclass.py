@@ -95,8 +95,46 @@ def test_reassigning_parameter_and_buffer_updates_the_registered_tensor():
     assert [k for k, _ in b.named_parameters(recurse=False)] == ["scale"]
     b.calls = seek.ones(1)
     assert b.state_dict()["calls"].tolist() == [1.0]
-    with pytest.raises(ValueError, match="already"):
-        b.fc = nn.Linear(2, 2)
+
+
+def test_assigning_a_module_replaces_the_submodule_like_torch():
+    net = Net()
+    old_head = net.head
+    net.head = nn.Linear(3, 5)  # a new output size, as when fine-tuning a classifier
+    assert net.head is not old_head and net.head.out_features == 5
+    names = [k for k, _ in net.named_parameters()]
+    # the replacement keeps the submodule's place in the registration order
+    assert names == ["bias", "block.scale", "block.fc.weight", "block.fc.bias", "head.weight", "head.bias"]
+    assert net.state_dict()["head.weight"].shape == (5, 3)
+    assert not any(p is old_head.weight for p in net.parameters())
+    assert [n for n, _ in net.named_children()] == ["block", "head"]
+    net.bias = nn.Parameter(seek.zeros(5))
+    y = net(seek.randn(4, 3))  # forward finds the new child
+    assert y.shape == (4, 5)
+    y.sum().backward()
+    assert net.head.weight.grad is not None and old_head.weight.grad is None
+    # a Python-defined module can replace another one, and repr shows the new child
+    net.block = Block(3)
+    assert isinstance(net.block, Block) and "(head): Linear(in_features=3, out_features=5" in repr(net)
+
+
+def test_assigning_a_non_module_to_a_submodule_name_is_a_type_error():
+    net = Net()
+    with pytest.raises(TypeError, match="cannot assign 'int' as child module 'head'"):
+        net.head = 3
+    with pytest.raises(TypeError, match="child module 'head'"):
+        net.head = None
+    assert isinstance(net.head, nn.Linear)  # unchanged
+
+
+def test_submodules_of_cpp_modules_cannot_be_replaced():
+    model = seek.models.resnet20(num_classes=10, in_channels=1)
+    with pytest.raises(ValueError, match="'fc' of a C\\+\\+ module cannot be replaced"):
+        model.fc = nn.Linear(64, 5)
+    assert model.fc.out_features == 10
+    seq = nn.Sequential(nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="cannot be replaced"):
+        setattr(seq, "0", nn.Linear(2, 3))
 
 
 def test_registering_replaces_a_plain_attribute_of_the_same_name():

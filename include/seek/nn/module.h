@@ -39,6 +39,15 @@ class Module : public std::enable_shared_from_this<Module> {
     add_child(name, module);
     return module;
   }
+  // Swaps the already-registered submodule `name` for `module`, keeping its place in the
+  // registration order (libtorch's replace_module; torch's `model.fc = nn.Linear(...)`).
+  // Throws ValueError when no submodule has that name or `module` is null. A C++ parent that
+  // also keeps the old child in a member must update that member itself.
+  template <typename M>
+  std::shared_ptr<M> replace_module(const std::string& name, std::shared_ptr<M> module) {
+    replace_child(name, module);
+    return module;
+  }
 
   // Lookup by local name (throws ValueError naming the module when absent).
   Tensor& param(const std::string& name);
@@ -78,6 +87,7 @@ class Module : public std::enable_shared_from_this<Module> {
 
  protected:
   void add_child(const std::string& name, std::shared_ptr<Module> module);
+  void replace_child(const std::string& name, std::shared_ptr<Module> module);
 
  private:
   struct Entry {

@@ -2,6 +2,7 @@
 
 #include "seek/nn/module.h"
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 using namespace seek;
 
@@ -106,6 +107,40 @@ TEST(Module, BadRegistrationAndLookup) {
   EXPECT_THROW(m.param("nope"), ValueError);
   nn::Module plain;
   EXPECT_THROW(plain.forward(zeros({1})), Error);
+}
+
+TEST(Module, ReplaceModuleKeepsOrderAndNames) {
+  auto net = std::make_shared<Net>();
+  auto old_fc1 = net->child("fc1");
+  auto wider = net->replace_module("fc1", std::make_shared<Affine>(3, 4));
+  EXPECT_EQ(net->child("fc1"), wider);
+  EXPECT_NE(net->child("fc1"), old_fc1);
+  auto children = net->named_children();
+  ASSERT_EQ(children.size(), 2u);
+  EXPECT_EQ(children[0].first, "fc1");  // same place in the registration order
+  EXPECT_EQ(children[1].first, "fc2");
+  std::vector<std::string> names;
+  for (auto& [n, p] : net->named_parameters()) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}));
+  // The state dict reads the new child: its weight is a different tensor from the old one's.
+  wider->param("weight").detach().fill_(2.0f);
+  for (auto& [k, v] : net->state_dict())
+    if (k == "fc1.weight") EXPECT_EQ(v.sum().item<float>(), 24.0f);
+  // The parent's parameters() follow the swap.
+  EXPECT_TRUE(net->parameters()[0].is_same(wider->param("weight")));
+}
+
+TEST(Module, ReplaceModuleErrorsAndDuplicateRegistration) {
+  auto net = std::make_shared<Net>();
+  EXPECT_SEEK_ERROR(net->replace_module("fc3", std::make_shared<Affine>(1, 1)), ValueError,
+                    "no submodule named 'fc3'");
+  EXPECT_SEEK_ERROR(net->replace_module("fc1", std::shared_ptr<Affine>()), ValueError, "is null");
+  // register_module still refuses a name that is taken.
+  EXPECT_SEEK_ERROR(net->register_module("fc1", std::make_shared<Affine>(3, 4)), ValueError,
+                    "'fc1' already exists");
+  // A parameter's name is not a submodule to replace.
+  EXPECT_SEEK_ERROR(net->child("fc1")->replace_module("weight", std::make_shared<Affine>(1, 1)), ValueError,
+                    "no submodule named 'weight'");
 }
 
 TEST(Module, Repr) {
