@@ -86,33 +86,18 @@ def time_small(fn, number):
 
 # ---- MLP training step -------------------------------------------------------------------
 
-def mlp_step_seek(batch):
-    seek.manual_seed(0)
-    model = snn.Sequential(snn.Flatten(), snn.Linear(784, 512), snn.ReLU(), snn.Linear(512, 512), snn.ReLU(),
-                           snn.Linear(512, 10))
-    opt = seek.optim.Adam(model.parameters(), lr=1e-3)
-    x = seek.randn(batch, 1, 28, 28)
-    y = seek.randint(0, 10, (batch,))
+def mlp_step(lib, nn, F, batch):
+    """One Adam step of the same MLP, written once for seek (lib=seek) and torch (lib=torch)."""
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                          nn.Linear(512, 10))
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    x = lib.randn(batch, 1, 28, 28)
+    y = lib.randint(0, 10, (batch,))
 
     def step():
         opt.zero_grad()
-        loss = SF.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-    return step
-
-
-def mlp_step_torch(batch):
-    torch.manual_seed(0)
-    model = tnn.Sequential(tnn.Flatten(), tnn.Linear(784, 512), tnn.ReLU(), tnn.Linear(512, 512), tnn.ReLU(),
-                           tnn.Linear(512, 10))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.randn(batch, 1, 28, 28)
-    y = torch.randint(0, 10, (batch,))
-
-    def step():
-        opt.zero_grad()
-        loss = TF.cross_entropy(model(x), y)
+        loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
     return step
@@ -143,7 +128,7 @@ def main():
             for lib in order:
                 raw[lib].setdefault(name, []).append(time_small(cases[lib][name], args.number))
 
-    steps = {"seek": mlp_step_seek(args.batch), "torch": mlp_step_torch(args.batch)}
+    steps = {"seek": mlp_step(seek, snn, SF, args.batch), "torch": mlp_step(torch, tnn, TF, args.batch)}
     for lib, step in steps.items():
         for _ in range(args.warmup):
             step()

@@ -15,13 +15,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/cli.h"
+
 namespace {
 
 using namespace seek;
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using examples::UsageError;
 
 void usage(std::ostream& os) {
   os << "usage: dataset_info --format mnist|cifar10|folder --data DIR [--split train|test]\n"
@@ -113,16 +112,10 @@ int run(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Args args;
+  const auto args = examples::parse_or_usage("dataset_info", argc, argv, parse, usage);
+  if (!args) return 2;
   try {
-    args = parse(argc, argv);
-  } catch (const UsageError& e) {
-    std::cerr << "dataset_info: " << e.what() << "\n";
-    usage(std::cerr);
-    return 2;
-  }
-  try {
-    return run(args);
+    return run(*args);
   } catch (const seek::IOError& e) {
     std::cerr << "dataset_info: cannot read the data: " << e.what() << "\n";
     return 2;

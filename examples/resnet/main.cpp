@@ -26,9 +26,14 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
+
 namespace {
 
 using namespace seek;
+using examples::to_double;
+using examples::to_int;
+using examples::UsageError;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -63,10 +68,6 @@ struct Args {
 const std::vector<std::string> kModels = {"resnet20", "resnet56", "resnet18", "resnet18d", "mobilenet_v3_small",
                                           "mobilenet_v3_large"};
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 void usage(std::ostream& os) {
   os << "usage: train_resnet [--data DIR] [--model NAME] [--epochs N] [--batch-size N] [--lr X]\n"
         "                    [--optimizer sgd|adamw] [--weight-decay X] [--warmup STEPS] [--label-smoothing X]\n"
@@ -76,32 +77,6 @@ void usage(std::ostream& os) {
         "                    [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]\n"
         "models: resnet20 (default), resnet56, resnet18, resnet18d, mobilenet_v3_small, mobilenet_v3_large\n"
         "        (the ImageNet models with their small-input stem)\n";
-}
-
-int64_t to_int(const std::string& flag, const std::string& v, int64_t min) {
-  size_t used = 0;
-  int64_t x = 0;
-  try {
-    x = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty()) throw UsageError(flag + " expects an integer, got '" + v + "'");
-  if (x < min) throw UsageError(flag + " must be >= " + std::to_string(min) + ", got " + v);
-  return x;
-}
-
-double to_double(const std::string& flag, const std::string& v, double min) {
-  size_t used = 0;
-  double x = 0;
-  try {
-    x = std::stod(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty()) throw UsageError(flag + " expects a number, got '" + v + "'");
-  if (x < min) throw UsageError(flag + " must be >= " + std::to_string(min) + ", got " + v);
-  return x;
 }
 
 Args parse(int argc, char** argv) {
@@ -324,16 +299,10 @@ int run(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Args args;
+  const auto args = examples::parse_or_usage("train_resnet", argc, argv, parse, usage);
+  if (!args) return 2;
   try {
-    args = parse(argc, argv);
-  } catch (const UsageError& e) {
-    std::cerr << "train_resnet: " << e.what() << "\n";
-    usage(std::cerr);
-    return 2;
-  }
-  try {
-    return run(args);
+    return run(*args);
   } catch (const std::exception& e) {
     std::cerr << "train_resnet: error: " << e.what() << "\n";
     return 1;

@@ -70,16 +70,7 @@ data::DatasetPtr dataset_ptr(const py::handle& obj) {
                          std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
   auto ptr = obj.cast<std::shared_ptr<Dataset>>();
   if (dynamic_cast<PyDataset*>(ptr.get()) == nullptr) return ptr;
-  auto keep = std::make_shared<py::object>(py::reinterpret_borrow<py::object>(obj));
-  return data::DatasetPtr(ptr.get(), [ptr, keep](const Dataset*) mutable {
-    if (!Py_IsInitialized()) {
-      new std::shared_ptr<py::object>(std::move(keep));  // interpreter gone: leak rather than crash
-      return;
-    }
-    py::gil_scoped_acquire g;
-    keep.reset();
-    ptr.reset();
-  });
+  return holding_python_object(std::move(ptr), obj);
 }
 
 // A transform usable both from Python (t(x)) and inside C++ datasets without the GIL.

@@ -25,18 +25,6 @@ const auto nogil = py::call_guard<py::gil_scoped_release>();
 
 Tensor val(const Opt& t) { return t ? *t : Tensor(); }
 
-std::optional<std::vector<int64_t>> int_list(const py::object& o) {
-  if (o.is_none()) return std::nullopt;
-  if (py::isinstance<py::int_>(o)) return std::vector<int64_t>{o.cast<int64_t>()};
-  return o.cast<std::vector<int64_t>>();
-}
-
-std::optional<std::vector<double>> float_list(const py::object& o) {
-  if (o.is_none()) return std::nullopt;
-  if (py::isinstance<py::int_>(o) || py::isinstance<py::float_>(o)) return std::vector<double>{o.cast<double>()};
-  return o.cast<std::vector<double>>();
-}
-
 void init_activations(py::module_& f) {
   f.def("relu", [](const Tensor& x, bool) { return F::relu(x); }, py::arg("input"), py::arg("inplace") = false, nogil);
   f.def("relu6", [](const Tensor& x, bool) { return F::relu6(x); }, py::arg("input"), py::arg("inplace") = false, nogil);

@@ -45,18 +45,6 @@ void activation(py::module_& m, const char* name) {
   layer<T>(m, name, "Elementwise activation, like its torch.nn namesake.").def(py::init<>());
 }
 
-std::optional<std::vector<int64_t>> int_list(const py::object& o) {
-  if (o.is_none()) return std::nullopt;
-  if (py::isinstance<py::int_>(o)) return std::vector<int64_t>{o.cast<int64_t>()};
-  return o.cast<std::vector<int64_t>>();
-}
-
-std::optional<std::vector<double>> float_list(const py::object& o) {
-  if (o.is_none()) return std::nullopt;
-  if (py::isinstance<py::int_>(o) || py::isinstance<py::float_>(o)) return std::vector<double>{o.cast<double>()};
-  return o.cast<std::vector<double>>();
-}
-
 template <typename T>
 void batch_norm(py::module_& m, const char* name, const char* doc) {
   py::class_<T, nn::BatchNormBase, std::shared_ptr<T>>(m, name, doc)

@@ -176,18 +176,7 @@ std::shared_ptr<nn::Module> module_ptr(const py::handle& obj) {
                          std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
   auto ptr = obj.cast<std::shared_ptr<nn::Module>>();
   if (dynamic_cast<PyModule*>(ptr.get()) == nullptr) return ptr;
-  // Same object, but the deleter holds the Python object (dropped under the GIL).
-  auto keep = std::make_shared<py::object>(py::reinterpret_borrow<py::object>(obj));
-  nn::Module* raw = ptr.get();
-  return std::shared_ptr<nn::Module>(raw, [ptr, keep](nn::Module*) mutable {
-    if (!Py_IsInitialized()) {
-      new std::shared_ptr<py::object>(std::move(keep));  // interpreter gone: leak rather than crash
-      return;
-    }
-    py::gil_scoped_acquire g;
-    keep.reset();
-    ptr.reset();
-  });
+  return holding_python_object(std::move(ptr), obj);
 }
 
 nn::StateDict state_dict_from_python(const py::handle& mapping) {

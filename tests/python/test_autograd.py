@@ -173,12 +173,13 @@ def test_custom_function_without_grad_records_nothing():
 
 
 def test_custom_function_errors():
-    class Wrong(seek.autograd.Function):
+    class SaveAndDouble(seek.autograd.Function):  # forward shared by the two cases below
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
             return x * 2
 
+    class Wrong(SaveAndDouble):
         @staticmethod
         def backward(ctx, grad):
             return grad, grad  # two gradients for one input
@@ -187,12 +188,7 @@ def test_custom_function_errors():
     with pytest.raises(RuntimeError, match="returned 2 gradients"):
         Wrong.apply(x).sum().backward()
 
-    class Double(seek.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * 2
-
+    class Double(SaveAndDouble):
         @staticmethod
         def backward(ctx, grad):
             (x,) = ctx.saved_tensors

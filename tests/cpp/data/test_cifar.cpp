@@ -1,7 +1,5 @@
 // CIFAR-10 binary batches: synthetic batch files written here, read back.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -40,14 +38,6 @@ std::vector<uint8_t> batch(const std::vector<uint8_t>& labels, int b) {
 
 class CifarTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("seek_cifar_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Training batches 1..5 with labels {b, 9 - b} and a test batch with label {7}.
   void write_all(const fs::path& folder) {
     fs::create_directories(folder);
@@ -57,7 +47,8 @@ class CifarTest : public ::testing::Test {
     write_file(folder / "test_batch.bin", batch({7}, 0));
   }
 
-  fs::path dir_;
+  seek::testing::TempDir tmp_{"seek_cifar_"};
+  const fs::path dir_ = tmp_.path();
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "seek/seek.h"
+#include "support/test_util.h"
 
 namespace fs = std::filesystem;
 using namespace seek;
@@ -46,14 +47,8 @@ void write_gz(const fs::path& p, const std::vector<uint8_t>& bytes) {
 class IdxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("seek_idx_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     for (int i = 0; i < 2 * 3 * 4; ++i) pixels_.push_back(static_cast<uint8_t>(i * 10));
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   template <typename Fn>
   std::string io_error(Fn fn) {
@@ -66,7 +61,8 @@ class IdxTest : public ::testing::Test {
     return "";
   }
 
-  fs::path dir_;
+  seek::testing::TempDir tmp_{"seek_idx_"};
+  const fs::path dir_ = tmp_.path();
   std::vector<uint8_t> pixels_;
 };
 

@@ -1,8 +1,6 @@
 // read_image and ImageFolder on PNG / JPEG / BMP files written here with stb_image_write.
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -51,16 +49,10 @@ void expect_equal(const Tensor& a, const Tensor& b) {
 
 class ImageTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("seek_images_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& rel) const { return (dir_ / rel).string(); }
 
-  fs::path dir_;
+  seek::testing::TempDir tmp_{"seek_images_"};
+  const fs::path dir_ = tmp_.path();
 };
 
 }  // namespace

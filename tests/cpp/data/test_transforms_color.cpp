@@ -8,25 +8,15 @@
 #include <set>
 
 #include "seek/seek.h"
+#include "data/image_test_util.h"
 #include "support/test_util.h"
 
 using namespace seek;
 using namespace seek::data::transforms;
+using seek::testing::expect_near_all;
+using seek::testing::ref_image;
 
 namespace {
-
-// The generator's test image: value k (row-major) is ((k * 37) % 101) / 100.
-Tensor ref_image(int64_t c, int64_t h, int64_t w, DType dtype = kFloat64) {
-  std::vector<double> v(static_cast<size_t>(c * h * w));
-  for (size_t k = 0; k < v.size(); ++k) v[k] = static_cast<double>((k * 37) % 101) / 100.0;
-  return tensor(v, {c, h, w}, TensorOptions(kFloat64)).to(dtype);
-}
-
-void expect_near_all(const Tensor& got, const std::vector<double>& want, double tol) {
-  auto v = to_vector<double>(got);
-  ASSERT_EQ(v.size(), want.size());
-  for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], want[i], tol) << "element " << i;
-}
 
 // One pixel per colour: [3, 1, n] from {r, g, b} triples.
 Tensor pixels(const std::vector<std::vector<double>>& rgb) {

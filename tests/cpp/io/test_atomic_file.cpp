@@ -1,6 +1,4 @@
 // AtomicFileWriter, write_file_atomic, read_file and crc32.
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -16,20 +14,9 @@ namespace fs = std::filesystem;
 
 class AtomicFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           str("seek_atomic_file_", ::getpid(), "_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-  fs::path dir_;
+  std::vector<std::string> entries() const { return tmp_.entries(); }
+  seek::testing::TempDir tmp_{"seek_atomic_file_"};
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(AtomicFile, Crc32MatchesTheStandardCheckValue) {

@@ -1,7 +1,5 @@
 // save_safetensors / load_safetensors: round trips, the exact bytes of the format, atomic
 // writes, and rejection of every kind of malformed file.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -16,6 +14,9 @@
 namespace seek::io {
 namespace {
 namespace fs = std::filesystem;
+using seek::testing::read_bytes;
+using seek::testing::tensor_bytes;
+using seek::testing::write_bytes;
 
 // The reference file of tests/cpp/io/gen_safetensors_ref.py: tensors a (F32 [2] = 1, -2.5),
 // b (I64 [] = 7), c (BOOL [3] = 1 0 1), e (BF16 [0]) and metadata {"format": "pt"}.
@@ -43,21 +44,6 @@ const unsigned char kReferenceFile[] = {
 
 std::string reference_bytes() { return std::string(reinterpret_cast<const char*>(kReferenceFile), sizeof(kReferenceFile)); }
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// The row-major bytes of a tensor, for bit-exact comparisons.
-std::string tensor_bytes(const Tensor& t) {
-  Tensor c = t.detach().contiguous();
-  return std::string(static_cast<const char*>(c.data_ptr()), c.nbytes());
-}
-
 // A file with the given JSON header text (padded to 8 bytes) and data bytes.
 std::string make_file(std::string header, const std::string& data) {
   header.append((8 - header.size() % 8) % 8, ' ');
@@ -68,19 +54,7 @@ std::string make_file(std::string header, const std::string& data) {
 
 class Safetensors : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           str("seek_safetensors_", ::getpid(), "_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::vector<std::string> dir_entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
+  std::vector<std::string> dir_entries() const { return tmp_.entries(); }
   // Writes `bytes` and expects load_safetensors to throw IOError naming the file and `words`.
   void expect_rejected(const std::string& bytes, const std::string& words) {
     const fs::path p = dir_ / "bad.safetensors";
@@ -88,7 +62,8 @@ class Safetensors : public ::testing::Test {
     EXPECT_SEEK_ERROR_ALL(load_safetensors(p), IOError, {"load_safetensors", p.string(), words});
     EXPECT_SEEK_ERROR_ALL(parse_safetensors(bytes, "in-memory"), IOError, {"in-memory", words});
   }
-  fs::path dir_;
+  seek::testing::TempDir tmp_{"seek_safetensors_"};
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(Safetensors, RoundTripsEveryDTypeShapeAndLayout) {

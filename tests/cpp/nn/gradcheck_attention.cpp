@@ -1,30 +1,23 @@
 // Gradcheck cases (float64) for scaled_dot_product_attention, multi-head
 // attention (functional and module) and TransformerEncoderLayer.
+#include "nn/attention_test_util.h"
 #include "support/gradcheck_registry.h"
 #include "support/test_util.h"
 
 using namespace seek;
 using V = std::vector<Tensor>;
 namespace F = seek::nn::functional;
+using seek::testing::bool_mask;
+using seek::testing::fill_params;
 using seek::testing::uniform_tensor;
 
 namespace {
 
-Tensor bool_mask(const std::vector<int64_t>& v, const Shape& shape) { return tensor<int64_t>(v, shape).ne(0); }
 // [3, 5]: every query keeps at least one key.
 Tensor sdpa_mask() { return bool_mask({1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 0, 0, 0}, {3, 5}); }
 // MHA masks (true = ignore) for L = 3, S = 5, N = 2.
 Tensor mha_attn_mask() { return bool_mask({0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0}, {3, 5}); }
 Tensor mha_kpm() { return bool_mask({0, 0, 0, 0, 1, 0, 1, 0, 0, 0}, {2, 5}); }
-
-// Deterministic parameters in [-0.5, 0.5) for the ones the case does not check.
-void fill_params(nn::Module& m) {
-  nn::StateDict values;
-  uint64_t seed = 100;
-  for (const auto& [name, t] : m.state_dict())
-    values.push_back({name, uniform_tensor(t.sizes(), -0.5, 0.5, kFloat64, seed++)});
-  m.load_state_dict(values);
-}
 
 // An encoder layer (d_model 4, 2 heads, feed-forward 6, no dropout) whose src and
 // in_proj_weight, linear1.weight, norm1.weight, norm2.bias are the checked inputs.

@@ -5,10 +5,15 @@
 #include <cmath>
 
 #include "seek/seek.h"
+#include "nn/attention_test_util.h"
 #include "support/test_util.h"
 
 using namespace seek;
-using seek::testing::uniform_tensor;
+using seek::testing::bool_mask;
+using seek::testing::expect_values;
+using seek::testing::fill_params;
+using seek::testing::inp;
+using seek::testing::keys;
 namespace F = seek::nn::functional;
 
 namespace {
@@ -126,34 +131,6 @@ const std::vector<double> kMhaKdimVdimWeights = {  // [2, 3, 5]
     0.20602160928792457, 0.19565311213968734, 0.19078683932385923, 0.1961545879165879, 0.211383851331941,
     0.1973146083226098, 0.20427628558110367, 0.20353377482917212, 0.19725417096866393, 0.19762116029845053};
 // ---- end of generated numbers ----
-
-// Input tensors as gen_attention_ref.py's inp(shape, seed).
-Tensor inp(const Shape& shape, uint64_t seed) { return uniform_tensor(shape, -1.0, 1.0, kFloat64, seed); }
-
-// Parameter i in state_dict order gets uniform [-0.5, 0.5) values with seed 100 + i, as fill_params().
-void fill_params(nn::Module& m) {
-  nn::StateDict values;
-  uint64_t seed = 100;
-  for (const auto& [name, t] : m.state_dict())
-    values.push_back({name, uniform_tensor(t.sizes(), -0.5, 0.5, kFloat64, seed++)});
-  m.load_state_dict(values);
-}
-
-Tensor bool_mask(const std::vector<int64_t>& v, const Shape& shape) { return tensor<int64_t>(v, shape).ne(0); }
-
-void expect_values(const Tensor& t, const Shape& shape, const std::vector<double>& want, double tol = 1e-10) {
-  ASSERT_TRUE(t.defined());
-  ASSERT_EQ(shape_str(t.sizes()), shape_str(shape));
-  std::vector<double> got = to_vector<double>(t);
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "element " << i;
-}
-
-std::vector<std::string> keys(const nn::Module& m) {
-  std::vector<std::string> k;
-  for (const auto& [name, t] : m.state_dict()) k.push_back(name);
-  return k;
-}
 
 std::shared_ptr<nn::MultiheadAttention> make_mha(int64_t e, int64_t h, bool batch_first = false,
                                                  std::optional<int64_t> kdim = std::nullopt,

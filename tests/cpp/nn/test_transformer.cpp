@@ -3,10 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "seek/seek.h"
+#include "nn/attention_test_util.h"
 #include "support/test_util.h"
 
 using namespace seek;
 using seek::testing::uniform_tensor;
+using seek::testing::bool_mask;
+using seek::testing::expect_values;
+using seek::testing::fill_params;
+using seek::testing::inp;
+using seek::testing::keys;
 
 namespace {
 
@@ -30,33 +36,6 @@ const std::vector<double> kEncoderStack = {  // [3, 2, 4]
     0.34165263222279724, 0.6493036481671697, -0.3883402375091027, -0.4544510218932204, 0.34356832367655854,
     0.6503235508286295, -0.38427550510480557, -0.45099326455433714, 0.3403642527816377};
 // ---- end of generated numbers ----
-
-Tensor inp(const Shape& shape, uint64_t seed) { return uniform_tensor(shape, -1.0, 1.0, kFloat64, seed); }
-
-// Parameter i in state_dict order gets uniform [-0.5, 0.5) values with seed 100 + i, as fill_params().
-void fill_params(nn::Module& m) {
-  nn::StateDict values;
-  uint64_t seed = 100;
-  for (const auto& [name, t] : m.state_dict())
-    values.push_back({name, uniform_tensor(t.sizes(), -0.5, 0.5, kFloat64, seed++)});
-  m.load_state_dict(values);
-}
-
-Tensor bool_mask(const std::vector<int64_t>& v, const Shape& shape) { return tensor<int64_t>(v, shape).ne(0); }
-
-void expect_values(const Tensor& t, const Shape& shape, const std::vector<double>& want, double tol = 1e-10) {
-  ASSERT_TRUE(t.defined());
-  ASSERT_EQ(shape_str(t.sizes()), shape_str(shape));
-  std::vector<double> got = to_vector<double>(t);
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "element " << i;
-}
-
-std::vector<std::string> keys(const nn::Module& m) {
-  std::vector<std::string> k;
-  for (const auto& [name, t] : m.state_dict()) k.push_back(name);
-  return k;
-}
 
 std::shared_ptr<nn::TransformerEncoderLayer> make_layer(const std::string& activation = "relu",
                                                         bool batch_first = false, bool norm_first = false) {

@@ -1,8 +1,6 @@
 // save_checkpoint / load_checkpoint: exact resumption of a training run, round trips of
 // every part, crash safety of the save journal, and rejection of damaged checkpoints
 // with nothing changed.
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -25,18 +23,10 @@ namespace seek::train {
 namespace {
 namespace fs = std::filesystem;
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-std::string tensor_bytes(const Tensor& t) {
-  Tensor c = t.detach().contiguous();
-  return std::string(static_cast<const char*>(c.data_ptr()), c.nbytes());
-}
+using seek::testing::read_bytes;
+using seek::testing::tensor_bytes;
+using seek::testing::write_bytes;
+
 uint64_t bits(double v) { return std::bit_cast<uint64_t>(v); }
 
 // Everything a load could change, as comparable values.
@@ -129,18 +119,7 @@ struct TrainingRun {
 
 class Checkpoint : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           str("seek_checkpoint_", ::getpid(), "_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::vector<std::string> dir_entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
+  std::vector<std::string> dir_entries() const { return tmp_.entries(); }
   // A checkpoint of a run that trained 7 steps (so momentum buffers and plateau state exist).
   TrainingProgress save_trained(TrainingRun& run) {
     int64_t step = 0;
@@ -174,7 +153,8 @@ class Checkpoint : public ::testing::Test {
     }
     EXPECT_TRUE(fresh.snapshot() == before) << "a rejected checkpoint changed the run";
   }
-  fs::path dir_;
+  seek::testing::TempDir tmp_{"seek_checkpoint_", /*create=*/false};
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(Checkpoint, ResumedRunMatchesAnUninterruptedOneBitForBit) {

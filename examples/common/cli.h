@@ -1,0 +1,60 @@
+#pragma once
+// Command-line helpers shared by the example programs (header-only): the usage-error type,
+// checked number parsing for flag values, and parsing argv with the usage printed on error.
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace seek::examples {
+
+// Bad command-line arguments: the program prints the message and its usage and exits with 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The value of `flag` as an integer >= min; anything else (trailing text included) is a UsageError.
+inline int64_t to_int(const std::string& flag, const std::string& v, int64_t min) {
+  size_t used = 0;
+  int64_t x = 0;
+  try {
+    x = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty()) throw UsageError(flag + " expects an integer, got '" + v + "'");
+  if (x < min) throw UsageError(flag + " must be >= " + std::to_string(min) + ", got " + v);
+  return x;
+}
+
+// The value of `flag` as a number >= min; anything else (trailing text included) is a UsageError.
+inline double to_double(const std::string& flag, const std::string& v, double min) {
+  size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty()) throw UsageError(flag + " expects a number, got '" + v + "'");
+  if (x < min) throw UsageError(flag + " must be >= " + std::to_string(min) + ", got " + v);
+  return x;
+}
+
+// parse(argc, argv); on a UsageError prints "<program>: <message>" and usage(std::cerr) to stderr
+// and returns nullopt (the caller exits with 2).
+template <typename Parse, typename Usage>
+auto parse_or_usage(const char* program, int argc, char** argv, Parse parse, Usage usage)
+    -> std::optional<decltype(parse(argc, argv))> {
+  try {
+    return parse(argc, argv);
+  } catch (const UsageError& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    usage(std::cerr);
+    return std::nullopt;
+  }
+}
+
+}  // namespace seek::examples
