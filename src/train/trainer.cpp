@@ -17,6 +17,13 @@ namespace {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
+// The position columns every metrics row carries (evaluation rows and epoch rows alike).
+void stamp_row(MetricValues& row, int64_t epoch, int64_t step, double lr) {
+  row["epoch"] = static_cast<double>(epoch);
+  row["step"] = static_cast<double>(step);
+  row["lr"] = lr;
+}
+
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
@@ -245,9 +252,7 @@ void Trainer::optimizer_step(double loss, bool ends_epoch) {
   for (auto& cb : callbacks_) cb->on_step_end(*this, step_, loss);
   if (options_.eval_every_steps > 0 && val_loader_ && step_ % options_.eval_every_steps == 0) {
     MetricValues row = run_evaluation();
-    row["epoch"] = static_cast<double>(epoch_);
-    row["step"] = static_cast<double>(step_);
-    row["lr"] = current_lr();
+    stamp_row(row, epoch_, step_, current_lr());
     on_monitored(row);
     log_row(row);
     last_metrics_ = row;
@@ -273,9 +278,7 @@ void Trainer::end_epoch() {
       if (starts_with(name, "val_")) row[name] = value;
     last_eval_step_ = step_;
   }
-  row["epoch"] = static_cast<double>(epoch_);
-  row["step"] = static_cast<double>(step_);
-  row["lr"] = current_lr();
+  stamp_row(row, epoch_, step_, current_lr());
   on_monitored(row);
   log_row(row);
   last_metrics_ = row;
