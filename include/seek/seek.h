@@ -1,11 +1,13 @@
 #pragma once
 // Everything public in one include.
+#include "seek/amp/grad_scaler.h"
 #include "seek/autograd/engine.h"
 #include "seek/autograd/function.h"
 #include "seek/autograd/grad_mode.h"
 #include "seek/autograd/gradcheck.h"
 #include "seek/autograd/node.h"
 #include "seek/backend/backend.h"
+#include "seek/core/autocast.h"
 #include "seek/core/autograd_meta.h"
 #include "seek/core/device.h"
 #include "seek/core/dtype.h"

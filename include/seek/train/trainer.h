@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "seek/amp/grad_scaler.h"
 #include "seek/core/device.h"
 #include "seek/core/tensor.h"
 #include "seek/data/dataloader.h"
@@ -86,6 +87,13 @@ struct TrainerOptions {
   bool save_best = true;                // with a monitor: save <output_dir>/best on improvement
 
   std::optional<Device> device;  // when set, batches are moved there
+
+  // Mixed precision: "" (off), "bf16" or "fp16". The forward and the loss run under an
+  // amp::AutocastGuard for the batches' device type with that dtype; "fp16" also scales the loss
+  // with an amp::GradScaler (options below; its state is part of checkpoints). bf16 needs no
+  // scaling, as in PyTorch.
+  std::string amp;
+  amp::GradScalerOptions grad_scaler;
 
   bool progress = true;
   ProgressOptions progress_options;    // out (default std::cerr), tty, print_every, unit
