@@ -56,6 +56,9 @@ void init_nn_containers(py::module_& m) {
       }, py::arg("module"))
       .def("__len__", &nn::Sequential::size)
       .def("__getitem__", [](const nn::Sequential& s, int64_t i) { return s[wrap_index(i, s.size(), "Sequential")]; })
+      .def("__setitem__", [](nn::Sequential& s, int64_t i, const py::object& mod) {
+        s.set(wrap_index(i, s.size(), "Sequential"), module_ptr(mod));
+      }, py::arg("index"), py::arg("module"), "Replaces the module at index (forward uses the new one).")
       .def("__iter__", [](const nn::Sequential& s) { return py::iter(items_of(s)); });
 
   py::class_<nn::ModuleList, Module, std::shared_ptr<nn::ModuleList>>(
@@ -76,6 +79,9 @@ void init_nn_containers(py::module_& m) {
       }, py::arg("modules"))
       .def("__len__", &nn::ModuleList::size)
       .def("__getitem__", [](const nn::ModuleList& l, int64_t i) { return l[wrap_index(i, l.size(), "ModuleList")]; })
+      .def("__setitem__", [](nn::ModuleList& l, int64_t i, const py::object& mod) {
+        l.set(wrap_index(i, l.size(), "ModuleList"), module_ptr(mod));
+      }, py::arg("index"), py::arg("module"), "Replaces the module at index.")
       .def("__iter__", [](const nn::ModuleList& l) { return py::iter(items_of(l)); });
 
   py::class_<nn::ModuleDict, Module, std::shared_ptr<nn::ModuleDict>>(
@@ -92,8 +98,10 @@ void init_nn_containers(py::module_& m) {
         return d;
       }), py::arg("modules") = py::none())
       .def("__setitem__", [](const py::object& self, const std::string& key, const py::object& mod) {
-        self.cast<nn::ModuleDict&>().insert(key, module_ptr(mod));
-      })
+        auto& d = self.cast<nn::ModuleDict&>();
+        if (d.contains(key)) d.replace_module(key, module_ptr(mod));  // as torch: a known key is replaced
+        else d.insert(key, module_ptr(mod));
+      }, py::arg("key"), py::arg("module"))
       .def("__getitem__", [](const nn::ModuleDict& d, const std::string& key) {
         if (!d.contains(key)) throw py::key_error(key);
         return d[key];

@@ -12,6 +12,8 @@
 // Parameters, buffers and children live in the C++ module, so parameters(), state_dict()
 // and to() see them. A C++ parent holds a Python-defined child through module_ptr(), which
 // keeps the child's Python object alive too (C++ alone would hold only its C++ part).
+// Assigning a module to an existing child's name (resnet.fc = seek.nn.Linear(64, 5))
+// replaces it, for C++ modules too: their forward() reaches children through the registry.
 #include "nn_common.h"
 
 #include <set>
@@ -90,12 +92,8 @@ void module_setattr(const py::object& self, const py::str& name_obj, const py::o
       return;
     }
     // As torch: assigning a module to a submodule's name swaps the submodule (same place).
-    // A Python-defined module finds its children through __getattr__, so the swap takes
-    // effect; a C++ module's forward() holds its own pointers, which the swap would not change.
-    if (dynamic_cast<PyModule*>(&m) == nullptr)
-      throw py::value_error(m.type_name() + ": submodule '" + name +
-                            "' of a C++ module cannot be replaced from Python (its forward() keeps its own "
-                            "reference); only submodules of Python-defined Modules can be replaced");
+    // A Python-defined module finds its children through __getattr__, a C++ one through its
+    // nn::Child handles: both use the new one from the next forward on.
     m.replace_module(name, module_ptr(value));
     return;
   }

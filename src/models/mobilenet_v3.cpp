@@ -13,7 +13,6 @@
 #include "seek/nn/normalization.h"
 #include "seek/nn/pooling.h"
 #include "seek/nn/squeeze_excitation.h"
-#include "seek/ops/pool.h"
 
 namespace seek::models {
 namespace {
@@ -55,25 +54,25 @@ InvertedResidual::InvertedResidual(const InvertedResidualConfig& cnf, double bn_
                    ", dilation ", cnf.dilation);
   use_res_connect_ = cnf.stride == 1 && cnf.input_channels == cnf.out_channels;
   const Act act = cnf.use_hardswish ? Act::Hardswish : Act::ReLU;
-  block_ = std::make_shared<nn::Sequential>();
+  auto block = std::make_shared<nn::Sequential>();
   if (cnf.expanded_channels != cnf.input_channels) {
-    block_->push_back(
+    block->push_back(
         conv_norm_act(cnf.input_channels, cnf.expanded_channels, 1, 1, 1, 1, act, bn_eps, bn_momentum));
   }
   const int64_t stride = cnf.dilation > 1 ? 1 : cnf.stride;  // dilated blocks keep the resolution
-  block_->push_back(conv_norm_act(cnf.expanded_channels, cnf.expanded_channels, cnf.kernel, stride,
+  block->push_back(conv_norm_act(cnf.expanded_channels, cnf.expanded_channels, cnf.kernel, stride,
                                   cnf.expanded_channels, cnf.dilation, act, bn_eps, bn_momentum));
   if (cnf.use_se) {
     const int64_t squeeze = make_divisible(static_cast<double>(cnf.expanded_channels / 4), 8);
-    block_->push_back(std::make_shared<nn::SqueezeExcitation>(
+    block->push_back(std::make_shared<nn::SqueezeExcitation>(
         cnf.expanded_channels, squeeze, nullptr, [] { return std::make_shared<nn::Hardsigmoid>(); }));
   }
-  block_->push_back(conv_norm_act(cnf.expanded_channels, cnf.out_channels, 1, 1, 1, 1, Act::None, bn_eps, bn_momentum));
-  register_module("block", block_);
+  block->push_back(conv_norm_act(cnf.expanded_channels, cnf.out_channels, 1, 1, 1, 1, Act::None, bn_eps, bn_momentum));
+  block_ = register_module("block", block);
 }
 
 Tensor InvertedResidual::forward(const Tensor& input) {
-  Tensor result = block_->forward(input);
+  Tensor result = block_(input);
   return use_res_connect_ ? result + input : result;
 }
 
@@ -86,15 +85,15 @@ MobileNetV3::MobileNetV3(const std::vector<InvertedResidualConfig>& setting, int
   SEEK_CHECK_VALUE(last_channel > 0, "MobileNetV3: last_channel must be positive, got ", last_channel);
   constexpr double eps = 0.001, momentum = 0.01;
 
-  features_ = std::make_shared<nn::Sequential>();
-  features_->push_back(conv_norm_act(options.in_channels, setting.front().input_channels, 3,
+  auto features = std::make_shared<nn::Sequential>();
+  features->push_back(conv_norm_act(options.in_channels, setting.front().input_channels, 3,
                                      options.small_input ? 1 : 2, 1, 1, Act::Hardswish, eps, momentum));
-  for (const auto& cnf : setting) features_->push_back(std::make_shared<InvertedResidual>(cnf, eps, momentum));
+  for (const auto& cnf : setting) features->push_back(std::make_shared<InvertedResidual>(cnf, eps, momentum));
   const int64_t lastconv_in = setting.back().out_channels;
   const int64_t lastconv_out = 6 * lastconv_in;
-  features_->push_back(conv_norm_act(lastconv_in, lastconv_out, 1, 1, 1, 1, Act::Hardswish, eps, momentum));
-  register_module("features", features_);
-  register_module("avgpool", std::make_shared<nn::AdaptiveAvgPool2d>(1));
+  features->push_back(conv_norm_act(lastconv_in, lastconv_out, 1, 1, 1, 1, Act::Hardswish, eps, momentum));
+  features_ = register_module("features", features);
+  avgpool_ = register_module("avgpool", std::make_shared<nn::AdaptiveAvgPool2d>(1));
   classifier_ = register_module(
       "classifier", std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
                         std::make_shared<nn::Linear>(lastconv_out, last_channel), std::make_shared<nn::Hardswish>(),
@@ -122,9 +121,9 @@ MobileNetV3::MobileNetV3(const std::vector<InvertedResidualConfig>& setting, int
 Tensor MobileNetV3::forward(const Tensor& input) {
   SEEK_CHECK_SHAPE(input.dim() == 4 && input.size(1) == options_.in_channels, "MobileNetV3: expected input [N, ",
                    options_.in_channels, ", H, W], got ", shape_str(input.sizes()));
-  Tensor x = features_->forward(input);
-  x = adaptive_avg_pool2d(x, 1).flatten(1);
-  return classifier_->forward(x);
+  Tensor x = features_(input);
+  x = avgpool_(x).flatten(1);
+  return classifier_(x);
 }
 
 std::vector<InvertedResidualConfig> mobilenet_v3_setting(MobileNetV3Arch arch) {

@@ -6,7 +6,6 @@
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/nn/init.h"
-#include "seek/ops/pool.h"
 #include "seek/ops/shape.h"
 
 namespace seek::models {
@@ -30,17 +29,17 @@ BasicBlock::BasicBlock(int64_t inplanes, int64_t planes, int64_t stride, std::sh
     : Module("BasicBlock") {
   conv1_ = register_module("conv1", conv3x3(inplanes, planes, stride));
   bn1_ = register_module("bn1", std::make_shared<nn::BatchNorm2d>(planes));
-  register_module("relu", std::make_shared<nn::ReLU>());
+  relu_ = register_module("relu", std::make_shared<nn::ReLU>());
   conv2_ = register_module("conv2", conv3x3(planes, planes));
   bn2_ = register_module("bn2", std::make_shared<nn::BatchNorm2d>(planes));
   if (downsample) downsample_ = register_module("downsample", std::move(downsample));
 }
 
 Tensor BasicBlock::forward(const Tensor& input) {
-  Tensor out = bn1_->forward(conv1_->forward(input)).relu();
-  out = bn2_->forward(conv2_->forward(out));
-  Tensor identity = downsample_ ? downsample_->forward(input) : input;
-  return (out + identity).relu();
+  Tensor out = relu_(bn1_(conv1_(input)));
+  out = bn2_(conv2_(out));
+  Tensor identity = downsample_ ? downsample_(input) : input;
+  return relu_(out + identity);
 }
 
 Bottleneck::Bottleneck(int64_t inplanes, int64_t planes, int64_t stride, std::shared_ptr<nn::Module> downsample)
@@ -51,16 +50,16 @@ Bottleneck::Bottleneck(int64_t inplanes, int64_t planes, int64_t stride, std::sh
   bn2_ = register_module("bn2", std::make_shared<nn::BatchNorm2d>(planes));
   conv3_ = register_module("conv3", conv1x1(planes, planes * expansion));
   bn3_ = register_module("bn3", std::make_shared<nn::BatchNorm2d>(planes * expansion));
-  register_module("relu", std::make_shared<nn::ReLU>());
+  relu_ = register_module("relu", std::make_shared<nn::ReLU>());
   if (downsample) downsample_ = register_module("downsample", std::move(downsample));
 }
 
 Tensor Bottleneck::forward(const Tensor& input) {
-  Tensor out = bn1_->forward(conv1_->forward(input)).relu();
-  out = bn2_->forward(conv2_->forward(out)).relu();
-  out = bn3_->forward(conv3_->forward(out));
-  Tensor identity = downsample_ ? downsample_->forward(input) : input;
-  return (out + identity).relu();
+  Tensor out = relu_(bn1_(conv1_(input)));
+  out = relu_(bn2_(conv2_(out)));
+  out = bn3_(conv3_(out));
+  Tensor identity = downsample_ ? downsample_(input) : input;
+  return relu_(out + identity);
 }
 
 ZeroPadShortcut::ZeroPadShortcut(int64_t in_channels, int64_t out_channels, int64_t stride)
@@ -109,13 +108,13 @@ ResNet::ResNet(const ResNetConfig& config) : Module("ResNet"), config_(config) {
                                                                    /*bias=*/false));
   }
   bn1_ = register_module("bn1", std::make_shared<nn::BatchNorm2d>(inplanes_));
-  register_module("relu", std::make_shared<nn::ReLU>());
+  relu_ = register_module("relu", std::make_shared<nn::ReLU>());
   if (!config.small_input) maxpool_ = register_module("maxpool", std::make_shared<nn::MaxPool2d>(3, 2, 1));
   for (size_t i = 0; i < config.layers.size(); ++i) {
     auto stage = make_layer(config.widths[i], config.layers[i], i == 0 ? 1 : 2);
     stages_.push_back(register_module("layer" + std::to_string(i + 1), stage));
   }
-  register_module("avgpool", std::make_shared<nn::AdaptiveAvgPool2d>(1));
+  avgpool_ = register_module("avgpool", std::make_shared<nn::AdaptiveAvgPool2d>(1));
   fc_ = register_module("fc", std::make_shared<nn::Linear>(inplanes_, config.num_classes));
 
   // torchvision's init: He-normal (fan_out) convs, unit batch-norm scales.
@@ -166,11 +165,11 @@ std::shared_ptr<nn::Sequential> ResNet::make_layer(int64_t planes, int64_t block
 Tensor ResNet::forward(const Tensor& input) {
   SEEK_CHECK_SHAPE(input.dim() == 4 && input.size(1) == config_.in_channels, "ResNet: expected input [N, ",
                    config_.in_channels, ", H, W], got ", shape_str(input.sizes()));
-  Tensor x = bn1_->forward(conv1_->forward(input)).relu();
-  if (maxpool_) x = maxpool_->forward(x);
-  for (auto& stage : stages_) x = stage->forward(x);
-  x = adaptive_avg_pool2d(x, 1).flatten(1);
-  return fc_->forward(x);
+  Tensor x = relu_(bn1_(conv1_(input)));
+  if (maxpool_) x = maxpool_(x);
+  for (auto& stage : stages_) x = stage(x);
+  x = avgpool_(x).flatten(1);
+  return fc_(x);
 }
 
 namespace {

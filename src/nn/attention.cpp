@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "seek/core/autocast.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/nn/functional.h"
@@ -42,9 +43,15 @@ void check_mask_dtype(const Tensor& mask, const char* name, DType query_dtype, c
 
 }  // namespace
 
-Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
-                                    const Tensor& attn_mask, double dropout_p, bool is_causal,
+Tensor scaled_dot_product_attention(const Tensor& query_arg, const Tensor& key_arg, const Tensor& value_arg,
+                                    const Tensor& attn_mask_arg, double dropout_p, bool is_causal,
                                     std::optional<double> scale) {
+  // Autocast: lower-precision op (a float mask too, so it keeps the query's dtype); the softmax
+  // inside attend() is an fp32 op, so the attention weights are computed in f32.
+  const Tensor query = amp::autocast_lower(query_arg);
+  const Tensor key = amp::autocast_lower(key_arg);
+  const Tensor value = amp::autocast_lower(value_arg);
+  const Tensor attn_mask = amp::autocast_lower(attn_mask_arg);
   const char* fn = "scaled_dot_product_attention";
   SEEK_CHECK_VALUE(query.defined() && key.defined() && value.defined(), fn, ": query, key and value must be defined");
   SEEK_CHECK_SHAPE(query.dim() >= 2 && key.dim() >= 2 && value.dim() >= 2, fn,
@@ -232,6 +239,8 @@ void MultiheadAttention::reset_parameters() {
   }
 }
 
+std::shared_ptr<Linear> MultiheadAttention::out_proj() const { return out_proj_.get(); }
+
 std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                                        const Tensor& key_padding_mask, bool need_weights,
                                                        const Tensor& attn_mask, bool average_attn_weights,
@@ -246,9 +255,10 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
     v = value.is_same(key) ? k : value.transpose(0, 1);
   }
   const bool packed = qkv_same_embed_dim();
+  Linear& out_proj = *out_proj_;  // the Linear registered now (torch reads self.out_proj.weight too)
   auto [out, weights] = functional::multi_head_attention_forward(
       q, k, v, num_heads_, packed ? param("in_proj_weight") : Tensor(), bias_ ? param("in_proj_bias") : Tensor(),
-      out_proj_->weight(), bias_ ? out_proj_->bias() : Tensor(), dropout_, is_training(), key_padding_mask,
+      out_proj.weight(), out_proj.has_bias() ? out_proj.bias() : Tensor(), dropout_, is_training(), key_padding_mask,
       need_weights, attn_mask, packed ? Tensor() : param("q_proj_weight"), packed ? Tensor() : param("k_proj_weight"),
       packed ? Tensor() : param("v_proj_weight"), average_attn_weights, is_causal);
   if (swap) out = out.transpose(0, 1);

@@ -1,6 +1,9 @@
 #include "seek/nn/module.h"
 
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -50,8 +53,45 @@ void Module::replace_child(const std::string& name, std::shared_ptr<Module> modu
   SEEK_CHECK_VALUE(it != children_.end(), type_name_, ": replace_module: no submodule named '", name,
                    "' to replace (register_module adds a new one)");
   SEEK_CHECK_VALUE(module != nullptr, type_name_, ": replace_module: the new submodule '", name, "' is null");
-  it->second = std::move(module);
+  set_child_at(static_cast<size_t>(it - children_.begin()), std::move(module));
 }
+
+size_t Module::slot_of(const std::string& child_name) const {
+  for (size_t i = 0; i < children_.size(); ++i)
+    if (children_[i].first == child_name) return i;
+  throw ValueError(str(type_name_, ": no submodule named '", child_name, "'"));
+}
+
+void Module::set_child_at(size_t index, std::shared_ptr<Module> module) {
+  SEEK_CHECK_VALUE(module != nullptr, type_name_, ": the new submodule '", children_[index].first, "' is null");
+  children_[index].second = std::move(module);
+}
+
+namespace detail {
+
+namespace {
+// "seek::nn::Linear" rather than the mangled "N4seek2nn6LinearE".
+std::string readable_type_name(const std::type_info& type) {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+  std::string out = status == 0 && demangled != nullptr ? demangled : type.name();
+  std::free(demangled);
+  return out;
+}
+}  // namespace
+
+void throw_child_type_error(const Module& parent, const std::string& child, const Module& found,
+                            const std::type_info& expected) {
+  throw DTypeError(str(parent.type_name(), ": submodule '", child, "' is now a ", found.type_name(),
+                       ", but this access needs a ", readable_type_name(expected),
+                       " (replace it with a module of that type)"));
+}
+
+void throw_unbound_child() {
+  throw ValueError("nn::Child: this handle refers to no submodule (an optional child that is absent)");
+}
+
+}  // namespace detail
 
 Tensor& Module::param(const std::string& name) {
   for (auto& e : params_)

@@ -4,7 +4,6 @@
 #include "seek/core/shape_util.h"
 #include "seek/nn/layers_basic.h"
 #include "seek/nn/pooling.h"
-#include "seek/ops/pool.h"
 
 namespace seek::nn {
 
@@ -15,7 +14,7 @@ SqueezeExcitation::SqueezeExcitation(int64_t input_channels, int64_t squeeze_cha
                    "SqueezeExcitation: input_channels and squeeze_channels must be positive, got ", input_channels,
                    " and ", squeeze_channels);
   // Registration order as torchvision: avgpool, fc1, fc2, activation, scale_activation.
-  register_module("avgpool", std::make_shared<AdaptiveAvgPool2d>(1));
+  avgpool_ = register_module("avgpool", std::make_shared<AdaptiveAvgPool2d>(1));
   fc1_ = register_module("fc1", std::make_shared<Conv2d>(input_channels, squeeze_channels, 1));
   fc2_ = register_module("fc2", std::make_shared<Conv2d>(squeeze_channels, input_channels, 1));
   auto act = activation ? activation() : std::make_shared<ReLU>();
@@ -29,8 +28,8 @@ SqueezeExcitation::SqueezeExcitation(int64_t input_channels, int64_t squeeze_cha
 Tensor SqueezeExcitation::forward(const Tensor& input) {
   SEEK_CHECK_SHAPE(input.dim() == 4 && input.size(1) == input_channels_, "SqueezeExcitation: expected input [N, ",
                    input_channels_, ", H, W], got ", shape_str(input.sizes()));
-  Tensor scale = adaptive_avg_pool2d(input, 1);  // [N, C, 1, 1]
-  scale = scale_activation_->forward(fc2_->forward(activation_->forward(fc1_->forward(scale))));
+  Tensor scale = avgpool_(input);  // [N, C, 1, 1]
+  scale = scale_activation_(fc2_(activation_(fc1_(scale))));
   return scale * input;
 }
 

@@ -36,11 +36,11 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mas
                    "]), got ", shape_str(src.sizes()));
   Tensor x = src;
   if (norm_first_) {
-    x = x + sa_block((*norm1_)(x), src_mask, src_key_padding_mask, is_causal);
-    x = x + ff_block((*norm2_)(x));
+    x = x + sa_block(norm1_(x), src_mask, src_key_padding_mask, is_causal);
+    x = x + ff_block(norm2_(x));
   } else {
-    x = (*norm1_)(x + sa_block(x, src_mask, src_key_padding_mask, is_causal));
-    x = (*norm2_)(x + ff_block(x));
+    x = norm1_(x + sa_block(x, src_mask, src_key_padding_mask, is_causal));
+    x = norm2_(x + ff_block(x));
   }
   return x;
 }
@@ -49,17 +49,23 @@ Tensor TransformerEncoderLayer::sa_block(const Tensor& x, const Tensor& mask, co
                                          bool is_causal) {
   Tensor y = std::get<0>(self_attn_->forward(x, x, x, key_padding_mask, /*need_weights=*/false, mask,
                                              /*average_attn_weights=*/true, is_causal));
-  return (*dropout1_)(y);
+  return dropout1_(y);
 }
 
 Tensor TransformerEncoderLayer::ff_block(const Tensor& x) {
-  Tensor h = (*linear1_)(x);
+  Tensor h = linear1_(x);
   h = activation_ == "gelu" ? h.gelu() : h.relu();
-  return (*dropout2_)((*linear2_)((*dropout_)(h)));
+  return dropout2_(linear2_(dropout_(h)));
 }
 
+std::shared_ptr<Linear> TransformerEncoderLayer::linear1() const { return Child<Linear>(linear1_).get(); }
+std::shared_ptr<Linear> TransformerEncoderLayer::linear2() const { return Child<Linear>(linear2_).get(); }
+std::shared_ptr<LayerNorm> TransformerEncoderLayer::norm1() const { return Child<LayerNorm>(norm1_).get(); }
+std::shared_ptr<LayerNorm> TransformerEncoderLayer::norm2() const { return Child<LayerNorm>(norm2_).get(); }
+
 std::shared_ptr<TransformerEncoderLayer> TransformerEncoderLayer::clone() const {
-  const Tensor& w = linear1_->weight();
+  // A fresh layer of the same configuration, on the device and dtype of the current parameters.
+  const Tensor w = self_attn_->parameters().front();
   auto copy = std::make_shared<TransformerEncoderLayer>(d_model_, nhead_, dim_feedforward_, dropout_p_, activation_,
                                                         eps_, batch_first_, norm_first_, bias_,
                                                         TensorOptions(w.dtype()).device(w.device()));
@@ -93,14 +99,31 @@ void TransformerEncoder::init(const LayerFactory& make_layer, int64_t num_layers
 }
 
 std::shared_ptr<TransformerEncoderLayer> TransformerEncoder::layer(int64_t index) const {
-  return std::static_pointer_cast<TransformerEncoderLayer>((*layers_)[index]);
+  ModulePtr m = (*layers_)[index];
+  auto typed = std::dynamic_pointer_cast<TransformerEncoderLayer>(m);
+  SEEK_CHECK_DTYPE(typed != nullptr, "TransformerEncoder: layers.", index, " is now a ", m->type_name(),
+                   ", not a TransformerEncoderLayer");
+  return typed;
 }
 
 Tensor TransformerEncoder::forward(const Tensor& src, const Tensor& mask, const Tensor& src_key_padding_mask,
                                    bool is_causal) {
+  const ModuleList& layers = *layers_;
+  const bool masked = mask.defined() || src_key_padding_mask.defined() || is_causal;
   Tensor x = src;
-  for (int64_t i = 0; i < num_layers(); ++i) x = layer(i)->forward(x, mask, src_key_padding_mask, is_causal);
-  return norm_ ? norm_->forward(x) : x;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const ModulePtr held = layers[static_cast<int64_t>(i)];
+    Module& m = *held;
+    if (auto* layer = dynamic_cast<TransformerEncoderLayer*>(&m)) {
+      x = layer->forward(x, mask, src_key_padding_mask, is_causal);
+    } else {
+      // A replacement of another type has only the single-input forward.
+      SEEK_CHECK_DTYPE(!masked, "TransformerEncoder: layers.", i, " is a ", m.type_name(),
+                       ", which takes no masks; only a TransformerEncoderLayer does");
+      x = m.forward(x);
+    }
+  }
+  return norm_ ? norm_(x) : x;
 }
 
 }  // namespace seek::nn

@@ -127,16 +127,6 @@ def test_assigning_a_non_module_to_a_submodule_name_is_a_type_error():
     assert isinstance(net.head, nn.Linear)  # unchanged
 
 
-def test_submodules_of_cpp_modules_cannot_be_replaced():
-    model = seek.models.resnet20(num_classes=10, in_channels=1)
-    with pytest.raises(ValueError, match="'fc' of a C\\+\\+ module cannot be replaced"):
-        model.fc = nn.Linear(64, 5)
-    assert model.fc.out_features == 10
-    seq = nn.Sequential(nn.Linear(2, 2))
-    with pytest.raises(ValueError, match="cannot be replaced"):
-        setattr(seq, "0", nn.Linear(2, 3))
-
-
 def test_registering_replaces_a_plain_attribute_of_the_same_name():
     class Lazy(nn.Module):
         def __init__(self):

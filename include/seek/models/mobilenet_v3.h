@@ -39,7 +39,7 @@ class InvertedResidual : public nn::Module {
   bool use_res_connect() const { return use_res_connect_; }
 
  private:
-  std::shared_ptr<nn::Sequential> block_;
+  nn::Child<nn::Module> block_;  // called through the registry, so a replaced "block" takes effect
   bool use_res_connect_;
 };
 
@@ -68,7 +68,8 @@ class MobileNetV3 : public nn::Module {
 
  private:
   MobileNetV3Options options_;
-  std::shared_ptr<nn::Sequential> features_, classifier_;
+  // Called through the registry, so replacing a child (model.classifier = ...) takes effect.
+  nn::Child<nn::Module> features_, avgpool_, classifier_;
 };
 
 // torchvision's _mobilenet_v3_conf at width 1.0: the block table and last_channel.

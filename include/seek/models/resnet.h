@@ -28,9 +28,8 @@ class BasicBlock : public nn::Module {
   Tensor forward(const Tensor& input) override;
 
  private:
-  std::shared_ptr<nn::Conv2d> conv1_, conv2_;
-  std::shared_ptr<nn::BatchNorm2d> bn1_, bn2_;
-  std::shared_ptr<nn::Module> downsample_;
+  // Called through the registry, so replacing e.g. "conv1" takes effect (as torchvision's self.conv1).
+  nn::Child<nn::Module> conv1_, bn1_, relu_, conv2_, bn2_, downsample_;  // downsample_ empty: identity
 };
 
 // 1x1 -> 3x3 (stride here, as torchvision v1.5) -> 1x1 expanding by 4, plus the shortcut, then relu.
@@ -41,9 +40,7 @@ class Bottleneck : public nn::Module {
   Tensor forward(const Tensor& input) override;
 
  private:
-  std::shared_ptr<nn::Conv2d> conv1_, conv2_, conv3_;
-  std::shared_ptr<nn::BatchNorm2d> bn1_, bn2_, bn3_;
-  std::shared_ptr<nn::Module> downsample_;
+  nn::Child<nn::Module> conv1_, bn1_, conv2_, bn2_, conv3_, bn3_, relu_, downsample_;  // downsample_ empty: identity
 };
 
 enum class BlockType { Basic, Bottleneck };
@@ -99,11 +96,12 @@ class ResNet : public nn::Module {
 
   ResNetConfig config_;
   int64_t inplanes_;
-  std::shared_ptr<nn::Module> conv1_;  // a Conv2d, or the deep stem's Sequential
-  std::shared_ptr<nn::BatchNorm2d> bn1_;
-  std::shared_ptr<nn::Module> maxpool_;  // null with small_input
-  std::vector<std::shared_ptr<nn::Sequential>> stages_;
-  std::shared_ptr<nn::Linear> fc_;
+  // Children as torchvision calls them in forward; replacing any (model.fc = ...) takes effect.
+  nn::Child<nn::Module> conv1_;  // a Conv2d, or the deep stem's Sequential
+  nn::Child<nn::Module> bn1_, relu_;
+  nn::Child<nn::Module> maxpool_;  // empty with small_input
+  std::vector<nn::Child<nn::Module>> stages_;
+  nn::Child<nn::Module> avgpool_, fc_;
 };
 
 std::shared_ptr<ResNet> resnet18(int64_t num_classes = 1000, int64_t in_channels = 3, bool small_input = false);

@@ -82,13 +82,14 @@ class MultiheadAttention : public Module {
   double dropout() const { return dropout_; }
   // True when the packed in_proj_weight is used (kdim == vdim == embed_dim).
   bool qkv_same_embed_dim() const { return kdim_ == embed_dim_ && vdim_ == embed_dim_; }
-  std::shared_ptr<Linear> out_proj() const { return out_proj_; }
+  // The Linear registered as "out_proj" now (DTypeError when it was replaced by another type).
+  std::shared_ptr<Linear> out_proj() const;
 
  private:
   int64_t embed_dim_, num_heads_, kdim_, vdim_;
   double dropout_;
   bool bias_, batch_first_;
-  std::shared_ptr<Linear> out_proj_;
+  Child<Linear> out_proj_;  // read through the registry, so `mha.out_proj = Linear(...)` takes effect
 };
 
 }  // namespace seek::nn

@@ -28,8 +28,8 @@ class SqueezeExcitation : public Module {
 
  private:
   int64_t input_channels_, squeeze_channels_;
-  std::shared_ptr<Conv2d> fc1_, fc2_;
-  std::shared_ptr<Module> activation_, scale_activation_;
+  // Called through the registry, so a replaced child (se.activation = ...) takes effect.
+  Child<Module> avgpool_, fc1_, fc2_, activation_, scale_activation_;
 };
 
 }  // namespace seek::nn

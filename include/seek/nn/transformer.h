@@ -37,11 +37,12 @@ class TransformerEncoderLayer : public Module {
   // A new layer with the same configuration, parameter values and training mode.
   std::shared_ptr<TransformerEncoderLayer> clone() const;
 
-  std::shared_ptr<MultiheadAttention> self_attn() const { return self_attn_; }
-  std::shared_ptr<Linear> linear1() const { return linear1_; }
-  std::shared_ptr<Linear> linear2() const { return linear2_; }
-  std::shared_ptr<LayerNorm> norm1() const { return norm1_; }
-  std::shared_ptr<LayerNorm> norm2() const { return norm2_; }
+  // The submodules registered now (DTypeError when one was replaced by another type).
+  std::shared_ptr<MultiheadAttention> self_attn() const { return self_attn_.get(); }
+  std::shared_ptr<Linear> linear1() const;
+  std::shared_ptr<Linear> linear2() const;
+  std::shared_ptr<LayerNorm> norm1() const;
+  std::shared_ptr<LayerNorm> norm2() const;
   bool norm_first() const { return norm_first_; }
   const std::string& activation() const { return activation_; }
 
@@ -55,15 +56,17 @@ class TransformerEncoderLayer : public Module {
   double eps_;
   bool batch_first_, norm_first_, bias_;
   TensorOptions options_;
-  std::shared_ptr<MultiheadAttention> self_attn_;
-  std::shared_ptr<Linear> linear1_, linear2_;
-  std::shared_ptr<Dropout> dropout_, dropout1_, dropout2_;
-  std::shared_ptr<LayerNorm> norm1_, norm2_;
+  // Called through the registry, so a replaced child (layer.linear1 = ...) takes effect.
+  // self_attn is called with its multi-input forward, so it must stay a MultiheadAttention.
+  Child<MultiheadAttention> self_attn_;
+  Child<Module> linear1_, dropout_, linear2_, norm1_, norm2_, dropout1_, dropout2_;
 };
 
 // A stack of num_layers encoder layers ("layers.0" ... "layers.<n-1>") and an
 // optional final "norm" module. Built from a factory called num_layers times, or,
 // like torch, from one layer that is copied num_layers times (same weights).
+// A layer may be replaced by any module (layers[i] = ...); one that is not a
+// TransformerEncoderLayer gets only src, so it cannot be used with masks (DTypeError).
 class TransformerEncoder : public Module {
  public:
   using LayerFactory = std::function<std::shared_ptr<TransformerEncoderLayer>()>;
@@ -78,14 +81,15 @@ class TransformerEncoder : public Module {
   Tensor forward(const Tensor& src) override { return forward(src, Tensor()); }
 
   int64_t num_layers() const { return static_cast<int64_t>(layers_->size()); }
+  // Layer index (negative counts from the end); DTypeError when it was replaced by another type.
   std::shared_ptr<TransformerEncoderLayer> layer(int64_t index) const;
-  std::shared_ptr<Module> norm() const { return norm_; }
+  std::shared_ptr<Module> norm() const { return norm_ ? norm_.module() : nullptr; }
 
  private:
   void init(const LayerFactory& make_layer, int64_t num_layers, std::shared_ptr<Module> norm);
 
-  std::shared_ptr<ModuleList> layers_;
-  std::shared_ptr<Module> norm_;
+  Child<ModuleList> layers_;
+  Child<Module> norm_;  // empty without a final norm
 };
 
 }  // namespace seek::nn
