@@ -9,6 +9,7 @@
 
 #include "seek/autograd/grad_mode.h"
 #include "seek/autograd/node.h"
+#include "seek/core/autocast.h"
 #include "seek/core/autograd_meta.h"
 #include "seek/core/shape_util.h"
 
@@ -92,6 +93,10 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
   }
   std::vector<Node*> executed;
   NoGradGuard no_grad;
+  // Backward formulas call ops:: functions; they must run in the dtypes the forward recorded,
+  // so autocast is off while the graph runs (also when backward() is called inside a scope).
+  amp::AutocastGuard no_autocast_cpu(DeviceType::CPU, std::nullopt, /*enabled=*/false);
+  amp::AutocastGuard no_autocast_cuda(DeviceType::CUDA, std::nullopt, /*enabled=*/false);
   while (!ready.empty()) {
     Node* node = ready.top();
     ready.pop();

@@ -18,11 +18,15 @@ struct CachedCast {
   Tensor cast;
 };
 
+// Device types with autocast on in this thread. Kept outside State as a constant-initialised
+// thread_local, so any_autocast_enabled() (on every hooked op's path) is one plain TLS read with
+// no lazy-initialisation guard.
+thread_local int t_enabled_count = 0;
+
 struct State {
   bool enabled[kDeviceTypes] = {false, false};
   DType dtype[kDeviceTypes] = {kBFloat16, kFloat16};
   bool cache_enabled = true;
-  int enabled_count = 0;   // device types with autocast on
   int guard_depth = 0;     // guards alive (the outermost one clears the cache on exit)
   std::unordered_map<const TensorImpl*, CachedCast> cache;
 };
@@ -59,7 +63,7 @@ bool is_autocast_enabled(DeviceType device_type) { return state().enabled[slot(d
 void set_autocast_enabled(DeviceType device_type, bool enabled) {
   State& s = state();
   bool& flag = s.enabled[slot(device_type)];
-  if (flag != enabled) s.enabled_count += enabled ? 1 : -1;
+  if (flag != enabled) t_enabled_count += enabled ? 1 : -1;
   flag = enabled;
 }
 
@@ -73,7 +77,7 @@ void set_autocast_dtype(DeviceType device_type, DType dtype) {
 bool is_autocast_cache_enabled() { return state().cache_enabled; }
 void set_autocast_cache_enabled(bool enabled) { state().cache_enabled = enabled; }
 void clear_autocast_cache() { state().cache.clear(); }
-bool any_autocast_enabled() { return state().enabled_count > 0; }
+bool any_autocast_enabled() { return t_enabled_count > 0; }
 
 AutocastGuard::AutocastGuard(DeviceType device_type, std::optional<DType> dtype, bool enabled, bool cache_enabled)
     : device_type_(device_type),
@@ -96,7 +100,7 @@ AutocastGuard::~AutocastGuard() {
 }
 
 Tensor autocast_lower(const Tensor& t) {
-  if (!t.defined() || !any_autocast_enabled()) return t;
+  if (!any_autocast_enabled() || !t.defined()) return t;
   const DeviceType dt = t.device().type;
   if (!is_autocast_enabled(dt)) return t;
   const DType low = get_autocast_dtype(dt);
@@ -106,7 +110,7 @@ Tensor autocast_lower(const Tensor& t) {
 }
 
 Tensor autocast_fp32(const Tensor& t) {
-  if (!t.defined() || !any_autocast_enabled()) return t;
+  if (!any_autocast_enabled() || !t.defined()) return t;
   if (!is_autocast_enabled(t.device().type)) return t;
   if (t.dtype() != kFloat16 && t.dtype() != kBFloat16) return t;
   return t.to(kFloat32);

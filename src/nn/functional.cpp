@@ -1,5 +1,6 @@
 #include "seek/nn/functional.h"
 
+#include "seek/core/autocast.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/ops/creation.h"
@@ -10,7 +11,10 @@
 
 namespace seek::nn::functional {
 
-Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+Tensor linear(const Tensor& input_arg, const Tensor& weight_arg, const Tensor& bias_arg) {
+  const Tensor input = amp::autocast_lower(input_arg);  // autocast: lower-precision op
+  const Tensor weight = amp::autocast_lower(weight_arg);
+  const Tensor bias = amp::autocast_lower(bias_arg);
   SEEK_CHECK_VALUE(input.defined() && weight.defined(), "linear: input and weight must be defined");
   SEEK_CHECK_SHAPE(weight.dim() == 2, "linear: weight must be 2-D [out_features, in_features], got ",
                    shape_str(weight.sizes()));
@@ -34,8 +38,11 @@ Tensor dropout(const Tensor& input, double p, bool training, Generator* generato
   return input * keep.mul(1.0 / (1.0 - p));
 }
 
-Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
-                  double eps) {
+Tensor layer_norm(const Tensor& input_arg, const Shape& normalized_shape, const Tensor& weight_arg,
+                  const Tensor& bias_arg, double eps) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor weight = amp::autocast_fp32(weight_arg);
+  const Tensor bias = amp::autocast_fp32(bias_arg);
   const int64_t k = static_cast<int64_t>(normalized_shape.size());
   SEEK_CHECK_SHAPE(k >= 1 && input.dim() >= k, "layer_norm: normalized_shape ", shape_str(normalized_shape),
                    " needs at least as many dims as input ", shape_str(input.sizes()));

@@ -3,6 +3,7 @@
 // bad class index is an IndexError, never an out-of-bounds gather.
 #include "seek/nn/loss.h"
 
+#include "seek/core/autocast.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/ops/creation.h"
@@ -96,8 +97,10 @@ Tensor nll_from_logp(const Tensor& logp, const Picked& p, const ClassInput& ci, 
 
 }  // namespace
 
-Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
+Tensor nll_loss(const Tensor& input_arg, const Tensor& target, const Tensor& weight_arg, int64_t ignore_index,
                 const std::string& reduction) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor weight = amp::autocast_fp32(weight_arg);
   check_reduction(reduction, "nll_loss");
   ClassInput ci = check_class_input(input, weight, "nll_loss");
   SEEK_CHECK_VALUE(target.defined(), "nll_loss: target is undefined");
@@ -105,8 +108,12 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   return nll_from_logp(input, p, ci, reduction);
 }
 
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
-                     const std::string& reduction, double label_smoothing) {
+Tensor cross_entropy(const Tensor& input_arg, const Tensor& target_arg, const Tensor& weight_arg,
+                     int64_t ignore_index, const std::string& reduction, double label_smoothing) {
+  // Autocast: fp32 op (class-index targets are int64 and stay untouched).
+  const Tensor input = amp::autocast_fp32(input_arg);
+  const Tensor target = amp::autocast_fp32(target_arg);
+  const Tensor weight = amp::autocast_fp32(weight_arg);
   const char* op = "cross_entropy";
   check_reduction(reduction, op);
   ClassInput ci = check_class_input(input, weight, op);
@@ -139,21 +146,27 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
   return nll * (1.0 - label_smoothing) + smooth_red * (label_smoothing / C);
 }
 
-Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
+Tensor mse_loss(const Tensor& input_arg, const Tensor& target_arg, const std::string& reduction) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor target = amp::autocast_fp32(target_arg);
   check_reduction(reduction, "mse_loss");
   check_floating(input, "mse_loss", "input");
   check_same_shape(input, target, "mse_loss");
   return reduce((input - target).square(), reduction);
 }
 
-Tensor l1_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
+Tensor l1_loss(const Tensor& input_arg, const Tensor& target_arg, const std::string& reduction) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor target = amp::autocast_fp32(target_arg);
   check_reduction(reduction, "l1_loss");
   check_floating(input, "l1_loss", "input");
   check_same_shape(input, target, "l1_loss");
   return reduce((input - target).abs(), reduction);
 }
 
-Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const std::string& reduction, double beta) {
+Tensor smooth_l1_loss(const Tensor& input_arg, const Tensor& target_arg, const std::string& reduction, double beta) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor target = amp::autocast_fp32(target_arg);
   check_reduction(reduction, "smooth_l1_loss");
   check_floating(input, "smooth_l1_loss", "input");
   check_same_shape(input, target, "smooth_l1_loss");
@@ -163,8 +176,11 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const std::stri
   return reduce(where(d.lt(beta), d.square() * (0.5 / beta), d - 0.5 * beta), reduction);
 }
 
-Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
+Tensor binary_cross_entropy(const Tensor& input_arg, const Tensor& target_arg, const Tensor& weight_arg,
                             const std::string& reduction) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor target = amp::autocast_fp32(target_arg);
+  const Tensor weight = amp::autocast_fp32(weight_arg);
   const char* op = "binary_cross_entropy";
   check_reduction(reduction, op);
   check_floating(input, op, "input");
@@ -178,8 +194,12 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
   return reduce(loss, reduction);
 }
 
-Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
-                                        const std::string& reduction, const Tensor& pos_weight) {
+Tensor binary_cross_entropy_with_logits(const Tensor& input_arg, const Tensor& target_arg, const Tensor& weight_arg,
+                                        const std::string& reduction, const Tensor& pos_weight_arg) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor target = amp::autocast_fp32(target_arg);
+  const Tensor weight = amp::autocast_fp32(weight_arg);
+  const Tensor pos_weight = amp::autocast_fp32(pos_weight_arg);
   const char* op = "binary_cross_entropy_with_logits";
   check_reduction(reduction, op);
   check_floating(input, op, "input");
@@ -192,7 +212,9 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   return reduce(loss, reduction);
 }
 
-Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& reduction, bool log_target) {
+Tensor kl_div(const Tensor& input_arg, const Tensor& target_arg, const std::string& reduction, bool log_target) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor target = amp::autocast_fp32(target_arg);
   check_reduction(reduction, "kl_div", /*allow_batchmean=*/true);
   check_floating(input, "kl_div", "input");
   check_same_shape(input, target, "kl_div");

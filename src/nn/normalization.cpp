@@ -9,6 +9,7 @@
 
 #include "seek/autograd/function.h"
 #include "seek/autograd/grad_mode.h"
+#include "seek/core/autocast.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/ops/creation.h"
@@ -75,9 +76,13 @@ Tensor batch_stats_norm(const Tensor& input, const Tensor& mean, const Tensor& v
 
 }  // namespace
 
-Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
-                  const Tensor& bias, bool training, std::optional<double> momentum, double eps,
-                  const Tensor& num_batches_tracked) {
+Tensor batch_norm(const Tensor& input_arg, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight_arg, const Tensor& bias_arg, bool training, std::optional<double> momentum,
+                  double eps, const Tensor& num_batches_tracked) {
+  // Autocast: fp32 op. The running statistics are never cast: they are updated in place.
+  const Tensor input = amp::autocast_fp32(input_arg);
+  const Tensor weight = amp::autocast_fp32(weight_arg);
+  const Tensor bias = amp::autocast_fp32(bias_arg);
   SEEK_CHECK_VALUE(input.defined(), "batch_norm: input must be defined");
   SEEK_CHECK_SHAPE(input.dim() >= 2, "batch_norm: expected input of shape [N, C] or [N, C, *], got ",
                    shape_str(input.sizes()));
@@ -130,7 +135,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   return bias.defined() ? addcmul(channel_view(bias, nd), centered, scale) : centered * scale;
 }
 
-Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
+Tensor group_norm(const Tensor& input_arg, int64_t num_groups, const Tensor& weight_arg, const Tensor& bias_arg,
+                  double eps) {
+  const Tensor input = amp::autocast_fp32(input_arg);  // autocast: fp32 op
+  const Tensor weight = amp::autocast_fp32(weight_arg);
+  const Tensor bias = amp::autocast_fp32(bias_arg);
   SEEK_CHECK_VALUE(input.defined(), "group_norm: input must be defined");
   SEEK_CHECK_SHAPE(input.dim() >= 2, "group_norm: expected at least 2 dimensions for input [N, C, *], got ",
                    shape_str(input.sizes()));

@@ -3,6 +3,7 @@
 
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
+#include "seek/core/autocast.h"
 
 namespace seek {
 
@@ -157,9 +158,20 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Mul, a, b); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Div, a, b); }
-Tensor pow(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Pow, a, b); }
-Tensor pow(const Tensor& a, Scalar b) { return binary_op(BinaryOp::Pow, a, scalar_operand(a, b)); }
-Tensor pow(Scalar a, const Tensor& b) { return binary_op(BinaryOp::Pow, scalar_operand(b, a), b); }
+// pow is an autocast fp32 op.
+Tensor pow(const Tensor& a_arg, const Tensor& b_arg) {
+  const Tensor a = amp::autocast_fp32(a_arg);
+  const Tensor b = amp::autocast_fp32(b_arg);
+  return binary_op(BinaryOp::Pow, a, b);
+}
+Tensor pow(const Tensor& a_arg, Scalar b) {
+  const Tensor a = amp::autocast_fp32(a_arg);
+  return binary_op(BinaryOp::Pow, a, scalar_operand(a, b));
+}
+Tensor pow(Scalar a, const Tensor& b_arg) {
+  const Tensor b = amp::autocast_fp32(b_arg);
+  return binary_op(BinaryOp::Pow, scalar_operand(b, a), b);
+}
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Minimum, a, b); }
 Tensor eq(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Eq, a, b); }

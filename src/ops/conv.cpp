@@ -7,6 +7,7 @@
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
 #include "seek/backend/backend.h"
+#include "seek/core/autocast.h"
 #include "seek/core/shape_util.h"
 
 namespace seek {
@@ -139,15 +140,21 @@ Tensor conv_transpose2d_4d(const Tensor& input, const Tensor& weight, const Tens
 
 }  // namespace
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int2 stride, Int2 padding,
+Tensor conv2d(const Tensor& input_arg, const Tensor& weight_arg, const Tensor& bias_arg, Int2 stride, Int2 padding,
               Int2 dilation, int64_t groups) {
+  const Tensor input = amp::autocast_lower(input_arg);  // autocast: lower-precision op
+  const Tensor weight = amp::autocast_lower(weight_arg);
+  const Tensor bias = amp::autocast_lower(bias_arg);
   if (input.defined() && input.dim() == 3)
     return conv2d_4d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
   return conv2d_4d(input, weight, bias, stride, padding, dilation, groups);
 }
 
-Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int2 stride, Int2 padding,
-                        Int2 output_padding, int64_t groups, Int2 dilation) {
+Tensor conv_transpose2d(const Tensor& input_arg, const Tensor& weight_arg, const Tensor& bias_arg, Int2 stride,
+                        Int2 padding, Int2 output_padding, int64_t groups, Int2 dilation) {
+  const Tensor input = amp::autocast_lower(input_arg);  // autocast: lower-precision op
+  const Tensor weight = amp::autocast_lower(weight_arg);
+  const Tensor bias = amp::autocast_lower(bias_arg);
   if (input.defined() && input.dim() == 3)
     return conv_transpose2d_4d(input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation)
         .squeeze(0);

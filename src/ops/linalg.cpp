@@ -12,6 +12,7 @@
 
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
+#include "seek/core/autocast.h"
 #include "seek/ops/binary.h"
 
 namespace seek {
@@ -155,7 +156,9 @@ Tensor product(const char* node, const Tensor& a, const Tensor& b, const Plan& p
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a_arg, const Tensor& b_arg) {
+  const Tensor a = amp::autocast_lower(a_arg);  // autocast: lower-precision op
+  const Tensor b = amp::autocast_lower(b_arg);
   check_operands("matmul", a, b);
   SEEK_CHECK_SHAPE(a.dim() >= 1 && b.dim() >= 1, "matmul: both arguments need to be at least 1-D, but they are ",
                    a.dim(), "-D and ", b.dim(), "-D");
@@ -173,14 +176,18 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return product(node, a, b, p);
 }
 
-Tensor mm(const Tensor& a, const Tensor& b) {
+Tensor mm(const Tensor& a_arg, const Tensor& b_arg) {
+  const Tensor a = amp::autocast_lower(a_arg);  // autocast: lower-precision op
+  const Tensor b = amp::autocast_lower(b_arg);
   check_operands("mm", a, b);
   SEEK_CHECK_SHAPE(a.dim() == 2 && b.dim() == 2, "mm: expected 2-D matrices, got shapes ", shape_str(a.sizes()),
                    " and ", shape_str(b.sizes()));
   return product("MmBackward", a, b, make_plan("mm", a, b, a.sizes(), b.sizes()));
 }
 
-Tensor bmm(const Tensor& a, const Tensor& b) {
+Tensor bmm(const Tensor& a_arg, const Tensor& b_arg) {
+  const Tensor a = amp::autocast_lower(a_arg);  // autocast: lower-precision op
+  const Tensor b = amp::autocast_lower(b_arg);
   check_operands("bmm", a, b);
   SEEK_CHECK_SHAPE(a.dim() == 3 && b.dim() == 3, "bmm: expected 3-D tensors, got shapes ", shape_str(a.sizes()),
                    " and ", shape_str(b.sizes()));
@@ -221,7 +228,10 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   return product("OuterBackward", ac, bc, make_plan("outer", ac, bc, {a.size(0), 1}, {1, b.size(0)}));
 }
 
-Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
+Tensor addmm(const Tensor& bias_arg, const Tensor& a_arg, const Tensor& b_arg, Scalar beta, Scalar alpha) {
+  const Tensor bias = amp::autocast_lower(bias_arg);  // autocast: lower-precision op
+  const Tensor a = amp::autocast_lower(a_arg);
+  const Tensor b = amp::autocast_lower(b_arg);
   check_defined(bias, "addmm", "input");
   check_operands("addmm", a, b);
   check_same_device("addmm", {bias, a, b});

@@ -8,6 +8,7 @@
 
 #include "ops/reduce_common.h"
 #include "seek/autograd/function.h"
+#include "seek/core/autocast.h"
 #include "seek/ops/binary.h"
 
 namespace seek {
@@ -151,9 +152,10 @@ Tensor prod_backward(const Tensor& g, const Tensor& x, const Reduction& r) {
 
 // ---------------------------------------------------------------- sum / mean / prod
 
-Tensor sum(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim, std::optional<DType> dtype) {
+Tensor sum(const Tensor& t_arg, const std::vector<int64_t>& dims, bool keepdim, std::optional<DType> dtype) {
+  const Tensor t = dtype ? t_arg : amp::autocast_fp32(t_arg);  // autocast: fp32 op unless dtype is given
   check_defined(t, "sum");
-  if (dtype && *dtype != t.dtype()) return sum(t.to(*dtype), dims, keepdim);
+  if (dtype && *dtype != t.dtype()) return sum(t.to(*dtype), dims, keepdim, dtype);
   Reduction r = make_reduction(t, dims, keepdim, "sum");
   Tensor out = reduce_nograd(ReduceOp::Sum, t, r, int_to_long(t.dtype()));
   if (autograd::needs_grad({t})) {
@@ -164,9 +166,10 @@ Tensor sum(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim, std:
   return out;
 }
 
-Tensor mean(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim, std::optional<DType> dtype) {
+Tensor mean(const Tensor& t_arg, const std::vector<int64_t>& dims, bool keepdim, std::optional<DType> dtype) {
+  const Tensor t = dtype ? t_arg : amp::autocast_fp32(t_arg);  // autocast: fp32 op unless dtype is given
   check_defined(t, "mean");
-  if (dtype && *dtype != t.dtype()) return mean(t.to(*dtype), dims, keepdim);
+  if (dtype && *dtype != t.dtype()) return mean(t.to(*dtype), dims, keepdim, dtype);
   SEEK_CHECK_DTYPE(is_floating(t.dtype()), "mean: could not infer the output dtype: the input must be a floating "
                    "point tensor, got ", t.dtype(), " (pass dtype or convert with .to(kFloat32) first)");
   Reduction r = make_reduction(t, dims, keepdim, "mean");
@@ -179,9 +182,10 @@ Tensor mean(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim, std
   return out;
 }
 
-Tensor prod(const Tensor& t, std::optional<int64_t> dim, bool keepdim, std::optional<DType> dtype) {
+Tensor prod(const Tensor& t_arg, std::optional<int64_t> dim, bool keepdim, std::optional<DType> dtype) {
+  const Tensor t = dtype ? t_arg : amp::autocast_fp32(t_arg);  // autocast: fp32 op unless dtype is given
   check_defined(t, "prod");
-  if (dtype && *dtype != t.dtype()) return prod(t.to(*dtype), dim, keepdim);
+  if (dtype && *dtype != t.dtype()) return prod(t.to(*dtype), dim, keepdim, dtype);
   Reduction r = dim ? make_reduction(t, {*dim}, keepdim, "prod") : make_reduction(t, {}, false, "prod");
   Tensor out = reduce_nograd(ReduceOp::Prod, t, r, int_to_long(t.dtype()));
   if (autograd::needs_grad({t})) {
@@ -228,9 +232,10 @@ Tensor all(const Tensor& t, int64_t dim, bool keepdim) { return truth(ReduceOp::
 Tensor any(const Tensor& t) { return truth(ReduceOp::Any, t, {}, false); }
 Tensor any(const Tensor& t, int64_t dim, bool keepdim) { return truth(ReduceOp::Any, t, {dim}, keepdim); }
 
-Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
+Tensor cumsum(const Tensor& t_arg, int64_t dim, std::optional<DType> dtype) {
+  const Tensor t = dtype ? t_arg : amp::autocast_fp32(t_arg);  // autocast: fp32 op unless dtype is given
   check_defined(t, "cumsum");
-  if (dtype && *dtype != t.dtype()) return cumsum(t.to(*dtype), dim);
+  if (dtype && *dtype != t.dtype()) return cumsum(t.to(*dtype), dim, dtype);
   const int64_t d = wrap_dim(dim, t.dim(), "cumsum");
   Tensor out = alloc(t.sizes(), int_to_long(t.dtype()), t.device());
   {

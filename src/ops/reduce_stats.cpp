@@ -6,6 +6,7 @@
 
 #include "ops/reduce_common.h"
 #include "seek/autograd/function.h"
+#include "seek/core/autocast.h"
 #include "seek/ops/binary.h"
 #include "seek/ops/reduce.h"
 #include "seek/ops/softmax.h"
@@ -122,7 +123,8 @@ Tensor norm(const Tensor& t, double p, const std::vector<int64_t>& dims, bool ke
   return out;
 }
 
-Tensor logsumexp(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor logsumexp(const Tensor& t_arg, const std::vector<int64_t>& dims, bool keepdim) {
+  const Tensor t = amp::autocast_fp32(t_arg);  // autocast: fp32 op
   check_defined(t, "logsumexp");
   if (!is_floating(t.dtype())) return logsumexp(t.to(kFloat32), dims, keepdim);
   Reduction r = make_reduction(t, dims, keepdim, "logsumexp");

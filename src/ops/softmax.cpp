@@ -4,6 +4,7 @@
 
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
+#include "seek/core/autocast.h"
 
 namespace seek {
 
@@ -39,9 +40,12 @@ Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, bo
 
 }  // namespace
 
-Tensor softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) { return softmax_impl(t, dim, dtype, false); }
+// Autocast: fp32 ops, unless an explicit dtype is given (then that dtype wins, as in torch).
+Tensor softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
+  return softmax_impl(dtype ? t : amp::autocast_fp32(t), dim, dtype, false);
+}
 Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
-  return softmax_impl(t, dim, dtype, true);
+  return softmax_impl(dtype ? t : amp::autocast_fp32(t), dim, dtype, true);
 }
 
 Tensor Tensor::softmax(int64_t dim) const { return seek::softmax(*this, dim); }

@@ -6,6 +6,7 @@
 
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
+#include "seek/core/autocast.h"
 #include "seek/ops/binary.h"
 #include "seek/ops/creation.h"
 #include "seek/ops/ternary.h"
@@ -145,8 +146,9 @@ Tensor unary_op(UnaryOp op, const Tensor& t, const UnaryParams& p) {
 
 Tensor neg(const Tensor& t) { return unary_op(UnaryOp::Neg, t); }
 Tensor abs(const Tensor& t) { return unary_op(UnaryOp::Abs, t); }
-Tensor exp(const Tensor& t) { return unary_op(UnaryOp::Exp, t); }
-Tensor log(const Tensor& t) { return unary_op(UnaryOp::Log, t); }
+// exp and log are autocast fp32 ops.
+Tensor exp(const Tensor& t) { return unary_op(UnaryOp::Exp, amp::autocast_fp32(t)); }
+Tensor log(const Tensor& t) { return unary_op(UnaryOp::Log, amp::autocast_fp32(t)); }
 Tensor log1p(const Tensor& t) { return unary_op(UnaryOp::Log1p, t); }
 Tensor sqrt(const Tensor& t) { return unary_op(UnaryOp::Sqrt, t); }
 Tensor rsqrt(const Tensor& t) { return unary_op(UnaryOp::Rsqrt, t); }
@@ -179,7 +181,7 @@ Tensor logical_not(const Tensor& t) { return unary_op(UnaryOp::LogicalNot, t); }
 Tensor Tensor::neg() const { return seek::neg(*this); }
 Tensor Tensor::abs() const { return seek::abs(*this); }
 Tensor Tensor::exp() const { return seek::exp(*this); }
-Tensor Tensor::log() const { return unary_op(UnaryOp::Log, *this); }
+Tensor Tensor::log() const { return seek::log(*this); }
 Tensor Tensor::log1p() const { return seek::log1p(*this); }
 Tensor Tensor::sqrt() const { return seek::sqrt(*this); }
 Tensor Tensor::rsqrt() const { return seek::rsqrt(*this); }

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -217,28 +218,82 @@ void gemm_int(int64_t B, int64_t M, int64_t N, int64_t K, MatRef<T> a, MatRef<T>
   }
 }
 
-// Copies a strided stack of 16-bit float matrices into dense f32 ([B', rows, cols],
-// B' = 1 for a broadcast batch) and returns the matching MatRef.
-template <typename T>
-MatRef<float> widen(MatRef<T> m, int64_t B, int64_t rows, int64_t cols, std::vector<float>& buf) {
-  int64_t nb = (m.sb == 0 || B <= 1) ? 1 : B;
-  buf.resize(static_cast<size_t>(nb * rows * cols));
-  for (int64_t i = 0; i < nb; ++i)
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t k = 0; k < cols; ++k)
-        buf[(i * rows + r) * cols + k] = static_cast<float>(m.p[i * m.sb + r * m.sr + k * m.sc]);
-  return {buf.data(), nb == 1 ? 0 : rows * cols, cols, 1};
+// Elements from which a 16-bit <-> f32 conversion is split over OpenMP threads.
+constexpr int64_t kParallelConvertElems = int64_t{1} << 15;
+
+// f(line) for line in [0, lines), each line converting `per_line` elements; threaded when large.
+template <typename F>
+void for_each_line(int64_t lines, int64_t per_line, F&& f) {
+  if (lines > 1 && lines * per_line >= kParallelConvertElems && !omp_in_parallel()) {
+#pragma omp parallel for schedule(static)
+    for (int64_t l = 0; l < lines; ++l) f(l);
+  } else {
+    for (int64_t l = 0; l < lines; ++l) f(l);
+  }
 }
 
+// Floats that widen() writes for a stack of B [rows, cols] matrices with batch stride sb.
+int64_t widened_size(int64_t sb, int64_t B, int64_t rows, int64_t cols) {
+  return ((sb == 0 || B <= 1) ? 1 : B) * rows * cols;
+}
+
+// Writes a dense f32 copy of a strided stack of 16-bit float matrices ([B', rows, cols], B' = 1
+// for a broadcast batch) to dst and returns the matching MatRef. The copy keeps the source's
+// order (row-major, or column-major for a transposed view), so both sides are read and written
+// with unit stride.
+template <typename T>
+MatRef<float> widen(MatRef<T> m, int64_t B, int64_t rows, int64_t cols, float* dst) {
+  const int64_t nb = (m.sb == 0 || B <= 1) ? 1 : B;
+  const bool col_major = m.sc != 1 && m.sr == 1;
+  const int64_t outer = col_major ? cols : rows, inner = col_major ? rows : cols;
+  const int64_t so = col_major ? m.sc : m.sr, si = col_major ? m.sr : m.sc;
+  for_each_line(nb * outer, inner, [&](int64_t l) {
+    const T* src = m.p + (l / outer) * m.sb + (l % outer) * so;
+    float* d = dst + l * inner;
+    if (si == 1) {
+      for (int64_t k = 0; k < inner; ++k) d[k] = static_cast<float>(src[k]);
+    } else {
+      for (int64_t k = 0; k < inner; ++k) d[k] = static_cast<float>(src[k * si]);
+    }
+  });
+  const int64_t sb = nb == 1 ? 0 : rows * cols;
+  return col_major ? MatRef<float>{dst, sb, 1, rows} : MatRef<float>{dst, sb, cols, 1};
+}
+
+// f16/bf16 GEMM the way cuBLAS does it: operands widened to f32, one f32 GEMM (BLAS / Eigen,
+// accumulating in f32), the result rounded to T once.
 template <typename T>
 void gemm_reduced(int64_t B, int64_t M, int64_t N, int64_t K, MatRef<T> a, MatRef<T> b, T* c, double alpha,
                   double beta) {
-  std::vector<float> abuf, bbuf, cbuf(static_cast<size_t>(B * M * N), 0.0f);
-  MatRef<float> a32 = widen(a, B, M, K, abuf), b32 = widen(b, B, K, N, bbuf);
+  // One f32 scratch block for both operands and the result. Blocks up to kKeptScratchFloats are
+  // kept per thread between calls: fresh large allocations cost page faults on every call.
+  constexpr int64_t kKeptScratchFloats = int64_t{1} << 22;  // 16 MiB
+  thread_local std::unique_ptr<float[]> kept;
+  thread_local int64_t kept_size = 0;
+  const int64_t a_size = widened_size(a.sb, B, M, K), b_size = widened_size(b.sb, B, K, N);
+  const int64_t rows = B * M, total = a_size + b_size + rows * N;
+  std::unique_ptr<float[]> own;
+  float* scratch = nullptr;
+  if (total <= kKeptScratchFloats) {
+    if (kept_size < total) {
+      kept.reset(new float[static_cast<size_t>(total)]);
+      kept_size = total;
+    }
+    scratch = kept.get();
+  } else {
+    own.reset(new float[static_cast<size_t>(total)]);
+    scratch = own.get();
+  }
+  MatRef<float> a32 = widen(a, B, M, K, scratch), b32 = widen(b, B, K, N, scratch + a_size);
+  float* c32 = scratch + a_size + b_size;
   if (beta != 0.0)
-    for (size_t i = 0; i < cbuf.size(); ++i) cbuf[i] = static_cast<float>(c[i]);
-  gemm_float<float>(B, M, N, K, a32, b32, cbuf.data(), static_cast<float>(alpha), static_cast<float>(beta));
-  for (size_t i = 0; i < cbuf.size(); ++i) c[i] = T(cbuf[i]);
+    for_each_line(rows, N, [&](int64_t r) {
+      for (int64_t j = 0; j < N; ++j) c32[r * N + j] = static_cast<float>(c[r * N + j]);
+    });
+  gemm_float<float>(B, M, N, K, a32, b32, c32, static_cast<float>(alpha), static_cast<float>(beta));
+  for_each_line(rows, N, [&](int64_t r) {
+    for (int64_t j = 0; j < N; ++j) c[r * N + j] = T(c32[r * N + j]);
+  });
 }
 
 // A dense copy of t when a slice of it fits neither BLAS layout (Eigen needs
