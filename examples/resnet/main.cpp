@@ -5,10 +5,11 @@
 //                [--schedule cosine|step|onecycle|constant] [--accumulation N] [--clip-grad X]
 //                [--mixup ALPHA] [--cutmix ALPHA]
 //                [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]
-//                [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]
+//                [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda] [--amp bf16|fp16]
 // stdout: "epoch N test accuracy X%" per epoch and "final test accuracy X% (T s)"; stderr: progress.
 // --out DIR gets metrics.csv / metrics.jsonl (a row per epoch) and, with --checkpoint-every N,
 // DIR/checkpoint every N epochs, which --resume DIR/checkpoint continues from.
+// --amp bf16|fp16 trains with mixed precision (autocast; fp16 also scales the loss), default off.
 // Exit codes: 0 done, 2 bad arguments, unreadable data or no CUDA for --device cuda, 1 other errors.
 #include <omp.h>
 #include <seek/seek.h>
@@ -63,6 +64,7 @@ struct Args {
   std::string device = "cpu";
   double mixup = 0;   // > 0: MixUp with Beta(alpha, alpha)
   double cutmix = 0;  // > 0: CutMix with Beta(alpha, alpha); with both, one of the two per batch
+  std::string amp;    // "" (off), "bf16" or "fp16": TrainerOptions::amp
 };
 
 const std::vector<std::string> kModels = {"resnet20", "resnet56", "resnet18", "resnet18d", "mobilenet_v3_small",
@@ -75,8 +77,10 @@ void usage(std::ostream& os) {
         "                    [--mixup ALPHA] [--cutmix ALPHA]\n"
         "                    [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]\n"
         "                    [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]\n"
+        "                    [--amp bf16|fp16]\n"
         "models: resnet20 (default), resnet56, resnet18, resnet18d, mobilenet_v3_small, mobilenet_v3_large\n"
-        "        (the ImageNet models with their small-input stem)\n";
+        "        (the ImageNet models with their small-input stem)\n"
+        "--amp: mixed precision (autocast in bfloat16 or float16; fp16 adds loss scaling); default off\n";
 }
 
 Args parse(int argc, char** argv) {
@@ -112,6 +116,7 @@ Args parse(int argc, char** argv) {
     else if (flag == "--device") a.device = v;
     else if (flag == "--mixup") a.mixup = to_double(flag, v, 0.0);
     else if (flag == "--cutmix") a.cutmix = to_double(flag, v, 0.0);
+    else if (flag == "--amp") a.amp = v;
     else throw UsageError("unknown flag " + flag);
   }
   if (std::find(kModels.begin(), kModels.end(), a.model) == kModels.end())
@@ -123,6 +128,8 @@ Args parse(int argc, char** argv) {
   if (a.schedule != "cosine" && a.schedule != "step" && a.schedule != "onecycle" && a.schedule != "constant")
     throw UsageError("--schedule must be cosine, step, onecycle or constant, got '" + a.schedule + "'");
   if (a.device != "cpu" && a.device != "cuda") throw UsageError("--device must be cpu or cuda, got '" + a.device + "'");
+  if (a.amp != "bf16" && a.amp != "fp16" && !a.amp.empty())
+    throw UsageError("--amp must be bf16 or fp16, got '" + a.amp + "'");
   if (a.checkpoint_every > 0 && a.out.empty()) throw UsageError("--checkpoint-every needs --out DIR");
   return a;
 }
@@ -263,6 +270,7 @@ int run(const Args& a) {
   o.output_dir = a.out;
   o.checkpoint_every_epochs = a.checkpoint_every;
   o.device = device;
+  o.amp = a.amp;
   o.progress_counts_items = true;
   o.progress_options.unit = "img";
   o.progress_options.print_every = 50;
@@ -284,8 +292,8 @@ int run(const Args& a) {
   std::cerr << "train_resnet: " << a.model << " (" << model->num_parameters() << " parameters) on " << a.device
             << ", " << train_set->size() << " training / " << test_set->size() << " test images, " << a.epochs
             << " epochs x " << steps_per_epoch << " steps, batch " << a.batch_size << " x " << a.accumulation
-            << ", " << a.optimizer << " lr " << a.lr << " (" << a.schedule << "), " << omp_get_max_threads()
-            << " threads\n";
+            << ", " << a.optimizer << " lr " << a.lr << " (" << a.schedule << "), "
+            << (a.amp.empty() ? std::string() : "amp " + a.amp + ", ") << omp_get_max_threads() << " threads\n";
 
   const auto start = Clock::now();
   trainer.fit();

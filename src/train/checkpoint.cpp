@@ -65,6 +65,7 @@ struct Manifest {
   TrainingProgress progress;
   std::map<std::string, FileRecord> files;
   std::optional<optim::SchedulerStateDict> scheduler, plateau;
+  std::optional<amp::GradScalerState> grad_scaler;
   std::optional<data::DataLoaderState> loader;
   std::optional<std::vector<std::pair<Device, GeneratorState>>> generators;
 };
@@ -114,6 +115,10 @@ class ManifestReader {
     }
     if (doc.find("scheduler")) m.scheduler = read_pairs(doc, "scheduler");
     if (doc.find("plateau")) m.plateau = read_pairs(doc, "plateau");
+    if (doc.find("grad_scaler")) {
+      m.grad_scaler.emplace();
+      for (const auto& [k, v] : read_pairs(doc, "grad_scaler")) (*m.grad_scaler)[k] = v;
+    }
     if (doc.find("loader")) {
       const Value& l = member(doc, "loader", "", Value::Type::Object);
       m.loader = data::DataLoaderState{get_uint(l, "epoch", "loader.", UINT64_MAX),
@@ -294,6 +299,10 @@ void save_checkpoint(const fs::path& dir, const CheckpointParts& parts, const Tr
 
   if (parts.scheduler) doc.set("scheduler", pairs_json(parts.scheduler->state_dict()));
   if (parts.plateau) doc.set("plateau", pairs_json(parts.plateau->state_dict()));
+  if (parts.grad_scaler) {
+    const amp::GradScalerState state = parts.grad_scaler->state_dict();
+    doc.set("grad_scaler", pairs_json(optim::SchedulerStateDict(state.begin(), state.end())));
+  }
   if (parts.loader) {
     const data::DataLoaderState s = parts.loader->state();
     Value l = Value::object();
@@ -372,6 +381,15 @@ TrainingProgress load_checkpoint(const fs::path& dir, const CheckpointParts& par
                       parts.loader->len(), " batches per epoch"));
   }
   if (parts.generators) require(m.generators.has_value(), "generator states");
+  if (parts.grad_scaler && parts.grad_scaler->is_enabled()) {
+    require(m.grad_scaler.has_value(), "grad scaler");
+    amp::GradScaler probe = *parts.grad_scaler;  // checks the saved state without changing the scaler
+    try {
+      probe.load_state_dict(*m.grad_scaler);
+    } catch (const ValueError& e) {
+      reader.fail(str("the grad scaler state does not load: ", e.what()));
+    }
+  }
 
   // ---- apply, with snapshots to undo a part that still rejects its state ----
   nn::StateDict model_before;
@@ -405,6 +423,7 @@ TrainingProgress load_checkpoint(const fs::path& dir, const CheckpointParts& par
                       part_names[applied], ": ", e.what()));
   }
   if (parts.loader) parts.loader->load_state(*m.loader);
+  if (parts.grad_scaler && parts.grad_scaler->is_enabled()) parts.grad_scaler->load_state_dict(*m.grad_scaler);
   if (parts.generators) {
     // Devices this process does not have (a GPU run resumed on fewer GPUs) are skipped.
     const std::vector<Device> present = generator_devices();

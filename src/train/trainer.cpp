@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "seek/autograd/grad_mode.h"
+#include "seek/core/autocast.h"
 #include "seek/core/error.h"
 #include "seek/core/logging.h"
 #include "seek/core/shape_util.h"
@@ -29,6 +31,9 @@ std::string join(const std::vector<std::string>& names) {
   for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
   return out;
 }
+
+// The autocast dtype of TrainerOptions::amp ("" is checked by the caller).
+DType amp_dtype(const std::string& amp) { return amp == "fp16" ? kFloat16 : kBFloat16; }
 
 std::string fixed(double v) {
   char buf[64];
@@ -73,6 +78,15 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
   SEEK_CHECK_VALUE((o.checkpoint_every_epochs == 0 && o.checkpoint_every_steps == 0) || !o.output_dir.empty(),
                    "Trainer: checkpoint_every_epochs / _steps need options.output_dir");
   SEEK_CHECK_VALUE(o.log_every_steps >= 0, "Trainer: log_every_steps must be >= 0, got ", o.log_every_steps);
+  SEEK_CHECK_VALUE(o.amp.empty() || o.amp == "bf16" || o.amp == "fp16",
+                   "Trainer: amp must be \"\" (off), \"bf16\" or \"fp16\", got \"", o.amp, "\"");
+  if (o.amp == "fp16") {
+    try {
+      grad_scaler_ = std::make_unique<amp::GradScaler>(o.grad_scaler);
+    } catch (const ValueError& e) {
+      SEEK_CHECK_VALUE(false, "Trainer: options.grad_scaler: ", e.what());
+    }
+  }
   for (const auto& name : o.metrics) {
     SEEK_CHECK_VALUE(name != "loss", "Trainer: options.metrics lists \"loss\", which is always computed");
     try {
@@ -201,11 +215,19 @@ void Trainer::fit() {
         step_items_ = 0;
       }
       const Tensor x = to_device(batch.data), y = to_device(batch.target);
-      const Tensor out = forward_fn_(model_, x);
-      const Tensor loss = loss_fn_(out, y);
+      Tensor out, loss;
+      {
+        // Forward and loss under autocast; backward outside it, as PyTorch recommends.
+        std::optional<amp::AutocastGuard> autocast;
+        if (!options_.amp.empty()) autocast.emplace(x.device().type, amp_dtype(options_.amp));
+        out = forward_fn_(model_, x);
+        loss = loss_fn_(out, y);
+      }
       SEEK_CHECK_SHAPE(loss.numel() == 1, "Trainer: the loss function must return a single value, got shape ",
                        shape_str(loss.sizes()));
-      (group == 1 ? loss : loss.div(static_cast<double>(group))).backward();
+      Tensor to_backward = group == 1 ? loss : loss.div(static_cast<double>(group));
+      if (grad_scaler_) to_backward = grad_scaler_->scale(to_backward);
+      to_backward.backward();
       const double loss_value = loss.item<double>();
       {
         NoGradGuard no_grad;
@@ -234,6 +256,7 @@ void Trainer::fit() {
 
 void Trainer::optimizer_step(double loss, bool ends_epoch) {
   if (options_.clip_grad_norm > 0 || options_.clip_grad_value > 0) {
+    if (grad_scaler_) grad_scaler_->unscale_(optimizer_);  // clip the true gradients
     std::vector<Tensor> params;
     for (const auto& g : optimizer_.param_groups()) params.insert(params.end(), g.params.begin(), g.params.end());
     if (options_.clip_grad_norm > 0)
@@ -241,7 +264,15 @@ void Trainer::optimizer_step(double loss, bool ends_epoch) {
     else
       optim::clip_grad_value_(params, options_.clip_grad_value);
   }
-  optimizer_.step();
+  if (grad_scaler_) {
+    // A step skipped for inf/NaN gradients still counts (step counter, scheduler), as in PyTorch.
+    const double scale = grad_scaler_->get_scale();
+    if (!grad_scaler_->step(optimizer_))
+      logging::debug(str("Trainer: step ", step_ + 1, " skipped: inf/NaN gradients at loss scale ", scale));
+    grad_scaler_->update();
+  } else {
+    optimizer_.step();
+  }
   ++step_;
   if (scheduler_ && options_.scheduler_interval == "step") scheduler_->step();
   step_losses_.push_back(loss);
@@ -311,6 +342,8 @@ MetricValues Trainer::evaluate(data::DataLoader* loader) {
   loader->set_epoch(0);
   for (const data::Batch& batch : *loader) {
     const Tensor x = to_device(batch.data), y = to_device(batch.target);
+    std::optional<amp::AutocastGuard> autocast;  // the loss metric runs under it too
+    if (!options_.amp.empty()) autocast.emplace(x.device().type, amp_dtype(options_.amp));
     const Tensor out = forward_fn_(model_, x);
     for (auto& m : metrics) m->update(out, y);
   }
@@ -346,6 +379,7 @@ CheckpointParts Trainer::parts() {
   p.scheduler = scheduler_;
   p.plateau = plateau_;
   p.loader = &train_loader_;
+  p.grad_scaler = grad_scaler_.get();
   p.generators = true;
   return p;
 }

@@ -3,9 +3,9 @@
 //
 //   <dir>/model.safetensors      the model's state_dict()
 //   <dir>/optimizer.safetensors  the optimizer's state_dict() (when given)
-//   <dir>/trainer.json           epoch, step, scheduler / plateau state, generator
-//                                states, data-loader position, user values, and a
-//                                checksum and byte size of every file above
+//   <dir>/trainer.json           epoch, step, scheduler / plateau / grad scaler state,
+//                                generator states, data-loader position, user values,
+//                                and a checksum and byte size of every file above
 //
 // Every file is written atomically (temp file, fsync, rename) and trainer.json last,
 // so a crash mid-save leaves the previous checkpoint loadable: the data files are first
@@ -27,6 +27,7 @@
 #include <map>
 #include <string>
 
+#include "seek/amp/grad_scaler.h"
 #include "seek/data/dataloader.h"
 #include "seek/nn/module.h"
 #include "seek/optim/lr_scheduler.h"
@@ -44,6 +45,9 @@ struct CheckpointParts {
   // The default generator of the CPU and of every visible CUDA device. On load, saved
   // states of CUDA devices this process does not see are skipped.
   bool generators = true;
+  // The loss scaler of float16 training: its state_dict() under "grad_scaler" in trainer.json
+  // (PyTorch's keys). On load, an enabled scaler needs that entry.
+  amp::GradScaler* grad_scaler = nullptr;
 };
 
 // Where the run stands, plus any numbers the caller wants back (best metric, patience counter...).

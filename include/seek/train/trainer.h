@@ -143,6 +143,8 @@ class Trainer {
   std::vector<std::string> metric_names() const;
   nn::Module& model() { return model_; }
   optim::Optimizer& optimizer() { return optimizer_; }
+  // The loss scaler of options.amp == "fp16" (nullptr otherwise).
+  amp::GradScaler* grad_scaler() { return grad_scaler_.get(); }
 
  private:
   void check_monitor() const;
@@ -174,6 +176,7 @@ class Trainer {
   std::vector<std::unique_ptr<Metric>> train_metrics_;  // running over the current epoch
   std::unique_ptr<MetricsLog> metrics_log_;
   std::unique_ptr<ProgressBar> progress_bar_;
+  std::unique_ptr<amp::GradScaler> grad_scaler_;  // with amp "fp16"
 
   int64_t epoch_ = 0, step_ = 0;
   int64_t last_eval_step_ = -1;  // the step of the latest evaluation
