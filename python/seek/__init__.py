@@ -70,6 +70,10 @@ from ._C import (  # noqa: F401  (re-exported API)
 )
 from . import autograd, cuda  # noqa: E402
 from . import data, models, nn, optim  # noqa: E402
+from . import train  # noqa: E402
+from . import amp, io  # noqa: E402
+from .amp import autocast  # noqa: E402
+from .io import load, save  # noqa: E402
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 
 __version__ = "0.1.0"

@@ -14,5 +14,8 @@ void init_nn(py::module_& m);        // _C.nn: Module and layers, functional, lo
 void init_optim(py::module_& m);     // _C.optim: optimizers, schedulers, clipping (optim.cpp)
 void init_data(py::module_& m);      // _C.data: datasets, DataLoader, transforms (data.cpp)
 void init_models(py::module_& m);    // _C.models (models.cpp)
+void init_amp(py::module_& m);       // _C.amp: autocast scopes, GradScaler (amp.cpp)
+void init_io(py::module_& m);        // _C.io: safetensors files (io.cpp)
+void init_train(py::module_& m);     // _C.train: Trainer, callbacks (train.cpp)
 
 }  // namespace seek::python

@@ -5,7 +5,7 @@
 // __getitem__, a Python transform or collate_fn) takes the GIL for just that call, and
 // the Python callables are dropped under the GIL (gil_safe). An iterator is destroyed
 // with the GIL released, so workers blocked on the GIL can finish and be joined.
-#include "nn_common.h"
+#include "data_common.h"
 
 #include "seek/core/error.h"
 #include "seek/core/generator.h"
@@ -16,13 +16,10 @@
 
 namespace seek::python {
 
-namespace {
-
 using data::Dataset;
 using data::Example;
 namespace T = data::transforms;
 
-// A Python callable that may be copied and dropped by threads without the GIL.
 std::shared_ptr<py::object> gil_safe(py::object f) {
   return std::shared_ptr<py::object>(new py::object(std::move(f)), [](py::object* p) {
     if (!Py_IsInitialized()) return;
@@ -45,6 +42,8 @@ Example example_from(const py::handle& r, const char* who) {
   return {as_tensor(seq[0]), as_tensor(seq[1])};
 }
 
+namespace {
+
 class PyDataset : public Dataset {
  public:
   size_t size() const override {
@@ -61,7 +60,8 @@ class PyDataset : public Dataset {
   }
 };
 
-// The C++ dataset of a Python object, for C++ (a Subset, MapDataset or DataLoader) to hold.
+}  // namespace
+
 // For a Python subclass the pointer also owns a reference to the Python object, so that its
 // __len__ / __getitem__ live as long as C++ holds it.
 data::DatasetPtr dataset_ptr(const py::handle& obj) {
@@ -73,12 +73,6 @@ data::DatasetPtr dataset_ptr(const py::handle& obj) {
   return holding_python_object(std::move(ptr), obj);
 }
 
-// A transform usable both from Python (t(x)) and inside C++ datasets without the GIL.
-struct TransformObj {
-  data::Transform fn;
-  std::string repr;
-};
-
 data::Transform transform_of(const py::handle& t) {
   if (py::isinstance<TransformObj>(t)) return t.cast<const TransformObj&>().fn;
   if (!PyCallable_Check(t.ptr())) throw py::type_error("transform must be callable");
@@ -88,6 +82,18 @@ data::Transform transform_of(const py::handle& t) {
     return as_tensor((*f)(x));
   };
 }
+
+data::CollateFn collate_of(const py::object& collate_fn) {
+  auto f = gil_safe(collate_fn);
+  return [f](const std::vector<Example>& examples) {
+    py::gil_scoped_acquire g;
+    py::list l;
+    for (const auto& e : examples) l.append(py::make_tuple(e.data, e.target));
+    return example_from((*f)(l), "collate_fn");
+  };
+}
+
+namespace {
 
 template <typename C>
 py::class_<C, TransformObj> transform_class(py::module_& m, const char* name, const char* doc) {
@@ -329,14 +335,9 @@ void init_loader(py::module_& m) {
         o.seed = seed;
         o.prefetch_factor = prefetch_factor;
         if (collate_fn.is_none()) return std::make_shared<data::DataLoader>(std::move(ds), o);
-        auto f = gil_safe(collate_fn);
-        data::CollateFn collate = [f](const std::vector<Example>& examples) {
-          py::gil_scoped_acquire g;
-          py::list l;
-          for (const auto& e : examples) l.append(py::make_tuple(e.data, e.target));
-          return example_from((*f)(l), "collate_fn");
-        };
-        return std::make_shared<data::DataLoader>(std::move(ds), o, collate);
+        if (py::isinstance<IndexedCollateObj>(collate_fn))  // seek.data.collate_with_transform
+          return std::make_shared<data::DataLoader>(std::move(ds), o, collate_fn.cast<const IndexedCollateObj&>().fn);
+        return std::make_shared<data::DataLoader>(std::move(ds), o, collate_of(collate_fn));
       }), py::arg("dataset"), py::arg("batch_size") = 1, py::arg("shuffle") = false, py::arg("num_workers") = 0,
          py::arg("collate_fn") = py::none(), py::arg("drop_last") = false, py::arg("seed") = 0,
          py::arg("prefetch_factor") = 2)
@@ -372,6 +373,7 @@ void init_data(py::module_& m) {
   init_loader(d);
   py::module_ t = d.def_submodule("transforms", "Image transforms on [C, H, W] tensors");
   init_transforms(t);
+  init_data_extra(d, t);
 }
 
 }  // namespace seek::python

@@ -1,12 +1,21 @@
 // The extension module seek._C. The pure-Python package python/seek wraps it.
+#include <pybind11/numpy.h>
+
 #include "bind.h"
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "seek's C++ core (use the seek package, not this module directly)";
+  // pybind11's numpy API table is a function-local static whose initializer imports numpy, which
+  // releases the GIL: set it up now, so that DataLoader worker threads converting values for the
+  // first time (seek.tensor in a Python Dataset) cannot deadlock on its initialization guard.
+  pybind11::detail::npy_api::get();
   seek::python::init_tensor(m);
   seek::python::init_autograd(m);
   seek::python::init_nn(m);
   seek::python::init_optim(m);
   seek::python::init_data(m);
   seek::python::init_models(m);
+  seek::python::init_amp(m);
+  seek::python::init_io(m);
+  seek::python::init_train(m);
 }

@@ -17,6 +17,12 @@ ColorJitter = _t.ColorJitter
 Compose = _t.Compose
 Lambda = _t.Lambda
 hflip = _t.hflip
+# Batch transforms: t(data, target) -> (data, soft target), e.g. in a DataLoader through
+# seek.data.collate_with_transform(t, seed).
+BatchTransform = _t.BatchTransform
+MixUp = _t.MixUp
+CutMix = _t.CutMix
+RandomMixUpCutMix = _t.RandomMixUpCutMix
 
 __all__ = ["Transform", "Normalize", "RandomCrop", "RandomHorizontalFlip", "RandomRotation", "RandomResizedCrop",
-           "ColorJitter", "Compose", "Lambda", "hflip"]
+           "ColorJitter", "Compose", "Lambda", "hflip", "BatchTransform", "MixUp", "CutMix", "RandomMixUpCutMix"]
