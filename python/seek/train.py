@@ -13,12 +13,14 @@ loss_fn, forward_fn, Callback hooks) takes the GIL for its own call, and an exce
 raises propagates out of fit() as it is. Ctrl-C raises KeyboardInterrupt after the current optimizer step.
 """
 from . import _C
+from ._base_init import initialises_cpp_base
 
 __all__ = ["Trainer", "Callback"]
 
 _t = _C.train
 
 
+@initialises_cpp_base(_t.Callback)
 class Callback(_t.Callback):
     """Base of training callbacks: override any of the hooks (each gets the Trainer first).
 
@@ -29,24 +31,6 @@ class Callback(_t.Callback):
 
     As in torch.utils.data.Dataset, a subclass need not call super().__init__().
     """
-
-    def __init__(self):
-        if not self.__dict__.get("_seek_callback_init", False):
-            self.__dict__["_seek_callback_init"] = True
-            _t.Callback.__init__(self)
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        own_init = cls.__dict__.get("__init__")
-        if own_init is None:
-            return
-
-        def __init__(self, *args, **kw):
-            Callback.__init__(self)
-            own_init(self, *args, **kw)
-
-        __init__.__doc__ = own_init.__doc__
-        cls.__init__ = __init__
 
 
 class Trainer(_t.Trainer):

@@ -13,6 +13,7 @@ collate_with_transform(mix, seed)) gives every batch its own seeded draws. analy
 reports class balance, image sizes, pixel statistics and a content hash.
 """
 from .. import _C
+from .._base_init import initialises_cpp_base
 from . import transforms  # noqa: F401
 
 _d = _C.data
@@ -41,29 +42,12 @@ __all__ = ["Dataset", "TensorDataset", "Subset", "MapDataset", "DataLoader", "MN
            "collate_with_transform", "IndexedCollate", "analyze", "content_hash", "DatasetAnalysis"]
 
 
+@initialises_cpp_base(_d.Dataset)
 class Dataset(_d.Dataset):
     """Base of map-style datasets: define __len__ and __getitem__(index) -> (data, target).
 
     As in torch, a subclass need not call super().__init__(); it is called for it.
     """
-
-    def __init__(self):
-        if not self.__dict__.get("_seek_dataset_init", False):
-            self.__dict__["_seek_dataset_init"] = True
-            _d.Dataset.__init__(self)
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        own_init = cls.__dict__.get("__init__")
-        if own_init is None:
-            return
-
-        def __init__(self, *args, **kw):
-            Dataset.__init__(self)
-            own_init(self, *args, **kw)
-
-        __init__.__doc__ = own_init.__doc__
-        cls.__init__ = __init__
 
 
 class FashionMNIST(MNIST):

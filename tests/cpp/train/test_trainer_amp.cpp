@@ -15,6 +15,8 @@
 namespace seek::train {
 namespace {
 
+using testing::StopAtStep;
+
 using testing::tensor_bytes;
 using testing::toy_dataset;
 using testing::toy_mlp;
@@ -213,17 +215,6 @@ TEST(TrainTrainerAmp, Fp16UnscalesBeforeClipping) {
 // ---- checkpoints and resume ----
 
 constexpr int64_t kEpochs = 3, kStepsPerEpoch = 3;  // 5 batches of 4, accumulation 2: groups 2, 2, 1
-
-class StopAtStep : public Callback {
- public:
-  explicit StopAtStep(int64_t step) : step_(step) {}
-  void on_step_end(Trainer& t, int64_t step, double) override {
-    if (step == step_) t.request_stop("test interruption");
-  }
-
- private:
-  int64_t step_;
-};
 
 // Dropout, AdamW, a per-step scheduler, shuffling and accumulation, as in test_trainer_resume;
 // fp16 starts at a scale that is no power of two and grows it x3 every 2 clean steps, so that

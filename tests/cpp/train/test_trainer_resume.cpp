@@ -13,19 +13,10 @@
 namespace seek::train {
 namespace {
 
+using testing::StopAtStep;
+
 constexpr int64_t kEpochs = 3;
 constexpr int64_t kStepsPerEpoch = 3;  // 5 batches of 4 with accumulation 2: groups 2, 2, 1
-
-class StopAtStep : public Callback {
- public:
-  explicit StopAtStep(int64_t step) : step_(step) {}
-  void on_step_end(Trainer& t, int64_t step, double) override {
-    if (step == step_) t.request_stop("test interruption");
-  }
-
- private:
-  int64_t step_;
-};
 
 // One training session: a fresh model (initialised from `init_seed`), optimizer, scheduler,
 // plateau and loaders.

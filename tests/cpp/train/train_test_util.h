@@ -49,6 +49,18 @@ inline std::string read_text(const std::filesystem::path& path) {
   return ss.str();
 }
 
+// Requests a stop after optimizer step `step` (an interruption, for the resume tests).
+class StopAtStep : public train::Callback {
+ public:
+  explicit StopAtStep(int64_t step) : step_(step) {}
+  void on_step_end(train::Trainer& t, int64_t step, double) override {
+    if (step == step_) t.request_stop("test interruption");
+  }
+
+ private:
+  int64_t step_;
+};
+
 inline std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::stringstream ss(text);
