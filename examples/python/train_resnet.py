@@ -3,7 +3,7 @@
 
 The same run as the C++ trainer examples/resnet/main.cpp, with the same defaults and
 flags: seed, augmentation (RandomCrop(28, padding=2) + RandomHorizontalFlip + Normalize,
-drawn from the default generator), shuffle order (DataLoader seed), SGD with Nesterov
+seeded per example and epoch), shuffle order (DataLoader seed), SGD with Nesterov
 momentum 0.9 and weight decay 5e-4 (or AdamW), per-step schedule (warmup + cosine by
 default), gradient accumulation and clipping as seek::train::Trainer does them, and
 label smoothing, so it reaches the same accuracy for the same settings. (The C++
@@ -35,6 +35,8 @@ def parse_args(argv):
     p.add_argument("--accumulation", type=int, default=1, help="micro-batches per optimizer step")
     p.add_argument("--clip-grad", type=float, default=0.0, help="> 0: clip the gradients' total norm to this")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--amp", default="", choices=["", "bf16", "fp16"],
+                   help="mixed precision: autocast in bfloat16 or float16 (fp16 adds loss scaling); default off")
     p.add_argument("--label-smoothing", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="", help="directory for metrics.csv")
@@ -92,10 +94,10 @@ def make_schedule(optim, a, opt, total_steps):
     return None  # constant
 
 
-def evaluate(seek, model, loader, device):
+def evaluate(seek, model, loader, device, autocast):
     model.eval()
     correct = total = 0
-    with seek.no_grad():
+    with seek.no_grad(), autocast():
         for x, y in loader:
             y = y.to(device)
             correct += model(x.to(device)).argmax(1).eq(y).sum().item()
@@ -136,7 +138,8 @@ def run(a):
         test_base = data.Subset(test_raw, list(range(a.limit_test)))
     normalize = T.Normalize([KMEAN], [KSTD])
     augment = T.Compose([T.RandomCrop(28, padding=2), T.RandomHorizontalFlip(), normalize])
-    train_set = data.MapDataset(train_base, augment)  # draws from the default generator, as the C++ trainer
+    # Seeded augmentation, as the C++ trainer: example i of epoch e depends on (seed + 1, e, i) only.
+    train_set = data.MapDataset(train_base, augment, seed=a.seed + 1)
     test_set = data.MapDataset(test_base, normalize)
     train_loader = data.DataLoader(train_set, batch_size=a.batch_size, shuffle=True, seed=a.seed,
                                    num_workers=a.workers)
@@ -158,7 +161,16 @@ def run(a):
     sched = make_schedule(optim, a, opt, total_steps)
     print(f"train_resnet: {a.model} ({model.num_parameters()} parameters), {len(train_set)} training / "
           f"{len(test_set)} test images, {a.epochs} epochs x {steps_per_epoch} steps, batch {a.batch_size} x "
-          f"{a.accumulation}, {a.optimizer} lr {a.lr} ({a.schedule}) on {a.device}", file=sys.stderr)
+          f"{a.accumulation}, {a.optimizer} lr {a.lr} ({a.schedule}) on {a.device}"
+          + (f", amp {a.amp}" if a.amp else ""), file=sys.stderr)
+
+    # Mixed precision as the C++ Trainer does it: forward and loss under autocast; fp16 scales the loss.
+    amp_dtype = {"bf16": seek.bfloat16, "fp16": seek.float16}.get(a.amp)
+
+    def autocast():
+        return seek.autocast(a.device, dtype=amp_dtype, enabled=amp_dtype is not None)
+
+    scaler = seek.amp.GradScaler(a.device, enabled=a.amp == "fp16")
 
     csv = None
     if a.out:
@@ -180,8 +192,9 @@ def run(a):
                 opt.zero_grad()
                 group_loss = 0.0
             x, y = x.to(a.device), y.to(a.device)
-            loss = F.cross_entropy(model(x), y, label_smoothing=a.label_smoothing)
-            (loss if group == 1 else loss / group).backward()
+            with autocast():
+                loss = F.cross_entropy(model(x), y, label_smoothing=a.label_smoothing)
+            scaler.scale(loss if group == 1 else loss / group).backward()
             value = loss.item()
             loss_sum += value
             group_loss += value
@@ -191,15 +204,17 @@ def run(a):
             if in_group == group:
                 in_group = 0
                 if a.clip_grad > 0:
+                    scaler.unscale_(opt)
                     seek.nn.utils.clip_grad_norm_(model.parameters(), a.clip_grad)
-                opt.step()
+                scaler.step(opt)  # opt.step(), skipped by an enabled scaler when a gradient is inf/NaN
+                scaler.update()
                 if sched is not None:
                     sched.step()
                 step += 1
                 lr = opt.param_groups[0]["lr"]
                 bar.update(step, epoch, group_loss / group, lr, images / (time.monotonic() - epoch_start))
         epoch_time = time.monotonic() - epoch_start
-        accuracy = evaluate(seek, model, test_loader, a.device)
+        accuracy = evaluate(seek, model, test_loader, a.device, autocast)
         print(f"epoch {epoch} test accuracy {accuracy:.2f}%", flush=True)
         if csv:
             csv.write(f"{epoch},{loss_sum / max(batches, 1):.5f},{accuracy:.2f},{time.monotonic() - start:.1f},"

@@ -1,11 +1,17 @@
 """Short training runs from Python: a Python-defined model learns, state_dict round trips
 through numpy, and the C++ model zoo trains through the same API."""
+import os
+
 import numpy as np
+import pytest
 
 import seek
 import seek.nn as nn
 import seek.nn.functional as F
 from seek import data, optim
+
+
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
 
 class MLP(nn.Module):
@@ -107,7 +113,6 @@ def test_resnet20_forward_backward_step():
 
 
 def test_example_trainer_reports_missing_data_and_bad_flags():
-    import os
     import subprocess
     import sys
 
@@ -117,3 +122,17 @@ def test_example_trainer_reports_missing_data_and_bad_flags():
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     bad = subprocess.run([sys.executable, script, "--epochs", "0"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "--epochs must be >= 1" in bad.stderr
+
+
+@pytest.mark.skipif(not os.path.isdir(FASHION_MNIST), reason="Fashion-MNIST is not installed")
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_example_trainer_runs_with_mixed_precision(amp):
+    import subprocess
+    import sys
+
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "train_resnet.py")
+    run = subprocess.run([sys.executable, script, "--epochs", "1", "--limit-train", "256", "--limit-test", "100",
+                          "--batch-size", "64", "--amp", amp], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert f"amp {amp}" in run.stderr
+    assert "final test accuracy" in run.stdout
