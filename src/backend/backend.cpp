@@ -53,6 +53,18 @@ void Backend::adaptive_avg_pool2d_forward(const Tensor&, const Tensor&) { unsupp
 void Backend::adaptive_avg_pool2d_backward(const Tensor&, const Tensor&) {
   unsupported("adaptive_avg_pool2d_backward");
 }
+void Backend::batch_norm_forward_train(const Tensor&, const Tensor&, const Tensor&, double, const Tensor&,
+                                       const Tensor&, const Tensor&, const Tensor&) {
+  unsupported("batch_norm");
+}
+void Backend::batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                  const Tensor&, const Tensor&, const Tensor&) {
+  unsupported("batch_norm_backward");
+}
+void Backend::batch_norm_forward_eval(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                      double, const Tensor&) {
+  unsupported("batch_norm");
+}
 void Backend::gather(const Tensor&, int64_t, const Tensor&, const Tensor&) { unsupported("gather"); }
 void Backend::scatter(ScatterMode, const Tensor&, int64_t, const Tensor&, const Tensor&, Scalar) {
   unsupported("scatter");

@@ -81,6 +81,26 @@ class Backend {
   virtual void adaptive_avg_pool2d_forward(const Tensor& input, const Tensor& out);
   virtual void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_input);
 
+  // ---- norm: batch norm over [N, C, *] (any strides), per channel c over N and the trailing dims ----
+  // weight/bias ([C], input's dtype) may be undefined (no affine). save_mean, save_invstd and
+  // save_var ([C], contiguous) have the accumulation dtype: f64 for f64 input, f32 otherwise.
+  // Training forward: mean and biased variance of the batch; out (contiguous, input's dtype)
+  // = (x - mean) * invstd * weight + bias with invstd = 1 / sqrt(var + eps). save_var may be
+  // undefined. Results do not depend on the thread count or scheduling.
+  virtual void batch_norm_forward_train(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps,
+                                        const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,
+                                        const Tensor& save_var);
+  // With xhat = (x - save_mean) * save_invstd and n values per channel, writes each defined output:
+  // grad_input (contiguous, input's dtype) = weight * invstd * (gy - sum(gy) / n - xhat * sum(gy * xhat) / n),
+  // grad_weight = sum(gy * xhat), grad_bias = sum(gy) ([C], input's dtype).
+  virtual void batch_norm_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
+                                   const Tensor& save_mean, const Tensor& save_invstd, const Tensor& grad_input,
+                                   const Tensor& grad_weight, const Tensor& grad_bias);
+  // Eval forward with given statistics (running_mean/running_var [C], any floating dtype):
+  // out (contiguous) = (x - running_mean) / sqrt(running_var + eps) * weight + bias.
+  virtual void batch_norm_forward_eval(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                                       const Tensor& weight, const Tensor& bias, double eps, const Tensor& out);
+
   // ---- indexing ----
   virtual void gather(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out);
   // out already holds the base values; writes src (or value when src is undefined) at index.

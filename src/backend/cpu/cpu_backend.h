@@ -46,6 +46,16 @@ class CpuBackend final : public Backend {
   void adaptive_avg_pool2d_forward(const Tensor& input, const Tensor& out) override;
   void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_input) override;
 
+  // norm (cpu_norm.cpp): contiguous NCHW loops, parallel over (channel, batch block) tasks
+  void batch_norm_forward_train(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps,
+                                const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,
+                                const Tensor& save_var) override;
+  void batch_norm_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight, const Tensor& save_mean,
+                           const Tensor& save_invstd, const Tensor& grad_input, const Tensor& grad_weight,
+                           const Tensor& grad_bias) override;
+  void batch_norm_forward_eval(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                               const Tensor& weight, const Tensor& bias, double eps, const Tensor& out) override;
+
   // indexing and sorting (cpu_index.cpp, cpu_sort.cpp)
   // index family (cpu_index.cpp). Index values: gather/scatter [0, size);
   // index_select/index_add also [-size, 0), counted from the end. Out of range: IndexError.
