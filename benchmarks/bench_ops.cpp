@@ -1,5 +1,7 @@
-// Op benchmarks: fp32 matmul, a large elementwise add, row softmax and a plain
-// copy of the same bytes as the memory-bandwidth baseline. benchmarks/torch_ops.py
+// Op benchmarks: fp32 matmul, a large elementwise add, row softmax, a plain
+// copy of the same bytes as the memory-bandwidth baseline, and the 3x3 convs of
+// ResNet-20 (forward, and forward + backward to input and weight); also training-mode
+// batch norm at the same shapes (forward, forward + backward). benchmarks/torch_ops.py
 // runs the same workloads in PyTorch; benchmarks/run_ops.sh compares them.
 //
 // Bytes are counted as the minimum traffic an op must move (inputs read once,
@@ -91,6 +93,86 @@ void BM_Copy(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * 2 * n * static_cast<int64_t>(sizeof(float)));
 }
 BENCHMARK(BM_Copy)->Arg(1 << 24)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// conv2d f32, batch 128, C in = C out = C, 3x3, padding 1, no bias: the stride-1 layers of
+// the three ResNet-20 stages (16 x 28x28, 32 x 14x14, 64 x 7x7 for 28x28 inputs).
+// FLOPs: 2 * N * C * C * 9 * H * W per conv; forward + backward counts three convs.
+void conv_counters(benchmark::State& state, int64_t c, int64_t hw, double convs) {
+  const double flops = convs * 2.0 * 128 * static_cast<double>(c * c * 9 * hw * hw);
+  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_Conv2d(benchmark::State& state) {
+  const int64_t c = state.range(0), hw = state.range(1);
+  Tensor x = filled({128, c, hw, hw}, 5), w = filled({c, c, 3, 3}, 6);
+  for (auto _ : state) {
+    Tensor y = seek::conv2d(x, w, Tensor(), 1, 1);
+    benchmark::DoNotOptimize(y.data_ptr());
+  }
+  conv_counters(state, c, hw, 1);
+}
+BENCHMARK(BM_Conv2d)->Args({16, 28})->Args({32, 14})->Args({64, 7})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Forward, then backward to the input and the weight (grads cleared each iteration).
+void BM_Conv2dBackward(benchmark::State& state) {
+  const int64_t c = state.range(0), hw = state.range(1);
+  Tensor x = filled({128, c, hw, hw}, 5).requires_grad_(), w = filled({c, c, 3, 3}, 6).requires_grad_();
+  Tensor g = filled({128, c, hw, hw}, 7);
+  for (auto _ : state) {
+    x.set_grad(Tensor());
+    w.set_grad(Tensor());
+    seek::conv2d(x, w, Tensor(), 1, 1).backward(g);
+    benchmark::DoNotOptimize(w.grad().data_ptr());
+  }
+  conv_counters(state, c, hw, 3);
+}
+BENCHMARK(BM_Conv2dBackward)
+    ->Args({16, 28})
+    ->Args({32, 14})
+    ->Args({64, 7})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Training-mode batch norm f32 (batch statistics, running stats updated, affine) at the three
+// ResNet-20 activation shapes [128, C, HW, HW]. Bytes: the forward reads x twice and writes y
+// (3 x 4 bytes per element); forward + backward adds two reads of x and gy and a write of gx.
+void bn_bytes(benchmark::State& state, int64_t c, int64_t hw, int64_t passes) {
+  state.SetBytesProcessed(state.iterations() * passes * 128 * c * hw * hw * static_cast<int64_t>(sizeof(float)));
+}
+
+void BM_BatchNorm(benchmark::State& state) {
+  const int64_t c = state.range(0), hw = state.range(1);
+  Tensor x = filled({128, c, hw, hw}, 8), w = filled({c}, 9), b = filled({c}, 10);
+  Tensor rm = seek::zeros({c}), rv = seek::ones({c});
+  for (auto _ : state) {
+    Tensor y = seek::nn::functional::batch_norm(x, rm, rv, w, b, /*training=*/true);
+    benchmark::DoNotOptimize(y.data_ptr());
+  }
+  bn_bytes(state, c, hw, 3);
+}
+BENCHMARK(BM_BatchNorm)->Args({16, 28})->Args({32, 14})->Args({64, 7})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Forward, then backward to the input, weight and bias (grads cleared each iteration).
+void BM_BatchNormBackward(benchmark::State& state) {
+  const int64_t c = state.range(0), hw = state.range(1);
+  Tensor x = filled({128, c, hw, hw}, 8).requires_grad_(), g = filled({128, c, hw, hw}, 11);
+  Tensor w = filled({c}, 9).requires_grad_(), b = filled({c}, 10).requires_grad_();
+  Tensor rm = seek::zeros({c}), rv = seek::ones({c});
+  for (auto _ : state) {
+    x.set_grad(Tensor());
+    w.set_grad(Tensor());
+    b.set_grad(Tensor());
+    seek::nn::functional::batch_norm(x, rm, rv, w, b, /*training=*/true).backward(g);
+    benchmark::DoNotOptimize(x.grad().data_ptr());
+  }
+  bn_bytes(state, c, hw, 8);
+}
+BENCHMARK(BM_BatchNormBackward)
+    ->Args({16, 28})
+    ->Args({32, 14})
+    ->Args({64, 7})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

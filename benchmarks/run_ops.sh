@@ -8,7 +8,9 @@
 #
 #   benchmarks/run_ops.sh [build-dir]        default build dir: <repo>/build-bench
 #   env: THREADS (2), ROUNDS (3), REPS (3 repetitions per round), MIN_TIME (0.2 s per
-#        repetition), EXTRA_CMAKE (e.g. "-DSEEK_BLAS=Eigen"), OUT (raw results; <build>/results)
+#        repetition), EXTRA_CMAKE (e.g. "-DSEEK_BLAS=Eigen"), OUT (raw results; <build>/results),
+#        FILTER (regex: only the seek workloads whose names match, e.g. "Conv"; the table lists
+#        only those; torch still runs all of its workloads)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build-bench}
@@ -28,16 +30,16 @@ grep -E "seek: GEMM" "$OUT/cmake.log" || true
 
 for r in $(seq 1 "$ROUNDS"); do
   OMP_NUM_THREADS=$THREADS "$BUILD/benchmarks/bench_ops" --benchmark_repetitions="$REPS" \
-    --benchmark_min_time="$MIN_TIME" --benchmark_report_aggregates_only=true \
+    --benchmark_min_time="$MIN_TIME" --benchmark_report_aggregates_only=true --benchmark_filter="${FILTER:-.}" \
     --benchmark_out="$OUT/seek_$r.json" --benchmark_out_format=json >"$OUT/seek_$r.txt" 2>&1
   /usr/bin/python3 "$ROOT/benchmarks/torch_ops.py" --threads "$THREADS" --repeats "$((REPS * 3))" \
     --min-time "$(/usr/bin/python3 -c "print($REPS * $MIN_TIME)")" >"$OUT/torch_$r.json"
 done
 
-/usr/bin/python3 - "$OUT" "$ROUNDS" <<'PY'
-import json, statistics, sys
+/usr/bin/python3 - "$OUT" "$ROUNDS" "${FILTER:-.}" <<'PY'
+import json, re, statistics, sys
 
-out, rounds = sys.argv[1], int(sys.argv[2])
+out, rounds, name_filter = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 seek_runs, torch_runs = [], []
 for r in range(1, rounds + 1):
@@ -48,7 +50,7 @@ for r in range(1, rounds + 1):
     seek_runs.append(run)
     torch_runs.append(json.load(open(f"{out}/torch_{r}.json")))
 meta = torch_runs[0]
-names = [n for n in meta if not n.startswith("_")]
+names = [n for n in meta if not n.startswith("_") and re.search(name_filter, n)]
 
 def med(runs, name):
     vals = [(r[name]["time_s"] if isinstance(r[name], dict) else r[name]) for r in runs if name in r]
@@ -64,11 +66,15 @@ def label(name):
         return f"a.add_(b) f32, {int(args[0]) >> 20}M elements"
     if kind == "BM_Softmax":
         return f"softmax f32 {args[0]}x{args[1]}, dim -1"
+    if kind == "BM_Conv2d":
+        return f"conv2d f32 3x3 pad 1, [128, {args[0]}, {args[1]}, {args[1]}] -> {args[0]} channels"
+    if kind == "BM_Conv2dBackward":
+        return f"conv2d f32 forward + backward (input, weight), [128, {args[0]}, {args[1]}, {args[1]}]"
     if kind == "BM_Copy":
         return f"dst.copy_(src) f32, {int(args[0]) >> 20}M elements"
     return name
 
-copy = next(n for n in names if n.startswith("BM_Copy/"))
+copy = next(n for n in meta if n.startswith("BM_Copy/"))
 seek_copy, torch_copy = med(seek_runs, copy), med(torch_runs, copy)
 print("| workload | seek | torch | torch/seek | seek throughput | torch throughput | seek / seek copy bw | torch / torch copy bw |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -84,7 +90,7 @@ for name in names:
     else:
         st, tt = f"{work['bytes'] / s[0] / 1e9:.2f} GB/s", f"{work['bytes'] / t[0] / 1e9:.2f} GB/s"
     frac_s = frac_t = ""
-    if name.startswith(("BM_Add", "BM_Softmax")):
+    if name.startswith(("BM_Add", "BM_Softmax")) and seek_copy:
         # bandwidth of this op / bandwidth of the copy, both in bytes moved per second
         frac_s = f"{(work['bytes'] / s[0]) / (meta[copy]['bytes'] / seek_copy[0]):.2f}"
         frac_t = f"{(work['bytes'] / t[0]) / (meta[copy]['bytes'] / torch_copy[0]):.2f}"

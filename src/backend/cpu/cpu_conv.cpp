@@ -1,4 +1,12 @@
-// CPU conv family: 2-D convolution by im2col + GEMM.
+// CPU conv family: 2-D convolution, by a direct kernel or by im2col + GEMM.
+//
+// float32 convs with groups 1 go to the direct kernels of cpu_conv_direct.cpp (forward
+// and weight gradient, see that file) when they have stride 1, dilation 1 and padding
+// <= kernel - 1 (the 3x3 and 1x1 convs that dominate ResNets), or any stride, dilation
+// and padding with output channels a multiple of two SIMD vectors (32 with AVX-512:
+// ResNets' stride-2 convs); so do f16/bf16 ones, which are widened to f32 first.
+// Everything else (float64, groups, other strided convs, and the input gradient of
+// strided convs) takes im2col + GEMM:
 //
 // For each image and group, the input patch matrix col [C/g * kH * kW, OH * OW]
 // is built once (im2col) and the output block [O/g, OH * OW] is one GEMM with
@@ -6,9 +14,9 @@
 // matrices of B images sit side by side ([C/g * kH * kW, B * OH * OW]) so that one
 // GEMM of about 1024 columns covers them (see images_per_gemm). Backward-data of a
 // stride-1 conv is a forward conv of grad_out with the flipped, transposed weight
-// (grad_input_by_conv); otherwise it is the transposed GEMM followed by col2im (a
-// scatter-add of the patch matrix into the image);
-// backward-weight accumulates grad_out @ col^T. Images are split across OpenMP
+// (grad_input_by_conv, which itself takes the direct path when it can); otherwise it is
+// the transposed GEMM followed by col2im (a scatter-add of the patch matrix into the
+// image); backward-weight accumulates grad_out @ col^T. Images are split across OpenMP
 // threads in chunks, each with its own col buffer and, for the weight gradient,
 // its own accumulator (summed in a fixed order afterwards, so results are
 // deterministic). The GEMMs are Eigen's serial ones (inside the parallel region).
@@ -17,9 +25,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/cpu_conv_direct.h"
 #include "seek/core/convert.h"
 
 namespace seek::cpu {
@@ -173,6 +183,28 @@ void forward_impl(const T* x, const T* w, const T* b, T* y, const Geom& g) {
   });
 }
 
+direct::ConvShape direct_shape(const Geom& g) {
+  const auto& p = g.p;
+  direct::ConvShape s{g.N, g.C, g.H, g.W, g.O, g.kh, g.kw, p.padding[0], p.padding[1]};
+  s.sh = p.stride[0], s.sw = p.stride[1], s.dh = p.dilation[0], s.dw = p.dilation[1];
+  return s;
+}
+
+// Whether the direct float32 path (cpu_conv_direct.cpp) handles this conv.
+bool direct_ok(const Geom& g) { return direct::supported(direct_shape(g), g.G); }
+
+// The forward conv: direct for the float32 convs it supports, im2col + GEMM otherwise.
+template <typename T>
+void conv_forward(const T* x, const T* w, const T* b, T* y, const Geom& g) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (direct_ok(g)) {
+      direct::forward(x, w, b, y, direct_shape(g));
+      return;
+    }
+  }
+  forward_impl(x, w, b, y, g);
+}
+
 // True when grad_input of this conv is itself a stride-1 convolution of grad_out:
 // stride 1, dilation 1 and padding at most kernel - 1 in both dims.
 bool grad_input_is_conv(const Geom& g) {
@@ -200,16 +232,12 @@ void grad_input_by_conv(const T* gy, const T* w, T* gx, const Geom& g) {
   t.G = g.G, t.Cg = g.Og, t.Og = g.Cg, t.Kg = g.Og * g.kh * g.kw, t.L = g.H * g.W;
   t.p.groups = g.G;
   t.p.padding = {g.kh - 1 - g.p.padding[0], g.kw - 1 - g.p.padding[1]};
-  forward_impl(gy, wt.data(), static_cast<const T*>(nullptr), gx, t);
+  conv_forward(gy, wt.data(), static_cast<const T*>(nullptr), gx, t);
 }
 
+// grad_input (by col2im) and/or grad_weight of the im2col path.
 template <typename T>
-void backward_impl(const T* gy, const T* x, const T* w, T* gx, T* gw, T* gb, const Geom& g) {
-  if (gx && grad_input_is_conv(g)) {
-    grad_input_by_conv(gy, w, gx, g);
-    gx = nullptr;
-    if (!gw && !gb) return;
-  }
+void backward_gemm(const T* gy, const T* x, const T* w, T* gx, T* gw, const Geom& g) {
   const int64_t threads = omp_get_max_threads() * kChunksPerThread;
   const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(threads, g.N));
   const int64_t B = images_per_gemm<T>(g);
@@ -253,15 +281,39 @@ void backward_impl(const T* gy, const T* x, const T* w, T* gx, T* gw, T* gb, con
       gw[i] = s;
     }
   }
-  if (gb)
+}
+
+template <typename T>
+void backward_impl(const T* gy, const T* x, const T* w, T* gx, T* gw, T* gb, const Geom& g) {
+  if (gx && grad_input_is_conv(g)) {
+    grad_input_by_conv(gy, w, gx, g);
+    gx = nullptr;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (gw && direct_ok(g)) {
+      direct::grad_weight(gy, x, gw, direct_shape(g));
+      gw = nullptr;
+    }
+  }
+  if (gx || gw) backward_gemm(gy, x, w, gx, gw, g);
+  if (gb) {
+    // One channel per iteration, summed in the same order whatever the thread count: each
+    // image's row in 16 independent lanes (vectorisable), the rows added up in double.
+#pragma omp parallel for schedule(static) if (g.O > 1 && g.N * g.L * g.O >= kParallelMacs && !omp_in_parallel())
     for (int64_t o = 0; o < g.O; ++o) {
-      T s = T(0);
+      double s = 0;
       for (int64_t n = 0; n < g.N; ++n) {
         const T* r = gy + (n * g.O + o) * g.L;
-        for (int64_t l = 0; l < g.L; ++l) s += r[l];
+        T lane[16] = {};
+        int64_t l = 0;
+        for (; l + 16 <= g.L; l += 16)
+          for (int k = 0; k < 16; ++k) lane[k] += r[l + k];
+        for (; l < g.L; ++l) lane[l % 16] += r[l];
+        for (int k = 0; k < 16; ++k) s += static_cast<double>(lane[k]);
       }
-      gb[o] = s;
+      gb[o] = static_cast<T>(s);
     }
+  }
 }
 
 // t as a contiguous tensor of dtype dt (t itself when it already is one).
@@ -298,8 +350,8 @@ void CpuBackend::conv2d_forward(const Tensor& input, const Tensor& weight, const
   Tensor x = dense(input, dt, *this), w = dense(weight, dt, *this), b = dense(bias, dt, *this), y = work(out, dt);
   Geom g = geometry(w, p, x.size(0), x.size(1), x.size(2), x.size(3), y.size(2), y.size(3));
   if (y.numel() == 0) return;
-  if (dt == DType::Float64) forward_impl(cptr<double>(x), cptr<double>(w), cptr<double>(b), mptr<double>(y), g);
-  else forward_impl(cptr<float>(x), cptr<float>(w), cptr<float>(b), mptr<float>(y), g);
+  if (dt == DType::Float64) conv_forward(cptr<double>(x), cptr<double>(w), cptr<double>(b), mptr<double>(y), g);
+  else conv_forward(cptr<float>(x), cptr<float>(w), cptr<float>(b), mptr<float>(y), g);
   if (!y.is_same(out)) copy(y, out);
 }
 
