@@ -95,6 +95,36 @@ TEST(MaxPool2d, PropagatesNaNAndRoutesGradientToArgmax) {
   expect_close(a.grad(), {0, 0, 0, 0, 4, 0, 0, 0, 0}, 0, "grad");
 }
 
+TEST(MaxPool2d, TiesPickTheFirstMaximumAndInfiniteWindowsKeepAValidIndex) {
+  const double inf = std::numeric_limits<double>::infinity();
+  // Window 0 (k 2, s 2): a tie of 3s -> the first (row-major) one; window 1: all -inf -> its first tap;
+  // the ceil-mode window clipped to the last row, a NaN after a number -> the NaN; the last: a tie of 0s.
+  Tensor x = tensor<double>({3, 1, -inf, -inf, 3, 2, -inf, -inf, 7, std::nan(""), 0, 0}, {1, 1, 3, 4})
+                 .requires_grad_();
+  Tensor y = max_pool2d(x, 2, 2, 0, 1, true);
+  auto v = to_vector<double>(y);
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[0], 3.0);
+  EXPECT_EQ(v[1], -inf);
+  EXPECT_TRUE(std::isnan(v[2]));
+  EXPECT_EQ(v[3], 0.0);
+  y.backward(ones_like(y));
+  // Gradients land on index 0 (first 3), index 2 (first -inf tap), index 9 (the NaN), index 10 (first 0).
+  expect_close(x.grad(), {1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0}, 0, "grad");
+}
+
+TEST(MaxPool2d, SeveralNaNsGiveTheIndexOfTheLastLikeTorch) {
+  // torch 1.13: max_pool2d(x, 2, return_indices=True) -> [5, 2]; with kernel (1, 3) -> [2, 4].
+  const double nan = std::nan("");
+  Tensor x = tensor<double>({nan, 1, nan, 2, 3, nan, 0, 0}, {1, 1, 2, 4});
+  auto [v, i] = max_pool2d_with_indices(x, 2);
+  EXPECT_TRUE(std::isnan(to_vector<double>(v)[0]) && std::isnan(to_vector<double>(v)[1]));
+  EXPECT_EQ(to_vector<int64_t>(i), (std::vector<int64_t>{5, 2}));
+  Tensor y = tensor<double>({nan, 1, nan, 3, nan, 0}, {1, 1, 2, 3});
+  auto [v2, i2] = max_pool2d_with_indices(y, {1, 3});
+  EXPECT_EQ(to_vector<int64_t>(i2), (std::vector<int64_t>{2, 4}));
+}
+
 TEST(AvgPool2d, MatchesNaiveLoops) {
   for (size_t t = 0; t < kCfgs.size(); ++t) {
     PoolCfg c = kCfgs[t];
