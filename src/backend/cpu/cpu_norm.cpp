@@ -221,6 +221,38 @@ ChannelStats finish_stats(const Sums* block_sums, int64_t blocks, double shift, 
   return {shift + m, var, 1.0 / std::sqrt(var + eps)};
 }
 
+// The schedule forward and backward share: per-task sums (sum_fn(c, n0, n1) over images
+// [n0, n1) of channel c), the per-channel combine (finish(c), in block order), then the
+// elementwise pass (apply(c, n0, n1)). With one block per channel a task does all three
+// while its channel is cache-hot.
+template <typename SumFn, typename Finish, typename Apply>
+void two_pass(const Geometry& g, std::vector<Sums>& sums, SumFn sum_fn, Finish finish, Apply apply) {
+  const int64_t total = g.N * g.C * g.L;
+  if (g.blocks == 1) {
+    for_tasks(g.C, total, [&](int64_t c) {
+      sums[c] = sum_fn(c, 0, g.N);
+      finish(c);
+      apply(c, 0, g.N);
+    });
+    return;
+  }
+  auto range = [&](int64_t t, int64_t& c, int64_t& n0, int64_t& n1) {
+    c = t / g.blocks;
+    n0 = g.block_begin(t % g.blocks), n1 = g.block_begin(t % g.blocks + 1);
+  };
+  for_tasks(g.tasks(), total, [&](int64_t t) {
+    int64_t c, n0, n1;
+    range(t, c, n0, n1);
+    sums[t] = sum_fn(c, n0, n1);
+  });
+  for (int64_t c = 0; c < g.C; ++c) finish(c);
+  for_tasks(g.tasks(), total, [&](int64_t t) {
+    int64_t c, n0, n1;
+    range(t, c, n0, n1);
+    apply(c, n0, n1);
+  });
+}
+
 // Forward with batch statistics for T in {float, double} (contiguous x and y).
 template <typename T>
 void forward_train_typed(const T* x, T* y, const Geometry& g, const std::vector<double>& w,
@@ -237,30 +269,8 @@ void forward_train_typed(const T* x, T* y, const Geometry& g, const std::vector<
     affine_span<T>(x, y, g, c, n0, n1, static_cast<T>(mean[c]), static_cast<T>(invstd[c] * w[c]),
                    static_cast<T>(b[c]));
   };
-  const int64_t total = g.N * g.C * g.L;
-  if (g.blocks == 1) {  // one task per channel: statistics and output while the channel is cache-hot
-    for_tasks(g.C, total, [&](int64_t c) {
-      sums[c] = moment_sums(x, g, c, 0, g.N, shift_of(c));
-      finish(c);
-      apply(c, 0, g.N);
-    });
-    return;
-  }
-  auto range = [&](int64_t t, int64_t& c, int64_t& n0, int64_t& n1) {
-    c = t / g.blocks;
-    n0 = g.block_begin(t % g.blocks), n1 = g.block_begin(t % g.blocks + 1);
-  };
-  for_tasks(g.tasks(), total, [&](int64_t t) {
-    int64_t c, n0, n1;
-    range(t, c, n0, n1);
-    sums[t] = moment_sums(x, g, c, n0, n1, shift_of(c));
-  });
-  for (int64_t c = 0; c < g.C; ++c) finish(c);
-  for_tasks(g.tasks(), total, [&](int64_t t) {
-    int64_t c, n0, n1;
-    range(t, c, n0, n1);
-    apply(c, n0, n1);
-  });
+  two_pass(g, sums, [&](int64_t c, int64_t n0, int64_t n1) { return moment_sums(x, g, c, n0, n1, shift_of(c)); },
+           finish, apply);
 }
 
 // Backward for T in {float, double}; gx may be null (only the parameter gradients wanted).
@@ -285,30 +295,8 @@ void backward_typed(const T* gy, const T* x, T* gx, const Geometry& g, const std
     grad_input_span<T>(gy, x, gx, g, c, n0, n1, static_cast<T>(mean[c]), static_cast<T>(k), static_cast<T>(m),
                        static_cast<T>(d));
   };
-  const int64_t total = g.N * g.C * g.L;
-  if (g.blocks == 1) {
-    for_tasks(g.C, total, [&](int64_t c) {
-      sums[c] = grad_sums(gy, x, g, c, 0, g.N, mean_t(c));
-      finish(c);
-      apply(c, 0, g.N);
-    });
-    return;
-  }
-  auto range = [&](int64_t t, int64_t& c, int64_t& n0, int64_t& n1) {
-    c = t / g.blocks;
-    n0 = g.block_begin(t % g.blocks), n1 = g.block_begin(t % g.blocks + 1);
-  };
-  for_tasks(g.tasks(), total, [&](int64_t t) {
-    int64_t c, n0, n1;
-    range(t, c, n0, n1);
-    sums[t] = grad_sums(gy, x, g, c, n0, n1, mean_t(c));
-  });
-  for (int64_t c = 0; c < g.C; ++c) finish(c);
-  for_tasks(g.tasks(), total, [&](int64_t t) {
-    int64_t c, n0, n1;
-    range(t, c, n0, n1);
-    apply(c, n0, n1);
-  });
+  two_pass(g, sums, [&](int64_t c, int64_t n0, int64_t n1) { return grad_sums(gy, x, g, c, n0, n1, mean_t(c)); },
+           finish, apply);
 }
 
 // The dtype the loops run in: double for f64, float for everything else.
