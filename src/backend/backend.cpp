@@ -14,7 +14,9 @@ std::array<Backend*, 2>& registry() {
 }  // namespace
 
 void Backend::unsupported(const char* family) const {
-  throw DeviceError(str(family, ": not implemented for ", Device(type()).str(), " tensors"));
+  const char* device = type() == DeviceType::CUDA ? "cuda" : "cpu";
+  throw DeviceError(str(family, ": the ", device, " backend has no kernel for this op; move the tensors to the CPU ",
+                        "(.cpu()) to run it"));
 }
 
 void Backend::copy(const Tensor&, const Tensor&) { unsupported("copy"); }
