@@ -1,17 +1,40 @@
 #include "seek/backend/backend.h"
 
-#include <array>
-
-#include "backend/cpu/cpu_backend.h"
+#include <map>
 
 namespace seek {
 
 namespace {
-std::array<Backend*, 2>& registry() {
-  static std::array<Backend*, 2> r{cpu::cpu_backend(), nullptr};
+// Built on first use, so a registration that runs during another file's static
+// initialisation finds it ready.
+std::map<DeviceType, Backend*>& registry() {
+  static std::map<DeviceType, Backend*> r;
   return r;
 }
 }  // namespace
+
+const char* backend_family_name(BackendFamily family) {
+  switch (family) {
+    case BackendFamily::Copy: return "copy";
+    case BackendFamily::Unary: return "unary";
+    case BackendFamily::Binary: return "binary";
+    case BackendFamily::Ternary: return "ternary";
+    case BackendFamily::Reduce: return "reduce";
+    case BackendFamily::ArgReduce: return "arg_reduce";
+    case BackendFamily::Cumsum: return "cumsum";
+    case BackendFamily::Softmax: return "softmax";
+    case BackendFamily::Gemm: return "gemm";
+    case BackendFamily::Conv: return "conv";
+    case BackendFamily::Pool: return "pool";
+    case BackendFamily::Norm: return "norm";
+    case BackendFamily::Index: return "index";
+    case BackendFamily::Sort: return "sort";
+    case BackendFamily::Random: return "random";
+  }
+  return "unknown";
+}
+
+bool Backend::supports(BackendFamily, DType) const { return false; }
 
 void Backend::unsupported(const char* family) const {
   const char* device = type() == DeviceType::CUDA ? "cuda" : "cpu";
@@ -78,7 +101,9 @@ void Backend::topk(const Tensor&, int64_t, int64_t, bool, bool, const Tensor&, c
 void Backend::random(RandomOp, const Tensor&, uint64_t, uint64_t, double, double) { unsupported("random"); }
 
 Backend& backend(Device device) {
-  Backend* b = registry()[static_cast<int>(device.type)];
+  const auto& r = registry();
+  const auto it = r.find(device.type);
+  Backend* b = it == r.end() ? nullptr : it->second;
   if (!b) {
     throw DeviceError(str("no backend for device ", device.str(),
                           device.is_cuda() ? ": this build of seek has no CUDA support or no GPU is visible" : ""));
@@ -86,7 +111,17 @@ Backend& backend(Device device) {
   return *b;
 }
 
-void register_backend(DeviceType type, Backend* b) { registry()[static_cast<int>(type)] = b; }
-bool has_backend(DeviceType type) { return registry()[static_cast<int>(type)] != nullptr; }
+void register_backend(DeviceType type, Backend* b) {
+  if (b) registry()[type] = b;
+  else registry().erase(type);
+}
+
+bool has_backend(DeviceType type) { return registry().count(type) != 0; }
+
+std::vector<DeviceType> registered_backends() {
+  std::vector<DeviceType> types;
+  for (const auto& [type, b] : registry()) types.push_back(type);
+  return types;
+}
 
 }  // namespace seek

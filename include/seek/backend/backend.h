@@ -7,7 +7,12 @@
 // shape and dtype; inputs are already on this backend's device, have the
 // dtype the family documents and, for elementwise families, are broadcast
 // (expanded views) to the output shape. Strides are arbitrary unless noted.
-// A backend that lacks a family inherits the default, which throws DeviceError.
+// A backend that lacks a family inherits the default, which throws DeviceError,
+// and says so through supports(family, dtype).
+//
+// Backends register themselves at library load (a BackendRegistrar in the
+// backend's own file), so a simulated device or a third device type plugs in
+// without touching this registry.
 #include <cstdint>
 #include <vector>
 
@@ -25,10 +30,30 @@ namespace seek {
 enum class RandomOp { Uniform, Normal, Bernoulli, RandInt };
 enum class ScatterMode { Assign, Add };
 
+// The kernel families of the Backend interface, for Backend::supports: each
+// names one group of entries below (Copy: copy and fill; Conv: conv2d forward
+// and backward; Pool: max/avg/adaptive pooling; Norm: batch norm; Index:
+// gather, scatter, index_select, index_add; Sort: sort and topk).
+enum class BackendFamily {
+  Copy, Unary, Binary, Ternary, Reduce, ArgReduce, Cumsum, Softmax, Gemm, Conv, Pool, Norm, Index, Sort, Random,
+};
+inline constexpr BackendFamily kBackendFamilies[] = {
+    BackendFamily::Copy,    BackendFamily::Unary, BackendFamily::Binary, BackendFamily::Ternary,
+    BackendFamily::Reduce,  BackendFamily::ArgReduce, BackendFamily::Cumsum, BackendFamily::Softmax,
+    BackendFamily::Gemm,    BackendFamily::Conv,  BackendFamily::Pool,   BackendFamily::Norm,
+    BackendFamily::Index,   BackendFamily::Sort,  BackendFamily::Random,
+};
+const char* backend_family_name(BackendFamily family);  // "copy", "unary", "arg_reduce", ...
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual DeviceType type() const = 0;
+  // Whether this backend implements `family` for tensors of `dtype` (the dtype
+  // the family's contract names: the input's, or the output's for copy/fill and
+  // random). Ops of a family may still reject dtypes one by one (exp of an
+  // integer tensor). The default says false.
+  virtual bool supports(BackendFamily family, DType dtype) const;
 
   // ---- memory: copy with dtype cast between same-shaped tensors (strided) ----
   // src may live on the host or on this device; dst on this device or the host.
@@ -126,7 +151,19 @@ class Backend {
 // The backend for a device; throws DeviceError when none is registered
 // (for instance CUDA in a build without it).
 Backend& backend(Device device);
+// Registers (or replaces, or with nullptr removes) the backend of a device type.
 void register_backend(DeviceType type, Backend* b);
 bool has_backend(DeviceType type);
+// The device types with a backend, in DeviceType order (the CPU first).
+std::vector<DeviceType> registered_backends();
+
+// Runs a backend's registration at library load: one namespace-scope object in
+// the backend's own file,
+//   [[gnu::init_priority(101)]] const BackendRegistrar registrar([] { register_backend(...); });
+// The priority runs it before the library's other static initialisers, which
+// may already call backend().
+struct BackendRegistrar {
+  explicit BackendRegistrar(void (*registration)()) { registration(); }
+};
 
 }  // namespace seek

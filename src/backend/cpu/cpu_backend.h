@@ -1,6 +1,8 @@
 #pragma once
 // The CPU backend: one class, its families implemented in one file each
 // (cpu_<family>.cpp). A family not overridden here throws DeviceError.
+// cpu_backend.cpp says which families and dtypes it implements and registers
+// it for DeviceType::CPU at library load.
 #include "seek/backend/backend.h"
 
 namespace seek::cpu {
@@ -8,6 +10,7 @@ namespace seek::cpu {
 class CpuBackend final : public Backend {
  public:
   DeviceType type() const override { return DeviceType::CPU; }
+  bool supports(BackendFamily family, DType dtype) const override;
 
   // memory (cpu_copy.cpp)
   void copy(const Tensor& src, const Tensor& dst) override;

@@ -85,19 +85,22 @@ void CudaBackend::fill(const Tensor& out, Scalar value) {
   fill_forward(out, value, current_stream());
 }
 
+// The families overridden above and in kernels/*.cu, each for every dtype.
+bool CudaBackend::supports(BackendFamily family, DType) const { return family == BackendFamily::Copy; }
+
 Backend* cuda_backend() {
   static CudaBackend instance;
   return &instance;
 }
 
 namespace {
-// At library load: the allocator always (so that a CUDA tensor on a machine
-// without a GPU fails with the reason), the backend only when a GPU is visible.
-const bool registered = [] {
+// At library load, as every backend registers: the allocator always (so that a
+// CUDA tensor on a machine without a GPU fails with the reason), the backend
+// only when a GPU is visible.
+[[gnu::init_priority(101)]] const BackendRegistrar registrar([] {
   set_allocator(DeviceType::CUDA, cuda_allocator());
   if (device_count() > 0) register_backend(DeviceType::CUDA, cuda_backend());
-  return true;
-}();
+});
 }  // namespace
 
 }  // namespace seek::cuda

@@ -17,6 +17,7 @@ namespace seek::cuda {
 class CudaBackend final : public Backend {
  public:
   DeviceType type() const override { return DeviceType::CUDA; }
+  bool supports(BackendFamily family, DType dtype) const override;  // cuda_backend.cpp
 
   // memory (cuda_backend.cpp): src/dst on the host or a GPU, any dtypes and strides
   void copy(const Tensor& src, const Tensor& dst) override;
