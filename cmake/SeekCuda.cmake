@@ -3,7 +3,7 @@
 # SEEK_CUDA=AUTO builds it where both the toolkit and nvcc are found, ON insists
 # on it, OFF never builds it. The backend is host C++ (src/backend/cuda/*.cpp,
 # compiled by the C++ compiler against the toolkit headers) plus the kernels
-# (kernels/*.cu, compiled by nvcc). Without CUDA, src/core/cuda_none.cpp
+# (kernels/*.cu, compiled by nvcc). Without CUDA, src/backend/cuda_none.cpp
 # provides the seek/cuda.h functions instead (the top-level filter drops it
 # when SEEK_HAVE_CUDA is ON).
 set(SEEK_HAVE_CUDA OFF)

@@ -2,8 +2,7 @@
 // Shared by every kernels/*.cu: the launch check, the grid-stride loop and
 // StridedLayout, the sizes/strides of up to N same-shaped operands passed to a
 // kernel by value. Trick: the host collapses the operands to the fewest dims
-// first (size-1 dims dropped, neighbours merged where every operand is
-// contiguous across them, as the CPU for_each does), so a contiguous operand
+// first (backend/dim_collapse.h, the same collapse as the CPU for_each), so a contiguous operand
 // set is indexed linearly and a transpose pays div/mod for two dims only.
 #include <cuda_runtime.h>
 
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "backend/cuda/cuda_check.h"
+#include "backend/dim_collapse.h"
 #include "seek/core/macros.h"
 #include "seek/core/tensor.h"
 
@@ -77,23 +77,11 @@ SEEK_UNROLL
 template <int N>
 StridedLayout<N> make_layout(const std::array<const Tensor*, N>& ops, const char* op) {
   const Shape& s = ops[0]->sizes();
-  std::vector<int64_t> shape;  // outermost first
-  std::array<std::vector<int64_t>, N> st;
+  backend_detail::CollapsedDims<N> c = backend_detail::collapse_dims<N>(ops);  // strides in elements
+  const std::vector<int64_t>& shape = c.shape;
+  const std::array<std::vector<int64_t>, N>& st = c.strides;
   StridedLayout<N> L;
-  for (size_t d = 0; d < s.size(); ++d) {
-    L.numel *= s[d];
-    if (s[d] == 1) continue;
-    shape.push_back(s[d]);
-    for (int k = 0; k < N; ++k) st[k].push_back(ops[k]->stride(static_cast<int64_t>(d)));
-  }
-  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) {
-    bool mergeable = true;
-    for (int k = 0; k < N && mergeable; ++k) mergeable = st[k][i] == st[k][i + 1] * shape[i + 1];
-    if (!mergeable) continue;
-    shape[i + 1] *= shape[i];
-    shape.erase(shape.begin() + i);
-    for (int k = 0; k < N; ++k) st[k].erase(st[k].begin() + i);
-  }
+  L.numel = c.numel;
   SEEK_CHECK_SHAPE(shape.size() <= static_cast<size_t>(kMaxDims), op, ": CUDA kernels index at most ", kMaxDims,
                    " dims after merging contiguous ones, got ", shape.size(), " for shape ", shape_str(s));
   L.ndim = static_cast<int>(shape.size());

@@ -12,6 +12,7 @@
 
 #include "bind.h"
 #include "seek/core/tensor.h"
+#include "seek/ops/creation.h"
 
 // ---- seek::Scalar from / to Python numbers (bool, int, float, numpy scalars) ----
 namespace pybind11::detail {

@@ -43,7 +43,11 @@ void Generator::set_state(const GeneratorState& s) {
 
 Tensor Generator::get_state() const {
   GeneratorState s = state();
-  return tensor<int64_t>({static_cast<int64_t>(s.seed), static_cast<int64_t>(s.offset)}, Shape{2});
+  Tensor t = empty(Shape{2}, TensorOptions(kInt64));
+  int64_t* p = t.data_ptr<int64_t>();
+  p[0] = static_cast<int64_t>(s.seed);
+  p[1] = static_cast<int64_t>(s.offset);
+  return t;
 }
 
 void Generator::set_state(const Tensor& t) {
@@ -53,7 +57,8 @@ void Generator::set_state(const Tensor& t) {
   SEEK_CHECK_SHAPE(t.dim() == 1 && t.size(0) == 2,
                    "Generator::set_state: expected a state tensor of shape [2] ([seed, offset]), got shape ",
                    shape_str(t.sizes()));
-  std::vector<int64_t> v = to_vector<int64_t>(t);
+  const Tensor host = t.is_cpu() ? t.contiguous() : t.to(kCPU).contiguous();
+  const int64_t* v = host.data_ptr<int64_t>();
   set_state(GeneratorState{static_cast<uint64_t>(v[0]), static_cast<uint64_t>(v[1])});
 }
 

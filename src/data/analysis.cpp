@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "seek/core/error.h"
+#include "seek/ops/creation.h"
 
 namespace seek::data {
 namespace {

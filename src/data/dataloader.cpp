@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "seek/core/error.h"
+#include "seek/ops/creation.h"
 #include "seek/ops/random.h"
 #include "seek/ops/shape.h"
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "seek/core/error.h"
+#include "seek/ops/creation.h"
 #include "seek/ops/random.h"
 
 namespace seek::data {

@@ -12,6 +12,7 @@
 
 #include "seek/core/error.h"
 #include "seek/nn/upsample.h"
+#include "seek/ops/creation.h"
 
 namespace seek::data {
 namespace {

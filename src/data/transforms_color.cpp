@@ -6,6 +6,7 @@
 
 #include "seek/core/error.h"
 #include "seek/data/transforms.h"
+#include "seek/ops/creation.h"
 #include "seek/ops/random.h"
 #include "transforms_image.h"
 

@@ -5,6 +5,7 @@
 
 #include "seek/core/error.h"
 #include "seek/core/tensor.h"
+#include "seek/ops/creation.h"
 
 namespace seek::data::transforms::detail {
 

@@ -8,6 +8,7 @@
 
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
+#include "seek/ops/creation.h"
 #include "seek/ops/index.h"
 #include "seek/ops/ternary.h"
 

@@ -1,8 +1,10 @@
-// Constant-valued factories (the ranges and random ones are in range.cpp and random.cpp).
+// Factories from values (tensor, scalar_tensor, the constant-valued ones) and to_vector; the ranges and random
+// ones are in range.cpp and random.cpp.
 #include "seek/ops/creation.h"
 
 #include "seek/autograd/grad_mode.h"
 #include "seek/backend/backend.h"
+#include "seek/core/shape_util.h"
 
 namespace seek {
 
@@ -27,5 +29,60 @@ Tensor empty_like(const Tensor& t, TensorOptions options) { return empty(t.sizes
 Tensor zeros_like(const Tensor& t, TensorOptions options) { return full(t.sizes(), 0, options); }
 Tensor ones_like(const Tensor& t, TensorOptions options) { return full(t.sizes(), 1, options); }
 Tensor full_like(const Tensor& t, Scalar value, TensorOptions options) { return full(t.sizes(), value, options); }
+
+template <typename T>
+Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions options) {
+  SEEK_CHECK_SHAPE(static_cast<int64_t>(values.size()) == shape_numel(shape), "tensor: ", values.size(),
+                   " values do not fill shape ", shape_str(shape));
+  Tensor host = empty(shape, TensorOptions(dtype_of<T>::value));
+  T* dst = static_cast<T*>(host.data_ptr());
+  for (size_t i = 0; i < values.size(); ++i) dst[i] = values[i];
+  Tensor out = host;
+  if (options.dtype_ != host.dtype() || options.device_ != host.device()) {
+    NoGradGuard g;
+    out = host.to(options.device_, options.dtype_);
+  }
+  if (options.requires_grad_) out.requires_grad_(true);
+  return out;
+}
+template Tensor tensor<bool>(const std::vector<bool>&, const Shape&, TensorOptions);
+template Tensor tensor<uint8_t>(const std::vector<uint8_t>&, const Shape&, TensorOptions);
+template Tensor tensor<int8_t>(const std::vector<int8_t>&, const Shape&, TensorOptions);
+template Tensor tensor<int32_t>(const std::vector<int32_t>&, const Shape&, TensorOptions);
+template Tensor tensor<int64_t>(const std::vector<int64_t>&, const Shape&, TensorOptions);
+template Tensor tensor<float>(const std::vector<float>&, const Shape&, TensorOptions);
+template Tensor tensor<double>(const std::vector<double>&, const Shape&, TensorOptions);
+template Tensor tensor<Half>(const std::vector<Half>&, const Shape&, TensorOptions);
+template Tensor tensor<BFloat16>(const std::vector<BFloat16>&, const Shape&, TensorOptions);
+
+Tensor scalar_tensor(Scalar value, TensorOptions options) {
+  Tensor t = empty({}, TensorOptions(options.dtype_).device(options.device_));
+  {
+    NoGradGuard g;
+    t.fill_(value);
+  }
+  if (options.requires_grad_) t.requires_grad_(true);
+  return t;
+}
+
+template <typename T>
+std::vector<T> to_vector(const Tensor& t) {
+  Tensor c;
+  {
+    NoGradGuard g;
+    c = t.to(kCPU, dtype_of<T>::value).contiguous();
+  }
+  const T* p = static_cast<const T*>(c.data_ptr());
+  return std::vector<T>(p, p + c.numel());
+}
+template std::vector<bool> to_vector<bool>(const Tensor&);
+template std::vector<uint8_t> to_vector<uint8_t>(const Tensor&);
+template std::vector<int8_t> to_vector<int8_t>(const Tensor&);
+template std::vector<int32_t> to_vector<int32_t>(const Tensor&);
+template std::vector<int64_t> to_vector<int64_t>(const Tensor&);
+template std::vector<float> to_vector<float>(const Tensor&);
+template std::vector<double> to_vector<double>(const Tensor&);
+template std::vector<Half> to_vector<Half>(const Tensor&);
+template std::vector<BFloat16> to_vector<BFloat16>(const Tensor&);
 
 }  // namespace seek

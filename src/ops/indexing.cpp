@@ -24,6 +24,7 @@
 
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
+#include "seek/ops/creation.h"
 #include "seek/ops/index.h"
 
 namespace seek {

@@ -10,6 +10,7 @@
 #include "seek/autograd/function.h"
 #include "seek/core/autocast.h"
 #include "seek/ops/binary.h"
+#include "seek/ops/creation.h"
 
 namespace seek {
 

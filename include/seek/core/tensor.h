@@ -346,24 +346,13 @@ Tensor& operator/=(Tensor& a, Scalar b);
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);  // src/ops/print.cpp
 
-// ---- creating tensors from raw data (src/core/tensor.cpp) ----
+// ---- creating tensors from raw data (src/core/tensor.cpp; tensor(), scalar_tensor() and to_vector() are in
+// seek/ops/creation.h) ----
 // A fresh uninitialised contiguous tensor.
 Tensor empty(const Shape& shape, TensorOptions options = {});
-// Copies `values` (row-major) into a new tensor of `shape`.
-template <typename T>
-Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions options = TensorOptions(dtype_of<T>::value));
-template <typename T>
-Tensor tensor(std::initializer_list<T> values, TensorOptions options = TensorOptions(dtype_of<T>::value)) {
-  return tensor(std::vector<T>(values), Shape{static_cast<int64_t>(values.size())}, options);
-}
-// A 0-dim tensor holding one value.
-Tensor scalar_tensor(Scalar value, TensorOptions options = {});
 // Wraps external memory without copying; `deleter` (may be empty) runs when released.
 Tensor from_blob(void* data, const Shape& shape, const std::vector<int64_t>& strides, DType dtype,
                  std::function<void(void*)> deleter = {}, Device device = kCPU);
-// Copies the tensor's elements, converted to T, into a vector (row-major).
-template <typename T>
-std::vector<T> to_vector(const Tensor& t);
 
 }  // namespace seek
 

@@ -1,7 +1,7 @@
 #pragma once
 // Batch and group normalisation, functional and module forms, like torch.nn.
-// Composed from seek ops (var_mean, elementwise), so they differentiate and run
-// on every backend; a fused kernel is a backend concern.
+// The functional forms are the norm ops of seek/ops/norm.h (fused kernels where the
+// backend has them, ops elsewhere), so they differentiate and run on every backend.
 #include <optional>
 #include <string>
 

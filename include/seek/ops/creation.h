@@ -1,10 +1,25 @@
 #pragma once
-// Factories: seek::zeros({2, 3}), seek::full({4}, 0.5, kF64), seek::arange(10), ...
+// Factories: seek::tensor({1.f, 2.f}), seek::zeros({2, 3}), seek::full({4}, 0.5, kF64), seek::arange(10), ...
+#include <initializer_list>
 #include <optional>
+#include <vector>
 
 #include "seek/core/tensor.h"
 
 namespace seek {
+
+// Copies `values` (row-major) into a new tensor of `shape`.
+template <typename T>
+Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions options = TensorOptions(dtype_of<T>::value));
+template <typename T>
+Tensor tensor(std::initializer_list<T> values, TensorOptions options = TensorOptions(dtype_of<T>::value)) {
+  return tensor(std::vector<T>(values), Shape{static_cast<int64_t>(values.size())}, options);
+}
+// A 0-dim tensor holding one value.
+Tensor scalar_tensor(Scalar value, TensorOptions options = {});
+// Copies the tensor's elements, converted to T, into a vector (row-major).
+template <typename T>
+std::vector<T> to_vector(const Tensor& t);
 
 Tensor zeros(const Shape& shape, TensorOptions options = {});
 Tensor ones(const Shape& shape, TensorOptions options = {});

@@ -41,59 +41,13 @@
 #include <array>
 #include <vector>
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-#include <immintrin.h>
-#endif
+#include "backend/cpu/cpu_vec.h"
 
 namespace seek::cpu::direct {
 
 namespace {
 
-// ---- one SIMD vector of floats: AVX-512, AVX2+FMA, or a portable 4-lane GCC vector ----
-#if defined(__AVX512F__)
-using vf = __m512;
-constexpr int64_t kLanes = 16;
-inline vf vzero() { return _mm512_setzero_ps(); }
-inline vf vload(const float* p) { return _mm512_loadu_ps(p); }
-inline void vstore(float* p, vf v) { _mm512_storeu_ps(p, v); }
-inline vf vset1(float a) { return _mm512_set1_ps(a); }
-inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
-// Pairwise in a fixed order, within registers (the shuffle intrinsics of GCC 12 trip
-// -Wuninitialized in its own headers, so the generic vector shuffle is used).
-inline float vsum(vf v) {
-  v += __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-  v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-  v += __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-  v += __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-  return v[0];
-}
-#elif defined(__AVX2__) && defined(__FMA__)
-using vf = __m256;
-constexpr int64_t kLanes = 8;
-inline vf vzero() { return _mm256_setzero_ps(); }
-inline vf vload(const float* p) { return _mm256_loadu_ps(p); }
-inline void vstore(float* p, vf v) { _mm256_storeu_ps(p, v); }
-inline vf vset1(float a) { return _mm256_set1_ps(a); }
-inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
-inline float vsum(vf v) {
-  alignas(32) float t[8];
-  _mm256_store_ps(t, v);
-  return ((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7]));
-}
-#else
-typedef float vf __attribute__((vector_size(16)));
-constexpr int64_t kLanes = 4;
-inline vf vzero() { return vf{0.f, 0.f, 0.f, 0.f}; }
-inline vf vload(const float* p) {
-  vf v;
-  __builtin_memcpy(&v, p, sizeof(v));
-  return v;
-}
-inline void vstore(float* p, vf v) { __builtin_memcpy(p, &v, sizeof(v)); }
-inline vf vset1(float a) { return vf{a, a, a, a}; }
-inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
-inline float vsum(vf v) { return (v[0] + v[2]) + (v[1] + v[3]); }
-#endif
+using namespace vec;  // vf, kLanes, vload, vfma, ... (cpu_vec.h)
 
 // Register blocks: forward kQV q-vectors x kOB channels; weight grad kGwOB channels x kGwKB taps.
 constexpr int kQV = 4, kOB = 6, kGwOB = 6, kGwKB = 4;

@@ -1,8 +1,7 @@
 #pragma once
 // Elementwise iteration for CPU kernels, in the spirit of PyTorch's TensorIterator:
 // N same-shaped strided operands (operand 0 is the output) are reduced to the
-// fewest dimensions (size-1 dims dropped, adjacent dims merged where every
-// operand is contiguous across them), then the linear index range is split
+// fewest dimensions (backend/dim_collapse.h, shared with the CUDA kernels), then the linear index range is split
 // across OpenMP threads and each thread walks innermost runs, calling
 //   loop(char* ptrs[N], const int64_t strides[N] /*bytes*/, int64_t n).
 // Kernels check the inner strides and take a contiguous fast path the compiler
@@ -12,8 +11,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
+#include "backend/dim_collapse.h"
 #include "seek/core/convert.h"
 #include "seek/core/tensor.h"
 
@@ -30,24 +31,15 @@ struct StridedLayout {
   std::array<char*, N> base{};
 
   explicit StridedLayout(const std::array<const Tensor*, N>& ops) {
-    const Shape& s = ops[0]->sizes();
-    for (int k = 0; k < N; ++k) base[k] = static_cast<char*>(ops[k]->data_ptr());
-    for (size_t d = 0; d < s.size(); ++d) {
-      numel *= s[d];
-      if (s[d] == 1) continue;
-      shape.push_back(s[d]);
-      for (int k = 0; k < N; ++k)
-        strides[k].push_back(ops[k]->stride(static_cast<int64_t>(d)) * static_cast<int64_t>(ops[k]->element_size()));
+    std::array<int64_t, N> bytes;
+    for (int k = 0; k < N; ++k) {
+      base[k] = static_cast<char*>(ops[k]->data_ptr());
+      bytes[k] = static_cast<int64_t>(ops[k]->element_size());
     }
-    // Merge dim i into dim i+1 when every operand steps over dim i as one run of dim i+1.
-    for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) {
-      bool mergeable = true;
-      for (int k = 0; k < N && mergeable; ++k) mergeable = strides[k][i] == strides[k][i + 1] * shape[i + 1];
-      if (!mergeable) continue;
-      shape[i + 1] *= shape[i];
-      shape.erase(shape.begin() + i);
-      for (int k = 0; k < N; ++k) strides[k].erase(strides[k].begin() + i);
-    }
+    backend_detail::CollapsedDims<N> c = backend_detail::collapse_dims<N>(ops, bytes);
+    numel = c.numel;
+    shape = std::move(c.shape);
+    strides = std::move(c.strides);
     ndim = static_cast<int>(shape.size());
   }
 

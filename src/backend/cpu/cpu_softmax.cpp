@@ -25,9 +25,9 @@
 #include <immintrin.h>
 #endif
 
-
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_loops.h"
+#include "backend/cpu/cpu_vec.h"
 
 namespace seek::cpu {
 
@@ -73,41 +73,40 @@ constexpr int64_t kTile = 64;  // columns per tile when dim is not the last one
 // destination lines in first.
 constexpr int64_t kStreamBytes = int64_t(16) << 20;
 
-// dst[i] = src[i] * a + b for i < n, with non-temporal stores when `stream`.
+// dst[i] = src[i] * a + b for i < n, with non-temporal stores when `stream` (float: the
+// cpu_vec.h vectors at any width; double: AVX-512 or AVX intrinsics).
 template <typename T>
 void store_row(T* dst, const T* src, int64_t n, T a, T b, bool stream) {
   int64_t i = 0;
+  if constexpr (std::is_same_v<T, float>) {
+    if (stream) {
+      for (; i < n && reinterpret_cast<uintptr_t>(dst + i) % vec::kVecBytes != 0; ++i) dst[i] = src[i] * a + b;
+      const vec::vf va = vec::vset1(a), vb = vec::vset1(b);
+      for (; i + vec::kLanes <= n; i += vec::kLanes) vec::vstream(dst + i, vec::vfma(vec::vload(src + i), va, vb));
+    }
+  } else {
 #if defined(__AVX512F__)
-  if (stream) {
-    constexpr int64_t V = 64 / sizeof(T);
-    for (; i < n && reinterpret_cast<uintptr_t>(dst + i) % 64 != 0; ++i) dst[i] = src[i] * a + b;
-    if constexpr (std::is_same_v<T, float>) {
-      const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
-      for (; i + V <= n; i += V) _mm512_stream_ps(dst + i, _mm512_fmadd_ps(_mm512_loadu_ps(src + i), va, vb));
-    } else {
+    if (stream) {
+      constexpr int64_t V = 64 / sizeof(T);
+      for (; i < n && reinterpret_cast<uintptr_t>(dst + i) % 64 != 0; ++i) dst[i] = src[i] * a + b;
       const __m512d va = _mm512_set1_pd(a), vb = _mm512_set1_pd(b);
       for (; i + V <= n; i += V) _mm512_stream_pd(dst + i, _mm512_fmadd_pd(_mm512_loadu_pd(src + i), va, vb));
     }
-  }
 #elif defined(__AVX__)
-  if (stream) {
-    constexpr int64_t V = 32 / sizeof(T);
-    for (; i < n && reinterpret_cast<uintptr_t>(dst + i) % 32 != 0; ++i) dst[i] = src[i] * a + b;
-    if constexpr (std::is_same_v<T, float>) {
-      const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
-      for (; i + V <= n; i += V) _mm256_stream_ps(dst + i, _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(src + i), va), vb));
-    } else {
+    if (stream) {
+      constexpr int64_t V = 32 / sizeof(T);
+      for (; i < n && reinterpret_cast<uintptr_t>(dst + i) % 32 != 0; ++i) dst[i] = src[i] * a + b;
       const __m256d va = _mm256_set1_pd(a), vb = _mm256_set1_pd(b);
       for (; i + V <= n; i += V) _mm256_stream_pd(dst + i, _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(src + i), va), vb));
     }
-  }
 #endif
+  }
   for (; i < n; ++i) dst[i] = src[i] * a + b;
 }
 
 inline void stream_fence() {
 #if defined(__AVX__)
-  _mm_sfence();
+  _mm_sfence();  // after the float (cpu_vec.h) or double streaming stores
 #endif
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The CUDA backend: host-side glue around the kernels in kernels/*.cu. One
-// class, its families implemented in one file each (cuda_<family>.cpp); a
-// family not overridden here throws DeviceError. It is registered at library
+// The CUDA backend: one class, each family (CudaBackend::<family>) implemented at
+// the end of its kernel file kernels/<family>.cu, after the kernels and their
+// launchers; a family not overridden here throws DeviceError. It is registered at library
 // load only when a GPU is visible; the caching allocator is registered in
 // every CUDA build, so that creating a CUDA tensor on a machine without a GPU
 // fails with a DeviceError that says why.
@@ -19,7 +19,7 @@ class CudaBackend final : public Backend {
   DeviceType type() const override { return DeviceType::CUDA; }
   bool supports(BackendFamily family, DType dtype) const override;  // cuda_backend.cpp
 
-  // memory (cuda_backend.cpp): src/dst on the host or a GPU, any dtypes and strides
+  // memory (kernels/copy.cu): src/dst on the host or a GPU, any dtypes and strides
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& out, Scalar value) override;
 };

@@ -20,6 +20,8 @@ TEST(GradcheckCoverage, EveryDifferentiableOpHasACase) {
       "matmul", "mm", "bmm", "addmm", "mv", "dot", "outer",
       // conv and pool
       "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+      // norm
+      "batch_norm", "group_norm",
       // joining, padding, sorting
       "cat", "stack", "split", "chunk", "unbind", "pad", "sort", "topk",
       // indexing

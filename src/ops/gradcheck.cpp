@@ -1,4 +1,5 @@
-#include "seek/autograd/gradcheck.h"
+// gradcheck: analytical gradients from the engine against central differences of the op.
+#include "seek/ops/gradcheck.h"
 
 #include <cmath>
 #include <sstream>

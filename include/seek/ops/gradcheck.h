@@ -1,5 +1,6 @@
 #pragma once
-// Finite-difference check of an op's backward, in float64.
+// Finite-difference check of an op's backward, in float64: seek::autograd::gradcheck, as
+// torch.autograd.gradcheck. It runs ops (forward, backward, copies), so it lives above them.
 #include <functional>
 #include <string>
 #include <vector>
