@@ -25,6 +25,7 @@
 #include "seek/ops/creation.h"
 #include "seek/ops/index.h"
 #include "seek/ops/linalg.h"
+#include "seek/ops/optim.h"
 #include "seek/ops/pool.h"
 #include "seek/ops/random.h"
 #include "seek/ops/reduce.h"
