@@ -2,12 +2,16 @@
 // fixed-size chunks (a chunk never spans two tensors) and one parallel loop runs over the
 // chunks of all tensors, so a list of many small tensors (a ResNet's biases and BN weights)
 // costs one parallel region instead of one per tensor and op. The inner loops are plain
-// pointer loops over contiguous data with the rule's flags fixed per call, which the compiler
-// vectorises. Reductions (GradNorm, the inf check) keep one partial per chunk and combine
-// them in chunk order, so results do not depend on the thread count.
+// pointer loops over contiguous data, instantiated for each combination of the rule's flags
+// (with_flags) so that each is straight-line code the compiler vectorises (omp simd; this file
+// is compiled with -fno-math-errno, see CMakeLists.txt, so that sqrt vectorises too: the same
+// correctly rounded result, only errno is not set for a negative input). Reductions (GradNorm,
+// the inf check) keep one partial per chunk and combine them in chunk order, so results do not
+// depend on the thread count.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_loops.h"
@@ -33,11 +37,14 @@ std::vector<Chunk> make_chunks(const std::vector<Tensor>& tensors) {
   return chunks;
 }
 
-// Runs body(chunk_index, chunk) over all chunks, in parallel when there is enough work.
+// Runs body(chunk_index, chunk) over all chunks, in parallel when there is enough work
+// (kParallelGrain elements in all, as the elementwise loops).
 template <typename Body>
 void for_chunks(const std::vector<Chunk>& chunks, Body body) {
   const int64_t n = static_cast<int64_t>(chunks.size());
-  if (n <= 1 || omp_get_max_threads() <= 1 || omp_in_parallel()) {
+  int64_t total = 0;
+  for (const Chunk& c : chunks) total += c.end - c.begin;
+  if (n <= 1 || total < kParallelGrain || omp_get_max_threads() <= 1 || omp_in_parallel()) {
     for (int64_t c = 0; c < n; ++c) body(c, chunks[c]);
     return;
   }
@@ -56,18 +63,38 @@ T* state_ptr(const OptimArgs& a, size_t k, size_t i, T* fallback) {
   return k < a.states.size() && !a.states[k].empty() ? data_of<T>(a.states[k][i]) : fallback;
 }
 
+// Calls fn(std::integral_constant<bool, b>...) for the runtime bools, so that a rule's flags are
+// constants in each instantiation of the loop: every variant is a straight-line loop body.
+template <bool... Bs, typename Fn>
+void with_flags(Fn&& fn) {
+  fn(std::integral_constant<bool, Bs>{}...);
+}
+template <bool... Bs, typename Fn, typename... Rest>
+void with_flags(Fn&& fn, bool b, Rest... rest) {
+  if (b) with_flags<Bs..., true>(fn, rest...);
+  else with_flags<Bs..., false>(fn, rest...);
+}
+
 template <typename T>
 void sgd(const OptimArgs& a) {
   const OptimHyper& h = a.hyper;
-  functors::SgdStep<T> f{static_cast<T>(h.weight_decay), static_cast<T>(h.momentum),
-                         static_cast<T>(1.0 - h.dampening), static_cast<T>(-h.lr), h.weight_decay != 0.0,
-                         h.momentum != 0.0, h.nesterov, h.maximize};
+  const functors::SgdStep<T> f0{static_cast<T>(h.weight_decay), static_cast<T>(h.momentum),
+                                static_cast<T>(1.0 - h.dampening), static_cast<T>(-h.lr), h.weight_decay != 0.0,
+                                h.momentum != 0.0, h.nesterov, h.maximize};
   for_chunks(make_chunks(a.params), [&](int64_t, const Chunk& c) {
     T* p = data_of<T>(a.params[c.tensor]);
     const T* g = data_of<T>(a.grads[c.tensor]);
     T* buf = state_ptr<T>(a, 0, c.tensor, p);
     const bool fresh = !a.fresh.empty() && a.fresh[c.tensor];
-    for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], buf[j], fresh);
+    with_flags([&](auto wd, auto mom, auto nest, auto max, auto fr) {
+      functors::SgdStep<T> f = f0;
+      f.has_wd = wd;
+      f.has_momentum = mom;
+      f.nesterov = nest;
+      f.maximize = max;
+#pragma omp simd
+      for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], buf[j], fr);
+    }, f0.has_wd, f0.has_momentum, f0.nesterov, f0.maximize, fresh);
   });
 }
 
@@ -91,24 +118,40 @@ void adam(const OptimArgs& a) {
     T* m = state_ptr<T>(a, 0, c.tensor, p);
     T* v = state_ptr<T>(a, 1, c.tensor, p);
     T* vmax = state_ptr<T>(a, 2, c.tensor, p);
-    const functors::AdamStep<T> f = fs[c.tensor];
-    for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], m[j], v[j], vmax[j]);
+    with_flags([&](auto wd, auto dec, auto ams, auto max) {
+      functors::AdamStep<T> f = fs[c.tensor];
+      f.has_wd = wd;
+      f.decoupled = dec;
+      f.amsgrad = ams;
+      f.maximize = max;
+#pragma omp simd
+      for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], m[j], v[j], vmax[j]);
+    }, h.weight_decay != 0.0, h.decoupled, h.amsgrad, h.maximize);
   });
 }
 
 template <typename T>
 void rmsprop(const OptimArgs& a) {
   const OptimHyper& h = a.hyper;
-  functors::RmspropStep<T> f{static_cast<T>(h.weight_decay), static_cast<T>(h.alpha), static_cast<T>(1.0 - h.alpha),
-                             static_cast<T>(h.eps), static_cast<T>(h.momentum), static_cast<T>(-h.lr),
-                             h.weight_decay != 0.0, h.centered, h.momentum > 0.0, h.maximize};
+  const functors::RmspropStep<T> f0{static_cast<T>(h.weight_decay), static_cast<T>(h.alpha),
+                                    static_cast<T>(1.0 - h.alpha), static_cast<T>(h.eps), static_cast<T>(h.momentum),
+                                    static_cast<T>(-h.lr), h.weight_decay != 0.0, h.centered, h.momentum > 0.0,
+                                    h.maximize};
   for_chunks(make_chunks(a.params), [&](int64_t, const Chunk& c) {
     T* p = data_of<T>(a.params[c.tensor]);
     const T* g = data_of<T>(a.grads[c.tensor]);
     T* v = state_ptr<T>(a, 0, c.tensor, p);
     T* ga = state_ptr<T>(a, 1, c.tensor, p);
     T* buf = state_ptr<T>(a, 2, c.tensor, p);
-    for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], v[j], ga[j], buf[j]);
+    with_flags([&](auto wd, auto cen, auto mom, auto max) {
+      functors::RmspropStep<T> f = f0;
+      f.has_wd = wd;
+      f.centered = cen;
+      f.has_momentum = mom;
+      f.maximize = max;
+#pragma omp simd
+      for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], v[j], ga[j], buf[j]);
+    }, f0.has_wd, f0.centered, f0.has_momentum, f0.maximize);
   });
 }
 
