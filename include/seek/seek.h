@@ -26,6 +26,7 @@
 #include "seek/ops/index.h"
 #include "seek/ops/linalg.h"
 #include "seek/ops/norm.h"
+#include "seek/ops/optim.h"
 #include "seek/ops/pool.h"
 #include "seek/ops/random.h"
 #include "seek/ops/reduce.h"

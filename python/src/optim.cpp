@@ -3,7 +3,8 @@
 // list of dicts whose entries ('lr', 'momentum', 'betas', ...) write through to C++.
 //
 // Constructors take torch's `params`: an iterable of tensors, or of dicts with a
-// 'params' entry and per-group option overrides ({'params': [...], 'lr': 0.01}).
+// 'params' entry and per-group option overrides ({'params': [...], 'lr': 0.01}); their keyword
+// arguments and the group dicts' entries come from each options struct's field table.
 #include "nn_common.h"
 
 #include <cmath>
@@ -26,6 +27,13 @@ std::vector<Tensor> tensor_list(const py::handle& params) {
   std::vector<Tensor> out;
   for (auto p : params) out.push_back(p.cast<Tensor>());
   return out;
+}
+
+// Whether the options' field table has a field `name`.
+bool has_field(const optim::OptimizerOptions& o, const std::string& name) {
+  for (const auto& f : o.table().fields)
+    if (name == f.name) return true;
+  return false;
 }
 
 // One option (a number, a bool or torch's 'betas' pair) into `o`.
@@ -76,20 +84,49 @@ py::dict group_options(const ParamGroup& g) {
   auto pairs = g.options->to_pairs();
   double beta1 = 0, beta2 = 0;
   bool has_betas = false;
-  for (const auto& [k, v] : pairs) {
+  const auto& fields = g.options->table().fields;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const auto& [k, v] = pairs[i];
     if (k == "beta1") { beta1 = v; has_betas = true; }
     else if (k == "beta2") beta2 = v;
-    else if (k == "nesterov" || k == "amsgrad" || k == "centered") d[py::str(k)] = py::bool_(v != 0.0);
+    else if (fields[i].is_bool) d[py::str(k)] = py::bool_(v != 0.0);
     else d[py::str(k)] = v;
   }
   if (has_betas) d["betas"] = py::make_tuple(beta1, beta2);
   return d;
 }
 
-template <typename O>
-O with(O o, double weight_decay) {
-  o.weight_decay = weight_decay;
-  return o;
+// An optimizer class whose constructor takes `params` and, as keywords, the fields of its
+// options' table (torch's names: beta1 and beta2 as the 'betas' pair); options not given keep
+// the defaults of Options{}, which the Python wrappers (python/seek/optim) repeat in their signatures.
+template <typename Opt, typename Options, typename Base>
+void def_optimizer(py::module_& m, const char* name, const char* doc) {
+  static std::string full_doc = [&] {
+    std::string d = std::string(doc) + "\n\nKeyword arguments (default):";
+    const Options defaults;
+    const auto& fields = defaults.table().fields;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = fields[i];
+      const std::string key = f.name;
+      if (key == "beta2") continue;
+      if (key == "beta1") d += str(" betas (", f.get(defaults), ", ", defaults.to_pairs()[i + 1].second, ")");
+      else if (f.is_bool) d += str(" ", key, " (", f.get(defaults) != 0.0 ? "True" : "False", ")");
+      else d += str(" ", key, " (", f.get(defaults), ")");
+    }
+    return d;
+  }();
+  py::class_<Opt, Base>(m, name, full_doc.c_str())
+      .def(py::init([name](const py::object& params, const py::kwargs& kwargs) {
+        Options d;
+        for (auto [k, v] : kwargs) {
+          const std::string key = py::cast<std::string>(k);
+          const bool known = (key == "betas" && has_field(d, "beta1")) ||
+                             (key != "beta1" && key != "beta2" && has_field(d, key));
+          if (!known) throw py::type_error(str(name, "() got an unexpected keyword argument '", key, "'"));
+          set_option(d, key, v);
+        }
+        return std::make_unique<Opt>(param_groups(params, d), d);
+      }), py::arg("params"));
 }
 
 void init_schedulers(py::module_& m) {
@@ -216,37 +253,12 @@ void init_optim(py::module_& m) {
       .def("load_state_dict", [](Optimizer& opt, const py::handle& d) { opt.load_state_dict(state_dict_from_python(d)); },
            py::arg("state_dict"));
 
-  py::class_<optim::SGD, Optimizer>(o, "SGD", "Stochastic gradient descent with momentum, like torch.optim.SGD.")
-      .def(py::init([](const py::object& params, double lr, double momentum, double dampening, double weight_decay,
-                       bool nesterov) {
-        auto d = optim::SGDOptions(lr).momentum_(momentum).dampening_(dampening).weight_decay_(weight_decay)
-                     .nesterov_(nesterov);
-        return std::make_unique<optim::SGD>(param_groups(params, d), d);
-      }), py::arg("params"), py::arg("lr") = 1e-3, py::arg("momentum") = 0.0, py::arg("dampening") = 0.0,
-         py::arg("weight_decay") = 0.0, py::arg("nesterov") = false);
-  py::class_<optim::Adam, Optimizer>(o, "Adam", "Adam, like torch.optim.Adam.")
-      .def(py::init([](const py::object& params, double lr, std::pair<double, double> betas, double eps,
-                       double weight_decay, bool amsgrad) {
-        auto d = with(optim::AdamOptions(lr).betas(betas.first, betas.second).eps_(eps).amsgrad_(amsgrad), weight_decay);
-        return std::make_unique<optim::Adam>(param_groups(params, d), d);
-      }), py::arg("params"), py::arg("lr") = 1e-3, py::arg("betas") = std::make_pair(0.9, 0.999),
-         py::arg("eps") = 1e-8, py::arg("weight_decay") = 0.0, py::arg("amsgrad") = false);
-  py::class_<optim::AdamW, optim::Adam>(o, "AdamW", "Adam with decoupled weight decay, like torch.optim.AdamW.")
-      .def(py::init([](const py::object& params, double lr, std::pair<double, double> betas, double eps,
-                       double weight_decay, bool amsgrad) {
-        auto d = optim::AdamWOptions(lr).betas(betas.first, betas.second).eps_(eps).weight_decay_(weight_decay)
-                     .amsgrad_(amsgrad);
-        return std::make_unique<optim::AdamW>(param_groups(params, d), d);
-      }), py::arg("params"), py::arg("lr") = 1e-3, py::arg("betas") = std::make_pair(0.9, 0.999),
-         py::arg("eps") = 1e-8, py::arg("weight_decay") = 1e-2, py::arg("amsgrad") = false);
-  py::class_<optim::RMSprop, Optimizer>(o, "RMSprop", "RMSprop, like torch.optim.RMSprop.")
-      .def(py::init([](const py::object& params, double lr, double alpha, double eps, double weight_decay,
-                       double momentum, bool centered) {
-        auto d = optim::RMSpropOptions(lr).alpha_(alpha).eps_(eps).weight_decay_(weight_decay).momentum_(momentum)
-                     .centered_(centered);
-        return std::make_unique<optim::RMSprop>(param_groups(params, d), d);
-      }), py::arg("params"), py::arg("lr") = 1e-2, py::arg("alpha") = 0.99, py::arg("eps") = 1e-8,
-         py::arg("weight_decay") = 0.0, py::arg("momentum") = 0.0, py::arg("centered") = false);
+  def_optimizer<optim::SGD, optim::SGDOptions, Optimizer>(
+      o, "SGD", "Stochastic gradient descent with momentum, like torch.optim.SGD.");
+  def_optimizer<optim::Adam, optim::AdamOptions, Optimizer>(o, "Adam", "Adam, like torch.optim.Adam.");
+  def_optimizer<optim::AdamW, optim::AdamWOptions, optim::Adam>(
+      o, "AdamW", "Adam with decoupled weight decay, like torch.optim.AdamW.");
+  def_optimizer<optim::RMSprop, optim::RMSpropOptions, Optimizer>(o, "RMSprop", "RMSprop, like torch.optim.RMSprop.");
 
   py::module_ sched = o.def_submodule("lr_scheduler", "C++ learning-rate schedulers");
   init_schedulers(sched);

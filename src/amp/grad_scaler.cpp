@@ -1,8 +1,10 @@
 // seek::amp::GradScaler (seek/amp/grad_scaler.h), with torch.amp.GradScaler's semantics.
 //
-// The inf/NaN check runs through ops:: on the gradients' own device: x * 0 is 0 for every
-// finite x and NaN for inf and NaN, so `x * 0 != 0` marks exactly the non-finite elements.
-// The per-gradient flags are OR-ed into one bool tensor per device, read back once per device.
+// unscale_ multiplies and checks all gradients of a device in one fused pass
+// (fused_mul_check_finite_, seek/ops/optim.h) where the device has the kernel; otherwise
+// through ops:: per gradient: x * 0 is 0 for every finite x and NaN for inf and NaN, so
+// `x * 0 != 0` marks exactly the non-finite elements. Either way one flag per device is read
+// back once.
 #include "seek/amp/grad_scaler.h"
 
 #include <algorithm>
@@ -11,6 +13,8 @@
 
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/error.h"
+#include "seek/ops/creation.h"
+#include "seek/ops/optim.h"
 
 namespace seek::amp {
 namespace {
@@ -65,11 +69,30 @@ void GradScaler::unscale_(optim::Optimizer& optimizer) {
   // The reciprocal in double, rounded to float, as PyTorch computes it; a power-of-two scale
   // makes the division exact.
   const double inv_scale = static_cast<double>(static_cast<float>(1.0 / scale_));
-  std::vector<std::pair<Device, Tensor>> found;  // one accumulated flag per device
+  // The gradients of each device in one fused pass (seek/ops/optim.h) where it can take them;
+  // the rest op by op below.
+  std::vector<std::pair<Device, std::vector<Tensor>>> by_device;
   for (const auto& group : optimizer.param_groups()) {
     for (const Tensor& p : group.params) {
       Tensor g = p.grad();
       if (!g.defined()) continue;
+      auto it = by_device.begin();
+      while (it != by_device.end() && it->first != g.device()) ++it;
+      if (it == by_device.end()) by_device.emplace_back(g.device(), std::vector<Tensor>{g});
+      else it->second.push_back(g);
+    }
+  }
+  std::vector<std::pair<Device, Tensor>> found;  // one accumulated flag per device
+  for (const auto& [device, grads] : by_device) {
+    const Tensor scale = full({}, inv_scale, TensorOptions(kFloat32).device(device));
+    const Tensor flag = zeros({}, TensorOptions(kFloat32).device(device));
+    if (!fused_mul_check_finite_(grads, scale, flag)) continue;
+    found.emplace_back(device, flag.ne(0.0));
+  }
+  for (const auto& [device, grads] : by_device) {
+    bool done = false;
+    for (const auto& f : found) done = done || f.first == device;
+    for (Tensor g : done ? std::vector<Tensor>{} : grads) {
       Tensor unscaled;
       if (g.dtype() == kFloat16 || g.dtype() == kBFloat16) {
         // f16 / bf16 gradients: multiply in f32, check in f32, write back rounded.

@@ -99,6 +99,7 @@ void Backend::index_add(const Tensor&, int64_t, const Tensor&, const Tensor&, Sc
 void Backend::sort(const Tensor&, int64_t, bool, bool, const Tensor&, const Tensor&) { unsupported("sort"); }
 void Backend::topk(const Tensor&, int64_t, int64_t, bool, bool, const Tensor&, const Tensor&) { unsupported("topk"); }
 void Backend::random(RandomOp, const Tensor&, uint64_t, uint64_t, double, double) { unsupported("random"); }
+void Backend::optim(OptimOp op, const OptimArgs&) { unsupported(optim_op_name(op)); }
 
 Backend& backend(Device device) {
   const auto& r = registry();

@@ -1,33 +1,27 @@
 #include "seek/optim/adam.h"
 
 #include <cmath>
+#include <limits>
 
 #include "seek/autograd/grad_mode.h"
 #include "seek/ops/creation.h"
+#include "seek/ops/optim.h"
 
 namespace seek::optim {
 
-std::vector<std::pair<std::string, double>> AdamOptions::to_pairs() const {
-  return {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps},
-          {"weight_decay", weight_decay}, {"amsgrad", amsgrad ? 1.0 : 0.0}};
-}
-
-void AdamOptions::set(const std::string& name, double value) {
-  if (name == "lr") lr = value;
-  else if (name == "beta1") beta1 = value;
-  else if (name == "beta2") beta2 = value;
-  else if (name == "eps") eps = value;
-  else if (name == "weight_decay") weight_decay = value;
-  else if (name == "amsgrad") amsgrad = value != 0.0;
-  else detail::unknown_option("Adam", name);
-}
-
-void AdamOptions::validate(const std::string& op) const {
-  SEEK_CHECK_VALUE(lr >= 0.0, op, ": invalid learning rate ", lr, " (expected >= 0)");
-  SEEK_CHECK_VALUE(eps >= 0.0, op, ": invalid epsilon ", eps, " (expected >= 0)");
-  SEEK_CHECK_VALUE(beta1 >= 0.0 && beta1 < 1.0, op, ": invalid beta1 ", beta1, " (expected in [0, 1))");
-  SEEK_CHECK_VALUE(beta2 >= 0.0 && beta2 < 1.0, op, ": invalid beta2 ", beta2, " (expected in [0, 1))");
-  SEEK_CHECK_VALUE(weight_decay >= 0.0, op, ": invalid weight_decay ", weight_decay, " (expected >= 0)");
+// Python's 'betas' pair is beta1 and beta2 here, in that order and next to each other
+// (python/src/optim.cpp joins them).
+const OptionTable& AdamOptions::table() const {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  static const OptionTable t{"Adam",
+                             {SEEK_OPTIM_FIELD(AdamOptions, lr, "learning rate", 0.0, kInf),
+                              SEEK_OPTIM_FIELD(AdamOptions, beta1, "beta1", 0.0, 1.0),
+                              SEEK_OPTIM_FIELD(AdamOptions, beta2, "beta2", 0.0, 1.0),
+                              SEEK_OPTIM_FIELD(AdamOptions, eps, "epsilon", 0.0, kInf),
+                              SEEK_OPTIM_FIELD(AdamOptions, weight_decay, "weight_decay", 0.0, kInf),
+                              SEEK_OPTIM_FIELD(AdamOptions, amsgrad, "amsgrad", 0.0, 2.0),
+                              SEEK_OPTIM_FIELD(AdamOptions, maximize, "maximize", 0.0, 2.0)}};
+  return t;
 }
 
 Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults)
@@ -42,15 +36,56 @@ AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& defaults)
 AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& defaults)
     : Adam("AdamW", {ParamGroup(std::move(params))}, defaults, true) {}
 
+// One fused call for the whole group (seek/ops/optim.h); false: the per-op path runs instead.
+// Missing buffers are made (zeros) up front, as the per-op path makes them on first use.
+bool Adam::fused_step(size_t g) {
+  const auto& o = options<AdamOptions>(g);
+  const auto& params = param_groups()[g].params;
+  std::vector<size_t> index;
+  std::vector<Tensor> ps, grads, m, v, vmax;
+  std::vector<int64_t> steps;
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor d = params[i].grad();
+    if (!d.defined()) continue;
+    ParamState& s = state(g, i);
+    auto buffer = [&](const char* key) -> Tensor& {
+      auto it = s.buffers.find(key);
+      if (it == s.buffers.end()) it = s.buffers.emplace(key, zeros_like(params[i])).first;
+      return it->second;
+    };
+    index.push_back(i);
+    ps.push_back(params[i]);
+    grads.push_back(d);
+    m.push_back(buffer("exp_avg"));
+    v.push_back(buffer("exp_avg_sq"));
+    if (o.amsgrad) vmax.push_back(buffer("max_exp_avg_sq"));
+    steps.push_back(s.step + 1);
+  }
+  OptimHyper h;
+  h.lr = o.lr;
+  h.beta1 = o.beta1;
+  h.beta2 = o.beta2;
+  h.eps = o.eps;
+  h.weight_decay = o.weight_decay;
+  h.amsgrad = o.amsgrad;
+  h.maximize = o.maximize;
+  h.decoupled = decoupled_;
+  if (!fused_adam_(ps, grads, m, v, vmax, steps, h)) return false;
+  for (size_t i : index) state(g, i).step += 1;
+  return true;
+}
+
 void Adam::step() {
   NoGradGuard guard;
   for (size_t g = 0; g < param_groups().size(); ++g) {
+    if (fused_ && fused_step(g)) continue;
     const auto& o = options<AdamOptions>(g);
     auto& params = param_groups()[g].params;
     for (size_t i = 0; i < params.size(); ++i) {
       Tensor& p = params[i];
       Tensor d = p.grad();
       if (!d.defined()) continue;
+      if (o.maximize) d = d.neg();
       ParamState& s = state(g, i);
       // Buffers start at zero on first use (also when amsgrad is switched on later).
       auto buffer = [&](const char* key) -> Tensor& {

@@ -4,6 +4,7 @@
 
 #include "seek/autograd/grad_mode.h"
 #include "seek/ops/creation.h"
+#include "seek/ops/optim.h"
 
 namespace seek::optim {
 
@@ -23,16 +24,18 @@ Tensor clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
   for (const auto& g : grads)
     SEEK_CHECK_VALUE(g.device() == grads[0].device(), "clip_grad_norm_: gradients on ",
                      grads[0].device().str(), " and ", g.device().str());
-  // Total norm from the per-tensor norms, accumulated in the first gradient's dtype (as torch).
-  Tensor total;
-  for (const auto& g : grads) {
+  // One pass over all gradients where the device has the fused kernel (accumulated in f64);
+  // otherwise the per-tensor norms, accumulated in the first gradient's dtype (as torch).
+  Tensor total = fused_total_norm(grads, norm_type);
+  const bool fused = total.defined();
+  for (const auto& g : fused ? std::vector<Tensor>{} : grads) {
     Tensor n = inf_norm ? (g.numel() ? g.abs().max() : zeros({}, TensorOptions(g.dtype()).device(g.device())))
                         : g.norm(norm_type);
     n = n.to(grads[0].dtype());
     if (!total.defined()) total = inf_norm ? n : n.pow(norm_type);
     else total = inf_norm ? total.maximum(n) : total.add(n.pow(norm_type));
   }
-  if (!inf_norm) total = total.pow(1.0 / norm_type);
+  if (!inf_norm && !fused) total = total.pow(1.0 / norm_type);
   if (error_if_nonfinite) {
     const double t = total.item<double>();
     SEEK_CHECK_VALUE(std::isfinite(t), "clip_grad_norm_: the total norm of order ", norm_type,
@@ -40,7 +43,8 @@ Tensor clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
   }
   // coef = min(1, max_norm / (total + 1e-6)), kept on the device (no host sync).
   Tensor coef = (Scalar(max_norm) / total.add(1e-6)).clamp_max(1.0);
-  for (auto& g : grads) g.mul_(coef.to(g.dtype()));
+  if (!fused_mul_check_finite_(grads, coef, Tensor()))
+    for (auto& g : grads) g.mul_(coef.to(g.dtype()));
   return total;
 }
 

@@ -1,5 +1,6 @@
 #include "seek/optim/optimizer.h"
 
+#include <cmath>
 #include <set>
 #include <typeinfo>
 
@@ -8,11 +9,35 @@
 
 namespace seek::optim {
 
-namespace detail {
-void unknown_option(const std::string& optimizer, const std::string& name) {
-  SEEK_CHECK_VALUE(false, optimizer, ": unknown option '", name, "'");
+std::vector<std::pair<std::string, double>> OptimizerOptions::to_pairs() const {
+  std::vector<std::pair<std::string, double>> pairs;
+  for (const auto& f : table().fields) pairs.emplace_back(f.name, f.get(*this));
+  return pairs;
 }
-}  // namespace detail
+
+void OptimizerOptions::set(const std::string& name, double value) {
+  for (const auto& f : table().fields) {
+    if (name == f.name) {
+      f.put(*this, f.is_bool ? (value != 0.0 ? 1.0 : 0.0) : value);
+      return;
+    }
+  }
+  SEEK_CHECK_VALUE(false, table().optimizer, ": unknown option '", name, "'");
+}
+
+void OptimizerOptions::validate(const std::string& op) const {
+  for (const auto& f : table().fields) {
+    if (f.is_bool || (std::isinf(f.min) && std::isinf(f.max))) continue;  // no range to check
+    const double v = f.get(*this);
+    if (std::isinf(f.max)) {
+      SEEK_CHECK_VALUE(v >= f.min, op, ": invalid ", f.what, " ", v, " (expected >= ", f.min, ")");
+    } else {
+      SEEK_CHECK_VALUE(v >= f.min && v < f.max, op, ": invalid ", f.what, " ", v, " (expected in [", f.min, ", ",
+                       f.max, "))");
+    }
+  }
+  check(op);
+}
 
 Optimizer::Optimizer(std::string name, std::vector<ParamGroup> groups, const OptimizerOptions& defaults)
     : name_(std::move(name)), defaults_(defaults.clone()) {

@@ -1,31 +1,24 @@
 #include "seek/optim/rmsprop.h"
 
+#include <limits>
+
 #include "seek/autograd/grad_mode.h"
 #include "seek/ops/creation.h"
+#include "seek/ops/optim.h"
 
 namespace seek::optim {
 
-std::vector<std::pair<std::string, double>> RMSpropOptions::to_pairs() const {
-  return {{"lr", lr}, {"alpha", alpha}, {"eps", eps}, {"weight_decay", weight_decay},
-          {"momentum", momentum}, {"centered", centered ? 1.0 : 0.0}};
-}
-
-void RMSpropOptions::set(const std::string& name, double value) {
-  if (name == "lr") lr = value;
-  else if (name == "alpha") alpha = value;
-  else if (name == "eps") eps = value;
-  else if (name == "weight_decay") weight_decay = value;
-  else if (name == "momentum") momentum = value;
-  else if (name == "centered") centered = value != 0.0;
-  else detail::unknown_option("RMSprop", name);
-}
-
-void RMSpropOptions::validate(const std::string& op) const {
-  SEEK_CHECK_VALUE(lr >= 0.0, op, ": invalid learning rate ", lr, " (expected >= 0)");
-  SEEK_CHECK_VALUE(eps >= 0.0, op, ": invalid epsilon ", eps, " (expected >= 0)");
-  SEEK_CHECK_VALUE(alpha >= 0.0, op, ": invalid alpha ", alpha, " (expected >= 0)");
-  SEEK_CHECK_VALUE(momentum >= 0.0, op, ": invalid momentum ", momentum, " (expected >= 0)");
-  SEEK_CHECK_VALUE(weight_decay >= 0.0, op, ": invalid weight_decay ", weight_decay, " (expected >= 0)");
+const OptionTable& RMSpropOptions::table() const {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  static const OptionTable t{"RMSprop",
+                             {SEEK_OPTIM_FIELD(RMSpropOptions, lr, "learning rate", 0.0, kInf),
+                              SEEK_OPTIM_FIELD(RMSpropOptions, alpha, "alpha", 0.0, kInf),
+                              SEEK_OPTIM_FIELD(RMSpropOptions, eps, "epsilon", 0.0, kInf),
+                              SEEK_OPTIM_FIELD(RMSpropOptions, weight_decay, "weight_decay", 0.0, kInf),
+                              SEEK_OPTIM_FIELD(RMSpropOptions, momentum, "momentum", 0.0, kInf),
+                              SEEK_OPTIM_FIELD(RMSpropOptions, centered, "centered", 0.0, 2.0),
+                              SEEK_OPTIM_FIELD(RMSpropOptions, maximize, "maximize", 0.0, 2.0)}};
+  return t;
 }
 
 RMSprop::RMSprop(std::vector<ParamGroup> groups, const RMSpropOptions& defaults)
@@ -33,15 +26,53 @@ RMSprop::RMSprop(std::vector<ParamGroup> groups, const RMSpropOptions& defaults)
 RMSprop::RMSprop(std::vector<Tensor> params, const RMSpropOptions& defaults)
     : Optimizer("RMSprop", {ParamGroup(std::move(params))}, defaults) {}
 
+// One fused call for the whole group (seek/ops/optim.h); false: the per-op path runs instead.
+// Missing buffers are made (zeros) up front, as the per-op path makes them on first use.
+bool RMSprop::fused_step(size_t g) {
+  const auto& o = options<RMSpropOptions>(g);
+  const auto& params = param_groups()[g].params;
+  std::vector<size_t> index;
+  std::vector<Tensor> ps, grads, v, ga, buf;
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor d = params[i].grad();
+    if (!d.defined()) continue;
+    ParamState& s = state(g, i);
+    auto buffer = [&](const char* key) -> Tensor& {
+      auto it = s.buffers.find(key);
+      if (it == s.buffers.end()) it = s.buffers.emplace(key, zeros_like(params[i])).first;
+      return it->second;
+    };
+    index.push_back(i);
+    ps.push_back(params[i]);
+    grads.push_back(d);
+    v.push_back(buffer("square_avg"));
+    if (o.centered) ga.push_back(buffer("grad_avg"));
+    if (o.momentum > 0.0) buf.push_back(buffer("momentum_buffer"));
+  }
+  OptimHyper h;
+  h.lr = o.lr;
+  h.alpha = o.alpha;
+  h.eps = o.eps;
+  h.weight_decay = o.weight_decay;
+  h.momentum = o.momentum;
+  h.centered = o.centered;
+  h.maximize = o.maximize;
+  if (!fused_rmsprop_(ps, grads, v, ga, buf, h)) return false;
+  for (size_t i : index) state(g, i).step += 1;
+  return true;
+}
+
 void RMSprop::step() {
   NoGradGuard guard;
   for (size_t g = 0; g < param_groups().size(); ++g) {
+    if (fused_ && fused_step(g)) continue;
     const auto& o = options<RMSpropOptions>(g);
     auto& params = param_groups()[g].params;
     for (size_t i = 0; i < params.size(); ++i) {
       Tensor& p = params[i];
       Tensor d = p.grad();
       if (!d.defined()) continue;
+      if (o.maximize) d = d.neg();
       ParamState& s = state(g, i);
       // Buffers are created on first use, so options switched on later work too.
       auto buffer = [&](const char* key) -> Tensor& {

@@ -210,3 +210,30 @@ def test_bad_arguments():
         optim.SGD(param([1.0]), lr=0.1)
     with pytest.raises(ValueError, match="'params'"):
         optim.SGD([{"lr": 0.1}])
+
+
+@pytest.mark.parametrize("cls,kwargs", [(optim.SGD, {"momentum": 0.9}), (optim.Adam, {}), (optim.AdamW, {}),
+                                        (optim.RMSprop, {"momentum": 0.5})])
+def test_maximize_ascends_like_minimizing_the_negated_loss(cls, kwargs):
+    a, b = param([1.0, -2.0, 0.5]), param([1.0, -2.0, 0.5])
+    up = cls([a], lr=0.1, maximize=True, **kwargs)
+    down = cls([b], lr=0.1, **kwargs)
+    for g in ([0.3, -1.0, 2.0], [0.1, 0.2, -0.5]):
+        set_grad(a, g)
+        set_grad(b, [-x for x in g])
+        up.step()
+        down.step()
+    assert np.array_equal(vals(a), vals(b))
+    assert up.param_groups[0]["maximize"] is True and down.defaults["maximize"] is False
+
+
+def test_constructor_keywords_come_from_the_option_table():
+    # Every option of the table is a keyword (betas for Adam's beta1/beta2); others are a TypeError.
+    opt = optim.Adam([param([1.0])], lr=0.5, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.1, amsgrad=True)
+    g = opt.param_groups[0]
+    assert (g["lr"], g["betas"], g["eps"], g["weight_decay"], g["amsgrad"]) == (0.5, (0.8, 0.9), 1e-6, 0.1, True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'beta1'"):
+        seek._C.optim.Adam([param([1.0])], beta1=0.5)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'momentum'"):
+        seek._C.optim.Adam([param([1.0])], momentum=0.5)
+    assert "nesterov (False)" in seek._C.optim.SGD.__doc__

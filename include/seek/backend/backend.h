@@ -18,6 +18,7 @@
 
 #include "seek/backend/binary_op.h"
 #include "seek/backend/conv_params.h"
+#include "seek/backend/optim_op.h"
 #include "seek/backend/reduce_op.h"
 #include "seek/backend/ternary_op.h"
 #include "seek/backend/unary_op.h"
@@ -143,6 +144,9 @@ class Backend {
   // ---- random: element i of `out` (row-major) draws from Philox counter (offset + i) ----
   // Uniform [a, b); Normal mean a std b; Bernoulli p = a; RandInt [a, b).
   virtual void random(RandomOp op, const Tensor& out, uint64_t seed, uint64_t offset, double a, double b);
+
+  // ---- optim: one call updates (or measures) a whole list of tensors; see optim_op.h ----
+  virtual void optim(OptimOp op, const OptimArgs& args);
 
  protected:
   [[noreturn]] void unsupported(const char* family) const;

@@ -1,5 +1,6 @@
 #pragma once
 // Adam and AdamW, exactly torch.optim.Adam / AdamW (single-tensor path):
+//   g = -grad when maximize, then
 //   Adam:  g = grad + weight_decay * p            AdamW: p *= 1 - lr * weight_decay
 //   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g * g
 //   vmax = max(vmax, v) when amsgrad, used in place of v below
@@ -14,6 +15,7 @@ struct AdamOptions : OptimizerOptions {
   double eps = 1e-8;
   double weight_decay = 0.0;
   bool amsgrad = false;
+  bool maximize = false;  // ascend: follow -grad
 
   explicit AdamOptions(double lr_ = 1e-3) : OptimizerOptions(lr_) {}
   AdamOptions& lr_(double v) { lr = v; return *this; }
@@ -21,11 +23,10 @@ struct AdamOptions : OptimizerOptions {
   AdamOptions& eps_(double v) { eps = v; return *this; }
   AdamOptions& weight_decay_(double v) { weight_decay = v; return *this; }
   AdamOptions& amsgrad_(bool v) { amsgrad = v; return *this; }
+  AdamOptions& maximize_(bool v) { maximize = v; return *this; }
 
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamOptions>(*this); }
-  std::vector<std::pair<std::string, double>> to_pairs() const override;
-  void set(const std::string& name, double value) override;
-  void validate(const std::string& optimizer) const override;
+  const OptionTable& table() const override;
 };
 
 // Same fields as AdamOptions; weight_decay defaults to 1e-2 as in torch.optim.AdamW.
@@ -36,6 +37,7 @@ struct AdamWOptions : AdamOptions {
   AdamWOptions& eps_(double v) { eps = v; return *this; }
   AdamWOptions& weight_decay_(double v) { weight_decay = v; return *this; }
   AdamWOptions& amsgrad_(bool v) { amsgrad = v; return *this; }
+  AdamWOptions& maximize_(bool v) { maximize = v; return *this; }
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamWOptions>(*this); }
 };
 
@@ -49,6 +51,7 @@ class Adam : public Optimizer {
   Adam(std::string name, std::vector<ParamGroup> groups, const AdamOptions& defaults, bool decoupled);
 
  private:
+  bool fused_step(size_t group);
   bool decoupled_ = false;  // AdamW: decay the weights directly instead of adding to the gradient
 };
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -14,19 +15,62 @@
 
 namespace seek::optim {
 
-// Options shared by every optimizer; each optimizer derives its own (SGDOptions, ...).
+struct OptimizerOptions;
+
+// One row of an options struct's field table: the option's name (its state_dict key and Python
+// keyword), whether it is a bool, how to read and write it (as a double; bools as 0/1), and the
+// range validate() checks: min <= value < max (max infinite: no upper bound), else a ValueError
+// "invalid <what> <value> (expected ...)". Rows are written with SEEK_OPTIM_FIELD below.
+struct OptionField {
+  const char* name;
+  bool is_bool;
+  double (*get)(const OptimizerOptions&);
+  void (*put)(OptimizerOptions&, double);
+  const char* what;
+  double min;
+  double max;
+};
+
+// The field table of one options struct: the optimizer's name (for messages) and its rows, "lr" first.
+struct OptionTable {
+  const char* optimizer;
+  std::vector<OptionField> fields;
+};
+
+// Options shared by every optimizer; each optimizer derives its own (SGDOptions, ...) and lists
+// its fields once, in table(); to_pairs, set, validate and the Python keyword arguments
+// (python/src/optim.cpp) all come from that table.
 struct OptimizerOptions {
   double lr = 1e-3;
   explicit OptimizerOptions(double lr_ = 1e-3) : lr(lr_) {}
   virtual ~OptimizerOptions() = default;
   virtual std::unique_ptr<OptimizerOptions> clone() const = 0;
-  // The options as (name, value) pairs, "lr" first (bools as 0/1), for state_dict().
-  virtual std::vector<std::pair<std::string, double>> to_pairs() const = 0;
+  virtual const OptionTable& table() const = 0;
+  // The options as (name, value) pairs in table order, "lr" first (bools as 0/1), for state_dict().
+  std::vector<std::pair<std::string, double>> to_pairs() const;
   // Sets one option by name; throws ValueError for a name this optimizer does not have.
-  virtual void set(const std::string& name, double value) = 0;
-  // Throws ValueError naming `optimizer` and the bad value.
-  virtual void validate(const std::string& optimizer) const = 0;
+  void set(const std::string& name, double value);
+  // Throws ValueError naming `optimizer` and the bad value: each field's range, then check().
+  void validate(const std::string& optimizer) const;
+
+ protected:
+  // Rules that involve more than one field (SGD's nesterov); throws ValueError naming `optimizer`.
+  virtual void check(const std::string& optimizer) const { (void)optimizer; }
 };
+
+// A row of a field table for member `member` of `Options` (double or bool); `what` names it in
+// error messages, [min, max) is its valid range (bools: pass 0, 2).
+#define SEEK_OPTIM_FIELD(Options, member, what, min, max)                                                  \
+  ::seek::optim::OptionField {                                                                              \
+    #member, std::is_same_v<decltype(Options::member), bool>,                                              \
+        [](const ::seek::optim::OptimizerOptions& o) {                                                     \
+          return static_cast<double>(static_cast<const Options&>(o).member);                               \
+        },                                                                                                 \
+        [](::seek::optim::OptimizerOptions& o, double v) {                                                 \
+          static_cast<Options&>(o).member = static_cast<decltype(Options::member)>(v);                     \
+        },                                                                                                 \
+        what, min, max                                                                                     \
+  }
 
 struct ParamGroup {
   std::vector<Tensor> params;
@@ -63,6 +107,10 @@ class Optimizer {
   void add_param_group(ParamGroup group);
   const OptimizerOptions& defaults() const { return *defaults_; }
   const std::string& name() const { return name_; }
+  // Whether step() updates each group with one fused kernel call (seek/ops/optim.h) where the
+  // parameters' device has one (the default), or op by op (the reference the fused step equals).
+  bool fused() const { return fused_; }
+  void set_fused(bool enabled) { fused_ = enabled; }
 
   OptimizerStateDict state_dict() const;
   // Throws ValueError when the dict does not fit this optimizer's groups and parameters;
@@ -78,6 +126,7 @@ class Optimizer {
   ParamState& state(size_t group, size_t index) { return state_[group][index]; }
   template <typename O>
   const O& options(size_t group) const { return static_cast<const O&>(*groups_[group].options); }
+  bool fused_ = true;
 
  private:
   std::string name_;
@@ -85,10 +134,5 @@ class Optimizer {
   std::vector<ParamGroup> groups_;
   std::vector<std::vector<ParamState>> state_;  // [group][param]
 };
-
-namespace detail {
-// Throws the ValueError of OptimizerOptions::set for an option name it does not know.
-void unknown_option(const std::string& optimizer, const std::string& name);
-}  // namespace detail
 
 }  // namespace seek::optim

@@ -1,6 +1,6 @@
 #pragma once
 // RMSprop, exactly torch.optim.RMSprop:
-//   g = grad + weight_decay * p
+//   g = grad (-grad when maximize) + weight_decay * p
 //   v = alpha * v + (1 - alpha) * g * g
 //   centered: ga = alpha * ga + (1 - alpha) * g;  avg = sqrt(v - ga * ga) + eps
 //   else avg = sqrt(v) + eps
@@ -16,6 +16,7 @@ struct RMSpropOptions : OptimizerOptions {
   double weight_decay = 0.0;
   double momentum = 0.0;
   bool centered = false;
+  bool maximize = false;  // ascend: follow -grad
 
   explicit RMSpropOptions(double lr_ = 1e-2) : OptimizerOptions(lr_) {}
   RMSpropOptions& lr_(double v) { lr = v; return *this; }
@@ -24,11 +25,10 @@ struct RMSpropOptions : OptimizerOptions {
   RMSpropOptions& weight_decay_(double v) { weight_decay = v; return *this; }
   RMSpropOptions& momentum_(double v) { momentum = v; return *this; }
   RMSpropOptions& centered_(bool v) { centered = v; return *this; }
+  RMSpropOptions& maximize_(bool v) { maximize = v; return *this; }
 
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<RMSpropOptions>(*this); }
-  std::vector<std::pair<std::string, double>> to_pairs() const override;
-  void set(const std::string& name, double value) override;
-  void validate(const std::string& optimizer) const override;
+  const OptionTable& table() const override;
 };
 
 class RMSprop : public Optimizer {
@@ -36,6 +36,9 @@ class RMSprop : public Optimizer {
   RMSprop(std::vector<ParamGroup> groups, const RMSpropOptions& defaults);
   RMSprop(std::vector<Tensor> params, const RMSpropOptions& defaults);
   void step() override;
+
+ private:
+  bool fused_step(size_t group);
 };
 
 }  // namespace seek::optim

@@ -1,6 +1,6 @@
 #pragma once
 // Stochastic gradient descent with momentum, exactly torch.optim.SGD:
-//   g = grad + weight_decay * p
+//   g = grad (-grad when maximize) + weight_decay * p
 //   buf = g (first step) or momentum * buf + (1 - dampening) * g
 //   g = nesterov ? g + momentum * buf : buf      (when momentum != 0)
 //   p -= lr * g
@@ -13,6 +13,7 @@ struct SGDOptions : OptimizerOptions {
   double dampening = 0.0;
   double weight_decay = 0.0;
   bool nesterov = false;
+  bool maximize = false;  // ascend: follow -grad
 
   explicit SGDOptions(double lr_ = 1e-3) : OptimizerOptions(lr_) {}
   SGDOptions& lr_(double v) { lr = v; return *this; }
@@ -20,11 +21,13 @@ struct SGDOptions : OptimizerOptions {
   SGDOptions& dampening_(double v) { dampening = v; return *this; }
   SGDOptions& weight_decay_(double v) { weight_decay = v; return *this; }
   SGDOptions& nesterov_(bool v) { nesterov = v; return *this; }
+  SGDOptions& maximize_(bool v) { maximize = v; return *this; }
 
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SGDOptions>(*this); }
-  std::vector<std::pair<std::string, double>> to_pairs() const override;
-  void set(const std::string& name, double value) override;
-  void validate(const std::string& optimizer) const override;
+  const OptionTable& table() const override;
+
+ protected:
+  void check(const std::string& optimizer) const override;  // nesterov needs momentum > 0, no dampening
 };
 
 class SGD : public Optimizer {
@@ -32,6 +35,9 @@ class SGD : public Optimizer {
   SGD(std::vector<ParamGroup> groups, const SGDOptions& defaults);
   SGD(std::vector<Tensor> params, const SGDOptions& defaults);
   void step() override;
+
+ private:
+  bool fused_step(size_t group);
 };
 
 }  // namespace seek::optim

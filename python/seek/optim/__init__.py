@@ -99,30 +99,34 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, exactly torch.optim.SGD."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
+                 maximize=False):
         super().__init__(_C.optim.SGD(_params(params), lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
 
 class Adam(Optimizer):
     """Adam, exactly torch.optim.Adam."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
+                 maximize=False):
         super().__init__(_C.optim.Adam(_params(params), lr=lr, betas=tuple(betas), eps=eps,
-                                       weight_decay=weight_decay, amsgrad=amsgrad))
+                                       weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize))
 
 
 class AdamW(Optimizer):
     """Adam with decoupled weight decay, exactly torch.optim.AdamW."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
         super().__init__(_C.optim.AdamW(_params(params), lr=lr, betas=tuple(betas), eps=eps,
-                                        weight_decay=weight_decay, amsgrad=amsgrad))
+                                        weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize))
 
 
 class RMSprop(Optimizer):
     """RMSprop, exactly torch.optim.RMSprop."""
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, *,
+                 maximize=False):
         super().__init__(_C.optim.RMSprop(_params(params), lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                          momentum=momentum, centered=centered))
+                                          momentum=momentum, centered=centered, maximize=maximize))

@@ -75,6 +75,9 @@ class CpuBackend final : public Backend {
 
   // random (cpu_random.cpp)
   void random(RandomOp op, const Tensor& out, uint64_t seed, uint64_t offset, double a, double b) override;
+
+  // optim (cpu_optim.cpp): fixed-size chunks of all tensors, in parallel
+  void optim(OptimOp op, const OptimArgs& args) override;
 };
 
 Backend* cpu_backend();

@@ -271,12 +271,11 @@ namespace {
 struct LrOnlyOptions : OptimizerOptions {
   using OptimizerOptions::OptimizerOptions;
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<LrOnlyOptions>(*this); }
-  std::vector<std::pair<std::string, double>> to_pairs() const override { return {{"lr", lr}}; }
-  void set(const std::string& name, double v) override {
-    if (name == "lr") lr = v;
-    else seek::optim::detail::unknown_option("LrOnly", name);
+  const seek::optim::OptionTable& table() const override {
+    static const seek::optim::OptionTable t{"LrOnly", {SEEK_OPTIM_FIELD(LrOnlyOptions, lr, "learning rate", 0.0,
+                                                                        INFINITY)}};
+    return t;
   }
-  void validate(const std::string&) const override {}
 };
 struct LrOnly : Optimizer {
   explicit LrOnly(std::vector<Tensor> p) : Optimizer("LrOnly", {ParamGroup(std::move(p))}, LrOnlyOptions(0.1)) {}
