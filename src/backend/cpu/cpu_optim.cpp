@@ -48,7 +48,9 @@ void for_chunks(const std::vector<Chunk>& chunks, Body body) {
     for (int64_t c = 0; c < n; ++c) body(c, chunks[c]);
     return;
   }
-#pragma omp parallel for schedule(static)
+  // Dynamic: the chunks differ in size (a network's last tensors are its largest); each chunk's
+  // result is the same whichever thread runs it.
+#pragma omp parallel for schedule(dynamic, 1)
   for (int64_t c = 0; c < n; ++c) body(c, chunks[c]);
 }
 
