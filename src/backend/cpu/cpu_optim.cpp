@@ -244,8 +244,8 @@ void CpuBackend::optim(OptimOp op, const OptimArgs& args) {
   const char* name = optim_op_name(op);
   auto floating32_64 = [&](auto body) {
     const DType dt = args.params.empty() ? kFloat32 : args.params[0].dtype();
-    SEEK_CHECK_DTYPE(dt == kFloat32 || dt == kFloat64, name, ": the CPU kernel takes float32 or float64 parameters, got ",
-                     dtype_name(dt));
+    SEEK_CHECK_DTYPE(dt == kFloat32 || dt == kFloat64, name,
+                     ": the CPU kernel takes float32 or float64 parameters, got ", dtype_name(dt));
     if (dt == kFloat32) body(float{});
     else body(double{});
   };
