@@ -48,7 +48,9 @@ void for_chunks(const std::vector<Chunk>& chunks, Body body) {
     for (int64_t c = 0; c < n; ++c) body(c, chunks[c]);
     return;
   }
-#pragma omp parallel for schedule(static)
+  // Dynamic: the chunks differ in size (a network's last tensors are its largest); each chunk's
+  // result is the same whichever thread runs it.
+#pragma omp parallel for schedule(dynamic, 1)
   for (int64_t c = 0; c < n; ++c) body(c, chunks[c]);
 }
 
@@ -242,8 +244,8 @@ void CpuBackend::optim(OptimOp op, const OptimArgs& args) {
   const char* name = optim_op_name(op);
   auto floating32_64 = [&](auto body) {
     const DType dt = args.params.empty() ? kFloat32 : args.params[0].dtype();
-    SEEK_CHECK_DTYPE(dt == kFloat32 || dt == kFloat64, name, ": the CPU kernel takes float32 or float64 parameters, got ",
-                     dtype_name(dt));
+    SEEK_CHECK_DTYPE(dt == kFloat32 || dt == kFloat64, name,
+                     ": the CPU kernel takes float32 or float64 parameters, got ", dtype_name(dt));
     if (dt == kFloat32) body(float{});
     else body(double{});
   };
