@@ -30,6 +30,7 @@ const char* backend_family_name(BackendFamily family) {
     case BackendFamily::Index: return "index";
     case BackendFamily::Sort: return "sort";
     case BackendFamily::Random: return "random";
+    case BackendFamily::Optim: return "optim";
   }
   return "unknown";
 }

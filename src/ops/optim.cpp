@@ -6,6 +6,7 @@
 
 #include "ops/op_utils.h"
 #include "seek/autograd/grad_mode.h"
+#include "seek/backend/backend.h"
 
 namespace seek {
 
@@ -55,13 +56,12 @@ std::vector<Tensor> contiguous_all(const std::vector<Tensor>& ts) {
   return out;
 }
 
-// Runs the kernel; false when the device's backend lacks the optim family.
-bool run(OptimOp op, const OptimArgs& args, Device device) {
-  try {
-    backend(device).optim(op, args);
-  } catch (const DeviceError&) {
-    return false;
-  }
+// Runs the kernel; false (nothing changed) when the device's backend lacks the optim family
+// for `dtype`. Errors inside the kernel propagate.
+bool run(OptimOp op, const OptimArgs& args, Device device, DType dtype) {
+  Backend& b = backend(device);
+  if (!b.supports(BackendFamily::Optim, dtype)) return false;
+  b.optim(op, args);
   return true;
 }
 
@@ -94,7 +94,7 @@ bool fused_sgd_(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
     a.fresh = fresh;
   }
   a.hyper = hyper;
-  if (!run(OptimOp::SGD, a, params[0].device())) return false;
+  if (!run(OptimOp::SGD, a, params[0].device(), params[0].dtype())) return false;
   bump(params);
   if (momentum) bump(momentum_buffers);
   return true;
@@ -125,7 +125,7 @@ bool fused_adam_(const std::vector<Tensor>& params, const std::vector<Tensor>& g
   if (hyper.amsgrad) a.states.push_back(max_exp_avg_sqs);
   a.steps = steps;
   a.hyper = hyper;
-  if (!run(OptimOp::Adam, a, params[0].device())) return false;
+  if (!run(OptimOp::Adam, a, params[0].device(), params[0].dtype())) return false;
   bump(params);
   for (const auto& list : a.states) bump(list);
   return true;
@@ -153,7 +153,7 @@ bool fused_rmsprop_(const std::vector<Tensor>& params, const std::vector<Tensor>
   // states[k] stays in its slot (square_avg, grad_avg, momentum buffer); unused slots are empty.
   a.states = {square_avgs, hyper.centered ? grad_avgs : none, hyper.momentum > 0.0 ? momentum_buffers : none};
   a.hyper = hyper;
-  if (!run(OptimOp::RMSprop, a, params[0].device())) return false;
+  if (!run(OptimOp::RMSprop, a, params[0].device(), params[0].dtype())) return false;
   bump(params);
   for (const auto& list : a.states) bump(list);
   return true;
@@ -173,7 +173,7 @@ Tensor fused_total_norm(const std::vector<Tensor>& tensors, double norm_type) {
   a.grads = contiguous_all(tensors);
   a.norm_type = norm_type;
   a.out = ops_detail::alloc({}, tensors[0].dtype(), tensors[0].device());
-  if (!run(OptimOp::GradNorm, a, tensors[0].device())) return Tensor();
+  if (!run(OptimOp::GradNorm, a, tensors[0].device(), tensors[0].dtype())) return Tensor();
   return a.out;
 }
 
@@ -201,7 +201,7 @@ bool fused_mul_check_finite_(const std::vector<Tensor>& tensors, const Tensor& s
   a.grads = tensors;
   a.scale = scale;
   a.found_inf = found_inf;
-  if (!run(OptimOp::ScaleGrads, a, dev)) return false;
+  if (!run(OptimOp::ScaleGrads, a, dev, tensors[0].dtype())) return false;
   bump(tensors);
   if (found_inf.defined()) found_inf.bump_version();
   return true;

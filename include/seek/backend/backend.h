@@ -34,15 +34,16 @@ enum class ScatterMode { Assign, Add };
 // The kernel families of the Backend interface, for Backend::supports: each
 // names one group of entries below (Copy: copy and fill; Conv: conv2d forward
 // and backward; Pool: max/avg/adaptive pooling; Norm: batch norm; Index:
-// gather, scatter, index_select, index_add; Sort: sort and topk).
+// gather, scatter, index_select, index_add; Sort: sort and topk; Optim: the fused
+// optimizer steps, gradient norm and unscale-and-check of seek/backend/optim_op.h).
 enum class BackendFamily {
-  Copy, Unary, Binary, Ternary, Reduce, ArgReduce, Cumsum, Softmax, Gemm, Conv, Pool, Norm, Index, Sort, Random,
+  Copy, Unary, Binary, Ternary, Reduce, ArgReduce, Cumsum, Softmax, Gemm, Conv, Pool, Norm, Index, Sort, Random, Optim,
 };
 inline constexpr BackendFamily kBackendFamilies[] = {
     BackendFamily::Copy,    BackendFamily::Unary, BackendFamily::Binary, BackendFamily::Ternary,
     BackendFamily::Reduce,  BackendFamily::ArgReduce, BackendFamily::Cumsum, BackendFamily::Softmax,
     BackendFamily::Gemm,    BackendFamily::Conv,  BackendFamily::Pool,   BackendFamily::Norm,
-    BackendFamily::Index,   BackendFamily::Sort,  BackendFamily::Random,
+    BackendFamily::Index,   BackendFamily::Sort,  BackendFamily::Random, BackendFamily::Optim,
 };
 const char* backend_family_name(BackendFamily family);  // "copy", "unary", "arg_reduce", ...
 

@@ -25,6 +25,7 @@ bool CpuBackend::supports(BackendFamily family, DType dtype) const {
     case BackendFamily::Conv:
     case BackendFamily::Pool:
     case BackendFamily::Norm:
+    case BackendFamily::Optim:  // steps in f32/f64; norms and unscaling of any floating dtype
       return is_floating(dtype);
   }
   return false;
