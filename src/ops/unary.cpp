@@ -4,6 +4,7 @@
 #include "seek/ops/unary.h"
 
 #include <cctype>
+#include <limits>
 
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
@@ -148,6 +149,13 @@ template <> Tensor unary_grad<UnaryOp::Reciprocal>(const Tensor& g, const Tensor
 }
 template <> Tensor unary_grad<UnaryOp::Square>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return g * (x * 2);
+}
+// 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps] (where the forward clamps),
+// without it NaN outside [0, 1], as torch.logit.
+template <> Tensor unary_grad<UnaryOp::Logit>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  Tensor d = g / (x * (1 - x));
+  if (p.b == 0.0) return where((x < 0).logical_or(x > 1), std::numeric_limits<double>::quiet_NaN(), d);
+  return where((x < p.a).logical_or(x > 1 - p.a), 0.0, d);
 }
 
 Tensor unary_backward(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y, const UnaryParams& p) {

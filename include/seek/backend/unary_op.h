@@ -56,6 +56,7 @@
   X(Reciprocal,  reciprocal,   Floating, Output, Plain,     _,   T(1) / x)                   \
   X(Square,      square,       Integers, Input,  Plain,     _,   static_cast<T>(x * x))      \
   X(LogicalNot,  logical_not,  ToBool,   None,   Plain,     _,   x == T(0))                  \
+  X(Logit,       logit,        Floating, Input,  OptDouble, eps, logit_fn(x, T(a), b != 0.0)) \
   /* end of SEEK_UNARY_OPS */
 // clang-format on
 
@@ -215,6 +216,13 @@ template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T round_fn(T x) {
   if constexpr (std::is_floating_point_v<T>) return math::nearbyint(x);
   else return x;
+}
+
+// log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T logit_fn(T x, T eps, bool has_eps) {
+  if (has_eps) x = x < eps ? eps : (x > T(1) - eps ? T(1) - eps : x);
+  return math::log(x / (T(1) - x));
 }
 
 template <UnaryOp op, typename T>
