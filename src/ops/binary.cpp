@@ -100,6 +100,11 @@ template <> Grads binary_grad<BinaryOp::Minimum>(const Tensor& g, const Tensor& 
                                                  const std::vector<bool>& need) {
   return select_grad(g, a < b, a, b, need);
 }
+// d/dx = log(y), 0 where x == 0 (unless y is NaN: xlogy(x != 0, y)); d/dy = x / y.
+template <> Grads binary_grad<BinaryOp::Xlogy>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                               const std::vector<bool>& need) {
+  return {need[0] ? g * xlogy(a != 0, b) : Tensor(), need[1] ? g * a / b : Tensor()};
+}
 
 variable_list binary_backward(BinaryOp op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
                               const std::vector<bool>& need) {

@@ -105,6 +105,7 @@ _TABLE_ROWS = [
     ("logical_xor", 2, {}, lambda a, b: ((a != 0) != (b != 0)).astype(np.float64), -1, 1),
     ("logit", 1, {}, lambda a: np.log(a / (1 - a)), 0.05, 0.95),
     ("logit", 1, {"eps": 0.2}, lambda a, eps: np.log(np.clip(a, eps, 1 - eps) / (1 - np.clip(a, eps, 1 - eps))), 0, 1),
+    ("xlogy", 2, {}, lambda a, b: a * np.log(b), 0.5, 2),
 ]
 
 

@@ -49,6 +49,7 @@
   X(SiluBackward,        silu_backward,        Helper,   None,  Custom, silu_backward_fn(a, b))    \
   X(HardswishBackward,   hardswish_backward,   Helper,   None,  Custom, hardswish_backward_fn(a, b)) \
   X(HardsigmoidBackward, hardsigmoid_backward, Helper,   None,  Custom, (b > T(-3) && b < T(3)) ? a / T(6) : T(0)) \
+  X(Xlogy,               xlogy,                Floating, AB,    Plain,  xlogy_fn(a, b))            \
   /* end of SEEK_BINARY_OPS */
 // clang-format on
 
@@ -184,6 +185,13 @@ SEEK_HOST_DEVICE SEEK_INLINE T hardswish_backward_fn(T g, T x) {
   if (x < T(-3)) return T(0);
   if (x <= T(3)) return g * (x / T(3) + T(0.5));
   return g;
+}
+
+// x log(y), and 0 where x == 0 unless y is NaN (as torch.xlogy).
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T xlogy_fn(T x, T y) {
+  if (y != y) return y;
+  return x == T(0) ? T(0) : x * ::log(y);
 }
 
 template <BinaryOp op, typename T>

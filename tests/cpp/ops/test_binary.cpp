@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "seek/seek.h"
 #include "support/test_util.h"
@@ -43,6 +44,8 @@ std::vector<BinaryCase> binary_cases() {
        [](double a, double b) { return std::max(a, b); }},
       {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); },
        [](double a, double b) { return std::min(a, b); }},
+      {"xlogy", [](const Tensor& a, const Tensor& b) { return xlogy(a, b); },
+       [](double a, double b) { return a * std::log(b); }},
   };
 }
 
@@ -61,6 +64,24 @@ TEST(Binary, ArithmeticMatchesFloat64ReferenceForEveryFloatDtype) {
       expect_near_vec(to_vector<double>(out), want, rtol, c.name);
     }
   }
+}
+
+// xlogy(0, y) = 0 for every y but NaN (also y = 0 and inf); integers compute in float32.
+TEST(Binary, XlogyIsZeroWhereXIsZeroUnlessYIsNan) {
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  Tensor x = tensor<double>({0, 0, 0, 0, 2, 1, nan});
+  Tensor y = tensor<double>({0, 3, inf, nan, 0, nan, 2});
+  std::vector<double> r = to_vector<double>(xlogy(x, y));
+  EXPECT_EQ(r[0], 0.0);
+  EXPECT_EQ(r[1], 0.0);
+  EXPECT_EQ(r[2], 0.0);
+  EXPECT_TRUE(std::isnan(r[3]));
+  EXPECT_EQ(r[4], -inf);
+  EXPECT_TRUE(std::isnan(r[5]));
+  EXPECT_TRUE(std::isnan(r[6]));
+  Tensor ints = xlogy(tensor<int64_t>({0, 2}), tensor<int64_t>({5, 4}));
+  EXPECT_EQ(ints.dtype(), kFloat32);
+  EXPECT_NEAR(to_vector<float>(ints)[1], 2 * std::log(4.0), 1e-6);
 }
 
 TEST(Binary, NonContiguousOperands) {
