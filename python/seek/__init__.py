@@ -191,6 +191,7 @@ _FUNCTION_FORMS = (
     "unflatten", "movedim", "split", "chunk", "unbind", "mm", "bmm", "mv", "dot", "outer", "gather", "scatter",
     "scatter_add", "index_select", "index_add", "masked_select", "topk", "sort", "argsort", "clone", "detach",
 )
-for _name in _FUNCTION_FORMS:
+# ... and every op the C++ op tables generate (seek._C._table_functions: exp, maximum, ...).
+for _name in dict.fromkeys(_FUNCTION_FORMS + tuple(_C._table_functions)):
     globals()[_name] = _method_as_function(_name)
 del _name

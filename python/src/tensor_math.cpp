@@ -9,6 +9,7 @@
 #include "seek/ops/linalg.h"
 #include "seek/ops/shape.h"
 #include "seek/ops/ternary.h"
+#include "seek/ops/unary.h"
 
 namespace seek::python {
 
@@ -35,6 +36,24 @@ void init_tensor_math(py::module_& m) {
         py::arg("beta") = 1, py::arg("alpha") = 1, GilFree());
   m.def("pow", py::overload_cast<Scalar, const Tensor&>(&seek::pow), py::arg("input"), py::arg("exponent"));
   def_floor_ops(m);
+  // Names of the generated (non-Custom) rows of the unary and binary tables: python/seek
+  // makes seek.<name>(input, ...) of each from the Tensor method.
+  py::list table_ops;
+#define SEEK_PY_TABLE_Plain(name) table_ops.append(#name);
+#define SEEK_PY_TABLE_Fp32(name) table_ops.append(#name);
+#define SEEK_PY_TABLE_OptDouble(name) table_ops.append(#name);
+#define SEEK_PY_TABLE_Custom(name)
+#define SEEK_PY_TABLE_UNARY(E, name, kind, saves, form, ...) SEEK_PY_TABLE_##form(name)
+#define SEEK_PY_TABLE_BINARY(E, name, kind, saves, form, ...) SEEK_PY_TABLE_##form(name)
+  SEEK_UNARY_OPS(SEEK_PY_TABLE_UNARY)
+  SEEK_BINARY_OPS(SEEK_PY_TABLE_BINARY)
+#undef SEEK_PY_TABLE_UNARY
+#undef SEEK_PY_TABLE_BINARY
+#undef SEEK_PY_TABLE_Plain
+#undef SEEK_PY_TABLE_Fp32
+#undef SEEK_PY_TABLE_OptDouble
+#undef SEEK_PY_TABLE_Custom
+  m.attr("_table_functions") = py::tuple(table_ops);
 }
 
 }  // namespace seek::python

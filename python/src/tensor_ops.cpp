@@ -186,11 +186,17 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
            "Python's self // other (floor of the quotient).");
   SEEK_BIN("remainder", remainder(a, b), remainder(a, scalar_like(b, a)), py::arg("other"),
            "Python's self % other (the sign of other).");
-  cls.def("maximum", &Tensor::maximum, py::arg("other"), "Element-wise maximum of self and other.");
-  cls.def("minimum", &Tensor::minimum, py::arg("other"), "Element-wise minimum of self and other.");
-  cls.def("logical_and", &Tensor::logical_and, py::arg("other"));
-  cls.def("logical_or", &Tensor::logical_or, py::arg("other"));
-  cls.def("logical_xor", &Tensor::logical_xor, py::arg("other"));
+  // the Plain rows of SEEK_BINARY_OPS: maximum, minimum, logical_and, ... (other: a tensor or a number)
+#define SEEK_PY_BINARY_Plain(name)                                                                   \
+  cls.def(#name, [](const Tensor& a, const Tensor& b) { return a.name(b); }, py::arg("other"),      \
+          "Element-wise " #name " of self and other (broadcasting).");                              \
+  cls.def(#name, [](const Tensor& a, Scalar b) { return a.name(scalar_like(b, a)); }, py::arg("other"));
+#define SEEK_PY_BINARY_Custom(name)
+#define SEEK_PY_BINARY(E, name, kind, saves, form, ...) SEEK_PY_BINARY_##form(name)
+  SEEK_BINARY_OPS(SEEK_PY_BINARY)
+#undef SEEK_PY_BINARY
+#undef SEEK_PY_BINARY_Plain
+#undef SEEK_PY_BINARY_Custom
   cls.def("add_", [](py::object self, const Tensor& b, Scalar alpha) {
     self.cast<Tensor&>().add_(b, alpha);
     return self;
@@ -205,11 +211,20 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
   SEEK_IBIN("div_", a.div_(b), a.div_(b), py::arg("other"));
   cls.def("pow_", [](py::object self, Scalar e) { self.cast<Tensor&>().pow_(e); return self; }, py::arg("exponent"));
   // ---- unary ----
-  SEEK_UNARY(neg); SEEK_UNARY(abs); SEEK_UNARY(exp); SEEK_UNARY(log); SEEK_UNARY(log1p); SEEK_UNARY(sqrt);
-  SEEK_UNARY(rsqrt); SEEK_UNARY(sin); SEEK_UNARY(cos); SEEK_UNARY(tanh); SEEK_UNARY(sigmoid); SEEK_UNARY(relu);
-  SEEK_UNARY(silu); SEEK_UNARY(hardswish); SEEK_UNARY(hardsigmoid); SEEK_UNARY(erf); SEEK_UNARY(sign);
-  SEEK_UNARY(floor); SEEK_UNARY(ceil); SEEK_UNARY(round); SEEK_UNARY(reciprocal); SEEK_UNARY(square);
-  SEEK_UNARY(logical_not);
+  // the Plain / Fp32 / OptDouble rows of SEEK_UNARY_OPS
+#define SEEK_PY_UNARY_Plain(name, param) SEEK_UNARY(name);
+#define SEEK_PY_UNARY_Fp32(name, param) SEEK_UNARY(name);
+#define SEEK_PY_UNARY_OptDouble(name, param)                                                          \
+  cls.def(#name, [](const Tensor& a, std::optional<double> v) { return a.name(v); },                 \
+          py::arg(#param) = py::none(), "Element-wise " #name " (a new tensor); " #param " as in torch." #name ".");
+#define SEEK_PY_UNARY_Custom(name, param)
+#define SEEK_PY_UNARY(E, name, kind, saves, form, param, ...) SEEK_PY_UNARY_##form(name, param)
+  SEEK_UNARY_OPS(SEEK_PY_UNARY)
+#undef SEEK_PY_UNARY
+#undef SEEK_PY_UNARY_Plain
+#undef SEEK_PY_UNARY_Fp32
+#undef SEEK_PY_UNARY_OptDouble
+#undef SEEK_PY_UNARY_Custom
   cls.def("negative", [](const Tensor& a) { return a.neg(); });
   cls.def("gelu", &Tensor::gelu, py::arg("approximate") = "none");
   cls.def("softplus", &Tensor::softplus, py::arg("beta") = 1.0, py::arg("threshold") = 20.0);

@@ -1,4 +1,5 @@
-// Binary family: broadcasting, type promotion, backward formulas, operators.
+// Binary family: broadcasting, type promotion from the row's kind, the backward formula
+// of each row, the generated functions and methods, operators.
 #include "seek/ops/binary.h"
 
 #include "ops/op_utils.h"
@@ -14,12 +15,11 @@ using autograd::variable_list;
 
 namespace {
 
-bool differentiable(BinaryOp op) { return binary_op_is_arithmetic(op); }
-
 DType compute_dtype(BinaryOp op, const Tensor& a, const Tensor& b) {
   DType ct = result_type(a, b);
-  if (op == BinaryOp::Div && !is_floating(ct)) ct = kFloat32;
-  if (!binary_op_is_arithmetic(op) && !binary_op_is_comparison(op) && !binary_op_is_logical(op)) {
+  const BinaryKind kind = binary_op_kind(op);
+  if ((op == BinaryOp::Div || kind == BinaryKind::Floating) && !is_floating(ct)) ct = kFloat32;
+  if (kind == BinaryKind::Helper) {
     SEEK_CHECK_DTYPE(is_floating(ct), binary_op_name(op), ": expected floating tensors, got ", a.dtype(), " and ",
                      b.dtype());
   }
@@ -48,52 +48,76 @@ Tensor unary_nograd(UnaryOp op, const Tensor& t) {
   return out;
 }
 
+// ---- backward formulas: binary_grad<op>(g, a, b, out, need) = {dL/da, dL/db} ----
+// Before broadcasting is undone (binary_backward sums each to its input's shape). `out`
+// is defined only for rows that save it (ABOut). One specialisation per differentiable
+// row of SEEK_BINARY_OPS: a row without one fails to link.
+using Grads = std::pair<Tensor, Tensor>;
+template <BinaryOp op>
+Grads binary_grad(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out, const std::vector<bool>& need);
+
+template <> Grads binary_grad<BinaryOp::Add>(const Tensor& g, const Tensor&, const Tensor&, const Tensor&,
+                                             const std::vector<bool>& need) {
+  return {need[0] ? g : Tensor(), need[1] ? g : Tensor()};
+}
+template <> Grads binary_grad<BinaryOp::Sub>(const Tensor& g, const Tensor&, const Tensor&, const Tensor&,
+                                             const std::vector<bool>& need) {
+  return {need[0] ? g : Tensor(), need[1] ? -g : Tensor()};
+}
+template <> Grads binary_grad<BinaryOp::Mul>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                             const std::vector<bool>& need) {
+  return {need[0] ? g * b : Tensor(), need[1] ? g * a : Tensor()};
+}
+template <> Grads binary_grad<BinaryOp::Div>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                             const std::vector<bool>& need) {
+  return {need[0] ? g / b : Tensor(), need[1] ? -g * a / (b * b) : Tensor()};
+}
+template <> Grads binary_grad<BinaryOp::Pow>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
+                                             const std::vector<bool>& need) {
+  Tensor ga, gb;
+  if (need[0]) ga = g * b * binary_op(BinaryOp::Pow, a, b - 1);
+  if (need[1]) {
+    // d/db a^b = a^b log a; defined as 0 where a == 0 (PyTorch's convention).
+    Tensor pos = a > 0;
+    Tensor safe_a = alloc(a.sizes(), a.dtype(), a.device());
+    Tensor one = ops_detail::scalar_like(1, a.dtype(), a.device()).expand(a.sizes());
+    backend(a.device()).ternary(TernaryOp::Where, pos, a, one, safe_a, {});
+    gb = g * out * unary_nograd(UnaryOp::Log, safe_a) * pos.to(g.dtype());
+  }
+  return {ga, gb};
+}
+// The gradient goes to the selected input; ties split it evenly, as in PyTorch.
+Grads select_grad(const Tensor& g, const Tensor& a_wins_bool, const Tensor& a, const Tensor& b,
+                  const std::vector<bool>& need) {
+  Tensor wa = a_wins_bool.to(g.dtype()) + (a == b).to(g.dtype()) * 0.5;
+  return {need[0] ? g * wa : Tensor(), need[1] ? g * (1 - wa) : Tensor()};
+}
+template <> Grads binary_grad<BinaryOp::Maximum>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                                 const std::vector<bool>& need) {
+  return select_grad(g, a > b, a, b, need);
+}
+template <> Grads binary_grad<BinaryOp::Minimum>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                                 const std::vector<bool>& need) {
+  return select_grad(g, a < b, a, b, need);
+}
+// d/dx = log(y), 0 where x == 0 (unless y is NaN: xlogy(x != 0, y)); d/dy = x / y.
+template <> Grads binary_grad<BinaryOp::Xlogy>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                               const std::vector<bool>& need) {
+  return {need[0] ? g * xlogy(a != 0, b) : Tensor(), need[1] ? g * a / b : Tensor()};
+}
+
 variable_list binary_backward(BinaryOp op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
                               const std::vector<bool>& need) {
-  Tensor ga, gb;
-  switch (op) {
-    case BinaryOp::Add:
-      if (need[0]) ga = g;
-      if (need[1]) gb = g;
-      break;
-    case BinaryOp::Sub:
-      if (need[0]) ga = g;
-      if (need[1]) gb = -g;
-      break;
-    case BinaryOp::Mul:
-      if (need[0]) ga = g * b;
-      if (need[1]) gb = g * a;
-      break;
-    case BinaryOp::Div:
-      if (need[0]) ga = g / b;
-      if (need[1]) gb = -g * a / (b * b);
-      break;
-    case BinaryOp::Pow: {
-      if (need[0]) ga = g * b * binary_op(BinaryOp::Pow, a, b - 1);
-      if (need[1]) {
-        // d/db a^b = a^b log a; defined as 0 where a == 0 (PyTorch's convention).
-        Tensor pos = a > 0;
-        Tensor safe_a = alloc(a.sizes(), a.dtype(), a.device());
-        Tensor one = ops_detail::scalar_like(1, a.dtype(), a.device()).expand(a.sizes());
-        backend(a.device()).ternary(TernaryOp::Where, pos, a, one, safe_a, {});
-        gb = g * out * unary_nograd(UnaryOp::Log, safe_a) * pos.to(g.dtype());
-      }
-      break;
+  Grads gr = dispatch_binary(op, [&](auto tag) -> Grads {
+    constexpr BinaryOp o = decltype(tag)::value;
+    if constexpr (binary_op_differentiable(o)) {
+      return binary_grad<o>(g, a, b, out, need);
+    } else {
+      throw AutogradError(str(binary_op_name(o), ": not differentiable"));
     }
-    case BinaryOp::Maximum:
-    case BinaryOp::Minimum: {
-      // The gradient goes to the selected input; ties split it evenly, as in PyTorch.
-      Tensor a_wins = (op == BinaryOp::Maximum ? a > b : a < b).to(g.dtype());
-      Tensor tie = (a == b).to(g.dtype());
-      Tensor wa = a_wins + tie * 0.5;
-      if (need[0]) ga = g * wa;
-      if (need[1]) gb = g * (1 - wa);
-      break;
-    }
-    default:
-      throw AutogradError(str(binary_op_name(op), ": not differentiable"));
-  }
-  return {ga.defined() ? sum_to(ga, a.sizes()) : Tensor(), gb.defined() ? sum_to(gb, b.sizes()) : Tensor()};
+  });
+  return {gr.first.defined() ? sum_to(gr.first, a.sizes()) : Tensor(),
+          gr.second.defined() ? sum_to(gr.second, b.sizes()) : Tensor()};
 }
 
 Tensor scalar_operand(const Tensor& t, Scalar s) {
@@ -108,8 +132,8 @@ Tensor binary_op(BinaryOp op, const Tensor& a, const Tensor& b) {
   check_same_device(binary_op_name(op), {a, b});
   DType ct = compute_dtype(op, a, b);
   Tensor out = binary_forward(op, a, b, ct);
-  if (differentiable(op) && autograd::needs_grad({a, b})) {
-    bool save_out = op == BinaryOp::Pow;
+  if (binary_op_differentiable(op) && autograd::needs_grad({a, b})) {
+    bool save_out = binary_op_saves(op) == BinarySaves::ABOut;
     std::string name = std::string(binary_op_name(op)) + "Backward";
     name[0] = static_cast<char>(std::toupper(name[0]));
     autograd::record(name, {a, b}, {out},
@@ -172,17 +196,23 @@ Tensor pow(Scalar a, const Tensor& b_arg) {
   const Tensor b = amp::autocast_fp32(b_arg);
   return binary_op(BinaryOp::Pow, scalar_operand(b, a), b);
 }
-Tensor maximum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Maximum, a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Minimum, a, b); }
+// The free functions and methods of the Plain rows.
+#define SEEK_BINARY_FN_Plain(E, name)                                                     \
+  Tensor name(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::E, a, b); } \
+  Tensor Tensor::name(const Tensor& other) const { return binary_op(BinaryOp::E, *this, other); }
+#define SEEK_BINARY_FN_Custom(E, name)
+#define SEEK_BINARY_FN(E, name, kind, saves, form, ...) SEEK_BINARY_FN_##form(E, name)
+SEEK_BINARY_OPS(SEEK_BINARY_FN)
+#undef SEEK_BINARY_FN
+#undef SEEK_BINARY_FN_Plain
+#undef SEEK_BINARY_FN_Custom
+
 Tensor eq(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Eq, a, b); }
 Tensor ne(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Ne, a, b); }
 Tensor lt(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Lt, a, b); }
 Tensor le(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Le, a, b); }
 Tensor gt(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Gt, a, b); }
 Tensor ge(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Ge, a, b); }
-Tensor logical_and(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::LogicalAnd, a, b); }
-Tensor logical_or(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::LogicalOr, a, b); }
-Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::LogicalXor, a, b); }
 
 // ---- methods ----
 Tensor Tensor::add(const Tensor& o, Scalar alpha) const { return seek::add(*this, o, alpha); }
@@ -195,8 +225,6 @@ Tensor Tensor::div(const Tensor& o) const { return binary_op(BinaryOp::Div, *thi
 Tensor Tensor::div(Scalar o) const { return binary_op(BinaryOp::Div, *this, scalar_operand(*this, o)); }
 Tensor Tensor::pow(const Tensor& e) const { return seek::pow(*this, e); }
 Tensor Tensor::pow(Scalar e) const { return seek::pow(*this, e); }
-Tensor Tensor::maximum(const Tensor& o) const { return seek::maximum(*this, o); }
-Tensor Tensor::minimum(const Tensor& o) const { return seek::minimum(*this, o); }
 #define SEEK_CMP_METHODS(NAME, OP)                                                         \
   Tensor Tensor::NAME(const Tensor& o) const { return binary_op(BinaryOp::OP, *this, o); } \
   Tensor Tensor::NAME(Scalar o) const { return binary_op(BinaryOp::OP, *this, scalar_operand(*this, o)); }
@@ -207,9 +235,6 @@ SEEK_CMP_METHODS(le, Le)
 SEEK_CMP_METHODS(gt, Gt)
 SEEK_CMP_METHODS(ge, Ge)
 #undef SEEK_CMP_METHODS
-Tensor Tensor::logical_and(const Tensor& o) const { return seek::logical_and(*this, o); }
-Tensor Tensor::logical_or(const Tensor& o) const { return seek::logical_or(*this, o); }
-Tensor Tensor::logical_xor(const Tensor& o) const { return seek::logical_xor(*this, o); }
 
 Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
   if (alpha.to_double() == 1.0 && !alpha.is_floating()) return binary_inplace(BinaryOp::Add, *this, o, "add_");

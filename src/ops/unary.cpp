@@ -1,8 +1,10 @@
-// Unary family: dtype rules, forward through the backend, backward formulas
-// (one fused kernel where the binary family has a *Backward op), in-place forms.
+// Unary family: dtype rules from the row's kind, forward through the backend,
+// the backward formula of each row (one fused kernel where the binary family has a
+// *Backward op), the generated functions and methods, in-place forms.
 #include "seek/ops/unary.h"
 
 #include <cctype>
+#include <limits>
 
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
@@ -22,48 +24,26 @@ namespace {
 // The dtype of op(t) for a t of dtype `in`; throws DTypeError where the op is
 // not defined (arithmetic on bool).
 DType result_dtype(UnaryOp op, DType in) {
-  if (op == UnaryOp::LogicalNot) return kBool;
-  if (op == UnaryOp::Sign) return in;
-  if (!unary_op_keeps_integers(op)) return is_floating(in) ? in : kFloat32;
+  const UnaryKind kind = unary_op_kind(op);
+  if (kind == UnaryKind::ToBool) return kBool;
+  if (kind == UnaryKind::AllTypes) return in;
+  if (kind == UnaryKind::Floating) return is_floating(in) ? in : kFloat32;
   if (in != kBool) return in;
   if (op == UnaryOp::Square) return kInt64;  // like torch.square(bool) = pow(bool, 2)
   SEEK_CHECK_DTYPE(op != UnaryOp::Neg, "neg: negation of a bool tensor is not supported; use logical_not() instead");
   throw DTypeError(str(unary_op_name(op), ": not supported for bool tensors"));
 }
 
-// Which tensors backward needs: the input, the output, or neither.
-bool saves_input(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::Abs: case UnaryOp::Log: case UnaryOp::Log1p: case UnaryOp::Sin: case UnaryOp::Cos:
-    case UnaryOp::GeluErf: case UnaryOp::GeluTanh: case UnaryOp::Silu: case UnaryOp::Hardswish:
-    case UnaryOp::Hardsigmoid: case UnaryOp::Softplus: case UnaryOp::Erf: case UnaryOp::Square:
-      return true;
-    default:
-      return false;
-  }
-}
-bool saves_output(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::Exp: case UnaryOp::Sqrt: case UnaryOp::Rsqrt: case UnaryOp::Tanh: case UnaryOp::Sigmoid:
-    case UnaryOp::Relu: case UnaryOp::Reciprocal:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// "gelu(tanh)" -> "GeluBackward"
+// "gelu_tanh" -> "GeluTanhBackward"
 std::string node_name(UnaryOp op) {
-  std::string n = unary_op_name(op);
-  n = n.substr(0, n.find('('));
   std::string out;
   bool upper = true;
-  for (char ch : n) {
-    if (ch == '_') {
+  for (const char* c = unary_op_name(op); *c; ++c) {
+    if (*c == '_') {
       upper = true;
       continue;
     }
-    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch))) : ch;
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(*c))) : *c;
     upper = false;
   }
   return out + "Backward";
@@ -72,45 +52,121 @@ std::string node_name(UnaryOp op) {
 Tensor unary_forward(UnaryOp op, const Tensor& t, const UnaryParams& p) {
   NoGradGuard guard;
   DType out_dt = result_dtype(op, t.dtype());
-  Tensor in = cast_nograd(t, op == UnaryOp::LogicalNot ? t.dtype() : out_dt);
+  Tensor in = cast_nograd(t, out_dt == kBool ? t.dtype() : out_dt);
   Tensor out = alloc(t.sizes(), out_dt, t.device());
   backend(t.device()).unary(op, in, out, p);
   return out;
 }
 
-// d op(x) / dx applied to g; x is the input, y the output (each only when saved).
+// ---- backward formulas: unary_grad<op>(g, x, y, p) = g * d op(x) / dx ----
+// x is the input and y the output, each defined only when the row's saves column
+// names it. One specialisation per differentiable row of SEEK_UNARY_OPS: a row
+// without one fails to link.
+template <UnaryOp op>
+Tensor unary_grad(const Tensor& g, const Tensor& x, const Tensor& y, const UnaryParams& p);
+
+// Piecewise constant: zero gradient, as in PyTorch.
+Tensor zero_grad(const Tensor& g) { return zeros_like(g); }
+
+template <> Tensor unary_grad<UnaryOp::Neg>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+  return g.neg();
+}
+template <> Tensor unary_grad<UnaryOp::Abs>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * x.sign();
+}
+template <> Tensor unary_grad<UnaryOp::Exp>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+  return g * y;
+}
+template <> Tensor unary_grad<UnaryOp::Log>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g / x;
+}
+template <> Tensor unary_grad<UnaryOp::Log1p>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g / (x + 1);
+}
+template <> Tensor unary_grad<UnaryOp::Sqrt>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+  return g / (y * 2);
+}
+template <> Tensor unary_grad<UnaryOp::Rsqrt>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+  return g * (y * y * y * -0.5);
+}
+template <> Tensor unary_grad<UnaryOp::Sin>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * x.cos();
+}
+template <> Tensor unary_grad<UnaryOp::Cos>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * x.sin().neg();
+}
+template <> Tensor unary_grad<UnaryOp::Tanh>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+  return binary_op(BinaryOp::TanhBackward, g, y);
+}
+template <> Tensor unary_grad<UnaryOp::Sigmoid>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+  return binary_op(BinaryOp::SigmoidBackward, g, y);
+}
+// y > 0 exactly where x > 0.
+template <> Tensor unary_grad<UnaryOp::Relu>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+  return binary_op(BinaryOp::ReluBackward, g, y);
+}
+template <> Tensor unary_grad<UnaryOp::GeluErf>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return binary_op(BinaryOp::GeluBackward, g, x);
+}
+template <> Tensor unary_grad<UnaryOp::GeluTanh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return binary_op(BinaryOp::GeluTanhBackward, g, x);
+}
+template <> Tensor unary_grad<UnaryOp::Silu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return binary_op(BinaryOp::SiluBackward, g, x);
+}
+template <> Tensor unary_grad<UnaryOp::Hardswish>(const Tensor& g, const Tensor& x, const Tensor&,
+                                                  const UnaryParams&) {
+  return binary_op(BinaryOp::HardswishBackward, g, x);
+}
+template <> Tensor unary_grad<UnaryOp::Hardsigmoid>(const Tensor& g, const Tensor& x, const Tensor&,
+                                                    const UnaryParams&) {
+  return binary_op(BinaryOp::HardsigmoidBackward, g, x);
+}
+// sigmoid(beta x) below the threshold, 1 above it (where the forward returns x).
+template <> Tensor unary_grad<UnaryOp::Softplus>(const Tensor& g, const Tensor& x, const Tensor&,
+                                                 const UnaryParams& p) {
+  Tensor bx = x * p.a;
+  return where(bx > p.b, g, g * bx.sigmoid());
+}
+template <> Tensor unary_grad<UnaryOp::Erf>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * (x.square().neg().exp() * 1.12837916709551257390);  // 2/sqrt(pi)
+}
+template <> Tensor unary_grad<UnaryOp::Sign>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+  return zero_grad(g);
+}
+template <> Tensor unary_grad<UnaryOp::Floor>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+  return zero_grad(g);
+}
+template <> Tensor unary_grad<UnaryOp::Ceil>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+  return zero_grad(g);
+}
+template <> Tensor unary_grad<UnaryOp::Round>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+  return zero_grad(g);
+}
+template <> Tensor unary_grad<UnaryOp::Reciprocal>(const Tensor& g, const Tensor&, const Tensor& y,
+                                                   const UnaryParams&) {
+  return g * (y * y).neg();
+}
+template <> Tensor unary_grad<UnaryOp::Square>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * (x * 2);
+}
+// 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps] (where the forward clamps),
+// without it NaN outside [0, 1], as torch.logit.
+template <> Tensor unary_grad<UnaryOp::Logit>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  Tensor d = g / (x * (1 - x));
+  if (p.b == 0.0) return where((x < 0).logical_or(x > 1), std::numeric_limits<double>::quiet_NaN(), d);
+  return where((x < p.a).logical_or(x > 1 - p.a), 0.0, d);
+}
+
 Tensor unary_backward(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y, const UnaryParams& p) {
-  switch (op) {
-    case UnaryOp::Neg: return g.neg();
-    case UnaryOp::Abs: return g * x.sign();
-    case UnaryOp::Exp: return g * y;
-    case UnaryOp::Log: return g / x;
-    case UnaryOp::Log1p: return g / (x + 1);
-    case UnaryOp::Sqrt: return g / (y * 2);
-    case UnaryOp::Rsqrt: return g * (y * y * y * -0.5);
-    case UnaryOp::Sin: return g * x.cos();
-    case UnaryOp::Cos: return g * x.sin().neg();
-    case UnaryOp::Tanh: return binary_op(BinaryOp::TanhBackward, g, y);
-    case UnaryOp::Sigmoid: return binary_op(BinaryOp::SigmoidBackward, g, y);
-    case UnaryOp::Relu: return binary_op(BinaryOp::ReluBackward, g, y);  // y > 0 exactly where x > 0
-    case UnaryOp::GeluErf: return binary_op(BinaryOp::GeluBackward, g, x);
-    case UnaryOp::GeluTanh: return binary_op(BinaryOp::GeluTanhBackward, g, x);
-    case UnaryOp::Silu: return binary_op(BinaryOp::SiluBackward, g, x);
-    case UnaryOp::Hardswish: return binary_op(BinaryOp::HardswishBackward, g, x);
-    case UnaryOp::Hardsigmoid: return binary_op(BinaryOp::HardsigmoidBackward, g, x);
-    case UnaryOp::Softplus: {
-      // sigmoid(beta x) below the threshold, 1 above it (where the forward returns x).
-      Tensor bx = x * p.a;
-      return where(bx > p.b, g, g * bx.sigmoid());
+  return dispatch_unary(op, [&](auto tag) -> Tensor {
+    constexpr UnaryOp o = decltype(tag)::value;
+    if constexpr (unary_op_differentiable(o)) {
+      return unary_grad<o>(g, x, y, p);
+    } else {
+      throw AutogradError(str(unary_op_name(o), ": not differentiable"));
     }
-    case UnaryOp::Erf: return g * (x.square().neg().exp() * 1.12837916709551257390);  // 2/sqrt(pi)
-    case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round:
-      return zeros_like(g);  // piecewise constant: zero gradient, as in PyTorch
-    case UnaryOp::Reciprocal: return g * (y * y).neg();
-    case UnaryOp::Square: return g * (x * 2);
-    case UnaryOp::LogicalNot: break;
-  }
-  throw AutogradError(str(unary_op_name(op), ": not differentiable"));
+  });
 }
 
 Tensor& unary_inplace(UnaryOp op, Tensor& self, const char* name, const UnaryParams& p = {}) {
@@ -132,10 +188,11 @@ Tensor& unary_inplace(UnaryOp op, Tensor& self, const char* name, const UnaryPar
 Tensor unary_op(UnaryOp op, const Tensor& t, const UnaryParams& p) {
   check_defined(t, unary_op_name(op));
   Tensor out = unary_forward(op, t, p);
-  if (op != UnaryOp::LogicalNot && autograd::needs_grad({t})) {
+  if (unary_op_differentiable(op) && autograd::needs_grad({t})) {
+    const UnarySaves saves = unary_op_saves(op);
     autograd::record(node_name(op), {t}, {out},
-                     [op, p, sx = SavedTensor(saves_input(op) ? t : Tensor()),
-                      sy = SavedTensor(saves_output(op) ? out : Tensor())](const variable_list& g,
+                     [op, p, sx = SavedTensor(saves == UnarySaves::Input ? t : Tensor()),
+                      sy = SavedTensor(saves == UnarySaves::Output ? out : Tensor())](const variable_list& g,
                                                                           const std::vector<bool>& need) {
                        if (!need[0]) return variable_list{Tensor()};
                        return variable_list{unary_backward(op, g[0], sx.get(), sy.get(), p)};
@@ -144,65 +201,39 @@ Tensor unary_op(UnaryOp op, const Tensor& t, const UnaryParams& p) {
   return out;
 }
 
-Tensor neg(const Tensor& t) { return unary_op(UnaryOp::Neg, t); }
-Tensor abs(const Tensor& t) { return unary_op(UnaryOp::Abs, t); }
-// exp and log are autocast fp32 ops.
-Tensor exp(const Tensor& t) { return unary_op(UnaryOp::Exp, amp::autocast_fp32(t)); }
-Tensor log(const Tensor& t) { return unary_op(UnaryOp::Log, amp::autocast_fp32(t)); }
-Tensor log1p(const Tensor& t) { return unary_op(UnaryOp::Log1p, t); }
-Tensor sqrt(const Tensor& t) { return unary_op(UnaryOp::Sqrt, t); }
-Tensor rsqrt(const Tensor& t) { return unary_op(UnaryOp::Rsqrt, t); }
-Tensor sin(const Tensor& t) { return unary_op(UnaryOp::Sin, t); }
-Tensor cos(const Tensor& t) { return unary_op(UnaryOp::Cos, t); }
-Tensor tanh(const Tensor& t) { return unary_op(UnaryOp::Tanh, t); }
-Tensor sigmoid(const Tensor& t) { return unary_op(UnaryOp::Sigmoid, t); }
-Tensor relu(const Tensor& t) { return unary_op(UnaryOp::Relu, t); }
+// The free functions and methods of the Plain, Fp32 and OptDouble rows (exp and log
+// are autocast fp32 ops).
+#define SEEK_UNARY_FN_Plain(E, name, arg)                               \
+  Tensor name(const Tensor& t) { return unary_op(UnaryOp::E, t); }      \
+  Tensor Tensor::name() const { return seek::name(*this); }
+#define SEEK_UNARY_FN_Fp32(E, name, arg)                                                \
+  Tensor name(const Tensor& t) { return unary_op(UnaryOp::E, amp::autocast_fp32(t)); } \
+  Tensor Tensor::name() const { return seek::name(*this); }
+#define SEEK_UNARY_FN_OptDouble(E, name, arg)                                                   \
+  Tensor name(const Tensor& t, std::optional<double> arg) {                                     \
+    return unary_op(UnaryOp::E, t, arg ? UnaryParams{*arg, 1.0} : UnaryParams{});               \
+  }                                                                                             \
+  Tensor Tensor::name(std::optional<double> arg) const { return seek::name(*this, arg); }
+#define SEEK_UNARY_FN_Custom(E, name, arg)
+#define SEEK_UNARY_FN(E, name, kind, saves, form, arg, ...) SEEK_UNARY_FN_##form(E, name, arg)
+SEEK_UNARY_OPS(SEEK_UNARY_FN)
+#undef SEEK_UNARY_FN
+#undef SEEK_UNARY_FN_Plain
+#undef SEEK_UNARY_FN_Fp32
+#undef SEEK_UNARY_FN_OptDouble
+#undef SEEK_UNARY_FN_Custom
+
+// The Custom rows.
 Tensor gelu(const Tensor& t, const std::string& approximate) {
   SEEK_CHECK_VALUE(approximate == "none" || approximate == "tanh",
                    "gelu: approximate must be 'none' or 'tanh', got '", approximate, "'");
   return unary_op(approximate == "tanh" ? UnaryOp::GeluTanh : UnaryOp::GeluErf, t);
 }
-Tensor silu(const Tensor& t) { return unary_op(UnaryOp::Silu, t); }
-Tensor hardswish(const Tensor& t) { return unary_op(UnaryOp::Hardswish, t); }
-Tensor hardsigmoid(const Tensor& t) { return unary_op(UnaryOp::Hardsigmoid, t); }
 Tensor softplus(const Tensor& t, double beta, double threshold) {
   return unary_op(UnaryOp::Softplus, t, UnaryParams{beta, threshold});
 }
-Tensor erf(const Tensor& t) { return unary_op(UnaryOp::Erf, t); }
-Tensor sign(const Tensor& t) { return unary_op(UnaryOp::Sign, t); }
-Tensor floor(const Tensor& t) { return unary_op(UnaryOp::Floor, t); }
-Tensor ceil(const Tensor& t) { return unary_op(UnaryOp::Ceil, t); }
-Tensor round(const Tensor& t) { return unary_op(UnaryOp::Round, t); }
-Tensor reciprocal(const Tensor& t) { return unary_op(UnaryOp::Reciprocal, t); }
-Tensor square(const Tensor& t) { return unary_op(UnaryOp::Square, t); }
-Tensor logical_not(const Tensor& t) { return unary_op(UnaryOp::LogicalNot, t); }
-
-// ---- methods ----
-Tensor Tensor::neg() const { return seek::neg(*this); }
-Tensor Tensor::abs() const { return seek::abs(*this); }
-Tensor Tensor::exp() const { return seek::exp(*this); }
-Tensor Tensor::log() const { return seek::log(*this); }
-Tensor Tensor::log1p() const { return seek::log1p(*this); }
-Tensor Tensor::sqrt() const { return seek::sqrt(*this); }
-Tensor Tensor::rsqrt() const { return seek::rsqrt(*this); }
-Tensor Tensor::sin() const { return seek::sin(*this); }
-Tensor Tensor::cos() const { return seek::cos(*this); }
-Tensor Tensor::tanh() const { return seek::tanh(*this); }
-Tensor Tensor::sigmoid() const { return seek::sigmoid(*this); }
-Tensor Tensor::relu() const { return seek::relu(*this); }
 Tensor Tensor::gelu(const std::string& approximate) const { return seek::gelu(*this, approximate); }
-Tensor Tensor::silu() const { return seek::silu(*this); }
-Tensor Tensor::hardswish() const { return seek::hardswish(*this); }
-Tensor Tensor::hardsigmoid() const { return seek::hardsigmoid(*this); }
 Tensor Tensor::softplus(double beta, double threshold) const { return seek::softplus(*this, beta, threshold); }
-Tensor Tensor::erf() const { return seek::erf(*this); }
-Tensor Tensor::sign() const { return seek::sign(*this); }
-Tensor Tensor::floor() const { return seek::floor(*this); }
-Tensor Tensor::ceil() const { return seek::ceil(*this); }
-Tensor Tensor::round() const { return seek::round(*this); }
-Tensor Tensor::reciprocal() const { return seek::reciprocal(*this); }
-Tensor Tensor::square() const { return seek::square(*this); }
-Tensor Tensor::logical_not() const { return seek::logical_not(*this); }
 
 Tensor& Tensor::neg_() { return unary_inplace(UnaryOp::Neg, *this, "neg_"); }
 Tensor& Tensor::abs_() { return unary_inplace(UnaryOp::Abs, *this, "abs_"); }

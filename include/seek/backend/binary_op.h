@@ -1,43 +1,126 @@
 #pragma once
-// The binary elementwise family: one enum value and one scalar functor per op.
-// The CPU loop and the CUDA kernel both call the same functor, with T the
-// arithmetic type (float for f16/bf16 storage).
+// The binary elementwise family as one table, SEEK_BINARY_OPS: a row per op. From the
+// rows come the BinaryOp enum, the names, the dtype rules, what backward saves, the
+// scalar functors (shared by the CPU loop and the CUDA kernel; T is the arithmetic
+// type, float for f16/bf16 storage), dispatch_binary and, for Plain rows, the free
+// function seek::name(a, b), the method a.name(b) and the Python method and function.
+// The backward formula of a differentiable row is binary_grad<BinaryOp::Name> in
+// src/ops/binary.cpp. Inputs arrive broadcast and cast to one compute dtype.
+//
+// Columns: X(Enum, name, kind, saves, form, expression)
+//   kind   Arith:    every numeric dtype, same dtype out, differentiable
+//          Floating: integers and bool compute in float32, differentiable
+//          Compare:  every dtype, bool out          Logical: truth values in, bool out
+//          Helper:   floating only, a fused backward step of another family (a = gradient)
+//   saves  AB (both inputs), ABOut (both inputs and the output), None
+//   form   Plain: generated function, method and Python binding; Custom: written by hand
+//   expression  the scalar result in terms of a and b (type T)
 #include <cmath>
+#include <string>
 #include <type_traits>
+#include <utility>
 
+#include "seek/core/error.h"
 #include "seek/core/macros.h"
+
+// clang-format off
+#define SEEK_BINARY_OPS(X)                                                                        \
+  X(Add,                 add,                  Arith,    AB,    Custom, a + b)                     \
+  X(Sub,                 sub,                  Arith,    AB,    Custom, a - b)                     \
+  X(Mul,                 mul,                  Arith,    AB,    Custom, a * b)                     \
+  X(Div,                 div,                  Arith,    AB,    Custom, a / b)                     \
+  X(Pow,                 pow,                  Arith,    ABOut, Custom, pow_impl(a, b))            \
+  X(Maximum,             maximum,              Arith,    AB,    Plain,  nan_max(a, b))             \
+  X(Minimum,             minimum,              Arith,    AB,    Plain,  nan_min(a, b))             \
+  X(Eq,                  eq,                   Compare,  None,  Custom, a == b)                    \
+  X(Ne,                  ne,                   Compare,  None,  Custom, a != b)                    \
+  X(Lt,                  lt,                   Compare,  None,  Custom, a < b)                     \
+  X(Le,                  le,                   Compare,  None,  Custom, a <= b)                    \
+  X(Gt,                  gt,                   Compare,  None,  Custom, a > b)                     \
+  X(Ge,                  ge,                   Compare,  None,  Custom, a >= b)                    \
+  X(LogicalAnd,          logical_and,          Logical,  None,  Plain,  (a != T(0)) && (b != T(0))) \
+  X(LogicalOr,           logical_or,           Logical,  None,  Plain,  (a != T(0)) || (b != T(0))) \
+  X(LogicalXor,          logical_xor,          Logical,  None,  Plain,  (a != T(0)) != (b != T(0))) \
+  X(ReluBackward,        relu_backward,        Helper,   None,  Custom, b > T(0) ? a : T(0))       \
+  X(SigmoidBackward,     sigmoid_backward,     Helper,   None,  Custom, a * b * (T(1) - b))        \
+  X(TanhBackward,        tanh_backward,        Helper,   None,  Custom, a * (T(1) - b * b))        \
+  X(GeluBackward,        gelu_backward,        Helper,   None,  Custom, gelu_backward_fn(a, b))    \
+  X(GeluTanhBackward,    gelu_tanh_backward,   Helper,   None,  Custom, gelu_tanh_backward_fn(a, b)) \
+  X(SiluBackward,        silu_backward,        Helper,   None,  Custom, silu_backward_fn(a, b))    \
+  X(HardswishBackward,   hardswish_backward,   Helper,   None,  Custom, hardswish_backward_fn(a, b)) \
+  X(HardsigmoidBackward, hardsigmoid_backward, Helper,   None,  Custom, (b > T(-3) && b < T(3)) ? a / T(6) : T(0)) \
+  X(Xlogy,               xlogy,                Floating, AB,    Plain,  xlogy_fn(a, b))            \
+  /* end of SEEK_BINARY_OPS */
+// clang-format on
 
 namespace seek {
 
 enum class BinaryOp {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  Eq, Ne, Lt, Le, Gt, Ge,              // comparisons: bool output
-  LogicalAnd, LogicalOr, LogicalXor,   // bool output
-  // Fused helpers used by backward formulas (a = incoming gradient, b = saved input/output).
-  ReluBackward,      // a * (b > 0), b = input
-  SigmoidBackward,   // a * b * (1 - b), b = output
-  TanhBackward,      // a * (1 - b^2), b = output
-  GeluBackward,      // a * d/dx gelu_erf(b), b = input
-  GeluTanhBackward,  // a * d/dx gelu_tanh(b), b = input
-  SiluBackward,      // a * d/dx silu(b), b = input
-  HardswishBackward, // b = input
-  HardsigmoidBackward, // b = input
+#define SEEK_BINARY_ENUM(E, ...) E,
+  SEEK_BINARY_OPS(SEEK_BINARY_ENUM)
+#undef SEEK_BINARY_ENUM
 };
 
-const char* binary_op_name(BinaryOp op);
+enum class BinaryKind { Arith, Floating, Compare, Logical, Helper };
+enum class BinarySaves { AB, ABOut, None };
+
+constexpr const char* binary_op_name(BinaryOp op) {
+  switch (op) {
+#define SEEK_BINARY_NAME(E, name, ...) \
+  case BinaryOp::E: return #name;
+    SEEK_BINARY_OPS(SEEK_BINARY_NAME)
+#undef SEEK_BINARY_NAME
+  }
+  return "binary";
+}
+constexpr BinaryKind binary_op_kind(BinaryOp op) {
+  switch (op) {
+#define SEEK_BINARY_KIND(E, name, kind, ...) \
+  case BinaryOp::E: return BinaryKind::kind;
+    SEEK_BINARY_OPS(SEEK_BINARY_KIND)
+#undef SEEK_BINARY_KIND
+  }
+  return BinaryKind::Helper;
+}
+constexpr BinarySaves binary_op_saves(BinaryOp op) {
+  switch (op) {
+#define SEEK_BINARY_SAVES(E, name, kind, saves, ...) \
+  case BinaryOp::E: return BinarySaves::saves;
+    SEEK_BINARY_OPS(SEEK_BINARY_SAVES)
+#undef SEEK_BINARY_SAVES
+  }
+  return BinarySaves::None;
+}
 // Output dtype is bool.
-constexpr bool binary_op_is_comparison(BinaryOp op) {
-  return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le || op == BinaryOp::Gt ||
-         op == BinaryOp::Ge;
-}
+constexpr bool binary_op_is_comparison(BinaryOp op) { return binary_op_kind(op) == BinaryKind::Compare; }
 // Inputs read as truth values, output bool.
-constexpr bool binary_op_is_logical(BinaryOp op) {
-  return op == BinaryOp::LogicalAnd || op == BinaryOp::LogicalOr || op == BinaryOp::LogicalXor;
+constexpr bool binary_op_is_logical(BinaryOp op) { return binary_op_kind(op) == BinaryKind::Logical; }
+// Plain arithmetic, defined for every numeric dtype.
+constexpr bool binary_op_is_arithmetic(BinaryOp op) { return binary_op_kind(op) == BinaryKind::Arith; }
+constexpr bool binary_op_differentiable(BinaryOp op) {
+  return binary_op_kind(op) == BinaryKind::Arith || binary_op_kind(op) == BinaryKind::Floating;
 }
-// Plain arithmetic, defined for every numeric dtype (the rest are floating-only backward helpers).
-constexpr bool binary_op_is_arithmetic(BinaryOp op) {
-  return op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul || op == BinaryOp::Div ||
-         op == BinaryOp::Pow || op == BinaryOp::Maximum || op == BinaryOp::Minimum;
+
+// Every op of the family in table order (tests iterate it).
+inline constexpr BinaryOp kBinaryOps[] = {
+#define SEEK_BINARY_LIST(E, ...) BinaryOp::E,
+    SEEK_BINARY_OPS(SEEK_BINARY_LIST)
+#undef SEEK_BINARY_LIST
+};
+
+template <BinaryOp op>
+using BinaryTag = std::integral_constant<BinaryOp, op>;
+
+// fn(BinaryTag<op>{}) for the runtime op: the one switch over the enum.
+template <typename F>
+decltype(auto) dispatch_binary(BinaryOp op, F&& fn) {
+  switch (op) {
+#define SEEK_BINARY_DISPATCH(E, ...) \
+  case BinaryOp::E: return std::forward<F>(fn)(BinaryTag<BinaryOp::E>{});
+    SEEK_BINARY_OPS(SEEK_BINARY_DISPATCH)
+#undef SEEK_BINARY_DISPATCH
+  }
+  throw Error("binary: unknown op " + std::to_string(static_cast<int>(op)));
 }
 
 namespace functors {
@@ -75,67 +158,61 @@ SEEK_HOST_DEVICE SEEK_INLINE T nan_min(T a, T b) {
   return a < b ? a : b;
 }
 
-// Integer division rounds toward zero as in C; PyTorch's true division of
-// integers is handled by promoting to float before dispatch.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T gelu_backward_fn(T g, T x) {
+  const T kAlpha = T(0.70710678118654752440);  // 1/sqrt(2)
+  const T kBeta = T(0.39894228040143267794);   // 1/sqrt(2*pi)
+  T cdf = T(0.5) * (T(1) + ::erf(x * kAlpha));
+  T pdf = kBeta * ::exp(T(-0.5) * x * x);
+  return g * (cdf + x * pdf);
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T gelu_tanh_backward_fn(T g, T x) {
+  const T kBeta = T(0.79788456080286535588);  // sqrt(2/pi)
+  const T kKappa = T(0.044715);
+  T inner = kBeta * (x + kKappa * x * x * x);
+  T t = ::tanh(inner);
+  T dinner = kBeta * (T(1) + T(3) * kKappa * x * x);
+  return g * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * dinner);
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T silu_backward_fn(T g, T x) {
+  T s = T(1) / (T(1) + ::exp(-x));
+  return g * s * (T(1) + x * (T(1) - s));
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T hardswish_backward_fn(T g, T x) {
+  if (x < T(-3)) return T(0);
+  if (x <= T(3)) return g * (x / T(3) + T(0.5));
+  return g;
+}
+
+// x log(y), and 0 where x == 0 unless y is NaN (as torch.xlogy).
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T xlogy_fn(T x, T y) {
+  if (y != y) return y;
+  return x == T(0) ? T(0) : x * ::log(y);
+}
+
+template <BinaryOp op, typename T>
+using binary_out_t = std::conditional_t<binary_op_kind(op) == BinaryKind::Compare ||
+                                            binary_op_kind(op) == BinaryKind::Logical,
+                                        bool, T>;
+
+// Binary<op>{}(a, b): the row's expression. Integer division rounds toward zero as
+// in C; PyTorch's true division of integers promotes to float before dispatch.
 template <BinaryOp op>
 struct Binary;
-template <> struct Binary<BinaryOp::Add> { template <typename T> SEEK_HOST_DEVICE T operator()(T a, T b) const { return a + b; } };
-template <> struct Binary<BinaryOp::Sub> { template <typename T> SEEK_HOST_DEVICE T operator()(T a, T b) const { return a - b; } };
-template <> struct Binary<BinaryOp::Mul> { template <typename T> SEEK_HOST_DEVICE T operator()(T a, T b) const { return a * b; } };
-template <> struct Binary<BinaryOp::Div> { template <typename T> SEEK_HOST_DEVICE T operator()(T a, T b) const { return a / b; } };
-template <> struct Binary<BinaryOp::Pow> { template <typename T> SEEK_HOST_DEVICE T operator()(T a, T b) const { return pow_impl(a, b); } };
-template <> struct Binary<BinaryOp::Maximum> { template <typename T> SEEK_HOST_DEVICE T operator()(T a, T b) const { return nan_max(a, b); } };
-template <> struct Binary<BinaryOp::Minimum> { template <typename T> SEEK_HOST_DEVICE T operator()(T a, T b) const { return nan_min(a, b); } };
-template <> struct Binary<BinaryOp::Eq> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return a == b; } };
-template <> struct Binary<BinaryOp::Ne> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return a != b; } };
-template <> struct Binary<BinaryOp::Lt> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return a < b; } };
-template <> struct Binary<BinaryOp::Le> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return a <= b; } };
-template <> struct Binary<BinaryOp::Gt> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return a > b; } };
-template <> struct Binary<BinaryOp::Ge> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return a >= b; } };
-template <> struct Binary<BinaryOp::LogicalAnd> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return (a != T(0)) && (b != T(0)); } };
-template <> struct Binary<BinaryOp::LogicalOr> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return (a != T(0)) || (b != T(0)); } };
-template <> struct Binary<BinaryOp::LogicalXor> { template <typename T> SEEK_HOST_DEVICE bool operator()(T a, T b) const { return (a != T(0)) != (b != T(0)); } };
-
-template <> struct Binary<BinaryOp::ReluBackward> { template <typename T> SEEK_HOST_DEVICE T operator()(T g, T x) const { return x > T(0) ? g : T(0); } };
-template <> struct Binary<BinaryOp::SigmoidBackward> { template <typename T> SEEK_HOST_DEVICE T operator()(T g, T y) const { return g * y * (T(1) - y); } };
-template <> struct Binary<BinaryOp::TanhBackward> { template <typename T> SEEK_HOST_DEVICE T operator()(T g, T y) const { return g * (T(1) - y * y); } };
-template <> struct Binary<BinaryOp::GeluBackward> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T g, T x) const {
-    const T kAlpha = T(0.70710678118654752440);   // 1/sqrt(2)
-    const T kBeta = T(0.39894228040143267794);    // 1/sqrt(2*pi)
-    T cdf = T(0.5) * (T(1) + ::erf(x * kAlpha));
-    T pdf = kBeta * ::exp(T(-0.5) * x * x);
-    return g * (cdf + x * pdf);
-  }
-};
-template <> struct Binary<BinaryOp::GeluTanhBackward> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T g, T x) const {
-    const T kBeta = T(0.79788456080286535588);  // sqrt(2/pi)
-    const T kKappa = T(0.044715);
-    T inner = kBeta * (x + kKappa * x * x * x);
-    T t = ::tanh(inner);
-    T dinner = kBeta * (T(1) + T(3) * kKappa * x * x);
-    return g * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * dinner);
-  }
-};
-template <> struct Binary<BinaryOp::SiluBackward> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T g, T x) const {
-    T s = T(1) / (T(1) + ::exp(-x));
-    return g * s * (T(1) + x * (T(1) - s));
-  }
-};
-template <> struct Binary<BinaryOp::HardswishBackward> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T g, T x) const {
-    if (x < T(-3)) return T(0);
-    if (x <= T(3)) return g * (x / T(3) + T(0.5));
-    return g;
-  }
-};
-template <> struct Binary<BinaryOp::HardsigmoidBackward> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T g, T x) const {
-    return (x > T(-3) && x < T(3)) ? g / T(6) : T(0);
-  }
-};
+#define SEEK_BINARY_FUNCTOR(E, name, kind, saves, form, ...)              \
+  template <>                                                             \
+  struct Binary<BinaryOp::E> {                                            \
+    template <typename T>                                                 \
+    SEEK_HOST_DEVICE binary_out_t<BinaryOp::E, T> operator()(T a, T b) const { \
+      return static_cast<binary_out_t<BinaryOp::E, T>>(__VA_ARGS__);      \
+    }                                                                     \
+  };
+SEEK_BINARY_OPS(SEEK_BINARY_FUNCTOR)
+#undef SEEK_BINARY_FUNCTOR
 
 }  // namespace functors
 }  // namespace seek

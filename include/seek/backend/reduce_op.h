@@ -16,23 +16,37 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <type_traits>
+#include <utility>
 
+#include "seek/core/error.h"
 #include "seek/core/half.h"
 #include "seek/core/macros.h"
 
 namespace seek {
 
+// clang-format off
+// The table: X(Enum, name, kind). kind: Sum (integers and bool give int64), Compare (same
+// dtype out), Bool (bool out), Floating (floating inputs only). The reducers below differ
+// in state and parameters, so each backend builds a row's reducer under dispatch_reduce.
+#define SEEK_REDUCE_OPS(X)                                                                          \
+  X(Sum, sum, Sum) X(Prod, prod, Sum) X(Max, max, Compare) X(Min, min, Compare)                     \
+  X(All, all, Bool) X(Any, any, Bool)                                                               \
+  X(SumSquares, sum_squares, Floating) /* sum of x^2 (norm p=2 before the sqrt) */                  \
+  X(SumAbsPow, sum_abs_pow, Floating)  /* sum of |x|^p, p in ReduceParams */                        \
+  X(MaxAbs, max_abs, Floating)         /* max |x| (inf-norm) */                                     \
+  X(Mean, mean, Floating)              /* sum / N */                                                \
+  X(Norm, norm, Floating)              /* p-norm with the root applied: p = 1, 2, inf or any p > 0 */ \
+  X(Var, var, Floating)                /* sum (x - mean)^2 / max(N - correction, 0) */              \
+  X(Std, std, Floating)                /* sqrt(Var) */                                              \
+  X(LogSumExp, logsumexp, Floating)    /* max + log(sum exp(x - max)); -inf when all are -inf */
+// clang-format on
+
 enum class ReduceOp {
-  Sum, Prod, Max, Min, All, Any,
-  SumSquares,  // sum of x^2 (norm p=2 before the sqrt)
-  SumAbsPow,   // sum of |x|^p, p in ReduceParams
-  MaxAbs,      // max |x| (inf-norm)
-  Mean,        // sum / N (floating inputs)
-  Norm,        // vector p-norm with the root applied: p = 1, 2, inf or any p > 0 (floating)
-  Var,         // sum (x - mean)^2 / max(N - correction, 0) (floating)
-  Std,         // sqrt(Var)
-  LogSumExp,   // max + log(sum exp(x - max)); -inf when every element is -inf (floating)
+#define SEEK_REDUCE_ENUM(E, ...) E,
+  SEEK_REDUCE_OPS(SEEK_REDUCE_ENUM)
+#undef SEEK_REDUCE_ENUM
 };
 
 struct ReduceParams {
@@ -40,7 +54,41 @@ struct ReduceParams {
   double correction = 1.0;  // Var, Std (Bessel's correction by default)
 };
 
-const char* reduce_op_name(ReduceOp op);
+constexpr const char* reduce_op_name(ReduceOp op) {
+  switch (op) {
+#define SEEK_REDUCE_NAME(E, name, kind) \
+  case ReduceOp::E: return #name;
+    SEEK_REDUCE_OPS(SEEK_REDUCE_NAME)
+#undef SEEK_REDUCE_NAME
+  }
+  return "reduce";
+}
+
+enum class ReduceKind { Sum, Compare, Bool, Floating };
+constexpr ReduceKind reduce_op_kind(ReduceOp op) {
+  switch (op) {
+#define SEEK_REDUCE_KIND(E, name, kind) \
+  case ReduceOp::E: return ReduceKind::kind;
+    SEEK_REDUCE_OPS(SEEK_REDUCE_KIND)
+#undef SEEK_REDUCE_KIND
+  }
+  return ReduceKind::Floating;
+}
+
+template <ReduceOp op>
+using ReduceTag = std::integral_constant<ReduceOp, op>;
+
+// fn(ReduceTag<op>{}) for the runtime op: the one switch over the enum.
+template <typename F>
+decltype(auto) dispatch_reduce(ReduceOp op, F&& fn) {
+  switch (op) {
+#define SEEK_REDUCE_DISPATCH(E, name, kind) \
+  case ReduceOp::E: return std::forward<F>(fn)(ReduceTag<ReduceOp::E>{});
+    SEEK_REDUCE_OPS(SEEK_REDUCE_DISPATCH)
+#undef SEEK_REDUCE_DISPATCH
+  }
+  throw Error("reduce: unknown op " + std::to_string(static_cast<int>(op)));
+}
 
 namespace reducers {
 

@@ -1,26 +1,75 @@
 #pragma once
-// Three-operand elementwise ops (where, clamp, lerp, addcmul, addcdiv): one
-// enum value and one scalar functor per op, shared by the CPU loop and the
-// CUDA kernel. T is the arithmetic type (float for f16/bf16 storage).
+// Three-operand elementwise ops (where, clamp, lerp, addcmul, addcdiv) as one table,
+// SEEK_TERNARY_OPS: X(Enum, name, kind) generates the enum, the names, the dtype class
+// and dispatch_ternary; the scalar functor of a row is functors::Ternary<TernaryOp::Enum>
+// below, shared by the CPU loop and the CUDA kernel (T is the arithmetic type, float for
+// f16/bf16 storage). The ops take differing arguments (a mask, optional bounds, a value),
+// so their functions, methods and backward formulas stay written by hand in
+// src/ops/ternary.cpp.
+//   kind  Where: bool condition, any dtype; Numeric: every numeric dtype; Floating only.
+#include <string>
 #include <type_traits>
+#include <utility>
 
+#include "seek/core/error.h"
 #include "seek/core/macros.h"
+
+// clang-format off
+#define SEEK_TERNARY_OPS(X)          \
+  X(Where,   where,   Where)    /* out = a ? b : c   (a is bool) */                    \
+  X(Clamp,   clamp,   Numeric)  /* out = min(max(a, b), c), b/c lower/upper bounds */  \
+  X(Lerp,    lerp,    Floating) /* out = a + c * (b - a) */                            \
+  X(Addcmul, addcmul, Numeric)  /* out = a + value * b * c */                          \
+  X(Addcdiv, addcdiv, Floating) /* out = a + value * b / c */
+// clang-format on
 
 namespace seek {
 
 enum class TernaryOp {
-  Where,    // out = a ? b : c   (a is bool)
-  Clamp,    // out = min(max(a, b), c) with b/c lower/upper bounds
-  Lerp,     // out = a + c * (b - a)
-  Addcmul,  // out = a + value * b * c
-  Addcdiv,  // out = a + value * b / c
+#define SEEK_TERNARY_ENUM(E, ...) E,
+  SEEK_TERNARY_OPS(SEEK_TERNARY_ENUM)
+#undef SEEK_TERNARY_ENUM
 };
+
+enum class TernaryKind { Where, Numeric, Floating };
 
 struct TernaryParams {
   double value = 1.0;
 };
 
-const char* ternary_op_name(TernaryOp op);
+constexpr const char* ternary_op_name(TernaryOp op) {
+  switch (op) {
+#define SEEK_TERNARY_NAME(E, name, ...) \
+  case TernaryOp::E: return #name;
+    SEEK_TERNARY_OPS(SEEK_TERNARY_NAME)
+#undef SEEK_TERNARY_NAME
+  }
+  return "ternary";
+}
+constexpr TernaryKind ternary_op_kind(TernaryOp op) {
+  switch (op) {
+#define SEEK_TERNARY_KIND(E, name, kind, ...) \
+  case TernaryOp::E: return TernaryKind::kind;
+    SEEK_TERNARY_OPS(SEEK_TERNARY_KIND)
+#undef SEEK_TERNARY_KIND
+  }
+  return TernaryKind::Numeric;
+}
+
+template <TernaryOp op>
+using TernaryTag = std::integral_constant<TernaryOp, op>;
+
+// fn(TernaryTag<op>{}) for the runtime op: the one switch over the enum.
+template <typename F>
+decltype(auto) dispatch_ternary(TernaryOp op, F&& fn) {
+  switch (op) {
+#define SEEK_TERNARY_DISPATCH(E, ...) \
+  case TernaryOp::E: return std::forward<F>(fn)(TernaryTag<TernaryOp::E>{});
+    SEEK_TERNARY_OPS(SEEK_TERNARY_DISPATCH)
+#undef SEEK_TERNARY_DISPATCH
+  }
+  throw Error("ternary: unknown op " + std::to_string(static_cast<int>(op)));
+}
 
 namespace functors {
 

@@ -1,33 +1,135 @@
 #pragma once
-// The unary elementwise family: one enum value and one scalar functor per op,
-// shared by the CPU loop and the CUDA kernel. T is the arithmetic type (the
-// acc type: float for f16/bf16 storage, the storage type otherwise).
+// The unary elementwise family as one table, SEEK_UNARY_OPS: a row per op. Everything
+// else is generated from the rows: the UnaryOp enum, the printable names, the dtype
+// and saved-tensor rules, the scalar functors (shared by the CPU loop and the CUDA
+// kernel; T is the arithmetic type, float for f16/bf16 storage), dispatch_unary, and,
+// for the rows whose form is not Custom, the free functions (seek/ops/unary.h), the
+// Tensor methods (seek/core/tensor.h) and the Python methods (python/src/tensor_ops.cpp).
+// The backward formula of a row is unary_grad<UnaryOp::Name> in src/ops/unary.cpp.
+//
+// Columns: X(Enum, name, kind, saves, form, arg, expression)
+//   kind   Floating: floating dtypes only, integers and bool compute in float32
+//          Integers: also keeps integer dtypes (not bool)
+//          AllTypes: every dtype, bool included, same dtype out
+//          ToBool:   every dtype in, bool out (not differentiable)
+//   saves  what backward needs: Input, Output or None
+//   form   Plain:     seek::name(t), t.name(), Python t.name() / seek.name(t)
+//          Fp32:      the same, the input cast to float32 under autocast
+//          OptDouble: name(t, std::optional<double> arg = nullopt) -> params {a = arg, b = has arg}
+//          Custom:    free function, method and binding written by hand
+//   arg    the argument name of an OptDouble row (_ otherwise)
+//   expression  the scalar result, in terms of x (type T) and the params a, b (double)
 #include <cmath>
+#include <cstdint>
+#include <string>
 #include <type_traits>
+#include <utility>
 
+#include "seek/core/error.h"
 #include "seek/core/macros.h"
+
+// clang-format off
+#define SEEK_UNARY_OPS(X)                                                                   \
+  X(Neg,         neg,          Integers, None,   Plain,     _,   static_cast<T>(-x))         \
+  X(Abs,         abs,          Integers, Input,  Plain,     _,   abs_fn(x))                  \
+  X(Exp,         exp,          Floating, Output, Fp32,      _,   math::exp(x))               \
+  X(Log,         log,          Floating, Input,  Fp32,      _,   math::log(x))               \
+  X(Log1p,       log1p,        Floating, Input,  Plain,     _,   math::log1p(x))             \
+  X(Sqrt,        sqrt,         Floating, Output, Plain,     _,   math::sqrt(x))              \
+  X(Rsqrt,       rsqrt,        Floating, Output, Plain,     _,   T(1) / math::sqrt(x))       \
+  X(Sin,         sin,          Floating, Input,  Plain,     _,   math::sin(x))               \
+  X(Cos,         cos,          Floating, Input,  Plain,     _,   math::cos(x))               \
+  X(Tanh,        tanh,         Floating, Output, Plain,     _,   math::tanh(x))              \
+  X(Sigmoid,     sigmoid,      Floating, Output, Plain,     _,   T(1) / (T(1) + math::exp(-x))) \
+  X(Relu,        relu,         Integers, Output, Plain,     _,   relu_fn(x))                 \
+  X(GeluErf,     gelu,         Floating, Input,  Custom,    _,   gelu_erf_fn(x))             \
+  X(GeluTanh,    gelu_tanh,    Floating, Input,  Custom,    _,   gelu_tanh_fn(x))            \
+  X(Silu,        silu,         Floating, Input,  Plain,     _,   x / (T(1) + math::exp(-x))) \
+  X(Hardswish,   hardswish,    Floating, Input,  Plain,     _,   x * relu6_fn(x + T(3)) / T(6)) \
+  X(Hardsigmoid, hardsigmoid,  Floating, Input,  Plain,     _,   relu6_fn(x + T(3)) / T(6))  \
+  X(Softplus,    softplus,     Floating, Input,  Custom,    _,   softplus_fn(x, T(a), T(b))) \
+  X(Erf,         erf,          Floating, Input,  Plain,     _,   math::erf(x))               \
+  X(Sign,        sign,         AllTypes, None,   Plain,     _,   sign_fn(x))                 \
+  X(Floor,       floor,        Integers, None,   Plain,     _,   floor_fn(x))                \
+  X(Ceil,        ceil,         Integers, None,   Plain,     _,   ceil_fn(x))                 \
+  X(Round,       round,        Integers, None,   Plain,     _,   round_fn(x))                \
+  X(Reciprocal,  reciprocal,   Floating, Output, Plain,     _,   T(1) / x)                   \
+  X(Square,      square,       Integers, Input,  Plain,     _,   static_cast<T>(x * x))      \
+  X(LogicalNot,  logical_not,  ToBool,   None,   Plain,     _,   x == T(0))                  \
+  X(Logit,       logit,        Floating, Input,  OptDouble, eps, logit_fn(x, T(a), b != 0.0)) \
+  /* end of SEEK_UNARY_OPS */
+// clang-format on
 
 namespace seek {
 
 enum class UnaryOp {
-  Neg, Abs, Exp, Log, Log1p, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Relu,
-  GeluErf, GeluTanh, Silu, Hardswish, Hardsigmoid, Softplus, Erf, Sign,
-  Floor, Ceil, Round, Reciprocal, Square, LogicalNot,
+#define SEEK_UNARY_ENUM(E, ...) E,
+  SEEK_UNARY_OPS(SEEK_UNARY_ENUM)
+#undef SEEK_UNARY_ENUM
 };
 
-// Extra arguments some unary ops take (softplus: a = beta, b = threshold).
+enum class UnaryKind { Floating, Integers, AllTypes, ToBool };
+enum class UnarySaves { Input, Output, None };
+
+// Extra arguments some unary ops take (softplus: a = beta, b = threshold; an
+// OptDouble row: a = the argument, b = 1 when it is given).
 struct UnaryParams {
   double a = 0.0;
   double b = 0.0;
 };
 
-const char* unary_op_name(UnaryOp op);
-
+constexpr const char* unary_op_name(UnaryOp op) {
+  switch (op) {
+#define SEEK_UNARY_NAME(E, name, ...) \
+  case UnaryOp::E: return #name;
+    SEEK_UNARY_OPS(SEEK_UNARY_NAME)
+#undef SEEK_UNARY_NAME
+  }
+  return "unary";
+}
+constexpr UnaryKind unary_op_kind(UnaryOp op) {
+  switch (op) {
+#define SEEK_UNARY_KIND(E, name, kind, ...) \
+  case UnaryOp::E: return UnaryKind::kind;
+    SEEK_UNARY_OPS(SEEK_UNARY_KIND)
+#undef SEEK_UNARY_KIND
+  }
+  return UnaryKind::Floating;
+}
+constexpr UnarySaves unary_op_saves(UnaryOp op) {
+  switch (op) {
+#define SEEK_UNARY_SAVES(E, name, kind, saves, ...) \
+  case UnaryOp::E: return UnarySaves::saves;
+    SEEK_UNARY_OPS(SEEK_UNARY_SAVES)
+#undef SEEK_UNARY_SAVES
+  }
+  return UnarySaves::None;
+}
 // Ops defined on integer dtypes too (the rest compute in floating point only).
-constexpr bool unary_op_keeps_integers(UnaryOp op) {
-  return op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Relu || op == UnaryOp::Sign ||
-         op == UnaryOp::Floor || op == UnaryOp::Ceil || op == UnaryOp::Round || op == UnaryOp::Square ||
-         op == UnaryOp::LogicalNot;
+constexpr bool unary_op_keeps_integers(UnaryOp op) { return unary_op_kind(op) != UnaryKind::Floating; }
+constexpr bool unary_op_differentiable(UnaryOp op) { return unary_op_kind(op) != UnaryKind::ToBool; }
+
+// Every op of the family in table order (tests iterate it).
+inline constexpr UnaryOp kUnaryOps[] = {
+#define SEEK_UNARY_LIST(E, ...) UnaryOp::E,
+    SEEK_UNARY_OPS(SEEK_UNARY_LIST)
+#undef SEEK_UNARY_LIST
+};
+
+template <UnaryOp op>
+using UnaryTag = std::integral_constant<UnaryOp, op>;
+
+// fn(UnaryTag<op>{}) for the runtime op: the one switch over the enum, so a backend
+// instantiates its loop or kernel per op with `decltype(tag)::value` as a constant.
+template <typename F>
+decltype(auto) dispatch_unary(UnaryOp op, F&& fn) {
+  switch (op) {
+#define SEEK_UNARY_DISPATCH(E, ...) \
+  case UnaryOp::E: return std::forward<F>(fn)(UnaryTag<UnaryOp::E>{});
+    SEEK_UNARY_OPS(SEEK_UNARY_DISPATCH)
+#undef SEEK_UNARY_DISPATCH
+  }
+  throw Error("unary: unknown op " + std::to_string(static_cast<int>(op)));
 }
 
 namespace functors {
@@ -59,130 +161,87 @@ SEEK_UNARY_MATH_FN(fabs)
 #undef SEEK_UNARY_MATH_FN
 }  // namespace math
 
+// Helpers of the rows whose expression needs more than one line.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T abs_fn(T x) {
+  if constexpr (std::is_floating_point_v<T>) return math::fabs(x);
+  else if constexpr (std::is_unsigned_v<T>) return x;
+  else return static_cast<T>(x < T(0) ? -x : x);
+}
+// NaN propagates (relu(nan) = nan), as in PyTorch.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T relu_fn(T x) {
+  if constexpr (std::is_floating_point_v<T>) return (x > T(0) || x != x) ? x : T(0);
+  else return x > T(0) ? x : T(0);
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T relu6_fn(T r) {
+  return r < T(0) ? T(0) : (r > T(6) ? T(6) : r);
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T gelu_erf_fn(T x) {
+  const T kAlpha = T(0.70710678118654752440);  // 1/sqrt(2)
+  return T(0.5) * x * (T(1) + math::erf(x * kAlpha));
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T gelu_tanh_fn(T x) {
+  const T kBeta = T(0.79788456080286535588);  // sqrt(2/pi)
+  const T kKappa = T(0.044715);
+  return T(0.5) * x * (T(1) + math::tanh(kBeta * (x + kKappa * x * x * x)));
+}
+// softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T softplus_fn(T x, T beta, T threshold) {
+  const T bx = x * beta;
+  return bx > threshold ? x : math::log1p(math::exp(bx)) / beta;
+}
+// sign(nan) = 0 and sign(bool) = the bool, as in PyTorch.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T sign_fn(T x) {
+  if constexpr (std::is_same_v<T, bool>) return x;
+  else if constexpr (std::is_unsigned_v<T>) return static_cast<T>(x > T(0));
+  else return static_cast<T>(T(x > T(0)) - T(x < T(0)));
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T floor_fn(T x) {
+  if constexpr (std::is_floating_point_v<T>) return math::floor(x);
+  else return x;
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T ceil_fn(T x) {
+  if constexpr (std::is_floating_point_v<T>) return math::ceil(x);
+  else return x;
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T round_fn(T x) {
+  if constexpr (std::is_floating_point_v<T>) return math::nearbyint(x);
+  else return x;
+}
+
+// log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T logit_fn(T x, T eps, bool has_eps) {
+  if (has_eps) x = x < eps ? eps : (x > T(1) - eps ? T(1) - eps : x);
+  return math::log(x / (T(1) - x));
+}
+
+template <UnaryOp op, typename T>
+using unary_out_t = std::conditional_t<unary_op_kind(op) == UnaryKind::ToBool, bool, T>;
+
+// Unary<op>{a, b}(x): the row's expression.
 template <UnaryOp op>
 struct Unary;
-
-template <> struct Unary<UnaryOp::Neg> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return static_cast<T>(-x); }
-};
-template <> struct Unary<UnaryOp::Abs> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    if constexpr (std::is_floating_point_v<T>) return math::fabs(x);
-    else if constexpr (std::is_unsigned_v<T>) return x;
-    else return static_cast<T>(x < T(0) ? -x : x);
-  }
-};
-template <> struct Unary<UnaryOp::Exp> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return math::exp(x); }
-};
-template <> struct Unary<UnaryOp::Log> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return math::log(x); }
-};
-template <> struct Unary<UnaryOp::Log1p> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return math::log1p(x); }
-};
-template <> struct Unary<UnaryOp::Sqrt> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return math::sqrt(x); }
-};
-template <> struct Unary<UnaryOp::Rsqrt> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return T(1) / math::sqrt(x); }
-};
-template <> struct Unary<UnaryOp::Sin> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return math::sin(x); }
-};
-template <> struct Unary<UnaryOp::Cos> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return math::cos(x); }
-};
-template <> struct Unary<UnaryOp::Tanh> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return math::tanh(x); }
-};
-template <> struct Unary<UnaryOp::Sigmoid> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return T(1) / (T(1) + math::exp(-x)); }
-};
-// NaN propagates (relu(nan) = nan), as in PyTorch.
-template <> struct Unary<UnaryOp::Relu> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    if constexpr (std::is_floating_point_v<T>) return (x > T(0) || x != x) ? x : T(0);
-    else return x > T(0) ? x : T(0);
-  }
-};
-template <> struct Unary<UnaryOp::GeluErf> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    const T kAlpha = T(0.70710678118654752440);  // 1/sqrt(2)
-    return T(0.5) * x * (T(1) + math::erf(x * kAlpha));
-  }
-};
-template <> struct Unary<UnaryOp::GeluTanh> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    const T kBeta = T(0.79788456080286535588);  // sqrt(2/pi)
-    const T kKappa = T(0.044715);
-    return T(0.5) * x * (T(1) + math::tanh(kBeta * (x + kKappa * x * x * x)));
-  }
-};
-template <> struct Unary<UnaryOp::Silu> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return x / (T(1) + math::exp(-x)); }
-};
-template <> struct Unary<UnaryOp::Hardswish> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    T r = x + T(3);
-    r = r < T(0) ? T(0) : (r > T(6) ? T(6) : r);
-    return x * r / T(6);
-  }
-};
-template <> struct Unary<UnaryOp::Hardsigmoid> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    T r = x + T(3);
-    r = r < T(0) ? T(0) : (r > T(6) ? T(6) : r);
-    return r / T(6);
-  }
-};
-// softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
-template <> struct Unary<UnaryOp::Softplus> {
-  double beta = 1.0, threshold = 20.0;
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    const T b = T(beta);
-    const T bx = x * b;
-    return bx > T(threshold) ? x : math::log1p(math::exp(bx)) / b;
-  }
-};
-template <> struct Unary<UnaryOp::Erf> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return math::erf(x); }
-};
-// sign(nan) = 0 and sign(bool) = the bool, as in PyTorch.
-template <> struct Unary<UnaryOp::Sign> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    if constexpr (std::is_same_v<T, bool>) return x;
-    else if constexpr (std::is_unsigned_v<T>) return static_cast<T>(x > T(0));
-    else return static_cast<T>(T(x > T(0)) - T(x < T(0)));
-  }
-};
-template <> struct Unary<UnaryOp::Floor> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    if constexpr (std::is_floating_point_v<T>) return math::floor(x);
-    else return x;
-  }
-};
-template <> struct Unary<UnaryOp::Ceil> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    if constexpr (std::is_floating_point_v<T>) return math::ceil(x);
-    else return x;
-  }
-};
-template <> struct Unary<UnaryOp::Round> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const {
-    if constexpr (std::is_floating_point_v<T>) return math::nearbyint(x);
-    else return x;
-  }
-};
-template <> struct Unary<UnaryOp::Reciprocal> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return T(1) / x; }
-};
-template <> struct Unary<UnaryOp::Square> {
-  template <typename T> SEEK_HOST_DEVICE T operator()(T x) const { return static_cast<T>(x * x); }
-};
-template <> struct Unary<UnaryOp::LogicalNot> {
-  template <typename T> SEEK_HOST_DEVICE bool operator()(T x) const { return x == T(0); }
-};
+#define SEEK_UNARY_FUNCTOR(E, name, kind, saves, form, arg, ...)                       \
+  template <>                                                                          \
+  struct Unary<UnaryOp::E> {                                                           \
+    double a = 0.0, b = 0.0;                                                           \
+    template <typename T>                                                              \
+    SEEK_HOST_DEVICE unary_out_t<UnaryOp::E, T> operator()(T x) const {                \
+      return static_cast<unary_out_t<UnaryOp::E, T>>(__VA_ARGS__);                     \
+    }                                                                                  \
+  };
+SEEK_UNARY_OPS(SEEK_UNARY_FUNCTOR)
+#undef SEEK_UNARY_FUNCTOR
 
 }  // namespace functors
 }  // namespace seek

@@ -16,6 +16,10 @@
 #include <utility>
 #include <vector>
 
+// The op tables generate the elementwise methods below (these two headers hold the
+// tables, enums and scalar functors only: nothing of the Backend interface).
+#include "seek/backend/binary_op.h"
+#include "seek/backend/unary_op.h"
 #include "seek/core/device.h"
 #include "seek/core/dtype.h"
 #include "seek/core/error.h"
@@ -159,8 +163,14 @@ class Tensor {
   Tensor div(Scalar o) const;
   Tensor pow(const Tensor& e) const;
   Tensor pow(Scalar e) const;
-  Tensor maximum(const Tensor& o) const;
-  Tensor minimum(const Tensor& o) const;
+  // one method per Plain row of SEEK_BINARY_OPS (seek/backend/binary_op.h): maximum, logical_and, ...
+#define SEEK_BINARY_METHOD_Plain(name) Tensor name(const Tensor& other) const;
+#define SEEK_BINARY_METHOD_Custom(name)
+#define SEEK_BINARY_METHOD(E, name, kind, saves, form, ...) SEEK_BINARY_METHOD_##form(name)
+  SEEK_BINARY_OPS(SEEK_BINARY_METHOD)
+#undef SEEK_BINARY_METHOD
+#undef SEEK_BINARY_METHOD_Plain
+#undef SEEK_BINARY_METHOD_Custom
   Tensor eq(const Tensor& o) const;
   Tensor eq(Scalar o) const;
   Tensor ne(const Tensor& o) const;
@@ -173,9 +183,6 @@ class Tensor {
   Tensor gt(Scalar o) const;
   Tensor ge(const Tensor& o) const;
   Tensor ge(Scalar o) const;
-  Tensor logical_and(const Tensor& o) const;
-  Tensor logical_or(const Tensor& o) const;
-  Tensor logical_xor(const Tensor& o) const;
   Tensor& add_(const Tensor& o, Scalar alpha = 1);
   Tensor& add_(Scalar o);
   Tensor& sub_(const Tensor& o, Scalar alpha = 1);
@@ -187,31 +194,20 @@ class Tensor {
   Tensor& pow_(Scalar e);
 
   // ---- unary (src/ops/unary.cpp) ----
-  Tensor neg() const;
-  Tensor abs() const;
-  Tensor exp() const;
-  Tensor log() const;
-  Tensor log1p() const;
-  Tensor sqrt() const;
-  Tensor rsqrt() const;
-  Tensor sin() const;
-  Tensor cos() const;
-  Tensor tanh() const;
-  Tensor sigmoid() const;
-  Tensor relu() const;
+  // one method per Plain / Fp32 / OptDouble row of SEEK_UNARY_OPS (seek/backend/unary_op.h)
+#define SEEK_UNARY_METHOD_Plain(name, arg) Tensor name() const;
+#define SEEK_UNARY_METHOD_Fp32(name, arg) Tensor name() const;
+#define SEEK_UNARY_METHOD_OptDouble(name, arg) Tensor name(std::optional<double> arg = std::nullopt) const;
+#define SEEK_UNARY_METHOD_Custom(name, arg)
+#define SEEK_UNARY_METHOD(E, name, kind, saves, form, arg, ...) SEEK_UNARY_METHOD_##form(name, arg)
+  SEEK_UNARY_OPS(SEEK_UNARY_METHOD)
+#undef SEEK_UNARY_METHOD
+#undef SEEK_UNARY_METHOD_Plain
+#undef SEEK_UNARY_METHOD_Fp32
+#undef SEEK_UNARY_METHOD_OptDouble
+#undef SEEK_UNARY_METHOD_Custom
   Tensor gelu(const std::string& approximate = "none") const;  // "none" (erf) or "tanh"
-  Tensor silu() const;
-  Tensor hardswish() const;
-  Tensor hardsigmoid() const;
   Tensor softplus(double beta = 1.0, double threshold = 20.0) const;
-  Tensor erf() const;
-  Tensor sign() const;
-  Tensor floor() const;
-  Tensor ceil() const;
-  Tensor round() const;
-  Tensor reciprocal() const;
-  Tensor square() const;
-  Tensor logical_not() const;
   Tensor& neg_();
   Tensor& abs_();
   Tensor& exp_();

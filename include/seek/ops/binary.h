@@ -12,17 +12,20 @@ Tensor div(const Tensor& a, const Tensor& b);  // true division: integers give f
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, Scalar b);
 Tensor pow(Scalar a, const Tensor& b);
-Tensor maximum(const Tensor& a, const Tensor& b);
-Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
-Tensor logical_and(const Tensor& a, const Tensor& b);
-Tensor logical_or(const Tensor& a, const Tensor& b);
-Tensor logical_xor(const Tensor& a, const Tensor& b);
+// One function per Plain row of SEEK_BINARY_OPS: maximum, minimum, logical_and, ...
+#define SEEK_BINARY_DECL_Plain(name) Tensor name(const Tensor& a, const Tensor& b);
+#define SEEK_BINARY_DECL_Custom(name)
+#define SEEK_BINARY_DECL(E, name, kind, saves, form, ...) SEEK_BINARY_DECL_##form(name)
+SEEK_BINARY_OPS(SEEK_BINARY_DECL)
+#undef SEEK_BINARY_DECL
+#undef SEEK_BINARY_DECL_Plain
+#undef SEEK_BINARY_DECL_Custom
 
 // Runs one op of the binary family with broadcasting, promotion and autograd.
 // Exposed for other families' backward formulas (e.g. BinaryOp::ReluBackward).

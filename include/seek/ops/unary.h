@@ -3,6 +3,7 @@
 // Floating functions (exp, log, sigmoid, gelu, ...) of integer or bool tensors
 // return float32; neg/abs/sign/square/relu keep integer dtypes and floor/ceil/
 // round of integers return the values unchanged.
+#include <optional>
 #include <string>
 
 #include "seek/backend/unary_op.h"
@@ -10,33 +11,25 @@
 
 namespace seek {
 
-Tensor neg(const Tensor& t);
-Tensor abs(const Tensor& t);
-Tensor exp(const Tensor& t);
-Tensor log(const Tensor& t);
-Tensor log1p(const Tensor& t);
-Tensor sqrt(const Tensor& t);
-Tensor rsqrt(const Tensor& t);
-Tensor sin(const Tensor& t);
-Tensor cos(const Tensor& t);
-Tensor tanh(const Tensor& t);
-Tensor sigmoid(const Tensor& t);
-Tensor relu(const Tensor& t);
+// One function per Plain / Fp32 / OptDouble row of SEEK_UNARY_OPS:
+// exp, log, sqrt, relu, ... (name(t)); OptDouble rows take name(t, arg = nullopt).
+#define SEEK_UNARY_DECL_Plain(name, arg) Tensor name(const Tensor& t);
+#define SEEK_UNARY_DECL_Fp32(name, arg) Tensor name(const Tensor& t);
+#define SEEK_UNARY_DECL_OptDouble(name, arg) Tensor name(const Tensor& t, std::optional<double> arg = std::nullopt);
+#define SEEK_UNARY_DECL_Custom(name, arg)
+#define SEEK_UNARY_DECL(E, name, kind, saves, form, arg, ...) SEEK_UNARY_DECL_##form(name, arg)
+SEEK_UNARY_OPS(SEEK_UNARY_DECL)
+#undef SEEK_UNARY_DECL
+#undef SEEK_UNARY_DECL_Plain
+#undef SEEK_UNARY_DECL_Fp32
+#undef SEEK_UNARY_DECL_OptDouble
+#undef SEEK_UNARY_DECL_Custom
+
+// The Custom rows:
 // approximate: "none" (exact, with erf) or "tanh"; anything else throws ValueError.
 Tensor gelu(const Tensor& t, const std::string& approximate = "none");
-Tensor silu(const Tensor& t);
-Tensor hardswish(const Tensor& t);
-Tensor hardsigmoid(const Tensor& t);
 // log(1 + exp(beta x)) / beta, and x where beta x > threshold.
 Tensor softplus(const Tensor& t, double beta = 1.0, double threshold = 20.0);
-Tensor erf(const Tensor& t);
-Tensor sign(const Tensor& t);
-Tensor floor(const Tensor& t);
-Tensor ceil(const Tensor& t);
-Tensor round(const Tensor& t);  // half to even, like torch.round
-Tensor reciprocal(const Tensor& t);
-Tensor square(const Tensor& t);
-Tensor logical_not(const Tensor& t);  // bool result
 
 // Runs one op of the unary family with dtype rules and autograd.
 Tensor unary_op(UnaryOp op, const Tensor& t, const UnaryParams& params = {});

@@ -19,60 +19,62 @@ void reduce_into(const R& r, const Tensor& in, const std::vector<int64_t>& dims,
   run_reduction(r, g, ip, [op, &r](int64_t off, const typename R::acc_t& a) { op[off] = convert<O>(r.finalize(a)); });
 }
 
-bool is_float_only(ReduceOp op) {
-  return op == ReduceOp::Mean || op == ReduceOp::Norm || op == ReduceOp::Var || op == ReduceOp::Std ||
-         op == ReduceOp::LogSumExp || op == ReduceOp::SumSquares || op == ReduceOp::SumAbsPow ||
-         op == ReduceOp::MaxAbs;
+bool is_float_only(ReduceOp op) { return reduce_op_kind(op) == ReduceKind::Floating; }
+
+// The reducer of row `op` for storage type S, written into out; the row's kind says
+// the output dtype (Sum/Prod of integers and bool write int64, All/Any bool, the rest
+// in's dtype) and whether integers are defined.
+template <ReduceOp op, typename S>
+void reduce_row(const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out, const ReduceParams& p,
+                double n) {
+  constexpr ReduceKind kind = reduce_op_kind(op);
+  auto expect = [&](DType want) {
+    SEEK_CHECK_DTYPE(out.dtype() == want, reduce_op_name(op), ": the output must be ", want, " for ", in.dtype(),
+                     " input, got ", out.dtype());
+  };
+  if constexpr (kind == ReduceKind::Sum) {
+    using O = std::conditional_t<std::is_integral_v<S>, int64_t, S>;
+    using R = std::conditional_t<op == ReduceOp::Sum, Sum<S>, Prod<S>>;
+    expect(std::is_integral_v<S> ? kInt64 : in.dtype());
+    reduce_into<R, S, O>(R{}, in, dims, out);
+  } else if constexpr (kind == ReduceKind::Compare) {
+    using R = std::conditional_t<op == ReduceOp::Max, Max<S>, Min<S>>;
+    expect(in.dtype());
+    reduce_into<R, S, S>(R{}, in, dims, out);
+  } else if constexpr (kind == ReduceKind::Bool) {
+    using R = std::conditional_t<op == ReduceOp::All, All<S>, Any<S>>;
+    expect(kBool);
+    reduce_into<R, S, bool>(R{}, in, dims, out);
+  } else if constexpr (std::is_floating_point_v<S> || is_reduced_float_v<S>) {
+    expect(in.dtype());
+    if constexpr (op == ReduceOp::Mean) {
+      reduce_into<Mean<S>, S, S>(Mean<S>(1.0 / n), in, dims, out);
+    } else if constexpr (op == ReduceOp::SumSquares) {
+      reduce_into<SumSquares<S>, S, S>(SumSquares<S>(false), in, dims, out);
+    } else if constexpr (op == ReduceOp::SumAbsPow) {
+      reduce_into<SumAbsPow<S>, S, S>(SumAbsPow<S>(p.p, false), in, dims, out);
+    } else if constexpr (op == ReduceOp::MaxAbs) {
+      reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
+    } else if constexpr (op == ReduceOp::Norm) {
+      if (std::isinf(p.p)) reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
+      else if (p.p == 1.0) reduce_into<SumAbs<S>, S, S>(SumAbs<S>{}, in, dims, out);
+      else if (p.p == 2.0) reduce_into<SumSquares<S>, S, S>(SumSquares<S>(true), in, dims, out);
+      else reduce_into<SumAbsPow<S>, S, S>(SumAbsPow<S>(p.p, true), in, dims, out);
+    } else if constexpr (op == ReduceOp::Var || op == ReduceOp::Std) {
+      reduce_into<Var<S>, S, S>(Var<S>(p.correction, op == ReduceOp::Std), in, dims, out);
+    } else {
+      static_assert(op == ReduceOp::LogSumExp, "a Floating row of SEEK_REDUCE_OPS without its reducer here");
+      reduce_into<LogSumExp<S>, S, S>(LogSumExp<S>{}, in, dims, out);
+    }
+  } else {
+    throw DTypeError(str(reduce_op_name(op), ": not supported for dtype ", in.dtype()));
+  }
 }
 
 template <typename S>
 void reduce_typed(ReduceOp op, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out,
                   const ReduceParams& p, double n) {
-  const DType odt = out.dtype();
-  // Sum/Prod of integers and bool write int64, All/Any bool, the rest in's dtype.
-  auto expect = [&](DType want) {
-    SEEK_CHECK_DTYPE(odt == want, reduce_op_name(op), ": the output must be ", want, " for ", in.dtype(),
-                     " input, got ", odt);
-  };
-  switch (op) {
-    case ReduceOp::Sum:
-    case ReduceOp::Prod:
-      if constexpr (std::is_integral_v<S>) {
-        expect(kInt64);
-        if (op == ReduceOp::Sum) reduce_into<Sum<S>, S, int64_t>(Sum<S>{}, in, dims, out);
-        else reduce_into<Prod<S>, S, int64_t>(Prod<S>{}, in, dims, out);
-      } else {
-        expect(in.dtype());
-        if (op == ReduceOp::Sum) reduce_into<Sum<S>, S, S>(Sum<S>{}, in, dims, out);
-        else reduce_into<Prod<S>, S, S>(Prod<S>{}, in, dims, out);
-      }
-      return;
-    case ReduceOp::Max: expect(in.dtype()); return reduce_into<Max<S>, S, S>(Max<S>{}, in, dims, out);
-    case ReduceOp::Min: expect(in.dtype()); return reduce_into<Min<S>, S, S>(Min<S>{}, in, dims, out);
-    case ReduceOp::All: expect(kBool); return reduce_into<All<S>, S, bool>(All<S>{}, in, dims, out);
-    case ReduceOp::Any: expect(kBool); return reduce_into<Any<S>, S, bool>(Any<S>{}, in, dims, out);
-    default: break;
-  }
-  if constexpr (std::is_floating_point_v<S> || is_reduced_float_v<S>) {
-    expect(in.dtype());
-    switch (op) {
-      case ReduceOp::Mean: return reduce_into<Mean<S>, S, S>(Mean<S>(1.0 / n), in, dims, out);
-      case ReduceOp::SumSquares: return reduce_into<SumSquares<S>, S, S>(SumSquares<S>(false), in, dims, out);
-      case ReduceOp::SumAbsPow: return reduce_into<SumAbsPow<S>, S, S>(SumAbsPow<S>(p.p, false), in, dims, out);
-      case ReduceOp::MaxAbs: return reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
-      case ReduceOp::Norm:
-        if (std::isinf(p.p)) return reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
-        if (p.p == 1.0) return reduce_into<SumAbs<S>, S, S>(SumAbs<S>{}, in, dims, out);
-        if (p.p == 2.0) return reduce_into<SumSquares<S>, S, S>(SumSquares<S>(true), in, dims, out);
-        return reduce_into<SumAbsPow<S>, S, S>(SumAbsPow<S>(p.p, true), in, dims, out);
-      case ReduceOp::Var:
-      case ReduceOp::Std:
-        return reduce_into<Var<S>, S, S>(Var<S>(p.correction, op == ReduceOp::Std), in, dims, out);
-      case ReduceOp::LogSumExp: return reduce_into<LogSumExp<S>, S, S>(LogSumExp<S>{}, in, dims, out);
-      default: break;
-    }
-  }
-  throw DTypeError(str(reduce_op_name(op), ": not supported for dtype ", in.dtype()));
+  dispatch_reduce(op, [&](auto tag) { reduce_row<decltype(tag)::value, S>(in, dims, out, p, n); });
 }
 
 template <typename S, typename O>

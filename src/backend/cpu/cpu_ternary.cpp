@@ -61,7 +61,7 @@ void run_ternary(const Tensor& a, const Tensor& b, const Tensor& c, const Tensor
   const char* name = ternary_op_name(op);
   if constexpr (op == TernaryOp::Where) {
     SEEK_DISPATCH_ALL(out.dtype(), name, [&] { ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(a, b, c, out, f); });
-  } else if constexpr (op == TernaryOp::Lerp || op == TernaryOp::Addcdiv) {
+  } else if constexpr (ternary_op_kind(op) == TernaryKind::Floating) {
     SEEK_DISPATCH_FLOATING(out.dtype(), name,
                            [&] { ternary_kernel<scalar_t, scalar_t, scalar_t, scalar_t>(a, b, c, out, f); });
   } else {
@@ -83,14 +83,7 @@ void CpuBackend::ternary(TernaryOp op, const Tensor& a, const Tensor& b, const T
                        b.dtype() == out.dtype() && c.dtype() == out.dtype(),
                    name, ": unexpected operand dtypes ", a.dtype(), ", ", b.dtype(), ", ", c.dtype(), " for output ",
                    out.dtype());
-  switch (op) {
-    case TernaryOp::Where: return run_ternary<TernaryOp::Where>(a, b, c, out, p);
-    case TernaryOp::Clamp: return run_ternary<TernaryOp::Clamp>(a, b, c, out, p);
-    case TernaryOp::Lerp: return run_ternary<TernaryOp::Lerp>(a, b, c, out, p);
-    case TernaryOp::Addcmul: return run_ternary<TernaryOp::Addcmul>(a, b, c, out, p);
-    case TernaryOp::Addcdiv: return run_ternary<TernaryOp::Addcdiv>(a, b, c, out, p);
-  }
-  throw Error(str("ternary: unknown op ", static_cast<int>(op)));
+  dispatch_ternary(op, [&](auto tag) { run_ternary<decltype(tag)::value>(a, b, c, out, p); });
 }
 
 }  // namespace seek::cpu

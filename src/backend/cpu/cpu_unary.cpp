@@ -1,5 +1,5 @@
-// CPU unary family: dispatch the UnaryOp enum to its functor over the strided
-// elementwise loop. f16/bf16 compute in float. Contiguous runs of the
+// CPU unary family: dispatch_unary picks the row's functor, run over the strided
+// elementwise loop for the dtypes of the row's kind. f16/bf16 compute in float. Contiguous runs of the
 // transcendental ops go through Eigen's vectorised array functions (libm's
 // scalar calls cannot be vectorised by the compiler without -fno-math-errno);
 // everything else runs the shared scalar functor.
@@ -49,11 +49,7 @@ void eigen_unary(const T* in, T* out, int64_t n) {
 
 template <UnaryOp op>
 functors::Unary<op> make_functor(const UnaryParams& p) {
-  if constexpr (op == UnaryOp::Softplus) {
-    return functors::Unary<op>{p.a, p.b};
-  } else {
-    return functors::Unary<op>{};
-  }
+  return functors::Unary<op>{p.a, p.b};
 }
 
 // out[i] = f(in[i]) for one dtype T. Contiguous runs of an op with an Eigen
@@ -93,14 +89,16 @@ void unary_same_type(const Tensor& in, const Tensor& out, const UnaryParams& p) 
   unary_kernel<T, T>(in, out, f);
 }
 
+// The row's kind picks the dtypes it is instantiated for.
 template <UnaryOp op>
 void run_unary(const Tensor& in, const Tensor& out, const UnaryParams& p) {
-  if constexpr (op == UnaryOp::LogicalNot) {
+  constexpr UnaryKind kind = unary_op_kind(op);
+  if constexpr (kind == UnaryKind::ToBool) {
     auto f = make_functor<op>(p);
     SEEK_DISPATCH_ALL(in.dtype(), unary_op_name(op), [&] { unary_kernel<bool, scalar_t>(in, out, f); });
-  } else if constexpr (op == UnaryOp::Sign) {
+  } else if constexpr (kind == UnaryKind::AllTypes) {
     SEEK_DISPATCH_ALL(in.dtype(), unary_op_name(op), [&] { unary_same_type<op, scalar_t>(in, out, p); });
-  } else if constexpr (unary_op_keeps_integers(op)) {
+  } else if constexpr (kind == UnaryKind::Integers) {
     SEEK_DISPATCH_NUMERIC(in.dtype(), unary_op_name(op), [&] { unary_same_type<op, scalar_t>(in, out, p); });
   } else {
     SEEK_DISPATCH_FLOATING(in.dtype(), unary_op_name(op), [&] { unary_same_type<op, scalar_t>(in, out, p); });
@@ -112,21 +110,9 @@ void run_unary(const Tensor& in, const Tensor& out, const UnaryParams& p) {
 void CpuBackend::unary(UnaryOp op, const Tensor& in, const Tensor& out, const UnaryParams& p) {
   SEEK_CHECK_SHAPE(in.sizes() == out.sizes(), unary_op_name(op), ": input shape ", shape_str(in.sizes()),
                    " differs from output shape ", shape_str(out.sizes()));
-  SEEK_CHECK_DTYPE(out.dtype() == (op == UnaryOp::LogicalNot ? kBool : in.dtype()), unary_op_name(op),
+  SEEK_CHECK_DTYPE(out.dtype() == (unary_op_kind(op) == UnaryKind::ToBool ? kBool : in.dtype()), unary_op_name(op),
                    ": unexpected output dtype ", out.dtype(), " for input dtype ", in.dtype());
-  switch (op) {
-#define SEEK_UNARY_CASE(name) \
-  case UnaryOp::name:         \
-    return run_unary<UnaryOp::name>(in, out, p);
-    SEEK_UNARY_CASE(Neg) SEEK_UNARY_CASE(Abs) SEEK_UNARY_CASE(Exp) SEEK_UNARY_CASE(Log) SEEK_UNARY_CASE(Log1p)
-    SEEK_UNARY_CASE(Sqrt) SEEK_UNARY_CASE(Rsqrt) SEEK_UNARY_CASE(Sin) SEEK_UNARY_CASE(Cos) SEEK_UNARY_CASE(Tanh)
-    SEEK_UNARY_CASE(Sigmoid) SEEK_UNARY_CASE(Relu) SEEK_UNARY_CASE(GeluErf) SEEK_UNARY_CASE(GeluTanh)
-    SEEK_UNARY_CASE(Silu) SEEK_UNARY_CASE(Hardswish) SEEK_UNARY_CASE(Hardsigmoid) SEEK_UNARY_CASE(Softplus)
-    SEEK_UNARY_CASE(Erf) SEEK_UNARY_CASE(Sign) SEEK_UNARY_CASE(Floor) SEEK_UNARY_CASE(Ceil) SEEK_UNARY_CASE(Round)
-    SEEK_UNARY_CASE(Reciprocal) SEEK_UNARY_CASE(Square) SEEK_UNARY_CASE(LogicalNot)
-#undef SEEK_UNARY_CASE
-  }
-  throw Error(str("unary: unknown op ", static_cast<int>(op)));
+  dispatch_unary(op, [&](auto tag) { run_unary<decltype(tag)::value>(in, out, p); });
 }
 
 }  // namespace seek::cpu

@@ -16,3 +16,4 @@ SEEK_GRADCHECK_CASE({"pow", {{2, 3}, {2, 3}}, [](const V& x) { return pow(x[0], 
 SEEK_GRADCHECK_CASE({"pow_scalar", {{6}}, [](const V& x) { return x[0].pow(3); }});
 SEEK_GRADCHECK_CASE({"maximum", {{3, 4}, {3, 4}}, [](const V& x) { return maximum(x[0], x[1]); }});
 SEEK_GRADCHECK_CASE({"minimum_broadcast", {{3, 4}, {4}}, [](const V& x) { return minimum(x[0], x[1]); }});
+SEEK_GRADCHECK_CASE({"xlogy_broadcast", {{3, 4}, {4}}, [](const V& x) { return xlogy(x[0], x[1]); }, 0.5, 2.0});

@@ -52,6 +52,9 @@ SEEK_GRADCHECK_CASE({"ceil", {{2, 3}}, [](const V& x) { return x[0].ceil(); }, -
 SEEK_GRADCHECK_CASE({"round", {{2, 3}}, [](const V& x) { return x[0].round(); }, -2.0, 2.0});
 SEEK_GRADCHECK_CASE({"reciprocal", {{2, 3}}, [](const V& x) { return x[0].reciprocal(); }, 0.5, 2.0});
 SEEK_GRADCHECK_CASE({"square", {{2, 3}}, [](const V& x) { return x[0].square(); }});
+SEEK_GRADCHECK_CASE({"logit", {{2, 3}}, [](const V& x) { return x[0].logit(); }, 0.1, 0.9});
+SEEK_GRADCHECK_CASE({"logit_eps_inside", {{2, 3}}, [](const V& x) { return logit(x[0], 0.05); }, 0.1, 0.9});
+SEEK_GRADCHECK_CASE({"logit_eps_clamped", {{2, 3}}, [](const V& x) { return logit(x[0], 0.3); }, 0.05, 0.25});
 SEEK_GRADCHECK_CASE({"unary_strided", {{3, 4}}, [](const V& x) { return x[0].t().tanh() * x[0].t().exp(); }});
 // In-place forms on a non-leaf (their history moves to the result).
 SEEK_GRADCHECK_CASE({"unary_inplace_chain", {{2, 3}}, [](const V& x) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "seek/seek.h"
 #include "support/test_util.h"
@@ -25,30 +26,62 @@ TEST(Binary, AddBroadcasts) {
   EXPECT_EQ(to_vector<float>(c), (std::vector<float>{11, 21, 12, 22, 13, 23}));
 }
 
+// One row per differentiable op of the binary table: the op and its float64 reference.
+struct BinaryCase {
+  const char* name;
+  std::function<Tensor(const Tensor&, const Tensor&)> fn;
+  std::function<double(double, double)> ref;
+};
+std::vector<BinaryCase> binary_cases() {
+  return {
+      {"add", [](const Tensor& a, const Tensor& b) { return a + b; }, [](double a, double b) { return a + b; }},
+      {"sub", [](const Tensor& a, const Tensor& b) { return a - b; }, [](double a, double b) { return a - b; }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return a * b; }, [](double a, double b) { return a * b; }},
+      {"div", [](const Tensor& a, const Tensor& b) { return a / b; }, [](double a, double b) { return a / b; }},
+      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); },
+       [](double a, double b) { return std::pow(a, b); }},
+      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); },
+       [](double a, double b) { return std::max(a, b); }},
+      {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); },
+       [](double a, double b) { return std::min(a, b); }},
+      {"xlogy", [](const Tensor& a, const Tensor& b) { return xlogy(a, b); },
+       [](double a, double b) { return a * std::log(b); }},
+  };
+}
+
 TEST(Binary, ArithmeticMatchesFloat64ReferenceForEveryFloatDtype) {
-  const std::vector<std::pair<const char*, std::function<double(double, double)>>> ops = {
-      {"add", [](double a, double b) { return a + b; }}, {"sub", [](double a, double b) { return a - b; }},
-      {"mul", [](double a, double b) { return a * b; }}, {"div", [](double a, double b) { return a / b; }},
-      {"pow", [](double a, double b) { return std::pow(a, b); }},
-      {"maximum", [](double a, double b) { return std::max(a, b); }},
-      {"minimum", [](double a, double b) { return std::min(a, b); }}};
   auto av = uniform_values(35, 0.5, 2.0, 1), bv = uniform_values(5, 0.5, 2.0, 2);
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
     double rtol = dt == kFloat64 ? 1e-12 : dt == kFloat32 ? 1e-6 : 1e-2;
     Tensor a = tensor<double>(av, {7, 5}).to(dt);
     Tensor b = tensor<double>(bv, {5}).to(dt);  // broadcast along rows
     std::vector<double> ar = to_vector<double>(a), br = to_vector<double>(b);
-    for (auto& [name, f] : ops) {
-      Tensor c = name == std::string("add") ? a + b : name == std::string("sub") ? a - b
-               : name == std::string("mul") ? a * b : name == std::string("div") ? a / b
-               : name == std::string("pow") ? pow(a, b) : name == std::string("maximum") ? maximum(a, b)
-               : minimum(a, b);
-      EXPECT_EQ(c.dtype(), dt) << name;
+    for (const BinaryCase& c : binary_cases()) {
+      Tensor out = c.fn(a, b);
+      EXPECT_EQ(out.dtype(), dt) << c.name;
       std::vector<double> want(35);
-      for (int i = 0; i < 35; ++i) want[i] = f(ar[i], br[i % 5]);
-      expect_near_vec(to_vector<double>(c), want, rtol, name);
+      for (int i = 0; i < 35; ++i) want[i] = c.ref(ar[i], br[i % 5]);
+      expect_near_vec(to_vector<double>(out), want, rtol, c.name);
     }
   }
+}
+
+// xlogy(0, y) = 0 for every y but NaN (also y = 0 and inf); integers compute in float32.
+TEST(Binary, XlogyIsZeroWhereXIsZeroUnlessYIsNan) {
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  Tensor x = tensor<double>({0, 0, 0, 0, 2, 1, nan});
+  Tensor y = tensor<double>({0, 3, inf, nan, 0, nan, 2});
+  std::vector<double> r = to_vector<double>(xlogy(x, y));
+  EXPECT_EQ(r[0], 0.0);
+  EXPECT_EQ(r[1], 0.0);
+  EXPECT_EQ(r[2], 0.0);
+  EXPECT_TRUE(std::isnan(r[3]));
+  EXPECT_EQ(r[4], -inf);
+  EXPECT_TRUE(std::isnan(r[5]));
+  EXPECT_TRUE(std::isnan(r[6]));
+  Tensor ints = xlogy(tensor<int64_t>({0, 2}), tensor<int64_t>({5, 4}));
+  EXPECT_EQ(ints.dtype(), kFloat32);
+  EXPECT_NEAR(to_vector<float>(ints)[1], 2 * std::log(4.0), 1e-6);
 }
 
 TEST(Binary, NonContiguousOperands) {

@@ -3,6 +3,7 @@
 // autograd details gradcheck does not see, and bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -76,6 +77,9 @@ std::vector<UnaryCase> unary_cases() {
       {"reciprocal", [](const Tensor& t) { return t.reciprocal(); }, [](double x) { return 1 / x; }, 0.1, 10},
       {"reciprocal_neg", [](const Tensor& t) { return t.reciprocal(); }, [](double x) { return 1 / x; }, -10, -0.1},
       {"square", [](const Tensor& t) { return t.square(); }, [](double x) { return x * x; }, -4, 4},
+      {"logit", [](const Tensor& t) { return t.logit(); }, [](double x) { return std::log(x / (1 - x)); }, 0.05, 0.95},
+      {"logit_eps", [](const Tensor& t) { return logit(t, 0.25); },
+       [](double x) { x = std::clamp(x, 0.25, 0.75); return std::log(x / (1 - x)); }, 0.01, 0.99},
   };
 }
 
