@@ -66,20 +66,5 @@ TEST(BackendRegistry, AnotherDeviceRegistersTheSameWay) {
   EXPECT_EQ(has_backend(DeviceType::CUDA), previous != nullptr);
 }
 
-// The lists hold every enum value in order: a value appended to an enum has a real name, which
-// fails here until the list (or the table that replaces it) has it too.
-template <typename Op, size_t N>
-void expect_every_value(const std::array<Op, N>& ops, const char* (*name)(Op), const char* fallback) {
-  for (size_t i = 0; i < N; ++i) EXPECT_EQ(static_cast<size_t>(ops[i]), i) << name(ops[i]);
-  EXPECT_STREQ(name(static_cast<Op>(N)), fallback) << "an op after " << name(ops[N - 1]) << " is not in the list";
-}
-
-TEST(BackendOpLists, HoldEveryOp) {
-  expect_every_value(kUnaryOps, unary_op_name, "unary");
-  expect_every_value(kBinaryOps, binary_op_name, "binary");
-  expect_every_value(kTernaryOps, ternary_op_name, "ternary");
-  expect_every_value(kReduceOps, reduce_op_name, "reduce");
-}
-
 }  // namespace
 }  // namespace seek::backend_test

@@ -23,6 +23,7 @@ UnaryParams params_of(UnaryOp op) {
 
 Tensor values_for(UnaryOp op, DType dt, const Shape& shape, uint64_t seed) {
   if (!is_floating(dt)) return random_ints_f64(shape, -5, 5, seed);
+  if (op == UnaryOp::Logit) return random_f64(shape, 0.05, 0.95, seed, /*away_from_zero=*/false);  // (0, 1)
   return positive_domain(op) ? random_f64(shape, 0.2, 3.0, seed) : random_f64(shape, -3.0, 3.0, seed);
 }
 
