@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 scripts/install_deps.sh
+# Unformatted C++ fails first, before minutes of building (fix: scripts/check_format.sh --fix).
+scripts/check_format.sh
 jobs=$(nproc)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEEK_TESTS=ON -DSEEK_PYTHON=ON
 cmake --build "$build" -j "$jobs"

@@ -1,81 +1,16 @@
 // CPU reductions: reduce (every ReduceOp), arg_reduce (max/min with index) and
-// cumsum. The loops live in cpu_reduce_engine.h; this file picks the reducer
-// and the storage types for each op and dtype.
-#include "backend/cpu/cpu_eigen.h"
+// cumsum: the argument checks and cumsum's scan; the reduction loops, the reducer and
+// storage-type choice per op and dtype live in cpu_reduce_engine.cpp.
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_reduce_engine.h"
+#include "seek/backend/reduce_op.h"
 
 namespace seek::cpu {
 
 namespace {
 
 using namespace reduce_engine;
-
-template <typename R, typename S, typename O>
-void reduce_into(const R& r, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out) {
-  Geometry g = make_geometry(in, dims, out, false);
-  const S* ip = static_cast<const S*>(in.data_ptr());
-  O* op = static_cast<O*>(out.data_ptr());
-  run_reduction(r, g, ip, [op, &r](int64_t off, const typename R::acc_t& a) { op[off] = convert<O>(r.finalize(a)); });
-}
-
-bool is_float_only(ReduceOp op) { return reduce_op_kind(op) == ReduceKind::Floating; }
-
-// The reducer of row `op` for storage type S, written into out; the row's kind says
-// the output dtype (Sum/Prod of integers and bool write int64, All/Any bool, the rest
-// in's dtype) and whether integers are defined.
-template <ReduceOp op, typename S>
-void reduce_row(const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out, const ReduceParams& p,
-                double n) {
-  constexpr ReduceKind kind = reduce_op_kind(op);
-  auto expect = [&](DType want) {
-    SEEK_CHECK_DTYPE(out.dtype() == want, reduce_op_name(op), ": the output must be ", want, " for ", in.dtype(),
-                     " input, got ", out.dtype());
-  };
-  if constexpr (kind == ReduceKind::Sum) {
-    using O = std::conditional_t<std::is_integral_v<S>, int64_t, S>;
-    using R = std::conditional_t<op == ReduceOp::Sum, Sum<S>, Prod<S>>;
-    expect(std::is_integral_v<S> ? kInt64 : in.dtype());
-    reduce_into<R, S, O>(R{}, in, dims, out);
-  } else if constexpr (kind == ReduceKind::Compare) {
-    using R = std::conditional_t<op == ReduceOp::Max, Max<S>, Min<S>>;
-    expect(in.dtype());
-    reduce_into<R, S, S>(R{}, in, dims, out);
-  } else if constexpr (kind == ReduceKind::Bool) {
-    using R = std::conditional_t<op == ReduceOp::All, All<S>, Any<S>>;
-    expect(kBool);
-    reduce_into<R, S, bool>(R{}, in, dims, out);
-  } else if constexpr (std::is_floating_point_v<S> || is_reduced_float_v<S>) {
-    expect(in.dtype());
-    if constexpr (op == ReduceOp::Mean) {
-      reduce_into<Mean<S>, S, S>(Mean<S>(1.0 / n), in, dims, out);
-    } else if constexpr (op == ReduceOp::SumSquares) {
-      reduce_into<SumSquares<S>, S, S>(SumSquares<S>(false), in, dims, out);
-    } else if constexpr (op == ReduceOp::SumAbsPow) {
-      reduce_into<SumAbsPow<S>, S, S>(SumAbsPow<S>(p.p, false), in, dims, out);
-    } else if constexpr (op == ReduceOp::MaxAbs) {
-      reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
-    } else if constexpr (op == ReduceOp::Norm) {
-      if (std::isinf(p.p)) reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
-      else if (p.p == 1.0) reduce_into<SumAbs<S>, S, S>(SumAbs<S>{}, in, dims, out);
-      else if (p.p == 2.0) reduce_into<SumSquares<S>, S, S>(SumSquares<S>(true), in, dims, out);
-      else reduce_into<SumAbsPow<S>, S, S>(SumAbsPow<S>(p.p, true), in, dims, out);
-    } else if constexpr (op == ReduceOp::Var || op == ReduceOp::Std) {
-      reduce_into<Var<S>, S, S>(Var<S>(p.correction, op == ReduceOp::Std), in, dims, out);
-    } else {
-      static_assert(op == ReduceOp::LogSumExp, "a Floating row of SEEK_REDUCE_OPS without its reducer here");
-      reduce_into<LogSumExp<S>, S, S>(LogSumExp<S>{}, in, dims, out);
-    }
-  } else {
-    throw DTypeError(str(reduce_op_name(op), ": not supported for dtype ", in.dtype()));
-  }
-}
-
-template <typename S>
-void reduce_typed(ReduceOp op, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out,
-                  const ReduceParams& p, double n) {
-  dispatch_reduce(op, [&](auto tag) { reduce_row<decltype(tag)::value, S>(in, dims, out, p, n); });
-}
+using reducers::sum_acc_t;
 
 template <typename S, typename O>
 void cumsum_typed(const Tensor& in, int64_t dim, const Tensor& out) {
@@ -153,11 +88,7 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& in, const std::vector<int64_t
   check_keepdim_out(reduce_op_name(op), in, dims, out);
   double n = 1;
   for (int64_t d : dims) n *= static_cast<double>(in.size(d));
-  if (is_float_only(op)) {
-    SEEK_DISPATCH_FLOATING(in.dtype(), reduce_op_name(op), [&] { reduce_typed<scalar_t>(op, in, dims, out, p, n); });
-  } else {
-    SEEK_DISPATCH_ALL(in.dtype(), reduce_op_name(op), [&] { reduce_typed<scalar_t>(op, in, dims, out, p, n); });
-  }
+  run_reduce(op, in, dims, out, p, n);
 }
 
 void CpuBackend::arg_reduce(bool is_max, const Tensor& in, int64_t dim, const Tensor& values, const Tensor& indices) {
@@ -177,19 +108,7 @@ void CpuBackend::arg_reduce(bool is_max, const Tensor& in, int64_t dim, const Te
     copy(i, indices);
     return;
   }
-  Geometry g = make_geometry(in, dims, values, false);
-  int64_t* ip = static_cast<int64_t*>(indices.data_ptr());
-  SEEK_DISPATCH_ALL(in.dtype(), name, [&] {
-    using S = scalar_t;
-    const S* x = static_cast<const S*>(in.data_ptr());
-    S* vp = static_cast<S*>(values.data_ptr());
-    auto store = [vp, ip](int64_t off, const auto& a) {
-      vp[off] = convert<S>(a.value);
-      ip[off] = a.index < 0 ? 0 : a.index;
-    };
-    if (is_max) run_reduction(ArgReduce<S, true>{}, g, x, store);
-    else run_reduction(ArgReduce<S, false>{}, g, x, store);
-  });
+  run_arg_reduce(is_max, in, dims, values, indices);
 }
 
 void CpuBackend::cumsum(const Tensor& in, int64_t dim, const Tensor& out) {
