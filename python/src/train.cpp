@@ -23,6 +23,7 @@
 #include <type_traits>
 
 #include "seek/core/error.h"
+#include "seek/train/host_read.h"
 #include "seek/train/trainer.h"
 
 namespace seek::python {
@@ -405,6 +406,8 @@ void init_train(py::module_& m) {
   py::module_ t = m.def_submodule("train", "The C++ training loop and its callbacks (wrapped by seek.train)");
   init_callback(t);
   init_trainer(t);
+  t.def("_host_reads", &train::detail::host_reads,
+        "The number of device-to-host read-backs the C++ train layer has made (for tests)");
 }
 
 }  // namespace seek::python
