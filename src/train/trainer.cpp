@@ -268,10 +268,13 @@ bool Trainer::is_log_point(int64_t step) const {
 }
 
 void Trainer::flush_step_losses() const {
-  if (pending_step_losses_.empty()) return;
+  if (pending_step_losses_.empty() && step_loss_chunks_.empty()) return;
   NoGradGuard no_grad;
-  const std::vector<double> values = detail::read_vector(stack(pending_step_losses_));  // one read for all
+  std::vector<Tensor> parts = step_loss_chunks_;
+  if (!pending_step_losses_.empty()) parts.push_back(stack(pending_step_losses_));
+  const std::vector<double> values = detail::read_vector(cat(parts));  // one read for all
   step_losses_.insert(step_losses_.end(), values.begin(), values.end());
+  step_loss_chunks_.clear();
   pending_step_losses_.clear();
 }
 
@@ -302,6 +305,11 @@ void Trainer::optimizer_step(const Tensor& loss_tensor, bool ends_epoch) {
   ++step_;
   if (scheduler_ && options_.scheduler_interval == "step") scheduler_->step();
   pending_step_losses_.push_back(loss_tensor);
+  if (pending_step_losses_.size() == kStepLossChunk) {
+    NoGradGuard no_grad;
+    step_loss_chunks_.push_back(stack(pending_step_losses_));  // on the device, no read
+    pending_step_losses_.clear();
+  }
   const StepLoss loss(loss_tensor);
   const int64_t items = options_.progress_counts_items ? step_items_ : 0;
   if (is_log_point(step_)) {

@@ -195,7 +195,11 @@ class Trainer {
   std::string stop_reason_;
   MetricValues last_metrics_;
   mutable std::vector<double> step_losses_;
-  mutable std::vector<Tensor> pending_step_losses_;  // on the device, after step_losses_
+  // Step losses not read yet, on the device, after step_losses_: chunks of kStepLossChunk
+  // (stacked without a read, so a long run without log points keeps few tensors), then the last ones.
+  static constexpr size_t kStepLossChunk = 256;
+  mutable std::vector<Tensor> step_loss_chunks_;
+  mutable std::vector<Tensor> pending_step_losses_;
   int64_t step_items_ = 0;
 };
 

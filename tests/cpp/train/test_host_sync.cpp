@@ -97,11 +97,11 @@ struct SyncRig {
   std::unique_ptr<optim::SGD> opt;
   std::unique_ptr<data::DataLoader> loader;
   std::shared_ptr<ReadCounter> counter = std::make_shared<ReadCounter>();
-  SyncRig() {
+  explicit SyncRig(int64_t examples = 32) {
     manual_seed(5);
     model = toy_mlp();
     opt = std::make_unique<optim::SGD>(model->parameters(), optim::SGDOptions(0.1));
-    loader = std::make_unique<data::DataLoader>(toy_dataset(32), data::DataLoaderOptions{.batch_size = 2});
+    loader = std::make_unique<data::DataLoader>(toy_dataset(examples), data::DataLoaderOptions{.batch_size = 2});
   }
   std::unique_ptr<Trainer> trainer(TrainerOptions o) {
     o.metrics = {"accuracy", "top2_accuracy"};
@@ -158,6 +158,17 @@ TEST(TrainHostSync, ACallbackThatReadsTheLossReadsItOncePerStep) {
   t->fit();
   EXPECT_EQ(rig.counter->per_step(), std::vector<int64_t>(4, 1));
   EXPECT_EQ(rig.counter->losses_read, t->step_losses());  // the same numbers, bit for bit
+}
+
+// More steps than the Trainer keeps unread one by one (it stacks them in chunks on the device).
+TEST(TrainHostSync, ManyStepsWithoutLogPointsKeepTheirLossesInOrder) {
+  SyncRig rig(1300);  // 650 steps
+  rig.counter->read_loss = true;
+  auto t = rig.trainer({.epochs = 1, .progress = false});
+  t->fit();
+  EXPECT_EQ(rig.counter->per_step(), std::vector<int64_t>(650, 1));  // the callback's own reads only
+  EXPECT_EQ(rig.counter->at_epoch_end - rig.counter->reads_after_step.back(), 4);
+  EXPECT_EQ(rig.counter->losses_read, t->step_losses());
 }
 
 TEST(TrainHostSync, ProgressBarAdvanceShowsTheLastLoss) {
