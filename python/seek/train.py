@@ -28,6 +28,8 @@ class Callback(_t.Callback):
     step, loss) [and on_evaluate(trainer, metrics)], [on_evaluate], on_epoch_end(trainer, epoch,
     metrics); on_train_end (also after a stop request). A hook may read trainer.epoch,
     trainer.global_step, trainer.last_metrics or call trainer.request_stop(reason).
+    on_step_end's loss is a float read back from the device for it: a subclass that does not
+    define on_step_end leaves the training steps without a host synchronisation.
 
     As in torch.utils.data.Dataset, a subclass need not call super().__init__().
     """

@@ -23,6 +23,7 @@
 #include <type_traits>
 
 #include "seek/core/error.h"
+#include "seek/train/host_read.h"
 #include "seek/train/trainer.h"
 
 namespace seek::python {
@@ -58,7 +59,9 @@ class PyCallback : public Callback {
   void on_epoch_end(Trainer& t, int64_t epoch, const MetricValues& metrics) override {
     call("on_epoch_end", t, epoch, metrics);
   }
-  void on_step_end(Trainer& t, int64_t step, double loss) override { call("on_step_end", t, step, loss); }
+  void on_step_end(Trainer& t, int64_t step, const train::StepLoss& loss) override {
+    call("on_step_end", t, step, loss);
+  }
   void on_evaluate(Trainer& t, const MetricValues& metrics) override { call("on_evaluate", t, metrics); }
 
  private:
@@ -72,13 +75,15 @@ class PyCallback : public Callback {
   static py::object convert(int64_t v) { return py::int_(v); }
   static py::object convert(double v) { return py::float_(v); }
   static py::object convert(const MetricValues& v) { return to_dict(v); }
+  // Read back from the device only here, when the subclass defines the hook.
+  static py::object convert(const train::StepLoss& v) { return py::float_(v.item()); }
 };
 
 // Lets Ctrl-C (KeyboardInterrupt) and other Python signal handlers stop fit() after the current
 // optimizer step, as they would a training loop written in Python (the loop itself runs without the GIL).
 class SignalCheck : public Callback {
  public:
-  void on_step_end(Trainer&, int64_t, double) override {
+  void on_step_end(Trainer&, int64_t, const train::StepLoss&) override {
     py::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   }
@@ -310,7 +315,9 @@ void init_callback(py::module_& m) {
       .def("on_train_end", &Callback::on_train_end, py::arg("trainer"))
       .def("on_epoch_begin", &Callback::on_epoch_begin, py::arg("trainer"), py::arg("epoch"))
       .def("on_epoch_end", &Callback::on_epoch_end, py::arg("trainer"), py::arg("epoch"), py::arg("metrics"))
-      .def("on_step_end", &Callback::on_step_end, py::arg("trainer"), py::arg("step"), py::arg("loss"))
+      // The base hook does nothing; Python gets the loss as a float (see PyCallback).
+      .def("on_step_end", [](Callback&, Trainer&, int64_t, double) {}, py::arg("trainer"), py::arg("step"),
+           py::arg("loss"))
       .def("on_evaluate", &Callback::on_evaluate, py::arg("trainer"), py::arg("metrics"));
 }
 
@@ -399,6 +406,8 @@ void init_train(py::module_& m) {
   py::module_ t = m.def_submodule("train", "The C++ training loop and its callbacks (wrapped by seek.train)");
   init_callback(t);
   init_trainer(t);
+  t.def("_host_reads", &train::detail::host_reads,
+        "The number of device-to-host read-backs the C++ train layer has made (for tests)");
 }
 
 }  // namespace seek::python

@@ -23,11 +23,12 @@ Tensor target_classes(const char* metric, const Tensor& output, const Tensor& ta
   return target.to(kInt64);
 }
 
-double count_true(const Tensor& mask) { return mask.to(kFloat64).sum().item<double>(); }
+// The number of true elements, as a float64 0-dim tensor on the mask's device.
+Tensor count_true(const Tensor& mask) { return mask.to(kFloat64).sum(); }
 
-void load_pair(const char* metric, const std::vector<double>& state, double& a, double& b) {
+void load_pair(const char* metric, const std::vector<double>& state, detail::DeviceSum& a, double& b) {
   SEEK_CHECK_VALUE(state.size() == 2, metric, ": load_state expects 2 numbers, got ", state.size());
-  a = state[0];
+  a.set(state[0]);
   b = state[1];
 }
 
@@ -36,13 +37,13 @@ void load_pair(const char* metric, const std::vector<double>& state, double& a, 
 void Accuracy::update(const Tensor& output, const Tensor& target) {
   NoGradGuard no_grad;
   Tensor classes = target_classes("Accuracy", output, target);
-  correct_ += count_true(output.argmax(1).eq(classes));
+  correct_.add(count_true(output.argmax(1).eq(classes)));
   total_ += static_cast<double>(output.size(0));
 }
 
 double Accuracy::compute() const {
   SEEK_CHECK_VALUE(total_ > 0, "Accuracy: compute() called before any update()");
-  return correct_ / total_;
+  return correct_.value() / total_;
 }
 
 void Accuracy::load_state(const std::vector<double>& state) { load_pair("Accuracy", state, correct_, total_); }
@@ -58,13 +59,13 @@ void TopKAccuracy::update(const Tensor& output, const Tensor& target) {
                    output.size(1));
   Tensor top = std::get<1>(output.topk(k_, 1));                    // [N, k]
   Tensor hit = top.eq(classes.unsqueeze(1)).to(kInt64).sum(1);      // [N], 0 or 1
-  correct_ += count_true(hit.gt(0));
+  correct_.add(count_true(hit.gt(0)));
   total_ += static_cast<double>(output.size(0));
 }
 
 double TopKAccuracy::compute() const {
   SEEK_CHECK_VALUE(total_ > 0, "TopKAccuracy: compute() called before any update()");
-  return correct_ / total_;
+  return correct_.value() / total_;
 }
 
 void TopKAccuracy::load_state(const std::vector<double>& state) {
@@ -78,18 +79,27 @@ LossMetric::LossMetric(LossFn loss_fn) : loss_fn_(std::move(loss_fn)) {
 void LossMetric::update(const Tensor& output, const Tensor& target) {
   NoGradGuard no_grad;
   SEEK_CHECK_SHAPE(output.dim() >= 1, "LossMetric: output must have a batch dimension, got a 0-dim tensor");
-  add(loss_fn_(output, target).item<double>(), static_cast<double>(output.size(0)));
+  add(loss_fn_(output, target), static_cast<double>(output.size(0)));
 }
 
 void LossMetric::add(double value, double count) {
   SEEK_CHECK_VALUE(count > 0, "LossMetric: add() needs count > 0, got ", count);
-  sum_ += value * count;
+  sum_.add(value * count);
+  count_ += count;
+}
+
+void LossMetric::add(const Tensor& value, double count) {
+  SEEK_CHECK_VALUE(count > 0, "LossMetric: add() needs count > 0, got ", count);
+  SEEK_CHECK_SHAPE(value.numel() == 1, "LossMetric: add() needs a one-element loss, got shape ",
+                   shape_str(value.sizes()));
+  NoGradGuard no_grad;
+  sum_.add(value.detach().to(kFloat64).mul(count));  // value * count in float64, as add(double, double)
   count_ += count;
 }
 
 double LossMetric::compute() const {
   SEEK_CHECK_VALUE(count_ > 0, "LossMetric: compute() called before any update()");
-  return sum_ / count_;
+  return sum_.value() / count_;
 }
 
 void LossMetric::load_state(const std::vector<double>& state) { load_pair("LossMetric", state, sum_, count_); }

@@ -42,6 +42,7 @@ void ProgressBar::start(const std::string& prefix) {
   start_step_ = -1;
   items_ = 0;
   drawn_ = false;
+  loss_ = NAN;
 }
 
 std::string ProgressBar::format(int64_t step, double loss, double rate, double eta_seconds) const {
@@ -64,6 +65,12 @@ std::string ProgressBar::format(int64_t step, double loss, double rate, double e
 }
 
 void ProgressBar::update(int64_t step, double loss, int64_t items) {
+  loss_ = loss;
+  advance(step, items);
+}
+
+void ProgressBar::advance(int64_t step, int64_t items) {
+  const double loss = loss_;
   // The first update after start() fixes the step the clock started at (a resumed run
   // starts past 0), so that the rate and ETA count only this session's steps.
   if (start_step_ < 0) start_step_ = step > 0 ? step - 1 : 0;
@@ -77,7 +84,7 @@ void ProgressBar::update(int64_t step, double loss, int64_t items) {
   if (tty_) {
     out << '\r' << format(step, loss, rate, eta) << "\x1b[K" << std::flush;
     drawn_ = true;
-  } else if (step % options_.print_every == 0 || step == total_) {
+  } else if (prints_at(step)) {
     out << format(step, loss, rate, eta) << '\n' << std::flush;
   }
 }

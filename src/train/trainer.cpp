@@ -12,7 +12,9 @@
 #include "seek/core/logging.h"
 #include "seek/core/shape_util.h"
 #include "seek/nn/loss.h"
+#include "seek/ops/shape.h"
 #include "seek/optim/clip_grad.h"
+#include "seek/train/host_read.h"
 
 namespace seek::train {
 namespace {
@@ -204,14 +206,14 @@ void Trainer::fit() {
                                                         std::to_string(options_.epochs));
     }
     size_t group = 0, in_group = 0;
-    double group_loss = 0;
+    Tensor group_loss;  // float64 sum of the group's losses, on the device
     bool stopped_mid_epoch = false;
     for (const data::Batch& batch : train_loader_) {
       const size_t b = train_loader_.state().next_batch - 1;
       if (in_group == 0) {
         group = std::min(k, n - b);  // the last group of an epoch may be short; it still steps
         optimizer_.zero_grad();
-        group_loss = 0;
+        group_loss = Tensor();
         step_items_ = 0;
       }
       const Tensor x = to_device(batch.data), y = to_device(batch.target);
@@ -228,18 +230,24 @@ void Trainer::fit() {
       Tensor to_backward = group == 1 ? loss : loss.div(static_cast<double>(group));
       if (grad_scaler_) to_backward = grad_scaler_->scale(to_backward);
       to_backward.backward();
-      const double loss_value = loss.item<double>();
       {
+        // Everything stays on the device: no read-back here (see host_read.h).
         NoGradGuard no_grad;
         const Tensor detached = out.detach();
-        static_cast<LossMetric&>(*train_metrics_[0]).add(loss_value, static_cast<double>(x.dim() ? x.size(0) : 1));
+        const Tensor loss64 = loss.detach().to(kFloat64).reshape(Shape{});
+        static_cast<LossMetric&>(*train_metrics_[0]).add(loss64, static_cast<double>(x.dim() ? x.size(0) : 1));
         for (size_t i = 1; i < train_metrics_.size(); ++i) train_metrics_[i]->update(detached, y);
+        group_loss = group_loss.defined() ? group_loss.add(loss64) : loss64;
       }
-      group_loss += loss_value;
       step_items_ += x.dim() ? x.size(0) : 1;
       if (++in_group == group) {
         in_group = 0;
-        optimizer_step(group_loss / static_cast<double>(group), b + 1 == n);
+        Tensor step_loss;
+        {
+          NoGradGuard no_grad;
+          step_loss = group == 1 ? group_loss : group_loss.div(static_cast<double>(group));
+        }
+        optimizer_step(step_loss, b + 1 == n);
         // The epoch's last batch goes on to end_epoch() even when the run stops here.
         if (finished() && b + 1 < n) {
           stopped_mid_epoch = true;
@@ -254,7 +262,28 @@ void Trainer::fit() {
   for (auto& cb : callbacks_) cb->on_train_end(*this);
 }
 
-void Trainer::optimizer_step(double loss, bool ends_epoch) {
+bool Trainer::is_log_point(int64_t step) const {
+  return (options_.log_every_steps > 0 && step % options_.log_every_steps == 0) ||
+         (progress_bar_ && progress_bar_->prints_at(step));
+}
+
+void Trainer::flush_step_losses() const {
+  if (pending_step_losses_.empty() && step_loss_chunks_.empty()) return;
+  NoGradGuard no_grad;
+  std::vector<Tensor> parts = step_loss_chunks_;
+  if (!pending_step_losses_.empty()) parts.push_back(stack(pending_step_losses_));
+  const std::vector<double> values = detail::read_vector(cat(parts));  // one read for all
+  step_losses_.insert(step_losses_.end(), values.begin(), values.end());
+  step_loss_chunks_.clear();
+  pending_step_losses_.clear();
+}
+
+const std::vector<double>& Trainer::step_losses() const {
+  flush_step_losses();
+  return step_losses_;
+}
+
+void Trainer::optimizer_step(const Tensor& loss_tensor, bool ends_epoch) {
   if (options_.clip_grad_norm > 0 || options_.clip_grad_value > 0) {
     if (grad_scaler_) grad_scaler_->unscale_(optimizer_);  // clip the true gradients
     std::vector<Tensor> params;
@@ -275,11 +304,25 @@ void Trainer::optimizer_step(double loss, bool ends_epoch) {
   }
   ++step_;
   if (scheduler_ && options_.scheduler_interval == "step") scheduler_->step();
-  step_losses_.push_back(loss);
-  const double running = train_metrics_[0]->compute();
-  if (progress_bar_) progress_bar_->update(step_, running, options_.progress_counts_items ? step_items_ : 0);
-  if (options_.log_every_steps > 0 && step_ % options_.log_every_steps == 0)
-    logging::info("step " + std::to_string(step_) + ": loss " + fixed(loss) + " (epoch mean " + fixed(running) + ")");
+  pending_step_losses_.push_back(loss_tensor);
+  if (pending_step_losses_.size() == kStepLossChunk) {
+    NoGradGuard no_grad;
+    step_loss_chunks_.push_back(stack(pending_step_losses_));  // on the device, no read
+    pending_step_losses_.clear();
+  }
+  const StepLoss loss(loss_tensor);
+  const int64_t items = options_.progress_counts_items ? step_items_ : 0;
+  if (is_log_point(step_)) {
+    // A log point: the running loss (and the step's, for the log line) come back to the host.
+    const double running = train_metrics_[0]->compute();
+    if (progress_bar_) progress_bar_->update(step_, running, items);
+    if (options_.log_every_steps > 0 && step_ % options_.log_every_steps == 0)
+      logging::info("step " + std::to_string(step_) + ": loss " + fixed(loss.item()) + " (epoch mean " +
+                    fixed(running) + ")");
+    flush_step_losses();
+  } else if (progress_bar_) {
+    progress_bar_->advance(step_, items);
+  }
   for (auto& cb : callbacks_) cb->on_step_end(*this, step_, loss);
   if (options_.eval_every_steps > 0 && val_loader_ && step_ % options_.eval_every_steps == 0) {
     MetricValues row = run_evaluation();
@@ -297,6 +340,7 @@ void Trainer::optimizer_step(double loss, bool ends_epoch) {
 
 void Trainer::end_epoch() {
   const int64_t e = epoch_;
+  flush_step_losses();
   MetricValues row;
   for (const auto& m : train_metrics_) row["train_" + m->name()] = m->compute();
   ++epoch_;

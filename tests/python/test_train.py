@@ -564,3 +564,32 @@ def test_exception_in_a_callback_propagates():
                       data.DataLoader(Failing(x, y), batch_size=8, num_workers=2), progress=False)
     with pytest.raises(KeyError, match="no example"):
         trainer.fit()
+
+
+def test_steps_read_the_loss_back_only_for_a_callback_that_takes_it():
+    reads = seek._C.train._host_reads
+
+    class EpochReads(Callback):
+        def on_epoch_begin(self, trainer, epoch):
+            self.begin = reads()
+
+        def on_epoch_end(self, trainer, epoch, metrics):
+            self.during = reads() - self.begin
+
+    class StepReads(EpochReads):
+        def on_step_end(self, trainer, step, loss):
+            assert isinstance(loss, float)
+            self.losses.append(loss)
+
+    x, y = blobs(96)
+    for cls in (EpochReads, StepReads):
+        seek.manual_seed(0)
+        cb = cls()
+        cb.losses = []
+        model = mlp()
+        trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), loader_of(x, y), callbacks=[cb],
+                          progress=False)
+        trainer.fit()
+        # 6 steps; the epoch's end reads the loss and accuracy sums and the step losses (3 reads).
+        assert cb.during == 3 + len(cb.losses)
+        assert cb.losses == ([] if cls is EpochReads else trainer.step_losses)

@@ -11,11 +11,31 @@
 //   on_train_end (also after a stop request)
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+
+#include "seek/core/tensor.h"
 
 namespace seek::train {
 
 class Trainer;
+
+// The loss of one optimizer step: a float64 0-dim tensor on the batches' device. Reading its
+// value (item(), or the conversion to double) copies it to the host, a synchronisation with the
+// device, the first time only; a callback that does not read it costs the step nothing.
+class StepLoss {
+ public:
+  StepLoss() = default;
+  explicit StepLoss(Tensor value) : value_(std::move(value)) {}
+  const Tensor& tensor() const { return value_; }
+  double item() const;
+  operator double() const { return item(); }  // NOLINT: reads like the double it replaces
+
+ private:
+  Tensor value_;
+  mutable std::optional<double> cached_;
+};
+
 // Metric values by name: "train_loss", "val_accuracy", "lr", "epoch", "step", ...
 using MetricValues = std::map<std::string, double>;
 
@@ -29,8 +49,8 @@ class Callback {
   // metrics: the epoch's training metrics (and the validation ones when it evaluated).
   virtual void on_epoch_end(Trainer&, int64_t /*epoch*/, const MetricValues& /*metrics*/) {}
   // step: optimizer steps done so far (1 after the first); loss: the mean unscaled loss of the
-  // step's micro-batches.
-  virtual void on_step_end(Trainer&, int64_t /*step*/, double /*loss*/) {}
+  // step's micro-batches, read back from the device only if the callback reads it.
+  virtual void on_step_end(Trainer&, int64_t /*step*/, const StepLoss& /*loss*/) {}
   // metrics: "val_*" values of this evaluation.
   virtual void on_evaluate(Trainer&, const MetricValues& /*metrics*/) {}
 };

@@ -4,7 +4,9 @@
 //
 // output: logits (or probabilities) [N, C]. target: class indices (integer, [N]) or soft
 // targets (floating, [N, C], e.g. from MixUp/CutMix), which count by their argmax.
-// Accuracy values are fractions in [0, 1]. Counts are kept in float64 on the host.
+// Accuracy values are fractions in [0, 1]. The sums (correct rows, loss * rows) are kept as
+// float64 tensors on the batches' device, so update() makes no host synchronisation;
+// compute() and state() read them back (see host_read.h). Row counts are kept on the host.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "seek/core/tensor.h"
+#include "seek/train/host_read.h"
 
 namespace seek::train {
 
@@ -37,12 +40,16 @@ class Accuracy : public Metric {
   std::string name() const override { return "accuracy"; }
   void update(const Tensor& output, const Tensor& target) override;
   double compute() const override;
-  void reset() override { correct_ = total_ = 0; }
-  std::vector<double> state() const override { return {correct_, total_}; }
+  void reset() override {
+    correct_.set(0);
+    total_ = 0;
+  }
+  std::vector<double> state() const override { return {correct_.value(), total_}; }
   void load_state(const std::vector<double>& state) override;
 
  private:
-  double correct_ = 0, total_ = 0;
+  detail::DeviceSum correct_;
+  double total_ = 0;
 };
 
 // Fraction of rows whose target class is among the k largest outputs; name "top<k>_accuracy".
@@ -52,14 +59,18 @@ class TopKAccuracy : public Metric {
   std::string name() const override { return "top" + std::to_string(k_) + "_accuracy"; }
   void update(const Tensor& output, const Tensor& target) override;
   double compute() const override;
-  void reset() override { correct_ = total_ = 0; }
-  std::vector<double> state() const override { return {correct_, total_}; }
+  void reset() override {
+    correct_.set(0);
+    total_ = 0;
+  }
+  std::vector<double> state() const override { return {correct_.value(), total_}; }
   void load_state(const std::vector<double>& state) override;
   int64_t k() const { return k_; }
 
  private:
   int64_t k_;
-  double correct_ = 0, total_ = 0;
+  detail::DeviceSum correct_;
+  double total_ = 0;
 };
 
 // Mean loss per example: every update adds loss_fn(output, target) * N (N = output.size(0)).
@@ -70,14 +81,20 @@ class LossMetric : public Metric {
   std::string name() const override { return "loss"; }
   void update(const Tensor& output, const Tensor& target) override;
   void add(double value, double count);
+  // The same with the mean loss as a one-element tensor, added on its device (no read-back).
+  void add(const Tensor& value, double count);
   double compute() const override;
-  void reset() override { sum_ = count_ = 0; }
-  std::vector<double> state() const override { return {sum_, count_}; }
+  void reset() override {
+    sum_.set(0);
+    count_ = 0;
+  }
+  std::vector<double> state() const override { return {sum_.value(), count_}; }
   void load_state(const std::vector<double>& state) override;
 
  private:
   LossFn loss_fn_;
-  double sum_ = 0, count_ = 0;
+  detail::DeviceSum sum_;  // of value * count
+  double count_ = 0;
 };
 
 // "accuracy" or "top<k>_accuracy" (k >= 1); "loss" with the given loss function.

@@ -6,6 +6,7 @@
 // On a terminal (tty) it redraws one line with '\r'; otherwise (a file, a pipe, a test's
 // stringstream) it prints a plain line every `print_every` steps and at the last one.
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -32,6 +33,12 @@ class ProgressBar {
   // Reports `step` steps done (start() counts from there), `items` items processed since the
   // last update (used with a unit other than "it") and the running loss.
   void update(int64_t step, double loss, int64_t items = 0);
+  // The same without a new loss: the line shows the last loss given (training loops read the
+  // loss back from the device only at the steps where prints_at() is true).
+  void advance(int64_t step, int64_t items = 0);
+  // Whether update() / advance() at `step` prints a line off a terminal: every print_every
+  // steps and at the last one (on a terminal it redraws at every step).
+  bool prints_at(int64_t step) const { return step % options_.print_every == 0 || step == total_; }
   // Ends the line on a terminal.
   void finish();
   bool is_tty() const { return tty_; }
@@ -47,6 +54,7 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_time_;
   int64_t start_step_ = 0, items_ = 0;
   bool drawn_ = false;
+  double loss_ = NAN;  // the last loss given to update()
 };
 
 }  // namespace seek::train

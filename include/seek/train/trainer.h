@@ -26,6 +26,13 @@
 // per epoch), checkpoint/ (every checkpoint_every_epochs / _steps) and best/ (when the
 // monitored metric improves, with save_best).
 //
+// HOST SYNCHRONISATION. A training step reads nothing back from the device: the step's loss and
+// the running training metrics stay float64 tensors there (see host_read.h), and are read at
+// log points only: the steps where the progress bar prints (ProgressOptions::print_every, the
+// last step) or log_every_steps logs, evaluations, epoch ends and checkpoints. A callback's
+// on_step_end gets the loss as a StepLoss, read back only if the callback reads it;
+// step_losses() reads the losses not yet read.
+//
 // RESUME. resume(dir) restores the model, optimizer, scheduler, plateau, loader position,
 // the generators and the trainer's counters (epoch, step, early-stopping state, the running
 // training metrics of an unfinished epoch); fit() then continues where the saved run was,
@@ -99,6 +106,7 @@ struct TrainerOptions {
   ProgressOptions progress_options;    // out (default std::cerr), tty, print_every, unit
   bool progress_counts_items = false;  // rate in items (batch rows) per second, e.g. unit "img"
   int64_t log_every_steps = 0;         // > 0: logging::info of the running loss every this many steps
+                                       // (a log point: the loss is read back from the device there)
 };
 
 class Trainer {
@@ -135,8 +143,9 @@ class Trainer {
   int64_t epoch() const { return epoch_; }              // completed epochs
   int64_t global_step() const { return step_; }         // completed optimizer steps
   const MetricValues& last_metrics() const { return last_metrics_; }  // latest epoch / evaluation values
-  // The loss of every optimizer step of this process's fit() calls, in order.
-  const std::vector<double>& step_losses() const { return step_losses_; }
+  // The loss of every optimizer step of this process's fit() calls, in order (reads back the
+  // ones not yet read).
+  const std::vector<double>& step_losses() const;
   const EarlyStopping* early_stopping() const { return early_stopping_.get(); }
   const TrainerOptions& options() const { return options_; }
   // The metric names this trainer produces ("train_loss", ..., "val_loss", ...).
@@ -149,8 +158,9 @@ class Trainer {
  private:
   void check_monitor() const;
   std::vector<std::unique_ptr<Metric>> make_metrics() const;
-  void optimizer_step(double loss, bool ends_epoch);
-  void after_step(double loss);
+  void optimizer_step(const Tensor& loss, bool ends_epoch);
+  bool is_log_point(int64_t step) const;
+  void flush_step_losses() const;
   void end_epoch();
   MetricValues run_evaluation();
   void on_monitored(const MetricValues& values);
@@ -184,7 +194,12 @@ class Trainer {
   bool stop_requested_ = false;
   std::string stop_reason_;
   MetricValues last_metrics_;
-  std::vector<double> step_losses_;
+  mutable std::vector<double> step_losses_;
+  // Step losses not read yet, on the device, after step_losses_: chunks of kStepLossChunk
+  // (stacked without a read, so a long run without log points keeps few tensors), then the last ones.
+  static constexpr size_t kStepLossChunk = 256;
+  mutable std::vector<Tensor> step_loss_chunks_;
+  mutable std::vector<Tensor> pending_step_losses_;
   int64_t step_items_ = 0;
 };
 

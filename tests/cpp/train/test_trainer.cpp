@@ -24,7 +24,7 @@ class RecordingCallback : public Callback {
   void on_epoch_end(Trainer&, int64_t e, const MetricValues& m) override {
     events.push_back("epoch_end " + std::to_string(e) + (m.count("val_loss") ? " val" : ""));
   }
-  void on_step_end(Trainer& t, int64_t step, double) override {
+  void on_step_end(Trainer& t, int64_t step, const StepLoss&) override {
     events.push_back("step " + std::to_string(step));
     if (step == stop_at) t.request_stop("asked by the test");
   }

@@ -152,7 +152,7 @@ class StepRecorder : public Callback {
   std::vector<std::vector<std::string>> params;
   std::vector<double> scales, lrs;
   std::vector<int64_t> trackers;
-  void on_step_end(Trainer& t, int64_t, double) override {
+  void on_step_end(Trainer& t, int64_t, const StepLoss&) override {
     params.push_back(param_bytes(t.model()));
     scales.push_back(t.grad_scaler()->get_scale());
     trackers.push_back(t.grad_scaler()->growth_tracker());

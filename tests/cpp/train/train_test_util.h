@@ -53,7 +53,7 @@ inline std::string read_text(const std::filesystem::path& path) {
 class StopAtStep : public train::Callback {
  public:
   explicit StopAtStep(int64_t step) : step_(step) {}
-  void on_step_end(train::Trainer& t, int64_t step, double) override {
+  void on_step_end(train::Trainer& t, int64_t step, const train::StepLoss&) override {
     if (step == step_) t.request_stop("test interruption");
   }
 
