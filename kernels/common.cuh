@@ -31,7 +31,7 @@
 
 namespace seek::cuda {
 
-constexpr int kMaxDims = 16;       // after collapsing
+constexpr int kMaxDims = 16;  // after collapsing
 constexpr int kBlockThreads = 256;
 
 // Blocks for a grid-stride loop over n elements (capped: threads loop instead).
@@ -60,12 +60,12 @@ struct StridedLayout {
   // Element offsets of linear (row-major) index i in each operand.
   SEEK_HOST_DEVICE Array<int64_t, N> offsets(int64_t i) const {
     Array<int64_t, N> off{};
-SEEK_UNROLL
+    SEEK_UNROLL
     for (int d = 0; d < kMaxDims; ++d) {
       if (d == ndim) break;
       const int64_t idx = i % sizes[d];
       i /= sizes[d];
-SEEK_UNROLL
+      SEEK_UNROLL
       for (int k = 0; k < N; ++k) off[k] += idx * strides[k][d];
     }
     return off;

@@ -40,9 +40,7 @@ __global__ void copy_forward_kernel(Out* out, const In* in, StridedLayout<2> lay
 
 template <typename T>
 __global__ void fill_forward_kernel(T* out, T value, StridedLayout<1> layout) {
-  SEEK_GRID_STRIDE_LOOP(i, layout.numel) {
-    out[layout.contiguous ? i : layout.offsets(i)[0]] = value;
-  }
+  SEEK_GRID_STRIDE_LOOP(i, layout.numel) { out[layout.contiguous ? i : layout.offsets(i)[0]] = value; }
 }
 
 // ---- launchers: queue work on `stream` on the current device and return without waiting ----
@@ -73,8 +71,8 @@ void fill_forward(const Tensor& out, Scalar value, cudaStream_t stream) {
   SEEK_DISPATCH_ALL(out.dtype(), "fill", [&] {
     // Same conversion as the CPU backend's fill.
     const scalar_t v = value.is_floating() ? convert<scalar_t>(value.to_double()) : convert<scalar_t>(value.to_int());
-    fill_forward_kernel<scalar_t><<<blocks, kBlockThreads, 0, stream>>>(static_cast<scalar_t*>(out.data_ptr()), v,
-                                                                          layout);
+    fill_forward_kernel<scalar_t>
+        <<<blocks, kBlockThreads, 0, stream>>>(static_cast<scalar_t*>(out.data_ptr()), v, layout);
     SEEK_CUDA_KERNEL_CHECK();
   });
 }
@@ -104,8 +102,8 @@ void move_bytes(const Tensor& src, const Tensor& dst) {
     // Serialised with all work on both GPUs, so neither side's stream races it.
     DeviceGuard guard(dst.device().index, "copy");
     DeviceGuard check_src(src.device().index, "copy");
-    SEEK_CUDA_CHECK(cudaMemcpyPeer(dst.data_ptr(), dst.device().index, src.data_ptr(), src.device().index,
-                                   src.nbytes()));
+    SEEK_CUDA_CHECK(
+        cudaMemcpyPeer(dst.data_ptr(), dst.device().index, src.data_ptr(), src.device().index, src.nbytes()));
     return;
   }
   DeviceGuard guard(dst.is_cuda() ? dst.device().index : src.device().index, "copy");
@@ -120,8 +118,9 @@ void move_bytes(const Tensor& src, const Tensor& dst) {
 void CudaBackend::copy(const Tensor& src, const Tensor& dst) {
   SEEK_CHECK_SHAPE(src.sizes() == dst.sizes(), "copy: source shape ", shape_str(src.sizes()),
                    " differs from destination shape ", shape_str(dst.sizes()));
-  SEEK_CHECK_T(DeviceError, src.is_cuda() || dst.is_cuda(), "copy: the CUDA backend needs a CUDA tensor on one side, got ",
-               src.device().str(), " -> ", dst.device().str());
+  SEEK_CHECK_T(DeviceError, src.is_cuda() || dst.is_cuda(),
+               "copy: the CUDA backend needs a CUDA tensor on one side, got ", src.device().str(), " -> ",
+               dst.device().str());
   if (src.numel() == 0) return;
   if (src.dtype() == dst.dtype() && dense(src) && dense(dst)) {
     if (src.data_ptr() != dst.data_ptr() || src.device() != dst.device()) move_bytes(src, dst);

@@ -38,8 +38,10 @@ void record_function(const std::string& name, const std::vector<Tensor>& inputs,
                      py::gil_scoped_acquire gil;
                      py::list py_grads;
                      for (size_t i = 0; i < grads.size(); ++i) {
-                       if (grads[i].defined()) py_grads.append(grads[i]);
-                       else py_grads.append(zeros(infos[i].shape, TensorOptions(infos[i].dtype).device(infos[i].device)));
+                       if (grads[i].defined())
+                         py_grads.append(grads[i]);
+                       else
+                         py_grads.append(zeros(infos[i].shape, TensorOptions(infos[i].dtype).device(infos[i].device)));
                      }
                      py::object result;
                      try {
@@ -62,26 +64,31 @@ void init_autograd(py::module_& m) {
   m.def("set_grad_enabled", &GradMode::set_enabled, py::arg("mode"), "Turns autograd recording on or off.");
 
   py::module_ ag = m.def_submodule("autograd", "Autograd internals (seek.autograd wraps these).");
-  ag.def("grad", [](const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                    const std::optional<std::vector<std::optional<Tensor>>>& grad_outputs, bool retain_graph,
-                    bool allow_unused) {
-    std::vector<Tensor> go = optional_list(grad_outputs);
-    std::vector<Tensor> res;
-    {
-      py::gil_scoped_release nogil;
-      res = autograd::grad(outputs, inputs, go, retain_graph, allow_unused);
-    }
-    py::list out;
-    for (const Tensor& t : res) out.append(t.defined() ? py::cast(t) : py::none());
-    return out;
-  }, py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs") = py::none(), py::arg("retain_graph") = false,
-     py::arg("allow_unused") = false);
-  ag.def("backward", [](const std::vector<Tensor>& tensors,
-                        const std::optional<std::vector<std::optional<Tensor>>>& grad_tensors, bool retain_graph) {
-    std::vector<Tensor> go = optional_list(grad_tensors);
-    py::gil_scoped_release nogil;
-    autograd::backward(tensors, go, retain_graph);
-  }, py::arg("tensors"), py::arg("grad_tensors") = py::none(), py::arg("retain_graph") = false);
+  ag.def(
+      "grad",
+      [](const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+         const std::optional<std::vector<std::optional<Tensor>>>& grad_outputs, bool retain_graph, bool allow_unused) {
+        std::vector<Tensor> go = optional_list(grad_outputs);
+        std::vector<Tensor> res;
+        {
+          py::gil_scoped_release nogil;
+          res = autograd::grad(outputs, inputs, go, retain_graph, allow_unused);
+        }
+        py::list out;
+        for (const Tensor& t : res) out.append(t.defined() ? py::cast(t) : py::none());
+        return out;
+      },
+      py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs") = py::none(), py::arg("retain_graph") = false,
+      py::arg("allow_unused") = false);
+  ag.def(
+      "backward",
+      [](const std::vector<Tensor>& tensors, const std::optional<std::vector<std::optional<Tensor>>>& grad_tensors,
+         bool retain_graph) {
+        std::vector<Tensor> go = optional_list(grad_tensors);
+        py::gil_scoped_release nogil;
+        autograd::backward(tensors, go, retain_graph);
+      },
+      py::arg("tensors"), py::arg("grad_tensors") = py::none(), py::arg("retain_graph") = false);
   ag.def("_record_function", &record_function, py::arg("name"), py::arg("inputs"), py::arg("outputs"),
          py::arg("backward"));
 }

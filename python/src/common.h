@@ -48,12 +48,18 @@ struct type_caster<seek::Scalar> {
     }
     if (PyIndex_Check(o)) {
       object i = reinterpret_steal<object>(PyNumber_Index(o));
-      if (!i) { PyErr_Clear(); return false; }
+      if (!i) {
+        PyErr_Clear();
+        return false;
+      }
       value = seek::Scalar(static_cast<int64_t>(PyLong_AsLongLong(i.ptr())));
       return true;
     }
     double d = PyFloat_AsDouble(o);
-    if (d == -1.0 && PyErr_Occurred()) { PyErr_Clear(); return false; }
+    if (d == -1.0 && PyErr_Occurred()) {
+      PyErr_Clear();
+      return false;
+    }
     value = seek::Scalar(d);
     return true;
   }
@@ -86,15 +92,15 @@ DType dtype_from_numpy(const py::dtype& d);
 // A numpy array sharing the tensor's memory (CPU only).
 py::array tensor_to_numpy(const Tensor& t, bool force);
 
-void init_errors(py::module_& m);                         // errors.cpp
-void init_dtypes(py::module_& m);                         // tensor_types.cpp
-void init_tensor_class(py::class_<Tensor>& cls);          // tensor_class.cpp
-void init_tensor_ops(py::class_<Tensor>& cls);            // tensor_ops.cpp
-void def_floor_ops(py::module_& m);                       // tensor_ops.cpp (seek.floor_divide, seek.remainder)
-void init_tensor_reduce(py::class_<Tensor>& cls);         // tensor_reduce.cpp
-void init_tensor_math(py::module_& m);                    // tensor_math.cpp (free functions)
-void init_tensor_index(py::class_<Tensor>& cls);          // tensor_index.cpp
-void init_factories(py::module_& m);                      // tensor_factories.cpp
+void init_errors(py::module_& m);                            // errors.cpp
+void init_dtypes(py::module_& m);                            // tensor_types.cpp
+void init_tensor_class(py::class_<Tensor>& cls);             // tensor_class.cpp
+void init_tensor_ops(py::class_<Tensor>& cls);               // tensor_ops.cpp
+void def_floor_ops(py::module_& m);                          // tensor_ops.cpp (seek.floor_divide, seek.remainder)
+void init_tensor_reduce(py::class_<Tensor>& cls);            // tensor_reduce.cpp
+void init_tensor_math(py::module_& m);                       // tensor_math.cpp (free functions)
+void init_tensor_index(py::class_<Tensor>& cls);             // tensor_index.cpp
+void init_factories(py::module_& m);                         // tensor_factories.cpp
 void init_interop(py::module_& m, py::class_<Tensor>& cls);  // tensor_interop.cpp (numpy, DLPack)
 
 }  // namespace seek::python

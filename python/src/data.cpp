@@ -139,72 +139,85 @@ std::pair<double, double> range_of(const py::handle& v) {
 
 void init_transforms(py::module_& m) {
   py::class_<TransformObj>(m, "Transform", "A C++ image transform: t(x) on a [C, H, W] tensor.")
-      .def("__call__", [](const TransformObj& t, const Tensor& x) { return t.fn(x, nullptr); }, py::arg("img"),
-           py::call_guard<py::gil_scoped_release>())
+      .def(
+          "__call__", [](const TransformObj& t, const Tensor& x) { return t.fn(x, nullptr); }, py::arg("img"),
+          py::call_guard<py::gil_scoped_release>())
       .def("__repr__", [](const TransformObj& t) { return t.repr; });
   transform_class<Normalize>(m, "Normalize", "out[c] = (x[c] - mean[c]) / std[c].")
       .def(py::init([](std::vector<double> mean, std::vector<double> std) {
-        return make_transform<Normalize>(T::Normalize(mean, std), "Normalize(mean=" + fmt_list(mean) +
-                                                                      ", std=" + fmt_list(std) + ")");
-      }), py::arg("mean"), py::arg("std"));
+             return make_transform<Normalize>(T::Normalize(mean, std),
+                                              "Normalize(mean=" + fmt_list(mean) + ", std=" + fmt_list(std) + ")");
+           }),
+           py::arg("mean"), py::arg("std"));
   transform_class<RandomCrop>(m, "RandomCrop", "Zero-pads by padding, then takes a random size crop.")
       .def(py::init([](const py::object& size, int64_t padding) {
-        Int2 s = size.cast<Int2>();
-        return make_transform<RandomCrop>(T::RandomCrop(s.h, s.w, padding),
-                                          "RandomCrop(size=(" + std::to_string(s.h) + ", " + std::to_string(s.w) +
-                                              "), padding=" + std::to_string(padding) + ")");
-      }), py::arg("size"), py::arg("padding") = 0);
+             Int2 s = size.cast<Int2>();
+             return make_transform<RandomCrop>(T::RandomCrop(s.h, s.w, padding),
+                                               "RandomCrop(size=(" + std::to_string(s.h) + ", " + std::to_string(s.w) +
+                                                   "), padding=" + std::to_string(padding) + ")");
+           }),
+           py::arg("size"), py::arg("padding") = 0);
   transform_class<RandomHorizontalFlip>(m, "RandomHorizontalFlip", "Reverses W with probability p.")
       .def(py::init([](double p) {
-        return make_transform<RandomHorizontalFlip>(T::RandomHorizontalFlip(p),
-                                                    "RandomHorizontalFlip(p=" + std::string(py::str(py::float_(p))) + ")");
-      }), py::arg("p") = 0.5);
+             return make_transform<RandomHorizontalFlip>(
+                 T::RandomHorizontalFlip(p), "RandomHorizontalFlip(p=" + std::string(py::str(py::float_(p))) + ")");
+           }),
+           py::arg("p") = 0.5);
   transform_class<RandomRotation>(m, "RandomRotation", "Rotates by a random angle in degrees.")
       .def(py::init([](const py::object& degrees, const std::string& interp, std::vector<double> fill) {
-        std::pair<double, double> d = (py::isinstance<py::float_>(degrees) || py::isinstance<py::int_>(degrees))
-                                          ? std::make_pair(-degrees.cast<double>(), degrees.cast<double>())
-                                          : degrees.cast<std::pair<double, double>>();
-        return make_transform<RandomRotation>(T::RandomRotation(d, interpolation(interp), fill), "RandomRotation()");
-      }), py::arg("degrees"), py::arg("interpolation") = "nearest", py::arg("fill") = std::vector<double>{0.0});
+             std::pair<double, double> d = (py::isinstance<py::float_>(degrees) || py::isinstance<py::int_>(degrees))
+                                               ? std::make_pair(-degrees.cast<double>(), degrees.cast<double>())
+                                               : degrees.cast<std::pair<double, double>>();
+             return make_transform<RandomRotation>(T::RandomRotation(d, interpolation(interp), fill),
+                                                   "RandomRotation()");
+           }),
+           py::arg("degrees"), py::arg("interpolation") = "nearest", py::arg("fill") = std::vector<double>{0.0});
   transform_class<RandomResizedCrop>(m, "RandomResizedCrop", "A crop of random area and aspect ratio, resized.")
       .def(py::init([](const py::object& size, std::pair<double, double> scale, std::pair<double, double> ratio,
                        const std::string& interp) {
-        Int2 s = size.cast<Int2>();
-        return make_transform<RandomResizedCrop>(
-            T::RandomResizedCrop(std::make_pair(s.h, s.w), scale, ratio, interpolation(interp)), "RandomResizedCrop()");
-      }), py::arg("size"), py::arg("scale") = std::make_pair(0.08, 1.0),
-         py::arg("ratio") = std::make_pair(3.0 / 4.0, 4.0 / 3.0), py::arg("interpolation") = "bilinear");
+             Int2 s = size.cast<Int2>();
+             return make_transform<RandomResizedCrop>(
+                 T::RandomResizedCrop(std::make_pair(s.h, s.w), scale, ratio, interpolation(interp)),
+                 "RandomResizedCrop()");
+           }),
+           py::arg("size"), py::arg("scale") = std::make_pair(0.08, 1.0),
+           py::arg("ratio") = std::make_pair(3.0 / 4.0, 4.0 / 3.0), py::arg("interpolation") = "bilinear");
   transform_class<ColorJitter>(m, "ColorJitter", "Random brightness, contrast, saturation and hue.")
       .def(py::init([](const py::object& b, const py::object& c, const py::object& s, const py::object& h) {
-        auto around1 = [](const py::handle& v) -> std::pair<double, double> {
-          if (py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)) {
-            double x = v.cast<double>();
-            if (x < 0) throw py::value_error("ColorJitter: a factor spread must be >= 0, got " + std::to_string(x));
-            return {std::max(0.0, 1.0 - x), 1.0 + x};
-          }
-          return v.cast<std::pair<double, double>>();
-        };
-        std::pair<double, double> hue = range_of(h);
-        if (py::isinstance<py::float_>(h) || py::isinstance<py::int_>(h)) hue = {-hue.first, hue.first};
-        return make_transform<ColorJitter>(T::ColorJitter(around1(b), around1(c), around1(s), hue), "ColorJitter()");
-      }), py::arg("brightness") = 0, py::arg("contrast") = 0, py::arg("saturation") = 0, py::arg("hue") = 0);
+             auto around1 = [](const py::handle& v) -> std::pair<double, double> {
+               if (py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)) {
+                 double x = v.cast<double>();
+                 if (x < 0)
+                   throw py::value_error("ColorJitter: a factor spread must be >= 0, got " + std::to_string(x));
+                 return {std::max(0.0, 1.0 - x), 1.0 + x};
+               }
+               return v.cast<std::pair<double, double>>();
+             };
+             std::pair<double, double> hue = range_of(h);
+             if (py::isinstance<py::float_>(h) || py::isinstance<py::int_>(h)) hue = {-hue.first, hue.first};
+             return make_transform<ColorJitter>(T::ColorJitter(around1(b), around1(c), around1(s), hue),
+                                                "ColorJitter()");
+           }),
+           py::arg("brightness") = 0, py::arg("contrast") = 0, py::arg("saturation") = 0, py::arg("hue") = 0);
   transform_class<Compose>(m, "Compose", "Applies the transforms in order (C++ ones or Python callables).")
       .def(py::init([](const py::sequence& ts) {
-        std::vector<data::Transform> fns;
-        std::string repr = "Compose(\n";
-        for (auto t : ts) {
-          fns.push_back(transform_of(t));
-          repr += "    " + std::string(py::repr(t)) + "\n";
-        }
-        return make_transform<Compose>(T::Compose(fns), repr + ")");
-      }), py::arg("transforms"));
+             std::vector<data::Transform> fns;
+             std::string repr = "Compose(\n";
+             for (auto t : ts) {
+               fns.push_back(transform_of(t));
+               repr += "    " + std::string(py::repr(t)) + "\n";
+             }
+             return make_transform<Compose>(T::Compose(fns), repr + ")");
+           }),
+           py::arg("transforms"));
   transform_class<Lambda>(m, "Lambda", "Applies a Python callable (it takes the GIL inside data workers).")
       .def(py::init([](const py::object& fn) {
-        Lambda l;
-        l.fn = transform_of(fn);
-        l.repr = "Lambda()";
-        return l;
-      }), py::arg("lambd"));
+             Lambda l;
+             l.fn = transform_of(fn);
+             l.repr = "Lambda()";
+             return l;
+           }),
+           py::arg("lambd"));
   m.def("hflip", &T::hflip, py::arg("img"), py::call_guard<py::gil_scoped_release>());
 }
 
@@ -214,7 +227,8 @@ struct GeneratorHolder {
 };
 struct OwningMapDataset : GeneratorHolder, data::MapDataset {
   OwningMapDataset(data::DatasetPtr ds, data::Transform fn, uint64_t generator_seed)
-      : GeneratorHolder{std::make_unique<Generator>(generator_seed)}, data::MapDataset(std::move(ds), std::move(fn), gen.get()) {}
+      : GeneratorHolder{std::make_unique<Generator>(generator_seed)},
+        data::MapDataset(std::move(ds), std::move(fn), gen.get()) {}
 };
 
 void init_datasets(py::module_& m) {
@@ -222,28 +236,33 @@ void init_datasets(py::module_& m) {
       m, "Dataset", "Map-style dataset. Subclass it in Python with __len__ and __getitem__ returning (data, target).")
       .def(py::init<>())
       .def("__len__", [](const Dataset& d) { return d.size(); })
-      .def("__getitem__", [](const Dataset& d, int64_t i) {
-        int64_t n = static_cast<int64_t>(d.size());
-        if (i < 0) i += n;
-        if (i < 0 || i >= n)
-          throw py::index_error("Dataset: index " + std::to_string(i) + " is out of range for " + std::to_string(n) +
-                                " examples");
-        Example e;
-        {
-          py::gil_scoped_release g;
-          e = d.get(static_cast<size_t>(i));
-        }
-        return py::make_tuple(e.data, e.target);
-      }, py::arg("index"));
-  py::class_<data::TensorDataset, Dataset, std::shared_ptr<data::TensorDataset>>(
-      m, "TensorDataset", "Example i is (data[i], targets[i]).")
+      .def(
+          "__getitem__",
+          [](const Dataset& d, int64_t i) {
+            int64_t n = static_cast<int64_t>(d.size());
+            if (i < 0) i += n;
+            if (i < 0 || i >= n)
+              throw py::index_error("Dataset: index " + std::to_string(i) + " is out of range for " +
+                                    std::to_string(n) + " examples");
+            Example e;
+            {
+              py::gil_scoped_release g;
+              e = d.get(static_cast<size_t>(i));
+            }
+            return py::make_tuple(e.data, e.target);
+          },
+          py::arg("index"));
+  py::class_<data::TensorDataset, Dataset, std::shared_ptr<data::TensorDataset>>(m, "TensorDataset",
+                                                                                 "Example i is (data[i], targets[i]).")
       .def(py::init<Tensor, Tensor>(), py::arg("data"), py::arg("targets"));
   py::class_<data::Subset, Dataset, std::shared_ptr<data::Subset>>(m, "Subset", "The examples dataset[indices[i]].")
       .def(py::init([](const py::object& ds, std::vector<size_t> indices) {
-        return std::make_shared<data::Subset>(dataset_ptr(ds), std::move(indices));
-      }), py::arg("dataset"), py::arg("indices"))
+             return std::make_shared<data::Subset>(dataset_ptr(ds), std::move(indices));
+           }),
+           py::arg("dataset"), py::arg("indices"))
       .def_property_readonly("indices", &data::Subset::indices)
-      .def_property_readonly("dataset", [](const data::Subset& s) { return std::const_pointer_cast<Dataset>(s.dataset()); });
+      .def_property_readonly("dataset",
+                             [](const data::Subset& s) { return std::const_pointer_cast<Dataset>(s.dataset()); });
   py::class_<data::MapDataset, Dataset, std::shared_ptr<data::MapDataset>>(
       m, "MapDataset",
       "Applies transform to every example's data. seed: seeded mode (example i of epoch e depends only on "
@@ -251,14 +270,16 @@ void init_datasets(py::module_& m) {
       "call order (as examples/resnet); neither: the default generator.")
       .def(py::init([](const py::object& dataset, const py::object& transform, std::optional<uint64_t> seed,
                        std::optional<uint64_t> generator_seed) -> std::shared_ptr<data::MapDataset> {
-        data::DatasetPtr ds = dataset_ptr(dataset);
-        if (seed && generator_seed) throw py::value_error("MapDataset: give seed or generator_seed, not both");
-        data::Transform fn = transform_of(transform);
-        if (seed) return std::make_shared<data::MapDataset>(std::move(ds), std::move(fn), *seed);
-        if (generator_seed) return std::make_shared<OwningMapDataset>(std::move(ds), std::move(fn), *generator_seed);
-        return std::make_shared<data::MapDataset>(std::move(ds), std::move(fn), static_cast<Generator*>(nullptr));
-      }), py::arg("dataset"), py::arg("transform"), py::kw_only(), py::arg("seed") = py::none(),
-         py::arg("generator_seed") = py::none());
+             data::DatasetPtr ds = dataset_ptr(dataset);
+             if (seed && generator_seed) throw py::value_error("MapDataset: give seed or generator_seed, not both");
+             data::Transform fn = transform_of(transform);
+             if (seed) return std::make_shared<data::MapDataset>(std::move(ds), std::move(fn), *seed);
+             if (generator_seed)
+               return std::make_shared<OwningMapDataset>(std::move(ds), std::move(fn), *generator_seed);
+             return std::make_shared<data::MapDataset>(std::move(ds), std::move(fn), static_cast<Generator*>(nullptr));
+           }),
+           py::arg("dataset"), py::arg("transform"), py::kw_only(), py::arg("seed") = py::none(),
+           py::arg("generator_seed") = py::none());
   py::class_<data::MNIST, Dataset, std::shared_ptr<data::MNIST>>(
       m, "MNIST", "MNIST-layout IDX files under root (also Fashion-MNIST): float32 [1, 28, 28] in [0, 1], int64 label.")
       .def(py::init<const std::string&, bool>(), py::arg("root"), py::arg("train") = true,
@@ -273,15 +294,18 @@ void init_datasets(py::module_& m) {
     for (const auto& p : parts) l.append(py::cast(p));
     return l;
   };
-  m.def("random_split", [to_py](const py::object& ds, const py::sequence& lengths, uint64_t seed) {
-    auto base = dataset_ptr(ds);
-    bool fractions = false;
-    for (auto v : lengths) fractions |= py::isinstance<py::float_>(v);
-    auto parts = fractions ? data::random_split(base, lengths.cast<std::vector<double>>(), seed)
-                           : data::random_split(base, lengths.cast<std::vector<size_t>>(), seed);
-    return to_py(parts);
-  }, py::arg("dataset"), py::arg("lengths"), py::arg("seed") = 0,
-     "Random parts of the given lengths (or fractions) from a permutation drawn with Generator(seed).");
+  m.def(
+      "random_split",
+      [to_py](const py::object& ds, const py::sequence& lengths, uint64_t seed) {
+        auto base = dataset_ptr(ds);
+        bool fractions = false;
+        for (auto v : lengths) fractions |= py::isinstance<py::float_>(v);
+        auto parts = fractions ? data::random_split(base, lengths.cast<std::vector<double>>(), seed)
+                               : data::random_split(base, lengths.cast<std::vector<size_t>>(), seed);
+        return to_py(parts);
+      },
+      py::arg("dataset"), py::arg("lengths"), py::arg("seed") = 0,
+      "Random parts of the given lengths (or fractions) from a permutation drawn with Generator(seed).");
 }
 
 // A Python-side iteration over a DataLoader.
@@ -301,11 +325,15 @@ struct LoaderIter {
     Example batch;
     {
       py::gil_scoped_release g;
-      if (!it) it.emplace(loader->begin());
-      else ++*it;
+      if (!it)
+        it.emplace(loader->begin());
+      else
+        ++*it;
       at_end = (*it == loader->end());
-      if (at_end) it.reset();
-      else batch = **it;
+      if (at_end)
+        it.reset();
+      else
+        batch = **it;
     }
     if (at_end) {
       done = true;
@@ -326,43 +354,53 @@ void init_loader(py::module_& m) {
       "ahead with the GIL released.")
       .def(py::init([](const py::object& dataset, size_t batch_size, bool shuffle, size_t num_workers,
                        const py::object& collate_fn, bool drop_last, uint64_t seed, size_t prefetch_factor) {
-        data::DatasetPtr ds = dataset_ptr(dataset);
-        data::DataLoaderOptions o;
-        o.batch_size = batch_size;
-        o.shuffle = shuffle;
-        o.num_workers = num_workers;
-        o.drop_last = drop_last;
-        o.seed = seed;
-        o.prefetch_factor = prefetch_factor;
-        if (collate_fn.is_none()) return std::make_shared<data::DataLoader>(std::move(ds), o);
-        if (py::isinstance<IndexedCollateObj>(collate_fn))  // seek.data.collate_with_transform
-          return std::make_shared<data::DataLoader>(std::move(ds), o, collate_fn.cast<const IndexedCollateObj&>().fn);
-        return std::make_shared<data::DataLoader>(std::move(ds), o, collate_of(collate_fn));
-      }), py::arg("dataset"), py::arg("batch_size") = 1, py::arg("shuffle") = false, py::arg("num_workers") = 0,
-         py::arg("collate_fn") = py::none(), py::arg("drop_last") = false, py::arg("seed") = 0,
-         py::arg("prefetch_factor") = 2)
-      .def("__iter__", [](const std::shared_ptr<data::DataLoader>& l) {
-        auto it = std::make_unique<LoaderIter>();
-        it->loader = l;
-        return it;
-      }, py::keep_alive<0, 1>())
+             data::DatasetPtr ds = dataset_ptr(dataset);
+             data::DataLoaderOptions o;
+             o.batch_size = batch_size;
+             o.shuffle = shuffle;
+             o.num_workers = num_workers;
+             o.drop_last = drop_last;
+             o.seed = seed;
+             o.prefetch_factor = prefetch_factor;
+             if (collate_fn.is_none()) return std::make_shared<data::DataLoader>(std::move(ds), o);
+             if (py::isinstance<IndexedCollateObj>(collate_fn))  // seek.data.collate_with_transform
+               return std::make_shared<data::DataLoader>(std::move(ds), o,
+                                                         collate_fn.cast<const IndexedCollateObj&>().fn);
+             return std::make_shared<data::DataLoader>(std::move(ds), o, collate_of(collate_fn));
+           }),
+           py::arg("dataset"), py::arg("batch_size") = 1, py::arg("shuffle") = false, py::arg("num_workers") = 0,
+           py::arg("collate_fn") = py::none(), py::arg("drop_last") = false, py::arg("seed") = 0,
+           py::arg("prefetch_factor") = 2)
+      .def(
+          "__iter__",
+          [](const std::shared_ptr<data::DataLoader>& l) {
+            auto it = std::make_unique<LoaderIter>();
+            it->loader = l;
+            return it;
+          },
+          py::keep_alive<0, 1>())
       .def("__len__", &data::DataLoader::len)
       .def_property_readonly("batch_size", [](const data::DataLoader& l) { return l.options().batch_size; })
       .def_property_readonly("num_workers", [](const data::DataLoader& l) { return l.options().num_workers; })
       .def_property_readonly("epoch", &data::DataLoader::epoch)
-      .def("set_epoch", &data::DataLoader::set_epoch, py::arg("epoch"), "Selects the epoch (its order) and restarts at batch 0.")
-      .def("state_dict", [](const data::DataLoader& l) {
-        py::dict d;
-        d["epoch"] = l.state().epoch;
-        d["next_batch"] = l.state().next_batch;
-        return d;
-      })
-      .def("load_state_dict", [](data::DataLoader& l, const py::dict& d) {
-        data::DataLoaderState s;
-        s.epoch = d["epoch"].cast<uint64_t>();
-        s.next_batch = d["next_batch"].cast<size_t>();
-        l.load_state(s);
-      }, py::arg("state_dict"));
+      .def("set_epoch", &data::DataLoader::set_epoch, py::arg("epoch"),
+           "Selects the epoch (its order) and restarts at batch 0.")
+      .def("state_dict",
+           [](const data::DataLoader& l) {
+             py::dict d;
+             d["epoch"] = l.state().epoch;
+             d["next_batch"] = l.state().next_batch;
+             return d;
+           })
+      .def(
+          "load_state_dict",
+          [](data::DataLoader& l, const py::dict& d) {
+            data::DataLoaderState s;
+            s.epoch = d["epoch"].cast<uint64_t>();
+            s.next_batch = d["next_batch"].cast<size_t>();
+            l.load_state(s);
+          },
+          py::arg("state_dict"));
 }
 
 }  // namespace

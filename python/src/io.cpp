@@ -64,31 +64,39 @@ py::tuple contents_to_python(const io::SafetensorsContents& c) {
 
 void init_io(py::module_& m) {
   py::module_ io_m = m.def_submodule("io", "safetensors files (wrapped by seek.save / seek.load / seek.io)");
-  io_m.def("save_safetensors", [](const std::string& path, const py::handle& tensors, const py::object& metadata,
-                                  const char* who) {
-    io::NamedTensors named = named_tensors(tensors, who);
-    auto meta = metadata_of(metadata, who);
-    py::gil_scoped_release g;
-    io::save_safetensors(path, named, meta);
-  }, py::arg("path"), py::arg("tensors"), py::arg("metadata") = py::none(), py::arg("who") = "save_file",
-     "Writes the tensors of a str -> Tensor mapping (in its order) and the metadata atomically.");
-  io_m.def("load_safetensors", [](const std::string& path) {
-    io::SafetensorsContents c;
-    {
-      py::gil_scoped_release g;
-      c = io::load_safetensors(path);
-    }
-    return contents_to_python(c);
-  }, py::arg("path"), "([(name, tensor), ...] in file order, metadata dict) of a safetensors file.");
-  io_m.def("parse_safetensors", [](const py::bytes& data, const std::string& source) {
-    std::string_view bytes = data;
-    io::SafetensorsContents c;
-    {
-      py::gil_scoped_release g;
-      c = io::parse_safetensors(bytes, source);
-    }
-    return contents_to_python(c);
-  }, py::arg("data"), py::arg("source") = "<bytes>", "load_safetensors of a file already in memory.");
+  io_m.def(
+      "save_safetensors",
+      [](const std::string& path, const py::handle& tensors, const py::object& metadata, const char* who) {
+        io::NamedTensors named = named_tensors(tensors, who);
+        auto meta = metadata_of(metadata, who);
+        py::gil_scoped_release g;
+        io::save_safetensors(path, named, meta);
+      },
+      py::arg("path"), py::arg("tensors"), py::arg("metadata") = py::none(), py::arg("who") = "save_file",
+      "Writes the tensors of a str -> Tensor mapping (in its order) and the metadata atomically.");
+  io_m.def(
+      "load_safetensors",
+      [](const std::string& path) {
+        io::SafetensorsContents c;
+        {
+          py::gil_scoped_release g;
+          c = io::load_safetensors(path);
+        }
+        return contents_to_python(c);
+      },
+      py::arg("path"), "([(name, tensor), ...] in file order, metadata dict) of a safetensors file.");
+  io_m.def(
+      "parse_safetensors",
+      [](const py::bytes& data, const std::string& source) {
+        std::string_view bytes = data;
+        io::SafetensorsContents c;
+        {
+          py::gil_scoped_release g;
+          c = io::parse_safetensors(bytes, source);
+        }
+        return contents_to_python(c);
+      },
+      py::arg("data"), py::arg("source") = "<bytes>", "load_safetensors of a file already in memory.");
   io_m.def("safetensors_dtype_code", &io::safetensors_dtype_code, py::arg("dtype"));
 }
 

@@ -12,9 +12,12 @@ namespace {
 using Ctor = std::shared_ptr<models::ResNet> (*)(int64_t, int64_t, bool);
 
 void def_resnet(py::module_& m, const char* name, Ctor ctor, const char* doc) {
-  m.def(name, [ctor](int64_t num_classes, int64_t in_channels, bool small_input) {
-    return ctor(num_classes, in_channels, small_input);
-  }, py::arg("num_classes") = 1000, py::arg("in_channels") = 3, py::arg("small_input") = false, doc);
+  m.def(
+      name,
+      [ctor](int64_t num_classes, int64_t in_channels, bool small_input) {
+        return ctor(num_classes, in_channels, small_input);
+      },
+      py::arg("num_classes") = 1000, py::arg("in_channels") = 3, py::arg("small_input") = false, doc);
 }
 
 }  // namespace
@@ -22,9 +25,10 @@ void def_resnet(py::module_& m, const char* name, Ctor ctor, const char* doc) {
 void init_models(py::module_& m) {
   py::module_ mm = m.def_submodule("models", "Model constructors (wrapped by seek.models)");
   py::class_<models::ResNet, nn::Module, std::shared_ptr<models::ResNet>>(mm, "ResNet",
-                                                                         "ResNet with torchvision's names.")
-      .def("forward", [](models::ResNet& r, const Tensor& x) { return r.forward(x); }, py::arg("input"),
-           py::call_guard<py::gil_scoped_release>());
+                                                                          "ResNet with torchvision's names.")
+      .def(
+          "forward", [](models::ResNet& r, const Tensor& x) { return r.forward(x); }, py::arg("input"),
+          py::call_guard<py::gil_scoped_release>());
   py::class_<models::BasicBlock, nn::Module, std::shared_ptr<models::BasicBlock>>(mm, "BasicBlock");
   py::class_<models::Bottleneck, nn::Module, std::shared_ptr<models::Bottleneck>>(mm, "Bottleneck");
   def_resnet(mm, "resnet18", &models::resnet18,
@@ -35,12 +39,16 @@ void init_models(py::module_& m) {
   def_resnet(mm, "resnet34d", &models::resnet34d, "ResNet-34-D (see resnet18d).");
   def_resnet(mm, "resnet50d", &models::resnet50d, "ResNet-50-D (see resnet18d).");
   auto cifar = [&](const char* name, auto ctor, const char* doc) {
-    mm.def(name, [ctor, name](int64_t num_classes, int64_t in_channels, const std::string& shortcut) {
-      if (shortcut != "projection" && shortcut != "zero_pad")
-        throw py::value_error(std::string(name) + ": shortcut must be 'projection' or 'zero_pad', got '" + shortcut + "'");
-      return ctor(num_classes, in_channels,
-                  shortcut == "projection" ? models::ShortcutType::Projection : models::ShortcutType::ZeroPad);
-    }, py::arg("num_classes") = 10, py::arg("in_channels") = 3, py::arg("shortcut") = "projection", doc);
+    mm.def(
+        name,
+        [ctor, name](int64_t num_classes, int64_t in_channels, const std::string& shortcut) {
+          if (shortcut != "projection" && shortcut != "zero_pad")
+            throw py::value_error(std::string(name) + ": shortcut must be 'projection' or 'zero_pad', got '" +
+                                  shortcut + "'");
+          return ctor(num_classes, in_channels,
+                      shortcut == "projection" ? models::ShortcutType::Projection : models::ShortcutType::ZeroPad);
+        },
+        py::arg("num_classes") = 10, py::arg("in_channels") = 3, py::arg("shortcut") = "projection", doc);
   };
   cifar("resnet20", &models::resnet20,
         "CIFAR ResNet-20: 16/32/64 channels, 3 BasicBlocks per stage; shortcut 'projection' (1x1 conv + bn, "
@@ -49,18 +57,22 @@ void init_models(py::module_& m) {
 
   py::class_<models::MobileNetV3, nn::Module, std::shared_ptr<models::MobileNetV3>>(
       mm, "MobileNetV3", "MobileNetV3 with torchvision's names.")
-      .def("forward", [](models::MobileNetV3& r, const Tensor& x) { return r.forward(x); }, py::arg("input"),
-           py::call_guard<py::gil_scoped_release>());
+      .def(
+          "forward", [](models::MobileNetV3& r, const Tensor& x) { return r.forward(x); }, py::arg("input"),
+          py::call_guard<py::gil_scoped_release>());
   auto mobilenet = [&](const char* name, auto ctor) {
-    mm.def(name, [ctor](int64_t num_classes, int64_t in_channels, bool small_input, double dropout) {
-      models::MobileNetV3Options o;
-      o.num_classes = num_classes;
-      o.in_channels = in_channels;
-      o.small_input = small_input;
-      o.dropout = dropout;
-      return ctor(o);
-    }, py::arg("num_classes") = 1000, py::arg("in_channels") = 3, py::arg("small_input") = false,
-       py::arg("dropout") = 0.2);
+    mm.def(
+        name,
+        [ctor](int64_t num_classes, int64_t in_channels, bool small_input, double dropout) {
+          models::MobileNetV3Options o;
+          o.num_classes = num_classes;
+          o.in_channels = in_channels;
+          o.small_input = small_input;
+          o.dropout = dropout;
+          return ctor(o);
+        },
+        py::arg("num_classes") = 1000, py::arg("in_channels") = 3, py::arg("small_input") = false,
+        py::arg("dropout") = 0.2);
   };
   mobilenet("mobilenet_v3_small", &models::mobilenet_v3_small);
   mobilenet("mobilenet_v3_large", &models::mobilenet_v3_large);

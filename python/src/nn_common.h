@@ -34,9 +34,7 @@ struct type_caster<seek::Int2> {
     return true;
   }
 
-  static handle cast(const seek::Int2& v, return_value_policy, handle) {
-    return make_tuple(v.h, v.w).release();
-  }
+  static handle cast(const seek::Int2& v, return_value_policy, handle) { return make_tuple(v.h, v.w).release(); }
 };
 
 }  // namespace pybind11::detail

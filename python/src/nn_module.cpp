@@ -99,11 +99,14 @@ void module_setattr(const py::object& self, const py::str& name_obj, const py::o
   }
   if (is_child)  // torch's TypeError; seek keeps no empty (None) submodule slots
     throw py::type_error("cannot assign '" + std::string(py::str(py::type::handle_of(value).attr("__name__"))) +
-                         "' as child module '" + name + "' (seek.nn.Module expected; use seek.nn.Identity() "
+                         "' as child module '" + name +
+                         "' (seek.nn.Module expected; use seek.nn.Identity() "
                          "to drop a submodule)");
   if (is_parameter(value)) {
-    if (has_name(m.named_parameters(false), name)) m.param(name) = value.cast<Tensor>();
-    else m.register_parameter(name, value.cast<Tensor>(), value.cast<const Tensor&>().requires_grad());
+    if (has_name(m.named_parameters(false), name))
+      m.param(name) = value.cast<Tensor>();
+    else
+      m.register_parameter(name, value.cast<Tensor>(), value.cast<const Tensor&>().requires_grad());
     return;
   }
   if (py::isinstance<Tensor>(value) || value.is_none()) {
@@ -195,140 +198,209 @@ void init_nn_module(py::module_& nn_m) {
   cls.def(py::init([]() { return std::make_shared<PyModule>("Module"); }))
       .def("forward", &nn::Module::forward, py::arg("input"), py::call_guard<py::gil_scoped_release>(),
            "The computation of the module (override it in a subclass).")
-      .def("__call__", [](const py::object& self, const py::args& args, const py::kwargs& kwargs) {
-        return self.attr("forward")(*args, **kwargs);
-      }, "Runs forward(*args, **kwargs).")
+      .def(
+          "__call__",
+          [](const py::object& self, const py::args& args, const py::kwargs& kwargs) {
+            return self.attr("forward")(*args, **kwargs);
+          },
+          "Runs forward(*args, **kwargs).")
       .def("__setattr__", &module_setattr)
       .def("__getattr__", &module_getattr)
-      .def("__delattr__", [](const py::object& self, const py::str& name) {
-        nn::Module& m = self.cast<nn::Module&>();
-        std::string n = name;
-        if (has_name(m.named_parameters(false), n) || has_name(m.named_buffers(false), n) ||
-            find_child(m, n))
-          throw py::attribute_error(m.type_name() + ": registered attribute '" + n + "' cannot be deleted");
-        if (PyObject_GenericSetAttr(self.ptr(), name.ptr(), nullptr) != 0) throw py::error_already_set();
-      })
-      .def("register_parameter", [](nn::Module& m, const std::string& name, const py::object& value) {
-        m.register_parameter(name, value.is_none() ? Tensor() : value.cast<Tensor>(),
-                             value.is_none() ? true : is_parameter(value) ? value.cast<const Tensor&>().requires_grad()
-                                                                          : true);
-      }, py::arg("name"), py::arg("param"), "Adds a parameter (a leaf that requires grad when floating).")
-      .def("register_buffer", [](nn::Module& m, const std::string& name, const py::object& value, bool persistent) {
-        m.register_buffer(name, value.is_none() ? Tensor() : value.cast<Tensor>(), persistent);
-      }, py::arg("name"), py::arg("tensor"), py::arg("persistent") = true,
-         "Adds a buffer (state that is not trained); non-persistent buffers stay out of state_dict().")
-      .def("add_module", [](const py::object& self, const std::string& name, const py::object& module) {
-        module_setattr(self, py::str(name), module);
-      }, py::arg("name"), py::arg("module"), "Adds a submodule.")
-      .def("register_module", [](const py::object& self, const std::string& name, const py::object& module) {
-        module_setattr(self, py::str(name), module);
-      }, py::arg("name"), py::arg("module"))
-      .def("parameters", [](const nn::Module& m, bool recurse) { return m.parameters(recurse); },
-           py::arg("recurse") = true, "The parameters, in registration order (a list).")
-      .def("named_parameters", [](const nn::Module& m, bool recurse) { return named_list(m.named_parameters(recurse)); },
-           py::arg("recurse") = true, "(dotted name, parameter) pairs.")
-      .def("buffers", [](const nn::Module& m, bool recurse) { return m.buffers(recurse); }, py::arg("recurse") = true)
-      .def("named_buffers", [](const nn::Module& m, bool recurse) { return named_list(m.named_buffers(recurse)); },
-           py::arg("recurse") = true)
+      .def("__delattr__",
+           [](const py::object& self, const py::str& name) {
+             nn::Module& m = self.cast<nn::Module&>();
+             std::string n = name;
+             if (has_name(m.named_parameters(false), n) || has_name(m.named_buffers(false), n) || find_child(m, n))
+               throw py::attribute_error(m.type_name() + ": registered attribute '" + n + "' cannot be deleted");
+             if (PyObject_GenericSetAttr(self.ptr(), name.ptr(), nullptr) != 0) throw py::error_already_set();
+           })
+      .def(
+          "register_parameter",
+          [](nn::Module& m, const std::string& name, const py::object& value) {
+            m.register_parameter(name, value.is_none() ? Tensor() : value.cast<Tensor>(),
+                                 value.is_none()       ? true
+                                 : is_parameter(value) ? value.cast<const Tensor&>().requires_grad()
+                                                       : true);
+          },
+          py::arg("name"), py::arg("param"), "Adds a parameter (a leaf that requires grad when floating).")
+      .def(
+          "register_buffer",
+          [](nn::Module& m, const std::string& name, const py::object& value, bool persistent) {
+            m.register_buffer(name, value.is_none() ? Tensor() : value.cast<Tensor>(), persistent);
+          },
+          py::arg("name"), py::arg("tensor"), py::arg("persistent") = true,
+          "Adds a buffer (state that is not trained); non-persistent buffers stay out of state_dict().")
+      .def(
+          "add_module",
+          [](const py::object& self, const std::string& name, const py::object& module) {
+            module_setattr(self, py::str(name), module);
+          },
+          py::arg("name"), py::arg("module"), "Adds a submodule.")
+      .def(
+          "register_module",
+          [](const py::object& self, const std::string& name, const py::object& module) {
+            module_setattr(self, py::str(name), module);
+          },
+          py::arg("name"), py::arg("module"))
+      .def(
+          "parameters", [](const nn::Module& m, bool recurse) { return m.parameters(recurse); },
+          py::arg("recurse") = true, "The parameters, in registration order (a list).")
+      .def(
+          "named_parameters", [](const nn::Module& m, bool recurse) { return named_list(m.named_parameters(recurse)); },
+          py::arg("recurse") = true, "(dotted name, parameter) pairs.")
+      .def(
+          "buffers", [](const nn::Module& m, bool recurse) { return m.buffers(recurse); }, py::arg("recurse") = true)
+      .def(
+          "named_buffers", [](const nn::Module& m, bool recurse) { return named_list(m.named_buffers(recurse)); },
+          py::arg("recurse") = true)
       .def("children", &nn::Module::children)
       .def("named_children", &nn::Module::named_children)
-      .def("modules", [](nn::Module& m) {
-        py::list l;
-        for (auto& [n, c] : m.named_modules()) l.append(py::cast(c));
-        return l;
-      }, "This module, then every descendant.")
+      .def(
+          "modules",
+          [](nn::Module& m) {
+            py::list l;
+            for (auto& [n, c] : m.named_modules()) l.append(py::cast(c));
+            return l;
+          },
+          "This module, then every descendant.")
       .def("named_modules", &nn::Module::named_modules)
-      .def("apply", [](const py::object& self, const py::function& fn) {
-        // Children first, then the module itself, as torch.
-        auto mods = self.cast<nn::Module&>().named_modules();
-        for (size_t i = mods.size(); i-- > 1;) fn(py::cast(mods[i].second));
-        fn(self);
-        return self;
-      }, py::arg("fn"), "Calls fn on every submodule and then on this module; returns self.")
-      .def("get_submodule", [](nn::Module& m, const std::string& target) -> py::object {
-        if (target.empty()) return py::cast(m.shared_from_this());
-        for (auto& [n, c] : m.named_modules())
-          if (n == target) return py::cast(c);
-        throw py::attribute_error(m.type_name() + " has no submodule '" + target + "'");
-      }, py::arg("target"))
-      .def("train", [](const py::object& self, bool mode) {
-        self.cast<nn::Module&>().train(mode);
-        return self;
-      }, py::arg("mode") = true, "Training mode for this module and its descendants; returns self.")
-      .def("eval", [](const py::object& self) {
-        self.cast<nn::Module&>().eval();
-        return self;
-      }, "Evaluation mode (train(False)); returns self.")
+      .def(
+          "apply",
+          [](const py::object& self, const py::function& fn) {
+            // Children first, then the module itself, as torch.
+            auto mods = self.cast<nn::Module&>().named_modules();
+            for (size_t i = mods.size(); i-- > 1;) fn(py::cast(mods[i].second));
+            fn(self);
+            return self;
+          },
+          py::arg("fn"), "Calls fn on every submodule and then on this module; returns self.")
+      .def(
+          "get_submodule",
+          [](nn::Module& m, const std::string& target) -> py::object {
+            if (target.empty()) return py::cast(m.shared_from_this());
+            for (auto& [n, c] : m.named_modules())
+              if (n == target) return py::cast(c);
+            throw py::attribute_error(m.type_name() + " has no submodule '" + target + "'");
+          },
+          py::arg("target"))
+      .def(
+          "train",
+          [](const py::object& self, bool mode) {
+            self.cast<nn::Module&>().train(mode);
+            return self;
+          },
+          py::arg("mode") = true, "Training mode for this module and its descendants; returns self.")
+      .def(
+          "eval",
+          [](const py::object& self) {
+            self.cast<nn::Module&>().eval();
+            return self;
+          },
+          "Evaluation mode (train(False)); returns self.")
       .def_property("training", &nn::Module::is_training, [](nn::Module& m, bool on) { m.train(on); })
-      .def("to", [](const py::object& self, const py::args& args, const py::kwargs& kwargs) {
-        std::optional<DType> dtype;
-        std::optional<Device> device;
-        auto take = [&](const py::handle& a) {
-          if (a.is_none()) return;
-          if (py::isinstance<DType>(a)) dtype = a.cast<DType>();
-          else if (py::isinstance<Tensor>(a)) {
-            dtype = a.cast<const Tensor&>().dtype();
-            device = a.cast<const Tensor&>().device();
-          } else device = to_device(a);
-        };
-        for (const auto& a : args) take(a);
-        for (const auto& [k, v] : kwargs) {
-          std::string key = k.cast<std::string>();
-          if (key == "dtype" || key == "device" || key == "tensor") take(v);
-          else if (key != "non_blocking") throw py::type_error("Module.to() got an unexpected keyword argument '" + key + "'");
-        }
-        nn::Module& m = self.cast<nn::Module&>();
-        {
-          py::gil_scoped_release nogil;
-          if (device && dtype) m.to(*device, *dtype);
-          else if (device) m.to(*device);
-          else if (dtype) m.to(*dtype);
-        }
-        return self;
-      }, "Moves and/or casts the parameters and buffers in place (floating ones for a dtype); returns self.")
-      .def("cpu", [](const py::object& self) {
-        self.cast<nn::Module&>().to(Device(kCPU));
-        return self;
-      })
-      .def("cuda", [](const py::object& self, const py::object& device) {
-        self.cast<nn::Module&>().to(device.is_none() ? Device("cuda") : to_device(device));
-        return self;
-      }, py::arg("device") = py::none())
-      .def("float", [](const py::object& self) { self.cast<nn::Module&>().to(kFloat32); return self; })
-      .def("double", [](const py::object& self) { self.cast<nn::Module&>().to(kFloat64); return self; })
-      .def("half", [](const py::object& self) { self.cast<nn::Module&>().to(kFloat16); return self; })
+      .def(
+          "to",
+          [](const py::object& self, const py::args& args, const py::kwargs& kwargs) {
+            std::optional<DType> dtype;
+            std::optional<Device> device;
+            auto take = [&](const py::handle& a) {
+              if (a.is_none()) return;
+              if (py::isinstance<DType>(a))
+                dtype = a.cast<DType>();
+              else if (py::isinstance<Tensor>(a)) {
+                dtype = a.cast<const Tensor&>().dtype();
+                device = a.cast<const Tensor&>().device();
+              } else
+                device = to_device(a);
+            };
+            for (const auto& a : args) take(a);
+            for (const auto& [k, v] : kwargs) {
+              std::string key = k.cast<std::string>();
+              if (key == "dtype" || key == "device" || key == "tensor")
+                take(v);
+              else if (key != "non_blocking")
+                throw py::type_error("Module.to() got an unexpected keyword argument '" + key + "'");
+            }
+            nn::Module& m = self.cast<nn::Module&>();
+            {
+              py::gil_scoped_release nogil;
+              if (device && dtype)
+                m.to(*device, *dtype);
+              else if (device)
+                m.to(*device);
+              else if (dtype)
+                m.to(*dtype);
+            }
+            return self;
+          },
+          "Moves and/or casts the parameters and buffers in place (floating ones for a dtype); returns self.")
+      .def("cpu",
+           [](const py::object& self) {
+             self.cast<nn::Module&>().to(Device(kCPU));
+             return self;
+           })
+      .def(
+          "cuda",
+          [](const py::object& self, const py::object& device) {
+            self.cast<nn::Module&>().to(device.is_none() ? Device("cuda") : to_device(device));
+            return self;
+          },
+          py::arg("device") = py::none())
+      .def("float",
+           [](const py::object& self) {
+             self.cast<nn::Module&>().to(kFloat32);
+             return self;
+           })
+      .def("double",
+           [](const py::object& self) {
+             self.cast<nn::Module&>().to(kFloat64);
+             return self;
+           })
+      .def("half",
+           [](const py::object& self) {
+             self.cast<nn::Module&>().to(kFloat16);
+             return self;
+           })
       .def("zero_grad", &nn::Module::zero_grad, py::arg("set_to_none") = true,
            "Drops (set_to_none) or zeroes every parameter's gradient.")
-      .def("requires_grad_", [](const py::object& self, bool on) {
-        for (Tensor& p : self.cast<nn::Module&>().parameters()) p.requires_grad_(on);
-        return self;
-      }, py::arg("requires_grad") = true)
+      .def(
+          "requires_grad_",
+          [](const py::object& self, bool on) {
+            for (Tensor& p : self.cast<nn::Module&>().parameters()) p.requires_grad_(on);
+            return self;
+          },
+          py::arg("requires_grad") = true)
       .def("num_parameters", &nn::Module::num_parameters, py::arg("trainable_only") = false,
            "The number of parameter elements.")
-      .def("state_dict", [](const nn::Module& m) { return state_dict_to_python(m.state_dict()); },
-           "OrderedDict of dotted name -> tensor: parameters and persistent buffers.")
-      .def("load_state_dict", [](nn::Module& m, const py::handle& state, bool strict) {
-        nn::StateDict sd = state_dict_from_python(state);
-        {
-          py::gil_scoped_release nogil;
-          m.load_state_dict(sd, strict);
-        }
-        // (missing_keys, unexpected_keys), as torch's return value.
-        std::set<std::string> given, own;
-        for (const auto& [k, v] : sd) given.insert(k);
-        py::list missing, unexpected;
-        for (const auto& [k, v] : m.state_dict()) {
-          own.insert(k);
-          if (!given.count(k)) missing.append(k);
-        }
-        for (const auto& [k, v] : sd)
-          if (!own.count(k)) unexpected.append(k);
-        py::object keys = py::module_::import("collections").attr("namedtuple")(
-            "IncompatibleKeys", py::make_tuple("missing_keys", "unexpected_keys"));
-        return keys(missing, unexpected);
-      }, py::arg("state_dict"), py::arg("strict") = true,
-         "Copies values in. strict: missing or unexpected keys are a ValueError; a shape mismatch always is. "
-         "Returns (missing_keys, unexpected_keys).")
+      .def(
+          "state_dict", [](const nn::Module& m) { return state_dict_to_python(m.state_dict()); },
+          "OrderedDict of dotted name -> tensor: parameters and persistent buffers.")
+      .def(
+          "load_state_dict",
+          [](nn::Module& m, const py::handle& state, bool strict) {
+            nn::StateDict sd = state_dict_from_python(state);
+            {
+              py::gil_scoped_release nogil;
+              m.load_state_dict(sd, strict);
+            }
+            // (missing_keys, unexpected_keys), as torch's return value.
+            std::set<std::string> given, own;
+            for (const auto& [k, v] : sd) given.insert(k);
+            py::list missing, unexpected;
+            for (const auto& [k, v] : m.state_dict()) {
+              own.insert(k);
+              if (!given.count(k)) missing.append(k);
+            }
+            for (const auto& [k, v] : sd)
+              if (!own.count(k)) unexpected.append(k);
+            py::object keys =
+                py::module_::import("collections")
+                    .attr("namedtuple")("IncompatibleKeys", py::make_tuple("missing_keys", "unexpected_keys"));
+            return keys(missing, unexpected);
+          },
+          py::arg("state_dict"), py::arg("strict") = true,
+          "Copies values in. strict: missing or unexpected keys are a ValueError; a shape mismatch always is. "
+          "Returns (missing_keys, unexpected_keys).")
       .def("extra_repr", &nn::Module::extra_repr, "The module's own settings, shown by repr().")
       .def("__repr__", [](const py::object& self) { return module_repr(self, 0); })
       .def("__dir__", [](const py::object& self) {

@@ -51,7 +51,8 @@ void set_option(optim::OptimizerOptions& o, const std::string& key, const py::ha
 // override the defaults for that group.
 std::vector<ParamGroup> param_groups(const py::handle& params, const optim::OptimizerOptions& defaults) {
   py::list items;
-  if (py::isinstance<Tensor>(params)) items.append(params);
+  if (py::isinstance<Tensor>(params))
+    items.append(params);
   else
     for (auto p : params) items.append(p);
   std::vector<ParamGroup> groups;
@@ -87,10 +88,15 @@ py::dict group_options(const ParamGroup& g) {
   const auto& fields = g.options->table().fields;
   for (size_t i = 0; i < pairs.size(); ++i) {
     const auto& [k, v] = pairs[i];
-    if (k == "beta1") { beta1 = v; has_betas = true; }
-    else if (k == "beta2") beta2 = v;
-    else if (fields[i].is_bool) d[py::str(k)] = py::bool_(v != 0.0);
-    else d[py::str(k)] = v;
+    if (k == "beta1") {
+      beta1 = v;
+      has_betas = true;
+    } else if (k == "beta2")
+      beta2 = v;
+    else if (fields[i].is_bool)
+      d[py::str(k)] = py::bool_(v != 0.0);
+    else
+      d[py::str(k)] = v;
   }
   if (has_betas) d["betas"] = py::make_tuple(beta1, beta2);
   return d;
@@ -109,24 +115,28 @@ void def_optimizer(py::module_& m, const char* name, const char* doc) {
       const auto& f = fields[i];
       const std::string key = f.name;
       if (key == "beta2") continue;
-      if (key == "beta1") d += str(" betas (", f.get(defaults), ", ", defaults.to_pairs()[i + 1].second, ")");
-      else if (f.is_bool) d += str(" ", key, " (", f.get(defaults) != 0.0 ? "True" : "False", ")");
-      else d += str(" ", key, " (", f.get(defaults), ")");
+      if (key == "beta1")
+        d += str(" betas (", f.get(defaults), ", ", defaults.to_pairs()[i + 1].second, ")");
+      else if (f.is_bool)
+        d += str(" ", key, " (", f.get(defaults) != 0.0 ? "True" : "False", ")");
+      else
+        d += str(" ", key, " (", f.get(defaults), ")");
     }
     return d;
   }();
   py::class_<Opt, Base>(m, name, full_doc.c_str())
       .def(py::init([name](const py::object& params, const py::kwargs& kwargs) {
-        Options d;
-        for (auto [k, v] : kwargs) {
-          const std::string key = py::cast<std::string>(k);
-          const bool known = (key == "betas" && has_field(d, "beta1")) ||
-                             (key != "beta1" && key != "beta2" && has_field(d, key));
-          if (!known) throw py::type_error(str(name, "() got an unexpected keyword argument '", key, "'"));
-          set_option(d, key, v);
-        }
-        return std::make_unique<Opt>(param_groups(params, d), d);
-      }), py::arg("params"));
+             Options d;
+             for (auto [k, v] : kwargs) {
+               const std::string key = py::cast<std::string>(k);
+               const bool known =
+                   (key == "betas" && has_field(d, "beta1")) || (key != "beta1" && key != "beta2" && has_field(d, key));
+               if (!known) throw py::type_error(str(name, "() got an unexpected keyword argument '", key, "'"));
+               set_option(d, key, v);
+             }
+             return std::make_unique<Opt>(param_groups(params, d), d);
+           }),
+           py::arg("params"));
 }
 
 void init_schedulers(py::module_& m) {
@@ -136,21 +146,24 @@ void init_schedulers(py::module_& m) {
       .def("get_last_lr", &LRScheduler::get_last_lr)
       .def_property_readonly("last_epoch", &LRScheduler::last_epoch)
       .def_property_readonly("base_lrs", &LRScheduler::base_lrs)
-      .def("state_dict", [](const LRScheduler& s) {
-        py::dict d;
-        for (const auto& [k, v] : s.state_dict()) d[py::str(k)] = v;
-        return d;
-      })
-      .def("load_state_dict", [](LRScheduler& s, const py::dict& d) {
-        optim::SchedulerStateDict sd;
-        for (auto [k, v] : d) sd.emplace_back(k.cast<std::string>(), v.cast<double>());
-        s.load_state_dict(sd);
-      }, py::arg("state_dict"));
+      .def("state_dict",
+           [](const LRScheduler& s) {
+             py::dict d;
+             for (const auto& [k, v] : s.state_dict()) d[py::str(k)] = v;
+             return d;
+           })
+      .def(
+          "load_state_dict",
+          [](LRScheduler& s, const py::dict& d) {
+            optim::SchedulerStateDict sd;
+            for (auto [k, v] : d) sd.emplace_back(k.cast<std::string>(), v.cast<double>());
+            s.load_state_dict(sd);
+          },
+          py::arg("state_dict"));
   py::class_<optim::StepLR, optim::LRScheduler> step(m, "StepLR", "lr = base * gamma^(epoch // step_size).");
-  step.def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("step_size"),
-           py::arg("gamma") = 0.1, py::keep_alive<1, 2>());
-  py::class_<optim::MultiStepLR, optim::LRScheduler> multi(m, "MultiStepLR",
-                                                            "lr = base * gamma^(milestones passed).");
+  step.def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("step_size"), py::arg("gamma") = 0.1,
+           py::keep_alive<1, 2>());
+  py::class_<optim::MultiStepLR, optim::LRScheduler> multi(m, "MultiStepLR", "lr = base * gamma^(milestones passed).");
   multi.def(py::init<Optimizer&, std::vector<int64_t>, double>(), py::arg("optimizer"), py::arg("milestones"),
             py::arg("gamma") = 0.1, py::keep_alive<1, 2>());
   py::class_<optim::ExponentialLR, optim::LRScheduler> expo(m, "ExponentialLR", "lr = base * gamma^epoch.");
@@ -164,51 +177,56 @@ void init_schedulers(py::module_& m) {
   wl.def(py::init<Optimizer&, int64_t, int64_t, double>(), py::arg("optimizer"), py::arg("warmup_steps"),
          py::arg("total_steps"), py::arg("end_factor") = 0.0, py::keep_alive<1, 2>());
   py::class_<optim::OneCycleLR, optim::LRScheduler> oc(m, "OneCycleLR", "torch's OneCycleLR (cosine, two phases).");
-  oc.def(py::init([](Optimizer& opt, const py::object& max_lr, int64_t total_steps, double pct_start,
-                     double div_factor, double final_div_factor, bool cycle_momentum, double base_momentum,
-                     double max_momentum) {
-    if (py::isinstance<py::float_>(max_lr) || py::isinstance<py::int_>(max_lr))
-      return std::make_unique<optim::OneCycleLR>(opt, max_lr.cast<double>(), total_steps, pct_start, div_factor,
-                                                 final_div_factor, cycle_momentum, base_momentum, max_momentum);
-    return std::make_unique<optim::OneCycleLR>(opt, max_lr.cast<std::vector<double>>(), total_steps, pct_start,
-                                               div_factor, final_div_factor, cycle_momentum, base_momentum,
-                                               max_momentum);
-  }), py::arg("optimizer"), py::arg("max_lr"), py::arg("total_steps"), py::arg("pct_start") = 0.3,
-     py::arg("div_factor") = 25.0, py::arg("final_div_factor") = 1e4, py::arg("cycle_momentum") = true,
-     py::arg("base_momentum") = 0.85, py::arg("max_momentum") = 0.95, py::keep_alive<1, 2>());
+  oc.def(py::init([](Optimizer& opt, const py::object& max_lr, int64_t total_steps, double pct_start, double div_factor,
+                     double final_div_factor, bool cycle_momentum, double base_momentum, double max_momentum) {
+           if (py::isinstance<py::float_>(max_lr) || py::isinstance<py::int_>(max_lr))
+             return std::make_unique<optim::OneCycleLR>(opt, max_lr.cast<double>(), total_steps, pct_start, div_factor,
+                                                        final_div_factor, cycle_momentum, base_momentum, max_momentum);
+           return std::make_unique<optim::OneCycleLR>(opt, max_lr.cast<std::vector<double>>(), total_steps, pct_start,
+                                                      div_factor, final_div_factor, cycle_momentum, base_momentum,
+                                                      max_momentum);
+         }),
+         py::arg("optimizer"), py::arg("max_lr"), py::arg("total_steps"), py::arg("pct_start") = 0.3,
+         py::arg("div_factor") = 25.0, py::arg("final_div_factor") = 1e4, py::arg("cycle_momentum") = true,
+         py::arg("base_momentum") = 0.85, py::arg("max_momentum") = 0.95, py::keep_alive<1, 2>());
 
   py::class_<optim::ReduceLROnPlateau>(m, "ReduceLROnPlateau",
                                        "Reduces the lrs by factor when the metric stops improving.")
       .def(py::init([](Optimizer& opt, const std::string& mode, double factor, int64_t patience, double threshold,
                        const std::string& threshold_mode, int64_t cooldown, double min_lr, double eps) {
-        optim::ReduceLROnPlateauOptions o;
-        o.mode = mode;
-        o.factor = factor;
-        o.patience = patience;
-        o.threshold = threshold;
-        o.threshold_mode = threshold_mode;
-        o.cooldown = cooldown;
-        o.min_lr = min_lr;
-        o.eps = eps;
-        return std::make_unique<optim::ReduceLROnPlateau>(opt, o);
-      }), py::arg("optimizer"), py::arg("mode") = "min", py::arg("factor") = 0.1, py::arg("patience") = 10,
-         py::arg("threshold") = 1e-4, py::arg("threshold_mode") = "rel", py::arg("cooldown") = 0,
-         py::arg("min_lr") = 0.0, py::arg("eps") = 1e-8, py::keep_alive<1, 2>())
+             optim::ReduceLROnPlateauOptions o;
+             o.mode = mode;
+             o.factor = factor;
+             o.patience = patience;
+             o.threshold = threshold;
+             o.threshold_mode = threshold_mode;
+             o.cooldown = cooldown;
+             o.min_lr = min_lr;
+             o.eps = eps;
+             return std::make_unique<optim::ReduceLROnPlateau>(opt, o);
+           }),
+           py::arg("optimizer"), py::arg("mode") = "min", py::arg("factor") = 0.1, py::arg("patience") = 10,
+           py::arg("threshold") = 1e-4, py::arg("threshold_mode") = "rel", py::arg("cooldown") = 0,
+           py::arg("min_lr") = 0.0, py::arg("eps") = 1e-8, py::keep_alive<1, 2>())
       .def("step", &optim::ReduceLROnPlateau::step, py::arg("metrics"))
       .def("get_last_lr", &optim::ReduceLROnPlateau::get_last_lr)
       .def_property_readonly("last_epoch", &optim::ReduceLROnPlateau::last_epoch)
       .def_property_readonly("num_bad_epochs", &optim::ReduceLROnPlateau::num_bad_epochs)
       .def_property_readonly("best", &optim::ReduceLROnPlateau::best)
-      .def("state_dict", [](const optim::ReduceLROnPlateau& s) {
-        py::dict d;
-        for (const auto& [k, v] : s.state_dict()) d[py::str(k)] = v;
-        return d;
-      })
-      .def("load_state_dict", [](optim::ReduceLROnPlateau& s, const py::dict& d) {
-        optim::SchedulerStateDict sd;
-        for (auto [k, v] : d) sd.emplace_back(k.cast<std::string>(), v.cast<double>());
-        s.load_state_dict(sd);
-      }, py::arg("state_dict"));
+      .def("state_dict",
+           [](const optim::ReduceLROnPlateau& s) {
+             py::dict d;
+             for (const auto& [k, v] : s.state_dict()) d[py::str(k)] = v;
+             return d;
+           })
+      .def(
+          "load_state_dict",
+          [](optim::ReduceLROnPlateau& s, const py::dict& d) {
+            optim::SchedulerStateDict sd;
+            for (auto [k, v] : d) sd.emplace_back(k.cast<std::string>(), v.cast<double>());
+            s.load_state_dict(sd);
+          },
+          py::arg("state_dict"));
 }
 
 double norm_type_of(const py::handle& v) {
@@ -232,26 +250,36 @@ void init_optim(py::module_& m) {
       .def("_num_groups", [](const Optimizer& opt) { return opt.param_groups().size(); })
       .def("_group_params", [](const Optimizer& opt, size_t g) { return opt.param_groups().at(g).params; })
       .def("_group_options", [](const Optimizer& opt, size_t g) { return group_options(opt.param_groups().at(g)); })
-      .def("_set_group_option", [](Optimizer& opt, size_t g, const std::string& key, const py::handle& v) {
-        auto& group = opt.param_groups().at(g);
-        set_option(*group.options, key, v);
-        group.options->validate(opt.name());
-      })
-      .def("_defaults", [](const Optimizer& opt) {
-        ParamGroup g({}, std::shared_ptr<optim::OptimizerOptions>(opt.defaults().clone()));
-        return group_options(g);
-      })
-      .def("add_param_group", [](Optimizer& opt, const py::dict& group) {
-        auto groups = param_groups(py::make_tuple(group), opt.defaults());
-        opt.add_param_group(std::move(groups[0]));
-      }, py::arg("param_group"))
-      .def("state_dict", [](const Optimizer& opt) {
-        py::object od = py::module_::import("collections").attr("OrderedDict")();
-        for (const auto& [k, v] : opt.state_dict()) od[py::str(k)] = v;
-        return od;
-      }, "Flat checkpoint form: 'param_groups.<g>.<option>' and 'state.<g>.<i>.<buffer>' -> tensor.")
-      .def("load_state_dict", [](Optimizer& opt, const py::handle& d) { opt.load_state_dict(state_dict_from_python(d)); },
-           py::arg("state_dict"));
+      .def("_set_group_option",
+           [](Optimizer& opt, size_t g, const std::string& key, const py::handle& v) {
+             auto& group = opt.param_groups().at(g);
+             set_option(*group.options, key, v);
+             group.options->validate(opt.name());
+           })
+      .def("_defaults",
+           [](const Optimizer& opt) {
+             ParamGroup g({}, std::shared_ptr<optim::OptimizerOptions>(opt.defaults().clone()));
+             return group_options(g);
+           })
+      .def(
+          "add_param_group",
+          [](Optimizer& opt, const py::dict& group) {
+            auto groups = param_groups(py::make_tuple(group), opt.defaults());
+            opt.add_param_group(std::move(groups[0]));
+          },
+          py::arg("param_group"))
+      .def(
+          "state_dict",
+          [](const Optimizer& opt) {
+            py::object od = py::module_::import("collections").attr("OrderedDict")();
+            for (const auto& [k, v] : opt.state_dict()) od[py::str(k)] = v;
+            return od;
+          },
+          "Flat checkpoint form: 'param_groups.<g>.<option>' and 'state.<g>.<i>.<buffer>' -> tensor.")
+      .def(
+          "load_state_dict",
+          [](Optimizer& opt, const py::handle& d) { opt.load_state_dict(state_dict_from_python(d)); },
+          py::arg("state_dict"));
 
   def_optimizer<optim::SGD, optim::SGDOptions, Optimizer>(
       o, "SGD", "Stochastic gradient descent with momentum, like torch.optim.SGD.");
@@ -263,19 +291,24 @@ void init_optim(py::module_& m) {
   py::module_ sched = o.def_submodule("lr_scheduler", "C++ learning-rate schedulers");
   init_schedulers(sched);
 
-  o.def("clip_grad_norm_", [](const py::handle& params, double max_norm, const py::handle& norm_type,
-                              bool error_if_nonfinite) {
-    auto ps = tensor_list(params);
-    double nt = norm_type_of(norm_type);
-    py::gil_scoped_release g;
-    return optim::clip_grad_norm_(ps, max_norm, nt, error_if_nonfinite);
-  }, py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false,
-     "Scales the gradients so that their total norm is at most max_norm; returns the norm before clipping.");
-  o.def("clip_grad_value_", [](const py::handle& params, double clip_value) {
-    auto ps = tensor_list(params);
-    py::gil_scoped_release g;
-    optim::clip_grad_value_(ps, clip_value);
-  }, py::arg("parameters"), py::arg("clip_value"), "Clamps every gradient element into [-clip_value, clip_value].");
+  o.def(
+      "clip_grad_norm_",
+      [](const py::handle& params, double max_norm, const py::handle& norm_type, bool error_if_nonfinite) {
+        auto ps = tensor_list(params);
+        double nt = norm_type_of(norm_type);
+        py::gil_scoped_release g;
+        return optim::clip_grad_norm_(ps, max_norm, nt, error_if_nonfinite);
+      },
+      py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false,
+      "Scales the gradients so that their total norm is at most max_norm; returns the norm before clipping.");
+  o.def(
+      "clip_grad_value_",
+      [](const py::handle& params, double clip_value) {
+        auto ps = tensor_list(params);
+        py::gil_scoped_release g;
+        optim::clip_grad_value_(ps, clip_value);
+      },
+      py::arg("parameters"), py::arg("clip_value"), "Clamps every gradient element into [-clip_value, clip_value].");
 }
 
 }  // namespace seek::python

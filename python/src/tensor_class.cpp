@@ -22,21 +22,29 @@ Tensor tensor_to(const Tensor& t, const py::args& args, const py::kwargs& kwargs
   std::optional<Device> device;
   bool copy = false;
   for (const auto& a : args) {
-    if (py::isinstance<DType>(a)) dtype = a.cast<DType>();
+    if (py::isinstance<DType>(a))
+      dtype = a.cast<DType>();
     else if (py::isinstance<Tensor>(a)) {
       const Tensor& o = a.cast<const Tensor&>();
       dtype = o.dtype();
       device = o.device();
-    } else if (a.is_none()) continue;
-    else device = to_device(a);
+    } else if (a.is_none())
+      continue;
+    else
+      device = to_device(a);
   }
   for (const auto& [k, v] : kwargs) {
     std::string key = k.cast<std::string>();
-    if (key == "dtype") { if (!v.is_none()) dtype = v.cast<DType>(); }
-    else if (key == "device") { if (!v.is_none()) device = to_device(v); }
-    else if (key == "copy") copy = v.cast<bool>();
-    else if (key == "non_blocking") continue;
-    else throw py::type_error("to() got an unexpected keyword argument '" + key + "'");
+    if (key == "dtype") {
+      if (!v.is_none()) dtype = v.cast<DType>();
+    } else if (key == "device") {
+      if (!v.is_none()) device = to_device(v);
+    } else if (key == "copy")
+      copy = v.cast<bool>();
+    else if (key == "non_blocking")
+      continue;
+    else
+      throw py::type_error("to() got an unexpected keyword argument '" + key + "'");
   }
   py::gil_scoped_release nogil;
   return t.to(device.value_or(t.device()), dtype.value_or(t.dtype()), copy);
@@ -56,22 +64,31 @@ std::shared_ptr<py::function> gil_safe(py::function f) {
 void init_tensor_class(py::class_<Tensor>& cls) {
   py::class_<autograd::Node, std::shared_ptr<autograd::Node>>(cls, "Node", "A node of the autograd graph (grad_fn).")
       .def("name", &autograd::Node::name)
-      .def_property_readonly("next_functions", [](const autograd::Node& n) {
-        py::list l;
-        for (const auto& e : n.next_edges) l.append(py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), e.input_nr));
-        return py::tuple(l);
-      })
+      .def_property_readonly("next_functions",
+                             [](const autograd::Node& n) {
+                               py::list l;
+                               for (const auto& e : n.next_edges)
+                                 l.append(py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), e.input_nr));
+                               return py::tuple(l);
+                             })
       .def("__repr__", [](const autograd::Node& n) { return "<" + n.name() + " object>"; });
 
-  cls.def_property_readonly("shape", [](const Tensor& t) { return shape_tuple(t.sizes()); }, "The sizes, as a tuple.")
-      .def("size", [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
-        if (dim) return py::int_(t.size(*dim));
-        return shape_tuple(t.sizes());
-      }, py::arg("dim") = py::none(), "The sizes as a tuple, or the size of one dimension.")
-      .def("stride", [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
-        if (dim) return py::int_(t.stride(*dim));
-        return shape_tuple(t.strides());
-      }, py::arg("dim") = py::none(), "Strides in elements.")
+  cls.def_property_readonly(
+         "shape", [](const Tensor& t) { return shape_tuple(t.sizes()); }, "The sizes, as a tuple.")
+      .def(
+          "size",
+          [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
+            if (dim) return py::int_(t.size(*dim));
+            return shape_tuple(t.sizes());
+          },
+          py::arg("dim") = py::none(), "The sizes as a tuple, or the size of one dimension.")
+      .def(
+          "stride",
+          [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
+            if (dim) return py::int_(t.stride(*dim));
+            return shape_tuple(t.strides());
+          },
+          py::arg("dim") = py::none(), "Strides in elements.")
       .def("dim", &Tensor::dim, "Number of dimensions.")
       .def_property_readonly("ndim", &Tensor::dim)
       .def("numel", &Tensor::numel, "Number of elements.")
@@ -86,78 +103,108 @@ void init_tensor_class(py::class_<Tensor>& cls) {
       .def("is_floating_point", &Tensor::is_floating_point)
       .def("is_contiguous", &Tensor::is_contiguous)
       .def("storage_offset", &Tensor::storage_offset)
-      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); },
-           "Address of the first element.")
+      .def(
+          "data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); },
+          "Address of the first element.")
       .def("__repr__", &Tensor::to_string)
       .def("__str__", &Tensor::to_string)
       .def("__hash__", [](py::object self) { return py::hash(py::int_(reinterpret_cast<uintptr_t>(self.ptr()))); })
-      .def("__len__", [](const Tensor& t) {
-        if (t.dim() == 0) throw py::type_error("len() of a 0-d tensor");
-        return t.size(0);
-      })
-      .def("__iter__", [](const Tensor& t) {
-        if (t.dim() == 0) throw py::type_error("iteration over a 0-d tensor");
-        return py::iter(py::cast(t.unbind(0)));
-      })
-      .def("__bool__", [](const Tensor& t) {
-        if (t.numel() != 1)
-          throw std::runtime_error("Boolean value of Tensor with " + std::to_string(t.numel()) +
-                                   " values is ambiguous");
-        return t.item().to_bool();
-      })
+      .def("__len__",
+           [](const Tensor& t) {
+             if (t.dim() == 0) throw py::type_error("len() of a 0-d tensor");
+             return t.size(0);
+           })
+      .def("__iter__",
+           [](const Tensor& t) {
+             if (t.dim() == 0) throw py::type_error("iteration over a 0-d tensor");
+             return py::iter(py::cast(t.unbind(0)));
+           })
+      .def("__bool__",
+           [](const Tensor& t) {
+             if (t.numel() != 1)
+               throw std::runtime_error("Boolean value of Tensor with " + std::to_string(t.numel()) +
+                                        " values is ambiguous");
+             return t.item().to_bool();
+           })
       .def("__float__", [](const Tensor& t) { return t.item().to_double(); })
       .def("__int__", [](const Tensor& t) { return t.item().to_int(); })
-      .def("__index__", [](const Tensor& t) {
-        if (is_floating(t.dtype()) || t.numel() != 1)
-          throw py::type_error("only integer tensors of a single element can be converted to an index");
-        return t.item().to_int();
-      })
-      .def("item", [](const Tensor& t) { return t.item(); }, "The value of a one-element tensor as a Python number.")
+      .def("__index__",
+           [](const Tensor& t) {
+             if (is_floating(t.dtype()) || t.numel() != 1)
+               throw py::type_error("only integer tensors of a single element can be converted to an index");
+             return t.item().to_int();
+           })
+      .def(
+          "item", [](const Tensor& t) { return t.item(); }, "The value of a one-element tensor as a Python number.")
       .def("tolist", &tensor_tolist, "The elements as (nested) Python lists of numbers.")
       // ---- autograd ----
-      .def_property("requires_grad", &Tensor::requires_grad,
-                    [](Tensor& t, bool r) { t.requires_grad_(r); }, "Whether autograd records ops on this tensor.")
-      .def("requires_grad_", [](py::object self, bool r) {
-        self.cast<Tensor&>().requires_grad_(r);
-        return self;
-      }, py::arg("requires_grad") = true, "Sets requires_grad in place and returns self.")
-      .def_property("grad", [](const Tensor& t) -> std::optional<Tensor> {
-        Tensor g = t.grad();
-        if (!g.defined()) return std::nullopt;
-        return g;
-      }, [](const Tensor& t, std::optional<Tensor> g) { t.set_grad(g.value_or(Tensor())); },
-         "The gradient accumulated by backward(), or None.")
-      .def_property_readonly("grad_fn", [](const Tensor& t) { return t.grad_fn(); },
-                             "The autograd node that produced this tensor, or None for leaves.")
+      .def_property(
+          "requires_grad", &Tensor::requires_grad, [](Tensor& t, bool r) { t.requires_grad_(r); },
+          "Whether autograd records ops on this tensor.")
+      .def(
+          "requires_grad_",
+          [](py::object self, bool r) {
+            self.cast<Tensor&>().requires_grad_(r);
+            return self;
+          },
+          py::arg("requires_grad") = true, "Sets requires_grad in place and returns self.")
+      .def_property(
+          "grad",
+          [](const Tensor& t) -> std::optional<Tensor> {
+            Tensor g = t.grad();
+            if (!g.defined()) return std::nullopt;
+            return g;
+          },
+          [](const Tensor& t, std::optional<Tensor> g) { t.set_grad(g.value_or(Tensor())); },
+          "The gradient accumulated by backward(), or None.")
+      .def_property_readonly(
+          "grad_fn", [](const Tensor& t) { return t.grad_fn(); },
+          "The autograd node that produced this tensor, or None for leaves.")
       .def_property_readonly("is_leaf", &Tensor::is_leaf)
       .def_property_readonly("output_nr", &Tensor::output_nr)
       .def_property_readonly("_version", &Tensor::version)
       .def_property_readonly("data", &Tensor::detach, "The tensor without autograd history (shares memory).")
-      .def("backward", [](const Tensor& t, std::optional<Tensor> gradient, std::optional<bool> retain_graph,
-                          bool create_graph) {
-        if (create_graph) throw py::value_error("backward: create_graph=True is not supported by seek");
-        py::gil_scoped_release nogil;
-        t.backward(gradient.value_or(Tensor()), retain_graph.value_or(false));
-      }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
-         "Computes the gradient of this tensor with respect to the graph leaves (accumulates into .grad).")
+      .def(
+          "backward",
+          [](const Tensor& t, std::optional<Tensor> gradient, std::optional<bool> retain_graph, bool create_graph) {
+            if (create_graph) throw py::value_error("backward: create_graph=True is not supported by seek");
+            py::gil_scoped_release nogil;
+            t.backward(gradient.value_or(Tensor()), retain_graph.value_or(false));
+          },
+          py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
+          "Computes the gradient of this tensor with respect to the graph leaves (accumulates into .grad).")
       .def("detach", &Tensor::detach, "A view of the same data with no autograd history.")
-      .def("detach_", [](py::object self) { self.cast<Tensor&>().detach_(); return self; })
+      .def("detach_",
+           [](py::object self) {
+             self.cast<Tensor&>().detach_();
+             return self;
+           })
       .def("retain_grad", &Tensor::retain_grad, "Keeps .grad on a non-leaf tensor after backward().")
-      .def("register_hook", [](const Tensor& t, py::function fn) {
-        auto f = gil_safe(std::move(fn));
-        t.register_hook([f](const Tensor& g) -> Tensor {
-          py::gil_scoped_acquire gil;
-          py::object r = (*f)(g);
-          return r.is_none() ? Tensor() : r.cast<Tensor>();
-        });
-      }, py::arg("hook"), "hook(grad) runs during backward; it may return a replacement gradient.")
+      .def(
+          "register_hook",
+          [](const Tensor& t, py::function fn) {
+            auto f = gil_safe(std::move(fn));
+            t.register_hook([f](const Tensor& g) -> Tensor {
+              py::gil_scoped_acquire gil;
+              py::object r = (*f)(g);
+              return r.is_none() ? Tensor() : r.cast<Tensor>();
+            });
+          },
+          py::arg("hook"), "hook(grad) runs during backward; it may return a replacement gradient.")
       // ---- conversions and copies ----
       .def("to", &tensor_to, "Converts dtype and/or device: to(dtype), to(device), to(device, dtype), to(other).")
-      .def("cpu", [](const Tensor& t) { py::gil_scoped_release g; return t.cpu(); })
-      .def("cuda", [](const Tensor& t, std::optional<int> device) {
-        py::gil_scoped_release g;
-        return t.to(Device(DeviceType::CUDA, device.value_or(0)));
-      }, py::arg("device") = py::none())
+      .def("cpu",
+           [](const Tensor& t) {
+             py::gil_scoped_release g;
+             return t.cpu();
+           })
+      .def(
+          "cuda",
+          [](const Tensor& t, std::optional<int> device) {
+            py::gil_scoped_release g;
+            return t.to(Device(DeviceType::CUDA, device.value_or(0)));
+          },
+          py::arg("device") = py::none())
       .def("float", [](const Tensor& t) { return t.to(kFloat32); })
       .def("double", [](const Tensor& t) { return t.to(kFloat64); })
       .def("half", [](const Tensor& t) { return t.to(kFloat16); })
@@ -167,28 +214,57 @@ void init_tensor_class(py::class_<Tensor>& cls) {
       .def("byte", [](const Tensor& t) { return t.to(kUInt8); })
       .def("char", [](const Tensor& t) { return t.to(kInt8); })
       .def("bool", [](const Tensor& t) { return t.to(kBool); })
-      .def("type", [](const Tensor& t, std::optional<DType> d) -> py::object {
-        if (d) return py::cast(t.to(*d));
-        return py::str(std::string("seek.") + dtype_name(t.dtype()));
-      }, py::arg("dtype") = py::none())
+      .def(
+          "type",
+          [](const Tensor& t, std::optional<DType> d) -> py::object {
+            if (d) return py::cast(t.to(*d));
+            return py::str(std::string("seek.") + dtype_name(t.dtype()));
+          },
+          py::arg("dtype") = py::none())
       .def("clone", &Tensor::clone)
       .def("contiguous", &Tensor::contiguous)
-      .def("copy_", [](py::object self, const Tensor& src) {
-        Tensor& t = self.cast<Tensor&>();
-        py::gil_scoped_release g;
-        t.copy_(src);
-        return self;
-      }, py::arg("src"))
-      .def("fill_", [](py::object self, Scalar v) { self.cast<Tensor&>().fill_(v); return self; }, py::arg("value"))
-      .def("zero_", [](py::object self) { self.cast<Tensor&>().zero_(); return self; })
-      .def("uniform_", [](py::object self, double a, double b) { self.cast<Tensor&>().uniform_(a, b); return self; },
-           py::arg("from") = 0.0, py::arg("to") = 1.0)
-      .def("normal_", [](py::object self, double mean, double std) {
-        self.cast<Tensor&>().normal_(mean, std);
-        return self;
-      }, py::arg("mean") = 0.0, py::arg("std") = 1.0)
-      .def("bernoulli_", [](py::object self, double p) { self.cast<Tensor&>().bernoulli_(p); return self; },
-           py::arg("p") = 0.5);
+      .def(
+          "copy_",
+          [](py::object self, const Tensor& src) {
+            Tensor& t = self.cast<Tensor&>();
+            py::gil_scoped_release g;
+            t.copy_(src);
+            return self;
+          },
+          py::arg("src"))
+      .def(
+          "fill_",
+          [](py::object self, Scalar v) {
+            self.cast<Tensor&>().fill_(v);
+            return self;
+          },
+          py::arg("value"))
+      .def("zero_",
+           [](py::object self) {
+             self.cast<Tensor&>().zero_();
+             return self;
+           })
+      .def(
+          "uniform_",
+          [](py::object self, double a, double b) {
+            self.cast<Tensor&>().uniform_(a, b);
+            return self;
+          },
+          py::arg("from") = 0.0, py::arg("to") = 1.0)
+      .def(
+          "normal_",
+          [](py::object self, double mean, double std) {
+            self.cast<Tensor&>().normal_(mean, std);
+            return self;
+          },
+          py::arg("mean") = 0.0, py::arg("std") = 1.0)
+      .def(
+          "bernoulli_",
+          [](py::object self, double p) {
+            self.cast<Tensor&>().bernoulli_(p);
+            return self;
+          },
+          py::arg("p") = 0.5);
 }
 
 py::object tensor_tolist(const Tensor& t) {

@@ -46,12 +46,12 @@ struct NestedReader {
       return;
     }
     if (!is_seq(h))
-      throw seek::ValueError(str("tensor: expected a sequence of length ", shape[depth], " at dim ", depth,
-                                 ", got a number"));
+      throw seek::ValueError(
+          str("tensor: expected a sequence of length ", shape[depth], " at dim ", depth, ", got a number"));
     auto n = static_cast<int64_t>(py::len(h));
     if (n != shape[depth])
-      throw seek::ValueError(str("tensor: expected sequence of length ", shape[depth], " at dim ", depth, " (got ", n,
-                                 ")"));
+      throw seek::ValueError(
+          str("tensor: expected sequence of length ", shape[depth], " at dim ", depth, " (got ", n, ")"));
     for (const auto& item : h) read(plain(item), depth + 1);
   }
 };
@@ -70,21 +70,27 @@ Tensor apply_grad(Tensor t, bool requires_grad) {
 }
 
 // For f(*size, dtype=None, device=None, requires_grad=False).
-#define SEEK_SIZE_FACTORY(NAME, CALL, DOC)                                                                     \
-  m.def(NAME, [](const py::args& size, std::optional<DType> dtype, const py::object& device, bool rg) {       \
-    TensorOptions o = make_options(dtype, device, false);                                                      \
-    Shape shape = shape_from_args(size);                                                                       \
-    return apply_grad(CALL, rg);                                                                               \
-  }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),                             \
-     py::arg("requires_grad") = false, DOC)
+#define SEEK_SIZE_FACTORY(NAME, CALL, DOC)                                                                            \
+  m.def(                                                                                                              \
+      NAME,                                                                                                           \
+      [](const py::args& size, std::optional<DType> dtype, const py::object& device, bool rg) {                       \
+        TensorOptions o = make_options(dtype, device, false);                                                         \
+        Shape shape = shape_from_args(size);                                                                          \
+        return apply_grad(CALL, rg);                                                                                  \
+      },                                                                                                              \
+      py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false, \
+      DOC)
 // For f_like(t, dtype=None, device=None, requires_grad=False).
-#define SEEK_LIKE_FACTORY(NAME, CALL)                                                                          \
-  m.def(NAME, [](const Tensor& t, std::optional<DType> dtype, const py::object& device, bool rg) {             \
-    TensorOptions o = TensorOptions(dtype.value_or(t.dtype())).device(device.is_none() ? t.device()           \
-                                                                                        : to_device(device)); \
-    return apply_grad(CALL, rg);                                                                               \
-  }, py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),          \
-     py::arg("requires_grad") = false)
+#define SEEK_LIKE_FACTORY(NAME, CALL)                                                                           \
+  m.def(                                                                                                        \
+      NAME,                                                                                                     \
+      [](const Tensor& t, std::optional<DType> dtype, const py::object& device, bool rg) {                      \
+        TensorOptions o =                                                                                       \
+            TensorOptions(dtype.value_or(t.dtype())).device(device.is_none() ? t.device() : to_device(device)); \
+        return apply_grad(CALL, rg);                                                                            \
+      },                                                                                                        \
+      py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),           \
+      py::arg("requires_grad") = false)
 
 }  // namespace
 
@@ -105,90 +111,130 @@ Tensor to_tensor(const py::handle& obj, std::optional<DType> dtype, Device devic
   if (r.values.empty() && r.kind == Scalar::Kind::Bool) inferred = kFloat32;  // [] is float32, as in PyTorch
   DType d = dtype.value_or(inferred);
   Tensor t;
-  if (r.kind == Scalar::Kind::Float || is_floating(d)) t = build<double>(r, d);
-  else if (r.kind == Scalar::Kind::Int || d != kBool) t = build<int64_t>(r, d);
-  else t = build<bool>(r, d);
+  if (r.kind == Scalar::Kind::Float || is_floating(d))
+    t = build<double>(r, d);
+  else if (r.kind == Scalar::Kind::Int || d != kBool)
+    t = build<int64_t>(r, d);
+  else
+    t = build<bool>(r, d);
   return device.is_cpu() ? t : t.to(device);
 }
 
 void init_factories(py::module_& m) {
-  m.def("tensor", [](const py::object& data, std::optional<DType> dtype, const py::object& device, bool rg) {
-    return apply_grad(to_tensor(data, dtype, device.is_none() ? kCPU : to_device(device)), rg);
-  }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
-     py::arg("requires_grad") = false,
-     "A new tensor (a copy) from a number, nested lists/tuples, a numpy array or a tensor. The dtype is inferred "
-     "as in PyTorch: bool, int64 or float32.");
-  m.def("as_tensor", [](const py::object& data, std::optional<DType> dtype, const py::object& device) -> Tensor {
-    Device dev = device.is_none() ? kCPU : to_device(device);
-    if (py::isinstance<Tensor>(data)) return data.cast<const Tensor&>().to(dev, dtype.value_or(data.cast<const Tensor&>().dtype()));
-    if (py::isinstance<py::array>(data)) {
-      Tensor t = py::module_::import("seek").attr("from_numpy")(data).cast<Tensor>();
-      return t.to(dev, dtype.value_or(t.dtype()));
-    }
-    return to_tensor(data, dtype, dev);
-  }, py::arg("data"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
-     "Like tensor(), but shares memory with a tensor or numpy array when dtype and device allow.");
-  m.def("scalar_tensor", [](Scalar v, std::optional<DType> dtype, const py::object& device, bool rg) {
-    return apply_grad(scalar_tensor(v, make_options(dtype, device, false, kFloat32)), rg);
-  }, py::arg("s"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
-     py::arg("requires_grad") = false);
+  m.def(
+      "tensor",
+      [](const py::object& data, std::optional<DType> dtype, const py::object& device, bool rg) {
+        return apply_grad(to_tensor(data, dtype, device.is_none() ? kCPU : to_device(device)), rg);
+      },
+      py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+      py::arg("requires_grad") = false,
+      "A new tensor (a copy) from a number, nested lists/tuples, a numpy array or a tensor. The dtype is inferred "
+      "as in PyTorch: bool, int64 or float32.");
+  m.def(
+      "as_tensor",
+      [](const py::object& data, std::optional<DType> dtype, const py::object& device) -> Tensor {
+        Device dev = device.is_none() ? kCPU : to_device(device);
+        if (py::isinstance<Tensor>(data))
+          return data.cast<const Tensor&>().to(dev, dtype.value_or(data.cast<const Tensor&>().dtype()));
+        if (py::isinstance<py::array>(data)) {
+          Tensor t = py::module_::import("seek").attr("from_numpy")(data).cast<Tensor>();
+          return t.to(dev, dtype.value_or(t.dtype()));
+        }
+        return to_tensor(data, dtype, dev);
+      },
+      py::arg("data"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+      "Like tensor(), but shares memory with a tensor or numpy array when dtype and device allow.");
+  m.def(
+      "scalar_tensor",
+      [](Scalar v, std::optional<DType> dtype, const py::object& device, bool rg) {
+        return apply_grad(scalar_tensor(v, make_options(dtype, device, false, kFloat32)), rg);
+      },
+      py::arg("s"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+      py::arg("requires_grad") = false);
   SEEK_SIZE_FACTORY("zeros", zeros(shape, o), "A tensor of zeros: zeros(2, 3) or zeros((2, 3)).");
   SEEK_SIZE_FACTORY("ones", ones(shape, o), "A tensor of ones.");
   SEEK_SIZE_FACTORY("empty", empty(shape, o), "An uninitialised tensor.");
   SEEK_SIZE_FACTORY("rand", rand(shape, o), "Uniform on [0, 1).");
   SEEK_SIZE_FACTORY("randn", randn(shape, o), "Standard normal.");
-  m.def("full", [](const Shape& size, Scalar value, std::optional<DType> dtype, const py::object& device, bool rg) {
-    return apply_grad(full(size, value, make_options(dtype, device, false, value.default_dtype())), rg);
-  }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
-     py::arg("device") = py::none(), py::arg("requires_grad") = false,
-     "A tensor filled with fill_value (dtype inferred from it: bool, int64 or float32).");
-  m.def("arange", [](Scalar start, std::optional<Scalar> end, Scalar step, std::optional<DType> dtype,
-                     const py::object& device, bool rg) {
-    std::optional<TensorOptions> o;
-    if (dtype || !device.is_none()) {
-      bool all_int = !start.is_floating() && !(end && end->is_floating()) && !step.is_floating();
-      o = make_options(dtype, device, false, all_int ? kInt64 : kFloat32);
-    }
-    Tensor t = end ? arange(start, *end, step, o) : arange(start, o);
-    return apply_grad(t, rg);
-  }, py::arg("start"), py::arg("end") = py::none(), py::arg("step") = 1, py::kw_only(), py::arg("dtype") = py::none(),
-     py::arg("device") = py::none(), py::arg("requires_grad") = false,
-     "[start, end) in steps of step; arange(end) starts at 0. int64 when all arguments are integers.");
-  m.def("linspace", [](double start, double end, int64_t steps, std::optional<DType> dtype, const py::object& device,
-                       bool rg) { return apply_grad(linspace(start, end, steps, make_options(dtype, device, false)), rg); },
-        py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(),
-        py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  m.def("eye", [](int64_t n, std::optional<int64_t> mm, std::optional<DType> dtype, const py::object& device, bool rg) {
-    return apply_grad(eye(n, mm, make_options(dtype, device, false)), rg);
-  }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
-     py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  m.def("randint", [](const py::args& args, std::optional<DType> dtype, const py::object& device, bool rg) {
-    // randint(high, size) or randint(low, high, size)
-    if (args.size() != 2 && args.size() != 3) throw py::type_error("randint(low=0, high, size) takes 2 or 3 arguments");
-    int64_t low = args.size() == 3 ? args[0].cast<int64_t>() : 0;
-    int64_t high = args[args.size() - 2].cast<int64_t>();
-    Shape size = args[args.size() - 1].cast<Shape>();
-    return apply_grad(randint(low, high, size, make_options(dtype, device, false, kInt64)), rg);
-  }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
-     "Integers uniform on [low, high): randint(high, size) or randint(low, high, size).");
-  m.def("randperm", [](int64_t n, std::optional<DType> dtype, const py::object& device) {
-    return randperm(n, make_options(dtype, device, false, kInt64));
-  }, py::arg("n"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none());
-  m.def("normal", [](double mean, double std, const Shape& size, std::optional<DType> dtype, const py::object& device) {
-    return normal(mean, std, size, make_options(dtype, device, false));
-  }, py::arg("mean"), py::arg("std"), py::arg("size"), py::kw_only(), py::arg("dtype") = py::none(),
-     py::arg("device") = py::none());
-  m.def("bernoulli", [](const Tensor& p) { return bernoulli(p); }, py::arg("input"));
+  m.def(
+      "full",
+      [](const Shape& size, Scalar value, std::optional<DType> dtype, const py::object& device, bool rg) {
+        return apply_grad(full(size, value, make_options(dtype, device, false, value.default_dtype())), rg);
+      },
+      py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
+      py::arg("device") = py::none(), py::arg("requires_grad") = false,
+      "A tensor filled with fill_value (dtype inferred from it: bool, int64 or float32).");
+  m.def(
+      "arange",
+      [](Scalar start, std::optional<Scalar> end, Scalar step, std::optional<DType> dtype, const py::object& device,
+         bool rg) {
+        std::optional<TensorOptions> o;
+        if (dtype || !device.is_none()) {
+          bool all_int = !start.is_floating() && !(end && end->is_floating()) && !step.is_floating();
+          o = make_options(dtype, device, false, all_int ? kInt64 : kFloat32);
+        }
+        Tensor t = end ? arange(start, *end, step, o) : arange(start, o);
+        return apply_grad(t, rg);
+      },
+      py::arg("start"), py::arg("end") = py::none(), py::arg("step") = 1, py::kw_only(), py::arg("dtype") = py::none(),
+      py::arg("device") = py::none(), py::arg("requires_grad") = false,
+      "[start, end) in steps of step; arange(end) starts at 0. int64 when all arguments are integers.");
+  m.def(
+      "linspace",
+      [](double start, double end, int64_t steps, std::optional<DType> dtype, const py::object& device, bool rg) {
+        return apply_grad(linspace(start, end, steps, make_options(dtype, device, false)), rg);
+      },
+      py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(),
+      py::arg("device") = py::none(), py::arg("requires_grad") = false);
+  m.def(
+      "eye",
+      [](int64_t n, std::optional<int64_t> mm, std::optional<DType> dtype, const py::object& device, bool rg) {
+        return apply_grad(eye(n, mm, make_options(dtype, device, false)), rg);
+      },
+      py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
+      py::arg("device") = py::none(), py::arg("requires_grad") = false);
+  m.def(
+      "randint",
+      [](const py::args& args, std::optional<DType> dtype, const py::object& device, bool rg) {
+        // randint(high, size) or randint(low, high, size)
+        if (args.size() != 2 && args.size() != 3)
+          throw py::type_error("randint(low=0, high, size) takes 2 or 3 arguments");
+        int64_t low = args.size() == 3 ? args[0].cast<int64_t>() : 0;
+        int64_t high = args[args.size() - 2].cast<int64_t>();
+        Shape size = args[args.size() - 1].cast<Shape>();
+        return apply_grad(randint(low, high, size, make_options(dtype, device, false, kInt64)), rg);
+      },
+      py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
+      "Integers uniform on [low, high): randint(high, size) or randint(low, high, size).");
+  m.def(
+      "randperm",
+      [](int64_t n, std::optional<DType> dtype, const py::object& device) {
+        return randperm(n, make_options(dtype, device, false, kInt64));
+      },
+      py::arg("n"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none());
+  m.def(
+      "normal",
+      [](double mean, double std, const Shape& size, std::optional<DType> dtype, const py::object& device) {
+        return normal(mean, std, size, make_options(dtype, device, false));
+      },
+      py::arg("mean"), py::arg("std"), py::arg("size"), py::kw_only(), py::arg("dtype") = py::none(),
+      py::arg("device") = py::none());
+  m.def(
+      "bernoulli", [](const Tensor& p) { return bernoulli(p); }, py::arg("input"));
   SEEK_LIKE_FACTORY("zeros_like", zeros_like(t, o));
   SEEK_LIKE_FACTORY("ones_like", ones_like(t, o));
   SEEK_LIKE_FACTORY("empty_like", empty_like(t, o));
   SEEK_LIKE_FACTORY("rand_like", rand_like(t, o));
   SEEK_LIKE_FACTORY("randn_like", randn_like(t, o));
-  m.def("full_like", [](const Tensor& t, Scalar v, std::optional<DType> dtype, const py::object& device, bool rg) {
-    TensorOptions o = TensorOptions(dtype.value_or(t.dtype())).device(device.is_none() ? t.device() : to_device(device));
-    return apply_grad(full_like(t, v, o), rg);
-  }, py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
-     py::arg("device") = py::none(), py::arg("requires_grad") = false);
+  m.def(
+      "full_like",
+      [](const Tensor& t, Scalar v, std::optional<DType> dtype, const py::object& device, bool rg) {
+        TensorOptions o =
+            TensorOptions(dtype.value_or(t.dtype())).device(device.is_none() ? t.device() : to_device(device));
+        return apply_grad(full_like(t, v, o), rg);
+      },
+      py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
+      py::arg("device") = py::none(), py::arg("requires_grad") = false);
 }
 
 #undef SEEK_SIZE_FACTORY

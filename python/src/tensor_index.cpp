@@ -24,8 +24,10 @@ TensorIndex one_index(const py::handle& h) {
   if (py::isinstance<Tensor>(h)) return TensorIndex(h.cast<Tensor>());
   if (py::isinstance<py::list>(h) || py::isinstance<py::array>(h)) return TensorIndex(to_tensor(h));
   if (PyIndex_Check(o)) return TensorIndex(py::reinterpret_borrow<py::object>(h).cast<int64_t>());  // numpy integers
-  throw py::index_error("only integers, slices (`:`), ellipsis (`...`), None, booleans and integer or boolean "
-                        "tensors are valid indices, got " + std::string(py::str(py::type::of(h))));
+  throw py::index_error(
+      "only integers, slices (`:`), ellipsis (`...`), None, booleans and integer or boolean "
+      "tensors are valid indices, got " +
+      std::string(py::str(py::type::of(h))));
 }
 
 std::vector<TensorIndex> to_indices(const py::handle& index) {
@@ -59,10 +61,13 @@ void init_tensor_index(py::class_<Tensor>& cls) {
     }
     t.index_put_(indices, to_tensor(value, t.dtype(), t.device()));
   });
-  cls.def("index_put_", [](py::object self, const py::tuple& indices, const Tensor& values) {
-    self.cast<Tensor&>().index_put_(to_indices(indices), values);
-    return self;
-  }, py::arg("indices"), py::arg("values"));
+  cls.def(
+      "index_put_",
+      [](py::object self, const py::tuple& indices, const Tensor& values) {
+        self.cast<Tensor&>().index_put_(to_indices(indices), values);
+        return self;
+      },
+      py::arg("indices"), py::arg("values"));
 }
 
 }  // namespace seek::python

@@ -44,8 +44,9 @@ int tensor_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
     const Tensor& t = py::handle(obj).cast<const Tensor&>();
     const char* fmt = buffer_format(t.dtype());
     if (!t.is_cpu() || fmt == nullptr || t.requires_grad()) {
-      PyErr_SetString(PyExc_BufferError, t.requires_grad() ? "a tensor that requires grad exposes no buffer; use detach()"
-                                                           : "only CPU tensors of a numpy dtype expose a buffer");
+      PyErr_SetString(PyExc_BufferError, t.requires_grad()
+                                             ? "a tensor that requires grad exposes no buffer; use detach()"
+                                             : "only CPU tensors of a numpy dtype expose a buffer");
       view->obj = nullptr;
       return -1;
     }
@@ -68,10 +69,9 @@ int tensor_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
     view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? info->strides.data() : nullptr;
     view->suboffsets = nullptr;
     view->internal = info;
-    bool wants_contiguous = (flags & PyBUF_STRIDES) != PyBUF_STRIDES ||
-                            (flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS ||
-                            (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS ||
-                            (flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS;
+    bool wants_contiguous =
+        (flags & PyBUF_STRIDES) != PyBUF_STRIDES || (flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS ||
+        (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS || (flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS;
     if (wants_contiguous && !t.is_contiguous()) {
       Py_DECREF(obj);
       delete info;
@@ -113,7 +113,9 @@ dl::DataType to_dl_dtype(DType d) {
   switch (d) {
     case kBool: return {dl::kBool, 8, 1};
     case kUInt8: return {dl::kUInt, bits, 1};
-    case kInt8: case kInt32: case kInt64: return {dl::kInt, bits, 1};
+    case kInt8:
+    case kInt32:
+    case kInt64: return {dl::kInt, bits, 1};
     case kBFloat16: return {dl::kBfloat, 16, 1};
     default: return {dl::kFloat, bits, 1};
   }
@@ -122,8 +124,12 @@ dl::DataType to_dl_dtype(DType d) {
 DType from_dl_dtype(dl::DataType t) {
   SEEK_CHECK_DTYPE(t.lanes == 1, "from_dlpack: vector dtypes (lanes = ", t.lanes, ") are not supported");
   switch (t.code) {
-    case dl::kBool: if (t.bits == 8) return kBool; break;
-    case dl::kUInt: if (t.bits == 8) return kUInt8; break;
+    case dl::kBool:
+      if (t.bits == 8) return kBool;
+      break;
+    case dl::kUInt:
+      if (t.bits == 8) return kUInt8;
+      break;
     case dl::kInt:
       if (t.bits == 8) return kInt8;
       if (t.bits == 32) return kInt32;
@@ -134,7 +140,9 @@ DType from_dl_dtype(dl::DataType t) {
       if (t.bits == 32) return kFloat32;
       if (t.bits == 64) return kFloat64;
       break;
-    case dl::kBfloat: if (t.bits == 16) return kBFloat16; break;
+    case dl::kBfloat:
+      if (t.bits == 16) return kBFloat16;
+      break;
     default: break;
   }
   throw seek::DTypeError(str("from_dlpack: unsupported DLPack dtype (code ", int(t.code), ", ", int(t.bits), " bits)"));
@@ -165,9 +173,12 @@ Tensor from_dlpack(const py::object& obj) {
   const dl::Tensor& d = m->dl_tensor;
   DType dtype = from_dl_dtype(d.dtype);
   Device device;
-  if (d.device.device_type == dl::kCPU || d.device.device_type == dl::kCUDAHost) device = kCPU;
-  else if (d.device.device_type == dl::kCUDA) device = Device(DeviceType::CUDA, d.device.device_id);
-  else throw seek::DeviceError(str("from_dlpack: unsupported DLPack device type ", d.device.device_type));
+  if (d.device.device_type == dl::kCPU || d.device.device_type == dl::kCUDAHost)
+    device = kCPU;
+  else if (d.device.device_type == dl::kCUDA)
+    device = Device(DeviceType::CUDA, d.device.device_id);
+  else
+    throw seek::DeviceError(str("from_dlpack: unsupported DLPack device type ", d.device.device_type));
   Shape shape(d.shape, d.shape + d.ndim);
   std::vector<int64_t> strides;
   if (d.strides) strides.assign(d.strides, d.strides + d.ndim);
@@ -203,14 +214,13 @@ DType dtype_from_numpy(const py::dtype& dt) {
   if (kind == 'f' && size == 4) return kFloat32;
   if (kind == 'f' && size == 8) return kFloat64;
   throw seek::DTypeError(seek::str("from_numpy: unsupported numpy dtype ", dt.attr("name").cast<std::string>(),
-                             "; supported: bool, uint8, int8, int32, int64, float16, float32, float64"));
+                                   "; supported: bool, uint8, int8, int32, int64, float16, float32, float64"));
 }
 
 py::array tensor_to_numpy(const Tensor& t, bool force) {
   Tensor src = t;
   if (force) src = t.detach().cpu();
-  if (!src.is_cpu())
-    throw py::type_error("can't convert " + src.device().str() + " tensor to numpy; use .cpu() first");
+  if (!src.is_cpu()) throw py::type_error("can't convert " + src.device().str() + " tensor to numpy; use .cpu() first");
   if (src.requires_grad())
     throw std::runtime_error("Can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()");
   py::dtype dt = numpy_dtype(src.dtype());
@@ -229,36 +239,45 @@ void init_interop(py::module_& m, py::class_<Tensor>& cls) {
 
   cls.def("numpy", &tensor_to_numpy, py::kw_only(), py::arg("force") = false,
           "A numpy array sharing this CPU tensor's memory (force=True detaches and copies to the CPU first).");
-  cls.def("__array__", [](const Tensor& t, const py::object& dtype) -> py::object {
-    py::array a = tensor_to_numpy(t, false);
-    if (dtype.is_none()) return a;
-    return a.attr("astype")(dtype, py::arg("copy") = false);
-  }, py::arg("dtype") = py::none());
-  cls.def("__dlpack__", [](const Tensor& t, const py::object& stream) {
-    if (t.is_cuda()) seek::cuda::synchronize();  // a consumer stream then sees finished data
-    return to_dlpack(t);
-  }, py::kw_only(), py::arg("stream") = py::none(), "Exports the tensor as a DLPack capsule (no copy).");
+  cls.def(
+      "__array__",
+      [](const Tensor& t, const py::object& dtype) -> py::object {
+        py::array a = tensor_to_numpy(t, false);
+        if (dtype.is_none()) return a;
+        return a.attr("astype")(dtype, py::arg("copy") = false);
+      },
+      py::arg("dtype") = py::none());
+  cls.def(
+      "__dlpack__",
+      [](const Tensor& t, const py::object& stream) {
+        if (t.is_cuda()) seek::cuda::synchronize();  // a consumer stream then sees finished data
+        return to_dlpack(t);
+      },
+      py::kw_only(), py::arg("stream") = py::none(), "Exports the tensor as a DLPack capsule (no copy).");
   cls.def("__dlpack_device__", [](const Tensor& t) {
     return py::make_tuple(t.is_cuda() ? int(dl::kCUDA) : int(dl::kCPU), t.is_cuda() ? t.device().index : 0);
   });
   m.def("from_dlpack", &from_dlpack, py::arg("ext_tensor"),
         "A tensor sharing memory with a DLPack producer (numpy, PyTorch, ...) or a 'dltensor' capsule.");
   m.def("to_dlpack", &to_dlpack, py::arg("tensor"), "A DLPack capsule for the tensor (no copy).");
-  m.def("from_numpy", [](const py::array& a) {
-    DType dtype = dtype_from_numpy(a.dtype());
-    SEEK_CHECK_DTYPE(a.dtype().byteorder() != '>', "from_numpy: big-endian arrays are not supported");
-    auto item = static_cast<int64_t>(a.itemsize());
-    Shape shape;
-    std::vector<int64_t> strides;
-    for (py::ssize_t d = 0; d < a.ndim(); ++d) {
-      shape.push_back(a.shape(d));
-      SEEK_CHECK_VALUE(a.strides(d) >= 0 && a.strides(d) % item == 0, "from_numpy: strides ",
-                       a.strides(d), " bytes at dim ", d,
-                       " are negative or not a multiple of the element size; use a.copy() first");
-      strides.push_back(a.strides(d) / item);
-    }
-    return from_blob(const_cast<void*>(a.data()), shape, strides, dtype, keep_alive(a), kCPU);
-  }, py::arg("ndarray"), "A CPU tensor sharing memory with a numpy array (which stays alive while the tensor does).");
+  m.def(
+      "from_numpy",
+      [](const py::array& a) {
+        DType dtype = dtype_from_numpy(a.dtype());
+        SEEK_CHECK_DTYPE(a.dtype().byteorder() != '>', "from_numpy: big-endian arrays are not supported");
+        auto item = static_cast<int64_t>(a.itemsize());
+        Shape shape;
+        std::vector<int64_t> strides;
+        for (py::ssize_t d = 0; d < a.ndim(); ++d) {
+          shape.push_back(a.shape(d));
+          SEEK_CHECK_VALUE(a.strides(d) >= 0 && a.strides(d) % item == 0, "from_numpy: strides ", a.strides(d),
+                           " bytes at dim ", d,
+                           " are negative or not a multiple of the element size; use a.copy() first");
+          strides.push_back(a.strides(d) / item);
+        }
+        return from_blob(const_cast<void*>(a.data()), shape, strides, dtype, keep_alive(a), kCPU);
+      },
+      py::arg("ndarray"), "A CPU tensor sharing memory with a numpy array (which stays alive while the tensor does).");
 }
 
 }  // namespace seek::python

@@ -24,16 +24,16 @@ void init_tensor_math(py::module_& m) {
         py::arg("input"), py::arg("other"));
   m.def("where", py::overload_cast<const Tensor&, Scalar, const Tensor&>(&seek::where), py::arg("condition"),
         py::arg("input"), py::arg("other"));
-  m.def("where", py::overload_cast<const Tensor&, Scalar, Scalar>(&seek::where), py::arg("condition"),
-        py::arg("input"), py::arg("other"));
+  m.def("where", py::overload_cast<const Tensor&, Scalar, Scalar>(&seek::where), py::arg("condition"), py::arg("input"),
+        py::arg("other"));
   m.def("isclose", &seek::isclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8,
         py::arg("equal_nan") = false);
-  m.def("allclose", &seek::allclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-5,
-        py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
+  m.def("allclose", &seek::allclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8,
+        py::arg("equal_nan") = false);
   m.def("equal", &seek::equal, py::arg("input"), py::arg("other"));
   m.def("matmul", &seek::matmul, py::arg("input"), py::arg("other"), GilFree());
-  m.def("addmm", &seek::addmm, py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(),
-        py::arg("beta") = 1, py::arg("alpha") = 1, GilFree());
+  m.def("addmm", &seek::addmm, py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1,
+        py::arg("alpha") = 1, GilFree());
   m.def("pow", py::overload_cast<Scalar, const Tensor&>(&seek::pow), py::arg("input"), py::arg("exponent"));
   def_floor_ops(m);
   // Names of the generated (non-Custom) rows of the unary and binary tables: python/seek

@@ -55,7 +55,9 @@ const Tensor* tensor_in(PyObject* obj) {
   return vh.value_ptr<Tensor>();
 }
 
-void* move_tensor(const void* src) { return new Tensor(std::move(*const_cast<Tensor*>(static_cast<const Tensor*>(src)))); }
+void* move_tensor(const void* src) {
+  return new Tensor(std::move(*const_cast<Tensor*>(static_cast<const Tensor*>(src))));
+}
 
 // type(self).<name>(self, other), or NotImplemented when the type has no such method.
 PyObject* call_method(PyObject* self, const char* name, PyObject* other) {
@@ -84,10 +86,14 @@ struct FastBinary {
     if (y == nullptr) return fallback(a, b, x != nullptr);
     Tensor out;
     try {
-      if constexpr (Slot == 0) out = x->add(*y);
-      else if constexpr (Slot == 1) out = x->sub(*y);
-      else if constexpr (Slot == 2) out = x->mul(*y);
-      else out = x->div(*y);
+      if constexpr (Slot == 0)
+        out = x->add(*y);
+      else if constexpr (Slot == 1)
+        out = x->sub(*y);
+      else if constexpr (Slot == 2)
+        out = x->mul(*y);
+      else
+        out = x->div(*y);
     } catch (...) {
       return fallback(a, b, true);  // raises the error the way pybind11 translates it
     }
@@ -112,18 +118,40 @@ void install_fast_number_slots(py::class_<Tensor>& cls) {
 }  // namespace
 
 // Tensor-or-scalar method/operator pairs: NAME(Tensor) and NAME(Scalar).
-#define SEEK_BIN(NAME, EXPR_T, EXPR_S, ...)                                                   \
-  cls.def(NAME, [](const Tensor& a, const Tensor& b) { return EXPR_T; }, ##__VA_ARGS__);     \
-  cls.def(NAME, [](const Tensor& a, Scalar b) { return EXPR_S; }, ##__VA_ARGS__)
+#define SEEK_BIN(NAME, EXPR_T, EXPR_S, ...)                                          \
+  cls.def(                                                                           \
+      NAME, [](const Tensor& a, const Tensor& b) { return EXPR_T; }, ##__VA_ARGS__); \
+  cls.def(                                                                           \
+      NAME, [](const Tensor& a, Scalar b) { return EXPR_S; }, ##__VA_ARGS__)
 // In-place forms return the same Python object (x += y keeps x's identity).
-#define SEEK_IBIN(NAME, STMT_T, STMT_S, ...)                                                            \
-  cls.def(NAME, [](py::object self, const Tensor& b) { Tensor& a = self.cast<Tensor&>(); STMT_T; return self; }, \
-          ##__VA_ARGS__);                                                                                \
-  cls.def(NAME, [](py::object self, Scalar b) { Tensor& a = self.cast<Tensor&>(); STMT_S; return self; },         \
-          ##__VA_ARGS__)
-#define SEEK_UNARY(NAME) cls.def(#NAME, [](const Tensor& a) { return a.NAME(); }, "Element-wise " #NAME " (a new tensor).")
-#define SEEK_IUNARY(NAME) \
-  cls.def(#NAME, [](py::object self) { self.cast<Tensor&>().NAME(); return self; }, "In-place " #NAME "; returns self.")
+#define SEEK_IBIN(NAME, STMT_T, STMT_S, ...) \
+  cls.def(                                   \
+      NAME,                                  \
+      [](py::object self, const Tensor& b) { \
+        Tensor& a = self.cast<Tensor&>();    \
+        STMT_T;                              \
+        return self;                         \
+      },                                     \
+      ##__VA_ARGS__);                        \
+  cls.def(                                   \
+      NAME,                                  \
+      [](py::object self, Scalar b) {        \
+        Tensor& a = self.cast<Tensor&>();    \
+        STMT_S;                              \
+        return self;                         \
+      },                                     \
+      ##__VA_ARGS__)
+#define SEEK_UNARY(NAME) \
+  cls.def(               \
+      #NAME, [](const Tensor& a) { return a.NAME(); }, "Element-wise " #NAME " (a new tensor).")
+#define SEEK_IUNARY(NAME)            \
+  cls.def(                           \
+      #NAME,                         \
+      [](py::object self) {          \
+        self.cast<Tensor&>().NAME(); \
+        return self;                 \
+      },                             \
+      "In-place " #NAME "; returns self.")
 
 void init_tensor_ops(py::class_<Tensor>& cls) {
   auto op = py::is_operator();
@@ -135,14 +163,22 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
   SEEK_BIN("__pow__", a.pow(b), a.pow(b), op);
   SEEK_BIN("__floordiv__", floor_divide(a, b), floor_divide(a, scalar_like(b, a)), op);
   SEEK_BIN("__mod__", remainder(a, b), remainder(a, scalar_like(b, a)), op);
-  cls.def("__radd__", [](const Tensor& a, Scalar b) { return a.add(b); }, op);
-  cls.def("__rsub__", [](const Tensor& a, Scalar b) { return b - a; }, op);
-  cls.def("__rmul__", [](const Tensor& a, Scalar b) { return a.mul(b); }, op);
-  cls.def("__rtruediv__", [](const Tensor& a, Scalar b) { return b / a; }, op);
-  cls.def("__rpow__", [](const Tensor& a, Scalar b) { return seek::pow(b, a); }, op);
-  cls.def("__rfloordiv__", [](const Tensor& a, Scalar b) { return floor_divide(scalar_like(b, a), a); }, op);
-  cls.def("__rmod__", [](const Tensor& a, Scalar b) { return remainder(scalar_like(b, a), a); }, op);
-  cls.def("__matmul__", [](const Tensor& a, const Tensor& b) { return a.matmul(b); }, op, GilFree());
+  cls.def(
+      "__radd__", [](const Tensor& a, Scalar b) { return a.add(b); }, op);
+  cls.def(
+      "__rsub__", [](const Tensor& a, Scalar b) { return b - a; }, op);
+  cls.def(
+      "__rmul__", [](const Tensor& a, Scalar b) { return a.mul(b); }, op);
+  cls.def(
+      "__rtruediv__", [](const Tensor& a, Scalar b) { return b / a; }, op);
+  cls.def(
+      "__rpow__", [](const Tensor& a, Scalar b) { return seek::pow(b, a); }, op);
+  cls.def(
+      "__rfloordiv__", [](const Tensor& a, Scalar b) { return floor_divide(scalar_like(b, a), a); }, op);
+  cls.def(
+      "__rmod__", [](const Tensor& a, Scalar b) { return remainder(scalar_like(b, a), a); }, op);
+  cls.def(
+      "__matmul__", [](const Tensor& a, const Tensor& b) { return a.matmul(b); }, op, GilFree());
   cls.def("__neg__", [](const Tensor& a) { return a.neg(); });
   cls.def("__pos__", [](const Tensor& a) { return a; });
   cls.def("__abs__", [](const Tensor& a) { return a.abs(); });
@@ -150,9 +186,12 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
     SEEK_CHECK_DTYPE(a.dtype() == kBool, "~: only bool tensors are supported, got ", a.dtype());
     return a.logical_not();
   });
-  cls.def("__and__", [](const Tensor& a, const Tensor& b) { return a.logical_and(b); }, op);
-  cls.def("__or__", [](const Tensor& a, const Tensor& b) { return a.logical_or(b); }, op);
-  cls.def("__xor__", [](const Tensor& a, const Tensor& b) { return a.logical_xor(b); }, op);
+  cls.def(
+      "__and__", [](const Tensor& a, const Tensor& b) { return a.logical_and(b); }, op);
+  cls.def(
+      "__or__", [](const Tensor& a, const Tensor& b) { return a.logical_or(b); }, op);
+  cls.def(
+      "__xor__", [](const Tensor& a, const Tensor& b) { return a.logical_xor(b); }, op);
   // ---- comparisons ----
   SEEK_BIN("__eq__", a.eq(b), a.eq(b), op);
   SEEK_BIN("__ne__", a.ne(b), a.ne(b), op);
@@ -171,14 +210,24 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
   SEEK_IBIN("__isub__", a.sub_(b), a.sub_(b), op);
   SEEK_IBIN("__imul__", a.mul_(b), a.mul_(b), op);
   SEEK_IBIN("__itruediv__", a.div_(b), a.div_(b), op);
-  cls.def("__ipow__", [](py::object self, Scalar b) { self.cast<Tensor&>().pow_(b); return self; }, op);
+  cls.def(
+      "__ipow__",
+      [](py::object self, Scalar b) {
+        self.cast<Tensor&>().pow_(b);
+        return self;
+      },
+      op);
   // ---- named binary methods ----
-  cls.def("add", [](const Tensor& a, const Tensor& b, Scalar alpha) { return a.add(b, alpha); }, py::arg("other"),
-          py::kw_only(), py::arg("alpha") = 1, "self + alpha * other");
-  cls.def("add", [](const Tensor& a, Scalar b) { return a.add(b); }, py::arg("other"));
-  cls.def("sub", [](const Tensor& a, const Tensor& b, Scalar alpha) { return a.sub(b, alpha); }, py::arg("other"),
-          py::kw_only(), py::arg("alpha") = 1, "self - alpha * other");
-  cls.def("sub", [](const Tensor& a, Scalar b) { return a.sub(b); }, py::arg("other"));
+  cls.def(
+      "add", [](const Tensor& a, const Tensor& b, Scalar alpha) { return a.add(b, alpha); }, py::arg("other"),
+      py::kw_only(), py::arg("alpha") = 1, "self + alpha * other");
+  cls.def(
+      "add", [](const Tensor& a, Scalar b) { return a.add(b); }, py::arg("other"));
+  cls.def(
+      "sub", [](const Tensor& a, const Tensor& b, Scalar alpha) { return a.sub(b, alpha); }, py::arg("other"),
+      py::kw_only(), py::arg("alpha") = 1, "self - alpha * other");
+  cls.def(
+      "sub", [](const Tensor& a, Scalar b) { return a.sub(b); }, py::arg("other"));
   SEEK_BIN("mul", a.mul(b), a.mul(b), py::arg("other"), "self * other (broadcasting).");
   SEEK_BIN("div", a.div(b), a.div(b), py::arg("other"), "self / other: true division (integers give float32).");
   SEEK_BIN("pow", a.pow(b), a.pow(b), py::arg("exponent"), "self ** exponent.");
@@ -187,36 +236,63 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
   SEEK_BIN("remainder", remainder(a, b), remainder(a, scalar_like(b, a)), py::arg("other"),
            "Python's self % other (the sign of other).");
   // the Plain rows of SEEK_BINARY_OPS: maximum, minimum, logical_and, ... (other: a tensor or a number)
-#define SEEK_PY_BINARY_Plain(name)                                                                   \
-  cls.def(#name, [](const Tensor& a, const Tensor& b) { return a.name(b); }, py::arg("other"),      \
-          "Element-wise " #name " of self and other (broadcasting).");                              \
-  cls.def(#name, [](const Tensor& a, Scalar b) { return a.name(scalar_like(b, a)); }, py::arg("other"));
+#define SEEK_PY_BINARY_Plain(name)                                                         \
+  cls.def(                                                                                 \
+      #name, [](const Tensor& a, const Tensor& b) { return a.name(b); }, py::arg("other"), \
+      "Element-wise " #name " of self and other (broadcasting).");                         \
+  cls.def(                                                                                 \
+      #name, [](const Tensor& a, Scalar b) { return a.name(scalar_like(b, a)); }, py::arg("other"));
 #define SEEK_PY_BINARY_Custom(name)
 #define SEEK_PY_BINARY(E, name, kind, saves, form, ...) SEEK_PY_BINARY_##form(name)
   SEEK_BINARY_OPS(SEEK_PY_BINARY)
 #undef SEEK_PY_BINARY
 #undef SEEK_PY_BINARY_Plain
 #undef SEEK_PY_BINARY_Custom
-  cls.def("add_", [](py::object self, const Tensor& b, Scalar alpha) {
-    self.cast<Tensor&>().add_(b, alpha);
-    return self;
-  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
-  cls.def("add_", [](py::object self, Scalar b) { self.cast<Tensor&>().add_(b); return self; }, py::arg("other"));
-  cls.def("sub_", [](py::object self, const Tensor& b, Scalar alpha) {
-    self.cast<Tensor&>().sub_(b, alpha);
-    return self;
-  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
-  cls.def("sub_", [](py::object self, Scalar b) { self.cast<Tensor&>().sub_(b); return self; }, py::arg("other"));
+  cls.def(
+      "add_",
+      [](py::object self, const Tensor& b, Scalar alpha) {
+        self.cast<Tensor&>().add_(b, alpha);
+        return self;
+      },
+      py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  cls.def(
+      "add_",
+      [](py::object self, Scalar b) {
+        self.cast<Tensor&>().add_(b);
+        return self;
+      },
+      py::arg("other"));
+  cls.def(
+      "sub_",
+      [](py::object self, const Tensor& b, Scalar alpha) {
+        self.cast<Tensor&>().sub_(b, alpha);
+        return self;
+      },
+      py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  cls.def(
+      "sub_",
+      [](py::object self, Scalar b) {
+        self.cast<Tensor&>().sub_(b);
+        return self;
+      },
+      py::arg("other"));
   SEEK_IBIN("mul_", a.mul_(b), a.mul_(b), py::arg("other"));
   SEEK_IBIN("div_", a.div_(b), a.div_(b), py::arg("other"));
-  cls.def("pow_", [](py::object self, Scalar e) { self.cast<Tensor&>().pow_(e); return self; }, py::arg("exponent"));
+  cls.def(
+      "pow_",
+      [](py::object self, Scalar e) {
+        self.cast<Tensor&>().pow_(e);
+        return self;
+      },
+      py::arg("exponent"));
   // ---- unary ----
   // the Plain / Fp32 / OptDouble rows of SEEK_UNARY_OPS
 #define SEEK_PY_UNARY_Plain(name, param) SEEK_UNARY(name);
 #define SEEK_PY_UNARY_Fp32(name, param) SEEK_UNARY(name);
-#define SEEK_PY_UNARY_OptDouble(name, param)                                                          \
-  cls.def(#name, [](const Tensor& a, std::optional<double> v) { return a.name(v); },                 \
-          py::arg(#param) = py::none(), "Element-wise " #name " (a new tensor); " #param " as in torch." #name ".");
+#define SEEK_PY_UNARY_OptDouble(name, param)                                                                   \
+  cls.def(                                                                                                     \
+      #name, [](const Tensor& a, std::optional<double> v) { return a.name(v); }, py::arg(#param) = py::none(), \
+      "Element-wise " #name " (a new tensor); " #param " as in torch." #name ".");
 #define SEEK_PY_UNARY_Custom(name, param)
 #define SEEK_PY_UNARY(E, name, kind, saves, form, param, ...) SEEK_PY_UNARY_##form(name, param)
   SEEK_UNARY_OPS(SEEK_PY_UNARY)
@@ -228,49 +304,77 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
   cls.def("negative", [](const Tensor& a) { return a.neg(); });
   cls.def("gelu", &Tensor::gelu, py::arg("approximate") = "none");
   cls.def("softplus", &Tensor::softplus, py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
-  SEEK_IUNARY(neg_); SEEK_IUNARY(abs_); SEEK_IUNARY(exp_); SEEK_IUNARY(log_); SEEK_IUNARY(sqrt_);
-  SEEK_IUNARY(sigmoid_); SEEK_IUNARY(tanh_); SEEK_IUNARY(relu_); SEEK_IUNARY(floor_); SEEK_IUNARY(ceil_);
-  SEEK_IUNARY(round_); SEEK_IUNARY(reciprocal_);
+  SEEK_IUNARY(neg_);
+  SEEK_IUNARY(abs_);
+  SEEK_IUNARY(exp_);
+  SEEK_IUNARY(log_);
+  SEEK_IUNARY(sqrt_);
+  SEEK_IUNARY(sigmoid_);
+  SEEK_IUNARY(tanh_);
+  SEEK_IUNARY(relu_);
+  SEEK_IUNARY(floor_);
+  SEEK_IUNARY(ceil_);
+  SEEK_IUNARY(round_);
+  SEEK_IUNARY(reciprocal_);
   // ---- ternary family ----
-  cls.def("clamp", [](const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max) {
-    return a.clamp(min, max);
-  }, py::arg("min") = py::none(), py::arg("max") = py::none());
-  cls.def("clip", [](const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max) {
-    return a.clamp(min, max);
-  }, py::arg("min") = py::none(), py::arg("max") = py::none());
-  cls.def("clamp_", [](py::object self, std::optional<Scalar> min, std::optional<Scalar> max) {
-    self.cast<Tensor&>().clamp_(min, max);
-    return self;
-  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def(
+      "clamp", [](const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max) { return a.clamp(min, max); },
+      py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def(
+      "clip", [](const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max) { return a.clamp(min, max); },
+      py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def(
+      "clamp_",
+      [](py::object self, std::optional<Scalar> min, std::optional<Scalar> max) {
+        self.cast<Tensor&>().clamp_(min, max);
+        return self;
+      },
+      py::arg("min") = py::none(), py::arg("max") = py::none());
   cls.def("clamp_min", &Tensor::clamp_min, py::arg("min"));
   cls.def("clamp_max", &Tensor::clamp_max, py::arg("max"));
-  cls.def("lerp", [](const Tensor& a, const Tensor& end, Scalar w) { return a.lerp(end, w); }, py::arg("end"),
-          py::arg("weight"));
-  cls.def("lerp", [](const Tensor& a, const Tensor& end, const Tensor& w) { return a.lerp(end, w); },
-          py::arg("end"), py::arg("weight"));
+  cls.def(
+      "lerp", [](const Tensor& a, const Tensor& end, Scalar w) { return a.lerp(end, w); }, py::arg("end"),
+      py::arg("weight"));
+  cls.def(
+      "lerp", [](const Tensor& a, const Tensor& end, const Tensor& w) { return a.lerp(end, w); }, py::arg("end"),
+      py::arg("weight"));
   cls.def("addcmul", &Tensor::addcmul, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   cls.def("addcdiv", &Tensor::addcdiv, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
-  cls.def("lerp_", [](py::object self, const Tensor& end, Scalar w) {
-    self.cast<Tensor&>().lerp_(end, w);
-    return self;
-  }, py::arg("end"), py::arg("weight"));
-  cls.def("addcmul_", [](py::object self, const Tensor& t1, const Tensor& t2, Scalar v) {
-    self.cast<Tensor&>().addcmul_(t1, t2, v);
-    return self;
-  }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
-  cls.def("addcdiv_", [](py::object self, const Tensor& t1, const Tensor& t2, Scalar v) {
-    self.cast<Tensor&>().addcdiv_(t1, t2, v);
-    return self;
-  }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  cls.def(
+      "lerp_",
+      [](py::object self, const Tensor& end, Scalar w) {
+        self.cast<Tensor&>().lerp_(end, w);
+        return self;
+      },
+      py::arg("end"), py::arg("weight"));
+  cls.def(
+      "addcmul_",
+      [](py::object self, const Tensor& t1, const Tensor& t2, Scalar v) {
+        self.cast<Tensor&>().addcmul_(t1, t2, v);
+        return self;
+      },
+      py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  cls.def(
+      "addcdiv_",
+      [](py::object self, const Tensor& t1, const Tensor& t2, Scalar v) {
+        self.cast<Tensor&>().addcdiv_(t1, t2, v);
+        return self;
+      },
+      py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   cls.def("masked_fill", &Tensor::masked_fill, py::arg("mask"), py::arg("value"));
-  cls.def("masked_fill_", [](py::object self, const Tensor& mask, Scalar v) {
-    self.cast<Tensor&>().masked_fill_(mask, v);
-    return self;
-  }, py::arg("mask"), py::arg("value"));
-  cls.def("where", [](const Tensor& a, const Tensor& cond, const Tensor& other) { return seek::where(cond, a, other); },
-          py::arg("condition"), py::arg("other"));
-  cls.def("where", [](const Tensor& a, const Tensor& cond, Scalar other) { return seek::where(cond, a, other); },
-          py::arg("condition"), py::arg("other"));
+  cls.def(
+      "masked_fill_",
+      [](py::object self, const Tensor& mask, Scalar v) {
+        self.cast<Tensor&>().masked_fill_(mask, v);
+        return self;
+      },
+      py::arg("mask"), py::arg("value"));
+  cls.def(
+      "where", [](const Tensor& a, const Tensor& cond, const Tensor& other) { return seek::where(cond, a, other); },
+      py::arg("condition"), py::arg("other"));
+  cls.def(
+      "where", [](const Tensor& a, const Tensor& cond, Scalar other) { return seek::where(cond, a, other); },
+      py::arg("condition"), py::arg("other"));
   install_fast_number_slots(cls);
 }
 

@@ -44,14 +44,16 @@ void init_dtypes(py::module_& m) {
       .def("__str__", &dtype_repr)
       .def("__eq__", [](DType a, const py::object& b) { return py::isinstance<DType>(b) && a == b.cast<DType>(); })
       .def("__hash__", [](DType a) { return static_cast<int>(a); })
-      .def_property_readonly("is_floating_point", [](DType a) { return is_floating(a); },
-                             "True for float16, bfloat16, float32 and float64.")
-      .def_property_readonly("itemsize", [](DType a) { return dtype_size(a); }, "Bytes per element.");
-  const std::pair<const char*, DType> names[] = {
-      {"float32", kFloat32}, {"float", kFloat32},  {"float64", kFloat64}, {"double", kFloat64},
-      {"float16", kFloat16}, {"half", kFloat16},   {"bfloat16", kBFloat16}, {"int64", kInt64},
-      {"long", kInt64},      {"int32", kInt32},    {"int", kInt32},       {"int8", kInt8},
-      {"uint8", kUInt8},     {"bool", kBool}};
+      .def_property_readonly(
+          "is_floating_point", [](DType a) { return is_floating(a); },
+          "True for float16, bfloat16, float32 and float64.")
+      .def_property_readonly(
+          "itemsize", [](DType a) { return dtype_size(a); }, "Bytes per element.");
+  const std::pair<const char*, DType> names[] = {{"float32", kFloat32},   {"float", kFloat32},   {"float64", kFloat64},
+                                                 {"double", kFloat64},    {"float16", kFloat16}, {"half", kFloat16},
+                                                 {"bfloat16", kBFloat16}, {"int64", kInt64},     {"long", kInt64},
+                                                 {"int32", kInt32},       {"int", kInt32},       {"int8", kInt8},
+                                                 {"uint8", kUInt8},       {"bool", kBool}};
   for (const auto& [name, d] : names) m.attr(name) = d;
 
   py::class_<Device> dev(m, "device", "Where a tensor lives: seek.device('cpu'), seek.device('cuda:0').");
@@ -59,25 +61,29 @@ void init_dtypes(py::module_& m) {
       .def(py::init([](const std::string& type, int index) { return Device(type + ":" + std::to_string(index)); }),
            py::arg("type"), py::arg("index"))
       .def_property_readonly("type", [](const Device& d) { return d.is_cpu() ? "cpu" : "cuda"; })
-      .def_property_readonly("index", [](const Device& d) -> py::object {
-        return d.is_cpu() ? py::object(py::none()) : py::object(py::int_(d.index));
-      })
+      .def_property_readonly("index",
+                             [](const Device& d) -> py::object {
+                               return d.is_cpu() ? py::object(py::none()) : py::object(py::int_(d.index));
+                             })
       .def("__str__", &Device::str)
-      .def("__repr__", [](const Device& d) {
-        return d.is_cpu() ? std::string("device(type='cpu')")
-                          : "device(type='cuda', index=" + std::to_string(d.index) + ")";
-      })
-      .def("__eq__", [](const Device& a, const py::object& b) {
-        if (py::isinstance<py::str>(b)) return a == Device(b.cast<std::string>());
-        return py::isinstance<Device>(b) && a == b.cast<Device>();
-      })
+      .def("__repr__",
+           [](const Device& d) {
+             return d.is_cpu() ? std::string("device(type='cpu')")
+                               : "device(type='cuda', index=" + std::to_string(d.index) + ")";
+           })
+      .def("__eq__",
+           [](const Device& a, const py::object& b) {
+             if (py::isinstance<py::str>(b)) return a == Device(b.cast<std::string>());
+             return py::isinstance<Device>(b) && a == b.cast<Device>();
+           })
       .def("__hash__", [](const Device& d) { return d.is_cpu() ? 1000 : d.index; });
   py::implicitly_convertible<py::str, Device>();
 
-  m.def("manual_seed", [](uint64_t seed) { seek::manual_seed(seed); }, py::arg("seed"),
-        "Seeds the default random generator of every device.");
-  m.def("initial_seed", []() { return default_generator(kCPU).seed(); },
-        "The seed of the default CPU generator.");
+  m.def(
+      "manual_seed", [](uint64_t seed) { seek::manual_seed(seed); }, py::arg("seed"),
+      "Seeds the default random generator of every device.");
+  m.def(
+      "initial_seed", []() { return default_generator(kCPU).seed(); }, "The seed of the default CPU generator.");
 
   py::module_ cuda = m.def_submodule("cuda", "CUDA device queries (seek.cuda wraps these).");
   cuda.def("is_available", &seek::cuda::is_available, "True when seek was built with CUDA and a GPU is visible.");
@@ -91,8 +97,8 @@ void init_dtypes(py::module_& m) {
   cuda.def("reset_peak_memory_stats", &seek::cuda::reset_peak_memory_stats, py::arg("device") = -1);
   cuda.def("empty_cache", &seek::cuda::empty_cache);
   cuda.def("build_info", &seek::cuda::build_info);
-  cuda.def("get_device_name", [](int d) { return seek::cuda::get_device_properties(d).name; },
-           py::arg("device") = 0);
+  cuda.def(
+      "get_device_name", [](int d) { return seek::cuda::get_device_properties(d).name; }, py::arg("device") = 0);
 }
 
 void init_tensor(py::module_& m) {

@@ -89,9 +89,7 @@ class SignalCheck : public Callback {
   }
 };
 
-std::string path_of(const py::handle& p) {
-  return py::module_::import("os").attr("fspath")(p).cast<std::string>();
-}
+std::string path_of(const py::handle& p) { return py::module_::import("os").attr("fspath")(p).cast<std::string>(); }
 
 // A typed option value; a value of the wrong type is a TypeError naming the option.
 template <typename T>
@@ -99,11 +97,14 @@ T option_value(const std::string& key, const py::handle& v, const char* expected
   // Python's bool is an int: reject it where a number is expected, and numbers where a bool is.
   const bool is_bool = PyBool_Check(v.ptr());
   bool ok;
-  if constexpr (std::is_same_v<T, bool>) ok = is_bool;
-  else if constexpr (std::is_integral_v<T>) ok = !is_bool && PyIndex_Check(v.ptr());
+  if constexpr (std::is_same_v<T, bool>)
+    ok = is_bool;
+  else if constexpr (std::is_integral_v<T>)
+    ok = !is_bool && PyIndex_Check(v.ptr());
   else if constexpr (std::is_floating_point_v<T>)
     ok = !is_bool && !py::isinstance<py::str>(v) && PyNumber_Check(v.ptr());  // also numpy floats
-  else ok = py::isinstance<py::str>(v);
+  else
+    ok = py::isinstance<py::str>(v);
   if (!ok)
     throw py::type_error("Trainer: option '" + key + "' must be " + expected + ", got " + type_name(v) + " (" +
                          std::string(py::repr(v)) + ")");
@@ -119,11 +120,16 @@ amp::GradScalerOptions grad_scaler_options(const py::handle& v) {
   for (auto [k, value] : v.cast<py::dict>()) {
     const std::string key = py::str(k);
     const std::string name = "grad_scaler." + key;
-    if (key == "init_scale") o.init_scale = option_value<double>(name, value, "a number");
-    else if (key == "growth_factor") o.growth_factor = option_value<double>(name, value, "a number");
-    else if (key == "backoff_factor") o.backoff_factor = option_value<double>(name, value, "a number");
-    else if (key == "growth_interval") o.growth_interval = option_value<int64_t>(name, value, "an int");
-    else if (key == "enabled") o.enabled = option_value<bool>(name, value, "a bool");
+    if (key == "init_scale")
+      o.init_scale = option_value<double>(name, value, "a number");
+    else if (key == "growth_factor")
+      o.growth_factor = option_value<double>(name, value, "a number");
+    else if (key == "backoff_factor")
+      o.backoff_factor = option_value<double>(name, value, "a number");
+    else if (key == "growth_interval")
+      o.growth_interval = option_value<int64_t>(name, value, "an int");
+    else if (key == "enabled")
+      o.enabled = option_value<bool>(name, value, "a bool");
     else
       throw py::value_error("Trainer: option 'grad_scaler' has no entry '" + key +
                             "' (expected init_scale, growth_factor, backoff_factor, growth_interval, enabled)");
@@ -151,44 +157,74 @@ TrainerOptions options_from(const py::kwargs& kwargs) {
     auto number = [&] { return option_value<double>(key, v, "a number"); };
     auto flag = [&] { return option_value<bool>(key, v, "a bool"); };
     auto text = [&] { return option_value<std::string>(key, v, "a str"); };
-    if (key == "epochs") o.epochs = integer();
-    else if (key == "max_steps") o.max_steps = integer();
-    else if (key == "accumulation_steps") o.accumulation_steps = integer();
-    else if (key == "clip_grad_norm") o.clip_grad_norm = number();
+    if (key == "epochs")
+      o.epochs = integer();
+    else if (key == "max_steps")
+      o.max_steps = integer();
+    else if (key == "accumulation_steps")
+      o.accumulation_steps = integer();
+    else if (key == "clip_grad_norm")
+      o.clip_grad_norm = number();
     else if (key == "clip_norm_type") {
       // as clip_grad_norm_: a number or "inf"
-      if (py::isinstance<py::str>(v) && v.cast<std::string>() == "inf") o.clip_norm_type = INFINITY;
-      else o.clip_norm_type = number();
-    } else if (key == "clip_grad_value") o.clip_grad_value = number();
-    else if (key == "scheduler_interval") o.scheduler_interval = text();
-    else if (key == "eval_every_steps") o.eval_every_steps = integer();
-    else if (key == "eval_every_epochs") o.eval_every_epochs = integer();
+      if (py::isinstance<py::str>(v) && v.cast<std::string>() == "inf")
+        o.clip_norm_type = INFINITY;
+      else
+        o.clip_norm_type = number();
+    } else if (key == "clip_grad_value")
+      o.clip_grad_value = number();
+    else if (key == "scheduler_interval")
+      o.scheduler_interval = text();
+    else if (key == "eval_every_steps")
+      o.eval_every_steps = integer();
+    else if (key == "eval_every_epochs")
+      o.eval_every_epochs = integer();
     else if (key == "metrics") {
-      if (py::isinstance<py::str>(v)) o.metrics = {v.cast<std::string>()};
+      if (py::isinstance<py::str>(v))
+        o.metrics = {v.cast<std::string>()};
       else {
         o.metrics.clear();
         for (auto m : v) o.metrics.push_back(option_value<std::string>("metrics", m, "a str or a sequence of str"));
       }
-    } else if (key == "monitor") o.monitor = text();
-    else if (key == "mode") o.mode = text();
-    else if (key == "early_stopping_patience") o.early_stopping_patience = integer();
-    else if (key == "early_stopping_min_delta") o.early_stopping_min_delta = number();
-    else if (key == "output_dir") o.output_dir = v.is_none() ? std::string() : path_of(v);
-    else if (key == "log_csv") o.log_csv = flag();
-    else if (key == "log_jsonl") o.log_jsonl = flag();
-    else if (key == "checkpoint_every_epochs") o.checkpoint_every_epochs = integer();
-    else if (key == "checkpoint_every_steps") o.checkpoint_every_steps = integer();
-    else if (key == "save_best") o.save_best = flag();
+    } else if (key == "monitor")
+      o.monitor = text();
+    else if (key == "mode")
+      o.mode = text();
+    else if (key == "early_stopping_patience")
+      o.early_stopping_patience = integer();
+    else if (key == "early_stopping_min_delta")
+      o.early_stopping_min_delta = number();
+    else if (key == "output_dir")
+      o.output_dir = v.is_none() ? std::string() : path_of(v);
+    else if (key == "log_csv")
+      o.log_csv = flag();
+    else if (key == "log_jsonl")
+      o.log_jsonl = flag();
+    else if (key == "checkpoint_every_epochs")
+      o.checkpoint_every_epochs = integer();
+    else if (key == "checkpoint_every_steps")
+      o.checkpoint_every_steps = integer();
+    else if (key == "save_best")
+      o.save_best = flag();
     else if (key == "device") {
-      if (v.is_none()) o.device.reset();
-      else o.device = to_device(v);
-    } else if (key == "amp") o.amp = text();
-    else if (key == "grad_scaler") o.grad_scaler = grad_scaler_options(v);
-    else if (key == "progress") o.progress = flag();
-    else if (key == "progress_counts_items") o.progress_counts_items = flag();
-    else if (key == "progress_unit") o.progress_options.unit = text();
-    else if (key == "progress_print_every") o.progress_options.print_every = integer();
-    else if (key == "log_every_steps") o.log_every_steps = integer();
+      if (v.is_none())
+        o.device.reset();
+      else
+        o.device = to_device(v);
+    } else if (key == "amp")
+      o.amp = text();
+    else if (key == "grad_scaler")
+      o.grad_scaler = grad_scaler_options(v);
+    else if (key == "progress")
+      o.progress = flag();
+    else if (key == "progress_counts_items")
+      o.progress_counts_items = flag();
+    else if (key == "progress_unit")
+      o.progress_options.unit = text();
+    else if (key == "progress_print_every")
+      o.progress_options.print_every = integer();
+    else if (key == "log_every_steps")
+      o.log_every_steps = integer();
     else
       throw py::type_error("Trainer() got an unexpected keyword argument '" + key + "'");
   }
@@ -249,12 +285,14 @@ void set_scheduler(Trainer& t, const py::object& obj) {
   }
   py::object impl = impl_of(obj);
   if (py::isinstance<optim::ReduceLROnPlateau>(impl))
-    throw py::type_error("Trainer: ReduceLROnPlateau is stepped with the monitored metric: pass it as plateau=, "
-                         "not scheduler=");
+    throw py::type_error(
+        "Trainer: ReduceLROnPlateau is stepped with the monitored metric: pass it as plateau=, "
+        "not scheduler=");
   if (!py::isinstance<optim::LRScheduler>(impl))
-    throw py::type_error("Trainer: scheduler must be one of seek's C++ schedulers (StepLR, MultiStepLR, ExponentialLR, "
-                         "OneCycleLR, WarmupCosineLR, LinearWarmupDecayLR), got " + type_name(obj) +
-                         " (a scheduler written in Python can be stepped from a Callback's on_step_end)");
+    throw py::type_error(
+        "Trainer: scheduler must be one of seek's C++ schedulers (StepLR, MultiStepLR, ExponentialLR, "
+        "OneCycleLR, WarmupCosineLR, LinearWarmupDecayLR), got " +
+        type_name(obj) + " (a scheduler written in Python can be stepped from a Callback's on_step_end)");
   t.set_scheduler(&impl.cast<optim::LRScheduler&>());
 }
 
@@ -316,8 +354,9 @@ void init_callback(py::module_& m) {
       .def("on_epoch_begin", &Callback::on_epoch_begin, py::arg("trainer"), py::arg("epoch"))
       .def("on_epoch_end", &Callback::on_epoch_end, py::arg("trainer"), py::arg("epoch"), py::arg("metrics"))
       // The base hook does nothing; Python gets the loss as a float (see PyCallback).
-      .def("on_step_end", [](Callback&, Trainer&, int64_t, double) {}, py::arg("trainer"), py::arg("step"),
-           py::arg("loss"))
+      .def(
+          "on_step_end", [](Callback&, Trainer&, int64_t, double) {}, py::arg("trainer"), py::arg("step"),
+          py::arg("loss"))
       .def("on_evaluate", &Callback::on_evaluate, py::arg("trainer"), py::arg("metrics"));
 }
 
@@ -327,21 +366,24 @@ void init_trainer(py::module_& m) {
                       "TrainerOptions' fields (use seek.train.Trainer for the documented signature).")
       .def(py::init([](const py::object& model, const py::object& optimizer, const py::object& train_loader,
                        const py::kwargs& kwargs) {
-        if (!py::isinstance<nn::Module>(model))
-          throw py::type_error("Trainer: model must be a seek.nn.Module, got " + type_name(model));
-        py::object opt = impl_of(optimizer);
-        if (!py::isinstance<optim::Optimizer>(opt))
-          throw py::type_error("Trainer: optimizer must be a seek.optim optimizer, got " + type_name(optimizer));
-        data::DataLoader* loader = loader_of(train_loader, "train_loader");
-        if (loader == nullptr) throw py::type_error("Trainer: train_loader must be a seek.data.DataLoader, got None");
-        auto trainer = std::make_unique<Trainer>(model.cast<nn::Module&>(), opt.cast<optim::Optimizer&>(), *loader,
-                                                 options_from(kwargs));
-        trainer->add_callback(std::make_shared<SignalCheck>());
-        return trainer;
-      }), py::arg("model"), py::arg("optimizer"), py::arg("train_loader"), py::keep_alive<1, 2>(),
-         py::keep_alive<1, 3>(), py::keep_alive<1, 4>())
-      .def("set_val_loader", [](Trainer& t, const py::object& l) { t.set_val_loader(loader_of(l, "val_loader")); },
-           py::arg("loader"), py::keep_alive<1, 2>(), "The loader evaluate() and the periodic evaluations use.")
+             if (!py::isinstance<nn::Module>(model))
+               throw py::type_error("Trainer: model must be a seek.nn.Module, got " + type_name(model));
+             py::object opt = impl_of(optimizer);
+             if (!py::isinstance<optim::Optimizer>(opt))
+               throw py::type_error("Trainer: optimizer must be a seek.optim optimizer, got " + type_name(optimizer));
+             data::DataLoader* loader = loader_of(train_loader, "train_loader");
+             if (loader == nullptr)
+               throw py::type_error("Trainer: train_loader must be a seek.data.DataLoader, got None");
+             auto trainer = std::make_unique<Trainer>(model.cast<nn::Module&>(), opt.cast<optim::Optimizer&>(), *loader,
+                                                      options_from(kwargs));
+             trainer->add_callback(std::make_shared<SignalCheck>());
+             return trainer;
+           }),
+           py::arg("model"), py::arg("optimizer"), py::arg("train_loader"), py::keep_alive<1, 2>(),
+           py::keep_alive<1, 3>(), py::keep_alive<1, 4>())
+      .def(
+          "set_val_loader", [](Trainer& t, const py::object& l) { t.set_val_loader(loader_of(l, "val_loader")); },
+          py::arg("loader"), py::keep_alive<1, 2>(), "The loader evaluate() and the periodic evaluations use.")
       .def("set_scheduler", &set_scheduler, py::arg("scheduler"), py::keep_alive<1, 2>(),
            "A C++ lr scheduler, stepped per optimizer step or per epoch (scheduler_interval).")
       .def("set_plateau", &set_plateau, py::arg("plateau"), py::keep_alive<1, 2>(),
@@ -353,49 +395,63 @@ void init_trainer(py::module_& m) {
       .def("add_callback", &add_callback, py::arg("callback"), "Adds a seek.train.Callback.")
       .def("fit", &Trainer::fit, py::call_guard<py::gil_scoped_release>(),
            "Trains until the epochs (or max_steps) are done, early stopping or request_stop().")
-      .def("evaluate", [](Trainer& t, const py::object& loader) {
-        data::DataLoader* l = loader_of(loader, "evaluate: loader");
-        MetricValues values;
-        {
-          py::gil_scoped_release g;
-          values = t.evaluate(l);
-        }
-        return to_dict(values);
-      }, py::arg("loader") = py::none(),
-         "Evaluates on loader (default: the validation loader) in eval mode without gradients: "
-         "{'val_loss': ..., 'val_<metric>': ...}.")
-      .def("save", [](Trainer& t, const py::object& dir) {
-        const std::filesystem::path p = path_of(dir);
-        py::gil_scoped_release g;
-        t.save(p);
-      }, py::arg("dir"), "Saves a checkpoint of the whole run into dir.")
-      .def("resume", [](Trainer& t, const py::object& dir) {
-        const std::filesystem::path p = path_of(dir);
-        py::gil_scoped_release g;
-        t.resume(p);
-      }, py::arg("dir"), "Restores a checkpoint saved by save() (or checkpoint_every_*); fit() then continues it.")
+      .def(
+          "evaluate",
+          [](Trainer& t, const py::object& loader) {
+            data::DataLoader* l = loader_of(loader, "evaluate: loader");
+            MetricValues values;
+            {
+              py::gil_scoped_release g;
+              values = t.evaluate(l);
+            }
+            return to_dict(values);
+          },
+          py::arg("loader") = py::none(),
+          "Evaluates on loader (default: the validation loader) in eval mode without gradients: "
+          "{'val_loss': ..., 'val_<metric>': ...}.")
+      .def(
+          "save",
+          [](Trainer& t, const py::object& dir) {
+            const std::filesystem::path p = path_of(dir);
+            py::gil_scoped_release g;
+            t.save(p);
+          },
+          py::arg("dir"), "Saves a checkpoint of the whole run into dir.")
+      .def(
+          "resume",
+          [](Trainer& t, const py::object& dir) {
+            const std::filesystem::path p = path_of(dir);
+            py::gil_scoped_release g;
+            t.resume(p);
+          },
+          py::arg("dir"), "Restores a checkpoint saved by save() (or checkpoint_every_*); fit() then continues it.")
       .def("request_stop", &Trainer::request_stop, py::arg("reason") = "",
            "Ends the run after the current optimizer step (from a callback).")
       .def_property_readonly("stop_requested", &Trainer::stop_requested)
       .def_property_readonly("stop_reason", &Trainer::stop_reason)
       .def_property_readonly("epoch", &Trainer::epoch, "Completed epochs.")
       .def_property_readonly("global_step", &Trainer::global_step, "Completed optimizer steps.")
-      .def_property_readonly("last_metrics", [](const Trainer& t) { return to_dict(t.last_metrics()); },
-                             "The latest epoch's or evaluation's metrics, as a dict.")
-      .def_property_readonly("step_losses", [](const Trainer& t) { return py::cast(t.step_losses()); },
-                             "The loss of every optimizer step of this trainer's fit() calls (a list).")
-      .def_property_readonly("early_stopping", [](const Trainer& t) -> py::object {
-        const train::EarlyStopping* e = t.early_stopping();
-        if (e == nullptr) return py::none();
-        py::dict d;
-        d["best"] = e->has_best() ? py::object(py::float_(e->best())) : py::object(py::none());
-        d["bad_count"] = e->bad_count();
-        d["patience"] = e->patience();
-        return d;
-      }, "None, or {'best', 'bad_count', 'patience'} with early_stopping_patience > 0.")
-      .def_property_readonly("grad_scaler", [](Trainer& t) { return t.grad_scaler(); },
-                             py::return_value_policy::reference_internal,
-                             "The loss scaler of amp='fp16' (a seek._C.amp.GradScaler), else None.")
+      .def_property_readonly(
+          "last_metrics", [](const Trainer& t) { return to_dict(t.last_metrics()); },
+          "The latest epoch's or evaluation's metrics, as a dict.")
+      .def_property_readonly(
+          "step_losses", [](const Trainer& t) { return py::cast(t.step_losses()); },
+          "The loss of every optimizer step of this trainer's fit() calls (a list).")
+      .def_property_readonly(
+          "early_stopping",
+          [](const Trainer& t) -> py::object {
+            const train::EarlyStopping* e = t.early_stopping();
+            if (e == nullptr) return py::none();
+            py::dict d;
+            d["best"] = e->has_best() ? py::object(py::float_(e->best())) : py::object(py::none());
+            d["bad_count"] = e->bad_count();
+            d["patience"] = e->patience();
+            return d;
+          },
+          "None, or {'best', 'bad_count', 'patience'} with early_stopping_patience > 0.")
+      .def_property_readonly(
+          "grad_scaler", [](Trainer& t) { return t.grad_scaler(); }, py::return_value_policy::reference_internal,
+          "The loss scaler of amp='fp16' (a seek._C.amp.GradScaler), else None.")
       .def_property_readonly("options", [](const Trainer& t) { return options_dict(t.options()); })
       .def("metric_names", &Trainer::metric_names, "The metric names the trainer produces (train_*, val_*).");
 }

@@ -34,8 +34,8 @@ void check_scale(double v, const char* where, const char* name) {
 
 // A state_dict value that must be a whole number in [lo, hi].
 int64_t whole_number(double v, const char* key, double lo, double hi) {
-  SEEK_CHECK_VALUE(std::isfinite(v) && v == std::floor(v) && v >= lo && v <= hi, "GradScaler::load_state_dict: \"",
-                   key, "\" must be a whole number in [", lo, ", ", hi, "], got ", v);
+  SEEK_CHECK_VALUE(std::isfinite(v) && v == std::floor(v) && v >= lo && v <= hi, "GradScaler::load_state_dict: \"", key,
+                   "\" must be a whole number in [", lo, ", ", hi, "], got ", v);
   return static_cast<int64_t>(v);
 }
 
@@ -63,8 +63,9 @@ void GradScaler::unscale_(optim::Optimizer& optimizer) {
   PerOptimizer& rec = record(optimizer);
   SEEK_CHECK(rec.stage != Stage::Unscaled,
              "GradScaler::unscale_: unscale_() has already been called on this optimizer since the last update()");
-  SEEK_CHECK(rec.stage != Stage::Stepped, "GradScaler::unscale_: unscale_() is being called after step() (call "
-                                          "update() first, then start the next iteration)");
+  SEEK_CHECK(rec.stage != Stage::Stepped,
+             "GradScaler::unscale_: unscale_() is being called after step() (call "
+             "update() first, then start the next iteration)");
   NoGradGuard no_grad;
   // The reciprocal in double, rounded to float, as PyTorch computes it; a power-of-two scale
   // makes the division exact.
@@ -78,8 +79,10 @@ void GradScaler::unscale_(optim::Optimizer& optimizer) {
       if (!g.defined()) continue;
       auto it = by_device.begin();
       while (it != by_device.end() && it->first != g.device()) ++it;
-      if (it == by_device.end()) by_device.emplace_back(g.device(), std::vector<Tensor>{g});
-      else it->second.push_back(g);
+      if (it == by_device.end())
+        by_device.emplace_back(g.device(), std::vector<Tensor>{g});
+      else
+        it->second.push_back(g);
     }
   }
   std::vector<std::pair<Device, Tensor>> found;  // one accumulated flag per device
@@ -123,8 +126,7 @@ bool GradScaler::step(optim::Optimizer& optimizer) {
     return true;
   }
   PerOptimizer& rec = record(optimizer);
-  SEEK_CHECK(rec.stage != Stage::Stepped,
-             "GradScaler::step: step() has already been called since the last update()");
+  SEEK_CHECK(rec.stage != Stage::Stepped, "GradScaler::step: step() has already been called since the last update()");
   if (rec.stage == Stage::Ready) unscale_(optimizer);
   const bool run = !rec.found_inf;
   if (run) optimizer.step();

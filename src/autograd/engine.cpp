@@ -32,8 +32,10 @@ Tensor make_root_grad(const Tensor& out, const Tensor& given, size_t i) {
                      shape_str(given.sizes()), " but the output has shape ", shape_str(out.sizes()));
     return given;
   }
-  SEEK_CHECK_T(AutogradError, out.numel() == 1, "backward: grad can be implicitly created only for scalar outputs; "
-               "output ", i, " has shape ", shape_str(out.sizes()), ", pass a gradient of that shape");
+  SEEK_CHECK_T(AutogradError, out.numel() == 1,
+               "backward: grad can be implicitly created only for scalar outputs; "
+               "output ",
+               i, " has shape ", shape_str(out.sizes()), ", pass a gradient of that shape");
   NoGradGuard g;
   Tensor one = empty(out.sizes(), TensorOptions(out.dtype()).device(out.device()));
   one.fill_(1);
@@ -44,8 +46,8 @@ Tensor make_root_grad(const Tensor& out, const Tensor& given, size_t i) {
 // reaching the captured (node, input) pairs are returned and no leaf .grad is touched.
 std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
                         const std::vector<Capture>& captures) {
-  SEEK_CHECK_VALUE(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward: got ",
-                   grad_outputs.size(), " gradients for ", outputs.size(), " outputs");
+  SEEK_CHECK_VALUE(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward: got ", grad_outputs.size(),
+                   " gradients for ", outputs.size(), " outputs");
   const bool capture_mode = !captures.empty();
   std::unordered_map<Node*, std::vector<Tensor>> buffers;
   std::vector<std::shared_ptr<Node>> roots;
@@ -54,8 +56,10 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
     auto& buf = buffers[node];
     if (buf.empty()) buf.resize(node->outputs.size());
     Tensor& slot = buf[input_nr];
-    if (!slot.defined()) slot = std::move(g);
-    else slot = slot + g;
+    if (!slot.defined())
+      slot = std::move(g);
+    else
+      slot = slot + g;
   };
 
   for (size_t i = 0; i < outputs.size(); ++i) {

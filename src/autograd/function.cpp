@@ -13,10 +13,11 @@ SavedTensor::SavedTensor(const Tensor& t) {
 
 const Tensor& SavedTensor::get() const {
   if (data_.defined() && data_.version() != version_) {
-    throw AutogradError(str("one of the variables needed for gradient computation has been modified by an inplace "
-                            "operation: a tensor of shape ", shape_str(data_.sizes()), " saved at version ", version_,
-                            " is now at version ", data_.version(),
-                            "; make a copy (clone()) before modifying it in place"));
+    throw AutogradError(
+        str("one of the variables needed for gradient computation has been modified by an inplace "
+            "operation: a tensor of shape ",
+            shape_str(data_.sizes()), " saved at version ", version_, " is now at version ", data_.version(),
+            "; make a copy (clone()) before modifying it in place"));
   }
   return data_;
 }
@@ -56,8 +57,9 @@ bool check_inplace(const Tensor& self, std::initializer_list<Tensor> others, con
   if (!GradMode::is_enabled()) return false;
   bool self_req = self.requires_grad();
   if (self_req && self.is_leaf()) {
-    throw AutogradError(str(op, ": a leaf tensor that requires grad is being used in an in-place operation; "
-                                "wrap the update in NoGradGuard or use the out-of-place op"));
+    throw AutogradError(str(op,
+                            ": a leaf tensor that requires grad is being used in an in-place operation; "
+                            "wrap the update in NoGradGuard or use the out-of-place op"));
   }
   bool any = self_req;
   for (const Tensor& t : others) any = any || (t.defined() && t.requires_grad());
@@ -65,8 +67,9 @@ bool check_inplace(const Tensor& self, std::initializer_list<Tensor> others, con
   if (self.is_view()) {
     Tensor base(self.impl()->view_base);
     if (base.requires_grad() || self_req) {
-      throw AutogradError(str(op, ": in-place operation on a view of a tensor that requires grad is not supported; "
-                                  "use the out-of-place op"));
+      throw AutogradError(str(op,
+                              ": in-place operation on a view of a tensor that requires grad is not supported; "
+                              "use the out-of-place op"));
     }
   }
   return true;

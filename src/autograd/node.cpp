@@ -38,10 +38,11 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
 
 variable_list LambdaNode::apply(variable_list&& grads) {
   if (!fn_) {
-    throw AutogradError(str(name_, ": trying to backward through the graph a second time (or directly access saved "
-                                   "tensors after they have already been freed). Saved intermediate values of the "
-                                   "graph are freed when you call backward(); specify retain_graph=true if you need "
-                                   "to backward through the graph a second time"));
+    throw AutogradError(str(name_,
+                            ": trying to backward through the graph a second time (or directly access saved "
+                            "tensors after they have already been freed). Saved intermediate values of the "
+                            "graph are freed when you call backward(); specify retain_graph=true if you need "
+                            "to backward through the graph a second time"));
   }
   std::vector<bool> needs(next_edges.size());
   for (size_t i = 0; i < next_edges.size(); ++i) needs[i] = next_edges[i].valid();

@@ -11,11 +11,14 @@ bool Tensor::requires_grad() const {
 }
 
 Tensor& Tensor::requires_grad_(bool r) {
-  SEEK_CHECK_T(AutogradError, !r || is_floating(dtype()), "requires_grad_: only tensors of floating point dtype can "
-               "require gradients, got ", dtype());
+  SEEK_CHECK_T(AutogradError, !r || is_floating(dtype()),
+               "requires_grad_: only tensors of floating point dtype can "
+               "require gradients, got ",
+               dtype());
   if (!r && impl()->autograd && impl()->autograd->grad_fn) {
-    throw AutogradError("requires_grad_: you can only change requires_grad flags of leaf tensors; "
-                        "use detach() to get a tensor without history");
+    throw AutogradError(
+        "requires_grad_: you can only change requires_grad flags of leaf tensors; "
+        "use detach() to get a tensor without history");
   }
   if (!r && !impl()->autograd) return *this;
   autograd_meta(*this).requires_grad = r;
@@ -48,7 +51,8 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
 }
 
 void Tensor::register_hook(std::function<Tensor(const Tensor&)> fn) const {
-  SEEK_CHECK_T(AutogradError, requires_grad(), "register_hook: cannot register a hook on a tensor that doesn't "
+  SEEK_CHECK_T(AutogradError, requires_grad(),
+               "register_hook: cannot register a hook on a tensor that doesn't "
                "require gradient");
   AutogradMeta& meta = autograd_meta(*this);
   if (meta.grad_fn) {

@@ -87,8 +87,8 @@ void Backend::batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, c
                                   const Tensor&, const Tensor&, const Tensor&) {
   unsupported("batch_norm_backward");
 }
-void Backend::batch_norm_forward_eval(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                                      double, const Tensor&) {
+void Backend::batch_norm_forward_eval(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
+                                      const Tensor&) {
   unsupported("batch_norm");
 }
 void Backend::gather(const Tensor&, int64_t, const Tensor&, const Tensor&) { unsupported("gather"); }
@@ -114,8 +114,10 @@ Backend& backend(Device device) {
 }
 
 void register_backend(DeviceType type, Backend* b) {
-  if (b) registry()[type] = b;
-  else registry().erase(type);
+  if (b)
+    registry()[type] = b;
+  else
+    registry().erase(type);
 }
 
 bool has_backend(DeviceType type) { return registry().count(type) != 0; }

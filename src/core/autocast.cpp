@@ -27,7 +27,7 @@ struct State {
   bool enabled[kDeviceTypes] = {false, false};
   DType dtype[kDeviceTypes] = {kBFloat16, kFloat16};
   bool cache_enabled = true;
-  int guard_depth = 0;     // guards alive (the outermost one clears the cache on exit)
+  int guard_depth = 0;  // guards alive (the outermost one clears the cache on exit)
   std::unordered_map<const TensorImpl*, CachedCast> cache;
 };
 

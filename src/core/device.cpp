@@ -14,7 +14,8 @@ Device::Device(const std::string& spec) {
     type = DeviceType::CUDA;
     index = 0;
     if (spec.size() > 4) {
-      SEEK_CHECK_VALUE(spec[4] == ':' && spec.size() > 5, "Device: expected 'cpu', 'cuda' or 'cuda:N', got '", spec, "'");
+      SEEK_CHECK_VALUE(spec[4] == ':' && spec.size() > 5, "Device: expected 'cpu', 'cuda' or 'cuda:N', got '", spec,
+                       "'");
       try {
         index = std::stoi(spec.substr(5));
       } catch (const std::exception&) {

@@ -6,10 +6,15 @@ namespace seek {
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case kBool: case kUInt8: case kInt8: return 1;
-    case kFloat16: case kBFloat16: return 2;
-    case kInt32: case kFloat32: return 4;
-    case kInt64: case kFloat64: return 8;
+    case kBool:
+    case kUInt8:
+    case kInt8: return 1;
+    case kFloat16:
+    case kBFloat16: return 2;
+    case kInt32:
+    case kFloat32: return 4;
+    case kInt64:
+    case kFloat64: return 8;
   }
   throw DTypeError("dtype_size: unknown dtype");
 }

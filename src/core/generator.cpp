@@ -52,8 +52,8 @@ Tensor Generator::get_state() const {
 
 void Generator::set_state(const Tensor& t) {
   SEEK_CHECK(t.defined(), "Generator::set_state: the state tensor is undefined");
-  SEEK_CHECK_DTYPE(t.dtype() == kInt64, "Generator::set_state: expected an int64 state tensor [seed, offset], got dtype ",
-                   t.dtype());
+  SEEK_CHECK_DTYPE(t.dtype() == kInt64,
+                   "Generator::set_state: expected an int64 state tensor [seed, offset], got dtype ", t.dtype());
   SEEK_CHECK_SHAPE(t.dim() == 1 && t.size(0) == 2,
                    "Generator::set_state: expected a state tensor of shape [2] ([seed, offset]), got shape ",
                    shape_str(t.sizes()));

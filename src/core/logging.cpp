@@ -13,8 +13,8 @@ namespace {
 spdlog::level::level_enum parse(const std::string& name) {
   auto lvl = spdlog::level::from_str(name);
   if (lvl == spdlog::level::off && name != "off") {
-    throw ValueError(str("log level: unknown level '", name,
-                         "', expected trace, debug, info, warn, error, critical or off"));
+    throw ValueError(
+        str("log level: unknown level '", name, "', expected trace, debug, info, warn, error, critical or off"));
   }
   return lvl;
 }

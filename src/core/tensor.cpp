@@ -72,9 +72,12 @@ Scalar Tensor::item() const {
   Scalar out;
   SEEK_DISPATCH_ALL(host.dtype(), "item", [&] {
     scalar_t v = *static_cast<const scalar_t*>(host.data_ptr());
-    if constexpr (std::is_same_v<scalar_t, bool>) out = Scalar(v);
-    else if constexpr (std::is_integral_v<scalar_t>) out = Scalar(static_cast<int64_t>(v));
-    else out = Scalar(static_cast<double>(convert<double>(v)));
+    if constexpr (std::is_same_v<scalar_t, bool>)
+      out = Scalar(v);
+    else if constexpr (std::is_integral_v<scalar_t>)
+      out = Scalar(static_cast<int64_t>(v));
+    else
+      out = Scalar(static_cast<double>(convert<double>(v)));
   });
   return out;
 }
@@ -91,8 +94,8 @@ Tensor empty(const Shape& shape, TensorOptions options) {
   impl->sizes = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = options.dtype_;
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(shape_numel(shape)) * dtype_size(options.dtype_),
-                                            options.device_);
+  impl->storage =
+      std::make_shared<Storage>(static_cast<size_t>(shape_numel(shape)) * dtype_size(options.dtype_), options.device_);
   Tensor t(std::move(impl));
   if (options.requires_grad_) t.requires_grad_(true);
   return t;
@@ -112,8 +115,8 @@ Tensor from_blob(void* data, const Shape& shape, const std::vector<int64_t>& str
     if (shape[i] == 0) span = 0;
     if (span) span += (shape[i] - 1) * impl->strides[i];
   }
-  impl->storage = std::make_shared<Storage>(data, static_cast<size_t>(span) * dtype_size(dtype), device,
-                                            std::move(deleter));
+  impl->storage =
+      std::make_shared<Storage>(data, static_cast<size_t>(span) * dtype_size(dtype), device, std::move(deleter));
   return Tensor(std::move(impl));
 }
 

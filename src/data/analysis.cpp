@@ -126,8 +126,8 @@ DatasetAnalysis analyze(const Dataset& dataset, const AnalysisOptions& options) 
     if (class_targets && ex.target.defined() && ex.target.numel() == 1 && is_integer_dtype(ex.target.dtype())) {
       const auto t = ex.target.item<int64_t>();
       SEEK_CHECK_VALUE(t >= 0, "analyze: example ", i, " has target ", t, "; class targets must be >= 0");
-      SEEK_CHECK_VALUE(options.num_classes == 0 || t < options.num_classes, "analyze: example ", i, " has target ",
-                       t, ", not below num_classes ", options.num_classes);
+      SEEK_CHECK_VALUE(options.num_classes == 0 || t < options.num_classes, "analyze: example ", i, " has target ", t,
+                       ", not below num_classes ", options.num_classes);
       targets.push_back(t);
     } else {
       class_targets = false;
@@ -178,8 +178,8 @@ DatasetAnalysis analyze(const Dataset& dataset, const AnalysisOptions& options) 
 
   a.has_classes = class_targets && !targets.empty();
   if (a.has_classes) {
-    const int64_t k = options.num_classes > 0 ? options.num_classes
-                                              : *std::max_element(targets.begin(), targets.end()) + 1;
+    const int64_t k =
+        options.num_classes > 0 ? options.num_classes : *std::max_element(targets.begin(), targets.end()) + 1;
     auto& cd = a.classes;
     cd.counts.assign(static_cast<size_t>(k), 0);
     for (int64_t t : targets) ++cd.counts[static_cast<size_t>(t)];
@@ -190,8 +190,8 @@ DatasetAnalysis analyze(const Dataset& dataset, const AnalysisOptions& options) 
       if (p > 0) cd.entropy -= p * std::log(p);
     }
     const auto [lo, hi] = std::minmax_element(cd.counts.begin(), cd.counts.end());
-    cd.imbalance_ratio = *lo == 0 ? std::numeric_limits<double>::infinity()
-                                  : static_cast<double>(*hi) / static_cast<double>(*lo);
+    cd.imbalance_ratio =
+        *lo == 0 ? std::numeric_limits<double>::infinity() : static_cast<double>(*hi) / static_cast<double>(*lo);
     cd.balance = k == 1 ? 1.0 : cd.entropy / std::log(static_cast<double>(k));
   }
   return a;
@@ -214,13 +214,13 @@ std::string DatasetAnalysis::report() const {
     size_t name_width = 4;
     for (size_t c = 0; c < k && c < class_names.size(); ++c) name_width = std::max(name_width, class_names[c].size());
     char line[256];
-    std::snprintf(line, sizeof line, "  %5s  %-*s  %10s  %8s\n", "class", static_cast<int>(name_width), "name",
-                  "count", "fraction");
+    std::snprintf(line, sizeof line, "  %5s  %-*s  %10s  %8s\n", "class", static_cast<int>(name_width), "name", "count",
+                  "fraction");
     os << line;
     for (size_t c = 0; c < k; ++c) {
       const std::string name = c < class_names.size() ? class_names[c] : "-";
-      std::snprintf(line, sizeof line, "  %5zu  %-*s  %10lld  %7.2f%%\n", c, static_cast<int>(name_width),
-                    name.c_str(), static_cast<long long>(classes.counts[c]), 100.0 * classes.fractions[c]);
+      std::snprintf(line, sizeof line, "  %5zu  %-*s  %10lld  %7.2f%%\n", c, static_cast<int>(name_width), name.c_str(),
+                    static_cast<long long>(classes.counts[c]), 100.0 * classes.fractions[c]);
       os << line;
     }
   } else {

@@ -50,8 +50,15 @@ struct DataLoader::Run {
 
   Run(DatasetPtr ds, IndexedCollateFn c, uint64_t ep, std::vector<size_t> o, size_t bs, size_t start, size_t end_,
       size_t workers, size_t prefetch)
-      : dataset(std::move(ds)), collate(std::move(c)), epoch(ep), order(std::move(o)), batch_size(bs), end(end_),
-        window(workers * prefetch), next_claim(start), consumer(start) {
+      : dataset(std::move(ds)),
+        collate(std::move(c)),
+        epoch(ep),
+        order(std::move(o)),
+        batch_size(bs),
+        end(end_),
+        window(workers * prefetch),
+        next_claim(start),
+        consumer(start) {
     try {
       for (size_t w = 0; w < workers; ++w) threads.emplace_back([this] { work(); });
     } catch (...) {
@@ -141,8 +148,8 @@ size_t DataLoader::len() const {
 void DataLoader::set_epoch(uint64_t epoch) { state_ = {epoch, 0}; }
 
 void DataLoader::load_state(const DataLoaderState& state) {
-  SEEK_CHECK_INDEX(state.next_batch <= len(), "DataLoader::load_state: next_batch ", state.next_batch,
-                   " is past the ", len(), " batches of an epoch");
+  SEEK_CHECK_INDEX(state.next_batch <= len(), "DataLoader::load_state: next_batch ", state.next_batch, " is past the ",
+                   len(), " batches of an epoch");
   state_ = state;
 }
 
@@ -166,8 +173,8 @@ DataLoader::Iterator DataLoader::begin() {
     state_.next_batch = 0;  // the epoch was already done: this iteration is empty
     return end();
   }
-  auto run = std::make_shared<Run>(dataset_, collate_, state_.epoch, epoch_indices(state_.epoch),
-                                   options_.batch_size, start, stop, options_.num_workers, options_.prefetch_factor);
+  auto run = std::make_shared<Run>(dataset_, collate_, state_.epoch, epoch_indices(state_.epoch), options_.batch_size,
+                                   start, stop, options_.num_workers, options_.prefetch_factor);
   return Iterator(this, std::move(run), start);
 }
 

@@ -77,8 +77,8 @@ Example MapDataset::get_for_epoch(size_t index, uint64_t epoch) const {
   e.data = transform_(e.data, &gen);
   const uint64_t used = gen.offset() - start;
   SEEK_CHECK(used <= (uint64_t{1} << kBlocksPerExampleLog2), "MapDataset: the transform drew ", used,
-             " random blocks for example ", index, " of epoch ", epoch, ", more than the 2^",
-             kBlocksPerExampleLog2, " a seeded MapDataset reserves per example");
+             " random blocks for example ", index, " of epoch ", epoch, ", more than the 2^", kBlocksPerExampleLog2,
+             " a seeded MapDataset reserves per example");
   return e;
 }
 

@@ -55,8 +55,8 @@ class IdxReader {
     uint32_t m = read_u32("the magic number");
     if (m != magic) {
       std::ostringstream os;
-      os << "read_idx: '" << path_ << "' has bad magic number 0x" << std::hex << m << ", expected 0x" << magic
-         << " (" << kind << ")";
+      os << "read_idx: '" << path_ << "' has bad magic number 0x" << std::hex << m << ", expected 0x" << magic << " ("
+         << kind << ")";
       throw IOError(os.str());
     }
     std::vector<int64_t> dims(magic & 0xff);
@@ -83,8 +83,8 @@ Tensor read_idx_images(const std::string& path) {
   auto dims = r.header(0x00000803u, "uint8 images with 3 dimensions");
   // Guard against absurd headers before allocating.
   const double bytes = static_cast<double>(dims[0]) * static_cast<double>(dims[1]) * static_cast<double>(dims[2]);
-  SEEK_CHECK_T(IOError, bytes <= static_cast<double>(uint64_t{1} << 36), "read_idx: '", path, "' declares ", dims[0], "x", dims[1], "x",
-               dims[2], " images, more than the supported 2^36 bytes");
+  SEEK_CHECK_T(IOError, bytes <= static_cast<double>(uint64_t{1} << 36), "read_idx: '", path, "' declares ", dims[0],
+               "x", dims[1], "x", dims[2], " images, more than the supported 2^36 bytes");
   const auto n = static_cast<size_t>(bytes);
   Tensor out = empty({dims[0], dims[1], dims[2]}, TensorOptions(kUInt8));
   if (n > 0) r.read(out.data_ptr(), n, "image data");

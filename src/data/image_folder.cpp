@@ -27,8 +27,8 @@ std::string lower(std::string s) {
 }  // namespace
 
 Tensor read_image(const std::string& path, int64_t channels) {
-  SEEK_CHECK_VALUE(channels == 0 || channels == 1 || channels == 3, "read_image: channels must be 0 (as stored), 1 or 3, got ",
-                   channels);
+  SEEK_CHECK_VALUE(channels == 0 || channels == 1 || channels == 3,
+                   "read_image: channels must be 0 (as stored), 1 or 3, got ", channels);
   {
     // stb_image only says "can't fopen"; report the system's reason instead.
     std::ifstream probe(path, std::ios::binary);
@@ -42,8 +42,8 @@ Tensor read_image(const std::string& path, int64_t channels) {
   }
   const int64_t c = channels == 0 ? stored : channels;
   // The decoded buffer is [H, W, C] bytes; it is freed once the float copy exists.
-  Tensor hwc = from_blob(pixels, {height, width, c}, {int64_t{width} * c, c, 1}, kUInt8,
-                         [](void* p) { stbi_image_free(p); });
+  Tensor hwc =
+      from_blob(pixels, {height, width, c}, {int64_t{width} * c, c, 1}, kUInt8, [](void* p) { stbi_image_free(p); });
   return hwc.permute({2, 0, 1}).to(kFloat32).div(255.0).contiguous();
 }
 
@@ -91,8 +91,8 @@ ImageFolder::ImageFolder(const std::string& root, ImageFolderOptions options) : 
     std::string names, exts;
     for (const auto& n : empty_classes) names += (names.empty() ? "'" : ", '") + n + "'";
     for (const auto& e : options_.extensions) exts += (exts.empty() ? "" : " ") + e;
-    SEEK_CHECK_T(IOError, false, "ImageFolder: no image file (extensions ", exts, ") for the classes ", names,
-                 " in '", root, "' (set allow_empty to keep empty classes)");
+    SEEK_CHECK_T(IOError, false, "ImageFolder: no image file (extensions ", exts, ") for the classes ", names, " in '",
+                 root, "' (set allow_empty to keep empty classes)");
   }
 }
 
@@ -101,9 +101,10 @@ Example ImageFolder::get(size_t index) const {
   const auto& [path, target] = samples_[index];
   Tensor img = read_image(path, options_.channels);
   if (options_.size && (img.size(1) != options_.size->first || img.size(2) != options_.size->second)) {
-    img = nn::functional::interpolate(img.unsqueeze(0), std::vector<int64_t>{options_.size->first, options_.size->second},
-                                      std::nullopt, "bilinear", false)
-              .squeeze(0);
+    img =
+        nn::functional::interpolate(img.unsqueeze(0), std::vector<int64_t>{options_.size->first, options_.size->second},
+                                    std::nullopt, "bilinear", false)
+            .squeeze(0);
   }
   return {img, scalar_tensor(target, TensorOptions(kInt64))};
 }

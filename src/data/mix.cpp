@@ -48,8 +48,9 @@ int64_t check_batch(const char* op, const Batch& batch, int64_t min_dim) {
                    " dimensions [B, ...], got ", shape_str(batch.data.sizes()));
   const int64_t b = batch.data.size(0);
   SEEK_CHECK_SHAPE(b > 0, op, ": the batch is empty");
-  SEEK_CHECK_SHAPE(batch.target.dim() >= 1 && batch.target.size(0) == b, op, ": target ", shape_str(batch.target.sizes()),
-                   " does not have the batch size ", b, " of the data ", shape_str(batch.data.sizes()));
+  SEEK_CHECK_SHAPE(batch.target.dim() >= 1 && batch.target.size(0) == b, op, ": target ",
+                   shape_str(batch.target.sizes()), " does not have the batch size ", b, " of the data ",
+                   shape_str(batch.data.sizes()));
   return b;
 }
 
@@ -66,8 +67,7 @@ Tensor lerp_rolled(const Tensor& x, double lambda) { return x * lambda + roll_on
 }  // namespace
 
 double sample_log_gamma(double shape, Generator* generator) {
-  SEEK_CHECK_VALUE(std::isfinite(shape) && shape > 0.0, "sample_gamma: shape must be a finite number > 0, got ",
-                   shape);
+  SEEK_CHECK_VALUE(std::isfinite(shape) && shape > 0.0, "sample_gamma: shape must be a finite number > 0, got ", shape);
   Generator& gen = resolve(generator);
   if (shape >= 1.0) return log_gamma_at_least_one(shape, gen);
   GeneratorState s = gen.reserve(1);
@@ -169,10 +169,14 @@ Batch CutMix::operator()(const Batch& batch, Generator* generator) const {
 
 RandomMixUpCutMix::RandomMixUpCutMix(double mixup_alpha, double cutmix_alpha, int64_t num_classes, double switch_prob,
                                      double prob, double label_smoothing)
-    : mixup_(mixup_alpha, num_classes, label_smoothing), cutmix_(cutmix_alpha, num_classes, label_smoothing),
-      num_classes_(num_classes), switch_prob_(switch_prob), prob_(prob), label_smoothing_(label_smoothing) {
-  SEEK_CHECK_VALUE(switch_prob >= 0.0 && switch_prob <= 1.0,
-                   "RandomMixUpCutMix: switch_prob must be in [0, 1], got ", switch_prob);
+    : mixup_(mixup_alpha, num_classes, label_smoothing),
+      cutmix_(cutmix_alpha, num_classes, label_smoothing),
+      num_classes_(num_classes),
+      switch_prob_(switch_prob),
+      prob_(prob),
+      label_smoothing_(label_smoothing) {
+  SEEK_CHECK_VALUE(switch_prob >= 0.0 && switch_prob <= 1.0, "RandomMixUpCutMix: switch_prob must be in [0, 1], got ",
+                   switch_prob);
   SEEK_CHECK_VALUE(prob >= 0.0 && prob <= 1.0, "RandomMixUpCutMix: prob must be in [0, 1], got ", prob);
 }
 

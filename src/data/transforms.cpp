@@ -22,8 +22,7 @@ void check_chw(const char* op, const Tensor& x) {
 Normalize::Normalize(std::vector<double> mean, std::vector<double> std) : mean_(std::move(mean)), std_(std::move(std)) {
   SEEK_CHECK_VALUE(!mean_.empty() && mean_.size() == std_.size(), "Normalize: mean has ", mean_.size(),
                    " values and std has ", std_.size(), ", expected the same non-zero number");
-  for (size_t c = 0; c < std_.size(); ++c)
-    SEEK_CHECK_VALUE(std_[c] != 0.0, "Normalize: std[", c, "] is 0");
+  for (size_t c = 0; c < std_.size(); ++c) SEEK_CHECK_VALUE(std_[c] != 0.0, "Normalize: std[", c, "] is 0");
 }
 
 Tensor Normalize::operator()(const Tensor& x, Generator*) const {

@@ -39,8 +39,7 @@ std::vector<double> gray_of(const Image& in) {
 }
 
 void check_factor(const char* op, double factor) {
-  SEEK_CHECK_VALUE(std::isfinite(factor) && factor >= 0.0, op, ": factor must be a finite number >= 0, got ",
-                   factor);
+  SEEK_CHECK_VALUE(std::isfinite(factor) && factor >= 0.0, op, ": factor must be a finite number >= 0, got ", factor);
 }
 
 // ColorJitter range from a single number v around `center`.
@@ -50,8 +49,8 @@ ColorJitter::Range range_around(const char* name, double v, double center, bool 
 }
 
 void check_range(const char* name, const ColorJitter::Range& r, double lo, double hi) {
-  SEEK_CHECK_VALUE(r.first >= lo && r.second <= hi && r.first <= r.second, "ColorJitter: ", name,
-                   " range (", r.first, ", ", r.second, ") must satisfy ", lo, " <= min <= max <= ", hi);
+  SEEK_CHECK_VALUE(r.first >= lo && r.second <= hi && r.first <= r.second, "ColorJitter: ", name, " range (", r.first,
+                   ", ", r.second, ") must satisfy ", lo, " <= min <= max <= ", hi);
 }
 
 }  // namespace
@@ -153,8 +152,8 @@ ColorJitter::Params ColorJitter::get_params(Generator* generator) const {
 }
 
 Tensor ColorJitter::operator()(const Tensor& x, Generator* generator) const {
-  const bool use[4] = {brightness_ != Range{1.0, 1.0}, contrast_ != Range{1.0, 1.0},
-                       saturation_ != Range{1.0, 1.0}, hue_ != Range{0.0, 0.0}};
+  const bool use[4] = {brightness_ != Range{1.0, 1.0}, contrast_ != Range{1.0, 1.0}, saturation_ != Range{1.0, 1.0},
+                       hue_ != Range{0.0, 0.0}};
   detail::check_image("ColorJitter", x);
   SEEK_CHECK_SHAPE(x.size(0) == 1 || x.size(0) == 3, "ColorJitter: expected an image with 1 or 3 channels, got ",
                    x.size(0));

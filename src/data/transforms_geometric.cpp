@@ -21,8 +21,8 @@ using detail::write_image;
 
 std::vector<double> channel_fill(const char* op, const std::vector<double>& fill, int64_t c) {
   const auto n = static_cast<int64_t>(fill.size());
-  SEEK_CHECK_SHAPE(n == 1 || n == c, op, ": fill has ", n, " values for an image with ", c,
-                   " channels, expected 1 or ", c);
+  SEEK_CHECK_SHAPE(n == 1 || n == c, op, ": fill has ", n, " values for an image with ", c, " channels, expected 1 or ",
+                   c);
   return n == 1 ? std::vector<double>(static_cast<size_t>(c), fill[0]) : fill;
 }
 
@@ -124,8 +124,8 @@ RandomRotation::RandomRotation(std::pair<double, double> degrees, InterpolationM
                                std::vector<double> fill)
     : degrees_(degrees), interpolation_(interpolation), fill_(std::move(fill)) {
   SEEK_CHECK_VALUE(std::isfinite(degrees.first) && std::isfinite(degrees.second) && degrees.first <= degrees.second,
-                   "RandomRotation: degrees must be a finite range (min, max) with min <= max, got (",
-                   degrees.first, ", ", degrees.second, ")");
+                   "RandomRotation: degrees must be a finite range (min, max) with min <= max, got (", degrees.first,
+                   ", ", degrees.second, ")");
 }
 
 double RandomRotation::get_params(Generator* generator) const {
@@ -145,8 +145,8 @@ RandomResizedCrop::RandomResizedCrop(int64_t size, std::pair<double, double> sca
 RandomResizedCrop::RandomResizedCrop(std::pair<int64_t, int64_t> size, std::pair<double, double> scale,
                                      std::pair<double, double> ratio, InterpolationMode interpolation)
     : size_(size), scale_(scale), ratio_(ratio), interpolation_(interpolation) {
-  SEEK_CHECK_VALUE(size.first > 0 && size.second > 0, "RandomResizedCrop: size must be positive, got ", size.first,
-                   "x", size.second);
+  SEEK_CHECK_VALUE(size.first > 0 && size.second > 0, "RandomResizedCrop: size must be positive, got ", size.first, "x",
+                   size.second);
   SEEK_CHECK_VALUE(scale.first > 0.0 && scale.first <= scale.second,
                    "RandomResizedCrop: scale must be (min, max) with 0 < min <= max, got (", scale.first, ", ",
                    scale.second, ")");
@@ -157,8 +157,7 @@ RandomResizedCrop::RandomResizedCrop(std::pair<int64_t, int64_t> size, std::pair
 
 CropBox RandomResizedCrop::get_params(int64_t height, int64_t width, std::pair<double, double> scale,
                                       std::pair<double, double> ratio, Generator* generator) {
-  SEEK_CHECK_VALUE(height > 0 && width > 0, "RandomResizedCrop: image size must be positive, got ", height, "x",
-                   width);
+  SEEK_CHECK_VALUE(height > 0 && width > 0, "RandomResizedCrop: image size must be positive, got ", height, "x", width);
   const double area = static_cast<double>(height) * static_cast<double>(width);
   const double log_lo = std::log(ratio.first), log_hi = std::log(ratio.second);
   for (int attempt = 0; attempt < 10; ++attempt) {

@@ -20,8 +20,7 @@ struct Image {
 inline void check_image(const char* op, const Tensor& x) {
   SEEK_CHECK_SHAPE(x.defined() && x.dim() == 3, op, ": expected an image tensor [C, H, W], got ",
                    x.defined() ? x.dim() : 0, "-D");
-  SEEK_CHECK_T(DeviceError, x.is_cpu(), op, ": expected a CPU tensor (a data-pipeline transform), got ",
-               x.device());
+  SEEK_CHECK_T(DeviceError, x.is_cpu(), op, ": expected a CPU tensor (a data-pipeline transform), got ", x.device());
   SEEK_CHECK_DTYPE(is_floating(x.dtype()), op, ": expected a floating image, got ", x.dtype());
 }
 

@@ -46,8 +46,8 @@ AtomicFileWriter::AtomicFileWriter(std::filesystem::path path, std::string who)
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     const int err = errno;
-    throw IOError(str(who_, ": cannot write '", path_.string(), "': cannot create '", temp_.string(),
-                      "': ", std::strerror(err)));
+    throw IOError(
+        str(who_, ": cannot write '", path_.string(), "': cannot create '", temp_.string(), "': ", std::strerror(err)));
   }
 }
 

@@ -91,15 +91,14 @@ class HeaderChecker {
       entries->push_back(read_entry(name, value));
     }
     // The byte ranges must tile [0, data_size) in offset order.
-    std::sort(entries->begin(), entries->end(), [](const Entry& a, const Entry& b) {
-      return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-    });
+    std::sort(entries->begin(), entries->end(),
+              [](const Entry& a, const Entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
     uint64_t pos = 0;
     const Entry* prev = nullptr;
     for (const Entry& e : *entries) {
       if (e.begin < pos)
-        fail(str("data_offsets of tensor '", e.name, "' [", e.begin, ", ", e.end, ") overlap those of '",
-                 prev->name, "' [", prev->begin, ", ", prev->end, ")"));
+        fail(str("data_offsets of tensor '", e.name, "' [", e.begin, ", ", e.end, ") overlap those of '", prev->name,
+                 "' [", prev->begin, ", ", prev->end, ")"));
       if (e.begin > pos) fail(str("gap in the data before tensor '", e.name, "' (bytes ", pos, " to ", e.begin, ")"));
       pos = e.end;
       prev = &e;
@@ -146,8 +145,9 @@ class HeaderChecker {
           n = -1;
         }
       }
-      if (n < 0) fail(str(what, ": shape entry ", d.is_number() ? d.number_text() : json::type_name(d.type()),
-                          " is not a non-negative integer"));
+      if (n < 0)
+        fail(str(what, ": shape entry ", d.is_number() ? d.number_text() : json::type_name(d.type()),
+                 " is not a non-negative integer"));
       has_zero = has_zero || n == 0;
       e.shape.push_back(n);
     }
@@ -174,8 +174,7 @@ class HeaderChecker {
     e.begin = range[0];
     e.end = range[1];
     if (e.begin > e.end || e.end > data_size_)
-      fail(str(what, ": data_offsets [", e.begin, ", ", e.end, ") out of range of the ", data_size_,
-               " data bytes"));
+      fail(str(what, ": data_offsets [", e.begin, ", ", e.end, ") out of range of the ", data_size_, " data bytes"));
     if (e.end - e.begin != nbytes)
       fail(str(what, ": data_offsets [", e.begin, ", ", e.end, ") hold ", e.end - e.begin, " bytes but dtype ",
                dtype->as_string(), " and shape ", shape_str(e.shape), " need ", nbytes));
@@ -263,9 +262,8 @@ void save_safetensors(const std::filesystem::path& path, const NamedTensors& ten
 }
 
 SafetensorsContents parse_safetensors(std::string_view bytes, const std::string& source) {
-  return load_from(source, bytes.size(), [&](uint64_t offset, void* dst, size_t n) {
-    std::memcpy(dst, bytes.data() + offset, n);
-  });
+  return load_from(source, bytes.size(),
+                   [&](uint64_t offset, void* dst, size_t n) { std::memcpy(dst, bytes.data() + offset, n); });
 }
 
 SafetensorsContents load_safetensors(const std::filesystem::path& path) {

@@ -47,25 +47,23 @@ InvertedResidual::InvertedResidual(const InvertedResidualConfig& cnf, double bn_
     : Module("InvertedResidual") {
   SEEK_CHECK_VALUE(cnf.stride == 1 || cnf.stride == 2, "InvertedResidual: illegal stride value ", cnf.stride,
                    " (expected 1 or 2)");
-  SEEK_CHECK_VALUE(cnf.input_channels > 0 && cnf.expanded_channels > 0 && cnf.out_channels > 0 && cnf.kernel > 0 &&
-                       cnf.dilation > 0,
-                   "InvertedResidual: channels, kernel and dilation must be positive, got input ", cnf.input_channels,
-                   ", expanded ", cnf.expanded_channels, ", out ", cnf.out_channels, ", kernel ", cnf.kernel,
-                   ", dilation ", cnf.dilation);
+  SEEK_CHECK_VALUE(
+      cnf.input_channels > 0 && cnf.expanded_channels > 0 && cnf.out_channels > 0 && cnf.kernel > 0 && cnf.dilation > 0,
+      "InvertedResidual: channels, kernel and dilation must be positive, got input ", cnf.input_channels, ", expanded ",
+      cnf.expanded_channels, ", out ", cnf.out_channels, ", kernel ", cnf.kernel, ", dilation ", cnf.dilation);
   use_res_connect_ = cnf.stride == 1 && cnf.input_channels == cnf.out_channels;
   const Act act = cnf.use_hardswish ? Act::Hardswish : Act::ReLU;
   auto block = std::make_shared<nn::Sequential>();
   if (cnf.expanded_channels != cnf.input_channels) {
-    block->push_back(
-        conv_norm_act(cnf.input_channels, cnf.expanded_channels, 1, 1, 1, 1, act, bn_eps, bn_momentum));
+    block->push_back(conv_norm_act(cnf.input_channels, cnf.expanded_channels, 1, 1, 1, 1, act, bn_eps, bn_momentum));
   }
   const int64_t stride = cnf.dilation > 1 ? 1 : cnf.stride;  // dilated blocks keep the resolution
   block->push_back(conv_norm_act(cnf.expanded_channels, cnf.expanded_channels, cnf.kernel, stride,
-                                  cnf.expanded_channels, cnf.dilation, act, bn_eps, bn_momentum));
+                                 cnf.expanded_channels, cnf.dilation, act, bn_eps, bn_momentum));
   if (cnf.use_se) {
     const int64_t squeeze = make_divisible(static_cast<double>(cnf.expanded_channels / 4), 8);
-    block->push_back(std::make_shared<nn::SqueezeExcitation>(
-        cnf.expanded_channels, squeeze, nullptr, [] { return std::make_shared<nn::Hardsigmoid>(); }));
+    block->push_back(std::make_shared<nn::SqueezeExcitation>(cnf.expanded_channels, squeeze, nullptr,
+                                                             [] { return std::make_shared<nn::Hardsigmoid>(); }));
   }
   block->push_back(conv_norm_act(cnf.expanded_channels, cnf.out_channels, 1, 1, 1, 1, Act::None, bn_eps, bn_momentum));
   block_ = register_module("block", block);
@@ -86,8 +84,8 @@ MobileNetV3::MobileNetV3(const std::vector<InvertedResidualConfig>& setting, int
   constexpr double eps = 0.001, momentum = 0.01;
 
   auto features = std::make_shared<nn::Sequential>();
-  features->push_back(conv_norm_act(options.in_channels, setting.front().input_channels, 3,
-                                     options.small_input ? 1 : 2, 1, 1, Act::Hardswish, eps, momentum));
+  features->push_back(conv_norm_act(options.in_channels, setting.front().input_channels, 3, options.small_input ? 1 : 2,
+                                    1, 1, Act::Hardswish, eps, momentum));
   for (const auto& cnf : setting) features->push_back(std::make_shared<InvertedResidual>(cnf, eps, momentum));
   const int64_t lastconv_in = setting.back().out_channels;
   const int64_t lastconv_out = 6 * lastconv_in;
@@ -130,18 +128,18 @@ std::vector<InvertedResidualConfig> mobilenet_v3_setting(MobileNetV3Arch arch) {
   // input, kernel, expanded, out, SE, hardswish, stride (the "C1".."C4" rows downsample).
   if (arch == MobileNetV3Arch::Large) {
     return {
-        {16, 3, 16, 16, false, false, 1},   {16, 3, 64, 24, false, false, 2},    {24, 3, 72, 24, false, false, 1},
-        {24, 5, 72, 40, true, false, 2},    {40, 5, 120, 40, true, false, 1},    {40, 5, 120, 40, true, false, 1},
-        {40, 3, 240, 80, false, true, 2},   {80, 3, 200, 80, false, true, 1},    {80, 3, 184, 80, false, true, 1},
-        {80, 3, 184, 80, false, true, 1},   {80, 3, 480, 112, true, true, 1},    {112, 3, 672, 112, true, true, 1},
-        {112, 5, 672, 160, true, true, 2},  {160, 5, 960, 160, true, true, 1},   {160, 5, 960, 160, true, true, 1},
+        {16, 3, 16, 16, false, false, 1},  {16, 3, 64, 24, false, false, 2},  {24, 3, 72, 24, false, false, 1},
+        {24, 5, 72, 40, true, false, 2},   {40, 5, 120, 40, true, false, 1},  {40, 5, 120, 40, true, false, 1},
+        {40, 3, 240, 80, false, true, 2},  {80, 3, 200, 80, false, true, 1},  {80, 3, 184, 80, false, true, 1},
+        {80, 3, 184, 80, false, true, 1},  {80, 3, 480, 112, true, true, 1},  {112, 3, 672, 112, true, true, 1},
+        {112, 5, 672, 160, true, true, 2}, {160, 5, 960, 160, true, true, 1}, {160, 5, 960, 160, true, true, 1},
     };
   }
   return {
-      {16, 3, 16, 16, true, false, 2},  {16, 3, 72, 24, false, false, 2}, {24, 3, 88, 24, false, false, 1},
-      {24, 5, 96, 40, true, true, 2},   {40, 5, 240, 40, true, true, 1},  {40, 5, 240, 40, true, true, 1},
-      {40, 5, 120, 48, true, true, 1},  {48, 5, 144, 48, true, true, 1},  {48, 5, 288, 96, true, true, 2},
-      {96, 5, 576, 96, true, true, 1},  {96, 5, 576, 96, true, true, 1},
+      {16, 3, 16, 16, true, false, 2}, {16, 3, 72, 24, false, false, 2}, {24, 3, 88, 24, false, false, 1},
+      {24, 5, 96, 40, true, true, 2},  {40, 5, 240, 40, true, true, 1},  {40, 5, 240, 40, true, true, 1},
+      {40, 5, 120, 48, true, true, 1}, {48, 5, 144, 48, true, true, 1},  {48, 5, 288, 96, true, true, 2},
+      {96, 5, 576, 96, true, true, 1}, {96, 5, 576, 96, true, true, 1},
   };
 }
 

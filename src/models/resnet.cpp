@@ -83,9 +83,9 @@ ResNet::ResNet(const ResNetConfig& config) : Module("ResNet"), config_(config) {
   SEEK_CHECK_VALUE(!config.layers.empty() && config.layers.size() == config.widths.size(),
                    "ResNet: layers and widths must be non-empty and of equal length, got ", config.layers.size(),
                    " and ", config.widths.size());
-  SEEK_CHECK_VALUE(config.shortcut == ShortcutType::Projection ||
-                       (config.block == BlockType::Basic && !config.avg_down),
-                   "ResNet: ZeroPad shortcuts need BasicBlocks and avg_down off");
+  SEEK_CHECK_VALUE(
+      config.shortcut == ShortcutType::Projection || (config.block == BlockType::Basic && !config.avg_down),
+      "ResNet: ZeroPad shortcuts need BasicBlocks and avg_down off");
   check_positive("num_classes", config.num_classes);
   check_positive("in_channels", config.in_channels);
   for (size_t i = 0; i < config.layers.size(); ++i) {

@@ -78,20 +78,22 @@ Tensor scaled_dot_product_attention(const Tensor& query_arg, const Tensor& key_a
   return std::get<0>(attend(query, key, value, mask, dropout_p, s, fn));
 }
 
-std::tuple<Tensor, Tensor> multi_head_attention_forward(
-    const Tensor& query, const Tensor& key, const Tensor& value, int64_t num_heads, const Tensor& in_proj_weight,
-    const Tensor& in_proj_bias, const Tensor& out_proj_weight, const Tensor& out_proj_bias, double dropout_p,
-    bool training, const Tensor& key_padding_mask, bool need_weights, const Tensor& attn_mask,
-    const Tensor& q_proj_weight, const Tensor& k_proj_weight, const Tensor& v_proj_weight, bool average_attn_weights,
-    bool is_causal) {
+std::tuple<Tensor, Tensor> multi_head_attention_forward(const Tensor& query, const Tensor& key, const Tensor& value,
+                                                        int64_t num_heads, const Tensor& in_proj_weight,
+                                                        const Tensor& in_proj_bias, const Tensor& out_proj_weight,
+                                                        const Tensor& out_proj_bias, double dropout_p, bool training,
+                                                        const Tensor& key_padding_mask, bool need_weights,
+                                                        const Tensor& attn_mask, const Tensor& q_proj_weight,
+                                                        const Tensor& k_proj_weight, const Tensor& v_proj_weight,
+                                                        bool average_attn_weights, bool is_causal) {
   const char* fn = "multi_head_attention_forward";
   SEEK_CHECK_VALUE(query.defined() && key.defined() && value.defined() && out_proj_weight.defined(), fn,
                    ": query, key, value and out_proj_weight must be defined");
   SEEK_CHECK_SHAPE(query.dim() == 2 || query.dim() == 3, fn,
                    ": query must be 3-D (batched [L, N, E]) or 2-D (unbatched [L, E]), got ", shape_str(query.sizes()));
   const bool batched = query.dim() == 3;
-  SEEK_CHECK_SHAPE(key.dim() == query.dim() && value.dim() == query.dim(), fn, ": for a ", query.dim(),
-                   "-D query ", shape_str(query.sizes()), " key and value must be ", query.dim(), "-D too, got key ",
+  SEEK_CHECK_SHAPE(key.dim() == query.dim() && value.dim() == query.dim(), fn, ": for a ", query.dim(), "-D query ",
+                   shape_str(query.sizes()), " key and value must be ", query.dim(), "-D too, got key ",
                    shape_str(key.sizes()), " and value ", shape_str(value.sizes()));
   SEEK_CHECK_DTYPE(query.is_floating_point() && key.dtype() == query.dtype() && value.dtype() == query.dtype(), fn,
                    ": query, key and value must share one floating dtype, got ", dtype_name(query.dtype()), ", ",
@@ -109,22 +111,22 @@ std::tuple<Tensor, Tensor> multi_head_attention_forward(
                    ": out_proj_weight must be square [embed_dim, embed_dim], got ", shape_str(out_proj_weight.sizes()));
   SEEK_CHECK_SHAPE(E == out_proj_weight.size(0), fn, ": query ", shape_str(query.sizes()), " must end in embed_dim ",
                    out_proj_weight.size(0), " (the size of out_proj_weight)");
-  SEEK_CHECK_VALUE(num_heads > 0 && E % num_heads == 0, fn, ": embed_dim ", E,
-                   " must be divisible by num_heads ", num_heads);
-  SEEK_CHECK_SHAPE(k_in.size(1) == N && v_in.size(0) == S && v_in.size(1) == N, fn, ": key ",
-                   shape_str(key.sizes()), " and value ", shape_str(value.sizes()),
+  SEEK_CHECK_VALUE(num_heads > 0 && E % num_heads == 0, fn, ": embed_dim ", E, " must be divisible by num_heads ",
+                   num_heads);
+  SEEK_CHECK_SHAPE(k_in.size(1) == N && v_in.size(0) == S && v_in.size(1) == N, fn, ": key ", shape_str(key.sizes()),
+                   " and value ", shape_str(value.sizes()),
                    " must share the sequence length and match the query's batch (query ", shape_str(query.sizes()),
                    ")");
   if (in_proj_bias.defined())
-    SEEK_CHECK_SHAPE(in_proj_bias.dim() == 1 && in_proj_bias.size(0) == 3 * E, fn, ": in_proj_bias must be [",
-                     3 * E, "], got ", shape_str(in_proj_bias.sizes()));
+    SEEK_CHECK_SHAPE(in_proj_bias.dim() == 1 && in_proj_bias.size(0) == 3 * E, fn, ": in_proj_bias must be [", 3 * E,
+                     "], got ", shape_str(in_proj_bias.sizes()));
 
   // Input projections.
   std::vector<Tensor> b = in_proj_bias.defined() ? in_proj_bias.chunk(3, 0) : std::vector<Tensor>(3);
   Tensor q, k, v;
   if (in_proj_weight.defined()) {
-    SEEK_CHECK_SHAPE(in_proj_weight.dim() == 2 && in_proj_weight.size(0) == 3 * E && in_proj_weight.size(1) == E,
-                     fn, ": in_proj_weight must be [", 3 * E, ", ", E, "], got ", shape_str(in_proj_weight.sizes()));
+    SEEK_CHECK_SHAPE(in_proj_weight.dim() == 2 && in_proj_weight.size(0) == 3 * E && in_proj_weight.size(1) == E, fn,
+                     ": in_proj_weight must be [", 3 * E, ", ", E, "], got ", shape_str(in_proj_weight.sizes()));
     SEEK_CHECK_SHAPE(k_in.size(2) == E && v_in.size(2) == E, fn, ": with the packed in_proj_weight key ",
                      shape_str(key.sizes()), " and value ", shape_str(value.sizes()), " must end in embed_dim ", E);
     if (k_in.is_same(q_in) && v_in.is_same(q_in)) {  // self-attention: one packed projection
@@ -138,8 +140,8 @@ std::tuple<Tensor, Tensor> multi_head_attention_forward(
     SEEK_CHECK_VALUE(q_proj_weight.defined() && k_proj_weight.defined() && v_proj_weight.defined(), fn,
                      ": without in_proj_weight, q_proj_weight, k_proj_weight and v_proj_weight must all be defined");
     auto check_proj = [&](const Tensor& w, const char* name, int64_t in) {
-      SEEK_CHECK_SHAPE(w.dim() == 2 && w.size(0) == E && w.size(1) == in, fn, ": ", name, " must be [", E, ", ",
-                       in, "], got ", shape_str(w.sizes()));
+      SEEK_CHECK_SHAPE(w.dim() == 2 && w.size(0) == E && w.size(1) == in, fn, ": ", name, " must be [", E, ", ", in,
+                       "], got ", shape_str(w.sizes()));
     };
     check_proj(q_proj_weight, "q_proj_weight", E);
     check_proj(k_proj_weight, "k_proj_weight", k_in.size(2));
@@ -156,22 +158,22 @@ std::tuple<Tensor, Tensor> multi_head_attention_forward(
   if (attn_mask.defined()) {
     check_mask_dtype(attn_mask, "attn_mask", query.dtype(), fn);
     if (attn_mask.dim() == 2) {
-      SEEK_CHECK_SHAPE(attn_mask.size(0) == L && attn_mask.size(1) == S, fn, ": 2-D attn_mask must be [", L, ", ",
-                       S, "] (L, S), got ", shape_str(attn_mask.sizes()));
+      SEEK_CHECK_SHAPE(attn_mask.size(0) == L && attn_mask.size(1) == S, fn, ": 2-D attn_mask must be [", L, ", ", S,
+                       "] (L, S), got ", shape_str(attn_mask.sizes()));
       am = attn_mask;
     } else {
-      SEEK_CHECK_SHAPE(attn_mask.dim() == 3 && attn_mask.size(0) == N * H && attn_mask.size(1) == L &&
-                           attn_mask.size(2) == S,
-                       fn, ": attn_mask must be 2-D [", L, ", ", S, "] or 3-D [", N * H, ", ", L, ", ", S,
-                       "] (batch * num_heads, L, S), got ", shape_str(attn_mask.sizes()));
+      SEEK_CHECK_SHAPE(
+          attn_mask.dim() == 3 && attn_mask.size(0) == N * H && attn_mask.size(1) == L && attn_mask.size(2) == S, fn,
+          ": attn_mask must be 2-D [", L, ", ", S, "] or 3-D [", N * H, ", ", L, ", ", S,
+          "] (batch * num_heads, L, S), got ", shape_str(attn_mask.sizes()));
       am = attn_mask.reshape({N, H, L, S});
     }
   }
   if (key_padding_mask.defined()) {
     check_mask_dtype(key_padding_mask, "key_padding_mask", query.dtype(), fn);
     Shape want = batched ? Shape{N, S} : Shape{S};
-    SEEK_CHECK_SHAPE(key_padding_mask.sizes() == want, fn, ": key_padding_mask must be ", shape_str(want),
-                     " (", batched ? "batch, S" : "S", "), got ", shape_str(key_padding_mask.sizes()));
+    SEEK_CHECK_SHAPE(key_padding_mask.sizes() == want, fn, ": key_padding_mask must be ", shape_str(want), " (",
+                     batched ? "batch, S" : "S", "), got ", shape_str(key_padding_mask.sizes()));
     kpm = key_padding_mask.reshape({N, 1, 1, S});
   }
   Tensor mask;
@@ -203,8 +205,14 @@ namespace seek::nn {
 MultiheadAttention::MultiheadAttention(int64_t embed_dim, int64_t num_heads, double dropout, bool bias,
                                        std::optional<int64_t> kdim, std::optional<int64_t> vdim, bool batch_first,
                                        TensorOptions options)
-    : Module("MultiheadAttention"), embed_dim_(embed_dim), num_heads_(num_heads), kdim_(kdim.value_or(embed_dim)),
-      vdim_(vdim.value_or(embed_dim)), dropout_(dropout), bias_(bias), batch_first_(batch_first) {
+    : Module("MultiheadAttention"),
+      embed_dim_(embed_dim),
+      num_heads_(num_heads),
+      kdim_(kdim.value_or(embed_dim)),
+      vdim_(vdim.value_or(embed_dim)),
+      dropout_(dropout),
+      bias_(bias),
+      batch_first_(batch_first) {
   SEEK_CHECK_VALUE(embed_dim > 0 && num_heads > 0, "MultiheadAttention: embed_dim and num_heads must be > 0, got ",
                    "embed_dim=", embed_dim, " num_heads=", num_heads);
   SEEK_CHECK_VALUE(embed_dim % num_heads == 0, "MultiheadAttention: embed_dim must be divisible by num_heads, got ",

@@ -44,14 +44,20 @@ std::string conv_repr(int64_t in, int64_t out, Int2 k, Int2 s, Int2 p, Int2 d, I
 
 }  // namespace
 
-Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride, Int2 padding,
-               Int2 dilation, int64_t groups, bool bias, TensorOptions options)
-    : Module("Conv2d"), in_(in_channels), out_(out_channels), kernel_(kernel_size), stride_(stride),
-      padding_(padding), dilation_(dilation), groups_(groups), has_bias_(bias) {
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride, Int2 padding, Int2 dilation,
+               int64_t groups, bool bias, TensorOptions options)
+    : Module("Conv2d"),
+      in_(in_channels),
+      out_(out_channels),
+      kernel_(kernel_size),
+      stride_(stride),
+      padding_(padding),
+      dilation_(dilation),
+      groups_(groups),
+      has_bias_(bias) {
   check_args("Conv2d", in_channels, out_channels, kernel_size, groups);
-  register_parameter("weight",
-                     zeros({out_channels, in_channels / groups, kernel_size.h, kernel_size.w},
-                           options.requires_grad(false)));
+  register_parameter("weight", zeros({out_channels, in_channels / groups, kernel_size.h, kernel_size.w},
+                                     options.requires_grad(false)));
   if (bias) register_parameter("bias", zeros({out_channels}, options.requires_grad(false)));
   reset_parameters();
 }
@@ -66,15 +72,21 @@ std::string Conv2d::extra_repr() const {
   return conv_repr(in_, out_, kernel_, stride_, padding_, dilation_, 0, groups_, has_bias_);
 }
 
-ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride,
-                                 Int2 padding, Int2 output_padding, int64_t groups, bool bias, Int2 dilation,
-                                 TensorOptions options)
-    : Module("ConvTranspose2d"), in_(in_channels), out_(out_channels), kernel_(kernel_size), stride_(stride),
-      padding_(padding), output_padding_(output_padding), dilation_(dilation), groups_(groups), has_bias_(bias) {
+ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride, Int2 padding,
+                                 Int2 output_padding, int64_t groups, bool bias, Int2 dilation, TensorOptions options)
+    : Module("ConvTranspose2d"),
+      in_(in_channels),
+      out_(out_channels),
+      kernel_(kernel_size),
+      stride_(stride),
+      padding_(padding),
+      output_padding_(output_padding),
+      dilation_(dilation),
+      groups_(groups),
+      has_bias_(bias) {
   check_args("ConvTranspose2d", in_channels, out_channels, kernel_size, groups);
-  register_parameter("weight",
-                     zeros({in_channels, out_channels / groups, kernel_size.h, kernel_size.w},
-                           options.requires_grad(false)));
+  register_parameter("weight", zeros({in_channels, out_channels / groups, kernel_size.h, kernel_size.w},
+                                     options.requires_grad(false)));
   if (bias) register_parameter("bias", zeros({out_channels}, options.requires_grad(false)));
   reset_parameters();
 }

@@ -18,12 +18,12 @@ Tensor linear(const Tensor& input_arg, const Tensor& weight_arg, const Tensor& b
   SEEK_CHECK_VALUE(input.defined() && weight.defined(), "linear: input and weight must be defined");
   SEEK_CHECK_SHAPE(weight.dim() == 2, "linear: weight must be 2-D [out_features, in_features], got ",
                    shape_str(weight.sizes()));
-  SEEK_CHECK_SHAPE(input.dim() >= 1 && input.size(-1) == weight.size(1), "linear: input ",
-                   shape_str(input.sizes()), " does not match weight ", shape_str(weight.sizes()),
-                   " (expected input [..., ", weight.size(1), "])");
+  SEEK_CHECK_SHAPE(input.dim() >= 1 && input.size(-1) == weight.size(1), "linear: input ", shape_str(input.sizes()),
+                   " does not match weight ", shape_str(weight.sizes()), " (expected input [..., ", weight.size(1),
+                   "])");
   if (bias.defined())
-    SEEK_CHECK_SHAPE(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias must be [",
-                     weight.size(0), "], got ", shape_str(bias.sizes()));
+    SEEK_CHECK_SHAPE(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias must be [", weight.size(0),
+                     "], got ", shape_str(bias.sizes()));
   if (input.dim() == 2 && bias.defined()) return addmm(bias, input, weight.t());
   Tensor y = input.matmul(weight.t());
   return bias.defined() ? y + bias : y;
@@ -53,14 +53,13 @@ Tensor layer_norm(const Tensor& input_arg, const Shape& normalized_shape, const 
                      " does not end with normalized_shape ", shape_str(normalized_shape));
     dims.push_back(d);
   }
-  SEEK_CHECK_DTYPE(input.is_floating_point(), "layer_norm: input must be floating, got ",
-                   dtype_name(input.dtype()));
+  SEEK_CHECK_DTYPE(input.is_floating_point(), "layer_norm: input must be floating, got ", dtype_name(input.dtype()));
   if (weight.defined())
     SEEK_CHECK_SHAPE(weight.sizes() == normalized_shape, "layer_norm: weight must have shape ",
                      shape_str(normalized_shape), ", got ", shape_str(weight.sizes()));
   if (bias.defined())
-    SEEK_CHECK_SHAPE(bias.sizes() == normalized_shape, "layer_norm: bias must have shape ",
-                     shape_str(normalized_shape), ", got ", shape_str(bias.sizes()));
+    SEEK_CHECK_SHAPE(bias.sizes() == normalized_shape, "layer_norm: bias must have shape ", shape_str(normalized_shape),
+                     ", got ", shape_str(bias.sizes()));
   Tensor mean = input.mean(dims, /*keepdim=*/true);
   Tensor centered = input - mean;
   Tensor var = centered.square().mean(dims, /*keepdim=*/true);

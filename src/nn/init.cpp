@@ -34,14 +34,11 @@ std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& t) {
 
 namespace {
 int64_t fan_for_mode(const Tensor& t, const std::string& mode, const char* op) {
-  SEEK_CHECK_VALUE(mode == "fan_in" || mode == "fan_out", op, ": mode must be 'fan_in' or 'fan_out', got '",
-                   mode, "'");
+  SEEK_CHECK_VALUE(mode == "fan_in" || mode == "fan_out", op, ": mode must be 'fan_in' or 'fan_out', got '", mode, "'");
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
   return mode == "fan_in" ? fan_in : fan_out;
 }
-void check_defined(const Tensor& t, const char* op) {
-  SEEK_CHECK_VALUE(t.defined(), op, ": tensor is undefined");
-}
+void check_defined(const Tensor& t, const char* op) { SEEK_CHECK_VALUE(t.defined(), op, ": tensor is undefined"); }
 }  // namespace
 
 Tensor& uniform_(Tensor& t, double a, double b, Generator* g) {
@@ -96,8 +93,7 @@ Tensor& xavier_normal_(Tensor& t, double gain, Generator* g) {
   return init::normal_(t, 0.0, std, g);
 }
 
-Tensor& kaiming_uniform_(Tensor& t, double a, const std::string& mode, const std::string& nonlinearity,
-                         Generator* g) {
+Tensor& kaiming_uniform_(Tensor& t, double a, const std::string& mode, const std::string& nonlinearity, Generator* g) {
   check_defined(t, "init.kaiming_uniform_");
   int64_t fan = fan_for_mode(t, mode, "init.kaiming_uniform_");
   SEEK_CHECK_VALUE(fan > 0, "init.kaiming_uniform_: fan is 0 for a tensor of shape ", shape_str(t.sizes()));
@@ -105,8 +101,7 @@ Tensor& kaiming_uniform_(Tensor& t, double a, const std::string& mode, const std
   return init::uniform_(t, -bound, bound, g);
 }
 
-Tensor& kaiming_normal_(Tensor& t, double a, const std::string& mode, const std::string& nonlinearity,
-                        Generator* g) {
+Tensor& kaiming_normal_(Tensor& t, double a, const std::string& mode, const std::string& nonlinearity, Generator* g) {
   check_defined(t, "init.kaiming_normal_");
   int64_t fan = fan_for_mode(t, mode, "init.kaiming_normal_");
   SEEK_CHECK_VALUE(fan > 0, "init.kaiming_normal_: fan is 0 for a tensor of shape ", shape_str(t.sizes()));

@@ -42,8 +42,8 @@ std::string Softmax::extra_repr() const { return str("dim=", dim_); }
 Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, std::optional<int64_t> padding_idx,
                      TensorOptions options)
     : Module("Embedding"), num_(num_embeddings), dim_(embedding_dim) {
-  SEEK_CHECK_VALUE(num_embeddings >= 0 && embedding_dim >= 0, "Embedding: sizes must be >= 0, got ",
-                   num_embeddings, " x ", embedding_dim);
+  SEEK_CHECK_VALUE(num_embeddings >= 0 && embedding_dim >= 0, "Embedding: sizes must be >= 0, got ", num_embeddings,
+                   " x ", embedding_dim);
   if (padding_idx) {
     SEEK_CHECK_INDEX(*padding_idx >= -num_ && *padding_idx < num_, "Embedding: padding_idx ", *padding_idx,
                      " must be within num_embeddings (", num_, ")");
@@ -70,7 +70,10 @@ std::string Embedding::extra_repr() const {
 }
 
 LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine, bool bias, TensorOptions options)
-    : Module("LayerNorm"), shape_(std::move(normalized_shape)), eps_(eps), affine_(elementwise_affine),
+    : Module("LayerNorm"),
+      shape_(std::move(normalized_shape)),
+      eps_(eps),
+      affine_(elementwise_affine),
       bias_(elementwise_affine && bias) {
   SEEK_CHECK_VALUE(!shape_.empty(), "LayerNorm: normalized_shape must not be empty");
   if (affine_) register_parameter("weight", ones(shape_, options.requires_grad(false)));

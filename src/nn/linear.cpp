@@ -11,8 +11,9 @@ namespace seek::nn {
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, TensorOptions options)
     : Module("Linear"), in_features_(in_features), out_features_(out_features), has_bias_(bias) {
-  SEEK_CHECK_VALUE(in_features >= 0 && out_features >= 0, "Linear: feature counts must be >= 0, got in_features=",
-                   in_features, " out_features=", out_features);
+  SEEK_CHECK_VALUE(in_features >= 0 && out_features >= 0,
+                   "Linear: feature counts must be >= 0, got in_features=", in_features,
+                   " out_features=", out_features);
   register_parameter("weight", zeros({out_features, in_features}, options.requires_grad(false)));
   if (bias) register_parameter("bias", zeros({out_features}, options.requires_grad(false)));
   reset_parameters();

@@ -16,8 +16,8 @@ namespace {
 
 void check_reduction(const std::string& r, const char* op, bool allow_batchmean = false) {
   SEEK_CHECK_VALUE(r == "mean" || r == "sum" || r == "none" || (allow_batchmean && r == "batchmean"), op,
-                   ": reduction must be 'mean', 'sum' or 'none'", allow_batchmean ? " or 'batchmean'" : "",
-                   ", got '", r, "'");
+                   ": reduction must be 'mean', 'sum' or 'none'", allow_batchmean ? " or 'batchmean'" : "", ", got '",
+                   r, "'");
 }
 
 Tensor reduce(const Tensor& loss, const std::string& r) {
@@ -108,8 +108,8 @@ Tensor nll_loss(const Tensor& input_arg, const Tensor& target, const Tensor& wei
   return nll_from_logp(input, p, ci, reduction);
 }
 
-Tensor cross_entropy(const Tensor& input_arg, const Tensor& target_arg, const Tensor& weight_arg,
-                     int64_t ignore_index, const std::string& reduction, double label_smoothing) {
+Tensor cross_entropy(const Tensor& input_arg, const Tensor& target_arg, const Tensor& weight_arg, int64_t ignore_index,
+                     const std::string& reduction, double label_smoothing) {
   // Autocast: fp32 op (class-index targets are int64 and stay untouched).
   const Tensor input = amp::autocast_fp32(input_arg);
   const Tensor target = amp::autocast_fp32(target_arg);
@@ -248,7 +248,9 @@ std::string Loss::extra_repr() const { return reduction_ == "mean" ? "" : str("r
 
 CrossEntropyLoss::CrossEntropyLoss(const Tensor& weight, int64_t ignore_index, std::string reduction,
                                    double label_smoothing)
-    : Loss("CrossEntropyLoss", std::move(reduction)), has_weight_(weight.defined()), ignore_index_(ignore_index),
+    : Loss("CrossEntropyLoss", std::move(reduction)),
+      has_weight_(weight.defined()),
+      ignore_index_(ignore_index),
       label_smoothing_(label_smoothing) {
   SEEK_CHECK_VALUE(label_smoothing >= 0.0 && label_smoothing <= 1.0,
                    "CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
@@ -287,7 +289,8 @@ Tensor BCELoss::forward(const Tensor& input, const Tensor& target) {
 }
 
 BCEWithLogitsLoss::BCEWithLogitsLoss(const Tensor& weight, std::string reduction, const Tensor& pos_weight)
-    : Loss("BCEWithLogitsLoss", std::move(reduction)), has_weight_(weight.defined()),
+    : Loss("BCEWithLogitsLoss", std::move(reduction)),
+      has_weight_(weight.defined()),
       has_pos_weight_(pos_weight.defined()) {
   if (has_weight_) register_buffer("weight", weight);
   if (has_pos_weight_) register_buffer("pos_weight", pos_weight);

@@ -13,8 +13,7 @@ namespace seek::nn::functional {
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, std::optional<double> momentum, double eps,
                   const Tensor& num_batches_tracked) {
-  return seek::batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
-                          num_batches_tracked);
+  return seek::batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps, num_batches_tracked);
 }
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
@@ -29,7 +28,11 @@ namespace F = seek::nn::functional;
 
 BatchNormBase::BatchNormBase(std::string type_name, int64_t num_features, double eps, std::optional<double> momentum,
                              bool affine, bool track_running_stats, TensorOptions options)
-    : Module(std::move(type_name)), num_features_(num_features), eps_(eps), momentum_(momentum), affine_(affine),
+    : Module(std::move(type_name)),
+      num_features_(num_features),
+      eps_(eps),
+      momentum_(momentum),
+      affine_(affine),
       track_(track_running_stats) {
   SEEK_CHECK_VALUE(num_features > 0, this->type_name(), ": num_features must be positive, got ", num_features);
   if (affine_) {
@@ -39,8 +42,7 @@ BatchNormBase::BatchNormBase(std::string type_name, int64_t num_features, double
   if (track_) {
     register_buffer("running_mean", zeros({num_features}, options.requires_grad(false)));
     register_buffer("running_var", ones({num_features}, options.requires_grad(false)));
-    register_buffer("num_batches_tracked",
-                    zeros({}, options.requires_grad(false).dtype(kInt64)));
+    register_buffer("num_batches_tracked", zeros({}, options.requires_grad(false).dtype(kInt64)));
   }
 }
 
@@ -99,8 +101,7 @@ GroupNorm::GroupNorm(int64_t num_groups, int64_t num_channels, double eps, bool 
 }
 
 Tensor GroupNorm::forward(const Tensor& input) {
-  return F::group_norm(input, groups_, affine_ ? param("weight") : Tensor(), affine_ ? param("bias") : Tensor(),
-                       eps_);
+  return F::group_norm(input, groups_, affine_ ? param("weight") : Tensor(), affine_ ? param("bias") : Tensor(), eps_);
 }
 
 std::string GroupNorm::extra_repr() const {

@@ -9,8 +9,12 @@ std::string pair_str(Int2 v) { return v.h == v.w ? str(v.h) : str("(", v.h, ", "
 }  // namespace
 
 MaxPool2d::MaxPool2d(Int2 kernel_size, Int2 stride, Int2 padding, Int2 dilation, bool ceil_mode)
-    : Module("MaxPool2d"), kernel_(kernel_size), stride_(stride.unset() ? kernel_size : stride), padding_(padding),
-      dilation_(dilation), ceil_mode_(ceil_mode) {}
+    : Module("MaxPool2d"),
+      kernel_(kernel_size),
+      stride_(stride.unset() ? kernel_size : stride),
+      padding_(padding),
+      dilation_(dilation),
+      ceil_mode_(ceil_mode) {}
 
 Tensor MaxPool2d::forward(const Tensor& input) {
   return max_pool2d(input, kernel_, stride_, padding_, dilation_, ceil_mode_);
@@ -22,8 +26,12 @@ std::string MaxPool2d::extra_repr() const {
 }
 
 AvgPool2d::AvgPool2d(Int2 kernel_size, Int2 stride, Int2 padding, bool ceil_mode, bool count_include_pad)
-    : Module("AvgPool2d"), kernel_(kernel_size), stride_(stride.unset() ? kernel_size : stride), padding_(padding),
-      ceil_mode_(ceil_mode), count_include_pad_(count_include_pad) {}
+    : Module("AvgPool2d"),
+      kernel_(kernel_size),
+      stride_(stride.unset() ? kernel_size : stride),
+      padding_(padding),
+      ceil_mode_(ceil_mode),
+      count_include_pad_(count_include_pad) {}
 
 Tensor AvgPool2d::forward(const Tensor& input) {
   return avg_pool2d(input, kernel_, stride_, padding_, ceil_mode_, count_include_pad_);

@@ -10,15 +10,23 @@ namespace seek::nn {
 TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward,
                                                  double dropout, std::string activation, double layer_norm_eps,
                                                  bool batch_first, bool norm_first, bool bias, TensorOptions options)
-    : Module("TransformerEncoderLayer"), d_model_(d_model), nhead_(nhead), dim_feedforward_(dim_feedforward),
-      dropout_p_(dropout), activation_(std::move(activation)), eps_(layer_norm_eps), batch_first_(batch_first),
-      norm_first_(norm_first), bias_(bias), options_(options) {
+    : Module("TransformerEncoderLayer"),
+      d_model_(d_model),
+      nhead_(nhead),
+      dim_feedforward_(dim_feedforward),
+      dropout_p_(dropout),
+      activation_(std::move(activation)),
+      eps_(layer_norm_eps),
+      batch_first_(batch_first),
+      norm_first_(norm_first),
+      bias_(bias),
+      options_(options) {
   SEEK_CHECK_VALUE(activation_ == "relu" || activation_ == "gelu",
                    "TransformerEncoderLayer: activation should be relu/gelu, not '", activation_, "'");
   SEEK_CHECK_VALUE(dim_feedforward > 0, "TransformerEncoderLayer: dim_feedforward must be > 0, got ", dim_feedforward);
-  self_attn_ = register_module(
-      "self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout, bias, std::nullopt, std::nullopt,
-                                                        batch_first, options));
+  self_attn_ =
+      register_module("self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout, bias, std::nullopt,
+                                                                        std::nullopt, batch_first, options));
   linear1_ = register_module("linear1", std::make_shared<Linear>(d_model, dim_feedforward, bias, options));
   dropout_ = register_module("dropout", std::make_shared<Dropout>(dropout));
   linear2_ = register_module("linear2", std::make_shared<Linear>(dim_feedforward, d_model, bias, options));
@@ -28,8 +36,8 @@ TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead,
   dropout2_ = register_module("dropout2", std::make_shared<Dropout>(dropout));
 }
 
-Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask,
-                                        const Tensor& src_key_padding_mask, bool is_causal) {
+Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask,
+                                        bool is_causal) {
   SEEK_CHECK_VALUE(src.defined(), "TransformerEncoderLayer: src must be defined");
   SEEK_CHECK_SHAPE((src.dim() == 2 || src.dim() == 3) && src.size(-1) == d_model_,
                    "TransformerEncoderLayer: src must be [S, N, ", d_model_, "] (or 2-D unbatched [S, ", d_model_,
@@ -74,8 +82,7 @@ std::shared_ptr<TransformerEncoderLayer> TransformerEncoderLayer::clone() const 
   return copy;
 }
 
-TransformerEncoder::TransformerEncoder(const LayerFactory& make_layer, int64_t num_layers,
-                                       std::shared_ptr<Module> norm)
+TransformerEncoder::TransformerEncoder(const LayerFactory& make_layer, int64_t num_layers, std::shared_ptr<Module> norm)
     : Module("TransformerEncoder") {
   init(make_layer, num_layers, std::move(norm));
 }

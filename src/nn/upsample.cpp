@@ -104,7 +104,10 @@ namespace seek::nn {
 
 Upsample::Upsample(std::optional<std::vector<int64_t>> size, std::optional<std::vector<double>> scale_factor,
                    std::string mode, std::optional<bool> align_corners)
-    : Module("Upsample"), size_(std::move(size)), scale_(std::move(scale_factor)), mode_(std::move(mode)),
+    : Module("Upsample"),
+      size_(std::move(size)),
+      scale_(std::move(scale_factor)),
+      mode_(std::move(mode)),
       align_corners_(align_corners) {
   SEEK_CHECK_VALUE(mode_ == "nearest" || mode_ == "bilinear", "Upsample: mode must be 'nearest' or 'bilinear', got '",
                    mode_, "'");

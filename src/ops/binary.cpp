@@ -56,24 +56,29 @@ using Grads = std::pair<Tensor, Tensor>;
 template <BinaryOp op>
 Grads binary_grad(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out, const std::vector<bool>& need);
 
-template <> Grads binary_grad<BinaryOp::Add>(const Tensor& g, const Tensor&, const Tensor&, const Tensor&,
-                                             const std::vector<bool>& need) {
+template <>
+Grads binary_grad<BinaryOp::Add>(const Tensor& g, const Tensor&, const Tensor&, const Tensor&,
+                                 const std::vector<bool>& need) {
   return {need[0] ? g : Tensor(), need[1] ? g : Tensor()};
 }
-template <> Grads binary_grad<BinaryOp::Sub>(const Tensor& g, const Tensor&, const Tensor&, const Tensor&,
-                                             const std::vector<bool>& need) {
+template <>
+Grads binary_grad<BinaryOp::Sub>(const Tensor& g, const Tensor&, const Tensor&, const Tensor&,
+                                 const std::vector<bool>& need) {
   return {need[0] ? g : Tensor(), need[1] ? -g : Tensor()};
 }
-template <> Grads binary_grad<BinaryOp::Mul>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
-                                             const std::vector<bool>& need) {
+template <>
+Grads binary_grad<BinaryOp::Mul>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                 const std::vector<bool>& need) {
   return {need[0] ? g * b : Tensor(), need[1] ? g * a : Tensor()};
 }
-template <> Grads binary_grad<BinaryOp::Div>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
-                                             const std::vector<bool>& need) {
+template <>
+Grads binary_grad<BinaryOp::Div>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                 const std::vector<bool>& need) {
   return {need[0] ? g / b : Tensor(), need[1] ? -g * a / (b * b) : Tensor()};
 }
-template <> Grads binary_grad<BinaryOp::Pow>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
-                                             const std::vector<bool>& need) {
+template <>
+Grads binary_grad<BinaryOp::Pow>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
+                                 const std::vector<bool>& need) {
   Tensor ga, gb;
   if (need[0]) ga = g * b * binary_op(BinaryOp::Pow, a, b - 1);
   if (need[1]) {
@@ -92,17 +97,20 @@ Grads select_grad(const Tensor& g, const Tensor& a_wins_bool, const Tensor& a, c
   Tensor wa = a_wins_bool.to(g.dtype()) + (a == b).to(g.dtype()) * 0.5;
   return {need[0] ? g * wa : Tensor(), need[1] ? g * (1 - wa) : Tensor()};
 }
-template <> Grads binary_grad<BinaryOp::Maximum>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
-                                                 const std::vector<bool>& need) {
+template <>
+Grads binary_grad<BinaryOp::Maximum>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                     const std::vector<bool>& need) {
   return select_grad(g, a > b, a, b, need);
 }
-template <> Grads binary_grad<BinaryOp::Minimum>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
-                                                 const std::vector<bool>& need) {
+template <>
+Grads binary_grad<BinaryOp::Minimum>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                     const std::vector<bool>& need) {
   return select_grad(g, a < b, a, b, need);
 }
 // d/dx = log(y), 0 where x == 0 (unless y is NaN: xlogy(x != 0, y)); d/dy = x / y.
-template <> Grads binary_grad<BinaryOp::Xlogy>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
-                                               const std::vector<bool>& need) {
+template <>
+Grads binary_grad<BinaryOp::Xlogy>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                   const std::vector<bool>& need) {
   return {need[0] ? g * xlogy(a != 0, b) : Tensor(), need[1] ? g * a / b : Tensor()};
 }
 
@@ -120,9 +128,7 @@ variable_list binary_backward(BinaryOp op, const Tensor& g, const Tensor& a, con
           gr.second.defined() ? sum_to(gr.second, b.sizes()) : Tensor()};
 }
 
-Tensor scalar_operand(const Tensor& t, Scalar s) {
-  return scalar_like(s, result_type(t, s), t.device());
-}
+Tensor scalar_operand(const Tensor& t, Scalar s) { return scalar_like(s, result_type(t, s), t.device()); }
 
 }  // namespace
 
@@ -197,7 +203,7 @@ Tensor pow(Scalar a, const Tensor& b_arg) {
   return binary_op(BinaryOp::Pow, scalar_operand(b, a), b);
 }
 // The free functions and methods of the Plain rows.
-#define SEEK_BINARY_FN_Plain(E, name)                                                     \
+#define SEEK_BINARY_FN_Plain(E, name)                                                    \
   Tensor name(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::E, a, b); } \
   Tensor Tensor::name(const Tensor& other) const { return binary_op(BinaryOp::E, *this, other); }
 #define SEEK_BINARY_FN_Custom(E, name)

@@ -19,8 +19,8 @@ using autograd::variable_list;
 namespace {
 
 // Checks dtypes, devices and the 4-D weight shared by both ops; returns the params.
-Conv2dParams check_common(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias,
-                          Int2 stride, Int2 padding, Int2 dilation, int64_t groups) {
+Conv2dParams check_common(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias, Int2 stride,
+                          Int2 padding, Int2 dilation, int64_t groups) {
   check_defined(input, op);
   check_defined(weight, op, "weight");
   check_same_device(op, {input, weight, bias});
@@ -32,8 +32,7 @@ Conv2dParams check_common(const char* op, const Tensor& input, const Tensor& wei
   SEEK_CHECK_SHAPE(input.dim() == 4, op, ": expected 3-D (unbatched) or 4-D (batched) input, got input of size ",
                    shape_str(input.sizes()));
   SEEK_CHECK_VALUE(groups > 0, op, ": groups must be positive, got ", groups);
-  SEEK_CHECK_VALUE(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got (", stride.h, ", ", stride.w,
-                   ")");
+  SEEK_CHECK_VALUE(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got (", stride.h, ", ", stride.w, ")");
   SEEK_CHECK_VALUE(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got (", dilation.h, ", ",
                    dilation.w, ")");
   SEEK_CHECK_VALUE(padding.h >= 0 && padding.w >= 0, op, ": padding must be non-negative, got (", padding.h, ", ",
@@ -67,46 +66,47 @@ Tensor conv2d_4d(const Tensor& input, const Tensor& weight, const Tensor& bias, 
     backend(input.device()).conv2d_forward(input, weight, bias, p, out);
   }
   if (autograd::needs_grad({input, weight, bias})) {
-    autograd::record("Conv2dBackward", {input, weight, bias}, {out},
-                     [p, sx = SavedTensor(weight.requires_grad() ? input : Tensor()), sw = SavedTensor(weight),
-                      has_bias = bias.defined(), in_shape = input.sizes()](const variable_list& g,
-                                                                           const std::vector<bool>& need) {
-                       const Tensor& w = sw.get();
-                       Tensor gx = need[0] ? alloc(in_shape, w.dtype(), w.device()) : Tensor();
-                       Tensor gw = need[1] ? alloc(w.sizes(), w.dtype(), w.device()) : Tensor();
-                       Tensor gb = need[2] && has_bias ? alloc({w.size(0)}, w.dtype(), w.device()) : Tensor();
-                       if (gx.defined() || gw.defined() || gb.defined())
-                         backend(w.device()).conv2d_backward(g[0], sx.defined() ? sx.get() : Tensor(), w, p, gx, gw,
-                                                             gb);
-                       return variable_list{gx, gw, gb};
-                     });
+    autograd::record(
+        "Conv2dBackward", {input, weight, bias}, {out},
+        [p, sx = SavedTensor(weight.requires_grad() ? input : Tensor()), sw = SavedTensor(weight),
+         has_bias = bias.defined(), in_shape = input.sizes()](const variable_list& g, const std::vector<bool>& need) {
+          const Tensor& w = sw.get();
+          Tensor gx = need[0] ? alloc(in_shape, w.dtype(), w.device()) : Tensor();
+          Tensor gw = need[1] ? alloc(w.sizes(), w.dtype(), w.device()) : Tensor();
+          Tensor gb = need[2] && has_bias ? alloc({w.size(0)}, w.dtype(), w.device()) : Tensor();
+          if (gx.defined() || gw.defined() || gb.defined())
+            backend(w.device()).conv2d_backward(g[0], sx.defined() ? sx.get() : Tensor(), w, p, gx, gw, gb);
+          return variable_list{gx, gw, gb};
+        });
   }
   return out;
 }
 
-Tensor conv_transpose2d_4d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int2 stride,
-                           Int2 padding, Int2 output_padding, int64_t groups, Int2 dilation) {
+Tensor conv_transpose2d_4d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int2 stride, Int2 padding,
+                           Int2 output_padding, int64_t groups, Int2 dilation) {
   const char* op = "conv_transpose2d";
   Conv2dParams p = check_common(op, input, weight, bias, stride, padding, dilation, groups);
   const int64_t Cin = input.size(1);
   SEEK_CHECK_SHAPE(Cin == weight.size(0), op, ": Given transposed=1, weight of size ", shape_str(weight.sizes()),
-                   ", expected input", shape_str(input.sizes()), " to have ", weight.size(0),
-                   " channels, but got ", Cin, " channels instead");
-  SEEK_CHECK_SHAPE(Cin % groups == 0, op, ": given groups=", groups, ", expected weight to be divisible by ",
-                   groups, " at dimension 0, but got weight of size ", shape_str(weight.sizes()), " instead");
+                   ", expected input", shape_str(input.sizes()), " to have ", weight.size(0), " channels, but got ",
+                   Cin, " channels instead");
+  SEEK_CHECK_SHAPE(Cin % groups == 0, op, ": given groups=", groups, ", expected weight to be divisible by ", groups,
+                   " at dimension 0, but got weight of size ", shape_str(weight.sizes()), " instead");
   const int64_t Cout = weight.size(1) * groups;
-  SEEK_CHECK_SHAPE(!bias.defined() || (bias.dim() == 1 && bias.size(0) == Cout), op, ": expected bias of size [",
-                   Cout, "], got ", bias.defined() ? shape_str(bias.sizes()) : std::string());
+  SEEK_CHECK_SHAPE(!bias.defined() || (bias.dim() == 1 && bias.size(0) == Cout), op, ": expected bias of size [", Cout,
+                   "], got ", bias.defined() ? shape_str(bias.sizes()) : std::string());
   SEEK_CHECK_VALUE(output_padding.h >= 0 && output_padding.w >= 0 &&
                        (output_padding.h < p.stride[0] || output_padding.h < p.dilation[0]) &&
                        (output_padding.w < p.stride[1] || output_padding.w < p.dilation[1]),
-                   op, ": output padding must be non-negative and smaller than either stride or dilation, but got "
-                   "output_padding (", output_padding.h, ", ", output_padding.w, "), stride (", p.stride[0], ", ",
-                   p.stride[1], "), dilation (", p.dilation[0], ", ", p.dilation[1], ")");
-  const int64_t OH = (input.size(2) - 1) * p.stride[0] - 2 * p.padding[0] +
-                     p.dilation[0] * (weight.size(2) - 1) + output_padding.h + 1;
-  const int64_t OW = (input.size(3) - 1) * p.stride[1] - 2 * p.padding[1] +
-                     p.dilation[1] * (weight.size(3) - 1) + output_padding.w + 1;
+                   op,
+                   ": output padding must be non-negative and smaller than either stride or dilation, but got "
+                   "output_padding (",
+                   output_padding.h, ", ", output_padding.w, "), stride (", p.stride[0], ", ", p.stride[1],
+                   "), dilation (", p.dilation[0], ", ", p.dilation[1], ")");
+  const int64_t OH = (input.size(2) - 1) * p.stride[0] - 2 * p.padding[0] + p.dilation[0] * (weight.size(2) - 1) +
+                     output_padding.h + 1;
+  const int64_t OW = (input.size(3) - 1) * p.stride[1] - 2 * p.padding[1] + p.dilation[1] * (weight.size(3) - 1) +
+                     output_padding.w + 1;
   SEEK_CHECK_SHAPE(OH > 0 && OW > 0 && input.size(2) > 0 && input.size(3) > 0, op, ": given input of size ",
                    shape_str(input.sizes()), ", the calculated output size (", OH, " x ", OW, ") is too small");
   Tensor out = alloc({input.size(0), Cout, OH, OW}, input.dtype(), input.device());

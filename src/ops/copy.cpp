@@ -28,9 +28,10 @@ Tensor convert(const Tensor& self, Device device, DType dtype) {
   if (autograd::needs_grad({self}) && is_floating(dtype)) {
     Device src_dev = self.device();
     DType src_dt = self.dtype();
-    autograd::record("ToCopyBackward", {self}, {out}, [src_dev, src_dt](const variable_list& g, const std::vector<bool>&) {
-      return variable_list{g[0].to(src_dev, src_dt)};
-    });
+    autograd::record("ToCopyBackward", {self}, {out},
+                     [src_dev, src_dt](const variable_list& g, const std::vector<bool>&) {
+                       return variable_list{g[0].to(src_dev, src_dt)};
+                     });
   }
   return out;
 }
@@ -82,9 +83,8 @@ Tensor& Tensor::fill_(Scalar value) {
   backend(device()).fill(*this, value);
   bump_version();
   if (record) {
-    autograd::record("FillBackward", {}, {*this}, [](const variable_list&, const std::vector<bool>&) {
-      return variable_list{};
-    });
+    autograd::record("FillBackward", {}, {*this},
+                     [](const variable_list&, const std::vector<bool>&) { return variable_list{}; });
   }
   return *this;
 }

@@ -70,8 +70,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
       res.max_abs_error = std::max(res.max_abs_error, err);
       if (!(err <= atol + rtol * std::fabs(numerical))) {
         std::ostringstream os;
-        os << "gradcheck: input " << k << " element " << i << ": analytical " << ap[i] << " vs numerical "
-           << numerical << " (error " << err << ")";
+        os << "gradcheck: input " << k << " element " << i << ": analytical " << ap[i] << " vs numerical " << numerical
+           << " (error " << err << ")";
         res.ok = false;
         res.message = os.str();
         return res;

@@ -70,8 +70,8 @@ void check_gather_shapes(const char* op, const Tensor& self, int64_t dim, const 
                    "input tensor, got index ", shape_str(index.sizes()), " and input ", shape_str(self.sizes()));
   for (int64_t d = 0; d < self.dim(); ++d) {
     SEEK_CHECK_SHAPE(d == dim || index.size(d) <= self.size(d), op, ": size of index ", shape_str(index.sizes()),
-                     " exceeds the size of input ", shape_str(self.sizes()), " at dimension ", d, " (",
-                     index.size(d), " > ", self.size(d), ")");
+                     " exceeds the size of input ", shape_str(self.sizes()), " at dimension ", d, " (", index.size(d),
+                     " > ", self.size(d), ")");
   }
   if (!src.defined()) return;
   SEEK_CHECK_SHAPE(src.dim() == index.dim(), op, ": index tensor must have the same number of dimensions as the ",
@@ -121,15 +121,15 @@ Tensor scatter_op(ScatterMode mode, const Tensor& self, int64_t dim, const Tenso
   if (!autograd::needs_grad({self, src})) return out;
   Shape src_shape = src.defined() ? src.sizes() : Shape{};
   std::string name = mode == ScatterMode::Add ? "ScatterAddBackward" : "ScatterBackward";
-  autograd::record(name, {self, src}, {out},
-                   [mode, dim, src_shape, si = SavedTensor(index)](const variable_list& g,
-                                                                   const std::vector<bool>& need) {
-                     const Tensor& index = si.get();
-                     Tensor g_self, g_src;
-                     if (need[0]) g_self = mode == ScatterMode::Add ? g[0] : seek::scatter(g[0], dim, index, 0);
-                     if (need.size() > 1 && need[1]) g_src = pad_to(seek::gather(g[0], dim, index), src_shape);
-                     return variable_list{g_self, g_src};
-                   });
+  autograd::record(
+      name, {self, src}, {out},
+      [mode, dim, src_shape, si = SavedTensor(index)](const variable_list& g, const std::vector<bool>& need) {
+        const Tensor& index = si.get();
+        Tensor g_self, g_src;
+        if (need[0]) g_self = mode == ScatterMode::Add ? g[0] : seek::scatter(g[0], dim, index, 0);
+        if (need.size() > 1 && need[1]) g_src = pad_to(seek::gather(g[0], dim, index), src_shape);
+        return variable_list{g_self, g_src};
+      });
   return out;
 }
 
@@ -151,13 +151,12 @@ Tensor& scatter_inplace(ScatterMode mode, Tensor& self, int64_t dim, const Tenso
 
 void check_vector_index(const Tensor& index, const char* op) {
   check_index_dtype(index, op, true);
-  SEEK_CHECK_INDEX(index.dim() <= 1, op, ": index must be a vector (0-D or 1-D), got shape ",
-                   shape_str(index.sizes()));
+  SEEK_CHECK_INDEX(index.dim() <= 1, op, ": index must be a vector (0-D or 1-D), got shape ", shape_str(index.sizes()));
 }
 
 // Checks index_add's arguments; returns the wrapped dim.
-int64_t check_index_add_args(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
-                             const Tensor& source, Scalar alpha) {
+int64_t check_index_add_args(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                             Scalar alpha) {
   check_defined(self, op, "self");
   check_defined(index, op, "index");
   check_defined(source, op, "source");
@@ -266,16 +265,16 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   }
   if (autograd::needs_grad({self, source})) {
     Shape src_shape = source.sizes();
-    autograd::record("IndexAddBackward", {self, source}, {out},
-                     [dim, alpha, src_shape, si = SavedTensor(index)](const variable_list& g,
-                                                                      const std::vector<bool>& need) {
-                       Tensor g_src;
-                       if (need[1]) {
-                         g_src = seek::index_select(g[0], dim, si.get()).reshape(src_shape);
-                         if (alpha.to_double() != 1.0) g_src = g_src * alpha;
-                       }
-                       return variable_list{need[0] ? g[0] : Tensor(), g_src};
-                     });
+    autograd::record(
+        "IndexAddBackward", {self, source}, {out},
+        [dim, alpha, src_shape, si = SavedTensor(index)](const variable_list& g, const std::vector<bool>& need) {
+          Tensor g_src;
+          if (need[1]) {
+            g_src = seek::index_select(g[0], dim, si.get()).reshape(src_shape);
+            if (alpha.to_double() != 1.0) g_src = g_src * alpha;
+          }
+          return variable_list{need[0] ? g[0] : Tensor(), g_src};
+        });
   }
   return out;
 }
@@ -317,15 +316,15 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
     out = out.view(shape);
   }
   if (autograd::needs_grad({weight})) {
-    autograd::record("EmbeddingBackward", {weight}, {out},
-                     [num, width, padding_idx, sf = SavedTensor(flat)](const variable_list& g,
-                                                                       const std::vector<bool>&) {
-                       const Tensor& idx = sf.get();
-                       Tensor gw = zeros({num, width}, like(g[0]));
-                       gw.index_add_(0, idx, g[0].reshape({idx.numel(), width}));
-                       if (padding_idx >= 0) gw.select(0, padding_idx).zero_();
-                       return variable_list{gw};
-                     });
+    autograd::record(
+        "EmbeddingBackward", {weight}, {out},
+        [num, width, padding_idx, sf = SavedTensor(flat)](const variable_list& g, const std::vector<bool>&) {
+          const Tensor& idx = sf.get();
+          Tensor gw = zeros({num, width}, like(g[0]));
+          gw.index_add_(0, idx, g[0].reshape({idx.numel(), width}));
+          if (padding_idx >= 0) gw.select(0, padding_idx).zero_();
+          return variable_list{gw};
+        });
   }
   return out;
 }

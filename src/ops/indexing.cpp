@@ -36,9 +36,9 @@ namespace {
 
 // An advanced entry after parsing.
 struct Entry {
-  Tensor t;           // the user's int64/int32 index, or int64 flat positions of a mask
-  int64_t dim = 0;    // first dim of the basic view it indexes
-  int64_t ndims = 1;  // dims it covers (a mask covers mask.dim())
+  Tensor t;              // the user's int64/int32 index, or int64 flat positions of a mask
+  int64_t dim = 0;       // first dim of the basic view it indexes
+  int64_t ndims = 1;     // dims it covers (a mask covers mask.dim())
   bool trusted = false;  // values known to be in range (from a mask or a bool)
 };
 
@@ -97,13 +97,11 @@ Parsed parse(const Tensor& self, const std::vector<TensorIndex>& indices, const 
         r = r.unsqueeze(d);
         ++d;
         break;
-      case K::Ellipsis:
-        d += self.dim() - consumed;
-        break;
+      case K::Ellipsis: d += self.dim() - consumed; break;
       case K::Boolean:
         r = r.unsqueeze(d);
-        p.adv.push_back({host_int64(ix.boolean ? std::vector<int64_t>{0} : std::vector<int64_t>{}, self.device()), d,
-                         1, true});
+        p.adv.push_back(
+            {host_int64(ix.boolean ? std::vector<int64_t>{0} : std::vector<int64_t>{}, self.device()), d, 1, true});
         ++d;
         break;
       case K::Tensor: {
@@ -117,8 +115,8 @@ Parsed parse(const Tensor& self, const std::vector<TensorIndex>& indices, const 
           }
           for (int64_t j = 0; j < m.dim(); ++j) {
             SEEK_CHECK_INDEX(m.size(j) == r.size(d + j), op, ": the shape of the mask ", shape_str(m.sizes()),
-                             " at index ", j, " does not match the shape of the indexed tensor ",
-                             shape_str(r.sizes()), " at index ", d + j);
+                             " at index ", j, " does not match the shape of the indexed tensor ", shape_str(r.sizes()),
+                             " at index ", d + j);
           }
           p.adv.push_back({mask_positions(m, self.device()), d, m.dim(), true});
           d += m.dim();
@@ -171,8 +169,8 @@ Plan make_plan(const Tensor& r, const std::vector<Entry>& adv, bool direct, cons
     } catch (const ShapeError&) {
       std::string shapes;
       for (const Entry& e : adv) shapes += (shapes.empty() ? "" : ", ") + shape_str(e.t.sizes());
-      throw IndexError(str(op, ": shape mismatch: indexing tensors could not be broadcast together with shapes ",
-                           shapes));
+      throw IndexError(
+          str(op, ": shape mismatch: indexing tensors could not be broadcast together with shapes ", shapes));
     }
   }
   pl.count = shape_numel(bshape);

@@ -169,7 +169,7 @@ Tensor matmul(const Tensor& a_arg, const Tensor& b_arg) {
   p.out = p.batch;
   if (a.dim() > 1) p.out.push_back(p.M);
   if (b.dim() > 1) p.out.push_back(p.N);
-  const char* node = a.dim() == 1 && b.dim() == 1 ? "DotBackward"
+  const char* node = a.dim() == 1 && b.dim() == 1   ? "DotBackward"
                      : a.dim() == 2 && b.dim() == 1 ? "MvBackward"
                      : a.dim() == 2 && b.dim() == 2 ? "MmBackward"
                                                     : "MatmulBackward";
@@ -220,8 +220,8 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   check_defined(a, "outer", "input");
   check_defined(b, "outer", "vec2");
   check_same_device("outer", {a, b});
-  SEEK_CHECK_SHAPE(a.dim() == 1 && b.dim() == 1, "outer: 1-D tensors expected, but got shapes ",
-                   shape_str(a.sizes()), " and ", shape_str(b.sizes()));
+  SEEK_CHECK_SHAPE(a.dim() == 1 && b.dim() == 1, "outer: 1-D tensors expected, but got shapes ", shape_str(a.sizes()),
+                   " and ", shape_str(b.sizes()));
   DType ct = promote_types(a.dtype(), b.dtype());
   if (ct == kBool) return logical_and(a.unsqueeze(1), b.unsqueeze(0));
   Tensor ac = a.to(ct), bc = b.to(ct);  // differentiable casts
@@ -235,8 +235,8 @@ Tensor addmm(const Tensor& bias_arg, const Tensor& a_arg, const Tensor& b_arg, S
   check_defined(bias, "addmm", "input");
   check_operands("addmm", a, b);
   check_same_device("addmm", {bias, a, b});
-  SEEK_CHECK_SHAPE(a.dim() == 2 && b.dim() == 2, "addmm: expected 2-D mat1 and mat2, got shapes ",
-                   shape_str(a.sizes()), " and ", shape_str(b.sizes()));
+  SEEK_CHECK_SHAPE(a.dim() == 2 && b.dim() == 2, "addmm: expected 2-D mat1 and mat2, got shapes ", shape_str(a.sizes()),
+                   " and ", shape_str(b.sizes()));
   SEEK_CHECK_DTYPE(bias.dtype() == a.dtype(), "addmm: expected input, mat1 and mat2 to have the same dtype, but got ",
                    bias.dtype(), ", ", a.dtype(), " and ", b.dtype());
   SEEK_CHECK_VALUE(is_floating(a.dtype()) || (!alpha.is_floating() && !beta.is_floating()),
@@ -249,8 +249,8 @@ Tensor addmm(const Tensor& bias_arg, const Tensor& a_arg, const Tensor& b_arg, S
     int64_t s = bias.size(bias.dim() - 1 - i);
     fits = s == 1 || s == mn[1 - i];
   }
-  SEEK_CHECK_SHAPE(fits, "addmm: input of shape ", shape_str(bias.sizes()),
-                   " cannot be broadcast to the result shape ", shape_str(mn));
+  SEEK_CHECK_SHAPE(fits, "addmm: input of shape ", shape_str(bias.sizes()), " cannot be broadcast to the result shape ",
+                   shape_str(mn));
   Tensor out = alloc(mn, a.dtype(), a.device());
   const double beta_v = beta.to_double(), alpha_v = alpha.to_double();
   if (beta_v != 0.0) {
@@ -261,16 +261,16 @@ Tensor addmm(const Tensor& bias_arg, const Tensor& a_arg, const Tensor& b_arg, S
   if (autograd::needs_grad({bias, a, b})) {
     SavedTensor sa(b.requires_grad() ? a : Tensor()), sb(a.requires_grad() ? b : Tensor());
     Shape bias_shape = bias.sizes();
-    autograd::record("AddmmBackward", {bias, a, b}, {out},
-                     [sa, sb, bias_shape, alpha, beta, alpha_v, beta_v](const variable_list& g,
-                                                                        const std::vector<bool>& need) {
-                       Tensor gbias, ga, gb;
-                       if (need[0]) gbias = sum_to(beta_v == 1.0 ? g[0] : g[0] * beta, bias_shape);
-                       Tensor gs = alpha_v == 1.0 ? g[0] : g[0] * alpha;
-                       if (need[1]) ga = mm(gs, sb.get().t());
-                       if (need[2]) gb = mm(sa.get().t(), gs);
-                       return variable_list{gbias, ga, gb};
-                     });
+    autograd::record(
+        "AddmmBackward", {bias, a, b}, {out},
+        [sa, sb, bias_shape, alpha, beta, alpha_v, beta_v](const variable_list& g, const std::vector<bool>& need) {
+          Tensor gbias, ga, gb;
+          if (need[0]) gbias = sum_to(beta_v == 1.0 ? g[0] : g[0] * beta, bias_shape);
+          Tensor gs = alpha_v == 1.0 ? g[0] : g[0] * alpha;
+          if (need[1]) ga = mm(gs, sb.get().t());
+          if (need[2]) gb = mm(sa.get().t(), gs);
+          return variable_list{gbias, ga, gb};
+        });
   }
   return out;
 }

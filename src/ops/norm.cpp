@@ -26,7 +26,6 @@
 
 namespace seek {
 
-
 namespace {
 
 // [C] -> [1, C, 1, ...] with `ndim` dims, so it broadcasts against [N, C, *].
@@ -59,25 +58,24 @@ Tensor batch_stats_norm(const Tensor& input, const Tensor& mean, const Tensor& v
     out = bias.defined() ? addcmul(channel_view(bias, nd), centered, scale) : centered * scale;
   }
   if (!autograd::needs_grad({input, weight, bias})) return out;
-  autograd::record(
-      "BatchNormBackward", {input, weight, bias}, {out},
-      [dims, n, c, invstd, scale, sc = autograd::SavedTensor(centered)](const autograd::variable_list& g,
-                                                                         const std::vector<bool>& need) {
-        const Tensor& go = g[0];
-        const Tensor& cen = sc.get();
-        Tensor sum_g = go.sum(dims, /*keepdim=*/true);
-        Tensor sum_gc = (go * cen).sum(dims, /*keepdim=*/true);
-        Tensor gx, gw, gb;
-        if (need[0]) {
-          Tensor shift = sum_g * scale * (-1.0 / n);
-          Tensor coef = sum_gc * scale * invstd * invstd * (-1.0 / n);
-          gx = addcmul(shift, go, scale);
-          gx.addcmul_(cen, coef);
-        }
-        if (need[1]) gw = (sum_gc * invstd).reshape({c});
-        if (need[2]) gb = sum_g.reshape({c});
-        return autograd::variable_list{gx, gw, gb};
-      });
+  autograd::record("BatchNormBackward", {input, weight, bias}, {out},
+                   [dims, n, c, invstd, scale, sc = autograd::SavedTensor(centered)](const autograd::variable_list& g,
+                                                                                     const std::vector<bool>& need) {
+                     const Tensor& go = g[0];
+                     const Tensor& cen = sc.get();
+                     Tensor sum_g = go.sum(dims, /*keepdim=*/true);
+                     Tensor sum_gc = (go * cen).sum(dims, /*keepdim=*/true);
+                     Tensor gx, gw, gb;
+                     if (need[0]) {
+                       Tensor shift = sum_g * scale * (-1.0 / n);
+                       Tensor coef = sum_gc * scale * invstd * invstd * (-1.0 / n);
+                       gx = addcmul(shift, go, scale);
+                       gx.addcmul_(cen, coef);
+                     }
+                     if (need[1]) gw = (sum_gc * invstd).reshape({c});
+                     if (need[2]) gb = sum_g.reshape({c});
+                     return autograd::variable_list{gx, gw, gb};
+                   });
   return out;
 }
 
@@ -121,23 +119,23 @@ Tensor fused_batch_stats_norm(const Tensor& input, const Tensor& weight, const T
   batch_var = empty({c}, stat_options);
   backend(input.device()).batch_norm_forward_train(input, weight, bias, eps, out, batch_mean, save_invstd, batch_var);
   if (!autograd::needs_grad({input, weight, bias})) return out;
-  autograd::record(
-      "BatchNormBackward", {input, weight, bias}, {out},
-      // SavedTensor detaches (and checks versions); a backward with grad mode on needs the
-      // tensors themselves, so that its result stays connected to input and weight.
-      [eps, dims, c, save_mean = batch_mean, save_invstd, sx = autograd::SavedTensor(input),
-       sw = weight.defined() ? autograd::SavedTensor(weight) : autograd::SavedTensor(), input_ref = input,
-       weight_ref = weight](const autograd::variable_list& g, const std::vector<bool>& need) {
-        const Tensor& x = sx.get();
-        const Tensor w = sw.defined() ? sw.get() : Tensor();
-        if (GradMode::is_enabled()) return batch_norm_backward_ops(g[0], input_ref, weight_ref, eps, dims, need);
-        const TensorOptions options = TensorOptions(x.dtype()).device(x.device());
-        Tensor gx = need[0] ? empty(x.sizes(), options) : Tensor();
-        Tensor gw = need[1] ? empty({c}, options) : Tensor();
-        Tensor gb = need[2] ? empty({c}, options) : Tensor();
-        backend(x.device()).batch_norm_backward(g[0], x, w, save_mean, save_invstd, gx, gw, gb);
-        return autograd::variable_list{gx, gw, gb};
-      });
+  autograd::record("BatchNormBackward", {input, weight, bias}, {out},
+                   // SavedTensor detaches (and checks versions); a backward with grad mode on needs the
+                   // tensors themselves, so that its result stays connected to input and weight.
+                   [eps, dims, c, save_mean = batch_mean, save_invstd, sx = autograd::SavedTensor(input),
+                    sw = weight.defined() ? autograd::SavedTensor(weight) : autograd::SavedTensor(), input_ref = input,
+                    weight_ref = weight](const autograd::variable_list& g, const std::vector<bool>& need) {
+                     const Tensor& x = sx.get();
+                     const Tensor w = sw.defined() ? sw.get() : Tensor();
+                     if (GradMode::is_enabled())
+                       return batch_norm_backward_ops(g[0], input_ref, weight_ref, eps, dims, need);
+                     const TensorOptions options = TensorOptions(x.dtype()).device(x.device());
+                     Tensor gx = need[0] ? empty(x.sizes(), options) : Tensor();
+                     Tensor gw = need[1] ? empty({c}, options) : Tensor();
+                     Tensor gb = need[2] ? empty({c}, options) : Tensor();
+                     backend(x.device()).batch_norm_backward(g[0], x, w, save_mean, save_invstd, gx, gw, gb);
+                     return autograd::variable_list{gx, gw, gb};
+                   });
   return out;
 }
 
@@ -174,8 +172,7 @@ Tensor batch_norm(const Tensor& input_arg, const Tensor& running_mean, const Ten
   SEEK_CHECK_VALUE(input.defined(), "batch_norm: input must be defined");
   SEEK_CHECK_SHAPE(input.dim() >= 2, "batch_norm: expected input of shape [N, C] or [N, C, *], got ",
                    shape_str(input.sizes()));
-  SEEK_CHECK_DTYPE(input.is_floating_point(), "batch_norm: input must be floating, got ",
-                   dtype_name(input.dtype()));
+  SEEK_CHECK_DTYPE(input.is_floating_point(), "batch_norm: input must be floating, got ", dtype_name(input.dtype()));
   const int64_t c = input.size(1), nd = input.dim();
   SEEK_CHECK_VALUE(running_mean.defined() == running_var.defined(),
                    "batch_norm: running_mean and running_var must both be defined or both undefined");
@@ -224,12 +221,12 @@ Tensor group_norm(const Tensor& input_arg, int64_t num_groups, const Tensor& wei
   SEEK_CHECK_VALUE(input.defined(), "group_norm: input must be defined");
   SEEK_CHECK_SHAPE(input.dim() >= 2, "group_norm: expected at least 2 dimensions for input [N, C, *], got ",
                    shape_str(input.sizes()));
-  SEEK_CHECK_DTYPE(input.is_floating_point(), "group_norm: input must be floating, got ",
-                   dtype_name(input.dtype()));
+  SEEK_CHECK_DTYPE(input.is_floating_point(), "group_norm: input must be floating, got ", dtype_name(input.dtype()));
   const int64_t n = input.size(0), c = input.size(1);
   SEEK_CHECK_VALUE(num_groups > 0 && c % num_groups == 0,
                    "group_norm: expected number of channels in input to be divisible by num_groups, but got input "
-                   "of shape ", shape_str(input.sizes()), " and num_groups=", num_groups);
+                   "of shape ",
+                   shape_str(input.sizes()), " and num_groups=", num_groups);
   check_channel_vector("group_norm", "weight", weight, c);
   check_channel_vector("group_norm", "bias", bias, c);
   int64_t group_size = c / num_groups;

@@ -15,8 +15,7 @@ namespace {
 using ops_detail::check_defined;
 
 // Bad input (wrong lengths, shapes, undefined tensors) is an error; the rest is a fallback.
-void check_list(const std::vector<Tensor>& list, const std::vector<Tensor>& params, const char* op,
-                const char* what) {
+void check_list(const std::vector<Tensor>& list, const std::vector<Tensor>& params, const char* op, const char* what) {
   SEEK_CHECK_VALUE(list.size() == params.size(), op, ": got ", params.size(), " parameters but ", list.size(), " ",
                    what);
   for (size_t i = 0; i < list.size(); ++i) {
@@ -116,8 +115,7 @@ bool fused_adam_(const std::vector<Tensor>& params, const std::vector<Tensor>& g
   for (int64_t s : steps) SEEK_CHECK_VALUE(s >= 1, op, ": step counts must be >= 1, got ", s);
   check_no_grad(params, op);
   const std::vector<Tensor> none;
-  if (!fusable_step(params, grads, {&exp_avgs, &exp_avg_sqs, hyper.amsgrad ? &max_exp_avg_sqs : &none}))
-    return false;
+  if (!fusable_step(params, grads, {&exp_avgs, &exp_avg_sqs, hyper.amsgrad ? &max_exp_avg_sqs : &none})) return false;
   OptimArgs a;
   a.params = params;
   a.grads = contiguous_all(grads);
@@ -143,9 +141,9 @@ bool fused_rmsprop_(const std::vector<Tensor>& params, const std::vector<Tensor>
   if (hyper.momentum > 0.0) check_list(momentum_buffers, params, op, "momentum buffers");
   check_no_grad(params, op);
   const std::vector<Tensor> none;
-  if (!fusable_step(params, grads,
-                    {&square_avgs, hyper.centered ? &grad_avgs : &none,
-                     hyper.momentum > 0.0 ? &momentum_buffers : &none}))
+  if (!fusable_step(
+          params, grads,
+          {&square_avgs, hyper.centered ? &grad_avgs : &none, hyper.momentum > 0.0 ? &momentum_buffers : &none}))
     return false;
   OptimArgs a;
   a.params = params;
@@ -161,8 +159,7 @@ bool fused_rmsprop_(const std::vector<Tensor>& params, const std::vector<Tensor>
 
 Tensor fused_total_norm(const std::vector<Tensor>& tensors, double norm_type) {
   constexpr const char* op = "fused_total_norm";
-  SEEK_CHECK_VALUE(norm_type > 0 && !std::isnan(norm_type), op, ": norm_type must be > 0 or infinity, got ",
-                   norm_type);
+  SEEK_CHECK_VALUE(norm_type > 0 && !std::isnan(norm_type), op, ": norm_type must be > 0 or infinity, got ", norm_type);
   SEEK_CHECK_VALUE(!tensors.empty(), op, ": got an empty list of tensors");
   for (const auto& t : tensors) {
     check_defined(t, op, "tensor");

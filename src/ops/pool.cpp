@@ -37,19 +37,18 @@ Shape pool_shape(const char* op, const Tensor& input, PoolParams& p, Int2 kernel
                  Int2 dilation, bool ceil_mode, bool is_max) {
   check_input(input, op);
   if (stride.unset()) stride = kernel;
-  SEEK_CHECK_VALUE(kernel.h > 0 && kernel.w > 0, op, ": kernel_size must be positive, got (", kernel.h, ", ",
-                   kernel.w, ")");
-  SEEK_CHECK_VALUE(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got (", stride.h, ", ", stride.w,
+  SEEK_CHECK_VALUE(kernel.h > 0 && kernel.w > 0, op, ": kernel_size must be positive, got (", kernel.h, ", ", kernel.w,
                    ")");
+  SEEK_CHECK_VALUE(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got (", stride.h, ", ", stride.w, ")");
   SEEK_CHECK_VALUE(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got (", dilation.h, ", ",
                    dilation.w, ")");
   // torch: pad <= half the (effective) kernel, so every window sees an input element.
   const int64_t ekh = is_max ? (kernel.h - 1) * dilation.h + 1 : kernel.h;
   const int64_t ekw = is_max ? (kernel.w - 1) * dilation.w + 1 : kernel.w;
   SEEK_CHECK_VALUE(padding.h >= 0 && padding.w >= 0 && padding.h <= ekh / 2 && padding.w <= ekw / 2, op,
-                   ": pad should be non-negative and at most half of effective kernel size, but got pad=(",
-                   padding.h, ", ", padding.w, "), kernel_size=(", kernel.h, ", ", kernel.w, ") and dilation=(",
-                   dilation.h, ", ", dilation.w, ")");
+                   ": pad should be non-negative and at most half of effective kernel size, but got pad=(", padding.h,
+                   ", ", padding.w, "), kernel_size=(", kernel.h, ", ", kernel.w, ") and dilation=(", dilation.h, ", ",
+                   dilation.w, ")");
   p.kernel = kernel.arr(), p.stride = stride.arr(), p.padding = padding.arr(), p.dilation = dilation.arr();
   p.ceil_mode = ceil_mode;
   const int64_t OH = out_size(input.size(2), kernel.h, stride.h, padding.h, dilation.h, ceil_mode);
@@ -70,13 +69,13 @@ std::pair<Tensor, Tensor> max_pool_4d(const Tensor& input, Int2 kernel, Int2 str
     backend(input.device()).max_pool2d_forward(input, p, out, idx);
   }
   if (autograd::needs_grad({input})) {
-    autograd::record("MaxPool2dBackward", {input}, {out},
-                     [si = SavedTensor(idx), in_shape = input.sizes()](const variable_list& g,
-                                                                        const std::vector<bool>&) {
-                       Tensor gx = alloc(in_shape, g[0].dtype(), g[0].device());
-                       backend(gx.device()).max_pool2d_backward(g[0], si.get(), gx);
-                       return variable_list{gx};
-                     });
+    autograd::record(
+        "MaxPool2dBackward", {input}, {out},
+        [si = SavedTensor(idx), in_shape = input.sizes()](const variable_list& g, const std::vector<bool>&) {
+          Tensor gx = alloc(in_shape, g[0].dtype(), g[0].device());
+          backend(gx.device()).max_pool2d_backward(g[0], si.get(), gx);
+          return variable_list{gx};
+        });
   }
   return {out, idx};
 }

@@ -51,16 +51,12 @@ struct HostView {
 
   double as_double(int64_t off) const {
     double v = 0;
-    SEEK_DISPATCH_ALL(dtype, "print", [&] {
-      v = convert<double>(reinterpret_cast<const scalar_t*>(base)[off]);
-    });
+    SEEK_DISPATCH_ALL(dtype, "print", [&] { v = convert<double>(reinterpret_cast<const scalar_t*>(base)[off]); });
     return v;
   }
   int64_t as_int(int64_t off) const {
     int64_t v = 0;
-    SEEK_DISPATCH_ALL(dtype, "print", [&] {
-      v = convert<int64_t>(reinterpret_cast<const scalar_t*>(base)[off]);
-    });
+    SEEK_DISPATCH_ALL(dtype, "print", [&] { v = convert<int64_t>(reinterpret_cast<const scalar_t*>(base)[off]); });
     return v;
   }
 
@@ -222,7 +218,8 @@ std::string size_tuple(const Shape& s) {
 std::string add_suffixes(const std::string& body, const std::vector<std::string>& suffixes, int64_t indent) {
   std::string out = body;
   size_t nl = body.rfind('\n');
-  int64_t last_line_len = static_cast<int64_t>(body.size()) - (nl == std::string::npos ? -1 : static_cast<int64_t>(nl)) + 1;
+  int64_t last_line_len =
+      static_cast<int64_t>(body.size()) - (nl == std::string::npos ? -1 : static_cast<int64_t>(nl)) + 1;
   for (const std::string& s : suffixes) {
     int64_t len = static_cast<int64_t>(s.size());
     if (last_line_len + len + 2 > kLineWidth) {

@@ -25,8 +25,8 @@ constexpr int64_t kTwo53 = int64_t{1} << 53;
 Generator& pick_generator(Generator* gen, Device device, const char* op) {
   if (!gen) return default_generator(device);
   if (gen->device().type != device.type) {
-    throw DeviceError(str(op, ": expected a generator for device ", device.str(), ", but got one for ",
-                          gen->device().str()));
+    throw DeviceError(
+        str(op, ": expected a generator for device ", device.str(), ", but got one for ", gen->device().str()));
   }
   return *gen;
 }
@@ -50,15 +50,42 @@ void check_probability(double p, const char* op) {
 // The integers a dtype holds exactly: [lo, hi].
 void exact_int_range(DType dt, int64_t& lo, int64_t& hi) {
   switch (dt) {
-    case kBool: lo = 0; hi = 1; return;
-    case kUInt8: lo = 0; hi = 255; return;
-    case kInt8: lo = -128; hi = 127; return;
-    case kInt32: lo = std::numeric_limits<int32_t>::min(); hi = std::numeric_limits<int32_t>::max(); return;
-    case kInt64: lo = std::numeric_limits<int64_t>::min(); hi = std::numeric_limits<int64_t>::max(); return;
-    case kFloat16: lo = -(int64_t{1} << 11); hi = int64_t{1} << 11; return;
-    case kBFloat16: lo = -(int64_t{1} << 8); hi = int64_t{1} << 8; return;
-    case kFloat32: lo = -(int64_t{1} << 24); hi = int64_t{1} << 24; return;
-    case kFloat64: lo = -(int64_t{1} << 53); hi = int64_t{1} << 53; return;
+    case kBool:
+      lo = 0;
+      hi = 1;
+      return;
+    case kUInt8:
+      lo = 0;
+      hi = 255;
+      return;
+    case kInt8:
+      lo = -128;
+      hi = 127;
+      return;
+    case kInt32:
+      lo = std::numeric_limits<int32_t>::min();
+      hi = std::numeric_limits<int32_t>::max();
+      return;
+    case kInt64:
+      lo = std::numeric_limits<int64_t>::min();
+      hi = std::numeric_limits<int64_t>::max();
+      return;
+    case kFloat16:
+      lo = -(int64_t{1} << 11);
+      hi = int64_t{1} << 11;
+      return;
+    case kBFloat16:
+      lo = -(int64_t{1} << 8);
+      hi = int64_t{1} << 8;
+      return;
+    case kFloat32:
+      lo = -(int64_t{1} << 24);
+      hi = int64_t{1} << 24;
+      return;
+    case kFloat64:
+      lo = -(int64_t{1} << 53);
+      hi = int64_t{1} << 53;
+      return;
   }
 }
 
@@ -75,9 +102,8 @@ Tensor& fill_inplace(Tensor& self, RandomOp op, double a, double b, Generator* g
   draw(op, self, a, b, gen, name);
   self.bump_version();
   if (record) {
-    autograd::record(node, {self}, {self}, [](const variable_list& g, const std::vector<bool>&) {
-      return variable_list{zeros_like(g[0])};
-    });
+    autograd::record(node, {self}, {self},
+                     [](const variable_list& g, const std::vector<bool>&) { return variable_list{zeros_like(g[0])}; });
   }
   return self;
 }
@@ -112,8 +138,8 @@ Tensor normal(double mean, double stddev, const Shape& shape, TensorOptions opti
 
 Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions options, Generator* generator) {
   SEEK_CHECK_VALUE(low < high, "randint: expected low < high, got low=", low, " high=", high);
-  SEEK_CHECK_VALUE(low >= -kTwo53 && high <= kTwo53,
-                   "randint: low and high must lie in [-2^53, 2^53], got low=", low, " high=", high);
+  SEEK_CHECK_VALUE(low >= -kTwo53 && high <= kTwo53, "randint: low and high must lie in [-2^53, 2^53], got low=", low,
+                   " high=", high);
   int64_t lo = 0, hi = 0;
   exact_int_range(options.dtype_, lo, hi);
   SEEK_CHECK_VALUE(low >= lo && high - 1 <= hi, "randint: the range [", low, ", ", high, ") does not fit dtype ",
@@ -173,7 +199,8 @@ Tensor randint_like(const Tensor& t, int64_t low, int64_t high, Generator* gener
 // ---- randperm ----
 Tensor randperm(int64_t n, TensorOptions options, Generator* generator) {
   SEEK_CHECK_VALUE(n >= 0, "randperm: expected n >= 0, got n=", n);
-  SEEK_CHECK_DTYPE(options.dtype_ != kBool, "randperm: dtype bool cannot hold a permutation; use an integer or floating dtype");
+  SEEK_CHECK_DTYPE(options.dtype_ != kBool,
+                   "randperm: dtype bool cannot hold a permutation; use an integer or floating dtype");
   int64_t lo = 0, hi = 0;
   exact_int_range(options.dtype_, lo, hi);
   SEEK_CHECK_VALUE(n == 0 || n - 1 <= hi, "randperm: n=", n, " is too large for dtype ", options.dtype_,
@@ -184,7 +211,8 @@ Tensor randperm(int64_t n, TensorOptions options, Generator* generator) {
   std::iota(perm.begin(), perm.end(), int64_t{0});
   for (int64_t k = 0; k + 1 < n; ++k) {
     int64_t i = n - 1 - k;
-    int64_t j = rng::randint(philox_block(s.seed, s.offset + static_cast<uint64_t>(k)), 0, static_cast<uint64_t>(i + 1));
+    int64_t j =
+        rng::randint(philox_block(s.seed, s.offset + static_cast<uint64_t>(k)), 0, static_cast<uint64_t>(i + 1));
     std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
   }
   Tensor out = tensor<int64_t>(perm, Shape{n}, TensorOptions(options.dtype_).device(options.device_));

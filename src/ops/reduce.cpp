@@ -101,8 +101,8 @@ std::tuple<Tensor, Tensor> extreme_dim(bool is_max, const Tensor& t, int64_t dim
   }
   if (autograd::needs_grad({t})) {
     autograd::record(is_max ? "MaxBackward" : "MinBackward", {t}, {values, indices},
-                     [r, d, si = SavedTensor(indices), dt = t.dtype(), dev = t.device()](
-                         const variable_list& g, const std::vector<bool>&) {
+                     [r, d, si = SavedTensor(indices), dt = t.dtype(), dev = t.device()](const variable_list& g,
+                                                                                         const std::vector<bool>&) {
                        if (r.dims.empty()) return variable_list{g[0]};  // 0-dim input
                        // One-hot along d: position == index.
                        const int64_t n = r.in_shape[d];
@@ -122,7 +122,8 @@ Tensor arg_extreme(bool is_max, const Tensor& t, std::optional<int64_t> dim, boo
   const char* name = is_max ? "argmax" : "argmin";
   check_defined(t, name);
   if (dim) return std::get<1>(extreme_dim(is_max, t.detach(), *dim, keepdim, name));
-  SEEK_CHECK_VALUE(t.numel() > 0, name, ": expected a reduction dim to be specified for an input with no elements (shape ",
+  SEEK_CHECK_VALUE(t.numel() > 0, name,
+                   ": expected a reduction dim to be specified for an input with no elements (shape ",
                    shape_str(t.sizes()), ")");
   Tensor flat = t.detach().reshape({-1});
   Tensor idx = std::get<1>(extreme_dim(is_max, flat, 0, false, name));
@@ -171,8 +172,10 @@ Tensor mean(const Tensor& t_arg, const std::vector<int64_t>& dims, bool keepdim,
   const Tensor t = dtype ? t_arg : amp::autocast_fp32(t_arg);  // autocast: fp32 op unless dtype is given
   check_defined(t, "mean");
   if (dtype && *dtype != t.dtype()) return mean(t.to(*dtype), dims, keepdim, dtype);
-  SEEK_CHECK_DTYPE(is_floating(t.dtype()), "mean: could not infer the output dtype: the input must be a floating "
-                   "point tensor, got ", t.dtype(), " (pass dtype or convert with .to(kFloat32) first)");
+  SEEK_CHECK_DTYPE(is_floating(t.dtype()),
+                   "mean: could not infer the output dtype: the input must be a floating "
+                   "point tensor, got ",
+                   t.dtype(), " (pass dtype or convert with .to(kFloat32) first)");
   Reduction r = make_reduction(t, dims, keepdim, "mean");
   Tensor out = reduce_nograd(ReduceOp::Mean, t, r, t.dtype());
   if (autograd::needs_grad({t})) {
@@ -190,9 +193,10 @@ Tensor prod(const Tensor& t_arg, std::optional<int64_t> dim, bool keepdim, std::
   Reduction r = dim ? make_reduction(t, {*dim}, keepdim, "prod") : make_reduction(t, {}, false, "prod");
   Tensor out = reduce_nograd(ReduceOp::Prod, t, r, int_to_long(t.dtype()));
   if (autograd::needs_grad({t})) {
-    autograd::record("ProdBackward", {t}, {out}, [r, sx = SavedTensor(t)](const variable_list& g, const std::vector<bool>&) {
-      return variable_list{prod_backward(g[0], sx.get(), r)};
-    });
+    autograd::record("ProdBackward", {t}, {out},
+                     [r, sx = SavedTensor(t)](const variable_list& g, const std::vector<bool>&) {
+                       return variable_list{prod_backward(g[0], sx.get(), r)};
+                     });
   }
   return out;
 }
@@ -201,14 +205,18 @@ Tensor prod(const Tensor& t_arg, std::optional<int64_t> dim, bool keepdim, std::
 
 Tensor max(const Tensor& t) {
   check_defined(t, "max");
-  SEEK_CHECK_VALUE(t.numel() > 0, "max(): expected a reduction dim to be specified for an input with no elements "
-                   "(shape ", shape_str(t.sizes()), ")");
+  SEEK_CHECK_VALUE(t.numel() > 0,
+                   "max(): expected a reduction dim to be specified for an input with no elements "
+                   "(shape ",
+                   shape_str(t.sizes()), ")");
   return extreme(true, t, {}, false, "max");
 }
 Tensor min(const Tensor& t) {
   check_defined(t, "min");
-  SEEK_CHECK_VALUE(t.numel() > 0, "min(): expected a reduction dim to be specified for an input with no elements "
-                   "(shape ", shape_str(t.sizes()), ")");
+  SEEK_CHECK_VALUE(t.numel() > 0,
+                   "min(): expected a reduction dim to be specified for an input with no elements "
+                   "(shape ",
+                   shape_str(t.sizes()), ")");
   return extreme(false, t, {}, false, "min");
 }
 std::tuple<Tensor, Tensor> max(const Tensor& t, int64_t dim, bool keepdim) {

@@ -101,24 +101,25 @@ Tensor norm(const Tensor& t, double p, const std::vector<int64_t>& dims, bool ke
   params.p = p;
   Tensor out = reduce_nograd(ReduceOp::Norm, t, r, t.dtype(), params);
   if (autograd::needs_grad({t})) {
-    autograd::record("NormBackward", {t}, {out}, [r, p, sx = SavedTensor(t), so = SavedTensor(out)](
-                                                     const variable_list& g, const std::vector<bool>&) {
-      const Tensor& x = sx.get();
-      Tensor gk = keep_view(g[0], r), nk = keep_view(so.get(), r);
-      Tensor sgn = sign_of(x);
-      if (p == 1.0) return variable_list{gk * sgn};
-      if (p == 2.0) return variable_list{gk * x / nonzero_or_one(nk)};  // 0 where the norm is 0
-      Tensor ax = x * sgn;
-      if (std::isinf(p)) {
-        // Shared evenly between the elements of largest magnitude.
-        Tensor mask = extreme_mask(ax, nk);
-        Tensor count = mask.sum(r.dims, /*keepdim=*/true);
-        return variable_list{gk * sgn * mask / count};
-      }
-      // d/dx (sum |x|^p)^(1/p) = sign(x) |x|^(p-1) / norm^(p-1), 0 where the norm is 0.
-      Tensor denom = nonzero_or_one(pow(nk, p - 1.0));
-      return variable_list{gk * sgn * pow(ax, p - 1.0) / denom};
-    });
+    autograd::record(
+        "NormBackward", {t}, {out},
+        [r, p, sx = SavedTensor(t), so = SavedTensor(out)](const variable_list& g, const std::vector<bool>&) {
+          const Tensor& x = sx.get();
+          Tensor gk = keep_view(g[0], r), nk = keep_view(so.get(), r);
+          Tensor sgn = sign_of(x);
+          if (p == 1.0) return variable_list{gk * sgn};
+          if (p == 2.0) return variable_list{gk * x / nonzero_or_one(nk)};  // 0 where the norm is 0
+          Tensor ax = x * sgn;
+          if (std::isinf(p)) {
+            // Shared evenly between the elements of largest magnitude.
+            Tensor mask = extreme_mask(ax, nk);
+            Tensor count = mask.sum(r.dims, /*keepdim=*/true);
+            return variable_list{gk * sgn * mask / count};
+          }
+          // d/dx (sum |x|^p)^(1/p) = sign(x) |x|^(p-1) / norm^(p-1), 0 where the norm is 0.
+          Tensor denom = nonzero_or_one(pow(nk, p - 1.0));
+          return variable_list{gk * sgn * pow(ax, p - 1.0) / denom};
+        });
   }
   return out;
 }
@@ -131,10 +132,10 @@ Tensor logsumexp(const Tensor& t_arg, const std::vector<int64_t>& dims, bool kee
   Tensor out = reduce_nograd(ReduceOp::LogSumExp, t, r, t.dtype());
   if (autograd::needs_grad({t})) {
     // d/dx logsumexp = exp(x - logsumexp) = softmax over the reduced dims.
-    autograd::record("LogsumexpBackward", {t}, {out}, [r, sx = SavedTensor(t)](const variable_list& g,
-                                                                                const std::vector<bool>&) {
-      return variable_list{keep_view(g[0], r) * softmax_over(sx.get(), r)};
-    });
+    autograd::record("LogsumexpBackward", {t}, {out},
+                     [r, sx = SavedTensor(t)](const variable_list& g, const std::vector<bool>&) {
+                       return variable_list{keep_view(g[0], r) * softmax_over(sx.get(), r)};
+                     });
   }
   return out;
 }

@@ -44,8 +44,8 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     SEEK_CHECK_SHAPE(t.dim() > 0, "cat: zero-dimensional tensor (at position ", i, ") cannot be concatenated");
     if (t.device() != tensors[0].device()) {
       throw DeviceError(str("cat: expected all tensors to be on the same device, but found tensors on ",
-                            tensors[0].device().str(), " (tensor number 0) and ", t.device().str(),
-                            " (tensor number ", i, ")"));
+                            tensors[0].device().str(), " (tensor number 0) and ", t.device().str(), " (tensor number ",
+                            i, ")"));
     }
     dt = i == 0 ? t.dtype() : promote_types(dt, t.dtype());
     if (ref < 0 && !cat_skipped(t)) ref = static_cast<int64_t>(i);
@@ -106,8 +106,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     SEEK_CHECK(tensors[i].defined(), "stack: tensor number ", i, " in the list is undefined");
     SEEK_CHECK_SHAPE(tensors[i].sizes() == tensors[0].sizes(), "stack: expects each tensor to be equal size, but got ",
-                     shape_str(tensors[0].sizes()), " at entry 0 and ", shape_str(tensors[i].sizes()), " at entry ",
-                     i);
+                     shape_str(tensors[0].sizes()), " at entry 0 and ", shape_str(tensors[i].sizes()), " at entry ", i);
   }
   const int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
   std::vector<Tensor> parts;
@@ -132,9 +131,8 @@ std::vector<Tensor> split_views(const Tensor& t, const std::vector<int64_t>& siz
     }
   }
   if (autograd::needs_grad({t}) && !outs.empty()) {
-    autograd::record("SplitBackward", {t}, outs, [d](const variable_list& g, const std::vector<bool>&) {
-      return variable_list{cat(g, d)};
-    });
+    autograd::record("SplitBackward", {t}, outs,
+                     [d](const variable_list& g, const std::vector<bool>&) { return variable_list{cat(g, d)}; });
   }
   return outs;
 }
@@ -151,8 +149,10 @@ std::vector<Tensor> split(const Tensor& t, int64_t split_size, int64_t dim) {
   const int64_t d = wrap_dim(dim, t.dim(), "split");
   const int64_t n = t.size(d);
   SEEK_CHECK_VALUE(split_size >= 0, "split: split_size must be non-negative, but got split_size=", split_size);
-  SEEK_CHECK_VALUE(split_size > 0 || n == 0, "split: split_size can only be 0 if the dimension size is 0, but got "
-                   "dimension size ", n, " (dim ", d, ")");
+  SEEK_CHECK_VALUE(split_size > 0 || n == 0,
+                   "split: split_size can only be 0 if the dimension size is 0, but got "
+                   "dimension size ",
+                   n, " (dim ", d, ")");
   const int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
   std::vector<int64_t> sizes(pieces, split_size);
   sizes.back() = n - split_size * (pieces - 1);
@@ -192,9 +192,8 @@ std::vector<Tensor> unbind(const Tensor& t, int64_t dim) {
     for (int64_t i = 0; i < t.size(d); ++i) outs.push_back(t.select(d, i));
   }
   if (autograd::needs_grad({t}) && !outs.empty()) {
-    autograd::record("UnbindBackward", {t}, outs, [d](const variable_list& g, const std::vector<bool>&) {
-      return variable_list{stack(g, d)};
-    });
+    autograd::record("UnbindBackward", {t}, outs,
+                     [d](const variable_list& g, const std::vector<bool>&) { return variable_list{stack(g, d)}; });
   }
   return outs;
 }
@@ -217,8 +216,8 @@ PadMode parse_pad_mode(const std::string& mode) {
   if (mode == "reflect") return PadMode::Reflect;
   if (mode == "replicate") return PadMode::Replicate;
   if (mode == "circular") return PadMode::Circular;
-  throw ValueError(str("pad: unsupported padding mode '", mode,
-                       "'; expected 'constant', 'reflect', 'replicate' or 'circular'"));
+  throw ValueError(
+      str("pad: unsupported padding mode '", mode, "'; expected 'constant', 'reflect', 'replicate' or 'circular'"));
 }
 
 // One padded dim: `left`/`right` cells added (cropped when negative) around `size`.
@@ -335,8 +334,8 @@ Tensor border_pad(PadMode mode, const Tensor& input, const std::vector<PadDim>& 
     const int64_t d = pd.dim, l = pd.left, r = pd.right, n = pd.size;
     if (mode == PadMode::Replicate) {
       if (l > 0) be.copy(region.narrow(d, l, 1).expand(region.narrow(d, 0, l).sizes()), region.narrow(d, 0, l));
-      if (r > 0) be.copy(region.narrow(d, l + n - 1, 1).expand(region.narrow(d, l + n, r).sizes()),
-                         region.narrow(d, l + n, r));
+      if (r > 0)
+        be.copy(region.narrow(d, l + n - 1, 1).expand(region.narrow(d, l + n, r).sizes()), region.narrow(d, l + n, r));
     } else if (mode == PadMode::Circular) {
       if (l > 0) be.copy(region.narrow(d, n, l), region.narrow(d, 0, l));
       if (r > 0) be.copy(region.narrow(d, l, r), region.narrow(d, l + n, r));
@@ -367,7 +366,8 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
   SEEK_CHECK_VALUE(pads.size() % 2 == 0, "pad: padding length must be divisible by 2, got ", pads.size(), " values");
   SEEK_CHECK_VALUE(static_cast<int64_t>(pads.size()) <= 2 * input.dim(),
                    "pad: padding length should be less than or equal to two times the input dimension but got "
-                   "padding length ", pads.size(), " and input of dimension ", input.dim());
+                   "padding length ",
+                   pads.size(), " and input of dimension ", input.dim());
   std::vector<PadDim> pds;
   Shape out_shape = input.sizes();
   for (size_t j = 0; j < pads.size() / 2; ++j) {
@@ -377,7 +377,8 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pads, const std::str
     out_shape[pd.dim] = pd.size + pd.left + pd.right;
     pds.push_back(pd);
   }
-  Tensor out = m == PadMode::Constant ? constant_pad(input, pds, out_shape, value) : border_pad(m, input, pds, out_shape);
+  Tensor out =
+      m == PadMode::Constant ? constant_pad(input, pds, out_shape, value) : border_pad(m, input, pds, out_shape);
   if (autograd::needs_grad({input})) {
     static const char* names[] = {"ConstantPadNdBackward", "ReflectionPadBackward", "ReplicationPadBackward",
                                   "CircularPadBackward"};

@@ -31,8 +31,10 @@ std::tuple<Tensor, Tensor> sort_forward(const Tensor& t, int64_t d, bool descend
   Tensor values = alloc(shape, t.dtype(), t.device());
   Tensor indices = alloc(shape, kInt64, t.device());
   if (values.numel() > 0) {
-    if (k) backend(t.device()).topk(in, *k, d, /*largest=*/descending, sorted, values, indices);
-    else backend(t.device()).sort(in, d, descending, stable, values, indices);
+    if (k)
+      backend(t.device()).topk(in, *k, d, /*largest=*/descending, sorted, values, indices);
+    else
+      backend(t.device()).sort(in, d, descending, stable, values, indices);
   }
   if (t.dim() == 0 && values.numel() == 1) return {values.view({}), indices.view({})};
   return {values, indices};
@@ -46,8 +48,9 @@ void record_values_backward(const char* name, const Tensor& input, const Tensor&
   autograd::record(name, {input}, {values, indices},
                    [in_shape, d, si = SavedTensor(indices)](const variable_list& g, const std::vector<bool>&) {
                      if (in_shape.empty()) {  // 0-dim input: identity (or nothing selected when k = 0)
-                       return variable_list{g[0].numel() == 1 ? g[0].reshape(in_shape)
-                                                             : zeros(in_shape, TensorOptions(g[0].dtype()).device(g[0].device()))};
+                       return variable_list{g[0].numel() == 1
+                                                ? g[0].reshape(in_shape)
+                                                : zeros(in_shape, TensorOptions(g[0].dtype()).device(g[0].device()))};
                      }
                      Tensor gi = zeros(in_shape, TensorOptions(g[0].dtype()).device(g[0].device()));
                      if (g[0].numel() > 0) gi.scatter_(d, si.get(), g[0]);

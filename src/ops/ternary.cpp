@@ -74,8 +74,8 @@ Tensor ternary_forward(TernaryOp op, const Tensor& a, const Tensor& b, const Ten
 template <typename F>
 Tensor& ternary_inplace(Tensor& self, TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, DType ct,
                         const TernaryParams& p, std::initializer_list<Tensor> others, const char* name, F outplace) {
-  SEEK_CHECK_DTYPE(can_cast(ct, self.dtype()), name, ": result type ", ct,
-                   " can't be cast to the desired output type ", self.dtype());
+  SEEK_CHECK_DTYPE(can_cast(ct, self.dtype()), name, ": result type ", ct, " can't be cast to the desired output type ",
+                   self.dtype());
   Shape shape = broadcast3(a, b, c, name);
   SEEK_CHECK_SHAPE(shape == self.sizes(), name, ": output with shape ", shape_str(self.sizes()),
                    " doesn't match the broadcast shape ", shape_str(shape));
@@ -258,8 +258,7 @@ Tensor lerp(const Tensor& start, const Tensor& end, Scalar weight) {
   check_defined(start, "lerp", "input");
   check_defined(end, "lerp", "end");
   DType ct = result_type(start, end);
-  SEEK_CHECK_DTYPE(is_floating(ct), "lerp: expected floating point tensors, got ", start.dtype(), " and ",
-                   end.dtype());
+  SEEK_CHECK_DTYPE(is_floating(ct), "lerp: expected floating point tensors, got ", start.dtype(), " and ", end.dtype());
   return lerp(start, end, scalar_like(weight, ct, start.device()));
 }
 
@@ -290,7 +289,9 @@ Tensor masked_fill(const Tensor& t, const Tensor& mask, Scalar value) {
 }
 
 // ---- methods ----
-Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const { return seek::clamp(*this, min, max); }
+Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const {
+  return seek::clamp(*this, min, max);
+}
 Tensor Tensor::lerp(const Tensor& end, Scalar weight) const { return seek::lerp(*this, end, weight); }
 Tensor Tensor::lerp(const Tensor& end, const Tensor& weight) const { return seek::lerp(*this, end, weight); }
 Tensor Tensor::addcmul(const Tensor& t1, const Tensor& t2, Scalar value) const {

@@ -68,91 +68,113 @@ Tensor unary_grad(const Tensor& g, const Tensor& x, const Tensor& y, const Unary
 // Piecewise constant: zero gradient, as in PyTorch.
 Tensor zero_grad(const Tensor& g) { return zeros_like(g); }
 
-template <> Tensor unary_grad<UnaryOp::Neg>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Neg>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
   return g.neg();
 }
-template <> Tensor unary_grad<UnaryOp::Abs>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Abs>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return g * x.sign();
 }
-template <> Tensor unary_grad<UnaryOp::Exp>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Exp>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
   return g * y;
 }
-template <> Tensor unary_grad<UnaryOp::Log>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Log>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return g / x;
 }
-template <> Tensor unary_grad<UnaryOp::Log1p>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Log1p>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return g / (x + 1);
 }
-template <> Tensor unary_grad<UnaryOp::Sqrt>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Sqrt>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
   return g / (y * 2);
 }
-template <> Tensor unary_grad<UnaryOp::Rsqrt>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Rsqrt>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
   return g * (y * y * y * -0.5);
 }
-template <> Tensor unary_grad<UnaryOp::Sin>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Sin>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return g * x.cos();
 }
-template <> Tensor unary_grad<UnaryOp::Cos>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Cos>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return g * x.sin().neg();
 }
-template <> Tensor unary_grad<UnaryOp::Tanh>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Tanh>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
   return binary_op(BinaryOp::TanhBackward, g, y);
 }
-template <> Tensor unary_grad<UnaryOp::Sigmoid>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Sigmoid>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
   return binary_op(BinaryOp::SigmoidBackward, g, y);
 }
 // y > 0 exactly where x > 0.
-template <> Tensor unary_grad<UnaryOp::Relu>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Relu>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
   return binary_op(BinaryOp::ReluBackward, g, y);
 }
-template <> Tensor unary_grad<UnaryOp::GeluErf>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::GeluErf>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return binary_op(BinaryOp::GeluBackward, g, x);
 }
-template <> Tensor unary_grad<UnaryOp::GeluTanh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::GeluTanh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return binary_op(BinaryOp::GeluTanhBackward, g, x);
 }
-template <> Tensor unary_grad<UnaryOp::Silu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Silu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return binary_op(BinaryOp::SiluBackward, g, x);
 }
-template <> Tensor unary_grad<UnaryOp::Hardswish>(const Tensor& g, const Tensor& x, const Tensor&,
-                                                  const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Hardswish>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return binary_op(BinaryOp::HardswishBackward, g, x);
 }
-template <> Tensor unary_grad<UnaryOp::Hardsigmoid>(const Tensor& g, const Tensor& x, const Tensor&,
-                                                    const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Hardsigmoid>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return binary_op(BinaryOp::HardsigmoidBackward, g, x);
 }
 // sigmoid(beta x) below the threshold, 1 above it (where the forward returns x).
-template <> Tensor unary_grad<UnaryOp::Softplus>(const Tensor& g, const Tensor& x, const Tensor&,
-                                                 const UnaryParams& p) {
+template <>
+Tensor unary_grad<UnaryOp::Softplus>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
   Tensor bx = x * p.a;
   return where(bx > p.b, g, g * bx.sigmoid());
 }
-template <> Tensor unary_grad<UnaryOp::Erf>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Erf>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return g * (x.square().neg().exp() * 1.12837916709551257390);  // 2/sqrt(pi)
 }
-template <> Tensor unary_grad<UnaryOp::Sign>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Sign>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
   return zero_grad(g);
 }
-template <> Tensor unary_grad<UnaryOp::Floor>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Floor>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
   return zero_grad(g);
 }
-template <> Tensor unary_grad<UnaryOp::Ceil>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Ceil>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
   return zero_grad(g);
 }
-template <> Tensor unary_grad<UnaryOp::Round>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Round>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
   return zero_grad(g);
 }
-template <> Tensor unary_grad<UnaryOp::Reciprocal>(const Tensor& g, const Tensor&, const Tensor& y,
-                                                   const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Reciprocal>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
   return g * (y * y).neg();
 }
-template <> Tensor unary_grad<UnaryOp::Square>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+template <>
+Tensor unary_grad<UnaryOp::Square>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
   return g * (x * 2);
 }
 // 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps] (where the forward clamps),
 // without it NaN outside [0, 1], as torch.logit.
-template <> Tensor unary_grad<UnaryOp::Logit>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+template <>
+Tensor unary_grad<UnaryOp::Logit>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
   Tensor d = g / (x * (1 - x));
   if (p.b == 0.0) return where((x < 0).logical_or(x > 1), std::numeric_limits<double>::quiet_NaN(), d);
   return where((x < p.a).logical_or(x > 1 - p.a), 0.0, d);
@@ -193,7 +215,7 @@ Tensor unary_op(UnaryOp op, const Tensor& t, const UnaryParams& p) {
     autograd::record(node_name(op), {t}, {out},
                      [op, p, sx = SavedTensor(saves == UnarySaves::Input ? t : Tensor()),
                       sy = SavedTensor(saves == UnarySaves::Output ? out : Tensor())](const variable_list& g,
-                                                                          const std::vector<bool>& need) {
+                                                                                      const std::vector<bool>& need) {
                        if (!need[0]) return variable_list{Tensor()};
                        return variable_list{unary_backward(op, g[0], sx.get(), sy.get(), p)};
                      });
@@ -203,16 +225,16 @@ Tensor unary_op(UnaryOp op, const Tensor& t, const UnaryParams& p) {
 
 // The free functions and methods of the Plain, Fp32 and OptDouble rows (exp and log
 // are autocast fp32 ops).
-#define SEEK_UNARY_FN_Plain(E, name, arg)                               \
-  Tensor name(const Tensor& t) { return unary_op(UnaryOp::E, t); }      \
+#define SEEK_UNARY_FN_Plain(E, name, arg)                          \
+  Tensor name(const Tensor& t) { return unary_op(UnaryOp::E, t); } \
   Tensor Tensor::name() const { return seek::name(*this); }
-#define SEEK_UNARY_FN_Fp32(E, name, arg)                                                \
+#define SEEK_UNARY_FN_Fp32(E, name, arg)                                               \
   Tensor name(const Tensor& t) { return unary_op(UnaryOp::E, amp::autocast_fp32(t)); } \
   Tensor Tensor::name() const { return seek::name(*this); }
-#define SEEK_UNARY_FN_OptDouble(E, name, arg)                                                   \
-  Tensor name(const Tensor& t, std::optional<double> arg) {                                     \
-    return unary_op(UnaryOp::E, t, arg ? UnaryParams{*arg, 1.0} : UnaryParams{});               \
-  }                                                                                             \
+#define SEEK_UNARY_FN_OptDouble(E, name, arg)                                     \
+  Tensor name(const Tensor& t, std::optional<double> arg) {                       \
+    return unary_op(UnaryOp::E, t, arg ? UnaryParams{*arg, 1.0} : UnaryParams{}); \
+  }                                                                               \
   Tensor Tensor::name(std::optional<double> arg) const { return seek::name(*this, arg); }
 #define SEEK_UNARY_FN_Custom(E, name, arg)
 #define SEEK_UNARY_FN(E, name, kind, saves, form, arg, ...) SEEK_UNARY_FN_##form(E, name, arg)
@@ -225,8 +247,8 @@ SEEK_UNARY_OPS(SEEK_UNARY_FN)
 
 // The Custom rows.
 Tensor gelu(const Tensor& t, const std::string& approximate) {
-  SEEK_CHECK_VALUE(approximate == "none" || approximate == "tanh",
-                   "gelu: approximate must be 'none' or 'tanh', got '", approximate, "'");
+  SEEK_CHECK_VALUE(approximate == "none" || approximate == "tanh", "gelu: approximate must be 'none' or 'tanh', got '",
+                   approximate, "'");
   return unary_op(approximate == "tanh" ? UnaryOp::GeluTanh : UnaryOp::GeluErf, t);
 }
 Tensor softplus(const Tensor& t, double beta, double threshold) {

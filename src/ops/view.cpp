@@ -108,8 +108,8 @@ Tensor Tensor::as_strided(const Shape& sizes, const std::vector<int64_t>& stride
     if (last >= 0) last += (sizes[i] - 1) * strides[i];
   }
   int64_t capacity = static_cast<int64_t>(storage()->nbytes() / element_size());
-  SEEK_CHECK_INDEX(offset >= 0 && last < capacity, "as_strided: view of sizes ", shape_str(sizes),
-                   " reaches element ", last, " but the storage holds ", capacity);
+  SEEK_CHECK_INDEX(offset >= 0 && last < capacity, "as_strided: view of sizes ", shape_str(sizes), " reaches element ",
+                   last, " but the storage holds ", capacity);
   return make_view(*this, sizes, strides, offset);
 }
 
@@ -135,8 +135,8 @@ Tensor Tensor::reshape(const Shape& shape) const {
 
 Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
   check_defined(*this, "permute");
-  SEEK_CHECK_SHAPE(static_cast<int64_t>(dims.size()) == dim(), "permute: number of dims in permutation (",
-                   dims.size(), ") does not match the tensor's ", dim(), " dims");
+  SEEK_CHECK_SHAPE(static_cast<int64_t>(dims.size()) == dim(), "permute: number of dims in permutation (", dims.size(),
+                   ") does not match the tensor's ", dim(), " dims");
   std::vector<int64_t> wrapped(dims.size());
   std::vector<bool> seen(dims.size(), false);
   Shape s(dims.size());
@@ -236,8 +236,8 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
 
 Tensor Tensor::expand(const Shape& shape) const {
   check_defined(*this, "expand");
-  SEEK_CHECK_SHAPE(shape.size() >= static_cast<size_t>(dim()), "expand: the number of sizes provided (",
-                   shape.size(), ") must be greater or equal to the number of dimensions in the tensor (", dim(), ")");
+  SEEK_CHECK_SHAPE(shape.size() >= static_cast<size_t>(dim()), "expand: the number of sizes provided (", shape.size(),
+                   ") must be greater or equal to the number of dimensions in the tensor (", dim(), ")");
   size_t lead = shape.size() - dim();
   Shape sz(shape.size());
   std::vector<int64_t> st(shape.size());
@@ -251,8 +251,8 @@ Tensor Tensor::expand(const Shape& shape) const {
     int64_t cur = sizes()[i - lead];
     int64_t want = shape[i] == -1 ? cur : shape[i];
     SEEK_CHECK_SHAPE(cur == want || cur == 1, "expand: the expanded size of the tensor (", want,
-                     ") must match the existing size (", cur, ") at non-singleton dimension ", i, ". Target sizes: ",
-                     shape_str(shape), ". Tensor sizes: ", shape_str(sizes()));
+                     ") must match the existing size (", cur, ") at non-singleton dimension ", i,
+                     ". Target sizes: ", shape_str(shape), ". Tensor sizes: ", shape_str(sizes()));
     sz[i] = want;
     st[i] = cur == want ? strides()[i - lead] : 0;
   }

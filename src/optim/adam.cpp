@@ -13,14 +13,14 @@ namespace seek::optim {
 // (python/src/optim.cpp joins them).
 const OptionTable& AdamOptions::table() const {
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  static const OptionTable t{"Adam",
-                             {SEEK_OPTIM_FIELD(AdamOptions, lr, "learning rate", 0.0, kInf),
-                              SEEK_OPTIM_FIELD(AdamOptions, beta1, "beta1", 0.0, 1.0),
-                              SEEK_OPTIM_FIELD(AdamOptions, beta2, "beta2", 0.0, 1.0),
-                              SEEK_OPTIM_FIELD(AdamOptions, eps, "epsilon", 0.0, kInf),
-                              SEEK_OPTIM_FIELD(AdamOptions, weight_decay, "weight_decay", 0.0, kInf),
-                              SEEK_OPTIM_FIELD(AdamOptions, amsgrad, "amsgrad", 0.0, 2.0),
-                              SEEK_OPTIM_FIELD(AdamOptions, maximize, "maximize", 0.0, 2.0)}};
+  static const OptionTable t{
+      "Adam",
+      {SEEK_OPTIM_FIELD(AdamOptions, lr, "learning rate", 0.0, kInf),
+       SEEK_OPTIM_FIELD(AdamOptions, beta1, "beta1", 0.0, 1.0), SEEK_OPTIM_FIELD(AdamOptions, beta2, "beta2", 0.0, 1.0),
+       SEEK_OPTIM_FIELD(AdamOptions, eps, "epsilon", 0.0, kInf),
+       SEEK_OPTIM_FIELD(AdamOptions, weight_decay, "weight_decay", 0.0, kInf),
+       SEEK_OPTIM_FIELD(AdamOptions, amsgrad, "amsgrad", 0.0, 2.0),
+       SEEK_OPTIM_FIELD(AdamOptions, maximize, "maximize", 0.0, 2.0)}};
   return t;
 }
 
@@ -95,8 +95,10 @@ void Adam::step() {
       };
       s.step += 1;
       if (o.weight_decay != 0.0) {
-        if (decoupled_) p.mul_(1.0 - o.lr * o.weight_decay);
-        else d = d.add(p, o.weight_decay);
+        if (decoupled_)
+          p.mul_(1.0 - o.lr * o.weight_decay);
+        else
+          d = d.add(p, o.weight_decay);
       }
       Tensor& m = buffer("exp_avg");
       Tensor& v = buffer("exp_avg_sq");

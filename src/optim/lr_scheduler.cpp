@@ -76,8 +76,10 @@ void LRScheduler::load_state_dict(const SchedulerStateDict& dict) {
 
 WarmupCosineLR::WarmupCosineLR(Optimizer& opt, int64_t warmup_steps, int64_t total_steps, double min_lr)
     : LRScheduler(opt, "WarmupCosineLR"), warmup_(warmup_steps), total_(total_steps), min_lr_(min_lr) {
-  SEEK_CHECK_VALUE(warmup_steps >= 0 && total_steps > warmup_steps, "WarmupCosineLR: expected 0 <= warmup_steps < "
-                   "total_steps, got warmup_steps ", warmup_steps, ", total_steps ", total_steps);
+  SEEK_CHECK_VALUE(warmup_steps >= 0 && total_steps > warmup_steps,
+                   "WarmupCosineLR: expected 0 <= warmup_steps < "
+                   "total_steps, got warmup_steps ",
+                   warmup_steps, ", total_steps ", total_steps);
   SEEK_CHECK_VALUE(min_lr >= 0, "WarmupCosineLR: min_lr must be >= 0, got ", min_lr);
   initial_step();
 }
@@ -86,8 +88,10 @@ std::vector<double> WarmupCosineLR::compute_lr() const {
   const int64_t s = last_epoch();
   std::vector<double> lrs;
   for (double base : base_lrs()) {
-    if (s < warmup_) lrs.push_back(base * static_cast<double>(s) / static_cast<double>(warmup_));
-    else if (s >= total_) lrs.push_back(min_lr_);
+    if (s < warmup_)
+      lrs.push_back(base * static_cast<double>(s) / static_cast<double>(warmup_));
+    else if (s >= total_)
+      lrs.push_back(min_lr_);
     else {
       const double pct = static_cast<double>(s - warmup_) / static_cast<double>(total_ - warmup_);
       lrs.push_back(min_lr_ + (base - min_lr_) * 0.5 * (1.0 + std::cos(std::numbers::pi * pct)));
@@ -96,11 +100,12 @@ std::vector<double> WarmupCosineLR::compute_lr() const {
   return lrs;
 }
 
-LinearWarmupDecayLR::LinearWarmupDecayLR(Optimizer& opt, int64_t warmup_steps, int64_t total_steps,
-                                         double end_factor)
+LinearWarmupDecayLR::LinearWarmupDecayLR(Optimizer& opt, int64_t warmup_steps, int64_t total_steps, double end_factor)
     : LRScheduler(opt, "LinearWarmupDecayLR"), warmup_(warmup_steps), total_(total_steps), end_factor_(end_factor) {
-  SEEK_CHECK_VALUE(warmup_steps >= 0 && total_steps > warmup_steps, "LinearWarmupDecayLR: expected 0 <= "
-                   "warmup_steps < total_steps, got warmup_steps ", warmup_steps, ", total_steps ", total_steps);
+  SEEK_CHECK_VALUE(warmup_steps >= 0 && total_steps > warmup_steps,
+                   "LinearWarmupDecayLR: expected 0 <= "
+                   "warmup_steps < total_steps, got warmup_steps ",
+                   warmup_steps, ", total_steps ", total_steps);
   SEEK_CHECK_VALUE(end_factor >= 0 && end_factor <= 1, "LinearWarmupDecayLR: end_factor must be in [0, 1], got ",
                    end_factor);
   initial_step();
@@ -110,8 +115,10 @@ std::vector<double> LinearWarmupDecayLR::compute_lr() const {
   const int64_t s = last_epoch();
   std::vector<double> lrs;
   for (double base : base_lrs()) {
-    if (s < warmup_) lrs.push_back(base * static_cast<double>(s) / static_cast<double>(warmup_));
-    else if (s >= total_) lrs.push_back(base * end_factor_);
+    if (s < warmup_)
+      lrs.push_back(base * static_cast<double>(s) / static_cast<double>(warmup_));
+    else if (s >= total_)
+      lrs.push_back(base * end_factor_);
     else {
       const double rest = static_cast<double>(total_ - s) / static_cast<double>(total_ - warmup_);
       lrs.push_back(base * (end_factor_ + (1.0 - end_factor_) * rest));
@@ -175,9 +182,12 @@ Optimizer& one_cycle_prepare(Optimizer& opt, const std::vector<double>& max_lrs,
   const double end1 = pct_start * static_cast<double>(total) - 1.0;
   SEEK_CHECK_VALUE(pct_start >= 0 && pct_start <= 1 && end1 > 0 && end1 < static_cast<double>(total) - 1.0,
                    "OneCycleLR: pct_start * total_steps - 1 must lie strictly between 0 and total_steps - 1, got "
-                   "pct_start ", pct_start, " and total_steps ", total);
-  SEEK_CHECK_VALUE(div_factor > 0 && final_div_factor > 0, "OneCycleLR: div_factor and final_div_factor must be "
-                   "> 0, got ", div_factor, " and ", final_div_factor);
+                   "pct_start ",
+                   pct_start, " and total_steps ", total);
+  SEEK_CHECK_VALUE(div_factor > 0 && final_div_factor > 0,
+                   "OneCycleLR: div_factor and final_div_factor must be "
+                   "> 0, got ",
+                   div_factor, " and ", final_div_factor);
   for (double m : max_lrs) SEEK_CHECK_VALUE(m >= 0, "OneCycleLR: max_lr must be >= 0, got ", m);
   for (size_t g = 0; g < groups.size(); ++g) groups[g].set_lr(max_lrs[g] / div_factor);
   return opt;
@@ -192,16 +202,22 @@ OneCycleLR::OneCycleLR(Optimizer& opt, double max_lr, int64_t total_steps, doubl
 OneCycleLR::OneCycleLR(Optimizer& opt, std::vector<double> max_lrs, int64_t total_steps, double pct_start,
                        double div_factor, double final_div_factor, bool cycle_momentum, double base_momentum,
                        double max_momentum)
-    : LRScheduler(one_cycle_prepare(opt, max_lrs, total_steps, pct_start, div_factor, final_div_factor),
-                  "OneCycleLR"),
-      max_lrs_(std::move(max_lrs)), total_(total_steps), pct_start_(pct_start), div_factor_(div_factor),
-      final_div_factor_(final_div_factor), cycle_momentum_(cycle_momentum), base_momentum_(base_momentum),
+    : LRScheduler(one_cycle_prepare(opt, max_lrs, total_steps, pct_start, div_factor, final_div_factor), "OneCycleLR"),
+      max_lrs_(std::move(max_lrs)),
+      total_(total_steps),
+      pct_start_(pct_start),
+      div_factor_(div_factor),
+      final_div_factor_(final_div_factor),
+      cycle_momentum_(cycle_momentum),
+      base_momentum_(base_momentum),
       max_momentum_(max_momentum) {
   if (cycle_momentum_) {
     for (const auto& [k, v] : opt.defaults().to_pairs())
       if (k == "beta1" || (k == "momentum" && momentum_key_.empty())) momentum_key_ = k;
-    SEEK_CHECK_VALUE(!momentum_key_.empty(), "OneCycleLR: cycle_momentum needs an optimizer with momentum or "
-                     "beta1, ", opt.name(), " has neither (pass cycle_momentum = false)");
+    SEEK_CHECK_VALUE(!momentum_key_.empty(),
+                     "OneCycleLR: cycle_momentum needs an optimizer with momentum or "
+                     "beta1, ",
+                     opt.name(), " has neither (pass cycle_momentum = false)");
     SEEK_CHECK_VALUE(base_momentum >= 0 && base_momentum <= max_momentum && max_momentum < 1,
                      "OneCycleLR: expected 0 <= base_momentum <= max_momentum < 1, got ", base_momentum, " and ",
                      max_momentum);
@@ -246,8 +262,8 @@ ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& opt, Options options) : opt_(opt
   SEEK_CHECK_VALUE(o_.threshold_mode == "rel" || o_.threshold_mode == "abs", op,
                    ": threshold_mode must be 'rel' or 'abs', got '", o_.threshold_mode, "'");
   SEEK_CHECK_VALUE(o_.factor >= 0 && o_.factor < 1, op, ": factor must be in [0, 1), got ", o_.factor);
-  SEEK_CHECK_VALUE(o_.patience >= 0 && o_.cooldown >= 0, op, ": patience and cooldown must be >= 0, got ",
-                   o_.patience, " and ", o_.cooldown);
+  SEEK_CHECK_VALUE(o_.patience >= 0 && o_.cooldown >= 0, op, ": patience and cooldown must be >= 0, got ", o_.patience,
+                   " and ", o_.cooldown);
   SEEK_CHECK_VALUE(o_.min_lr >= 0, op, ": min_lr must be >= 0, got ", o_.min_lr);
   best_ = o_.mode == "min" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
   for (const auto& g : opt_.param_groups()) last_lr_.push_back(g.lr());

@@ -32,8 +32,8 @@ void OptimizerOptions::validate(const std::string& op) const {
     if (std::isinf(f.max)) {
       SEEK_CHECK_VALUE(v >= f.min, op, ": invalid ", f.what, " ", v, " (expected >= ", f.min, ")");
     } else {
-      SEEK_CHECK_VALUE(v >= f.min && v < f.max, op, ": invalid ", f.what, " ", v, " (expected in [", f.min, ", ",
-                       f.max, "))");
+      SEEK_CHECK_VALUE(v >= f.min && v < f.max, op, ": invalid ", f.what, " ", v, " (expected in [", f.min, ", ", f.max,
+                       "))");
     }
   }
   check(op);
@@ -63,10 +63,9 @@ void Optimizer::add_param_group(ParamGroup group) {
   for (size_t i = 0; i < group.params.size(); ++i) {
     const Tensor& p = group.params[i];
     SEEK_CHECK_VALUE(p.defined(), name_, ": parameter ", i, " of group ", g, " is undefined");
-    SEEK_CHECK_VALUE(p.is_floating_point(), name_, ": parameter ", i, " of group ", g,
-                     " must be floating point, got ", dtype_name(p.dtype()));
-    SEEK_CHECK_VALUE(p.is_leaf(), name_, ": can only optimize leaf tensors (parameter ", i, " of group ",
-                     g, ")");
+    SEEK_CHECK_VALUE(p.is_floating_point(), name_, ": parameter ", i, " of group ", g, " must be floating point, got ",
+                     dtype_name(p.dtype()));
+    SEEK_CHECK_VALUE(p.is_leaf(), name_, ": can only optimize leaf tensors (parameter ", i, " of group ", g, ")");
     SEEK_CHECK_VALUE(seen.insert(p.impl()).second, name_, ": parameter ", i, " of group ", g,
                      " appears in more than one place");
   }
@@ -80,8 +79,10 @@ void Optimizer::zero_grad(bool set_to_none) {
     for (auto& p : group.params) {
       Tensor g = p.grad();
       if (!g.defined()) continue;
-      if (set_to_none) p.set_grad(Tensor());
-      else g.zero_();
+      if (set_to_none)
+        p.set_grad(Tensor());
+      else
+        g.zero_();
     }
   }
 }
@@ -110,8 +111,7 @@ size_t parse_index(const std::string& s, const std::string& opt, const std::stri
 }
 
 double scalar_value(const Tensor& t, const std::string& opt, const std::string& key) {
-  SEEK_CHECK_VALUE(t.defined() && t.numel() == 1, opt, ".load_state_dict: '", key,
-                   "' must hold one number");
+  SEEK_CHECK_VALUE(t.defined() && t.numel() == 1, opt, ".load_state_dict: '", key, "' must hold one number");
   return t.item<double>();
 }
 }  // namespace
@@ -154,9 +154,8 @@ void Optimizer::load_state_dict(const OptimizerStateDict& dict) {
                        " but this optimizer has ", groups_.size(), " groups");
       double v = scalar_value(t, op, key);
       if (parts[2] == "num_params") {
-        SEEK_CHECK_VALUE(static_cast<size_t>(v) == groups_[g].params.size(), op,
-                         ".load_state_dict: group ", g, " has ", groups_[g].params.size(),
-                         " parameters but the dict has ", v);
+        SEEK_CHECK_VALUE(static_cast<size_t>(v) == groups_[g].params.size(), op, ".load_state_dict: group ", g, " has ",
+                         groups_[g].params.size(), " parameters but the dict has ", v);
         seen_count[g] = true;
       } else {
         opts[g]->set(parts[2], v);
@@ -164,17 +163,16 @@ void Optimizer::load_state_dict(const OptimizerStateDict& dict) {
     } else if (parts.size() == 4 && parts[0] == "state") {
       size_t g = parse_index(parts[1], op, key);
       size_t i = parse_index(parts[2], op, key);
-      SEEK_CHECK_VALUE(g < groups_.size() && i < groups_[g].params.size(), op,
-                       ".load_state_dict: state for parameter ", i, " of group ", g,
-                       ", which this optimizer does not have");
+      SEEK_CHECK_VALUE(g < groups_.size() && i < groups_[g].params.size(), op, ".load_state_dict: state for parameter ",
+                       i, " of group ", g, ", which this optimizer does not have");
       if (parts[3] == "step") {
         state[g][i].step = static_cast<int64_t>(scalar_value(t, op, key));
         has_step[g][i] = true;
       } else {
         const Tensor& p = groups_[g].params[i];
-        SEEK_CHECK_VALUE(t.defined() && t.sizes() == p.sizes(), op, ".load_state_dict: '", key,
-                         "' has shape ", t.defined() ? shape_str(t.sizes()) : std::string("undefined"),
-                         " but the parameter has shape ", shape_str(p.sizes()));
+        SEEK_CHECK_VALUE(t.defined() && t.sizes() == p.sizes(), op, ".load_state_dict: '", key, "' has shape ",
+                         t.defined() ? shape_str(t.sizes()) : std::string("undefined"), " but the parameter has shape ",
+                         shape_str(p.sizes()));
         state[g][i].buffers[parts[3]] = t.detach().to(p.device(), p.dtype(), /*copy=*/true);
       }
     } else {
@@ -184,11 +182,12 @@ void Optimizer::load_state_dict(const OptimizerStateDict& dict) {
   for (size_t g = 0; g < groups_.size(); ++g) {
     SEEK_CHECK_VALUE(seen_count[g], op, ".load_state_dict: the dict has no parameter group ", g);
     for (size_t i = 0; i < state[g].size(); ++i)
-      SEEK_CHECK_VALUE(has_step[g][i] || state[g][i].buffers.empty(), op, ".load_state_dict: state of parameter ",
-                       i, " of group ", g, " has buffers but no step");
+      SEEK_CHECK_VALUE(has_step[g][i] || state[g][i].buffers.empty(), op, ".load_state_dict: state of parameter ", i,
+                       " of group ", g, " has buffers but no step");
     opts[g]->validate(op);
   }
-  for (size_t g = 0; g < groups_.size(); ++g) groups_[g].options = std::shared_ptr<OptimizerOptions>(std::move(opts[g]));
+  for (size_t g = 0; g < groups_.size(); ++g)
+    groups_[g].options = std::shared_ptr<OptimizerOptions>(std::move(opts[g]));
   state_ = std::move(state);
 }
 

@@ -26,8 +26,7 @@ void SGDOptions::check(const std::string& op) const {
                    ", dampening ", dampening, ")");
 }
 
-SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& defaults)
-    : Optimizer("SGD", std::move(groups), defaults) {}
+SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& defaults) : Optimizer("SGD", std::move(groups), defaults) {}
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& defaults)
     : Optimizer("SGD", {ParamGroup(std::move(params))}, defaults) {}
 

@@ -93,8 +93,7 @@ class ManifestReader {
     Value rest = Value::object();
     for (const auto& [k, v] : doc.as_object())
       if (k != "crc32") rest.set(k, v);
-    if (io::crc32(io::json::dump(rest)) != stored_crc)
-      fail("checksum mismatch (the file is corrupted or was edited)");
+    if (io::crc32(io::json::dump(rest)) != stored_crc) fail("checksum mismatch (the file is corrupted or was edited)");
     if (!doc.find("format") || !doc.find("format")->is_string() || doc.find("format")->as_string() != kFormat)
       fail(str("not a seek checkpoint manifest (\"format\" is not \"", kFormat, "\")"));
     const int64_t version = get_int(doc, "version", "");
@@ -135,8 +134,8 @@ class ManifestReader {
         }
         if (!g.is_object()) fail(str("generators.", name, " is not an object"));
         const std::string pre = "generators." + name + ".";
-        m.generators->emplace_back(device, GeneratorState{get_uint(g, "seed", pre, UINT64_MAX),
-                                                          get_uint(g, "offset", pre, UINT64_MAX)});
+        m.generators->emplace_back(
+            device, GeneratorState{get_uint(g, "seed", pre, UINT64_MAX), get_uint(g, "offset", pre, UINT64_MAX)});
       }
     }
     return m;
@@ -147,8 +146,7 @@ class ManifestReader {
     const Value* v = obj.find(key);
     if (!v) fail(str("missing \"", prefix, key, "\""));
     if (v->type() != type)
-      fail(str("\"", prefix, key, "\" is ", io::json::type_noun(v->type()), ", expected ",
-               io::json::type_noun(type)));
+      fail(str("\"", prefix, key, "\" is ", io::json::type_noun(v->type()), ", expected ", io::json::type_noun(type)));
     return *v;
   }
   int64_t get_int(const Value& obj, const std::string& key, const std::string& prefix) const {
@@ -269,8 +267,8 @@ bool checkpoint_exists(const fs::path& dir) {
 void save_checkpoint(const fs::path& dir, const CheckpointParts& parts, const TrainingProgress& progress) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  SEEK_CHECK_T(IOError, fs::is_directory(dir, ec), "save_checkpoint: cannot create the folder '", dir.string(),
-               "'", ec ? ": " + ec.message() : std::string());
+  SEEK_CHECK_T(IOError, fs::is_directory(dir, ec), "save_checkpoint: cannot create the folder '", dir.string(), "'",
+               ec ? ": " + ec.message() : std::string());
   finish_pending_save(dir);
 
   Value doc = Value::object();
@@ -357,8 +355,7 @@ TrainingProgress load_checkpoint(const fs::path& dir, const CheckpointParts& par
       auto it = loaded.find(name);
       SEEK_CHECK_T(IOError, it != loaded.end(), "load_checkpoint: '", p.string(), "' lacks the model's '", name, "'");
       SEEK_CHECK_T(IOError, it->second.sizes() == t.sizes(), "load_checkpoint: '", p.string(), "': '", name,
-                   "' has shape ", shape_str(it->second.sizes()), " but the model's has shape ",
-                   shape_str(t.sizes()));
+                   "' has shape ", shape_str(it->second.sizes()), " but the model's has shape ", shape_str(t.sizes()));
       model_state.emplace_back(name, it->second.to(t.device(), t.dtype()));
     }
     for (const auto& [name, t] : contents.tensors)
@@ -369,8 +366,7 @@ TrainingProgress load_checkpoint(const fs::path& dir, const CheckpointParts& par
   if (parts.optimizer) {
     require(m.files.count(kOptimizerFile) > 0, "optimizer");
     const fs::path p = dir / kOptimizerFile;
-    optimizer_state =
-        io::parse_safetensors(read_recorded_file(p, m.files.at(kOptimizerFile)), p.string()).tensors;
+    optimizer_state = io::parse_safetensors(read_recorded_file(p, m.files.at(kOptimizerFile)), p.string()).tensors;
   }
   if (parts.scheduler) require(m.scheduler.has_value(), "scheduler");
   if (parts.plateau) require(m.plateau.has_value(), "ReduceLROnPlateau scheduler");
@@ -419,8 +415,8 @@ TrainingProgress load_checkpoint(const fs::path& dir, const CheckpointParts& par
     if (applied >= 1 && parts.optimizer) parts.optimizer->load_state_dict(optimizer_before);
     if (parts.model) parts.model->load_state_dict(model_before);
     static const char* const part_names[] = {"model", "optimizer", "scheduler", "ReduceLROnPlateau scheduler"};
-    throw IOError(str("load_checkpoint: the checkpoint in '", dir.string(), "' does not fit the ",
-                      part_names[applied], ": ", e.what()));
+    throw IOError(str("load_checkpoint: the checkpoint in '", dir.string(), "' does not fit the ", part_names[applied],
+                      ": ", e.what()));
   }
   if (parts.loader) parts.loader->load_state(*m.loader);
   if (parts.grad_scaler && parts.grad_scaler->is_enabled()) parts.grad_scaler->load_state_dict(*m.grad_scaler);

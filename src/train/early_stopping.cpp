@@ -9,8 +9,8 @@ namespace seek::train {
 
 EarlyStopping::EarlyStopping(std::string mode, int64_t patience, double min_delta)
     : mode_(std::move(mode)), patience_(patience), min_delta_(min_delta) {
-  SEEK_CHECK_VALUE(mode_ == "min" || mode_ == "max", "EarlyStopping: mode must be \"min\" or \"max\", got \"",
-                   mode_, "\"");
+  SEEK_CHECK_VALUE(mode_ == "min" || mode_ == "max", "EarlyStopping: mode must be \"min\" or \"max\", got \"", mode_,
+                   "\"");
   SEEK_CHECK_VALUE(patience_ >= 1, "EarlyStopping: patience must be >= 1, got ", patience_);
   SEEK_CHECK_VALUE(min_delta_ >= 0 && std::isfinite(min_delta_), "EarlyStopping: min_delta must be >= 0, got ",
                    min_delta_);

@@ -48,17 +48,14 @@ double Accuracy::compute() const {
 
 void Accuracy::load_state(const std::vector<double>& state) { load_pair("Accuracy", state, correct_, total_); }
 
-TopKAccuracy::TopKAccuracy(int64_t k) : k_(k) {
-  SEEK_CHECK_VALUE(k >= 1, "TopKAccuracy: k must be >= 1, got ", k);
-}
+TopKAccuracy::TopKAccuracy(int64_t k) : k_(k) { SEEK_CHECK_VALUE(k >= 1, "TopKAccuracy: k must be >= 1, got ", k); }
 
 void TopKAccuracy::update(const Tensor& output, const Tensor& target) {
   NoGradGuard no_grad;
   Tensor classes = target_classes("TopKAccuracy", output, target);
-  SEEK_CHECK_VALUE(k_ <= output.size(1), "TopKAccuracy: k = ", k_, " exceeds the number of classes ",
-                   output.size(1));
-  Tensor top = std::get<1>(output.topk(k_, 1));                    // [N, k]
-  Tensor hit = top.eq(classes.unsqueeze(1)).to(kInt64).sum(1);      // [N], 0 or 1
+  SEEK_CHECK_VALUE(k_ <= output.size(1), "TopKAccuracy: k = ", k_, " exceeds the number of classes ", output.size(1));
+  Tensor top = std::get<1>(output.topk(k_, 1));                 // [N, k]
+  Tensor hit = top.eq(classes.unsqueeze(1)).to(kInt64).sum(1);  // [N], 0 or 1
   correct_.add(count_true(hit.gt(0)));
   total_ += static_cast<double>(output.size(0));
 }
@@ -68,9 +65,7 @@ double TopKAccuracy::compute() const {
   return correct_.value() / total_;
 }
 
-void TopKAccuracy::load_state(const std::vector<double>& state) {
-  load_pair("TopKAccuracy", state, correct_, total_);
-}
+void TopKAccuracy::load_state(const std::vector<double>& state) { load_pair("TopKAccuracy", state, correct_, total_); }
 
 LossMetric::LossMetric(LossFn loss_fn) : loss_fn_(std::move(loss_fn)) {
   if (!loss_fn_) loss_fn_ = [](const Tensor& o, const Tensor& t) { return nn::functional::cross_entropy(o, t); };

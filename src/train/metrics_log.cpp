@@ -41,8 +41,8 @@ MetricsLog::MetricsLog(std::filesystem::path dir, std::vector<std::string> colum
   SEEK_CHECK_VALUE(!columns_.empty(), "MetricsLog: needs at least one column");
   std::set<std::string> seen;
   for (const auto& c : columns_) {
-    SEEK_CHECK_VALUE(!c.empty() && c.find_first_of(",\"\n") == std::string::npos,
-                     "MetricsLog: bad column name '", c, "' (empty, or holds a comma, quote or newline)");
+    SEEK_CHECK_VALUE(!c.empty() && c.find_first_of(",\"\n") == std::string::npos, "MetricsLog: bad column name '", c,
+                     "' (empty, or holds a comma, quote or newline)");
     SEEK_CHECK_VALUE(seen.insert(c).second, "MetricsLog: column '", c, "' appears twice");
   }
   std::error_code ec;

@@ -45,8 +45,7 @@ std::string fixed(double v) {
 
 }  // namespace
 
-Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
-                 TrainerOptions options)
+Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader, TrainerOptions options)
     : model_(model),
       optimizer_(optimizer),
       train_loader_(train_loader),
@@ -55,11 +54,9 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
   const TrainerOptions& o = options_;
   SEEK_CHECK_VALUE(o.epochs >= 1 || o.max_steps > 0, "Trainer: epochs must be >= 1, got ", o.epochs);
   SEEK_CHECK_VALUE(o.max_steps >= 0, "Trainer: max_steps must be >= 0 (0: use epochs), got ", o.max_steps);
-  SEEK_CHECK_VALUE(o.accumulation_steps >= 1, "Trainer: accumulation_steps must be >= 1, got ",
-                   o.accumulation_steps);
+  SEEK_CHECK_VALUE(o.accumulation_steps >= 1, "Trainer: accumulation_steps must be >= 1, got ", o.accumulation_steps);
   SEEK_CHECK_VALUE(o.clip_grad_norm >= 0, "Trainer: clip_grad_norm must be >= 0 (0: off), got ", o.clip_grad_norm);
-  SEEK_CHECK_VALUE(o.clip_grad_value >= 0, "Trainer: clip_grad_value must be >= 0 (0: off), got ",
-                   o.clip_grad_value);
+  SEEK_CHECK_VALUE(o.clip_grad_value >= 0, "Trainer: clip_grad_value must be >= 0 (0: off), got ", o.clip_grad_value);
   SEEK_CHECK_VALUE(!(o.clip_grad_norm > 0 && o.clip_grad_value > 0),
                    "Trainer: set clip_grad_norm or clip_grad_value, not both (got ", o.clip_grad_norm, " and ",
                    o.clip_grad_value, ")");
@@ -111,8 +108,9 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
 }
 
 void Trainer::set_loss_fn(LossFn fn) {
-  loss_fn_ = fn ? std::move(fn)
-                : LossFn([](const Tensor& out, const Tensor& target) { return nn::functional::cross_entropy(out, target); });
+  loss_fn_ =
+      fn ? std::move(fn)
+         : LossFn([](const Tensor& out, const Tensor& target) { return nn::functional::cross_entropy(out, target); });
 }
 
 void Trainer::set_forward_fn(ForwardFn fn) {
@@ -142,7 +140,8 @@ std::vector<std::unique_ptr<Metric>> Trainer::make_metrics() const {
 
 void Trainer::check_monitor() const {
   const std::string& m = options_.monitor;
-  SEEK_CHECK_VALUE(plateau_ == nullptr || !m.empty(), "Trainer: set_plateau() needs options.monitor (e.g. \"val_loss\")");
+  SEEK_CHECK_VALUE(plateau_ == nullptr || !m.empty(),
+                   "Trainer: set_plateau() needs options.monitor (e.g. \"val_loss\")");
   if (starts_with(m, "val_")) {
     SEEK_CHECK_VALUE(val_loader_ != nullptr && (options_.eval_every_epochs > 0 || options_.eval_every_steps > 0),
                      "Trainer: monitor '", m,
@@ -182,8 +181,8 @@ void Trainer::fit() {
   }
   stop_requested_ = false;
   stop_reason_.clear();
-  if (progress_bar_) progress_bar_ = std::make_unique<ProgressBar>(std::max<int64_t>(1, total_steps()),
-                                                                    options_.progress_options);
+  if (progress_bar_)
+    progress_bar_ = std::make_unique<ProgressBar>(std::max<int64_t>(1, total_steps()), options_.progress_options);
   auto finished = [&] {
     if (stop_requested_) return true;
     return options_.max_steps > 0 ? step_ >= options_.max_steps : epoch_ >= options_.epochs;
@@ -201,9 +200,9 @@ void Trainer::fit() {
     resumed_mid_epoch_ = false;
     for (auto& cb : callbacks_) cb->on_epoch_begin(*this, e);
     if (progress_bar_) {
-      progress_bar_->start(options_.max_steps > 0 ? "epoch " + std::to_string(e + 1)
-                                                  : "epoch " + std::to_string(e + 1) + "/" +
-                                                        std::to_string(options_.epochs));
+      progress_bar_->start(options_.max_steps > 0
+                               ? "epoch " + std::to_string(e + 1)
+                               : "epoch " + std::to_string(e + 1) + "/" + std::to_string(options_.epochs));
     }
     size_t group = 0, in_group = 0;
     Tensor group_loss;  // float64 sum of the group's losses, on the device
@@ -406,8 +405,8 @@ void Trainer::on_monitored(const MetricValues& values) {
   best_tracker_.step(value);
   if (early_stopping_ && early_stopping_->step(value)) {
     request_stop("early stopping: " + options_.monitor + " did not improve for " +
-                 std::to_string(early_stopping_->patience()) + " evaluations (best " +
-                 fixed(early_stopping_->best()) + ")");
+                 std::to_string(early_stopping_->patience()) + " evaluations (best " + fixed(early_stopping_->best()) +
+                 ")");
   }
   if (improved && options_.save_best && !options_.output_dir.empty()) save(options_.output_dir / "best");
 }

@@ -31,9 +31,9 @@
 namespace seek::amp {
 
 struct GradScalerOptions {
-  double init_scale = 65536.0;   // 2^16
-  double growth_factor = 2.0;    // > 1
-  double backoff_factor = 0.5;   // in (0, 1)
+  double init_scale = 65536.0;     // 2^16
+  double growth_factor = 2.0;      // > 1
+  double backoff_factor = 0.5;     // in (0, 1)
   int64_t growth_interval = 2000;  // > 0
   bool enabled = true;
 };

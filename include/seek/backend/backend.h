@@ -37,13 +37,28 @@ enum class ScatterMode { Assign, Add };
 // gather, scatter, index_select, index_add; Sort: sort and topk; Optim: the fused
 // optimizer steps, gradient norm and unscale-and-check of seek/backend/optim_op.h).
 enum class BackendFamily {
-  Copy, Unary, Binary, Ternary, Reduce, ArgReduce, Cumsum, Softmax, Gemm, Conv, Pool, Norm, Index, Sort, Random, Optim,
+  Copy,
+  Unary,
+  Binary,
+  Ternary,
+  Reduce,
+  ArgReduce,
+  Cumsum,
+  Softmax,
+  Gemm,
+  Conv,
+  Pool,
+  Norm,
+  Index,
+  Sort,
+  Random,
+  Optim,
 };
 inline constexpr BackendFamily kBackendFamilies[] = {
-    BackendFamily::Copy,    BackendFamily::Unary, BackendFamily::Binary, BackendFamily::Ternary,
-    BackendFamily::Reduce,  BackendFamily::ArgReduce, BackendFamily::Cumsum, BackendFamily::Softmax,
-    BackendFamily::Gemm,    BackendFamily::Conv,  BackendFamily::Pool,   BackendFamily::Norm,
-    BackendFamily::Index,   BackendFamily::Sort,  BackendFamily::Random, BackendFamily::Optim,
+    BackendFamily::Copy,   BackendFamily::Unary,     BackendFamily::Binary, BackendFamily::Ternary,
+    BackendFamily::Reduce, BackendFamily::ArgReduce, BackendFamily::Cumsum, BackendFamily::Softmax,
+    BackendFamily::Gemm,   BackendFamily::Conv,      BackendFamily::Pool,   BackendFamily::Norm,
+    BackendFamily::Index,  BackendFamily::Sort,      BackendFamily::Random, BackendFamily::Optim,
 };
 const char* backend_family_name(BackendFamily family);  // "copy", "unary", "arg_reduce", ...
 
@@ -93,14 +108,12 @@ class Backend {
   virtual void conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
                               const Tensor& out);
   // Writes (overwrites) each defined gradient; input may be undefined when grad_weight is.
-  virtual void conv2d_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
-                               const Conv2dParams& p, const Tensor& grad_input, const Tensor& grad_weight,
-                               const Tensor& grad_bias);
+  virtual void conv2d_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight, const Conv2dParams& p,
+                               const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias);
 
   // ---- pool: input [N, C, H, W], outputs contiguous [N, C, OH, OW] ----
   // indices (int64) hold the flat h * W + w position of each max (first wins ties).
-  virtual void max_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out,
-                                  const Tensor& indices);
+  virtual void max_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out, const Tensor& indices);
   // grad_input (contiguous) is overwritten.
   virtual void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input);
   virtual void avg_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out);

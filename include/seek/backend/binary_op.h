@@ -195,21 +195,20 @@ SEEK_HOST_DEVICE SEEK_INLINE T xlogy_fn(T x, T y) {
 }
 
 template <BinaryOp op, typename T>
-using binary_out_t = std::conditional_t<binary_op_kind(op) == BinaryKind::Compare ||
-                                            binary_op_kind(op) == BinaryKind::Logical,
-                                        bool, T>;
+using binary_out_t =
+    std::conditional_t<binary_op_kind(op) == BinaryKind::Compare || binary_op_kind(op) == BinaryKind::Logical, bool, T>;
 
 // Binary<op>{}(a, b): the row's expression. Integer division rounds toward zero as
 // in C; PyTorch's true division of integers promotes to float before dispatch.
 template <BinaryOp op>
 struct Binary;
-#define SEEK_BINARY_FUNCTOR(E, name, kind, saves, form, ...)              \
-  template <>                                                             \
-  struct Binary<BinaryOp::E> {                                            \
-    template <typename T>                                                 \
+#define SEEK_BINARY_FUNCTOR(E, name, kind, saves, form, ...)                   \
+  template <>                                                                  \
+  struct Binary<BinaryOp::E> {                                                 \
+    template <typename T>                                                      \
     SEEK_HOST_DEVICE binary_out_t<BinaryOp::E, T> operator()(T a, T b) const { \
-      return static_cast<binary_out_t<BinaryOp::E, T>>(__VA_ARGS__);      \
-    }                                                                     \
+      return static_cast<binary_out_t<BinaryOp::E, T>>(__VA_ARGS__);           \
+    }                                                                          \
   };
 SEEK_BINARY_OPS(SEEK_BINARY_FUNCTOR)
 #undef SEEK_BINARY_FUNCTOR

@@ -26,11 +26,11 @@
 namespace seek {
 
 // X(enum name, printed name)
-#define SEEK_OPTIM_OPS(X)      \
-  X(SGD, "sgd")                \
-  X(Adam, "adam")              \
-  X(RMSprop, "rmsprop")        \
-  X(GradNorm, "grad_norm")     \
+#define SEEK_OPTIM_OPS(X)  \
+  X(SGD, "sgd")            \
+  X(Adam, "adam")          \
+  X(RMSprop, "rmsprop")    \
+  X(GradNorm, "grad_norm") \
   X(ScaleGrads, "scale_grads")
 
 enum class OptimOp : int8_t {
@@ -42,8 +42,7 @@ enum class OptimOp : int8_t {
 inline const char* optim_op_name(OptimOp op) {
   switch (op) {
 #define SEEK_OPTIM_NAME(name, str) \
-  case OptimOp::name:              \
-    return str;
+  case OptimOp::name: return str;
     SEEK_OPTIM_OPS(SEEK_OPTIM_NAME)
 #undef SEEK_OPTIM_NAME
   }
@@ -73,10 +72,10 @@ struct OptimArgs {
   std::vector<int64_t> steps;               // Adam: step count of each tensor after this update (>= 1)
   std::vector<uint8_t> fresh;               // SGD: 1 where the momentum buffer is new (it becomes the grad)
   OptimHyper hyper;
-  double norm_type = 2.0;                   // GradNorm: p > 0 or +inf
-  Tensor out;                               // GradNorm result
-  Tensor scale;                             // ScaleGrads factor
-  Tensor found_inf;                         // ScaleGrads flag
+  double norm_type = 2.0;  // GradNorm: p > 0 or +inf
+  Tensor out;              // GradNorm result
+  Tensor scale;            // ScaleGrads factor
+  Tensor found_inf;        // ScaleGrads flag
 };
 
 namespace functors {
@@ -106,8 +105,10 @@ struct AdamStep {
   SEEK_HOST_DEVICE void operator()(T& p, T g, T& m, T& v, T& vmax) const {
     T d = maximize ? -g : g;
     if (has_wd) {
-      if (decoupled) p = p * decay;
-      else d = d + p * wd;
+      if (decoupled)
+        p = p * decay;
+      else
+        d = d + p * wd;
     }
     m = m * beta1 + d * one_minus_beta1;
     v = v * beta2 + one_minus_beta2 * d * d;

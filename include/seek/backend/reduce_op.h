@@ -98,31 +98,39 @@ inline constexpr bool is_half_like_v = std::is_same_v<T, Half> || std::is_same_v
 // Accumulator type of sum-like reductions: int64 for integers and bool,
 // double for f32/f64, float for f16/bf16.
 template <typename S>
-using sum_acc_t = std::conditional_t<std::is_integral_v<S>, int64_t,
-                                     std::conditional_t<is_half_like_v<S>, float, double>>;
+using sum_acc_t =
+    std::conditional_t<std::is_integral_v<S>, int64_t, std::conditional_t<is_half_like_v<S>, float, double>>;
 // Compute type of max/min-like reductions: the type itself, float for f16/bf16.
 template <typename S>
 using cmp_t = std::conditional_t<is_half_like_v<S>, float, S>;
 
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE constexpr T lowest() {
-  if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::lowest();
+  if constexpr (std::is_floating_point_v<T>)
+    return -std::numeric_limits<T>::infinity();
+  else
+    return std::numeric_limits<T>::lowest();
 }
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE constexpr T highest() {
-  if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::max();
+  if constexpr (std::is_floating_point_v<T>)
+    return std::numeric_limits<T>::infinity();
+  else
+    return std::numeric_limits<T>::max();
 }
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE bool is_nan(T x) {
-  if constexpr (std::is_floating_point_v<T>) return x != x;
-  else return false;
+  if constexpr (std::is_floating_point_v<T>)
+    return x != x;
+  else
+    return false;
 }
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T abs_of(T x) {
-  if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return x;
-  else return x < T(0) ? -x : x;
+  if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>)
+    return x;
+  else
+    return x < T(0) ? -x : x;
 }
 
 template <typename S>

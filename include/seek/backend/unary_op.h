@@ -138,13 +138,17 @@ namespace functors {
 // CUDA's device overloads in device code (::).
 namespace math {
 #if defined(__CUDA_ARCH__)
-#define SEEK_UNARY_MATH_FN(name) \
-  template <typename T>          \
-  SEEK_HOST_DEVICE SEEK_INLINE T name(T x) { return ::name(x); }
+#define SEEK_UNARY_MATH_FN(name)             \
+  template <typename T>                      \
+  SEEK_HOST_DEVICE SEEK_INLINE T name(T x) { \
+    return ::name(x);                        \
+  }
 #else
-#define SEEK_UNARY_MATH_FN(name) \
-  template <typename T>          \
-  SEEK_HOST_DEVICE SEEK_INLINE T name(T x) { return std::name(x); }
+#define SEEK_UNARY_MATH_FN(name)             \
+  template <typename T>                      \
+  SEEK_HOST_DEVICE SEEK_INLINE T name(T x) { \
+    return std::name(x);                     \
+  }
 #endif
 SEEK_UNARY_MATH_FN(exp)
 SEEK_UNARY_MATH_FN(log)
@@ -164,15 +168,20 @@ SEEK_UNARY_MATH_FN(fabs)
 // Helpers of the rows whose expression needs more than one line.
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T abs_fn(T x) {
-  if constexpr (std::is_floating_point_v<T>) return math::fabs(x);
-  else if constexpr (std::is_unsigned_v<T>) return x;
-  else return static_cast<T>(x < T(0) ? -x : x);
+  if constexpr (std::is_floating_point_v<T>)
+    return math::fabs(x);
+  else if constexpr (std::is_unsigned_v<T>)
+    return x;
+  else
+    return static_cast<T>(x < T(0) ? -x : x);
 }
 // NaN propagates (relu(nan) = nan), as in PyTorch.
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T relu_fn(T x) {
-  if constexpr (std::is_floating_point_v<T>) return (x > T(0) || x != x) ? x : T(0);
-  else return x > T(0) ? x : T(0);
+  if constexpr (std::is_floating_point_v<T>)
+    return (x > T(0) || x != x) ? x : T(0);
+  else
+    return x > T(0) ? x : T(0);
 }
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T relu6_fn(T r) {
@@ -198,24 +207,33 @@ SEEK_HOST_DEVICE SEEK_INLINE T softplus_fn(T x, T beta, T threshold) {
 // sign(nan) = 0 and sign(bool) = the bool, as in PyTorch.
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T sign_fn(T x) {
-  if constexpr (std::is_same_v<T, bool>) return x;
-  else if constexpr (std::is_unsigned_v<T>) return static_cast<T>(x > T(0));
-  else return static_cast<T>(T(x > T(0)) - T(x < T(0)));
+  if constexpr (std::is_same_v<T, bool>)
+    return x;
+  else if constexpr (std::is_unsigned_v<T>)
+    return static_cast<T>(x > T(0));
+  else
+    return static_cast<T>(T(x > T(0)) - T(x < T(0)));
 }
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T floor_fn(T x) {
-  if constexpr (std::is_floating_point_v<T>) return math::floor(x);
-  else return x;
+  if constexpr (std::is_floating_point_v<T>)
+    return math::floor(x);
+  else
+    return x;
 }
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T ceil_fn(T x) {
-  if constexpr (std::is_floating_point_v<T>) return math::ceil(x);
-  else return x;
+  if constexpr (std::is_floating_point_v<T>)
+    return math::ceil(x);
+  else
+    return x;
 }
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T round_fn(T x) {
-  if constexpr (std::is_floating_point_v<T>) return math::nearbyint(x);
-  else return x;
+  if constexpr (std::is_floating_point_v<T>)
+    return math::nearbyint(x);
+  else
+    return x;
 }
 
 // log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given.
@@ -231,14 +249,14 @@ using unary_out_t = std::conditional_t<unary_op_kind(op) == UnaryKind::ToBool, b
 // Unary<op>{a, b}(x): the row's expression.
 template <UnaryOp op>
 struct Unary;
-#define SEEK_UNARY_FUNCTOR(E, name, kind, saves, form, arg, ...)                       \
-  template <>                                                                          \
-  struct Unary<UnaryOp::E> {                                                           \
-    double a = 0.0, b = 0.0;                                                           \
-    template <typename T>                                                              \
-    SEEK_HOST_DEVICE unary_out_t<UnaryOp::E, T> operator()(T x) const {                \
-      return static_cast<unary_out_t<UnaryOp::E, T>>(__VA_ARGS__);                     \
-    }                                                                                  \
+#define SEEK_UNARY_FUNCTOR(E, name, kind, saves, form, arg, ...)        \
+  template <>                                                           \
+  struct Unary<UnaryOp::E> {                                            \
+    double a = 0.0, b = 0.0;                                            \
+    template <typename T>                                               \
+    SEEK_HOST_DEVICE unary_out_t<UnaryOp::E, T> operator()(T x) const { \
+      return static_cast<unary_out_t<UnaryOp::E, T>>(__VA_ARGS__);      \
+    }                                                                   \
   };
 SEEK_UNARY_OPS(SEEK_UNARY_FUNCTOR)
 #undef SEEK_UNARY_FUNCTOR

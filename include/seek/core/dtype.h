@@ -40,21 +40,58 @@ std::ostream& operator<<(std::ostream& os, DType t);
 
 template <typename T>
 struct dtype_of;
-template <> struct dtype_of<bool> { static constexpr DType value = kBool; };
-template <> struct dtype_of<uint8_t> { static constexpr DType value = kUInt8; };
-template <> struct dtype_of<int8_t> { static constexpr DType value = kInt8; };
-template <> struct dtype_of<int32_t> { static constexpr DType value = kInt32; };
-template <> struct dtype_of<int64_t> { static constexpr DType value = kInt64; };
-template <> struct dtype_of<Half> { static constexpr DType value = kFloat16; };
-template <> struct dtype_of<BFloat16> { static constexpr DType value = kBFloat16; };
-template <> struct dtype_of<float> { static constexpr DType value = kFloat32; };
-template <> struct dtype_of<double> { static constexpr DType value = kFloat64; };
+template <>
+struct dtype_of<bool> {
+  static constexpr DType value = kBool;
+};
+template <>
+struct dtype_of<uint8_t> {
+  static constexpr DType value = kUInt8;
+};
+template <>
+struct dtype_of<int8_t> {
+  static constexpr DType value = kInt8;
+};
+template <>
+struct dtype_of<int32_t> {
+  static constexpr DType value = kInt32;
+};
+template <>
+struct dtype_of<int64_t> {
+  static constexpr DType value = kInt64;
+};
+template <>
+struct dtype_of<Half> {
+  static constexpr DType value = kFloat16;
+};
+template <>
+struct dtype_of<BFloat16> {
+  static constexpr DType value = kBFloat16;
+};
+template <>
+struct dtype_of<float> {
+  static constexpr DType value = kFloat32;
+};
+template <>
+struct dtype_of<double> {
+  static constexpr DType value = kFloat64;
+};
 
 // Arithmetic type for a storage type: float for 16-bit floats.
-template <typename T> struct acc_of { using type = T; };
-template <> struct acc_of<Half> { using type = float; };
-template <> struct acc_of<BFloat16> { using type = float; };
-template <typename T> using acc_t = typename acc_of<T>::type;
+template <typename T>
+struct acc_of {
+  using type = T;
+};
+template <>
+struct acc_of<Half> {
+  using type = float;
+};
+template <>
+struct acc_of<BFloat16> {
+  using type = float;
+};
+template <typename T>
+using acc_t = typename acc_of<T>::type;
 
 }  // namespace seek
 
@@ -67,50 +104,46 @@ template <typename T> using acc_t = typename acc_of<T>::type;
     break;                                 \
   }
 
-#define SEEK_DISPATCH_FLOATING(DT, NAME, ...)                                          \
-  do {                                                                                 \
-    switch (DT) {                                                                      \
-      SEEK_DTYPE_CASE(::seek::DType::Float32, float, __VA_ARGS__)                      \
-      SEEK_DTYPE_CASE(::seek::DType::Float64, double, __VA_ARGS__)                     \
-      SEEK_DTYPE_CASE(::seek::DType::Float16, ::seek::Half, __VA_ARGS__)               \
-      SEEK_DTYPE_CASE(::seek::DType::BFloat16, ::seek::BFloat16, __VA_ARGS__)          \
-      default:                                                                         \
-        throw ::seek::DTypeError(std::string(NAME) + ": expected a floating dtype, got " + \
-                                 ::seek::dtype_name(DT));                             \
-    }                                                                                  \
+#define SEEK_DISPATCH_FLOATING(DT, NAME, ...)                                                                       \
+  do {                                                                                                              \
+    switch (DT) {                                                                                                   \
+      SEEK_DTYPE_CASE(::seek::DType::Float32, float, __VA_ARGS__)                                                   \
+      SEEK_DTYPE_CASE(::seek::DType::Float64, double, __VA_ARGS__)                                                  \
+      SEEK_DTYPE_CASE(::seek::DType::Float16, ::seek::Half, __VA_ARGS__)                                            \
+      SEEK_DTYPE_CASE(::seek::DType::BFloat16, ::seek::BFloat16, __VA_ARGS__)                                       \
+      default:                                                                                                      \
+        throw ::seek::DTypeError(std::string(NAME) + ": expected a floating dtype, got " + ::seek::dtype_name(DT)); \
+    }                                                                                                               \
   } while (0)
 
-#define SEEK_DISPATCH_ALL(DT, NAME, ...)                                     \
-  do {                                                                       \
-    switch (DT) {                                                            \
-      SEEK_DTYPE_CASE(::seek::DType::Float32, float, __VA_ARGS__)            \
-      SEEK_DTYPE_CASE(::seek::DType::Float64, double, __VA_ARGS__)           \
-      SEEK_DTYPE_CASE(::seek::DType::Float16, ::seek::Half, __VA_ARGS__)     \
-      SEEK_DTYPE_CASE(::seek::DType::BFloat16, ::seek::BFloat16, __VA_ARGS__) \
-      SEEK_DTYPE_CASE(::seek::DType::Int64, int64_t, __VA_ARGS__)            \
-      SEEK_DTYPE_CASE(::seek::DType::Int32, int32_t, __VA_ARGS__)            \
-      SEEK_DTYPE_CASE(::seek::DType::Int8, int8_t, __VA_ARGS__)              \
-      SEEK_DTYPE_CASE(::seek::DType::UInt8, uint8_t, __VA_ARGS__)            \
-      SEEK_DTYPE_CASE(::seek::DType::Bool, bool, __VA_ARGS__)                \
-      default:                                                               \
-        throw ::seek::DTypeError(std::string(NAME) + ": unsupported dtype"); \
-    }                                                                        \
+#define SEEK_DISPATCH_ALL(DT, NAME, ...)                                            \
+  do {                                                                              \
+    switch (DT) {                                                                   \
+      SEEK_DTYPE_CASE(::seek::DType::Float32, float, __VA_ARGS__)                   \
+      SEEK_DTYPE_CASE(::seek::DType::Float64, double, __VA_ARGS__)                  \
+      SEEK_DTYPE_CASE(::seek::DType::Float16, ::seek::Half, __VA_ARGS__)            \
+      SEEK_DTYPE_CASE(::seek::DType::BFloat16, ::seek::BFloat16, __VA_ARGS__)       \
+      SEEK_DTYPE_CASE(::seek::DType::Int64, int64_t, __VA_ARGS__)                   \
+      SEEK_DTYPE_CASE(::seek::DType::Int32, int32_t, __VA_ARGS__)                   \
+      SEEK_DTYPE_CASE(::seek::DType::Int8, int8_t, __VA_ARGS__)                     \
+      SEEK_DTYPE_CASE(::seek::DType::UInt8, uint8_t, __VA_ARGS__)                   \
+      SEEK_DTYPE_CASE(::seek::DType::Bool, bool, __VA_ARGS__)                       \
+      default: throw ::seek::DTypeError(std::string(NAME) + ": unsupported dtype"); \
+    }                                                                               \
   } while (0)
 
 // All numeric types but bool.
-#define SEEK_DISPATCH_NUMERIC(DT, NAME, ...)                                                  \
-  do {                                                                                        \
-    switch (DT) {                                                                             \
-      SEEK_DTYPE_CASE(::seek::DType::Float32, float, __VA_ARGS__)                             \
-      SEEK_DTYPE_CASE(::seek::DType::Float64, double, __VA_ARGS__)                            \
-      SEEK_DTYPE_CASE(::seek::DType::Float16, ::seek::Half, __VA_ARGS__)                      \
-      SEEK_DTYPE_CASE(::seek::DType::BFloat16, ::seek::BFloat16, __VA_ARGS__)                 \
-      SEEK_DTYPE_CASE(::seek::DType::Int64, int64_t, __VA_ARGS__)                             \
-      SEEK_DTYPE_CASE(::seek::DType::Int32, int32_t, __VA_ARGS__)                             \
-      SEEK_DTYPE_CASE(::seek::DType::Int8, int8_t, __VA_ARGS__)                               \
-      SEEK_DTYPE_CASE(::seek::DType::UInt8, uint8_t, __VA_ARGS__)                             \
-      default:                                                                                \
-        throw ::seek::DTypeError(std::string(NAME) + ": not supported for dtype " +           \
-                                 ::seek::dtype_name(DT));                                     \
-    }                                                                                         \
+#define SEEK_DISPATCH_NUMERIC(DT, NAME, ...)                                                                        \
+  do {                                                                                                              \
+    switch (DT) {                                                                                                   \
+      SEEK_DTYPE_CASE(::seek::DType::Float32, float, __VA_ARGS__)                                                   \
+      SEEK_DTYPE_CASE(::seek::DType::Float64, double, __VA_ARGS__)                                                  \
+      SEEK_DTYPE_CASE(::seek::DType::Float16, ::seek::Half, __VA_ARGS__)                                            \
+      SEEK_DTYPE_CASE(::seek::DType::BFloat16, ::seek::BFloat16, __VA_ARGS__)                                       \
+      SEEK_DTYPE_CASE(::seek::DType::Int64, int64_t, __VA_ARGS__)                                                   \
+      SEEK_DTYPE_CASE(::seek::DType::Int32, int32_t, __VA_ARGS__)                                                   \
+      SEEK_DTYPE_CASE(::seek::DType::Int8, int8_t, __VA_ARGS__)                                                     \
+      SEEK_DTYPE_CASE(::seek::DType::UInt8, uint8_t, __VA_ARGS__)                                                   \
+      default: throw ::seek::DTypeError(std::string(NAME) + ": not supported for dtype " + ::seek::dtype_name(DT)); \
+    }                                                                                                               \
   } while (0)

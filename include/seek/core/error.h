@@ -10,14 +10,30 @@ class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& msg) : std::runtime_error(msg) {}
 };
-class ShapeError : public Error { using Error::Error; };
-class DTypeError : public Error { using Error::Error; };
-class IndexError : public Error { using Error::Error; };
-class ValueError : public Error { using Error::Error; };
-class DeviceError : public Error { using Error::Error; };
-class IOError : public Error { using Error::Error; };
-class OutOfMemoryError : public Error { using Error::Error; };
-class AutogradError : public Error { using Error::Error; };
+class ShapeError : public Error {
+  using Error::Error;
+};
+class DTypeError : public Error {
+  using Error::Error;
+};
+class IndexError : public Error {
+  using Error::Error;
+};
+class ValueError : public Error {
+  using Error::Error;
+};
+class DeviceError : public Error {
+  using Error::Error;
+};
+class IOError : public Error {
+  using Error::Error;
+};
+class OutOfMemoryError : public Error {
+  using Error::Error;
+};
+class AutogradError : public Error {
+  using Error::Error;
+};
 
 namespace detail {
 inline void str_into(std::ostringstream&) {}
@@ -40,8 +56,8 @@ std::string str(const Args&... args) {
 
 // SEEK_CHECK(cond, "op: message ", value, ...) throws seek::Error.
 // SEEK_CHECK_T(ErrType, cond, ...) throws a chosen subclass.
-#define SEEK_CHECK_T(ERR, cond, ...) \
-  do {                               \
+#define SEEK_CHECK_T(ERR, cond, ...)                  \
+  do {                                                \
     if (!(cond)) throw ERR(::seek::str(__VA_ARGS__)); \
   } while (0)
 #define SEEK_CHECK(cond, ...) SEEK_CHECK_T(::seek::Error, cond, __VA_ARGS__)

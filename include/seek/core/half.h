@@ -37,7 +37,7 @@ SEEK_HOST_DEVICE SEEK_INLINE uint16_t float_to_half_bits(float f) {
     return static_cast<uint16_t>(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u : 0u));
   }
   if (absx >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow -> inf
-  if (absx < 0x38800000u) {  // subnormal half or zero
+  if (absx < 0x38800000u) {                                               // subnormal half or zero
     // Shift the float into half-subnormal position by adding a magic number.
     float af = bits_float(absx) + 0.5f;
     return static_cast<uint16_t>(sign | (float_bits(af) - float_bits(0.5f)));
@@ -73,9 +73,7 @@ SEEK_HOST_DEVICE SEEK_INLINE uint16_t float_to_bf16_bits(float f) {
   uint32_t rounding = 0x7fffu + ((x >> 16) & 1u);
   return static_cast<uint16_t>((x + rounding) >> 16);
 }
-SEEK_HOST_DEVICE SEEK_INLINE float bf16_bits_to_float(uint16_t b) {
-  return bits_float(static_cast<uint32_t>(b) << 16);
-}
+SEEK_HOST_DEVICE SEEK_INLINE float bf16_bits_to_float(uint16_t b) { return bits_float(static_cast<uint32_t>(b) << 16); }
 }  // namespace detail
 
 struct Half {

@@ -44,9 +44,21 @@ struct TensorOptions {
   TensorOptions() = default;
   TensorOptions(DType d) : dtype_(d) {}
   TensorOptions(Device d) : device_(d) {}
-  TensorOptions dtype(DType d) const { auto o = *this; o.dtype_ = d; return o; }
-  TensorOptions device(Device d) const { auto o = *this; o.device_ = d; return o; }
-  TensorOptions requires_grad(bool r = true) const { auto o = *this; o.requires_grad_ = r; return o; }
+  TensorOptions dtype(DType d) const {
+    auto o = *this;
+    o.dtype_ = d;
+    return o;
+  }
+  TensorOptions device(Device d) const {
+    auto o = *this;
+    o.device_ = d;
+    return o;
+  }
+  TensorOptions requires_grad(bool r = true) const {
+    auto o = *this;
+    o.requires_grad_ = r;
+    return o;
+  }
 };
 
 class Tensor {
@@ -78,14 +90,16 @@ class Tensor {
   const std::shared_ptr<Storage>& storage() const;
   void* data_ptr() const;  // address of the first element (storage + offset)
   template <typename T>
-  T* data_ptr() const;     // checks that T matches dtype()
+  T* data_ptr() const;  // checks that T matches dtype()
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
   bool is_view() const;
   uint64_t version() const;
   void bump_version() const;  // called by every in-place write
   Scalar item() const;        // one-element tensor -> value (copies to host)
   template <typename T>
-  T item() const { return item().to<T>(); }
+  T item() const {
+    return item().to<T>();
+  }
   std::string to_string() const;  // PyTorch-like printing (src/ops/print.cpp)
 
   // ---- autograd (src/autograd/tensor_autograd.cpp) ----
@@ -127,8 +141,8 @@ class Tensor {
   Tensor mT() const { return transpose(-2, -1); }
   Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
   // Python's t[start:end:step] along dim, with clamping and negative indices.
-  Tensor slice(int64_t dim, std::optional<int64_t> start = std::nullopt,
-               std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
+  Tensor slice(int64_t dim, std::optional<int64_t> start = std::nullopt, std::optional<int64_t> end = std::nullopt,
+               int64_t step = 1) const;
   Tensor select(int64_t dim, int64_t index) const;
   Tensor operator[](int64_t index) const { return select(0, index); }
   Tensor expand(const Shape& shape) const;  // -1 keeps a size
@@ -239,11 +253,15 @@ class Tensor {
   Tensor sum() const;
   Tensor sum(const std::vector<int64_t>& dims, bool keepdim = false) const;
   template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>  // so that sum({}) means all dims
-  Tensor sum(I dim, bool keepdim = false) const { return sum(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim); }
+  Tensor sum(I dim, bool keepdim = false) const {
+    return sum(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim);
+  }
   Tensor mean() const;
   Tensor mean(const std::vector<int64_t>& dims, bool keepdim = false) const;
   template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>  // so that mean({}) means all dims
-  Tensor mean(I dim, bool keepdim = false) const { return mean(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim); }
+  Tensor mean(I dim, bool keepdim = false) const {
+    return mean(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim);
+  }
   Tensor prod() const;
   Tensor prod(int64_t dim, bool keepdim = false) const;
   Tensor max() const;  // over all elements
@@ -259,7 +277,9 @@ class Tensor {
   Tensor norm(double p = 2.0, const std::vector<int64_t>& dims = {}, bool keepdim = false) const;
   Tensor logsumexp(const std::vector<int64_t>& dims, bool keepdim = false) const;
   template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>  // so that logsumexp({}) means all dims
-  Tensor logsumexp(I dim, bool keepdim = false) const { return logsumexp(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim); }
+  Tensor logsumexp(I dim, bool keepdim = false) const {
+    return logsumexp(std::vector<int64_t>{static_cast<int64_t>(dim)}, keepdim);
+  }
   Tensor cumsum(int64_t dim) const;
   Tensor all() const;
   Tensor all(int64_t dim, bool keepdim = false) const;

@@ -7,8 +7,8 @@
 
 namespace seek {
 
-struct NoneIndex {};       // inserts a new dimension of size 1
-struct EllipsisIndex {};   // stands for as many full slices as needed
+struct NoneIndex {};      // inserts a new dimension of size 1
+struct EllipsisIndex {};  // stands for as many full slices as needed
 inline constexpr NoneIndex None{};
 inline constexpr EllipsisIndex Ellipsis{};
 

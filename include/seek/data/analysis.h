@@ -45,8 +45,8 @@ struct RangeStats {
 };
 
 struct ClassDistribution {
-  std::vector<int64_t> counts;   // examples per class index
-  std::vector<double> fractions; // counts / number of examples
+  std::vector<int64_t> counts;    // examples per class index
+  std::vector<double> fractions;  // counts / number of examples
   // Largest count / smallest count (infinity when a class has no example; 1 for
   // one class).
   double imbalance_ratio = 0;

@@ -36,9 +36,18 @@ struct ImageFolderOptions {
   // ignored. Compared case-insensitively.
   std::vector<std::string> extensions = {".png", ".jpg", ".jpeg", ".bmp"};
 
-  ImageFolderOptions& set_channels(int64_t c) { channels = c; return *this; }
-  ImageFolderOptions& set_size(int64_t height, int64_t width) { size = {{height, width}}; return *this; }
-  ImageFolderOptions& set_allow_empty(bool a) { allow_empty = a; return *this; }
+  ImageFolderOptions& set_channels(int64_t c) {
+    channels = c;
+    return *this;
+  }
+  ImageFolderOptions& set_size(int64_t height, int64_t width) {
+    size = {{height, width}};
+    return *this;
+  }
+  ImageFolderOptions& set_allow_empty(bool a) {
+    allow_empty = a;
+    return *this;
+  }
 };
 
 // One sub-folder of `root` per class: class names are the sub-folder names in

@@ -109,7 +109,6 @@ Tensor soft_targets(const Tensor& target, int64_t num_classes, double label_smoo
 // private Generator g(seed) at block offset (epoch << 40) + (batch << 16), so
 // epochs and batches below 2^24 each get their own part of one stream; a
 // transform may use at most 2^16 blocks per batch (seek::Error otherwise).
-IndexedCollateFn collate_with_transform(BatchTransform transform, uint64_t seed,
-                                        CollateFn collate = default_collate);
+IndexedCollateFn collate_with_transform(BatchTransform transform, uint64_t seed, CollateFn collate = default_collate);
 
 }  // namespace seek::data

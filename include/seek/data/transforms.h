@@ -178,7 +178,7 @@ class ColorJitter {
   Tensor operator()(const Tensor& x, Generator* generator = nullptr) const;
 
   struct Params {
-    std::vector<int64_t> order;  // a permutation of 0..3
+    std::vector<int64_t> order;   // a permutation of 0..3
     std::vector<double> factors;  // brightness, contrast, saturation, hue
   };
   Params get_params(Generator* generator = nullptr) const;

@@ -32,8 +32,16 @@ class Value {
   Value(double v);  // finite only (ValueError otherwise): JSON has no inf or nan
   Value(std::string s) : type_(Type::String), text_(std::move(s)) {}
   Value(const char* s) : Value(std::string(s)) {}
-  static Value array() { Value v; v.type_ = Type::Array; return v; }
-  static Value object() { Value v; v.type_ = Type::Object; return v; }
+  static Value array() {
+    Value v;
+    v.type_ = Type::Array;
+    return v;
+  }
+  static Value object() {
+    Value v;
+    v.type_ = Type::Object;
+    return v;
+  }
   // A number from its JSON text; ValueError when `text` is not a JSON number.
   static Value number(std::string_view text);
 

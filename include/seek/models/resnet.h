@@ -65,7 +65,7 @@ class ZeroPadShortcut : public nn::Module {
 
 struct ResNetConfig {
   BlockType block = BlockType::Basic;
-  std::vector<int64_t> layers{2, 2, 2, 2};       // blocks per stage
+  std::vector<int64_t> layers{2, 2, 2, 2};         // blocks per stage
   std::vector<int64_t> widths{64, 128, 256, 512};  // planes per stage (stage i > 0 has stride 2)
   int64_t num_classes = 1000;
   int64_t in_channels = 3;

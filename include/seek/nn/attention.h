@@ -28,8 +28,8 @@ namespace seek::nn::functional {
 // after the query's position (key j takes part for query i when j <= i) and may
 // not be combined with attn_mask. scale defaults to 1 / sqrt(E).
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
-                                    const Tensor& attn_mask = Tensor(), double dropout_p = 0.0,
-                                    bool is_causal = false, std::optional<double> scale = std::nullopt);
+                                    const Tensor& attn_mask = Tensor(), double dropout_p = 0.0, bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt);
 
 // The computation behind nn::MultiheadAttention, sequence first:
 // query [L, N, E], key [S, N, kdim], value [S, N, vdim], or unbatched [L, E], [S, kdim],

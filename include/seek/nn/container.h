@@ -77,7 +77,7 @@ class ModuleDict : public Module {
  public:
   ModuleDict() : Module("ModuleDict") {}
   void insert(const std::string& key, ModulePtr module);  // ValueError for a repeated key
-  ModulePtr operator[](const std::string& key) const;      // ValueError naming the key when absent
+  ModulePtr operator[](const std::string& key) const;     // ValueError naming the key when absent
   bool contains(const std::string& key) const;
   size_t size() const { return num_children(); }
   std::vector<std::string> keys() const;  // insertion order

@@ -27,7 +27,7 @@ class Flatten : public Module {
 
 class Dropout : public Module {
  public:
-  explicit Dropout(double p = 0.5);  // ValueError for p outside [0, 1]
+  explicit Dropout(double p = 0.5);              // ValueError for p outside [0, 1]
   Tensor forward(const Tensor& input) override;  // identity in eval mode
   std::string extra_repr() const override;
   double p() const { return p_; }
@@ -37,11 +37,11 @@ class Dropout : public Module {
 };
 
 // Elementwise activations without state.
-#define SEEK_NN_ACTIVATION(Name)                         \
-  class Name : public Module {                           \
-   public:                                               \
-    Name() : Module(#Name) {}                            \
-    Tensor forward(const Tensor& input) override;        \
+#define SEEK_NN_ACTIVATION(Name)                  \
+  class Name : public Module {                    \
+   public:                                        \
+    Name() : Module(#Name) {}                     \
+    Tensor forward(const Tensor& input) override; \
   };
 SEEK_NN_ACTIVATION(ReLU)
 SEEK_NN_ACTIVATION(ReLU6)

@@ -18,11 +18,10 @@
 namespace seek::nn::functional {
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                     int64_t ignore_index = -100, const std::string& reduction = "mean",
-                     double label_smoothing = 0.0);
+                     int64_t ignore_index = -100, const std::string& reduction = "mean", double label_smoothing = 0.0);
 // input holds log-probabilities; target class indices (int64).
-Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                int64_t ignore_index = -100, const std::string& reduction = "mean");
+Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(), int64_t ignore_index = -100,
+                const std::string& reduction = "mean");
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction = "mean");
 Tensor l1_loss(const Tensor& input, const Tensor& target, const std::string& reduction = "mean");
 // 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: l1_loss).

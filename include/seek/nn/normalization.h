@@ -42,8 +42,8 @@ class BatchNormBase : public Module {
   int64_t num_features() const { return num_features_; }
 
  protected:
-  BatchNormBase(std::string type_name, int64_t num_features, double eps, std::optional<double> momentum,
-                bool affine, bool track_running_stats, TensorOptions options);
+  BatchNormBase(std::string type_name, int64_t num_features, double eps, std::optional<double> momentum, bool affine,
+                bool track_running_stats, TensorOptions options);
   virtual void check_input_dim(const Tensor& input) const = 0;
 
  private:

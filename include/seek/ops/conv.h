@@ -10,8 +10,8 @@ namespace seek {
 
 // weight [O, C/groups, kH, kW], bias [O] or undefined -> [N, O, OH, OW] with
 // OH = (H + 2*padding - dilation*(kH-1) - 1) / stride + 1.
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, Int2 stride = 1,
-              Int2 padding = 0, Int2 dilation = 1, int64_t groups = 1);
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, Int2 stride = 1, Int2 padding = 0,
+              Int2 dilation = 1, int64_t groups = 1);
 
 // The adjoint of conv2d in its input (the "deconvolution"): weight
 // [C_in, C_out/groups, kH, kW], bias [C_out] or undefined -> [N, C_out, OH, OW]

@@ -10,7 +10,8 @@ namespace seek {
 
 // Copies `values` (row-major) into a new tensor of `shape`.
 template <typename T>
-Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions options = TensorOptions(dtype_of<T>::value));
+Tensor tensor(const std::vector<T>& values, const Shape& shape,
+              TensorOptions options = TensorOptions(dtype_of<T>::value));
 template <typename T>
 Tensor tensor(std::initializer_list<T> values, TensorOptions options = TensorOptions(dtype_of<T>::value)) {
   return tensor(std::vector<T>(values), Shape{static_cast<int64_t>(values.size())}, options);

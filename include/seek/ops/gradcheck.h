@@ -20,7 +20,6 @@ struct GradcheckResult {
 // input that requires grad. Inputs must be contiguous float64 CPU tensors; they
 // are perturbed in place and restored. Passes when |a - n| <= atol + rtol * |n|.
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
-                          const std::vector<Tensor>& inputs, double eps = 1e-6, double atol = 1e-5,
-                          double rtol = 1e-3);
+                          const std::vector<Tensor>& inputs, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3);
 
 }  // namespace seek::autograd

@@ -11,10 +11,10 @@ namespace seek {
 // the result, and N-D operands are stacks of matrices whose batch dims broadcast:
 // [j, 1, n, m] @ [k, m, p] -> [j, k, n, p].
 Tensor matmul(const Tensor& a, const Tensor& b);
-Tensor mm(const Tensor& a, const Tensor& b);   // [n, m] @ [m, p] -> [n, p]
-Tensor bmm(const Tensor& a, const Tensor& b);  // [b, n, m] @ [b, m, p] -> [b, n, p], no broadcasting
-Tensor mv(const Tensor& a, const Tensor& v);   // [n, m] @ [m] -> [n]
-Tensor dot(const Tensor& a, const Tensor& b);  // [n] . [n] -> 0-dim
+Tensor mm(const Tensor& a, const Tensor& b);     // [n, m] @ [m, p] -> [n, p]
+Tensor bmm(const Tensor& a, const Tensor& b);    // [b, n, m] @ [b, m, p] -> [b, n, p], no broadcasting
+Tensor mv(const Tensor& a, const Tensor& v);     // [n, m] @ [m] -> [n]
+Tensor dot(const Tensor& a, const Tensor& b);    // [n] . [n] -> 0-dim
 Tensor outer(const Tensor& a, const Tensor& b);  // [n] x [m] -> [n, m], promotes dtypes
 // beta * bias + alpha * (a @ b), bias broadcastable to [n, p]; with beta == 0
 // bias is not read (NaNs in it do not propagate), as in torch.addmm.

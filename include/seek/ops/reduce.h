@@ -59,13 +59,21 @@ Tensor any(const Tensor& t, int64_t dim, bool keepdim = false);
 // One-dim forms: seek::sum(t, 1). (A template, so that `sum(t, {})` still means
 // every dim instead of converting {} to dim 0.)
 template <std::integral I>
-Tensor sum(const Tensor& t, I dim, bool keepdim = false) { return sum(t, std::vector<int64_t>{int64_t(dim)}, keepdim); }
+Tensor sum(const Tensor& t, I dim, bool keepdim = false) {
+  return sum(t, std::vector<int64_t>{int64_t(dim)}, keepdim);
+}
 template <std::integral I>
-Tensor mean(const Tensor& t, I dim, bool keepdim = false) { return mean(t, std::vector<int64_t>{int64_t(dim)}, keepdim); }
+Tensor mean(const Tensor& t, I dim, bool keepdim = false) {
+  return mean(t, std::vector<int64_t>{int64_t(dim)}, keepdim);
+}
 template <std::integral I>
-Tensor amax(const Tensor& t, I dim, bool keepdim = false) { return amax(t, std::vector<int64_t>{int64_t(dim)}, keepdim); }
+Tensor amax(const Tensor& t, I dim, bool keepdim = false) {
+  return amax(t, std::vector<int64_t>{int64_t(dim)}, keepdim);
+}
 template <std::integral I>
-Tensor amin(const Tensor& t, I dim, bool keepdim = false) { return amin(t, std::vector<int64_t>{int64_t(dim)}, keepdim); }
+Tensor amin(const Tensor& t, I dim, bool keepdim = false) {
+  return amin(t, std::vector<int64_t>{int64_t(dim)}, keepdim);
+}
 template <std::integral I>
 Tensor logsumexp(const Tensor& t, I dim, bool keepdim = false) {
   return logsumexp(t, std::vector<int64_t>{int64_t(dim)}, keepdim);

@@ -14,7 +14,6 @@ std::tuple<Tensor, Tensor> sort(const Tensor& t, int64_t dim = -1, bool descendi
 Tensor argsort(const Tensor& t, int64_t dim = -1, bool descending = false, bool stable = true);
 // The k largest (or smallest) elements along dim and their indices. With
 // `sorted` they come in order (ties: lower index first), otherwise in any order.
-std::tuple<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim = -1, bool largest = true,
-                                bool sorted = true);
+std::tuple<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
 
 }  // namespace seek

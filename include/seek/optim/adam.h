@@ -18,12 +18,31 @@ struct AdamOptions : OptimizerOptions {
   bool maximize = false;  // ascend: follow -grad
 
   explicit AdamOptions(double lr_ = 1e-3) : OptimizerOptions(lr_) {}
-  AdamOptions& lr_(double v) { lr = v; return *this; }
-  AdamOptions& betas(double b1, double b2) { beta1 = b1; beta2 = b2; return *this; }
-  AdamOptions& eps_(double v) { eps = v; return *this; }
-  AdamOptions& weight_decay_(double v) { weight_decay = v; return *this; }
-  AdamOptions& amsgrad_(bool v) { amsgrad = v; return *this; }
-  AdamOptions& maximize_(bool v) { maximize = v; return *this; }
+  AdamOptions& lr_(double v) {
+    lr = v;
+    return *this;
+  }
+  AdamOptions& betas(double b1, double b2) {
+    beta1 = b1;
+    beta2 = b2;
+    return *this;
+  }
+  AdamOptions& eps_(double v) {
+    eps = v;
+    return *this;
+  }
+  AdamOptions& weight_decay_(double v) {
+    weight_decay = v;
+    return *this;
+  }
+  AdamOptions& amsgrad_(bool v) {
+    amsgrad = v;
+    return *this;
+  }
+  AdamOptions& maximize_(bool v) {
+    maximize = v;
+    return *this;
+  }
 
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamOptions>(*this); }
   const OptionTable& table() const override;
@@ -32,12 +51,31 @@ struct AdamOptions : OptimizerOptions {
 // Same fields as AdamOptions; weight_decay defaults to 1e-2 as in torch.optim.AdamW.
 struct AdamWOptions : AdamOptions {
   explicit AdamWOptions(double lr_ = 1e-3) : AdamOptions(lr_) { weight_decay = 1e-2; }
-  AdamWOptions& lr_(double v) { lr = v; return *this; }
-  AdamWOptions& betas(double b1, double b2) { beta1 = b1; beta2 = b2; return *this; }
-  AdamWOptions& eps_(double v) { eps = v; return *this; }
-  AdamWOptions& weight_decay_(double v) { weight_decay = v; return *this; }
-  AdamWOptions& amsgrad_(bool v) { amsgrad = v; return *this; }
-  AdamWOptions& maximize_(bool v) { maximize = v; return *this; }
+  AdamWOptions& lr_(double v) {
+    lr = v;
+    return *this;
+  }
+  AdamWOptions& betas(double b1, double b2) {
+    beta1 = b1;
+    beta2 = b2;
+    return *this;
+  }
+  AdamWOptions& eps_(double v) {
+    eps = v;
+    return *this;
+  }
+  AdamWOptions& weight_decay_(double v) {
+    weight_decay = v;
+    return *this;
+  }
+  AdamWOptions& amsgrad_(bool v) {
+    amsgrad = v;
+    return *this;
+  }
+  AdamWOptions& maximize_(bool v) {
+    maximize = v;
+    return *this;
+  }
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamWOptions>(*this); }
 };
 

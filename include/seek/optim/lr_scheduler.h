@@ -123,9 +123,9 @@ class ExponentialLR : public LRScheduler {
 // goes the other way, from max_momentum down to base_momentum and back, on the same schedule.
 class OneCycleLR : public LRScheduler {
  public:
-  OneCycleLR(Optimizer& opt, double max_lr, int64_t total_steps, double pct_start = 0.3,
-             double div_factor = 25.0, double final_div_factor = 1e4, bool cycle_momentum = true,
-             double base_momentum = 0.85, double max_momentum = 0.95);
+  OneCycleLR(Optimizer& opt, double max_lr, int64_t total_steps, double pct_start = 0.3, double div_factor = 25.0,
+             double final_div_factor = 1e4, bool cycle_momentum = true, double base_momentum = 0.85,
+             double max_momentum = 0.95);
   OneCycleLR(Optimizer& opt, std::vector<double> max_lrs, int64_t total_steps, double pct_start = 0.3,
              double div_factor = 25.0, double final_div_factor = 1e4, bool cycle_momentum = true,
              double base_momentum = 0.85, double max_momentum = 0.95);

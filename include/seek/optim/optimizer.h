@@ -60,16 +60,16 @@ struct OptimizerOptions {
 
 // A row of a field table for member `member` of `Options` (double or bool); `what` names it in
 // error messages, [min, max) is its valid range (bools: pass 0, 2).
-#define SEEK_OPTIM_FIELD(Options, member, what, min, max)                                                  \
-  ::seek::optim::OptionField {                                                                              \
-    #member, std::is_same_v<decltype(Options::member), bool>,                                              \
+#define SEEK_OPTIM_FIELD(Options, member, what, min, max)                                                \
+  ::seek::optim::OptionField {                                                                           \
+#member, std::is_same_v<decltype(Options::member), bool>,                                              \
         [](const ::seek::optim::OptimizerOptions& o) {                                                     \
           return static_cast<double>(static_cast<const Options&>(o).member);                               \
         },                                                                                                 \
         [](::seek::optim::OptimizerOptions& o, double v) {                                                 \
           static_cast<Options&>(o).member = static_cast<decltype(Options::member)>(v);                     \
         },                                                                                                 \
-        what, min, max                                                                                     \
+        what, min, max \
   }
 
 struct ParamGroup {
@@ -125,7 +125,9 @@ class Optimizer {
   Optimizer(std::string name, std::vector<ParamGroup> groups, const OptimizerOptions& defaults);
   ParamState& state(size_t group, size_t index) { return state_[group][index]; }
   template <typename O>
-  const O& options(size_t group) const { return static_cast<const O&>(*groups_[group].options); }
+  const O& options(size_t group) const {
+    return static_cast<const O&>(*groups_[group].options);
+  }
   bool fused_ = true;
 
  private:

@@ -19,13 +19,34 @@ struct RMSpropOptions : OptimizerOptions {
   bool maximize = false;  // ascend: follow -grad
 
   explicit RMSpropOptions(double lr_ = 1e-2) : OptimizerOptions(lr_) {}
-  RMSpropOptions& lr_(double v) { lr = v; return *this; }
-  RMSpropOptions& alpha_(double v) { alpha = v; return *this; }
-  RMSpropOptions& eps_(double v) { eps = v; return *this; }
-  RMSpropOptions& weight_decay_(double v) { weight_decay = v; return *this; }
-  RMSpropOptions& momentum_(double v) { momentum = v; return *this; }
-  RMSpropOptions& centered_(bool v) { centered = v; return *this; }
-  RMSpropOptions& maximize_(bool v) { maximize = v; return *this; }
+  RMSpropOptions& lr_(double v) {
+    lr = v;
+    return *this;
+  }
+  RMSpropOptions& alpha_(double v) {
+    alpha = v;
+    return *this;
+  }
+  RMSpropOptions& eps_(double v) {
+    eps = v;
+    return *this;
+  }
+  RMSpropOptions& weight_decay_(double v) {
+    weight_decay = v;
+    return *this;
+  }
+  RMSpropOptions& momentum_(double v) {
+    momentum = v;
+    return *this;
+  }
+  RMSpropOptions& centered_(bool v) {
+    centered = v;
+    return *this;
+  }
+  RMSpropOptions& maximize_(bool v) {
+    maximize = v;
+    return *this;
+  }
 
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<RMSpropOptions>(*this); }
   const OptionTable& table() const override;

@@ -16,12 +16,30 @@ struct SGDOptions : OptimizerOptions {
   bool maximize = false;  // ascend: follow -grad
 
   explicit SGDOptions(double lr_ = 1e-3) : OptimizerOptions(lr_) {}
-  SGDOptions& lr_(double v) { lr = v; return *this; }
-  SGDOptions& momentum_(double v) { momentum = v; return *this; }
-  SGDOptions& dampening_(double v) { dampening = v; return *this; }
-  SGDOptions& weight_decay_(double v) { weight_decay = v; return *this; }
-  SGDOptions& nesterov_(bool v) { nesterov = v; return *this; }
-  SGDOptions& maximize_(bool v) { maximize = v; return *this; }
+  SGDOptions& lr_(double v) {
+    lr = v;
+    return *this;
+  }
+  SGDOptions& momentum_(double v) {
+    momentum = v;
+    return *this;
+  }
+  SGDOptions& dampening_(double v) {
+    dampening = v;
+    return *this;
+  }
+  SGDOptions& weight_decay_(double v) {
+    weight_decay = v;
+    return *this;
+  }
+  SGDOptions& nesterov_(bool v) {
+    nesterov = v;
+    return *this;
+  }
+  SGDOptions& maximize_(bool v) {
+    maximize = v;
+    return *this;
+  }
 
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SGDOptions>(*this); }
   const OptionTable& table() const override;

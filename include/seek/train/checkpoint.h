@@ -57,8 +57,7 @@ struct TrainingProgress {
   std::map<std::string, double> values;
 };
 
-void save_checkpoint(const std::filesystem::path& dir, const CheckpointParts& parts,
-                     const TrainingProgress& progress);
+void save_checkpoint(const std::filesystem::path& dir, const CheckpointParts& parts, const TrainingProgress& progress);
 
 // Restores every part given (each must have been saved) and returns the progress.
 TrainingProgress load_checkpoint(const std::filesystem::path& dir, const CheckpointParts& parts);

@@ -18,8 +18,8 @@ struct ProgressOptions {
   std::ostream* out = nullptr;  // nullptr: std::cerr
   // Whether `out` is a terminal; unset: true only for std::cerr on a terminal (isatty(2)).
   std::optional<bool> tty;
-  int64_t print_every = 50;     // non-tty: a line every this many steps (>= 1)
-  std::string unit = "it";      // rate unit: "it" (steps) or e.g. "img" (items given to update)
+  int64_t print_every = 50;  // non-tty: a line every this many steps (>= 1)
+  std::string unit = "it";   // rate unit: "it" (steps) or e.g. "img" (items given to update)
   int64_t bar_width = 20;
 };
 

@@ -71,19 +71,19 @@ struct TrainerOptions {
   int64_t max_steps = 0;           // > 0: train this many optimizer steps (epochs is then ignored; may end mid-epoch)
   int64_t accumulation_steps = 1;  // micro-batches per optimizer step (>= 1)
 
-  double clip_grad_norm = 0;       // > 0: clip_grad_norm_(params, clip_grad_norm, clip_norm_type)
+  double clip_grad_norm = 0;  // > 0: clip_grad_norm_(params, clip_grad_norm, clip_norm_type)
   double clip_norm_type = 2.0;
-  double clip_grad_value = 0;      // > 0: clip_grad_value_(params, clip_grad_value); not with clip_grad_norm
+  double clip_grad_value = 0;  // > 0: clip_grad_value_(params, clip_grad_value); not with clip_grad_norm
 
   std::string scheduler_interval = "step";  // "step" (per optimizer step) or "epoch"
 
-  int64_t eval_every_steps = 0;    // > 0: evaluate every this many optimizer steps
-  int64_t eval_every_epochs = 1;   // > 0: evaluate at the end of every this many epochs
+  int64_t eval_every_steps = 0;   // > 0: evaluate every this many optimizer steps
+  int64_t eval_every_epochs = 1;  // > 0: evaluate at the end of every this many epochs
 
   std::vector<std::string> metrics = {"accuracy"};  // besides "loss"
-  std::string monitor;             // empty: none; e.g. "val_loss", "val_accuracy", "train_loss"
-  std::string mode = "min";        // of the monitored metric: "min" or "max"
-  int64_t early_stopping_patience = 0;  // > 0: stop after this many monitored values without improvement
+  std::string monitor;                              // empty: none; e.g. "val_loss", "val_accuracy", "train_loss"
+  std::string mode = "min";                         // of the monitored metric: "min" or "max"
+  int64_t early_stopping_patience = 0;              // > 0: stop after this many monitored values without improvement
   double early_stopping_min_delta = 0.0;
 
   std::filesystem::path output_dir;  // empty: no files
@@ -113,8 +113,7 @@ class Trainer {
  public:
   // Checks the options (ValueError naming the option and the value). The references must
   // outlive the Trainer.
-  Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
-          TrainerOptions options = {});
+  Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader, TrainerOptions options = {});
 
   void set_val_loader(data::DataLoader* loader) { val_loader_ = loader; }
   void set_scheduler(optim::LRScheduler* scheduler) { scheduler_ = scheduler; }
@@ -140,8 +139,8 @@ class Trainer {
   bool stop_requested() const { return stop_requested_; }
   const std::string& stop_reason() const { return stop_reason_; }
 
-  int64_t epoch() const { return epoch_; }              // completed epochs
-  int64_t global_step() const { return step_; }         // completed optimizer steps
+  int64_t epoch() const { return epoch_; }                            // completed epochs
+  int64_t global_step() const { return step_; }                       // completed optimizer steps
   const MetricValues& last_metrics() const { return last_metrics_; }  // latest epoch / evaluation values
   // The loss of every optimizer step of this process's fit() calls, in order (reads back the
   // ones not yet read).
@@ -181,8 +180,8 @@ class Trainer {
   LossFn loss_fn_;
   ForwardFn forward_fn_;
   std::vector<std::shared_ptr<Callback>> callbacks_;
-  std::unique_ptr<EarlyStopping> early_stopping_;  // with patience > 0
-  EarlyStopping best_tracker_;                     // best value of the monitor (for best/)
+  std::unique_ptr<EarlyStopping> early_stopping_;       // with patience > 0
+  EarlyStopping best_tracker_;                          // best value of the monitor (for best/)
   std::vector<std::unique_ptr<Metric>> train_metrics_;  // running over the current epoch
   std::unique_ptr<MetricsLog> metrics_log_;
   std::unique_ptr<ProgressBar> progress_bar_;

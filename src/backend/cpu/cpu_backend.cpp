@@ -17,8 +17,7 @@ bool CpuBackend::supports(BackendFamily family, DType dtype) const {
     case BackendFamily::Cumsum:
     case BackendFamily::Index:
     case BackendFamily::Sort:
-    case BackendFamily::Random:
-      return true;
+    case BackendFamily::Random: return true;
     case BackendFamily::Gemm:  // every numeric dtype
       return dtype != DType::Bool;
     case BackendFamily::Softmax:

@@ -13,9 +13,8 @@ void run_binary(const Tensor& a, const Tensor& b, const Tensor& out) {
   functors::Binary<op> f;
   constexpr BinaryKind kind = binary_op_kind(op);
   if constexpr (kind == BinaryKind::Compare || kind == BinaryKind::Logical) {
-    SEEK_DISPATCH_ALL(a.dtype(), binary_op_name(op), [&] {
-      binary_kernel<bool, scalar_t>(a, b, out, [f](auto x, auto y) { return f(x, y); });
-    });
+    SEEK_DISPATCH_ALL(a.dtype(), binary_op_name(op),
+                      [&] { binary_kernel<bool, scalar_t>(a, b, out, [f](auto x, auto y) { return f(x, y); }); });
   } else if constexpr (kind == BinaryKind::Arith) {
     SEEK_DISPATCH_NUMERIC(a.dtype(), binary_op_name(op), [&] {
       binary_kernel<scalar_t, scalar_t>(a, b, out, [f](auto x, auto y) { return f(x, y); });

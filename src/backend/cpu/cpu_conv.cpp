@@ -89,7 +89,8 @@ void im2col(const T* x, const Geom& g, T* col, int64_t ld) {
           }
           const T* row = src + ih * g.W + off;
           std::fill(dst, dst + lo, T(0));
-          if (sw == 1) std::copy(row + lo, row + hi, dst + lo);
+          if (sw == 1)
+            std::copy(row + lo, row + hi, dst + lo);
           else
             for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = row[ow * sw];
           std::fill(dst + hi, dst + g.OW, T(0));
@@ -209,8 +210,8 @@ void conv_forward(const T* x, const T* w, const T* b, T* y, const Geom& g) {
 // stride 1, dilation 1 and padding at most kernel - 1 in both dims.
 bool grad_input_is_conv(const Geom& g) {
   const auto& p = g.p;
-  return p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
-         p.padding[0] <= g.kh - 1 && p.padding[1] <= g.kw - 1;
+  return p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 && p.padding[0] <= g.kh - 1 &&
+         p.padding[1] <= g.kw - 1;
 }
 
 // grad_input for grad_input_is_conv: a forward conv of grad_out (O channels, OH x OW)
@@ -350,16 +351,17 @@ void CpuBackend::conv2d_forward(const Tensor& input, const Tensor& weight, const
   Tensor x = dense(input, dt, *this), w = dense(weight, dt, *this), b = dense(bias, dt, *this), y = work(out, dt);
   Geom g = geometry(w, p, x.size(0), x.size(1), x.size(2), x.size(3), y.size(2), y.size(3));
   if (y.numel() == 0) return;
-  if (dt == DType::Float64) conv_forward(cptr<double>(x), cptr<double>(w), cptr<double>(b), mptr<double>(y), g);
-  else conv_forward(cptr<float>(x), cptr<float>(w), cptr<float>(b), mptr<float>(y), g);
+  if (dt == DType::Float64)
+    conv_forward(cptr<double>(x), cptr<double>(w), cptr<double>(b), mptr<double>(y), g);
+  else
+    conv_forward(cptr<float>(x), cptr<float>(w), cptr<float>(b), mptr<float>(y), g);
   if (!y.is_same(out)) copy(y, out);
 }
 
 void CpuBackend::conv2d_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
                                  const Conv2dParams& p, const Tensor& grad_input, const Tensor& grad_weight,
                                  const Tensor& grad_bias) {
-  SEEK_CHECK_DTYPE(is_floating(grad_out.dtype()), "conv2d_backward: expected a floating dtype, got ",
-                   grad_out.dtype());
+  SEEK_CHECK_DTYPE(is_floating(grad_out.dtype()), "conv2d_backward: expected a floating dtype, got ", grad_out.dtype());
   SEEK_CHECK(input.defined() || !grad_weight.defined(), "conv2d_backward: grad_weight needs the input");
   const DType dt = compute_dtype(grad_out.dtype());
   Tensor gy = dense(grad_out, dt, *this), x = dense(input, dt, *this), w = dense(weight, dt, *this);
@@ -370,8 +372,8 @@ void CpuBackend::conv2d_backward(const Tensor& grad_out, const Tensor& input, co
     backward_impl(cptr<double>(gy), cptr<double>(x), cptr<double>(w), mptr<double>(gx), mptr<double>(gw),
                   mptr<double>(gb), g);
   else
-    backward_impl(cptr<float>(gy), cptr<float>(x), cptr<float>(w), mptr<float>(gx), mptr<float>(gw),
-                  mptr<float>(gb), g);
+    backward_impl(cptr<float>(gy), cptr<float>(x), cptr<float>(w), mptr<float>(gx), mptr<float>(gw), mptr<float>(gb),
+                  g);
   if (gx.defined() && !gx.is_same(grad_input)) copy(gx, grad_input);
   if (gw.defined() && !gw.is_same(grad_weight)) copy(gw, grad_weight);
   if (gb.defined() && !gb.is_same(grad_bias)) copy(gb, grad_bias);

@@ -202,7 +202,7 @@ constexpr std::array<ForwardFn, kOB> forward_row() {
 }
 // kForward[QV - 1][OB - 1]
 constexpr std::array<std::array<ForwardFn, kOB>, kQV> kForward = {forward_row<1>(), forward_row<2>(), forward_row<3>(),
-                                                                   forward_row<4>()};
+                                                                  forward_row<4>()};
 
 // The q-layout forward (see the file comment).
 void forward_q(const float* x, const float* w, const float* b, float* y, const ConvShape& s) {
@@ -224,7 +224,7 @@ void forward_q(const float* x, const float* w, const float* b, float* y, const C
     AlignedBuf xp(st.full.len);  // the full strip is the largest
     AlignedBuf yp(kOB * st.full.Qpad);
     const Plan* layout = &st.full;  // the layout whose zero columns xp holds
-    int64_t cur = -1;                // the strip whose images xp holds
+    int64_t cur = -1;               // the strip whose images xp holds
 #pragma omp for schedule(dynamic, 1)
     for (int64_t t = 0; t < tasks; ++t) {
       const int64_t strip = t / splits, part = t % splits, n0 = strip * st.M;
@@ -288,9 +288,9 @@ constexpr std::array<GradWeightFn, kGwKB> grad_weight_row() {
   return {&grad_weight_block<OB, 1>, &grad_weight_block<OB, 2>, &grad_weight_block<OB, 3>, &grad_weight_block<OB, 4>};
 }
 // kGradWeight[OB - 1][KB - 1]
-constexpr std::array<std::array<GradWeightFn, kGwKB>, kGwOB> kGradWeight = {
-    grad_weight_row<1>(), grad_weight_row<2>(), grad_weight_row<3>(),
-    grad_weight_row<4>(), grad_weight_row<5>(), grad_weight_row<6>()};
+constexpr std::array<std::array<GradWeightFn, kGwKB>, kGwOB> kGradWeight = {grad_weight_row<1>(), grad_weight_row<2>(),
+                                                                            grad_weight_row<3>(), grad_weight_row<4>(),
+                                                                            grad_weight_row<5>(), grad_weight_row<6>()};
 
 void grad_weight_q(const float* gy, const float* x, float* gw, const ConvShape& s) {
   const int64_t K = s.C * s.kh * s.kw, OK = s.O * K;
@@ -531,9 +531,7 @@ void grad_weight_cv(const float* gy, const float* x, float* gw, const ConvShape&
 
 // The channel-vector variant is the only one for strided or dilated convs; for stride 1 it
 // wins where the q layout wastes the most: small images.
-bool use_channel_vectors(const ConvShape& s) {
-  return cv_vectors(s) > 0 && (!stride_one(s) || s.OH() * s.OW() <= 256);
-}
+bool use_channel_vectors(const ConvShape& s) { return cv_vectors(s) > 0 && (!stride_one(s) || s.OH() * s.OW() <= 256); }
 
 }  // namespace
 
@@ -552,8 +550,10 @@ void forward(const float* x, const float* w, const float* b, float* y, const Con
     for (int64_t i = 0; i < s.N * s.O; ++i) std::fill(y + i * L, y + (i + 1) * L, b ? b[i % s.O] : 0.f);
     return;
   }
-  if (use_channel_vectors(s)) forward_cv(x, w, b, y, s);
-  else forward_q(x, w, b, y, s);
+  if (use_channel_vectors(s))
+    forward_cv(x, w, b, y, s);
+  else
+    forward_q(x, w, b, y, s);
 }
 
 void grad_weight(const float* gy, const float* x, float* gw, const ConvShape& s) {
@@ -561,8 +561,10 @@ void grad_weight(const float* gy, const float* x, float* gw, const ConvShape& s)
     std::fill(gw, gw + s.O * s.C * s.kh * s.kw, 0.f);
     return;
   }
-  if (use_channel_vectors(s)) grad_weight_cv(gy, x, gw, s);
-  else grad_weight_q(gy, x, gw, s);
+  if (use_channel_vectors(s))
+    grad_weight_cv(gy, x, gw, s);
+  else
+    grad_weight_q(gy, x, gw, s);
 }
 
 }  // namespace seek::cpu::direct

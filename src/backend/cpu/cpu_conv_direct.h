@@ -10,9 +10,9 @@
 namespace seek::cpu::direct {
 
 struct ConvShape {
-  int64_t N, C, H, W;  // input [N, C, H, W]
-  int64_t O, kh, kw;   // weight [O, C, kh, kw]
-  int64_t ph, pw;      // zero padding
+  int64_t N, C, H, W;                      // input [N, C, H, W]
+  int64_t O, kh, kw;                       // weight [O, C, kh, kw]
+  int64_t ph, pw;                          // zero padding
   int64_t sh = 1, sw = 1, dh = 1, dw = 1;  // stride, dilation
   // output [N, O, OH, OW]
   int64_t OH() const { return (H + 2 * ph - dh * (kh - 1) - 1) / sh + 1; }

@@ -179,13 +179,10 @@ ScatterGeom scatter_geom(const Tensor& out, int64_t dim, const Shape& iter, cons
 }
 
 template <bool Wrap>
-void scatter_dispatch(ScatterMode mode, const ScatterGeom& g, DType dt, DType index_dt, Scalar alpha,
-                      const char* op) {
+void scatter_dispatch(ScatterMode mode, const ScatterGeom& g, DType dt, DType index_dt, Scalar alpha, const char* op) {
   dispatch_index(index_dt, op, [&]<typename I>() {
     if (mode == ScatterMode::Assign) {
-      dispatch_bytes(dtype_size(dt), [&]<typename T>() {
-        scatter_loop<T, I, Wrap>(g, [](T* dst, T v) { *dst = v; });
-      });
+      dispatch_bytes(dtype_size(dt), [&]<typename T>() { scatter_loop<T, I, Wrap>(g, [](T* dst, T v) { *dst = v; }); });
       return;
     }
     SEEK_DISPATCH_NUMERIC(dt, op, [&] {

@@ -64,8 +64,8 @@ Layout layout_of(int64_t rows, int64_t cols, int64_t sr, int64_t sc, int64_t& ld
 }
 
 template <typename T, int Order>
-using ConstMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>, Eigen::Unaligned,
-                            Eigen::OuterStride<>>;
+using ConstMap =
+    Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>, Eigen::Unaligned, Eigen::OuterStride<>>;
 template <typename T>
 using OutMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, Eigen::Unaligned,
                           Eigen::OuterStride<>>;
@@ -99,10 +99,14 @@ template <typename T>
 void eigen_block(int64_t M, int64_t N, int64_t K, Dense<T> a, Dense<T> b, T* c, int64_t ldc, T alpha, T beta) {
   constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
   const bool ar = a.layout == Layout::Row, br = b.layout == Layout::Row;
-  if (ar && br) eigen_gemm<T, R, R>(M, N, K, a.p, a.ld, b.p, b.ld, c, ldc, alpha, beta);
-  else if (ar) eigen_gemm<T, R, C>(M, N, K, a.p, a.ld, b.p, b.ld, c, ldc, alpha, beta);
-  else if (br) eigen_gemm<T, C, R>(M, N, K, a.p, a.ld, b.p, b.ld, c, ldc, alpha, beta);
-  else eigen_gemm<T, C, C>(M, N, K, a.p, a.ld, b.p, b.ld, c, ldc, alpha, beta);
+  if (ar && br)
+    eigen_gemm<T, R, R>(M, N, K, a.p, a.ld, b.p, b.ld, c, ldc, alpha, beta);
+  else if (ar)
+    eigen_gemm<T, R, C>(M, N, K, a.p, a.ld, b.p, b.ld, c, ldc, alpha, beta);
+  else if (br)
+    eigen_gemm<T, C, R>(M, N, K, a.p, a.ld, b.p, b.ld, c, ldc, alpha, beta);
+  else
+    eigen_gemm<T, C, C>(M, N, K, a.p, a.ld, b.p, b.ld, c, ldc, alpha, beta);
 }
 
 // Eigen's own parallel GEMM synchronises its threads with busy-wait loops, which
@@ -125,7 +129,7 @@ void eigen_product(int64_t M, int64_t N, int64_t K, Dense<T> a, Dense<T> b, T* c
   if (threads <= 1) return eigen_block(M, N, K, a, b, c, N, alpha, beta);
   const int64_t blocks = std::min(threads * kBlocksPerThread, extent / kMinBlock);
   const int64_t step = ((extent + blocks - 1) / blocks + 15) / 16 * 16;
-#pragma omp parallel for num_threads(static_cast<int>(threads)) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(static_cast <int>(threads)) schedule(dynamic, 1)
   for (int64_t blk = 0; blk < blocks; ++blk) {
     const int64_t lo = std::min(extent, blk * step), len = std::min(extent, lo + step) - lo;
     if (len == 0) continue;
@@ -188,8 +192,7 @@ void gemm_float(int64_t B, int64_t M, int64_t N, int64_t K, MatRef<T> a, MatRef<
 
 // Integer GEMM: row-by-row with a 64-bit accumulator row (correct, not fast).
 template <typename T>
-void gemm_int(int64_t B, int64_t M, int64_t N, int64_t K, MatRef<T> a, MatRef<T> b, T* c, int64_t alpha,
-              int64_t beta) {
+void gemm_int(int64_t B, int64_t M, int64_t N, int64_t K, MatRef<T> a, MatRef<T> b, T* c, int64_t alpha, int64_t beta) {
   using Acc = std::conditional_t<std::is_unsigned_v<T>, uint64_t, int64_t>;
   auto row = [&](int64_t br) {
     int64_t i = br / M, r = br % M;
@@ -317,10 +320,10 @@ void CpuBackend::gemm(const Tensor& a_in, const Tensor& b_in, const Tensor& out,
   SEEK_CHECK_SHAPE(a_in.dim() == 3 && b_in.dim() == 3 && out.dim() == 3, "gemm: expected 3-D operands, got ",
                    shape_str(a_in.sizes()), ", ", shape_str(b_in.sizes()), " and out ", shape_str(out.sizes()));
   const int64_t B = out.size(0), M = out.size(1), N = out.size(2), K = a_in.size(2);
-  SEEK_CHECK_SHAPE(a_in.size(0) == B && b_in.size(0) == B && a_in.size(1) == M && b_in.size(1) == K &&
-                       b_in.size(2) == N,
-                   "gemm: shapes ", shape_str(a_in.sizes()), " @ ", shape_str(b_in.sizes()), " -> ",
-                   shape_str(out.sizes()), " do not match [B, M, K] @ [B, K, N] -> [B, M, N]");
+  SEEK_CHECK_SHAPE(
+      a_in.size(0) == B && b_in.size(0) == B && a_in.size(1) == M && b_in.size(1) == K && b_in.size(2) == N,
+      "gemm: shapes ", shape_str(a_in.sizes()), " @ ", shape_str(b_in.sizes()), " -> ", shape_str(out.sizes()),
+      " do not match [B, M, K] @ [B, K, N] -> [B, M, N]");
   SEEK_CHECK_DTYPE(a_in.dtype() == b_in.dtype() && a_in.dtype() == out.dtype(), "gemm: expected one dtype, got ",
                    a_in.dtype(), ", ", b_in.dtype(), " and out ", out.dtype());
   SEEK_CHECK(out.is_contiguous(), "gemm: out must be contiguous");

@@ -93,7 +93,7 @@ void for_each(const std::array<const Tensor*, N>& ops, Loop loop, int64_t grain 
     return;
   }
   int64_t chunks = std::min<int64_t>(threads, (numel + grain - 1) / grain);
-#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static)
+#pragma omp parallel for num_threads(static_cast <int>(chunks)) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     int64_t b = numel * c / chunks, e = numel * (c + 1) / chunks;
     Loop local = loop;

@@ -196,8 +196,8 @@ void affine_span(const T* x, T* y, const Geometry& g, int64_t c, int64_t n0, int
 
 // gx = gy * k + (x - mean) * m + d over batches [n0, n1) of channel c.
 template <typename T>
-void grad_input_span(const T* gy, const T* x, T* gx, const Geometry& g, int64_t c, int64_t n0, int64_t n1, T mean,
-                     T k, T m, T d) {
+void grad_input_span(const T* gy, const T* x, T* gx, const Geometry& g, int64_t c, int64_t n0, int64_t n1, T mean, T k,
+                     T m, T d) {
   for (int64_t n = n0; n < n1; ++n) {
     const int64_t off = (n * g.C + c) * g.L;
     const T* pg = gy + off;
@@ -256,8 +256,8 @@ void two_pass(const Geometry& g, std::vector<Sums>& sums, SumFn sum_fn, Finish f
 // Forward with batch statistics for T in {float, double} (contiguous x and y).
 template <typename T>
 void forward_train_typed(const T* x, T* y, const Geometry& g, const std::vector<double>& w,
-                         const std::vector<double>& b, double eps, std::vector<double>& mean,
-                         std::vector<double>& var, std::vector<double>& invstd) {
+                         const std::vector<double>& b, double eps, std::vector<double>& mean, std::vector<double>& var,
+                         std::vector<double>& invstd) {
   const double count = static_cast<double>(g.count());
   std::vector<Sums> sums(static_cast<size_t>(g.tasks()));
   auto shift_of = [&](int64_t c) { return static_cast<double>(x[c * g.L]); };
@@ -266,11 +266,11 @@ void forward_train_typed(const T* x, T* y, const Geometry& g, const std::vector<
     mean[c] = s.mean, var[c] = s.var, invstd[c] = s.invstd;
   };
   auto apply = [&](int64_t c, int64_t n0, int64_t n1) {
-    affine_span<T>(x, y, g, c, n0, n1, static_cast<T>(mean[c]), static_cast<T>(invstd[c] * w[c]),
-                   static_cast<T>(b[c]));
+    affine_span<T>(x, y, g, c, n0, n1, static_cast<T>(mean[c]), static_cast<T>(invstd[c] * w[c]), static_cast<T>(b[c]));
   };
-  two_pass(g, sums, [&](int64_t c, int64_t n0, int64_t n1) { return moment_sums(x, g, c, n0, n1, shift_of(c)); },
-           finish, apply);
+  two_pass(
+      g, sums, [&](int64_t c, int64_t n0, int64_t n1) { return moment_sums(x, g, c, n0, n1, shift_of(c)); }, finish,
+      apply);
 }
 
 // Backward for T in {float, double}; gx may be null (only the parameter gradients wanted).
@@ -295,8 +295,9 @@ void backward_typed(const T* gy, const T* x, T* gx, const Geometry& g, const std
     grad_input_span<T>(gy, x, gx, g, c, n0, n1, static_cast<T>(mean[c]), static_cast<T>(k), static_cast<T>(m),
                        static_cast<T>(d));
   };
-  two_pass(g, sums, [&](int64_t c, int64_t n0, int64_t n1) { return grad_sums(gy, x, g, c, n0, n1, mean_t(c)); },
-           finish, apply);
+  two_pass(
+      g, sums, [&](int64_t c, int64_t n0, int64_t n1) { return grad_sums(gy, x, g, c, n0, n1, mean_t(c)); }, finish,
+      apply);
 }
 
 // The dtype the loops run in: double for f64, float for everything else.
@@ -373,11 +374,15 @@ void CpuBackend::batch_norm_backward(const Tensor& grad_out, const Tensor& input
     backward_typed<T>(gy.data_ptr<T>(), x.data_ptr<T>(), gx, g, w, mean, invstd, sum_g, sum_gc);
   };
   if (grad_input.defined()) {
-    if (cdt == kFloat64) write_through<double>(grad_input, *this, run);
-    else write_through<float>(grad_input, *this, run);
+    if (cdt == kFloat64)
+      write_through<double>(grad_input, *this, run);
+    else
+      write_through<float>(grad_input, *this, run);
   } else {
-    if (cdt == kFloat64) run(static_cast<double*>(nullptr));
-    else run(static_cast<float*>(nullptr));
+    if (cdt == kFloat64)
+      run(static_cast<double*>(nullptr));
+    else
+      run(static_cast<float*>(nullptr));
   }
   if (grad_weight.defined()) {
     std::vector<double> gw(g.C);
@@ -408,8 +413,10 @@ void CpuBackend::batch_norm_forward_eval(const Tensor& input, const Tensor& runn
                      static_cast<T>(b[c]));
     });
   };
-  if (cdt == kFloat64) write_through<double>(out, *this, run);
-  else write_through<float>(out, *this, run);
+  if (cdt == kFloat64)
+    write_through<double>(out, *this, run);
+  else
+    write_through<float>(out, *this, run);
 }
 
 }  // namespace seek::cpu

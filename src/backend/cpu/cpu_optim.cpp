@@ -73,30 +73,39 @@ void with_flags(Fn&& fn) {
 }
 template <bool... Bs, typename Fn, typename... Rest>
 void with_flags(Fn&& fn, bool b, Rest... rest) {
-  if (b) with_flags<Bs..., true>(fn, rest...);
-  else with_flags<Bs..., false>(fn, rest...);
+  if (b)
+    with_flags<Bs..., true>(fn, rest...);
+  else
+    with_flags<Bs..., false>(fn, rest...);
 }
 
 template <typename T>
 void sgd(const OptimArgs& a) {
   const OptimHyper& h = a.hyper;
-  const functors::SgdStep<T> f0{static_cast<T>(h.weight_decay), static_cast<T>(h.momentum),
-                                static_cast<T>(1.0 - h.dampening), static_cast<T>(-h.lr), h.weight_decay != 0.0,
-                                h.momentum != 0.0, h.nesterov, h.maximize};
+  const functors::SgdStep<T> f0{static_cast<T>(h.weight_decay),
+                                static_cast<T>(h.momentum),
+                                static_cast<T>(1.0 - h.dampening),
+                                static_cast<T>(-h.lr),
+                                h.weight_decay != 0.0,
+                                h.momentum != 0.0,
+                                h.nesterov,
+                                h.maximize};
   for_chunks(make_chunks(a.params), [&](int64_t, const Chunk& c) {
     T* p = data_of<T>(a.params[c.tensor]);
     const T* g = data_of<T>(a.grads[c.tensor]);
     T* buf = state_ptr<T>(a, 0, c.tensor, p);
     const bool fresh = !a.fresh.empty() && a.fresh[c.tensor];
-    with_flags([&](auto wd, auto mom, auto nest, auto max, auto fr) {
-      functors::SgdStep<T> f = f0;
-      f.has_wd = wd;
-      f.has_momentum = mom;
-      f.nesterov = nest;
-      f.maximize = max;
+    with_flags(
+        [&](auto wd, auto mom, auto nest, auto max, auto fr) {
+          functors::SgdStep<T> f = f0;
+          f.has_wd = wd;
+          f.has_momentum = mom;
+          f.nesterov = nest;
+          f.maximize = max;
 #pragma omp simd
-      for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], buf[j], fr);
-    }, f0.has_wd, f0.has_momentum, f0.nesterov, f0.maximize, fresh);
+          for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], buf[j], fr);
+        },
+        f0.has_wd, f0.has_momentum, f0.nesterov, f0.maximize, fresh);
   });
 }
 
@@ -109,10 +118,10 @@ void adam(const OptimArgs& a) {
     const double t = static_cast<double>(a.steps[i]);
     const double bc1 = 1.0 - std::pow(h.beta1, t);
     const double bc2_sqrt = std::sqrt(1.0 - std::pow(h.beta2, t));
-    fs.push_back({static_cast<T>(h.weight_decay), static_cast<T>(1.0 - h.lr * h.weight_decay),
-                  static_cast<T>(h.beta1), static_cast<T>(1.0 - h.beta1), static_cast<T>(h.beta2),
-                  static_cast<T>(1.0 - h.beta2), static_cast<T>(bc2_sqrt), static_cast<T>(h.eps),
-                  static_cast<T>(-(h.lr / bc1)), h.weight_decay != 0.0, h.decoupled, h.amsgrad, h.maximize});
+    fs.push_back({static_cast<T>(h.weight_decay), static_cast<T>(1.0 - h.lr * h.weight_decay), static_cast<T>(h.beta1),
+                  static_cast<T>(1.0 - h.beta1), static_cast<T>(h.beta2), static_cast<T>(1.0 - h.beta2),
+                  static_cast<T>(bc2_sqrt), static_cast<T>(h.eps), static_cast<T>(-(h.lr / bc1)), h.weight_decay != 0.0,
+                  h.decoupled, h.amsgrad, h.maximize});
   }
   for_chunks(make_chunks(a.params), [&](int64_t, const Chunk& c) {
     T* p = data_of<T>(a.params[c.tensor]);
@@ -120,24 +129,32 @@ void adam(const OptimArgs& a) {
     T* m = state_ptr<T>(a, 0, c.tensor, p);
     T* v = state_ptr<T>(a, 1, c.tensor, p);
     T* vmax = state_ptr<T>(a, 2, c.tensor, p);
-    with_flags([&](auto wd, auto dec, auto ams, auto max) {
-      functors::AdamStep<T> f = fs[c.tensor];
-      f.has_wd = wd;
-      f.decoupled = dec;
-      f.amsgrad = ams;
-      f.maximize = max;
+    with_flags(
+        [&](auto wd, auto dec, auto ams, auto max) {
+          functors::AdamStep<T> f = fs[c.tensor];
+          f.has_wd = wd;
+          f.decoupled = dec;
+          f.amsgrad = ams;
+          f.maximize = max;
 #pragma omp simd
-      for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], m[j], v[j], vmax[j]);
-    }, h.weight_decay != 0.0, h.decoupled, h.amsgrad, h.maximize);
+          for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], m[j], v[j], vmax[j]);
+        },
+        h.weight_decay != 0.0, h.decoupled, h.amsgrad, h.maximize);
   });
 }
 
 template <typename T>
 void rmsprop(const OptimArgs& a) {
   const OptimHyper& h = a.hyper;
-  const functors::RmspropStep<T> f0{static_cast<T>(h.weight_decay), static_cast<T>(h.alpha),
-                                    static_cast<T>(1.0 - h.alpha), static_cast<T>(h.eps), static_cast<T>(h.momentum),
-                                    static_cast<T>(-h.lr), h.weight_decay != 0.0, h.centered, h.momentum > 0.0,
+  const functors::RmspropStep<T> f0{static_cast<T>(h.weight_decay),
+                                    static_cast<T>(h.alpha),
+                                    static_cast<T>(1.0 - h.alpha),
+                                    static_cast<T>(h.eps),
+                                    static_cast<T>(h.momentum),
+                                    static_cast<T>(-h.lr),
+                                    h.weight_decay != 0.0,
+                                    h.centered,
+                                    h.momentum > 0.0,
                                     h.maximize};
   for_chunks(make_chunks(a.params), [&](int64_t, const Chunk& c) {
     T* p = data_of<T>(a.params[c.tensor]);
@@ -145,15 +162,17 @@ void rmsprop(const OptimArgs& a) {
     T* v = state_ptr<T>(a, 0, c.tensor, p);
     T* ga = state_ptr<T>(a, 1, c.tensor, p);
     T* buf = state_ptr<T>(a, 2, c.tensor, p);
-    with_flags([&](auto wd, auto cen, auto mom, auto max) {
-      functors::RmspropStep<T> f = f0;
-      f.has_wd = wd;
-      f.centered = cen;
-      f.has_momentum = mom;
-      f.maximize = max;
+    with_flags(
+        [&](auto wd, auto cen, auto mom, auto max) {
+          functors::RmspropStep<T> f = f0;
+          f.has_wd = wd;
+          f.centered = cen;
+          f.has_momentum = mom;
+          f.maximize = max;
 #pragma omp simd
-      for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], v[j], ga[j], buf[j]);
-    }, f0.has_wd, f0.centered, f0.has_momentum, f0.maximize);
+          for (int64_t j = c.begin; j < c.end; ++j) f(p[j], g[j], v[j], ga[j], buf[j]);
+        },
+        f0.has_wd, f0.centered, f0.has_momentum, f0.maximize);
   });
 }
 
@@ -205,8 +224,10 @@ void grad_norm(const OptimArgs& a) {
   });
   double total = 0.0;
   for (double v : part) {
-    if (!inf) total += v;
-    else if (total == total && (v > total || v != v)) total = v;  // the max; a NaN stays
+    if (!inf)
+      total += v;
+    else if (total == total && (v > total || v != v))
+      total = v;  // the max; a NaN stays
   }
   if (!inf) total = a.norm_type == 2.0 ? std::sqrt(total) : std::pow(total, 1.0 / a.norm_type);
   SEEK_DISPATCH_FLOATING(a.out.dtype(), "grad_norm", [&] { *data_of<scalar_t>(a.out) = convert<scalar_t>(total); });
@@ -246,25 +267,17 @@ void CpuBackend::optim(OptimOp op, const OptimArgs& args) {
     const DType dt = args.params.empty() ? kFloat32 : args.params[0].dtype();
     SEEK_CHECK_DTYPE(dt == kFloat32 || dt == kFloat64, name,
                      ": the CPU kernel takes float32 or float64 parameters, got ", dtype_name(dt));
-    if (dt == kFloat32) body(float{});
-    else body(double{});
+    if (dt == kFloat32)
+      body(float{});
+    else
+      body(double{});
   };
   switch (op) {
-    case OptimOp::SGD:
-      floating32_64([&](auto t) { sgd<decltype(t)>(args); });
-      break;
-    case OptimOp::Adam:
-      floating32_64([&](auto t) { adam<decltype(t)>(args); });
-      break;
-    case OptimOp::RMSprop:
-      floating32_64([&](auto t) { rmsprop<decltype(t)>(args); });
-      break;
-    case OptimOp::GradNorm:
-      grad_norm(args);
-      break;
-    case OptimOp::ScaleGrads:
-      scale_grads(args);
-      break;
+    case OptimOp::SGD: floating32_64([&](auto t) { sgd<decltype(t)>(args); }); break;
+    case OptimOp::Adam: floating32_64([&](auto t) { adam<decltype(t)>(args); }); break;
+    case OptimOp::RMSprop: floating32_64([&](auto t) { rmsprop<decltype(t)>(args); }); break;
+    case OptimOp::GradNorm: grad_norm(args); break;
+    case OptimOp::ScaleGrads: scale_grads(args); break;
   }
 }
 

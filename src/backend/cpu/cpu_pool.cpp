@@ -34,9 +34,7 @@ Tensor contiguous_in(const Tensor& t, CpuBackend& be) {
   return d;
 }
 
-void check_out(const Tensor& out, const char* op) {
-  SEEK_CHECK(out.is_contiguous(), op, ": out must be contiguous");
-}
+void check_out(const Tensor& out, const char* op) { SEEK_CHECK(out.is_contiguous(), op, ": out must be contiguous"); }
 
 }  // namespace
 
@@ -61,9 +59,12 @@ void max_tap_row(const T* __restrict src, int64_t off, int64_t sw, int64_t lo, i
 
 template <typename T, typename A>
 void max_tap_row_any(const T* src, int64_t off, int64_t sw, int64_t lo, int64_t hi, A* best, int64_t* arg) {
-  if (sw == 1) max_tap_row<1>(src, off, sw, lo, hi, best, arg);
-  else if (sw == 2) max_tap_row<2>(src, off, sw, lo, hi, best, arg);
-  else max_tap_row<0>(src, off, sw, lo, hi, best, arg);
+  if (sw == 1)
+    max_tap_row<1>(src, off, sw, lo, hi, best, arg);
+  else if (sw == 2)
+    max_tap_row<2>(src, off, sw, lo, hi, best, arg);
+  else
+    max_tap_row<0>(src, off, sw, lo, hi, best, arg);
 }
 
 // The common 2x2 window with stride 2 and no padding, every window inside the plane: one output
@@ -111,8 +112,8 @@ void CpuBackend::max_pool2d_forward(const Tensor& input, const PoolParams& p, co
       for_planes(x.size(0) * x.size(1), OH * OW * 4, [=](int64_t pl) {
         const T* src = px + pl * H * W;
         for (int64_t oh = 0; oh < OH; ++oh)
-          max_pool_2x2_row<T, A>(src + 2 * oh * W, src + (2 * oh + 1) * W, 2 * oh * W, W, OW,
-                                 py + (pl * OH + oh) * OW, idx + (pl * OH + oh) * OW);
+          max_pool_2x2_row<T, A>(src + 2 * oh * W, src + (2 * oh + 1) * W, 2 * oh * W, W, OW, py + (pl * OH + oh) * OW,
+                                 idx + (pl * OH + oh) * OW);
       });
       return;
     }
@@ -172,8 +173,8 @@ void CpuBackend::max_pool2d_backward(const Tensor& grad_out, const Tensor& indic
   const int64_t* pid = static_cast<const int64_t*>(id.data_ptr());
   const int64_t n_idx = id.numel();
   for (int64_t i = 0; i < n_idx; ++i)
-    SEEK_CHECK_INDEX(pid[i] >= 0 && pid[i] < HW, "max_pool2d_backward: index ", pid[i], " is out of range for ",
-                     HW, " positions per plane");
+    SEEK_CHECK_INDEX(pid[i] >= 0 && pid[i] < HW, "max_pool2d_backward: index ", pid[i], " is out of range for ", HW,
+                     " positions per plane");
   SEEK_DISPATCH_FLOATING(gy.dtype(), "max_pool2d_backward", [&] {
     using T = scalar_t;
     using A = acc_t<T>;

@@ -51,7 +51,8 @@ void random_contiguous(RandomOp op, T* out, int64_t n, uint64_t seed, uint64_t o
     case RandomOp::RandInt: {
       const int64_t low = static_cast<int64_t>(a);
       const uint64_t range = static_cast<uint64_t>(static_cast<int64_t>(b) - low);
-      fill_blocks(out, n, seed, offset, [=](const Philox4x32& blk) { return convert<T>(rng::randint(blk, low, range)); });
+      fill_blocks(out, n, seed, offset,
+                  [=](const Philox4x32& blk) { return convert<T>(rng::randint(blk, low, range)); });
       break;
     }
   }

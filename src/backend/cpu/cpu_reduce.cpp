@@ -66,7 +66,8 @@ void cumsum_typed(const Tensor& in, int64_t dim, const Tensor& out) {
 }
 
 void check_cpu(const char* op, std::initializer_list<const Tensor*> ts) {
-  for (const Tensor* t : ts) SEEK_CHECK(t->device().is_cpu(), op, ": the CPU backend got a tensor on ", t->device().str());
+  for (const Tensor* t : ts)
+    SEEK_CHECK(t->device().is_cpu(), op, ": the CPU backend got a tensor on ", t->device().str());
 }
 
 // The kernels write through `out`'s strides: make sure it has the keepdim shape.

@@ -104,7 +104,9 @@ void to_float(const S* p, float* out, int64_t n) {
 }
 
 template <typename R>
-constexpr bool indexed_v = requires(const R& r, typename R::acc_t a, typename R::in_t x) { r.step(a, x, int64_t{}); };
+constexpr bool indexed_v = requires(const R& r, typename R::acc_t a, typename R::in_t x) {
+  r.step(a, x, int64_t{});
+};
 template <typename R>
 struct is_var : std::false_type {};
 template <typename S>
@@ -121,8 +123,10 @@ struct arg_traits<ArgReduce<S, IsMax>> : std::true_type {
   // ArgReduce::better without branches (NaN wins), so that tile loops vectorise.
   template <typename X>
   static bool better(X x, X v) {
-    if constexpr (std::is_floating_point_v<X>) return (v == v) & ((x != x) | (IsMax ? x > v : x < v));
-    else return IsMax ? x > v : x < v;
+    if constexpr (std::is_floating_point_v<X>)
+      return (v == v) & ((x != x) | (IsMax ? x > v : x < v));
+    else
+      return IsMax ? x > v : x < v;
   }
 };
 // Reducers whose state is one number, folded by the generic lane loops.
@@ -268,8 +272,10 @@ void with_row(const S* row, int64_t w, int64_t ks, F fn) {
     }
     fn([&](int64_t j) { return convert<X>(row[j * ks]); });
   } else {
-    if (ks == 1) fn([&](int64_t j) { return static_cast<X>(row[j]); });
-    else fn([&](int64_t j) { return static_cast<X>(row[j * ks]); });
+    if (ks == 1)
+      fn([&](int64_t j) { return static_cast<X>(row[j]); });
+    else
+      fn([&](int64_t j) { return static_cast<X>(row[j * ks]); });
   }
 }
 
@@ -284,7 +290,8 @@ void fold_tile(const R& r, const Geometry& g, const S* base, int64_t w, int64_t 
     // squared deviations (two exact, vectorised passes), merged with Chan's formula.
     const int64_t rows_per_block = std::max<int64_t>(1, (int64_t(256) << 10) / (w * int64_t(sizeof(S))));
     if (e - b > rows_per_block) {
-      for (int64_t bb = b; bb < e; bb += rows_per_block) fold_tile(r, g, base, w, bb, std::min(e, bb + rows_per_block), acc);
+      for (int64_t bb = b; bb < e; bb += rows_per_block)
+        fold_tile(r, g, base, w, bb, std::min(e, bb + rows_per_block), acc);
       return;
     }
     constexpr int64_t TW = tile_width<R>();
@@ -308,7 +315,8 @@ void fold_tile(const R& r, const Geometry& g, const S* base, int64_t w, int64_t 
     // small enough to stay in cache between the two passes.
     const int64_t rows_per_block = std::max<int64_t>(1, (int64_t(256) << 10) / (w * int64_t(sizeof(S))));
     if (e - b > rows_per_block) {
-      for (int64_t bb = b; bb < e; bb += rows_per_block) fold_tile(r, g, base, w, bb, std::min(e, bb + rows_per_block), acc);
+      for (int64_t bb = b; bb < e; bb += rows_per_block)
+        fold_tile(r, g, base, w, bb, std::min(e, bb + rows_per_block), acc);
       return;
     }
     constexpr int64_t TW = tile_width<R>();
@@ -443,7 +451,8 @@ void run_reduction(const R& r, const Geometry& g, const S* in, Store store) {
     out_off = od.out_off + j0 * g.kout[0];
   };
   const int64_t parts = split_parts(tiles, g.N, work);
-  std::unique_ptr<A[]> partial(new A[(parts == 1 ? std::min<int64_t>(tiles, omp_get_max_threads()) : tiles * parts) * W]);
+  std::unique_ptr<A[]> partial(
+      new A[(parts == 1 ? std::min<int64_t>(tiles, omp_get_max_threads()) : tiles * parts) * W]);
   if (parts == 1) {
     parallel_range(tiles, work, [&](int64_t b, int64_t e) {
       A* acc = partial.get() + W * (omp_in_parallel() ? omp_get_thread_num() : 0);
@@ -527,10 +536,14 @@ void reduce_row(const Tensor& in, const std::vector<int64_t>& dims, const Tensor
     } else if constexpr (op == ReduceOp::MaxAbs) {
       reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
     } else if constexpr (op == ReduceOp::Norm) {
-      if (std::isinf(p.p)) reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
-      else if (p.p == 1.0) reduce_into<SumAbs<S>, S, S>(SumAbs<S>{}, in, dims, out);
-      else if (p.p == 2.0) reduce_into<SumSquares<S>, S, S>(SumSquares<S>(true), in, dims, out);
-      else reduce_into<SumAbsPow<S>, S, S>(SumAbsPow<S>(p.p, true), in, dims, out);
+      if (std::isinf(p.p))
+        reduce_into<MaxAbs<S>, S, S>(MaxAbs<S>{}, in, dims, out);
+      else if (p.p == 1.0)
+        reduce_into<SumAbs<S>, S, S>(SumAbs<S>{}, in, dims, out);
+      else if (p.p == 2.0)
+        reduce_into<SumSquares<S>, S, S>(SumSquares<S>(true), in, dims, out);
+      else
+        reduce_into<SumAbsPow<S>, S, S>(SumAbsPow<S>(p.p, true), in, dims, out);
     } else if constexpr (op == ReduceOp::Var || op == ReduceOp::Std) {
       reduce_into<Var<S>, S, S>(Var<S>(p.correction, op == ReduceOp::Std), in, dims, out);
     } else {
@@ -574,8 +587,10 @@ void run_arg_reduce(bool is_max, const Tensor& in, const std::vector<int64_t>& d
       vp[off] = convert<S>(a.value);
       ip[off] = a.index < 0 ? 0 : a.index;
     };
-    if (is_max) run_reduction(ArgReduce<S, true>{}, g, x, store);
-    else run_reduction(ArgReduce<S, false>{}, g, x, store);
+    if (is_max)
+      run_reduction(ArgReduce<S, true>{}, g, x, store);
+    else
+      run_reduction(ArgReduce<S, false>{}, g, x, store);
   });
 }
 

@@ -66,7 +66,7 @@ void parallel_range(int64_t n, int64_t work, F fn) {
     return;
   }
   const int64_t chunks = std::min<int64_t>({int64_t(threads), n, std::max<int64_t>(1, work / kParallelGrain)});
-#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static)
+#pragma omp parallel for num_threads(static_cast <int>(chunks)) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) fn(n * c / chunks, n * (c + 1) / chunks);
 }
 

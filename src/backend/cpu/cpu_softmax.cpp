@@ -55,7 +55,7 @@ void parallel_tasks(int64_t tasks, int64_t work, F fn) {
     return;
   }
   const int64_t chunks = std::min<int64_t>({int64_t(threads), tasks, std::max<int64_t>(1, work / kParallelGrain)});
-#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static)
+#pragma omp parallel for num_threads(static_cast <int>(chunks)) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) fn(tasks * c / chunks, tasks * (c + 1) / chunks);
 }
 
@@ -97,7 +97,8 @@ void store_row(T* dst, const T* src, int64_t n, T a, T b, bool stream) {
       constexpr int64_t V = 32 / sizeof(T);
       for (; i < n && reinterpret_cast<uintptr_t>(dst + i) % 32 != 0; ++i) dst[i] = src[i] * a + b;
       const __m256d va = _mm256_set1_pd(a), vb = _mm256_set1_pd(b);
-      for (; i + V <= n; i += V) _mm256_stream_pd(dst + i, _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(src + i), va), vb));
+      for (; i + V <= n; i += V)
+        _mm256_stream_pd(dst + i, _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(src + i), va), vb));
     }
 #endif
   }
@@ -152,8 +153,10 @@ void softmax_rows(const T* x, T* y, Shape3 s, bool log) {
           sum += seg.sum();
         }
       });
-      if (log) store_row(y + r * n, x + r * n, n, T(1), -(m + std::log(sum)), stream);
-      else store_row(y + r * n, buf.data(), n, T(1) / sum, T(0), stream);
+      if (log)
+        store_row(y + r * n, x + r * n, n, T(1), -(m + std::log(sum)), stream);
+      else
+        store_row(y + r * n, buf.data(), n, T(1) / sum, T(0), stream);
     }
     if (stream) stream_fence();
   });
@@ -204,8 +207,10 @@ void backward_rows(const T* g, const T* y, T* gi, Shape3 s, bool log) {
       chunked_with_prefetch(n, has_next ? g + (r + 1) * n : nullptr, [&](int64_t c, int64_t len) {
         if (has_next)
           for (int64_t k = 0; k < len; k += 64 / int64_t(sizeof(T))) __builtin_prefetch(y + (r + 1) * n + c + k);
-        if (log) br.segment(c, len) = gr.segment(c, len) - yr.segment(c, len).exp() * acc;
-        else br.segment(c, len) = yr.segment(c, len) * (gr.segment(c, len) - acc);
+        if (log)
+          br.segment(c, len) = gr.segment(c, len) - yr.segment(c, len).exp() * acc;
+        else
+          br.segment(c, len) = yr.segment(c, len) * (gr.segment(c, len) - acc);
       });
       store_row(gi + r * n, buf.data(), n, T(1), T(0), stream);
     }
@@ -225,14 +230,18 @@ void backward_cols(const T* g, const T* y, T* gi, Shape3 s, bool log) {
       acc.setZero();
       for (int64_t i = 0; i < s.n; ++i) {
         CMap<T> gr(g + base + i * s.inner, w);
-        if (log) acc += gr;
-        else acc += gr * CMap<T>(y + base + i * s.inner, w);
+        if (log)
+          acc += gr;
+        else
+          acc += gr * CMap<T>(y + base + i * s.inner, w);
       }
       for (int64_t i = 0; i < s.n; ++i) {
         CMap<T> gr(g + base + i * s.inner, w), yr(y + base + i * s.inner, w);
         MMap<T> out(gi + base + i * s.inner, w);
-        if (log) out = gr - yr.exp() * acc;
-        else out = yr * (gr - acc);
+        if (log)
+          out = gr - yr.exp() * acc;
+        else
+          out = yr * (gr - acc);
       }
     }
   });
@@ -271,11 +280,15 @@ void CpuBackend::softmax(const Tensor& in, int64_t dim, bool log, const Tensor& 
   if (in.numel() == 0) return;
   with_contiguous(*this, name, {in}, out, [&](DType ct, const std::vector<Tensor>& c, const Tensor& o) {
     auto run = [&](auto* x, auto* y) {
-      if (s.inner == 1) softmax_rows(x, y, s, log);
-      else softmax_cols(x, y, s, log);
+      if (s.inner == 1)
+        softmax_rows(x, y, s, log);
+      else
+        softmax_cols(x, y, s, log);
     };
-    if (ct == kFloat64) run(c[0].data_ptr<double>(), o.data_ptr<double>());
-    else run(c[0].data_ptr<float>(), o.data_ptr<float>());
+    if (ct == kFloat64)
+      run(c[0].data_ptr<double>(), o.data_ptr<double>());
+    else
+      run(c[0].data_ptr<float>(), o.data_ptr<float>());
   });
 }
 
@@ -285,11 +298,15 @@ void CpuBackend::softmax_backward(const Tensor& grad, const Tensor& out, int64_t
   if (out.numel() == 0) return;
   with_contiguous(*this, name, {grad, out}, grad_in, [&](DType ct, const std::vector<Tensor>& c, const Tensor& o) {
     auto run = [&](auto* g, auto* y, auto* gi) {
-      if (s.inner == 1) backward_rows(g, y, gi, s, log);
-      else backward_cols(g, y, gi, s, log);
+      if (s.inner == 1)
+        backward_rows(g, y, gi, s, log);
+      else
+        backward_cols(g, y, gi, s, log);
     };
-    if (ct == kFloat64) run(c[0].data_ptr<double>(), c[1].data_ptr<double>(), o.data_ptr<double>());
-    else run(c[0].data_ptr<float>(), c[1].data_ptr<float>(), o.data_ptr<float>());
+    if (ct == kFloat64)
+      run(c[0].data_ptr<double>(), c[1].data_ptr<double>(), o.data_ptr<double>());
+    else
+      run(c[0].data_ptr<float>(), c[1].data_ptr<float>(), o.data_ptr<float>());
   });
 }
 

@@ -83,11 +83,15 @@ void sort_kernel(const Tensor& in, int64_t dim, bool descending, bool stable, co
     const T* row = ip + walker.offset(in, r);
     for (int64_t j = 0; j < n; ++j) buf[j] = Pair(convert<A>(row[j * is]), j);
     if (stable) {
-      if (descending) std::stable_sort(buf.begin(), buf.end(), desc);
-      else std::stable_sort(buf.begin(), buf.end(), asc);
+      if (descending)
+        std::stable_sort(buf.begin(), buf.end(), desc);
+      else
+        std::stable_sort(buf.begin(), buf.end(), asc);
     } else {
-      if (descending) std::sort(buf.begin(), buf.end(), desc);
-      else std::sort(buf.begin(), buf.end(), asc);
+      if (descending)
+        std::sort(buf.begin(), buf.end(), desc);
+      else
+        std::sort(buf.begin(), buf.end(), asc);
     }
     T* vrow = vp + walker.offset(values, r);
     int64_t* xrow = xp + walker.offset(indices, r);
@@ -151,8 +155,8 @@ void CpuBackend::sort(const Tensor& in, int64_t dim, bool descending, bool stabl
 void CpuBackend::topk(const Tensor& in, int64_t k, int64_t dim, bool largest, bool sorted, const Tensor& values,
                       const Tensor& indices) {
   check_sort_args("topk", in, dim, values, indices);
-  SEEK_CHECK_INDEX(k >= 0 && k <= in.size(dim), "topk: selected index k out of range (k = ", k, ", size ",
-                   in.size(dim), ")");
+  SEEK_CHECK_INDEX(k >= 0 && k <= in.size(dim), "topk: selected index k out of range (k = ", k, ", size ", in.size(dim),
+                   ")");
   Shape expect = in.sizes();
   expect[dim] = k;
   SEEK_CHECK_SHAPE(values.sizes() == expect && indices.sizes() == expect, "topk: values and indices must have shape ",

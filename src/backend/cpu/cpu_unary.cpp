@@ -33,18 +33,28 @@ void eigen_unary(const T* in, T* out, int64_t n) {
   using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
   Eigen::Map<const Arr> x(in, n);
   Eigen::Map<Arr> y(out, n);
-  if constexpr (op == UnaryOp::Exp) y = x.exp();
-  else if constexpr (op == UnaryOp::Log) y = x.log();
-  else if constexpr (op == UnaryOp::Log1p) y = x.log1p();
-  else if constexpr (op == UnaryOp::Sin) y = x.sin();
-  else if constexpr (op == UnaryOp::Cos) y = x.cos();
-  else if constexpr (op == UnaryOp::Tanh) y = x.tanh();
-  else if constexpr (op == UnaryOp::Sigmoid) y = x.logistic();
-  else if constexpr (op == UnaryOp::Erf) y = x.erf();
-  else if constexpr (op == UnaryOp::GeluErf) y = T(0.5) * x * (T(1) + (x * T(0.70710678118654752440)).erf());
+  if constexpr (op == UnaryOp::Exp)
+    y = x.exp();
+  else if constexpr (op == UnaryOp::Log)
+    y = x.log();
+  else if constexpr (op == UnaryOp::Log1p)
+    y = x.log1p();
+  else if constexpr (op == UnaryOp::Sin)
+    y = x.sin();
+  else if constexpr (op == UnaryOp::Cos)
+    y = x.cos();
+  else if constexpr (op == UnaryOp::Tanh)
+    y = x.tanh();
+  else if constexpr (op == UnaryOp::Sigmoid)
+    y = x.logistic();
+  else if constexpr (op == UnaryOp::Erf)
+    y = x.erf();
+  else if constexpr (op == UnaryOp::GeluErf)
+    y = T(0.5) * x * (T(1) + (x * T(0.70710678118654752440)).erf());
   else if constexpr (op == UnaryOp::GeluTanh)
     y = T(0.5) * x * (T(1) + (T(0.79788456080286535588) * (x + T(0.044715) * x.cube())).tanh());
-  else if constexpr (op == UnaryOp::Silu) y = x * x.logistic();
+  else if constexpr (op == UnaryOp::Silu)
+    y = x * x.logistic();
 }
 
 template <UnaryOp op>
@@ -59,7 +69,7 @@ template <UnaryOp op, typename T>
 void unary_same_type(const Tensor& in, const Tensor& out, const UnaryParams& p) {
   auto f = make_functor<op>(p);
   using A = acc_t<T>;
-  if constexpr ((std::is_floating_point_v<T> || is_reduced_float_v<T>) && has_eigen_unary<op, A>()) {
+  if constexpr ((std::is_floating_point_v<T> || is_reduced_float_v<T>)&&has_eigen_unary<op, A>()) {
     for_each<2>({&out, &in}, [f](char** ptr, const int64_t* s, int64_t n) {
       constexpr int64_t sz = sizeof(T);
       if (s[0] == sz && s[1] == sz) {

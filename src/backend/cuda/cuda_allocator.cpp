@@ -56,8 +56,8 @@ class CachingAllocator final : public Allocator {
     if (pools_.empty()) throw DeviceError(str("CUDA allocator: cannot allocate ", nbytes, " bytes: ", no_gpu_reason()));
     if (nbytes == 0) return nullptr;
     const int dev = device.index;
-    SEEK_CHECK_T(DeviceError, dev >= 0 && static_cast<size_t>(dev) < pools_.size(), "CUDA allocator: ",
-                 device.str(), " is not a visible GPU (", pools_.size(), " visible)");
+    SEEK_CHECK_T(DeviceError, dev >= 0 && static_cast<size_t>(dev) < pools_.size(), "CUDA allocator: ", device.str(),
+                 " is not a visible GPU (", pools_.size(), " visible)");
     DeviceGuard guard(dev, "allocate");
     std::lock_guard<std::mutex> lock(mu_);
     DevicePool& pool = pools_.at(static_cast<size_t>(dev));
@@ -151,8 +151,7 @@ class CachingAllocator final : public Allocator {
     return OutOfMemoryError(str("CUDA out of memory on cuda:", dev, ": tried to allocate ", bytes_str(nbytes), " (",
                                 nbytes, " bytes, ", rounded, " rounded); seek holds ", bytes_str(pool.allocated),
                                 " allocated by tensors and ", bytes_str(pool.reserved),
-                                " reserved (cached blocks were returned to the driver before the retry)",
-                                device_mem));
+                                " reserved (cached blocks were returned to the driver before the retry)", device_mem));
   }
 
   std::mutex mu_;

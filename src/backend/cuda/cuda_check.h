@@ -13,18 +13,15 @@ namespace seek::cuda::detail {
 
 [[noreturn]] inline void throw_cuda_error(cudaError_t err, const char* expr, const char* file, int line) {
   cudaGetLastError();  // reset the per-thread error so that later calls are not blamed for it
-  std::string msg = str("CUDA error ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ") in ", expr, " at ",
-                        file, ":", line);
+  std::string msg =
+      str("CUDA error ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ") in ", expr, " at ", file, ":", line);
   switch (err) {
-    case cudaErrorMemoryAllocation:
-      throw OutOfMemoryError(msg);
+    case cudaErrorMemoryAllocation: throw OutOfMemoryError(msg);
     case cudaErrorNoDevice:
     case cudaErrorInsufficientDriver:
     case cudaErrorInvalidDevice:
-    case cudaErrorDevicesUnavailable:
-      throw DeviceError(msg);
-    default:
-      throw Error(msg);
+    case cudaErrorDevicesUnavailable: throw DeviceError(msg);
+    default: throw Error(msg);
   }
 }
 

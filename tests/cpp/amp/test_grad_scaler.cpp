@@ -76,11 +76,10 @@ TEST(AmpGradScaler, UnscaleDividesExactlyInEveryFloatDtype) {
   const Tensor g16 = uniform_tensor({6}, -2, 2, kFloat16, 2);
   const Tensor gbf = uniform_tensor({6}, -2, 2, kBFloat16, 3);
   const Tensor g64 = uniform_tensor({2}, -2, 2, kFloat64, 4);
-  std::vector<Tensor> params = {param_with_grad(zeros({3, 4}), g32.mul(4096.0)),
-                                param_with_grad(zeros({6}, kFloat16), g16.mul(4096.0)),
-                                param_with_grad(zeros({6}, kBFloat16), gbf.mul(4096.0)),
-                                param_with_grad(zeros({2}, kFloat64), g64.mul(4096.0)),
-                                zeros({7}).requires_grad_(true)};  // no gradient: skipped
+  std::vector<Tensor> params = {
+      param_with_grad(zeros({3, 4}), g32.mul(4096.0)), param_with_grad(zeros({6}, kFloat16), g16.mul(4096.0)),
+      param_with_grad(zeros({6}, kBFloat16), gbf.mul(4096.0)), param_with_grad(zeros({2}, kFloat64), g64.mul(4096.0)),
+      zeros({7}).requires_grad_(true)};  // no gradient: skipped
   optim::SGD opt(params, optim::SGDOptions(0.1));
   scaler.unscale_(opt);
   EXPECT_EQ(params[0].grad().dtype(), kFloat32);
@@ -253,8 +252,9 @@ TEST(AmpGradScaler, MisuseIsAnErrorNamingTheCall) {
   EXPECT_SEEK_ERROR_ALL(scaler.update(), Error, {"GradScaler::update", "no inf checks were recorded"});
   scaler.unscale_(opt);
   EXPECT_SEEK_ERROR_ALL(scaler.unscale_(opt), Error,
-                        {"GradScaler::unscale_", "unscale_() has already been called on this optimizer since the "
-                                                 "last update()"});
+                        {"GradScaler::unscale_",
+                         "unscale_() has already been called on this optimizer since the "
+                         "last update()"});
   EXPECT_TRUE(scaler.step(opt));
   EXPECT_SEEK_ERROR_ALL(scaler.step(opt), Error,
                         {"GradScaler::step", "step() has already been called since the last update()"});
@@ -264,8 +264,7 @@ TEST(AmpGradScaler, MisuseIsAnErrorNamingTheCall) {
     scaler.step(opt);
   } catch (const ValueError&) {
     ADD_FAILURE() << "misuse must not be a ValueError";
-  } catch (const Error&) {
-  }
+  } catch (const Error&) {}
   scaler.update();
   EXPECT_EQ(to_vector<float>(p)[0], 1.0f / 65536.0f * -0.1f);
   // After update() the cycle starts over.

@@ -23,8 +23,8 @@ TEST(Autograd, MulAddBackwardAccumulatesIntoLeaves) {
 
 TEST(Autograd, DiamondGraphSumsBothPaths) {
   Tensor x = leaf({2});
-  Tensor y = x * x;        // dy/dx = 2x
-  Tensor z = y * x + y;    // dz/dx = 3x^2 + 2x
+  Tensor y = x * x;      // dy/dx = 2x
+  Tensor z = y * x + y;  // dz/dx = 3x^2 + 2x
   z.backward();
   EXPECT_DOUBLE_EQ(x.grad().item<double>(), 3 * 4 + 4);
 }

@@ -60,8 +60,8 @@ void expect_close(const Tensor& got, const Tensor& want, Tolerance tol, const st
                     std::fabs(g[i] - w[i]) <= tol.atol + tol.rtol * std::max(std::fabs(w[i]), scale);
     if (!ok) {
       ++failures;
-      ADD_FAILURE() << what << ": element " << i << " of " << str_of(got.sizes()) << " is " << g[i] << ", want "
-                    << w[i] << " (atol " << tol.atol << ", rtol " << tol.rtol << ")";
+      ADD_FAILURE() << what << ": element " << i << " of " << str_of(got.sizes()) << " is " << g[i] << ", want " << w[i]
+                    << " (atol " << tol.atol << ", rtol " << tol.rtol << ")";
     }
   }
 }

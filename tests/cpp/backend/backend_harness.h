@@ -50,16 +50,16 @@ class DeviceTest : public ::testing::TestWithParam<DeviceDType> {
 
 #define SEEK_DEVICE_TEST(Suite, Name) TEST_P(Suite, Name)
 
-#define SEEK_INSTANTIATE_ON_DEVICES(Suite, ...)                                                              \
-  INSTANTIATE_TEST_SUITE_P(Devices, Suite,                                                                   \
-                           ::testing::ValuesIn(::seek::backend_test::device_dtype_params({__VA_ARGS__})),     \
+#define SEEK_INSTANTIATE_ON_DEVICES(Suite, ...)                                                           \
+  INSTANTIATE_TEST_SUITE_P(Devices, Suite,                                                                \
+                           ::testing::ValuesIn(::seek::backend_test::device_dtype_params({__VA_ARGS__})), \
                            ::seek::backend_test::param_name)
 
 // Skips the test (reported, not failed) when the device lacks the family for the dtype.
 #define SEEK_REQUIRE_FAMILY(family)                                                                         \
   do {                                                                                                      \
     if (!supported(family))                                                                                 \
-      GTEST_SKIP() << "the " << ::seek::backend_test::device_name(device()) << " backend lacks the "       \
+      GTEST_SKIP() << "the " << ::seek::backend_test::device_name(device()) << " backend lacks the "        \
                    << ::seek::backend_family_name(family) << " family for " << ::seek::dtype_name(dtype()); \
   } while (0)
 

@@ -24,7 +24,7 @@ Tensor values_for(BinaryOp op, bool second, DType dt, const Shape& shape, uint64
     return second ? random_ints_f64(shape, 1, 5, seed) : random_ints_f64(shape, -9, 9, seed);
   }
   if (op == BinaryOp::Pow) return second ? random_f64(shape, -2.0, 2.0, seed) : random_f64(shape, 0.2, 3.0, seed);
-  if (op == BinaryOp::Xlogy && second) return random_f64(shape, 0.2, 3.0, seed);  // log's domain
+  if (op == BinaryOp::Xlogy && second) return random_f64(shape, 0.2, 3.0, seed);          // log's domain
   if (!binary_op_is_arithmetic(op) && second) return random_f64(shape, -4.0, 4.0, seed);  // backward helpers' input
   return random_f64(shape, -3.0, 3.0, seed);
 }

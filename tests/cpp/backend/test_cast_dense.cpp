@@ -18,8 +18,18 @@ namespace {
 // between two bf16 / f16 values, values just off a tie, subnormals, overflow, inf, NaN, signed zero.
 std::vector<float> tricky_values() {
   std::vector<float> v;
-  const float specials[] = {0.0f, -0.0f, 1.0f, -1.0f, 65504.0f, 65520.0f, 1e30f, -1e30f, 1e-40f, -1e-42f,
-                            std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+  const float specials[] = {0.0f,
+                            -0.0f,
+                            1.0f,
+                            -1.0f,
+                            65504.0f,
+                            65520.0f,
+                            1e30f,
+                            -1e30f,
+                            1e-40f,
+                            -1e-42f,
+                            std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(),
                             std::numeric_limits<float>::quiet_NaN()};
   for (float s : specials) v.push_back(s);
   for (uint32_t i = 0; v.size() < 70000; ++i) {

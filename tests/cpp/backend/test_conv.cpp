@@ -30,9 +30,9 @@ struct ConvCase {
 const ConvCase kCases[] = {
     {2, 3, 7, 6, 5, 3, 2, {{2, 1}, {1, 0}, {1, 1}, 1}, true},
     {1, 4, 9, 8, 6, 3, 3, {{1, 1}, {1, 1}, {2, 2}, 2}, false},
-    {2, 3, 8, 7, 3, 3, 3, {{1, 1}, {1, 1}, {1, 1}, 3}, true},   // depthwise
+    {2, 3, 8, 7, 3, 3, 3, {{1, 1}, {1, 1}, {1, 1}, 3}, true},    // depthwise
     {2, 5, 11, 10, 7, 3, 3, {{1, 1}, {1, 1}, {1, 1}, 1}, true},  // the CPU's direct f32 path
-    {1, 2, 5, 9, 4, 1, 1, {{2, 3}, {0, 0}, {1, 1}, 1}, false},    // 1x1 with strides
+    {1, 2, 5, 9, 4, 1, 1, {{2, 3}, {0, 0}, {1, 1}, 1}, false},   // 1x1 with strides
 };
 
 SEEK_DEVICE_TEST(ConvTest, ForwardAndBackwardEntries) {

@@ -86,12 +86,22 @@ TEST(ConvDirect, MatchesFloat64OnKernelsPaddingsAndSizes) {
     for (int64_t ph = 0; ph < kh; ++ph)
       for (int64_t pw = 0; pw < kw; ++pw)
         for (int rep = 0; rep < 2; ++rep, ++t) {
-          Case c{1 + 2 * (t % 2), chans[t % 5], sizes[t % 10], sizes[(3 * t + 1) % 10], chans[(2 * t + 1) % 5],
-                 kh, kw, ph, pw, t % 3 != 0};
+          Case c{1 + 2 * (t % 2),
+                 chans[t % 5],
+                 sizes[t % 10],
+                 sizes[(3 * t + 1) % 10],
+                 chans[(2 * t + 1) % 5],
+                 kh,
+                 kw,
+                 ph,
+                 pw,
+                 t % 3 != 0};
           // Keep each case small: large images with few channels, small ones with many.
           while (c.N * c.C * c.O * c.H * c.W * kh * kw > 3000000) {
-            if (c.C >= c.O) c.C = std::max<int64_t>(1, c.C / 4);
-            else c.O = std::max<int64_t>(1, c.O / 4);
+            if (c.C >= c.O)
+              c.C = std::max<int64_t>(1, c.C / 4);
+            else
+              c.O = std::max<int64_t>(1, c.O / 4);
           }
           if (c.H + 2 * ph - kh + 1 < 1 || c.W + 2 * pw - kw + 1 < 1) continue;  // no output: not a conv
           check_case(c, 100 + static_cast<uint64_t>(t));
@@ -136,11 +146,11 @@ TEST(ConvDirect, MatchesFloat64OnChannelVectorVariant) {
 // Strided, dilated and widely padded convs with 32/64 output channels also take the
 // channel-vector variant (forward and weight gradient; grad_input stays on col2im).
 TEST(ConvDirect, MatchesFloat64OnStridedAndDilatedChannelVectorConvs) {
-  check_case({3, 16, 28, 28, 32, 3, 3, 1, 1, false, 2, 2}, 470);  // ResNet stage 2 entry
-  check_case({3, 32, 14, 14, 64, 3, 3, 1, 1, true, 2, 2}, 471);   // ResNet stage 3 entry
-  check_case({3, 16, 28, 28, 32, 1, 1, 0, 0, false, 2, 2}, 472);  // 1x1 stride-2 shortcut
-  check_case({2, 5, 33, 17, 64, 3, 3, 1, 1, true, 2, 2}, 473);    // 17x9 = 153 outputs, odd sizes
-  check_case({2, 3, 40, 40, 32, 3, 3, 1, 1, true, 2, 2}, 474);    // 400 outputs
+  check_case({3, 16, 28, 28, 32, 3, 3, 1, 1, false, 2, 2}, 470);      // ResNet stage 2 entry
+  check_case({3, 32, 14, 14, 64, 3, 3, 1, 1, true, 2, 2}, 471);       // ResNet stage 3 entry
+  check_case({3, 16, 28, 28, 32, 1, 1, 0, 0, false, 2, 2}, 472);      // 1x1 stride-2 shortcut
+  check_case({2, 5, 33, 17, 64, 3, 3, 1, 1, true, 2, 2}, 473);        // 17x9 = 153 outputs, odd sizes
+  check_case({2, 3, 40, 40, 32, 3, 3, 1, 1, true, 2, 2}, 474);        // 400 outputs
   check_case({2, 4, 13, 11, 32, 3, 2, 2, 1, true, 1, 1, 2, 3}, 475);  // dilation (2, 3)
   check_case({2, 4, 9, 10, 32, 3, 3, 3, 4, false}, 476);              // padding beyond the kernel
   check_case({17, 6, 12, 9, 32, 5, 3, 2, 1, true, 3, 2, 1, 2}, 477);  // stride (3, 2), dilation (1, 2), 17 images
@@ -196,7 +206,7 @@ TEST(ConvDirect, DispatchBoundariesStayCorrect) {
     int64_t groups;
   };
   const B cases[] = {{2, 1, 1, 1}, {{1, 2}, 1, 1, 1}, {1, 1, 2, 1}, {1, 1, {2, 1}, 1}, {1, 1, 1, 2},
-                     {1, 3, 1, 1}, {1, {1, 3}, 1, 1}, {1, 2, 1, 1},   {1, 0, 1, 1}};
+                     {1, 3, 1, 1}, {1, {1, 3}, 1, 1}, {1, 2, 1, 1}, {1, 0, 1, 1}};
   for (size_t k = 0; k < std::size(cases); ++k) {
     const B& c = cases[k];
     Tensor x = uniform_tensor({3, 4, 10, 9}, -1, 1, kFloat64, 700 + k);

@@ -33,9 +33,9 @@ SEEK_DEVICE_TEST(CopyTest, CastsEveryLayout) {
         std::vector<Device> dst_devices{device()};
         if (!device().is_cpu()) dst_devices.push_back(kCPU);  // device to host
         for (Device dst_device : dst_devices) {
-          const std::string what = str("copy ", dtype_name(dtype()), " ", layout_name(layout), " -> ",
-                                       dtype_name(dst_dt), dst_contiguous ? " contiguous" : " stepped", " on ",
-                                       device_name(dst_device));
+          const std::string what =
+              str("copy ", dtype_name(dtype()), " ", layout_name(layout), " -> ", dtype_name(dst_dt),
+                  dst_contiguous ? " contiguous" : " stepped", " on ", device_name(dst_device));
           GuardedOutput g = guarded_empty(shape, dst_dt, dst_device, dst_contiguous);
           dev().copy(src, g.out);
           expect_equal(g.out, want, what);
@@ -46,8 +46,8 @@ SEEK_DEVICE_TEST(CopyTest, CastsEveryLayout) {
         const Tensor host_src = place(to_f64(src), dtype(), kCPU, layout);
         GuardedOutput g = guarded_empty(shape, dst_dt, device(), dst_contiguous);
         dev().copy(host_src, g.out);
-        const std::string what = str("copy from the host ", dtype_name(dtype()), " ", layout_name(layout), " -> ",
-                                     dtype_name(dst_dt));
+        const std::string what =
+            str("copy from the host ", dtype_name(dtype()), " ", layout_name(layout), " -> ", dtype_name(dst_dt));
         expect_equal(g.out, want, what);
         expect_sentinels_intact(g, what);
       }
@@ -57,9 +57,10 @@ SEEK_DEVICE_TEST(CopyTest, CastsEveryLayout) {
 
 SEEK_DEVICE_TEST(CopyTest, Fill) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Copy);
-  const Scalar value = dtype() == kBool ? Scalar(true) : is_floating(dtype()) ? Scalar(-2.5)
-                       : dtype() == kUInt8 ? Scalar(3)
-                                           : Scalar(-3);
+  const Scalar value = dtype() == kBool       ? Scalar(true)
+                       : is_floating(dtype()) ? Scalar(-2.5)
+                       : dtype() == kUInt8    ? Scalar(3)
+                                              : Scalar(-3);
   for (bool contiguous : {true, false}) {
     const std::string what = str("fill ", contiguous ? "contiguous" : "stepped");
     GuardedOutput g = guarded_empty({7, 11}, dtype(), device(), contiguous);

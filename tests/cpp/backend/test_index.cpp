@@ -64,7 +64,8 @@ SEEK_DEVICE_TEST(IndexTest, Scatter) {
           const Shape idx_shape{4, 5};
           const Tensor idx = mode == ScatterMode::Assign ? distinct_indices(idx_shape, kShape[dim], device())
                                                          : indices(idx_shape, kShape[dim], ++seed, device(), layout);
-          const Tensor src = from_value ? Tensor() : place(values(idx_shape, dtype(), ++seed), dtype(), device(), layout);
+          const Tensor src =
+              from_value ? Tensor() : place(values(idx_shape, dtype(), ++seed), dtype(), device(), layout);
           const Tensor base = values(kShape, dtype(), ++seed);
           GuardedOutput g = guarded_like(base, dtype(), device(), layout == Layout::Contiguous);
           Tensor want = to_f64(g.out);
@@ -97,7 +98,8 @@ SEEK_DEVICE_TEST(IndexTest, IndexSelectAndAdd) {
 
       // 9 indices into 6 or 7 slices: some repeat, and their sources accumulate.
       const Tensor source = place(values(out_shape, dtype(), ++seed), dtype(), device(), layout);
-      GuardedOutput acc = guarded_like(values(kShape, dtype(), ++seed), dtype(), device(), layout == Layout::Contiguous);
+      GuardedOutput acc =
+          guarded_like(values(kShape, dtype(), ++seed), dtype(), device(), layout == Layout::Contiguous);
       Tensor want_acc = to_f64(acc.out);
       dev().index_add(acc.out, dim, idx, source, 2);
       backend(kCPU).index_add(want_acc, dim, idx.cpu(), to_f64(source), 2);

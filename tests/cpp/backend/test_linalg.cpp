@@ -29,9 +29,9 @@ SEEK_DEVICE_TEST(LinalgTest, Gemm) {
   uint64_t seed = 81;
   for (const Case& c : cases) {
     for (auto [alpha, beta] : {std::pair{1.0, 0.0}, {1.5, 0.5}}) {
-      const std::string what = str("gemm [", c.B, ",", c.M, ",", c.K, "] @ [", c.K, ",", c.N, "] a ",
-                                   layout_name(c.la), " b ", layout_name(c.lb), c.broadcast_b ? " (broadcast)" : "",
-                                   " alpha ", alpha, " beta ", beta);
+      const std::string what =
+          str("gemm [", c.B, ",", c.M, ",", c.K, "] @ [", c.K, ",", c.N, "] a ", layout_name(c.la), " b ",
+              layout_name(c.lb), c.broadcast_b ? " (broadcast)" : "", " alpha ", alpha, " beta ", beta);
       const Tensor a = place(random_f64({c.B, c.M, c.K}, -1, 1, ++seed), dtype(), device(), c.la);
       Tensor b = place(random_f64({c.broadcast_b ? 1 : c.B, c.K, c.N}, -1, 1, ++seed), dtype(), device(), c.lb);
       if (c.broadcast_b) b = b.expand({c.B, c.K, c.N});

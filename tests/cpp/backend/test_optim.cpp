@@ -62,7 +62,10 @@ void check(const std::vector<Slot>& slots, DType dt, const std::string& what) {
 
 SEEK_DEVICE_TEST(OptimTest, Sgd) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Optim);
-  struct Case { double momentum, dampening, wd; bool nesterov, maximize; };
+  struct Case {
+    double momentum, dampening, wd;
+    bool nesterov, maximize;
+  };
   const Case cases[] = {{0, 0, 0, false, false}, {0.9, 0, 1e-2, true, false}, {0.8, 0.3, 0, false, true}};
   uint64_t seed = 500;
   for (const Case& c : cases) {
@@ -101,9 +104,12 @@ SEEK_DEVICE_TEST(OptimTest, Sgd) {
 
 SEEK_DEVICE_TEST(OptimTest, AdamAndAdamW) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Optim);
-  struct Case { double wd; bool decoupled, amsgrad, maximize; };
-  const Case cases[] = {{0, false, false, false}, {1e-2, false, true, false}, {5e-2, true, false, true},
-                        {5e-2, true, true, false}};
+  struct Case {
+    double wd;
+    bool decoupled, amsgrad, maximize;
+  };
+  const Case cases[] = {
+      {0, false, false, false}, {1e-2, false, true, false}, {5e-2, true, false, true}, {5e-2, true, true, false}};
   uint64_t seed = 600;
   const double lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8;
   for (const Case& c : cases) {
@@ -128,8 +134,10 @@ SEEK_DEVICE_TEST(OptimTest, AdamAndAdamW) {
         auto &p = slots[i].ref[0], &m = slots[i].ref[1], &v = slots[i].ref[2], &vmax = slots[i].ref[3];
         for (size_t j = 0; j < p.size(); ++j) {
           double d = c.maximize ? -g[i][j] : g[i][j];
-          if (c.decoupled) p[j] *= 1 - lr * c.wd;
-          else d += c.wd * p[j];
+          if (c.decoupled)
+            p[j] *= 1 - lr * c.wd;
+          else
+            d += c.wd * p[j];
           m[j] = b1 * m[j] + (1 - b1) * d;
           v[j] = b2 * v[j] + (1 - b2) * d * d;
           if (c.amsgrad) vmax[j] = std::max(vmax[j], v[j]);
@@ -144,7 +152,10 @@ SEEK_DEVICE_TEST(OptimTest, AdamAndAdamW) {
 
 SEEK_DEVICE_TEST(OptimTest, Rmsprop) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Optim);
-  struct Case { double momentum, wd; bool centered; };
+  struct Case {
+    double momentum, wd;
+    bool centered;
+  };
   const Case cases[] = {{0, 0, false}, {0.9, 1e-2, false}, {0.5, 0, true}};
   uint64_t seed = 700;
   const double lr = 1e-2, alpha = 0.99, eps = 1e-8;

@@ -22,8 +22,7 @@ PoolParams pool_params(Int2 k, Int2 s, Int2 p, Int2 d, bool ceil_mode, bool coun
 }
 
 const PoolParams kCases[] = {
-    pool_params(3, 2, 1, 1, false, true),
-    pool_params({2, 3}, {1, 2}, 0, 1, true, true),
+    pool_params(3, 2, 1, 1, false, true), pool_params({2, 3}, {1, 2}, 0, 1, true, true),
     pool_params(3, 2, 1, 1, true, false),
     pool_params({3, 2}, {2, 1}, {1, 1}, {2, 1}, false, true),  // dilation: max pool only
 };
@@ -43,9 +42,10 @@ SEEK_DEVICE_TEST(PoolTest, MaxPool) {
     for (Layout layout : kLayouts) {
       const std::string what = "max_pool2d " + params_str(p) + " " + layout_name(layout);
       const Tensor x = place(random_f64(kInput, -3, 3, ++seed), dtype(), device(), layout);
-      const Shape out_shape = max_pool2d(to_f64(x), Int2(p.kernel[0], p.kernel[1]), Int2(p.stride[0], p.stride[1]),
-                                         Int2(p.padding[0], p.padding[1]), Int2(p.dilation[0], p.dilation[1]),
-                                         p.ceil_mode).sizes();
+      const Shape out_shape =
+          max_pool2d(to_f64(x), Int2(p.kernel[0], p.kernel[1]), Int2(p.stride[0], p.stride[1]),
+                     Int2(p.padding[0], p.padding[1]), Int2(p.dilation[0], p.dilation[1]), p.ceil_mode)
+              .sizes();
       GuardedOutput y = guarded_empty(out_shape, dtype(), device());
       GuardedOutput idx = guarded_empty(out_shape, kInt64, device());
       dev().max_pool2d_forward(x, p, y.out, idx.out);
@@ -76,7 +76,8 @@ SEEK_DEVICE_TEST(PoolTest, AvgPool) {
       const std::string what = "avg_pool2d " + params_str(p) + " " + layout_name(layout);
       const Tensor x = place(random_f64(kInput, -3, 3, ++seed), dtype(), device(), layout);
       const Shape out_shape = avg_pool2d(to_f64(x), Int2(p.kernel[0], p.kernel[1]), Int2(p.stride[0], p.stride[1]),
-                                         Int2(p.padding[0], p.padding[1]), p.ceil_mode, p.count_include_pad).sizes();
+                                         Int2(p.padding[0], p.padding[1]), p.ceil_mode, p.count_include_pad)
+                                  .sizes();
       GuardedOutput y = guarded_empty(out_shape, dtype(), device());
       dev().avg_pool2d_forward(x, p, y.out);
       Tensor want_y = empty(out_shape, TensorOptions(kFloat64));

@@ -48,7 +48,9 @@ SEEK_DEVICE_TEST(ReduceTest, EveryOpEveryLayout) {
           backend(kCPU).reduce(op, to_f64(in), dims, want, params_of(op));
           // Sums of terms of both signs are checked against the size of their terms.
           const double n = static_cast<double>(in.numel() / shape_numel(out_shape));
-          const double scale = op == ReduceOp::Sum ? 3.0 * std::sqrt(n) : op == ReduceOp::Mean ? 3.0 / std::sqrt(n) : 0.0;
+          const double scale = op == ReduceOp::Sum    ? 3.0 * std::sqrt(n)
+                               : op == ReduceOp::Mean ? 3.0 / std::sqrt(n)
+                                                      : 0.0;
           expect_close(g.out, want, tolerance(dtype()), what, scale);
           expect_sentinels_intact(g, what);
         }
@@ -66,8 +68,8 @@ SEEK_DEVICE_TEST(ReduceTest, ArgReduce) {
     for (bool is_max : {true, false}) {
       for (int64_t dim : {0, 1, 2}) {
         for (Layout layout : kLayouts) {
-          const std::string what = str(is_max ? "argmax" : "argmin", ties ? " with ties" : "", " along ", dim, " ",
-                                       layout_name(layout));
+          const std::string what =
+              str(is_max ? "argmax" : "argmin", ties ? " with ties" : "", " along ", dim, " ", layout_name(layout));
           const Tensor v = ties ? random_ints_f64(shape, -2, 2, ++seed) : random_f64(shape, -3, 3, ++seed);
           const Tensor in = place(v, dtype(), device(), layout);
           const Shape out_shape = keepdim_shape(shape, {dim});

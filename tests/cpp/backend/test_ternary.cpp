@@ -20,8 +20,7 @@ std::array<Tensor, 3> values_for(TernaryOp op, const Shape& sa, const Shape& sb,
       return {random_f64(sa, -3, 3, seed), random_f64(sb, -2, 0, seed + 1), random_f64(sc, 0, 2, seed + 2)};
     case TernaryOp::Lerp:
       return {random_f64(sa, -3, 3, seed), random_f64(sb, -3, 3, seed + 1), random_f64(sc, -0.5, 1.5, seed + 2)};
-    default:
-      return {random_f64(sa, -3, 3, seed), random_f64(sb, -3, 3, seed + 1), random_f64(sc, 0.5, 3, seed + 2)};
+    default: return {random_f64(sa, -3, 3, seed), random_f64(sb, -3, 3, seed + 1), random_f64(sc, 0.5, 3, seed + 2)};
   }
 }
 
@@ -37,8 +36,8 @@ SEEK_DEVICE_TEST(TernaryTest, EveryOpEveryLayout) {
   };
   const Case cases[] = {
       {"contiguous", shape, shape, shape, Layout::Contiguous, Layout::Contiguous, Layout::Contiguous, true},
-      {"transposed, stepped, contiguous", shape, shape, shape, Layout::Transposed, Layout::Stepped,
-       Layout::Contiguous, false},
+      {"transposed, stepped, contiguous", shape, shape, shape, Layout::Transposed, Layout::Stepped, Layout::Contiguous,
+       false},
       {"row, column, scalar", {1, 9}, {7, 1}, {1, 1}, Layout::Stepped, Layout::Contiguous, Layout::Contiguous, true},
   };
   uint64_t seed = 31;
@@ -88,7 +87,8 @@ SEEK_DEVICE_TEST(TernaryTest, Gradients) {
     const std::vector<Tensor> want =
         grads_of(run(a64, b64, c64), to_f64(gy), where_op ? std::vector{b64, c64} : std::vector{a64, b64, c64});
     for (size_t i = 0; i < got.size(); ++i)
-      expect_close(got[i], want[i], loose_tolerance(dtype()), str("grad of ", ternary_op_name(op), " operand ", i), 1.0);
+      expect_close(got[i], want[i], loose_tolerance(dtype()), str("grad of ", ternary_op_name(op), " operand ", i),
+                   1.0);
   }
   const Tensor x = leaf(random_f64(shape, -3, 3, 7), dtype(), device(), Layout::Transposed);
   const Tensor gy = place(random_f64(shape, -1, 1, 8), dtype(), device());

@@ -8,7 +8,8 @@
 using namespace seek;
 
 TEST(Half, RoundTripsExactValuesAndRoundsToNearestEven) {
-  for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 6.103515625e-05f /* min normal */, 5.960464477539063e-08f /* min subnormal */})
+  for (float f :
+       {0.0f, 1.0f, -2.5f, 65504.0f, 6.103515625e-05f /* min normal */, 5.960464477539063e-08f /* min subnormal */})
     EXPECT_EQ(static_cast<float>(Half(f)), f) << f;
   // 1 + 2^-11 lies halfway between 1 and 1 + 2^-10: ties go to the even mantissa (1).
   EXPECT_EQ(static_cast<float>(Half(1.0f + 0.00048828125f)), 1.0f);
@@ -50,9 +51,9 @@ TEST(DType, PromotionFollowsPyTorch) {
 
 TEST(DType, TensorScalarPromotionInOps) {
   Tensor i = tensor<int32_t>({1, 2, 3});
-  EXPECT_EQ((i + 1).dtype(), kInt32);       // same category: tensor wins
-  EXPECT_EQ((i + 1.5).dtype(), kFloat32);   // float scalar: default float dtype
-  EXPECT_EQ((i / 2).dtype(), kFloat32);     // true division
+  EXPECT_EQ((i + 1).dtype(), kInt32);      // same category: tensor wins
+  EXPECT_EQ((i + 1.5).dtype(), kFloat32);  // float scalar: default float dtype
+  EXPECT_EQ((i / 2).dtype(), kFloat32);    // true division
   Tensor h = tensor<float>({1, 2}).to(kFloat16);
   EXPECT_EQ((h * 2.0).dtype(), kFloat16);
   Tensor zero_dim_double = scalar_tensor(2.0, kFloat64);

@@ -132,7 +132,7 @@ TEST(Analyze, SizeStatistics) {
   ListDataset ds({{zeros({1, 2, 3}), label(0)},
                   {zeros({3, 4, 5}), label(1)},
                   {zeros({2, 2}), label(1)},  // [H, W]: one channel
-                  {zeros({4}), label(0)}});  // not an image
+                  {zeros({4}), label(0)}});   // not an image
   DatasetAnalysis a = analyze(ds);
   EXPECT_EQ(a.channels.count, 3);
   EXPECT_EQ(a.non_image_examples, 1);
@@ -153,8 +153,8 @@ TEST(Analyze, SizeStatistics) {
 
 TEST(Analyze, PixelStatistics) {
   // Two images [2, 1, 2]: channel 0 holds {0, 1} and {1, 1}, channel 1 {0.5, 0.5} and {0, 1}.
-  ListDataset ds({{tensor<float>({0, 1, 0.5f, 0.5f}, {2, 1, 2}), label(0)},
-                  {tensor<float>({1, 1, 0, 1}, {2, 1, 2}), label(1)}});
+  ListDataset ds(
+      {{tensor<float>({0, 1, 0.5f, 0.5f}, {2, 1, 2}), label(0)}, {tensor<float>({1, 1, 0, 1}, {2, 1, 2}), label(1)}});
   DatasetAnalysis a = analyze(ds);
   ASSERT_EQ(a.pixels.size(), 2u);
   const auto& c0 = a.pixels[0];
@@ -199,8 +199,8 @@ TEST(Analyze, ReportText) {
     EXPECT_NE(r.find(want), std::string::npos) << "'" << want << "' not in:\n" << r;
   EXPECT_EQ(r.find("channel 1:"), std::string::npos) << r;
 
-  ListDataset ds({{tensor<float>({0, 1, 0.5f, 0.5f}, {2, 1, 2}), label(0)},
-                  {tensor<float>({1, 1, 0, 1}, {2, 1, 2}), label(1)}});
+  ListDataset ds(
+      {{tensor<float>({0, 1, 0.5f, 0.5f}, {2, 1, 2}), label(0)}, {tensor<float>({1, 1, 0, 1}, {2, 1, 2}), label(1)}});
   const std::string p = analyze(ds).report();
   EXPECT_NE(p.find("channel 0: mean 0.7500  std 0.4330  min 0.0000  max 1.0000\n"), std::string::npos) << p;
   EXPECT_NE(p.find("  per-image mean 0.5000 .. 1.0000 (mean 0.7500)\n"), std::string::npos) << p;

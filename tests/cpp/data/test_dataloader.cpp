@@ -96,8 +96,9 @@ TEST(DataLoader, WorkersGiveTheSameBatches) {
     auto expect = targets_of(serial);
     for (size_t workers : {1u, 2u, 4u}) {
       for (size_t prefetch : {1u, 3u}) {
-        DataLoader par(counting(53), {.batch_size = 5, .shuffle = shuffle, .seed = 9, .num_workers = workers,
-                                      .prefetch_factor = prefetch});
+        DataLoader par(
+            counting(53),
+            {.batch_size = 5, .shuffle = shuffle, .seed = 9, .num_workers = workers, .prefetch_factor = prefetch});
         EXPECT_EQ(targets_of(par), expect) << workers << " workers, prefetch " << prefetch;
         EXPECT_EQ(targets_of(par), expect) << "second pass";
       }

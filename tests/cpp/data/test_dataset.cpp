@@ -78,7 +78,8 @@ TEST(MapDataset, SharedGeneratorModeDrawsInCallOrder) {
   // The Generator* constructor: every call draws from the one generator.
   auto ds = make_dataset({0, 1});
   Generator g(4);
-  MapDataset m(ds, [](const Tensor& x, Generator* gen) { return x + rand({2}, gen); }, &g);
+  MapDataset m(
+      ds, [](const Tensor& x, Generator* gen) { return x + rand({2}, gen); }, &g);
   EXPECT_FALSE(m.seeded());
   Tensor a = m.get(0).data, b = m.get(0).data;
   EXPECT_FALSE(equal(a, b));
@@ -133,9 +134,11 @@ TEST(MapDataset, SubsetAndNestedWrappersForwardTheEpoch) {
 
 TEST(MapDataset, SeededTransformMustStayInItsBlockBudget) {
   auto ds = make_dataset({0});
-  MapDataset greedy(ds, [](const Tensor& x, Generator* g) { return x + rand({(1 << 20) + 1}, g).sum(); }, 1);
+  MapDataset greedy(
+      ds, [](const Tensor& x, Generator* g) { return x + rand({(1 << 20) + 1}, g).sum(); }, 1);
   EXPECT_SEEK_ERROR_ALL(greedy.get(0), Error, {"MapDataset", "1048577", "2^20"});
-  MapDataset fits(ds, [](const Tensor& x, Generator* g) { return x + rand({1 << 20}, g).sum(); }, 1);
+  MapDataset fits(
+      ds, [](const Tensor& x, Generator* g) { return x + rand({1 << 20}, g).sum(); }, 1);
   EXPECT_NO_THROW(fits.get(0));
 }
 

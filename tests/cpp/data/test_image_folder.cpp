@@ -37,8 +37,7 @@ Tensor expected_chw(const std::vector<uint8_t>& px, int h, int w, int c) {
   std::vector<float> v(px.size());
   for (int k = 0; k < c; ++k)
     for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x)
-        v[(k * h + y) * w + x] = static_cast<float>(px[(y * w + x) * c + k]) / 255.0f;
+      for (int x = 0; x < w; ++x) v[(k * h + y) * w + x] = static_cast<float>(px[(y * w + x) * c + k]) / 255.0f;
   return tensor<float>(v, {c, h, w});
 }
 
@@ -88,7 +87,8 @@ TEST_F(ImageTest, ReadImageConvertsChannels) {
   const auto col = pattern(2, 3, 3, 200);
   write_png(dir_ / "col.png", 2, 3, 3, col);
   std::vector<uint8_t> luma;
-  for (size_t i = 0; i < col.size(); i += 3) luma.push_back(static_cast<uint8_t>((77 * col[i] + 150 * col[i + 1] + 29 * col[i + 2]) >> 8));
+  for (size_t i = 0; i < col.size(); i += 3)
+    luma.push_back(static_cast<uint8_t>((77 * col[i] + 150 * col[i + 1] + 29 * col[i + 2]) >> 8));
   expect_equal(read_image(path("col.png"), 1), expected_chw(luma, 2, 3, 1));
 }
 
@@ -175,7 +175,8 @@ TEST_F(ImageTest, FolderGreyAndResize) {
   for (size_t i = 0; i < resized.size(); ++i) EXPECT_EQ(resized.get(i).data.sizes(), (Shape{3, 4, 6})) << i;
   // Bilinear resizing of the decoded image (as interpolate does), and a flat image stays flat.
   Tensor big = read_image((root / "a" / "big.png").string());
-  Tensor want = nn::functional::interpolate(big.unsqueeze(0), std::vector<int64_t>{4, 6}, std::nullopt, "bilinear", false);
+  Tensor want =
+      nn::functional::interpolate(big.unsqueeze(0), std::vector<int64_t>{4, 6}, std::nullopt, "bilinear", false);
   expect_equal(resized.get(0).data, want.squeeze(0));
   EXPECT_NEAR(resized.get(1).data.sub(90.0f / 255.0f).abs().max().item<double>(), 0.0, 1e-6);
   // The examples stack into one batch.

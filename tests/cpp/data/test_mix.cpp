@@ -96,7 +96,7 @@ TEST(MixUp, ExactMixingForAFixedLambda) {
   Batch b{tensor<float>({1, 2, 10, 20, 100, 200}, {3, 2}), tensor<int64_t>({0, 2, 1}, {3})};
   MixUp mixup(1.0, 3);
   Batch out = mixup.mix(b, 0.7);
-  std::vector<double> want{0.7 * 1 + 0.3 * 100, 0.7 * 2 + 0.3 * 200, 0.7 * 10 + 0.3 * 1,
+  std::vector<double> want{0.7 * 1 + 0.3 * 100, 0.7 * 2 + 0.3 * 200,  0.7 * 10 + 0.3 * 1,
                            0.7 * 20 + 0.3 * 2,  0.7 * 100 + 0.3 * 10, 0.7 * 200 + 0.3 * 20};
   auto d = to_vector<double>(out.data);
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(d[i], want[i], 1e-4);
@@ -278,7 +278,7 @@ TEST(MixCollate, SameBatchesForAnyWorkersAndOnResume) {
   EXPECT_TRUE(equal(resumed[0].data, serial[2].data));
   EXPECT_TRUE(equal(resumed[0].target, serial[2].target));
   EXPECT_FALSE(equal(next[0].target, serial[0].target));  // epochs differ
-  EXPECT_GT(firsts.size(), 1u);                            // batches differ
+  EXPECT_GT(firsts.size(), 1u);                           // batches differ
   // A transform using more than the 2^16 blocks of a batch is an error.
   auto greedy = collate_with_transform(
       [](const Batch& b, Generator* g) {

@@ -51,8 +51,7 @@ TEST_F(AtomicFile, AbandonedWriterRemovesItsTempFile) {
     AtomicFileWriter w(p, "test");
     w.write("partial");
     throw ValueError("interrupted");
-  } catch (const ValueError&) {
-  }
+  } catch (const ValueError&) {}
   EXPECT_EQ(entries(), std::vector<std::string>{"f.bin"});
   EXPECT_EQ(read_file(p, "test"), "kept");
 }

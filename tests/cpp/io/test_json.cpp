@@ -86,8 +86,9 @@ TEST(Json, IntegersAreExact) {
 }
 
 TEST(Json, DoublesRoundTripBitExactly) {
-  const double cases[] = {0.1, -0.0, 1.0 / 3.0, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
-                          123456789.125, -6.02214076e23, 3.0000000000000004};
+  const double cases[] = {
+      0.1,           -0.0,           1.0 / 3.0,         5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+      123456789.125, -6.02214076e23, 3.0000000000000004};
   for (double d : cases) {
     const Value back = parse(dump(Value(d)));
     const double r = back.as_double();
@@ -152,8 +153,8 @@ TEST(Json, MalformedInputIsRejectedWithItsOffset) {
       {"\"\\ud800\\u0041\"", "high surrogate not followed"},
       {"\"\xff\"", "invalid UTF-8"},
       {"\"\xc3\"", "invalid UTF-8"},
-      {"\"\xc0\xaf\"", "invalid UTF-8"},          // overlong '/'
-      {"\"\xed\xa0\x80\"", "invalid UTF-8"},      // a surrogate in UTF-8
+      {"\"\xc0\xaf\"", "invalid UTF-8"},      // overlong '/'
+      {"\"\xed\xa0\x80\"", "invalid UTF-8"},  // a surrogate in UTF-8
       {"{} {}", "unexpected text after the JSON value"},
   };
   for (const auto& [text, words] : cases) {

@@ -10,9 +10,9 @@
 #include "support/test_util.h"
 
 using namespace seek;
-using models::MobileNetV3Options;
 using models::mobilenet_v3_large;
 using models::mobilenet_v3_small;
+using models::MobileNetV3Options;
 
 namespace {
 
@@ -55,9 +55,9 @@ std::shared_ptr<models::InvertedResidual> block(const std::shared_ptr<models::Mo
 }  // namespace
 
 TEST(MobileNetV3, MakeDivisibleAsTorchvision) {
-  EXPECT_EQ(models::make_divisible(16 / 4, 8), 8);     // raised to the divisor
-  EXPECT_EQ(models::make_divisible(72 / 4, 8), 24);    // 18 rounds to 16, < 0.9 * 18, so one step up
-  EXPECT_EQ(models::make_divisible(120 / 4, 8), 32);   // 30 + 4 -> 32
+  EXPECT_EQ(models::make_divisible(16 / 4, 8), 8);    // raised to the divisor
+  EXPECT_EQ(models::make_divisible(72 / 4, 8), 24);   // 18 rounds to 16, < 0.9 * 18, so one step up
+  EXPECT_EQ(models::make_divisible(120 / 4, 8), 32);  // 30 + 4 -> 32
   EXPECT_EQ(models::make_divisible(96 / 4, 8), 24);
   EXPECT_EQ(models::make_divisible(1280 * 0.75, 8), 960);
   EXPECT_EQ(models::make_divisible(3, 8, 16), 16);
@@ -194,8 +194,7 @@ TEST(MobileNetV3, BadInputAndConfig) {
   EXPECT_SEEK_ERROR(mobilenet_v3_small(opts(0)), ValueError, "num_classes must be positive, got 0");
   EXPECT_SEEK_ERROR(mobilenet_v3_large(opts(10, -1)), ValueError, "in_channels must be positive, got -1");
   EXPECT_THROW(mobilenet_v3_small(opts(10, 3, false, 1.5)), ValueError);  // dropout probability
-  EXPECT_SEEK_ERROR(models::InvertedResidual({16, 3, 16, 16, false, false, 3}), ValueError,
-                    "illegal stride value 3");
+  EXPECT_SEEK_ERROR(models::InvertedResidual({16, 3, 16, 16, false, false, 3}), ValueError, "illegal stride value 3");
   EXPECT_SEEK_ERROR(models::MobileNetV3({}, 1024), ValueError, "inverted_residual_setting should not be empty");
 }
 
@@ -221,5 +220,6 @@ TEST(MobileNetV3, TrainingStepsReduceLoss) {
   EXPECT_LT(last, first * 0.8) << "first " << first << " last " << last;
   // Gradients reached the stem and the squeeze-excitation convs.
   EXPECT_TRUE(m.child("features")->child("0")->child("0")->param("weight").grad().defined());
-  EXPECT_TRUE(m.child("features")->child("3")->child("block")->child("2")->child("fc1")->param("weight").grad().defined());
+  EXPECT_TRUE(
+      m.child("features")->child("3")->child("block")->child("2")->child("fc1")->param("weight").grad().defined());
 }

@@ -61,9 +61,8 @@ TEST(ResNet, Resnet20ParameterCount) {
 TEST(ResNet, StateDictKeysMatchTorchvision) {
   auto k = keys(*resnet18());
   ASSERT_EQ(k.size(), 122u);  // len(torchvision.models.resnet18().state_dict())
-  const std::vector<std::string> head = {"conv1.weight",         "bn1.weight",
-                                         "bn1.bias",             "bn1.running_mean",
-                                         "bn1.running_var",      "bn1.num_batches_tracked",
+  const std::vector<std::string> head = {"conv1.weight",          "bn1.weight",         "bn1.bias",
+                                         "bn1.running_mean",      "bn1.running_var",    "bn1.num_batches_tracked",
                                          "layer1.0.conv1.weight", "layer1.0.bn1.weight"};
   for (size_t i = 0; i < head.size(); ++i) EXPECT_EQ(k[i], head[i]) << i;
   EXPECT_EQ(k[k.size() - 2], "fc.weight");
@@ -261,13 +260,11 @@ TEST(ResNetD, Resnet50dParameterCountStemAndShortcuts) {
   auto sd = m->state_dict();
   auto k = keys(*m);
   ASSERT_EQ(k.size(), 332u);  // resnet50's 320 - conv1.weight + conv1.{0,3,6}.weight + two 5-entry batch norms
-  const std::vector<std::string> head = {"conv1.0.weight",        "conv1.1.weight",
-                                         "conv1.1.bias",          "conv1.1.running_mean",
-                                         "conv1.1.running_var",   "conv1.1.num_batches_tracked",
-                                         "conv1.3.weight",        "conv1.4.weight",
-                                         "conv1.4.bias",          "conv1.4.running_mean",
-                                         "conv1.4.running_var",   "conv1.4.num_batches_tracked",
-                                         "conv1.6.weight",        "bn1.weight"};
+  const std::vector<std::string> head = {"conv1.0.weight",       "conv1.1.weight",      "conv1.1.bias",
+                                         "conv1.1.running_mean", "conv1.1.running_var", "conv1.1.num_batches_tracked",
+                                         "conv1.3.weight",       "conv1.4.weight",      "conv1.4.bias",
+                                         "conv1.4.running_mean", "conv1.4.running_var", "conv1.4.num_batches_tracked",
+                                         "conv1.6.weight",       "bn1.weight"};
   for (size_t i = 0; i < head.size(); ++i) EXPECT_EQ(k[i], head[i]) << i;
   EXPECT_EQ(shape_of(sd, "conv1.0.weight"), (Shape{32, 3, 3, 3}));
   EXPECT_EQ(shape_of(sd, "conv1.3.weight"), (Shape{32, 32, 3, 3}));
@@ -306,7 +303,7 @@ TEST(ResNetD, Resnet18dKeysAndSmallInputForward) {
   manual_seed(7);
   auto m = resnet18d(10, 1, true);
   auto k = keys(*m);
-  EXPECT_EQ(k.size(), 134u);  // resnet18's 122 + 12 for the deep stem
+  EXPECT_EQ(k.size(), 134u);                                 // resnet18's 122 + 12 for the deep stem
   EXPECT_FALSE(has_key(k, "layer1.0.downsample.1.weight"));  // 64 -> 64, stride 1: identity shortcut
   EXPECT_TRUE(has_key(k, "layer2.0.downsample.1.weight"));
   EXPECT_TRUE(has_key(k, "layer4.0.downsample.2.bias"));

@@ -28,9 +28,7 @@ inline void fill_params(nn::Module& m) {
 }
 
 // A bool mask of `shape` from 0/1 values (true = nonzero).
-inline Tensor bool_mask(const std::vector<int64_t>& v, const Shape& shape) {
-  return tensor<int64_t>(v, shape).ne(0);
-}
+inline Tensor bool_mask(const std::vector<int64_t>& v, const Shape& shape) { return tensor<int64_t>(v, shape).ne(0); }
 
 // t is defined, has `shape`, and every element is within tol of `want`.
 inline void expect_values(const Tensor& t, const Shape& shape, const std::vector<double>& want, double tol = 1e-10) {

@@ -33,8 +33,9 @@ Tensor encoder_layer(const V& x, bool norm_first, const std::string& activation)
 
 }  // namespace
 
-SEEK_GRADCHECK_CASE({"nn_sdpa", {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}},
-                     [](const V& x) { return F::scaled_dot_product_attention(x[0], x[1], x[2]); }});
+SEEK_GRADCHECK_CASE({"nn_sdpa", {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}}, [](const V& x) {
+                       return F::scaled_dot_product_attention(x[0], x[1], x[2]);
+                     }});
 SEEK_GRADCHECK_CASE({"nn_sdpa_bool_mask_scale", {{2, 3, 4}, {2, 5, 4}, {2, 5, 3}}, [](const V& x) {
                        return F::scaled_dot_product_attention(x[0], x[1], x[2], sdpa_mask(), 0.0, false, 0.7);
                      }});
@@ -47,8 +48,7 @@ SEEK_GRADCHECK_CASE({"nn_sdpa_causal", {{2, 4, 3}, {2, 4, 3}, {2, 4, 2}}, [](con
 // query [3, 2, 4], key/value [5, 2, 4]; in_proj_weight, in_proj_bias, out_proj weight and bias.
 SEEK_GRADCHECK_CASE({"nn_mha_masks", {{3, 2, 4}, {5, 2, 4}, {5, 2, 4}, {12, 4}, {12}, {4, 4}, {4}}, [](const V& x) {
                        return std::get<0>(F::multi_head_attention_forward(x[0], x[1], x[2], 2, x[3], x[4], x[5], x[6],
-                                                                          0.0, true, mha_kpm(), true,
-                                                                          mha_attn_mask()));
+                                                                          0.0, true, mha_kpm(), true, mha_attn_mask()));
                      }});
 SEEK_GRADCHECK_CASE({"nn_mha_weights_per_head", {{3, 2, 4}, {5, 2, 4}, {12, 4}, {12}}, [](const V& x) {
                        Tensor w = uniform_tensor({4, 4}, -0.5, 0.5, kFloat64, 3);
@@ -61,8 +61,8 @@ SEEK_GRADCHECK_CASE({"nn_mha_self_packed", {{3, 2, 4}, {12, 4}, {12}, {4, 4}}, [
 // kdim 3, vdim 5: separate q/k/v projection weights.
 SEEK_GRADCHECK_CASE({"nn_mha_kdim_vdim", {{3, 2, 4}, {5, 2, 3}, {5, 2, 5}, {4, 4}, {4, 3}, {4, 5}}, [](const V& x) {
                        Tensor w = uniform_tensor({4, 4}, -0.5, 0.5, kFloat64, 4);
-                       return std::get<0>(F::multi_head_attention_forward(x[0], x[1], x[2], 2, {}, {}, w, {}, 0.0,
-                                                                          true, {}, true, {}, x[3], x[4], x[5]));
+                       return std::get<0>(F::multi_head_attention_forward(x[0], x[1], x[2], 2, {}, {}, w, {}, 0.0, true,
+                                                                          {}, true, {}, x[3], x[4], x[5]));
                      }});
 // The module, batch_first and unbatched: input and every parameter.
 SEEK_GRADCHECK_CASE({"nn_mha_module_batch_first", {{2, 3, 4}, {12, 4}, {12}, {4, 4}, {4}}, [](const V& x) {
@@ -78,7 +78,9 @@ SEEK_GRADCHECK_CASE({"nn_mha_module_unbatched_float_mask", {{3, 4}, {3, 3}}, [](
                        fill_params(m);
                        return std::get<0>(m.forward(x[0], x[0], x[0], {}, false, x[1]));
                      }});
-SEEK_GRADCHECK_CASE({"nn_transformer_encoder_layer_post_norm", {{3, 2, 4}, {12, 4}, {6, 4}, {4}, {4}},
-                     [](const V& x) { return encoder_layer(x, false, "relu"); }});
-SEEK_GRADCHECK_CASE({"nn_transformer_encoder_layer_pre_norm_gelu", {{3, 2, 4}, {12, 4}, {6, 4}, {4}, {4}},
+SEEK_GRADCHECK_CASE({"nn_transformer_encoder_layer_post_norm", {{3, 2, 4}, {12, 4}, {6, 4}, {4}, {4}}, [](const V& x) {
+                       return encoder_layer(x, false, "relu");
+                     }});
+SEEK_GRADCHECK_CASE({"nn_transformer_encoder_layer_pre_norm_gelu",
+                     {{3, 2, 4}, {12, 4}, {6, 4}, {4}, {4}},
                      [](const V& x) { return encoder_layer(x, true, "gelu"); }});

@@ -117,8 +117,8 @@ TEST(BatchNormFused, HandDerivedForward) {
   Tensor x = tensor<float>({1, 2, 3, 4}, {4, 1});
   Tensor y = F::batch_norm(x, Tensor(), Tensor(), full({1}, 2.0f), full({1}, 0.5f), /*training=*/true);
   const double s = 2.0 / std::sqrt(1.25 + kEps);
-  expect_close(y, tensor<double>({-1.5 * s + 0.5, -0.5 * s + 0.5, 0.5 * s + 0.5, 1.5 * s + 0.5}, {4, 1}), 1e-6,
-               1e-6, "hand-derived");
+  expect_close(y, tensor<double>({-1.5 * s + 0.5, -0.5 * s + 0.5, 0.5 * s + 0.5, 1.5 * s + 0.5}, {4, 1}), 1e-6, 1e-6,
+               "hand-derived");
 }
 
 TEST(BatchNormFused, MatchesFloat64ReferenceOnManyShapes) {
@@ -239,7 +239,8 @@ TEST(BatchNormFused, RunningStatsFollowMomentum) {
 }
 
 TEST(BatchNormFused, CumulativeAverageWithoutMomentum) {
-  Tensor x1 = uniform_tensor({5, 2, 4}, -1.0, 2.0, kFloat32, 111), x2 = uniform_tensor({5, 2, 4}, 0.0, 3.0, kFloat32, 112);
+  Tensor x1 = uniform_tensor({5, 2, 4}, -1.0, 2.0, kFloat32, 111),
+         x2 = uniform_tensor({5, 2, 4}, 0.0, 3.0, kFloat32, 112);
   Tensor rm = zeros({2}), rv = ones({2}), nbt = zeros({}, kInt64);
   (void)F::batch_norm(x1, rm, rv, Tensor(), Tensor(), true, std::nullopt, kEps, nbt);
   (void)F::batch_norm(x2, rm, rv, Tensor(), Tensor(), true, std::nullopt, kEps, nbt);
@@ -414,11 +415,12 @@ TEST(BatchNormFused, BackendRejectsBadOutputs) {
   EXPECT_SEEK_ERROR_ALL(be.batch_norm_forward_train(ones({4, 3}, kInt64), Tensor(), Tensor(), kEps,
                                                     empty({4, 3}, kInt64), mean, invstd, Tensor()),
                         DTypeError, {"batch_norm", "expected a floating input", "int64"});
-  EXPECT_SEEK_ERROR_ALL(be.batch_norm_forward_train(x, ones({4}), Tensor(), kEps, empty({4, 3}), mean, invstd, Tensor()),
-                        ShapeError, {"batch_norm", "per-channel tensor of 3 values", "[4]"});
-  EXPECT_SEEK_ERROR_ALL(be.batch_norm_backward(empty({4, 2}), x, Tensor(), mean, invstd, empty({4, 3}), Tensor(),
-                                               Tensor()),
-                        ShapeError, {"batch_norm_backward", "grad_out has shape [4, 2]", "input has shape [4, 3]"});
+  EXPECT_SEEK_ERROR_ALL(
+      be.batch_norm_forward_train(x, ones({4}), Tensor(), kEps, empty({4, 3}), mean, invstd, Tensor()), ShapeError,
+      {"batch_norm", "per-channel tensor of 3 values", "[4]"});
+  EXPECT_SEEK_ERROR_ALL(
+      be.batch_norm_backward(empty({4, 2}), x, Tensor(), mean, invstd, empty({4, 3}), Tensor(), Tensor()), ShapeError,
+      {"batch_norm_backward", "grad_out has shape [4, 2]", "input has shape [4, 3]"});
   EXPECT_SEEK_ERROR_ALL(be.batch_norm_forward_eval(ones({4}), Tensor(), Tensor(), Tensor(), Tensor(), kEps, empty({4})),
                         ShapeError, {"batch_norm", "expected input of shape [N, C, *]", "[4]"});
 }

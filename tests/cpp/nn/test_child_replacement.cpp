@@ -175,8 +175,8 @@ TEST(ChildReplacement, BasicBlockFollowsEveryChild) {
   block.eval();
   Tensor x = uniform_tensor({1, 4, 5, 5}, -1.0, 1.0, kFloat64, 3);
   block.replace_module("conv1", std::make_shared<nn::Identity>());
-  Tensor want = (block.child("bn2")->forward(block.child("conv2")->forward(block.child("bn1")->forward(x).relu())) + x)
-                    .relu();
+  Tensor want =
+      (block.child("bn2")->forward(block.child("conv2")->forward(block.child("bn1")->forward(x).relu())) + x).relu();
   expect_close(block.forward(x), want);
   // relu is a registered child too (torchvision's self.relu): an Identity there removes both relus.
   block.replace_module("relu", std::make_shared<nn::Identity>());
@@ -215,8 +215,7 @@ TEST(ChildReplacement, SqueezeExcitationActivations) {
 }
 
 TEST(ChildReplacement, TransformerEncoderLayerLinearReplaced) {
-  auto layer = std::make_shared<nn::TransformerEncoderLayer>(4, 2, 6, 0.0, "relu", 1e-5, false, false, true,
-                                                             kFloat64);
+  auto layer = std::make_shared<nn::TransformerEncoderLayer>(4, 2, 6, 0.0, "relu", 1e-5, false, false, true, kFloat64);
   fill_params(*layer);
   layer->eval();
   auto twin = layer->clone();
@@ -281,8 +280,7 @@ TEST(ChildReplacement, MultiheadAttentionOutProj) {
 }
 
 TEST(ChildReplacement, TransformerEncoderLayers) {
-  auto proto = std::make_shared<nn::TransformerEncoderLayer>(4, 2, 6, 0.0, "relu", 1e-5, false, false, true,
-                                                             kFloat64);
+  auto proto = std::make_shared<nn::TransformerEncoderLayer>(4, 2, 6, 0.0, "relu", 1e-5, false, false, true, kFloat64);
   fill_params(*proto);
   nn::TransformerEncoder enc(*proto, 2, std::make_shared<nn::LayerNorm>(Shape{4}, 1e-5, true, true, kFloat64));
   enc.eval();

@@ -48,7 +48,8 @@ TEST(NNContainer, ModuleListAndDict) {
   nn::ModuleList list{std::make_shared<nn::Linear>(3, 3), std::make_shared<nn::Linear>(3, 1)};
   list.push_back(std::make_shared<nn::Embedding>(5, 3));
   EXPECT_EQ(list.size(), 3u);
-  EXPECT_EQ(keys(list.state_dict()), (std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias", "2.weight"}));
+  EXPECT_EQ(keys(list.state_dict()),
+            (std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias", "2.weight"}));
   int n = 0;
   for (auto& m : list) n += m != nullptr;
   EXPECT_EQ(n, 3);

@@ -30,8 +30,15 @@ TEST(NNLayers, ActivationsMatchFormulas) {
     hsig.push_back(std::min(std::max(v / 6 + 0.5, 0.0), 1.0));
     hswish.push_back(v * std::min(std::max(v + 3, 0.0), 6.0) / 6);
   }
-  nn::ReLU r; nn::ReLU6 r6; nn::LeakyReLU lr(0.2); nn::Sigmoid s; nn::Tanh t; nn::SiLU si;
-  nn::Hardsigmoid hs; nn::Hardswish hw; nn::Identity id;
+  nn::ReLU r;
+  nn::ReLU6 r6;
+  nn::LeakyReLU lr(0.2);
+  nn::Sigmoid s;
+  nn::Tanh t;
+  nn::SiLU si;
+  nn::Hardsigmoid hs;
+  nn::Hardswish hw;
+  nn::Identity id;
   expect_vec_near(apply(r), relu);
   expect_vec_near(apply(r6), relu6);
   expect_vec_near(apply(lr), leaky);
@@ -57,7 +64,8 @@ TEST(NNLayers, SoftmaxAndFlatten) {
   nn::Softmax sm(1);
   Tensor x = tensor<double>({1, 2, 3, 0, 0, 0}, {2, 3});
   double z = std::exp(1) + std::exp(2) + std::exp(3);
-  expect_vec_near(to_vector<double>(sm(x)), {std::exp(1) / z, std::exp(2) / z, std::exp(3) / z, 1. / 3, 1. / 3, 1. / 3});
+  expect_vec_near(to_vector<double>(sm(x)),
+                  {std::exp(1) / z, std::exp(2) / z, std::exp(3) / z, 1. / 3, 1. / 3, 1. / 3});
   nn::Flatten fl;
   EXPECT_EQ(fl(zeros({2, 3, 4, 5})).sizes(), (Shape{2, 60}));
   nn::Flatten fl2(0, 1);
@@ -84,8 +92,10 @@ TEST(NNLayers, DropoutZeroesAndScales) {
   std::vector<float> v = to_vector<float>(y);
   int64_t zeros_n = 0;
   for (float e : v) {
-    if (e == 0.0f) ++zeros_n;
-    else EXPECT_FLOAT_EQ(e, static_cast<float>(1.0 / (1.0 - p)));
+    if (e == 0.0f)
+      ++zeros_n;
+    else
+      EXPECT_FLOAT_EQ(e, static_cast<float>(1.0 / (1.0 - p)));
   }
   double frac = static_cast<double>(zeros_n) / static_cast<double>(v.size());
   EXPECT_NEAR(frac, p, 0.01);  // 100000 draws: std of the fraction ~0.0015

@@ -59,6 +59,5 @@ TEST(NNLinear, ForwardMatchesHandComputation) {
 TEST(NNLinear, BadInput) {
   nn::Linear fc(3, 2);
   EXPECT_SEEK_ERROR(fc(zeros({4, 5})), ShapeError, "linear: input [4, 5] does not match weight [2, 3]");
-  EXPECT_SEEK_ERROR(nn::functional::linear(zeros({4, 3}), zeros({2, 3}), zeros({3})), ShapeError,
-                    "bias must be [2]");
+  EXPECT_SEEK_ERROR(nn::functional::linear(zeros({4, 3}), zeros({2, 3}), zeros({3})), ShapeError, "bias must be [2]");
 }

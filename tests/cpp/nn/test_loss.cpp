@@ -17,8 +17,8 @@ std::vector<double> log_softmax_row(const std::vector<double>& x) {
   for (double v : x) r.push_back(v - m - std::log(s));
   return r;
 }
-const std::vector<double> kLogits{0.2, -1.0, 2.0, 0.5,  1.5, 0.0, -0.3, 0.7,
-                                  -2.0, 0.4, 0.1, 1.2,  0.9, 0.9, -0.5, 0.0};  // [4, 4]
+const std::vector<double> kLogits{0.2,  -1.0, 2.0, 0.5, 1.5, 0.0, -0.3, 0.7,
+                                  -2.0, 0.4,  0.1, 1.2, 0.9, 0.9, -0.5, 0.0};  // [4, 4]
 std::vector<double> row(int i) { return {kLogits.begin() + 4 * i, kLogits.begin() + 4 * i + 4}; }
 double d(const Tensor& t) { return t.item<double>(); }
 }  // namespace
@@ -178,8 +178,8 @@ TEST(NNLoss, BinaryCrossEntropyWithLogitsIsStable) {
 }
 
 TEST(NNLoss, KlDivReductions) {
-  Tensor logq = tensor<double>({std::log(0.5), std::log(0.25), std::log(0.25), std::log(0.1), std::log(0.6),
-                                std::log(0.3)}, {2, 3});
+  Tensor logq = tensor<double>(
+      {std::log(0.5), std::log(0.25), std::log(0.25), std::log(0.1), std::log(0.6), std::log(0.3)}, {2, 3});
   Tensor p = tensor<double>({0.2, 0.8, 0.0, 0.5, 0.25, 0.25}, {2, 3});
   std::vector<double> lq{0.5, 0.25, 0.25, 0.1, 0.6, 0.3}, pv{0.2, 0.8, 0.0, 0.5, 0.25, 0.25};
   double sum = 0;
@@ -188,8 +188,8 @@ TEST(NNLoss, KlDivReductions) {
   EXPECT_NEAR(d(F::kl_div(logq, p, "batchmean")), sum / 2, 1e-12);
   EXPECT_NEAR(d(F::kl_div(logq, p, "mean")), sum / 6, 1e-12);
   EXPECT_EQ(to_vector<double>(F::kl_div(logq, p, "none"))[2], 0.0);  // 0 log 0 = 0
-  Tensor logp = tensor<double>({std::log(0.2), std::log(0.8), std::log(1e-300), std::log(0.5), std::log(0.25),
-                                std::log(0.25)}, {2, 3});
+  Tensor logp = tensor<double>(
+      {std::log(0.2), std::log(0.8), std::log(1e-300), std::log(0.5), std::log(0.25), std::log(0.25)}, {2, 3});
   EXPECT_NEAR(d(F::kl_div(logq, logp, "sum", /*log_target=*/true)), sum, 1e-12);
   nn::KLDivLoss mod("batchmean");
   EXPECT_NEAR(d(mod(logq, p)), sum / 2, 1e-12);

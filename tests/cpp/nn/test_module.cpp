@@ -71,7 +71,7 @@ TEST(Module, StateDictRoundTripAndErrors) {
   EXPECT_TRUE(b->fc1->param("weight").requires_grad());
 
   nn::StateDict bad = a->state_dict();
-  bad.erase(bad.begin() + 1);                 // drop fc1.weight
+  bad.erase(bad.begin() + 1);                  // drop fc1.weight
   bad.emplace_back("fc3.weight", zeros({1}));  // unexpected
   bad[1].second = zeros({7});                  // fc1.bias with the wrong shape
   try {
@@ -132,12 +132,10 @@ TEST(Module, ReplaceModuleKeepsOrderAndNames) {
 
 TEST(Module, ReplaceModuleErrorsAndDuplicateRegistration) {
   auto net = std::make_shared<Net>();
-  EXPECT_SEEK_ERROR(net->replace_module("fc3", std::make_shared<Affine>(1, 1)), ValueError,
-                    "no submodule named 'fc3'");
+  EXPECT_SEEK_ERROR(net->replace_module("fc3", std::make_shared<Affine>(1, 1)), ValueError, "no submodule named 'fc3'");
   EXPECT_SEEK_ERROR(net->replace_module("fc1", std::shared_ptr<Affine>()), ValueError, "is null");
   // register_module still refuses a name that is taken.
-  EXPECT_SEEK_ERROR(net->register_module("fc1", std::make_shared<Affine>(3, 4)), ValueError,
-                    "'fc1' already exists");
+  EXPECT_SEEK_ERROR(net->register_module("fc1", std::make_shared<Affine>(3, 4)), ValueError, "'fc1' already exists");
   // A parameter's name is not a submodule to replace.
   EXPECT_SEEK_ERROR(net->child("fc1")->replace_module("weight", std::make_shared<Affine>(1, 1)), ValueError,
                     "no submodule named 'weight'");

@@ -89,8 +89,8 @@ TEST(NNNormalization, BatchNormEvalUsesRunningStats) {
   auto xs = vals(n * c, 3);
   std::vector<double> m{0.5, -1.0, 2.0}, v{1.5, 0.25, 4.0}, w{1.0, 3.0, 0.5}, b{0.0, 1.0, -2.0};
   Tensor rm = tensor<double>(m, {c}), rv = tensor<double>(v, {c});
-  Tensor y = F::batch_norm(tensor<double>(xs, {n, c}), rm, rv, tensor<double>(w, {c}), tensor<double>(b, {c}),
-                           false, 0.1, 1e-3);
+  Tensor y = F::batch_norm(tensor<double>(xs, {n, c}), rm, rv, tensor<double>(w, {c}), tensor<double>(b, {c}), false,
+                           0.1, 1e-3);
   expect_vec_near(to_vector<double>(y), normalise(xs, n, c, 1, m, v, w, b, 1e-3));
   expect_vec_near(to_vector<double>(rm), m);  // untouched in eval
   expect_vec_near(to_vector<double>(rv), v);

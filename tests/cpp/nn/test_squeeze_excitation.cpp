@@ -100,8 +100,8 @@ TEST(SqueezeExcitation, CustomActivations) {
   auto x = uniform_values(N * C * H * W, -3.0, 3.0, 21);
   auto w1 = uniform_values(S * C, -2.0, 2.0, 22), b1 = uniform_values(S, -1.0, 1.0, 23);
   auto w2 = uniform_values(C * S, -2.0, 2.0, 24), b2 = uniform_values(C, -1.0, 1.0, 25);
-  nn::SqueezeExcitation se(C, S, [] { return std::make_shared<nn::Hardswish>(); },
-                           [] { return std::make_shared<nn::Hardsigmoid>(); });
+  nn::SqueezeExcitation se(
+      C, S, [] { return std::make_shared<nn::Hardswish>(); }, [] { return std::make_shared<nn::Hardsigmoid>(); });
   EXPECT_EQ(se.child("activation")->type_name(), "Hardswish");
   EXPECT_EQ(se.child("scale_activation")->type_name(), "Hardsigmoid");
   set_params(se, tensor<double>(w1, {S, C, 1, 1}), tensor<double>(b1, {S}), tensor<double>(w2, {C, S, 1, 1}),

@@ -36,8 +36,8 @@ TEST(NNUpsample, NearestMatchesTorch) {
 
 TEST(NNUpsample, BilinearMatchesTorch) {
   Tensor y = F::interpolate(x22(), std::nullopt, std::vector<double>{2.0}, "bilinear", false);
-  expect_vec_near(to_vector<double>(y), {1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5,
-                                         2.5, 2.75, 3.25, 3.5, 3.0, 3.25, 3.75, 4.0});
+  expect_vec_near(to_vector<double>(y),
+                  {1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3.0, 3.25, 3.75, 4.0});
   Tensor ya = F::interpolate(x22(), std::vector<int64_t>{3}, std::nullopt, "bilinear", true);
   expect_vec_near(to_vector<double>(ya), {1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4});
   // align_corners=true, 2 -> 4: source coords o/3

@@ -41,10 +41,10 @@ SEEK_GRADCHECK_CASE({"hardsigmoid_mid", {{2, 3}}, [](const V& x) { return x[0].h
 SEEK_GRADCHECK_CASE({"hardsigmoid_out", {{2, 3}}, [](const V& x) { return x[0].hardsigmoid(); }, 3.1, 5.0});
 SEEK_GRADCHECK_CASE({"softplus", {{2, 3}}, [](const V& x) { return x[0].softplus(); }, -3.0, 3.0});
 // beta 2, threshold 1: the kink is at x = 0.5.
-SEEK_GRADCHECK_CASE({"softplus_below_threshold", {{2, 3}}, [](const V& x) { return softplus(x[0], 2.0, 1.0); },
-                     -1.0, 0.4});
-SEEK_GRADCHECK_CASE({"softplus_above_threshold", {{2, 3}}, [](const V& x) { return softplus(x[0], 2.0, 1.0); },
-                     0.6, 2.0});
+SEEK_GRADCHECK_CASE(
+    {"softplus_below_threshold", {{2, 3}}, [](const V& x) { return softplus(x[0], 2.0, 1.0); }, -1.0, 0.4});
+SEEK_GRADCHECK_CASE(
+    {"softplus_above_threshold", {{2, 3}}, [](const V& x) { return softplus(x[0], 2.0, 1.0); }, 0.6, 2.0});
 SEEK_GRADCHECK_CASE({"erf", {{2, 3}}, [](const V& x) { return x[0].erf(); }, -2.0, 2.0});
 SEEK_GRADCHECK_CASE({"sign", {{2, 3}}, [](const V& x) { return x[0].sign(); }});
 SEEK_GRADCHECK_CASE({"floor", {{2, 3}}, [](const V& x) { return x[0].floor(); }, -2.0, 2.0});
@@ -57,22 +57,34 @@ SEEK_GRADCHECK_CASE({"logit_eps_inside", {{2, 3}}, [](const V& x) { return logit
 SEEK_GRADCHECK_CASE({"logit_eps_clamped", {{2, 3}}, [](const V& x) { return logit(x[0], 0.3); }, 0.05, 0.25});
 SEEK_GRADCHECK_CASE({"unary_strided", {{3, 4}}, [](const V& x) { return x[0].t().tanh() * x[0].t().exp(); }});
 // In-place forms on a non-leaf (their history moves to the result).
-SEEK_GRADCHECK_CASE({"unary_inplace_chain", {{2, 3}}, [](const V& x) {
+SEEK_GRADCHECK_CASE({"unary_inplace_chain",
+                     {{2, 3}},
+                     [](const V& x) {
                        Tensor y = x[0] * 1.5;
                        y.exp_().sqrt_().log_().reciprocal_().sigmoid_().tanh_().neg_();
                        return y;
-                     }, 0.5, 2.0});
-SEEK_GRADCHECK_CASE({"relu_abs_inplace", {{2, 3}}, [](const V& x) {
+                     },
+                     0.5,
+                     2.0});
+SEEK_GRADCHECK_CASE({"relu_abs_inplace",
+                     {{2, 3}},
+                     [](const V& x) {
                        Tensor y = x[0] * 1.0;
                        y.abs_().relu_();
                        return y;
-                     }, 0.1, 1.0});
-SEEK_GRADCHECK_CASE({"floor_ceil_round_inplace", {{2, 3}}, [](const V& x) {
+                     },
+                     0.1,
+                     1.0});
+SEEK_GRADCHECK_CASE({"floor_ceil_round_inplace",
+                     {{2, 3}},
+                     [](const V& x) {
                        Tensor y = x[0] * 3.0;
                        Tensor z = y.clone();
                        z.floor_().ceil_().round_();
                        return y + z;
-                     }, -2.0, 2.0});
+                     },
+                     -2.0,
+                     2.0});
 
 // ---- ternary ----
 SEEK_GRADCHECK_CASE({"where", {{2, 3}, {2, 3}}, [](const V& x) { return where(fixed_mask({2, 3}), x[0], x[1]); }});
@@ -95,13 +107,17 @@ SEEK_GRADCHECK_CASE({"lerp_inplace", {{2, 3}, {2, 3}}, [](const V& x) {
                        return y;
                      }});
 SEEK_GRADCHECK_CASE({"addcmul", {{2, 3}, {2, 3}, {2, 3}}, [](const V& x) { return addcmul(x[0], x[1], x[2], 0.7); }});
-SEEK_GRADCHECK_CASE({"addcdiv", {{2, 3}, {2, 3}, {2, 3}}, [](const V& x) { return addcdiv(x[0], x[1], x[2], -1.5); },
-                     0.5, 2.0});
-SEEK_GRADCHECK_CASE({"addcmul_addcdiv_inplace", {{2, 3}, {2, 3}, {2, 3}}, [](const V& x) {
+SEEK_GRADCHECK_CASE(
+    {"addcdiv", {{2, 3}, {2, 3}, {2, 3}}, [](const V& x) { return addcdiv(x[0], x[1], x[2], -1.5); }, 0.5, 2.0});
+SEEK_GRADCHECK_CASE({"addcmul_addcdiv_inplace",
+                     {{2, 3}, {2, 3}, {2, 3}},
+                     [](const V& x) {
                        Tensor y = x[0] * 1.0;
                        y.addcmul_(x[1], x[2], 0.5).addcdiv_(x[1], x[2], 2);
                        return y;
-                     }, 0.5, 2.0});
+                     },
+                     0.5,
+                     2.0});
 SEEK_GRADCHECK_CASE({"masked_fill", {{2, 3}}, [](const V& x) { return x[0].masked_fill(fixed_mask({2, 3}), 2.5); }});
 SEEK_GRADCHECK_CASE({"masked_fill_inplace", {{2, 3}}, [](const V& x) {
                        Tensor y = x[0] * 1.0;
@@ -109,9 +125,15 @@ SEEK_GRADCHECK_CASE({"masked_fill_inplace", {{2, 3}}, [](const V& x) {
                        return y;
                      }});
 // Broadcasting cases: their backward reduces with autograd::sum_to (Tensor::sum).
-SEEK_GRADCHECK_CASE({"where_broadcast", {{2, 3}, {3}}, [](const V& x) { return where(fixed_mask({2, 3}), x[0], x[1]); }});
+SEEK_GRADCHECK_CASE({"where_broadcast", {{2, 3}, {3}}, [](const V& x) {
+                       return where(fixed_mask({2, 3}), x[0], x[1]);
+                     }});
 SEEK_GRADCHECK_CASE({"lerp_broadcast", {{2, 1, 3}, {4, 1}, {3}}, [](const V& x) { return lerp(x[0], x[1], x[2]); }});
-SEEK_GRADCHECK_CASE({"addcmul_broadcast", {{3, 1}, {1, 4}, {4}}, [](const V& x) { return addcmul(x[0], x[1], x[2], 2); }});
-SEEK_GRADCHECK_CASE({"addcdiv_broadcast", {{3, 1}, {1, 4}, {3, 4}}, [](const V& x) { return addcdiv(x[0], x[1], x[2]); },
-                     0.5, 2.0});
-SEEK_GRADCHECK_CASE({"masked_fill_broadcast", {{3}}, [](const V& x) { return x[0].masked_fill(fixed_mask({2, 3}), 0); }});
+SEEK_GRADCHECK_CASE({"addcmul_broadcast", {{3, 1}, {1, 4}, {4}}, [](const V& x) {
+                       return addcmul(x[0], x[1], x[2], 2);
+                     }});
+SEEK_GRADCHECK_CASE(
+    {"addcdiv_broadcast", {{3, 1}, {1, 4}, {3, 4}}, [](const V& x) { return addcdiv(x[0], x[1], x[2]); }, 0.5, 2.0});
+SEEK_GRADCHECK_CASE({"masked_fill_broadcast", {{3}}, [](const V& x) {
+                       return x[0].masked_fill(fixed_mask({2, 3}), 0);
+                     }});

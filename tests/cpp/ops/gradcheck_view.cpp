@@ -13,7 +13,9 @@ SEEK_GRADCHECK_CASE({"select", {{3, 4}}, [](const V& x) { return x[0].select(1, 
 SEEK_GRADCHECK_CASE({"narrow", {{3, 4}}, [](const V& x) { return x[0].narrow(1, 1, 2); }});
 SEEK_GRADCHECK_CASE({"expand", {{3, 1}}, [](const V& x) { return x[0].expand({2, 3, 4}); }});
 SEEK_GRADCHECK_CASE({"squeeze_unsqueeze", {{1, 3}}, [](const V& x) { return x[0].squeeze(0).unsqueeze(1); }});
-SEEK_GRADCHECK_CASE({"flatten_unflatten", {{2, 3, 2}}, [](const V& x) { return x[0].flatten(1).unflatten(0, {1, 2}); }});
+SEEK_GRADCHECK_CASE({"flatten_unflatten", {{2, 3, 2}}, [](const V& x) {
+                       return x[0].flatten(1).unflatten(0, {1, 2});
+                     }});
 SEEK_GRADCHECK_CASE({"movedim", {{2, 3, 4}}, [](const V& x) { return x[0].movedim(0, 2) * 1.0; }});
 SEEK_GRADCHECK_CASE({"clone", {{2, 3}}, [](const V& x) { return x[0].clone(); }});
 SEEK_GRADCHECK_CASE({"contiguous", {{2, 3}}, [](const V& x) { return x[0].t().contiguous(); }});

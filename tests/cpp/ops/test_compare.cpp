@@ -62,8 +62,8 @@ TEST(Compare, Equal) {
   Tensor a = tensor<float>({1, 2, 3, 4}, {2, 2});
   EXPECT_TRUE(equal(a, a.clone()));
   EXPECT_FALSE(equal(a, tensor<float>({1, 2, 3, 5}, {2, 2})));
-  EXPECT_FALSE(equal(a, tensor<float>({1, 2, 3, 4}, {4})));  // same values, other shape
-  EXPECT_FALSE(equal(a, tensor<float>({1, 2}, {1, 2})));     // broadcastable is not equal
+  EXPECT_FALSE(equal(a, tensor<float>({1, 2, 3, 4}, {4})));      // same values, other shape
+  EXPECT_FALSE(equal(a, tensor<float>({1, 2}, {1, 2})));         // broadcastable is not equal
   EXPECT_TRUE(equal(a, tensor<int64_t>({1, 2, 3, 4}, {2, 2})));  // compared after promotion
   EXPECT_TRUE(equal(a, a.t().t()));
   EXPECT_FALSE(equal(a, a.t()));

@@ -45,7 +45,8 @@ std::vector<double> ref_conv(const std::vector<double>& x, const std::vector<dou
 void expect_close(const Tensor& got, const std::vector<double>& want, double tol, const std::string& what) {
   std::vector<double> g = to_vector<double>(got.to(kFloat64));
   ASSERT_EQ(g.size(), want.size()) << what;
-  for (size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g[i], want[i], tol * (1 + std::fabs(want[i]))) << what << " [" << i << "]";
+  for (size_t i = 0; i < g.size(); ++i)
+    ASSERT_NEAR(g[i], want[i], tol * (1 + std::fabs(want[i]))) << what << " [" << i << "]";
 }
 
 const std::vector<Cfg> kConfigs = {
@@ -54,11 +55,11 @@ const std::vector<Cfg> kConfigs = {
     {3, 2, 8, 9, 3, 3, 2, {2, 1}, {1, 0}, 1, 1, true},
     {1, 2, 9, 9, 2, 3, 3, 1, 2, 2, 1, false},
     {3, 4, 6, 6, 6, 2, 3, 2, {0, 1}, {1, 2}, 2, true},
-    {3, 4, 6, 5, 4, 3, 3, 1, 1, 1, 4, true},     // depthwise
-    {2, 3, 5, 5, 6, 3, 3, 2, 1, 1, 3, false},    // depthwise with multiplier 2
-    {1, 6, 4, 4, 3, 1, 1, 1, 0, 1, 3, true},     // 1x1 grouped
+    {3, 4, 6, 5, 4, 3, 3, 1, 1, 1, 4, true},   // depthwise
+    {2, 3, 5, 5, 6, 3, 3, 2, 1, 1, 3, false},  // depthwise with multiplier 2
+    {1, 6, 4, 4, 3, 1, 1, 1, 0, 1, 3, true},   // 1x1 grouped
     {3, 8, 12, 11, 16, 5, 1, {1, 2}, {2, 0}, 1, 2, true},
-    {7, 2, 20, 20, 3, 3, 3, 1, 1, 1, 1, true},   // several images per GEMM, with a remainder
+    {7, 2, 20, 20, 3, 3, 3, 1, 1, 1, 1, true},  // several images per GEMM, with a remainder
 };
 
 }  // namespace
@@ -71,8 +72,8 @@ TEST(Conv2d, MatchesNaiveLoopsFloat64AndFloat32) {
     Tensor b = c.bias ? uniform_tensor({c.O}, -1, 1, kFloat64, 31 + k) : Tensor();
     const int64_t OH = (c.H + 2 * c.padding.h - c.dilation.h * (c.kh - 1) - 1) / c.stride.h + 1;
     const int64_t OW = (c.W + 2 * c.padding.w - c.dilation.w * (c.kw - 1) - 1) / c.stride.w + 1;
-    auto want = ref_conv(to_vector<double>(x), to_vector<double>(w), c.bias ? to_vector<double>(b) : std::vector<double>{},
-                         c, OH, OW);
+    auto want = ref_conv(to_vector<double>(x), to_vector<double>(w),
+                         c.bias ? to_vector<double>(b) : std::vector<double>{}, c, OH, OW);
     Tensor y = conv2d(x, w, b, c.stride, c.padding, c.dilation, c.groups);
     EXPECT_EQ(y.sizes(), (Shape{c.N, c.O, OH, OW})) << k;
     expect_close(y, want, 1e-12, "f64 config " + std::to_string(k));

@@ -9,25 +9,24 @@
 // (a case named "<op>" or "<op>_<variant>"). The unary, binary and ternary ops come
 // from their tables (seek/backend/<family>_op.h); the others are listed here.
 TEST(GradcheckCoverage, EveryDifferentiableOpHasACase) {
-  std::vector<std::string> ops = {
-      "masked_fill",
-      // reductions and softmax
-      "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "norm", "logsumexp", "cumsum",
-      "softmax", "log_softmax",
-      // linear algebra
-      "matmul", "mm", "bmm", "addmm", "mv", "dot", "outer",
-      // conv and pool
-      "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-      // norm
-      "batch_norm", "group_norm",
-      // joining, padding, sorting
-      "cat", "stack", "split", "chunk", "unbind", "pad", "sort", "topk",
-      // indexing
-      "gather", "scatter", "scatter_add", "index_select", "index_add", "masked_select", "embedding", "index",
-      "index_put",
-      // views and copies
-      "view", "reshape", "permute", "transpose", "slice", "select", "narrow", "expand", "squeeze", "flatten",
-      "movedim", "clone", "contiguous", "to", "copy_"};
+  std::vector<std::string> ops = {"masked_fill",
+                                  // reductions and softmax
+                                  "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "norm",
+                                  "logsumexp", "cumsum", "softmax", "log_softmax",
+                                  // linear algebra
+                                  "matmul", "mm", "bmm", "addmm", "mv", "dot", "outer",
+                                  // conv and pool
+                                  "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+                                  // norm
+                                  "batch_norm", "group_norm",
+                                  // joining, padding, sorting
+                                  "cat", "stack", "split", "chunk", "unbind", "pad", "sort", "topk",
+                                  // indexing
+                                  "gather", "scatter", "scatter_add", "index_select", "index_add", "masked_select",
+                                  "embedding", "index", "index_put",
+                                  // views and copies
+                                  "view", "reshape", "permute", "transpose", "slice", "select", "narrow", "expand",
+                                  "squeeze", "flatten", "movedim", "clone", "contiguous", "to", "copy_"};
   for (seek::UnaryOp op : seek::kUnaryOps)
     if (seek::unary_op_differentiable(op)) ops.push_back(seek::unary_op_name(op));
   for (seek::BinaryOp op : seek::kBinaryOps)

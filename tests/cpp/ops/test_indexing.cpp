@@ -63,7 +63,7 @@ TEST(Indexing, BoolEntriesAddADim) {
   Tensor yes = t.index({true});  // t[True] -> (1, 2, 3)
   EXPECT_EQ(yes.sizes(), (Shape{1, 2, 3}));
   EXPECT_EQ(to_vector<double>(yes), to_vector<double>(t));
-  EXPECT_EQ(t.index({false}).sizes(), (Shape{0, 2, 3}));  // t[False] -> (0, 2, 3)
+  EXPECT_EQ(t.index({false}).sizes(), (Shape{0, 2, 3}));          // t[False] -> (0, 2, 3)
   EXPECT_EQ(t.index({Slice(), true}).sizes(), (Shape{2, 1, 3}));  // t[:, True] -> (2, 1, 3)
   // t[True, [0, 1]]: the bool's [0] broadcasts with [0, 1] -> (2, 3)
   EXPECT_EQ(t.index({true, i64({0, 1}, {2})}).sizes(), (Shape{2, 3}));
@@ -198,7 +198,7 @@ TEST(Indexing, ZeroDimAndEmpty) {
 
 TEST(IndexPut, BasicEntriesWriteThroughViews) {
   Tensor t = zeros({3, 4});
-  t.index_put_({0}, 5.0);                                         // t[0] = 5
+  t.index_put_({0}, 5.0);                                                            // t[0] = 5
   t.index_put_({Slice(1, None), Slice(None, None, 2)}, tensor<float>({1, 2}, {2}));  // t[1:, ::2] = [1, 2]
   EXPECT_EQ(to_vector<float>(t), (std::vector<float>{5, 5, 5, 5, 1, 0, 2, 0, 1, 0, 2, 0}));
   t.index_put_({Ellipsis, -1}, tensor<double>({7, 8, 9}));  // cast float64 -> float32
@@ -346,7 +346,7 @@ TEST(IndexingAutograd, ReadAccumulatesDuplicates) {
 TEST(IndexingAutograd, IndexPutRecordsInPlace) {
   Tensor x = iota({3, 2}).requires_grad_();
   Tensor val = tensor<double>({10, 20}, {1, 2}).requires_grad_();
-  Tensor y = x * 2.0;  // non-leaf
+  Tensor y = x * 2.0;                     // non-leaf
   y.index_put_({i64({2, 0}, {2})}, val);  // y[[2, 0]] = val (broadcast to (2, 2))
   EXPECT_EQ(to_vector<double>(y), (std::vector<double>{10, 20, 4, 6, 10, 20}));
   y.backward(tensor<double>({1, 2, 3, 4, 5, 6}, {3, 2}));

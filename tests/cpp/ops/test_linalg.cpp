@@ -137,16 +137,38 @@ TEST(Linalg, TransposedAndSlicedOperands) {
   const int64_t M = 6, K = 9, N = 4;
   using Make = std::function<Tensor(DType)>;
   const std::vector<std::pair<std::string, Make>> as = {
-      {"contiguous", [&](DType dt) { return rnd({M, K}, dt, 1); }},
-      {"transposed", [&](DType dt) { return rnd({K, M}, dt, 2).t(); }},
-      {"column slice (ld > K)", [&](DType dt) { return rnd({M, K + 3}, dt, 3).narrow(1, 2, K); }},
-      {"step-2 columns", [&](DType dt) { return rnd({M, 2 * K}, dt, 4).slice(1, 0, std::nullopt, 2); }},
+      {"contiguous",
+       [&](DType dt) {
+         return rnd({M, K}, dt, 1);
+       }},
+      {"transposed",
+       [&](DType dt) {
+         return rnd({K, M}, dt, 2).t();
+       }},
+      {"column slice (ld > K)",
+       [&](DType dt) {
+         return rnd({M, K + 3}, dt, 3).narrow(1, 2, K);
+       }},
+      {"step-2 columns",
+       [&](DType dt) {
+         return rnd({M, 2 * K}, dt, 4).slice(1, 0, std::nullopt, 2);
+       }},
       {"step-2 rows of a transpose",
-       [&](DType dt) { return rnd({K, 2 * M}, dt, 5).t().slice(0, 1, std::nullopt, 2); }},
-      {"expanded column", [&](DType dt) { return rnd({M, 1}, dt, 6).expand({M, K}); }}};
+       [&](DType dt) {
+         return rnd({K, 2 * M}, dt, 5).t().slice(0, 1, std::nullopt, 2);
+       }},
+      {"expanded column", [&](DType dt) {
+         return rnd({M, 1}, dt, 6).expand({M, K});
+       }}};
   const std::vector<std::pair<std::string, Make>> bs = {
-      {"contiguous", [&](DType dt) { return rnd({K, N}, dt, 7); }},
-      {"transposed", [&](DType dt) { return rnd({N, K}, dt, 8).t(); }},
+      {"contiguous",
+       [&](DType dt) {
+         return rnd({K, N}, dt, 7);
+       }},
+      {"transposed",
+       [&](DType dt) {
+         return rnd({N, K}, dt, 8).t();
+       }},
       {"step-2 both", [&](DType dt) {
          return rnd({2 * K, 2 * N}, dt, 9).slice(0, 0, std::nullopt, 2).slice(1, 1, std::nullopt, 2);
        }}};

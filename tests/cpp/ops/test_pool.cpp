@@ -33,9 +33,9 @@ void expect_close(const Tensor& got, const std::vector<double>& want, double tol
 }
 
 const std::vector<PoolCfg> kCfgs = {
-    {1, 1, 4, 4, 2, 2, 0, 1, false},       {3, 2, 7, 6, 3, 2, 1, 1, false},
-    {3, 2, 7, 6, 3, 2, 1, 1, true},        {2, 3, 9, 8, {3, 2}, {2, 3}, {1, 1}, 1, true},
-    {2, 2, 8, 8, 2, 1, 0, 2, false},       {1, 2, 5, 5, 3, 3, 1, {2, 1}, true},
+    {1, 1, 4, 4, 2, 2, 0, 1, false}, {3, 2, 7, 6, 3, 2, 1, 1, false},
+    {3, 2, 7, 6, 3, 2, 1, 1, true},  {2, 3, 9, 8, {3, 2}, {2, 3}, {1, 1}, 1, true},
+    {2, 2, 8, 8, 2, 1, 0, 2, false}, {1, 2, 5, 5, 3, 3, 1, {2, 1}, true},
 };
 
 }  // namespace
@@ -99,8 +99,7 @@ TEST(MaxPool2d, TiesPickTheFirstMaximumAndInfiniteWindowsKeepAValidIndex) {
   const double inf = std::numeric_limits<double>::infinity();
   // Window 0 (k 2, s 2): a tie of 3s -> the first (row-major) one; window 1: all -inf -> its first tap;
   // the ceil-mode window clipped to the last row, a NaN after a number -> the NaN; the last: a tie of 0s.
-  Tensor x = tensor<double>({3, 1, -inf, -inf, 3, 2, -inf, -inf, 7, std::nan(""), 0, 0}, {1, 1, 3, 4})
-                 .requires_grad_();
+  Tensor x = tensor<double>({3, 1, -inf, -inf, 3, 2, -inf, -inf, 7, std::nan(""), 0, 0}, {1, 1, 3, 4}).requires_grad_();
   Tensor y = max_pool2d(x, 2, 2, 0, 1, true);
   auto v = to_vector<double>(y);
   ASSERT_EQ(v.size(), 4u);
@@ -132,7 +131,8 @@ TEST(AvgPool2d, MatchesNaiveLoops) {
     for (bool include : {true, false}) {
       Tensor x = uniform_tensor({c.N, c.C, c.H, c.W}, -1, 1, kFloat64, 15 + t);
       auto xv = to_vector<double>(x);
-      const int64_t OH = out_len(c.H, c.k.h, c.s.h, c.pad.h, 1, c.ceil), OW = out_len(c.W, c.k.w, c.s.w, c.pad.w, 1, c.ceil);
+      const int64_t OH = out_len(c.H, c.k.h, c.s.h, c.pad.h, 1, c.ceil),
+                    OW = out_len(c.W, c.k.w, c.s.w, c.pad.w, 1, c.ceil);
       std::vector<double> want;
       for (int64_t pl = 0; pl < c.N * c.C; ++pl)
         for (int64_t oh = 0; oh < OH; ++oh)
@@ -159,8 +159,8 @@ TEST(AvgPool2d, MatchesNaiveLoops) {
 }
 
 TEST(AdaptiveAvgPool2d, UnevenWindows) {
-  for (auto [H, W, OH, OW] : std::vector<std::array<int64_t, 4>>{{5, 7, 3, 4}, {4, 4, 2, 2}, {3, 5, 1, 1},
-                                                                 {3, 3, 5, 4}, {6, 9, 4, 5}}) {
+  for (auto [H, W, OH, OW] :
+       std::vector<std::array<int64_t, 4>>{{5, 7, 3, 4}, {4, 4, 2, 2}, {3, 5, 1, 1}, {3, 3, 5, 4}, {6, 9, 4, 5}}) {
     Tensor x = uniform_tensor({2, 3, H, W}, -1, 1, kFloat64, 99);
     auto xv = to_vector<double>(x);
     std::vector<double> want;

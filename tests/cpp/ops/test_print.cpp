@@ -69,8 +69,7 @@ TEST(Print, ScientificNotation) {
   EXPECT_EQ(floats({1e-5f, 1.0f}).to_string(), "tensor([1.0000e-05, 1.0000e+00])");
   EXPECT_EQ(floats({1e9f, 1.0f}).to_string(), "tensor([1.0000e+09, 1.0000e+00])");  // integers, ratio > 1000
   EXPECT_EQ(floats({0, 1e-5f}).to_string(), "tensor([0.0000e+00, 1.0000e-05])");
-  EXPECT_EQ(doubles({-123456.789, 0.001}).to_string(),
-            "tensor([-1.2346e+05,  1.0000e-03], dtype=seek.float64)");
+  EXPECT_EQ(doubles({-123456.789, 0.001}).to_string(), "tensor([-1.2346e+05,  1.0000e-03], dtype=seek.float64)");
   // Ratio of exactly 1000 stays fixed-point.
   EXPECT_EQ(floats({0.5f, 500.0f}).to_string(), "tensor([  0.5000, 500.0000])");
 }

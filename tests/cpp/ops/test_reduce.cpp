@@ -53,8 +53,10 @@ Shape out_shape(const Shape& shape, std::vector<int64_t> dims, bool keepdim) {
   Shape s;
   for (int64_t d = 0; d < nd; ++d) {
     bool r = std::find(dims.begin(), dims.end(), d) != dims.end();
-    if (!r) s.push_back(shape[d]);
-    else if (keepdim) s.push_back(1);
+    if (!r)
+      s.push_back(shape[d]);
+    else if (keepdim)
+      s.push_back(1);
   }
   return s;
 }
@@ -114,8 +116,9 @@ const std::vector<Case>& cases() {
 }
 
 // Runs `op` against `ref` over every case, dim set and keepdim, for one dtype.
-void check_family(const std::string& name, DType dt, double rtol, std::function<Tensor(const Tensor&, const std::vector<int64_t>&, bool)> op,
-                  Ref ref, double lo = -2, double hi = 2) {
+void check_family(const std::string& name, DType dt, double rtol,
+                  std::function<Tensor(const Tensor&, const std::vector<int64_t>&, bool)> op, Ref ref, double lo = -2,
+                  double hi = 2) {
   uint64_t seed = 1;
   for (const Case& c : cases()) {
     for (const auto& dims : c.dim_sets) {
@@ -123,8 +126,8 @@ void check_family(const std::string& name, DType dt, double rtol, std::function<
         Tensor t = rand_tensor(c.shape, dt, seed++, lo, hi);
         std::vector<double> x = to_vector<double>(t);  // the values as stored in dt
         Tensor r = op(t, dims, keepdim);
-        std::string what = name + " " + dtype_name(dt) + " shape " + shape_str(c.shape) + " dims " +
-                           shape_str(dims) + (keepdim ? " keepdim" : "");
+        std::string what = name + " " + dtype_name(dt) + " shape " + shape_str(c.shape) + " dims " + shape_str(dims) +
+                           (keepdim ? " keepdim" : "");
         EXPECT_EQ(r.sizes(), out_shape(c.shape, dims, keepdim)) << what;
         EXPECT_EQ(r.dtype(), dt) << what;
         expect_close(r, ref_reduce(x, c.shape, dims, ref), rtol, what);
@@ -140,39 +143,48 @@ double rtol_for(DType dt) { return dt == kFloat64 ? 1e-12 : dt == kFloat32 ? 2e-
 TEST(Reduce, FloatFamiliesMatchFloat64ReferenceOverShapesDimsAndKeepdim) {
   for (DType dt : {kFloat64, kFloat32, kFloat16, kBFloat16}) {
     const double rt = rtol_for(dt);
-    check_family("sum", dt, rt, [](auto& t, auto& d, bool k) { return sum(t, d, k); }, ref_sum);
-    check_family("mean", dt, rt, [](auto& t, auto& d, bool k) { return mean(t, d, k); }, ref_mean);
-    check_family("amax", dt, rt, [](auto& t, auto& d, bool k) { return amax(t, d, k); },
-                 [](auto& v) { return *std::max_element(v.begin(), v.end()); });
-    check_family("amin", dt, rt, [](auto& t, auto& d, bool k) { return t.amin(d, k); },
-                 [](auto& v) { return *std::min_element(v.begin(), v.end()); });
-    check_family("var", dt, rt, [](auto& t, auto& d, bool k) { return var(t, d, 0, k); },
-                 [](auto& v) { return ref_var(v, 0); });
-    check_family("std", dt, rt, [](auto& t, auto& d, bool k) { return seek::std(t, d, 0, k); },
-                 [](auto& v) { return std::sqrt(ref_var(v, 0)); });
-    check_family("logsumexp", dt, rt, [](auto& t, auto& d, bool k) { return logsumexp(t, d, k); }, ref_lse);
+    check_family(
+        "sum", dt, rt, [](auto& t, auto& d, bool k) { return sum(t, d, k); }, ref_sum);
+    check_family(
+        "mean", dt, rt, [](auto& t, auto& d, bool k) { return mean(t, d, k); }, ref_mean);
+    check_family(
+        "amax", dt, rt, [](auto& t, auto& d, bool k) { return amax(t, d, k); },
+        [](auto& v) { return *std::max_element(v.begin(), v.end()); });
+    check_family(
+        "amin", dt, rt, [](auto& t, auto& d, bool k) { return t.amin(d, k); },
+        [](auto& v) { return *std::min_element(v.begin(), v.end()); });
+    check_family(
+        "var", dt, rt, [](auto& t, auto& d, bool k) { return var(t, d, 0, k); }, [](auto& v) { return ref_var(v, 0); });
+    check_family(
+        "std", dt, rt, [](auto& t, auto& d, bool k) { return seek::std(t, d, 0, k); },
+        [](auto& v) { return std::sqrt(ref_var(v, 0)); });
+    check_family(
+        "logsumexp", dt, rt, [](auto& t, auto& d, bool k) { return logsumexp(t, d, k); }, ref_lse);
     for (double p : {1.0, 2.0, kInf, 3.0, 0.5}) {
-      check_family("norm" + std::to_string(p), dt, rt, [p](auto& t, auto& d, bool k) { return norm(t, p, d, k); },
-                   [p](auto& v) { return ref_norm(v, p); });
+      check_family(
+          "norm" + std::to_string(p), dt, rt, [p](auto& t, auto& d, bool k) { return norm(t, p, d, k); },
+          [p](auto& v) { return ref_norm(v, p); });
     }
     // prod of values near 1 stays well scaled for every shape.
-    check_family("prod", dt, rt, [](auto& t, auto& d, bool k) {
-                   // prod takes one dim: reduce the listed dims one after the other, last first.
-                   std::vector<int64_t> dd = d;
-                   if (dd.empty())
-                     for (int64_t i = 0; i < t.dim(); ++i) dd.push_back(i);
-                   for (auto& i : dd) i = i < 0 ? i + t.dim() : i;
-                   std::sort(dd.rbegin(), dd.rend());
-                   Tensor r = t;
-                   for (int64_t i : dd) r = prod(r, i, k);
-                   return r;
-                 },
-                 [](auto& v) {
-                   double p = 1;
-                   for (double x : v) p *= x;
-                   return p;
-                 },
-                 0.9, 1.1);
+    check_family(
+        "prod", dt, rt,
+        [](auto& t, auto& d, bool k) {
+          // prod takes one dim: reduce the listed dims one after the other, last first.
+          std::vector<int64_t> dd = d;
+          if (dd.empty())
+            for (int64_t i = 0; i < t.dim(); ++i) dd.push_back(i);
+          for (auto& i : dd) i = i < 0 ? i + t.dim() : i;
+          std::sort(dd.rbegin(), dd.rend());
+          Tensor r = t;
+          for (int64_t i : dd) r = prod(r, i, k);
+          return r;
+        },
+        [](auto& v) {
+          double p = 1;
+          for (double x : v) p *= x;
+          return p;
+        },
+        0.9, 1.1);
   }
 }
 
@@ -197,9 +209,11 @@ TEST(Reduce, NonContiguousInputs) {
     std::vector<double> x = to_vector<double>(v);
     for (int64_t d = 0; d < v.dim(); ++d) {
       expect_close(v.sum(d), ref_reduce(x, v.sizes(), {d}, ref_sum), 2e-6, "sum strided dim " + std::to_string(d));
-      expect_close(v.amax({d}), ref_reduce(x, v.sizes(), {d}, [](auto& g) { return *std::max_element(g.begin(), g.end()); }),
-                   0, "amax strided");
-      expect_close(v.var({d}), ref_reduce(x, v.sizes(), {d}, [](auto& g) { return ref_var(g, 1); }), 1e-5, "var strided");
+      expect_close(v.amax({d}),
+                   ref_reduce(x, v.sizes(), {d}, [](auto& g) { return *std::max_element(g.begin(), g.end()); }), 0,
+                   "amax strided");
+      expect_close(v.var({d}), ref_reduce(x, v.sizes(), {d}, [](auto& g) { return ref_var(g, 1); }), 1e-5,
+                   "var strided");
     }
     expect_close(v.sum(), {ref_sum(x)}, 2e-6, "sum all strided");
     expect_close(v.logsumexp({0, -1}), ref_reduce(x, v.sizes(), {0, -1}, ref_lse), 2e-6, "lse strided");
@@ -238,8 +252,9 @@ TEST(Reduce, LargeSumsAreAccurateOnEveryLoopShape) {
   std::vector<double> x = to_vector<double>(r);
   expect_close(r.sum(0), ref_reduce(x, {300, 1000}, {0}, ref_sum), 1e-5, "parallel outer");
   expect_close(r.sum(1), ref_reduce(x, {300, 1000}, {1}, ref_sum), 1e-5, "parallel inner");
-  expect_close(r.amax({0}), ref_reduce(x, {300, 1000}, {0}, [](auto& g) { return *std::max_element(g.begin(), g.end()); }),
-               0, "parallel amax");
+  expect_close(r.amax({0}),
+               ref_reduce(x, {300, 1000}, {0}, [](auto& g) { return *std::max_element(g.begin(), g.end()); }), 0,
+               "parallel amax");
   expect_close(r.norm(2.0), {ref_norm(x, 2)}, 1e-6, "parallel norm");
   expect_close(r.std({0}), ref_reduce(x, {300, 1000}, {0}, [](auto& g) { return std::sqrt(ref_var(g, 1)); }), 1e-5,
                "parallel std outer");
@@ -264,8 +279,9 @@ TEST(Reduce, SplitReductionsCombinePartsInOrder) {
   std::vector<double> x = to_vector<double>(r);
   expect_close(r.logsumexp(0), ref_reduce(x, {rows, 3}, {0}, ref_lse), 1e-6, "split lse");
   expect_close(r.var({0}), ref_reduce(x, {rows, 3}, {0}, [](auto& g) { return ref_var(g, 1); }), 1e-5, "split var");
-  expect_close(r.amin({0}), ref_reduce(x, {rows, 3}, {0}, [](auto& g) { return *std::min_element(g.begin(), g.end()); }),
-               0, "split amin");
+  expect_close(r.amin({0}),
+               ref_reduce(x, {rows, 3}, {0}, [](auto& g) { return *std::min_element(g.begin(), g.end()); }), 0,
+               "split amin");
   // A full reduction over dims that cannot merge (a sliced view), split mid-row.
   Tensor s = rand_tensor({700, 512}, kFloat64, 9).slice(1, 0, 300);
   expect_close(s.sum(), {ref_sum(to_vector<double>(s))}, 1e-12, "split sliced sum");

@@ -124,7 +124,7 @@ TEST(Cat, RandomAndNonContiguousMatchReference) {
     Shape s1{2, 3, 4}, s2{2, 3, 4};
     s2[d] = 5;
     Tensor a = random_tensor(s1, 1 + d);
-    Tensor b = random_tensor({s2[2], s2[1], s2[0]}, 7 + d).permute({2, 1, 0});  // non-contiguous
+    Tensor b = random_tensor({s2[2], s2[1], s2[0]}, 7 + d).permute({2, 1, 0});            // non-contiguous
     Tensor c = random_tensor({s1[0], s1[1], 2 * s1[2]}, 9).slice(2, 0, std::nullopt, 2);  // strided
     if (d == 2) c = random_tensor({2, 3, 4}, 9);
     ASSERT_FALSE(b.is_contiguous());

@@ -31,7 +31,8 @@ std::vector<double> ref_softmax(const std::vector<double>& x, const Shape& shape
   return y;
 }
 
-void expect_close(const Tensor& got, const std::vector<double>& want, double atol, double rtol, const std::string& what) {
+void expect_close(const Tensor& got, const std::vector<double>& want, double atol, double rtol,
+                  const std::string& what) {
   std::vector<double> g = to_vector<double>(got);
   ASSERT_EQ(g.size(), want.size()) << what;
   for (size_t i = 0; i < g.size(); ++i)
@@ -164,8 +165,8 @@ TEST(Softmax, BackwardMatchesClosedForm) {
         }
       }
       EXPECT_EQ(x.grad().dtype(), kFloat32);
-      expect_close(x.grad(), want, 1e-5, 1e-5, std::string(log ? "log_softmax" : "softmax") + " grad dim " +
-                                                   std::to_string(d));
+      expect_close(x.grad(), want, 1e-5, 1e-5,
+                   std::string(log ? "log_softmax" : "softmax") + " grad dim " + std::to_string(d));
     }
   }
 }

@@ -62,8 +62,10 @@ std::vector<T> prefix(const std::vector<T>& v, int64_t rows, int64_t n, int64_t 
 void expect_same(const F& got, const F& want) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) {
-    if (std::isnan(want[i])) EXPECT_TRUE(std::isnan(got[i])) << "at " << i;
-    else EXPECT_EQ(got[i], want[i]) << "at " << i;
+    if (std::isnan(want[i]))
+      EXPECT_TRUE(std::isnan(got[i])) << "at " << i;
+    else
+      EXPECT_EQ(got[i], want[i]) << "at " << i;
   }
 }
 

@@ -68,18 +68,19 @@ TEST(Where, SelectsWithThreeWayBroadcasting) {
   Tensor out = where(c, a, b);
   EXPECT_EQ(out.sizes(), (Shape{3, 4, 5}));
   EXPECT_EQ(out.dtype(), kFloat32);
-  expect_ternary(out, c.to(kFloat64), a, b, [](double m, double x, double y) { return m != 0 ? x : y; }, 0, "where");
+  expect_ternary(
+      out, c.to(kFloat64), a, b, [](double m, double x, double y) { return m != 0 ? x : y; }, 0, "where");
 }
 
 TEST(Where, EveryDtypeAndStridedOperands) {
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8}) {
-    Tensor a = uniform_tensor({6, 7}, 0, 100, dt, 3).t();   // [7, 6] transposed
+    Tensor a = uniform_tensor({6, 7}, 0, 100, dt, 3).t();                  // [7, 6] transposed
     Tensor b = uniform_tensor({7, 12}, 0, 100, dt, 4).slice(1, 0, 12, 2);  // [7, 6] step 2
     Tensor c = rand_mask({7, 6});
     Tensor out = where(c, a, b);
     EXPECT_EQ(out.dtype(), dt);
-    expect_ternary(out, c.to(kFloat64), a, b, [](double m, double x, double y) { return m != 0 ? x : y; }, 0,
-                   dtype_name(dt));
+    expect_ternary(
+        out, c.to(kFloat64), a, b, [](double m, double x, double y) { return m != 0 ? x : y; }, 0, dtype_name(dt));
   }
   Tensor bools = where(tensor<bool>({true, false}), tensor<bool>({false, false}), tensor<bool>({true, true}));
   EXPECT_EQ(to_vector<bool>(bools), (std::vector<bool>{false, true}));
@@ -283,16 +284,20 @@ TEST(Addc, MatchReferenceWithValueAndBroadcasting) {
     Tensor m = addcmul(t, t1, t2, 0.5);
     EXPECT_EQ(m.sizes(), (Shape{2, 3, 4}));
     EXPECT_EQ(m.dtype(), dt);
-    expect_ternary(m, t, t1, t2, [](double a, double b, double c) { return a + 0.5 * b * c; }, tol_for(dt), "addcmul");
-    expect_ternary(t.addcdiv(t1, t2, -2), t, t1, t2, [](double a, double b, double c) { return a - 2 * b / c; },
-                   tol_for(dt), "addcdiv");
-    expect_ternary(t.addcmul(t1, t2), t, t1, t2, [](double a, double b, double c) { return a + b * c; }, tol_for(dt),
-                   "default value");
+    expect_ternary(
+        m, t, t1, t2, [](double a, double b, double c) { return a + 0.5 * b * c; }, tol_for(dt), "addcmul");
+    expect_ternary(
+        t.addcdiv(t1, t2, -2), t, t1, t2, [](double a, double b, double c) { return a - 2 * b / c; }, tol_for(dt),
+        "addcdiv");
+    expect_ternary(
+        t.addcmul(t1, t2), t, t1, t2, [](double a, double b, double c) { return a + b * c; }, tol_for(dt),
+        "default value");
   }
   Tensor a = uniform_tensor({300, 200}, -1, 1, kFloat32, 6), b = uniform_tensor({300, 200}, -1, 1, kFloat32, 7);
   Tensor c = uniform_tensor({200, 300}, 0.5, 1, kFloat32, 8).t();
-  expect_ternary(a.addcdiv(b, c, 0.1), a, b, c, [](double x, double y, double z) { return x + 0.1 * y / z; }, 2e-6,
-                 "large strided");
+  expect_ternary(
+      a.addcdiv(b, c, 0.1), a, b, c, [](double x, double y, double z) { return x + 0.1 * y / z; }, 2e-6,
+      "large strided");
 }
 
 TEST(Addc, IntegersPromotionAndBadInput) {
@@ -348,14 +353,16 @@ TEST(MaskedFill, FillsWhereMaskIsTrue) {
     Tensor m = rand_mask({1, 6});
     Tensor out = x.masked_fill(m, 7);
     EXPECT_EQ(out.dtype(), dt);
-    expect_ternary(out, m.to(kFloat64), x, full({1}, 7.0, kFloat64),
-                   [](double mk, double v, double f) { return mk != 0 ? f : v; }, 0, dtype_name(dt));
+    expect_ternary(
+        out, m.to(kFloat64), x, full({1}, 7.0, kFloat64), [](double mk, double v, double f) { return mk != 0 ? f : v; },
+        0, dtype_name(dt));
   }
   Tensor x = uniform_tensor({5, 3}, -1, 1, kFloat32).t();
   Tensor m = rand_mask({3, 5});
-  expect_ternary(masked_fill(x, m, -1e9), m.to(kFloat64), x, full({1}, -1e9, kFloat64),
-                 [](double mk, double v, double f) { return mk != 0 ? static_cast<double>(static_cast<float>(f)) : v; },
-                 0, "strided");
+  expect_ternary(
+      masked_fill(x, m, -1e9), m.to(kFloat64), x, full({1}, -1e9, kFloat64),
+      [](double mk, double v, double f) { return mk != 0 ? static_cast<double>(static_cast<float>(f)) : v; }, 0,
+      "strided");
   // Out of place, the mask may broadcast self (as torch.masked_fill).
   EXPECT_EQ(tensor<float>({1, 2}).masked_fill(tensor<bool>({true, false, false, true}, {2, 2}), 0).sizes(),
             (Shape{2, 2}));

@@ -29,9 +29,7 @@ Tol tol_for(DType dt) {
 }
 
 double gelu_ref(double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }
-double gelu_tanh_ref(double x) {
-  return 0.5 * x * (1 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-}
+double gelu_tanh_ref(double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x))); }
 double sigmoid_ref(double x) { return 1 / (1 + std::exp(-x)); }
 double softplus_ref(double x, double beta, double threshold) {
   return x * beta > threshold ? x : std::log1p(std::exp(beta * x)) / beta;
@@ -62,8 +60,8 @@ std::vector<UnaryCase> unary_cases() {
       {"gelu", [](const Tensor& t) { return t.gelu(); }, gelu_ref, -5, 5},
       {"gelu_tanh", [](const Tensor& t) { return gelu(t, "tanh"); }, gelu_tanh_ref, -5, 5},
       {"silu", [](const Tensor& t) { return t.silu(); }, [](double x) { return x * sigmoid_ref(x); }, -8, 8},
-      {"hardswish", [](const Tensor& t) { return t.hardswish(); }, [](double x) { return x * hardsigmoid_ref(x); },
-       -5, 5},
+      {"hardswish", [](const Tensor& t) { return t.hardswish(); }, [](double x) { return x * hardsigmoid_ref(x); }, -5,
+       5},
       {"hardsigmoid", [](const Tensor& t) { return t.hardsigmoid(); }, hardsigmoid_ref, -5, 5},
       {"softplus", [](const Tensor& t) { return t.softplus(); }, [](double x) { return softplus_ref(x, 1, 20); }, -8,
        8},
@@ -79,7 +77,11 @@ std::vector<UnaryCase> unary_cases() {
       {"square", [](const Tensor& t) { return t.square(); }, [](double x) { return x * x; }, -4, 4},
       {"logit", [](const Tensor& t) { return t.logit(); }, [](double x) { return std::log(x / (1 - x)); }, 0.05, 0.95},
       {"logit_eps", [](const Tensor& t) { return logit(t, 0.25); },
-       [](double x) { x = std::clamp(x, 0.25, 0.75); return std::log(x / (1 - x)); }, 0.01, 0.99},
+       [](double x) {
+         x = std::clamp(x, 0.25, 0.75);
+         return std::log(x / (1 - x));
+       },
+       0.01, 0.99},
   };
 }
 
@@ -92,8 +94,8 @@ void expect_matches(const UnaryCase& c, const Tensor& x, const Tensor& y, DType 
   for (size_t i = 0; i < xs.size(); ++i) {
     double want = c.ref(xs[i]);
     if (!(std::fabs(ys[i] - want) <= tol.abs + tol.rel * std::fabs(want))) {
-      FAIL() << c.name << " " << what << " " << dtype_name(dt) << " at x = " << xs[i] << ": got " << ys[i]
-             << ", want " << want;
+      FAIL() << c.name << " " << what << " " << dtype_name(dt) << " at x = " << xs[i] << ": got " << ys[i] << ", want "
+             << want;
     }
   }
 }
@@ -113,8 +115,8 @@ TEST(Unary, StridedInputsMatchReference) {
   for (const UnaryCase& c : unary_cases()) {
     for (DType dt : {kFloat32, kFloat64, kFloat16}) {
       Tensor base = uniform_tensor({6, 10}, c.lo, c.hi, dt, 11);
-      Tensor transposed = base.t();                  // [10, 6], strides (1, 10)
-      Tensor sliced = base.slice(1, 1, 10, 3);       // [6, 3], inner stride 3
+      Tensor transposed = base.t();             // [10, 6], strides (1, 10)
+      Tensor sliced = base.slice(1, 1, 10, 3);  // [6, 3], inner stride 3
       expect_matches(c, transposed, c.fn(transposed), dt, "transposed");
       expect_matches(c, sliced, c.fn(sliced), dt, "sliced");
     }
@@ -341,8 +343,7 @@ TEST(Unary, BadInput) {
     x.gelu("fast");
     FAIL() << "gelu with a bad approximate must throw";
   } catch (const ValueError& e) {
-    EXPECT_NE(std::string(e.what()).find("gelu: approximate must be 'none' or 'tanh', got 'fast'"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("gelu: approximate must be 'none' or 'tanh', got 'fast'"), std::string::npos)
         << e.what();
   }
   try {

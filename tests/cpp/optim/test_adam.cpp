@@ -24,8 +24,10 @@ struct RefAdam {
     const double bc1 = 1 - std::pow(o.beta1, t), bc2 = 1 - std::pow(o.beta2, t);
     for (size_t i = 0; i < p.size(); ++i) {
       double g = 2 * kCoef[i] * (p[i] - kTarget[i]);
-      if (decoupled) p[i] *= 1 - o.lr * o.weight_decay;
-      else g += o.weight_decay * p[i];
+      if (decoupled)
+        p[i] *= 1 - o.lr * o.weight_decay;
+      else
+        g += o.weight_decay * p[i];
       m[i] = o.beta1 * m[i] + (1 - o.beta1) * g;
       v[i] = o.beta2 * v[i] + (1 - o.beta2) * g * g;
       vmax[i] = std::max(vmax[i], v[i]);
@@ -100,11 +102,17 @@ TEST(Adam, StateDictRoundTripContinuesIdentically) {
   const auto o = AdamWOptions(0.05).betas(0.8, 0.9).amsgrad_(true);
   Tensor a = param(kInit);
   AdamW opt_a({a}, o);
-  for (int s = 0; s < 3; ++s) { backward(a); opt_a.step(); }
+  for (int s = 0; s < 3; ++s) {
+    backward(a);
+    opt_a.step();
+  }
   auto dict = opt_a.state_dict();
   bool has_step = false, has_max = false;
   for (const auto& [k, v] : dict) {
-    if (k == "state.0.0.step") { has_step = true; EXPECT_EQ(v.item<double>(), 3.0); }
+    if (k == "state.0.0.step") {
+      has_step = true;
+      EXPECT_EQ(v.item<double>(), 3.0);
+    }
     if (k == "state.0.0.max_exp_avg_sq") has_max = true;
   }
   EXPECT_TRUE(has_step);
@@ -113,15 +121,19 @@ TEST(Adam, StateDictRoundTripContinuesIdentically) {
   AdamW opt_b({b}, AdamWOptions(1.0));
   opt_b.load_state_dict(dict);
   for (int s = 0; s < 4; ++s) {
-    backward(a); opt_a.step();
-    backward(b); opt_b.step();
+    backward(a);
+    opt_a.step();
+    backward(b);
+    opt_b.step();
     EXPECT_EQ(values(a), values(b)) << "step " << s;
   }
   // Without the state the continuation differs (bias correction restarts).
   Tensor c = param(values(a));
   AdamW fresh({c}, o);
-  backward(a); opt_a.step();
-  backward(c); fresh.step();
+  backward(a);
+  opt_a.step();
+  backward(c);
+  fresh.step();
   EXPECT_NE(values(a), values(c));
 }
 

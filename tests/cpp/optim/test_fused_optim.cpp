@@ -49,8 +49,10 @@ void set_grads(std::vector<Tensor>& a, std::vector<Tensor>& b, int step) {
       continue;
     }
     Tensor g;
-    if (a[i].dim() == 2) g = randn({a[i].size(1), a[i].size(0)}, TensorOptions(a[i].dtype())).t();
-    else g = randn(a[i].sizes(), TensorOptions(a[i].dtype()));
+    if (a[i].dim() == 2)
+      g = randn({a[i].size(1), a[i].size(0)}, TensorOptions(a[i].dtype())).t();
+    else
+      g = randn(a[i].sizes(), TensorOptions(a[i].dtype()));
     a[i].set_grad(g);
     b[i].set_grad(g.clone());
   }
@@ -104,16 +106,22 @@ TEST_P(FusedOptim, SgdEqualsPerOpStep) {
     double momentum, dampening, weight_decay;
     bool nesterov, maximize;
   };
-  for (const Case c : {Case{0, 0, 0, false, false}, Case{0, 0, 1e-2, false, true}, Case{0.9, 0, 0, false, false},
-                       Case{0.9, 0.1, 5e-3, false, true}, Case{0.9, 0, 1e-2, true, false},
-                       Case{0.9, 0, 1e-2, true, true}}) {
+  for (const Case c :
+       {Case{0, 0, 0, false, false}, Case{0, 0, 1e-2, false, true}, Case{0.9, 0, 0, false, false},
+        Case{0.9, 0.1, 5e-3, false, true}, Case{0.9, 0, 1e-2, true, false}, Case{0.9, 0, 1e-2, true, true}}) {
     const std::string name = "SGD m" + std::to_string(c.momentum) + " d" + std::to_string(c.dampening) + " wd" +
                              std::to_string(c.weight_decay) + (c.nesterov ? " nesterov" : "") +
                              (c.maximize ? " maximize" : "");
-    compare([&](std::vector<Tensor> ps) -> std::unique_ptr<Optimizer> {
-      return std::make_unique<SGD>(ps, SGDOptions(0.05).momentum_(c.momentum).dampening_(c.dampening)
-                                           .weight_decay_(c.weight_decay).nesterov_(c.nesterov).maximize_(c.maximize));
-    }, GetParam(), name);
+    compare(
+        [&](std::vector<Tensor> ps) -> std::unique_ptr<Optimizer> {
+          return std::make_unique<SGD>(ps, SGDOptions(0.05)
+                                               .momentum_(c.momentum)
+                                               .dampening_(c.dampening)
+                                               .weight_decay_(c.weight_decay)
+                                               .nesterov_(c.nesterov)
+                                               .maximize_(c.maximize));
+        },
+        GetParam(), name);
   }
 }
 
@@ -123,13 +131,18 @@ TEST_P(FusedOptim, AdamAndAdamWEqualPerOpStep) {
       const bool maximize = amsgrad && wd > 0;
       const std::string tag =
           std::string(amsgrad ? " amsgrad" : "") + " wd" + std::to_string(wd) + (maximize ? " maximize" : "");
-      compare([&](std::vector<Tensor> ps) -> std::unique_ptr<Optimizer> {
-        return std::make_unique<Adam>(
-            ps, AdamOptions(0.01).betas(0.8, 0.95).weight_decay_(wd).amsgrad_(amsgrad).maximize_(maximize));
-      }, GetParam(), "Adam" + tag);
-      compare([&](std::vector<Tensor> ps) -> std::unique_ptr<Optimizer> {
-        return std::make_unique<AdamW>(ps, AdamWOptions(0.01).weight_decay_(wd).amsgrad_(amsgrad).maximize_(maximize));
-      }, GetParam(), "AdamW" + tag);
+      compare(
+          [&](std::vector<Tensor> ps) -> std::unique_ptr<Optimizer> {
+            return std::make_unique<Adam>(
+                ps, AdamOptions(0.01).betas(0.8, 0.95).weight_decay_(wd).amsgrad_(amsgrad).maximize_(maximize));
+          },
+          GetParam(), "Adam" + tag);
+      compare(
+          [&](std::vector<Tensor> ps) -> std::unique_ptr<Optimizer> {
+            return std::make_unique<AdamW>(ps,
+                                           AdamWOptions(0.01).weight_decay_(wd).amsgrad_(amsgrad).maximize_(maximize));
+          },
+          GetParam(), "AdamW" + tag);
     }
   }
 }
@@ -141,10 +154,13 @@ TEST_P(FusedOptim, RmspropEqualsPerOpStep) {
         const bool maximize = centered && wd > 0;
         const std::string name = std::string("RMSprop") + (centered ? " centered" : "") + " m" +
                                  std::to_string(momentum) + " wd" + std::to_string(wd) + (maximize ? " maximize" : "");
-        compare([&](std::vector<Tensor> ps) -> std::unique_ptr<Optimizer> {
-          return std::make_unique<RMSprop>(ps, RMSpropOptions(0.01).centered_(centered).momentum_(momentum)
-                                                   .weight_decay_(wd).maximize_(maximize));
-        }, GetParam(), name);
+        compare(
+            [&](std::vector<Tensor> ps) -> std::unique_ptr<Optimizer> {
+              return std::make_unique<RMSprop>(
+                  ps,
+                  RMSpropOptions(0.01).centered_(centered).momentum_(momentum).weight_decay_(wd).maximize_(maximize));
+            },
+            GetParam(), name);
       }
     }
   }
@@ -212,8 +228,8 @@ TEST(FusedOptimOps, BadListsAreErrors) {
     EXPECT_SEEK_ERROR_ALL(fused_adam_({p}, {g}, {zeros({3})}, {zeros({3})}, {}, {0}, OptimHyper()), ValueError,
                           {"fused_adam_", "step counts must be >= 1"});
     EXPECT_SEEK_ERROR_ALL(fused_total_norm({g}, -1.0), ValueError, {"fused_total_norm", "norm_type"});
-    EXPECT_SEEK_ERROR_ALL(fused_mul_check_finite_({g}, full({}, 2.0), zeros({}, TensorOptions(kFloat64))),
-                          ValueError, {"found_inf", "float32"});
+    EXPECT_SEEK_ERROR_ALL(fused_mul_check_finite_({g}, full({}, 2.0), zeros({}, TensorOptions(kFloat64))), ValueError,
+                          {"found_inf", "float32"});
   }
   Tensor leaf = randn({3}).requires_grad_();
   EXPECT_SEEK_ERROR_ALL(fused_sgd_({leaf}, {g}, {}, {}, OptimHyper()), Error, {"fused_sgd_", "NoGradGuard"});
@@ -227,8 +243,10 @@ double reference_norm(const std::vector<Tensor>& ts, double p) {
     const double* d = x.data_ptr<double>();
     for (int64_t i = 0; i < x.numel(); ++i) {
       const double a = std::abs(d[i]);
-      if (std::isinf(p)) acc = (a > acc || std::isnan(a)) && !std::isnan(acc) ? a : acc;
-      else acc += std::pow(a, p);
+      if (std::isinf(p))
+        acc = (a > acc || std::isnan(a)) && !std::isnan(acc) ? a : acc;
+      else
+        acc += std::pow(a, p);
     }
   }
   return std::isinf(p) ? acc : std::pow(acc, 1.0 / p);

@@ -272,8 +272,8 @@ struct LrOnlyOptions : OptimizerOptions {
   using OptimizerOptions::OptimizerOptions;
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<LrOnlyOptions>(*this); }
   const seek::optim::OptionTable& table() const override {
-    static const seek::optim::OptionTable t{"LrOnly", {SEEK_OPTIM_FIELD(LrOnlyOptions, lr, "learning rate", 0.0,
-                                                                        INFINITY)}};
+    static const seek::optim::OptionTable t{"LrOnly",
+                                            {SEEK_OPTIM_FIELD(LrOnlyOptions, lr, "learning rate", 0.0, INFINITY)}};
     return t;
   }
 };
@@ -297,7 +297,10 @@ TEST(OneCycleLR, CyclesMomentumOrBeta1Inversely) {
   Adam adam({q}, AdamOptions(0.1).betas(0.9, 0.99));
   OneCycleLR s1(sgd, 1.0, 20), s2(adam, 1.0, 20, 0.3, 25.0, 1e4, true, 0.8, 0.9);
   for (int64_t k = 0; k < 20; ++k) {
-    if (k > 0) { s1.step(); s2.step(); }
+    if (k > 0) {
+      s1.step();
+      s2.step();
+    }
     const double x = static_cast<double>(k), end1 = 5.0, end2 = 19.0;
     const double m1 = x <= end1 ? anneal(0.95, 0.85, x / end1) : anneal(0.85, 0.95, (x - end1) / (end2 - end1));
     const double m2 = x <= end1 ? anneal(0.9, 0.8, x / end1) : anneal(0.8, 0.9, (x - end1) / (end2 - end1));

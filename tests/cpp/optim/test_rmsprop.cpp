@@ -74,14 +74,19 @@ TEST(RMSprop, StateDictRoundTripContinuesIdentically) {
   const auto o = RMSpropOptions(0.02).centered_(true).momentum_(0.5).weight_decay_(0.01);
   Tensor a = param(kInit);
   RMSprop opt_a({a}, o);
-  for (int s = 0; s < 3; ++s) { backward(a); opt_a.step(); }
+  for (int s = 0; s < 3; ++s) {
+    backward(a);
+    opt_a.step();
+  }
   auto dict = opt_a.state_dict();
   Tensor b = param(values(a));
   RMSprop opt_b({b}, RMSpropOptions());
   opt_b.load_state_dict(dict);
   for (int s = 0; s < 4; ++s) {
-    backward(a); opt_a.step();
-    backward(b); opt_b.step();
+    backward(a);
+    opt_a.step();
+    backward(b);
+    opt_b.step();
     EXPECT_EQ(values(a), values(b)) << "step " << s;
   }
 }

@@ -25,8 +25,10 @@ struct RefSGD {
     auto g = ref_grad(p);
     for (size_t i = 0; i < p.size(); ++i) g[i] += o.weight_decay * p[i];
     if (o.momentum != 0) {
-      if (buf.empty()) buf = g;
-      else for (size_t i = 0; i < p.size(); ++i) buf[i] = o.momentum * buf[i] + (1 - o.dampening) * g[i];
+      if (buf.empty())
+        buf = g;
+      else
+        for (size_t i = 0; i < p.size(); ++i) buf[i] = o.momentum * buf[i] + (1 - o.dampening) * g[i];
       for (size_t i = 0; i < p.size(); ++i) g[i] = o.nesterov ? g[i] + o.momentum * buf[i] : buf[i];
     }
     for (size_t i = 0; i < p.size(); ++i) p[i] -= o.lr * g[i];
@@ -35,7 +37,8 @@ struct RefSGD {
 
 void expect_close(const std::vector<double>& a, const std::vector<double>& b, const std::string& what) {
   ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-12 * (1 + std::abs(b[i]))) << what << " [" << i << "]";
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_NEAR(a[i], b[i], 1e-12 * (1 + std::abs(b[i]))) << what << " [" << i << "]";
 }
 
 void check_against_reference(const SGDOptions& o, const std::string& name) {
@@ -123,15 +126,20 @@ TEST(SGD, StateDictRoundTripContinuesIdentically) {
   const auto o = SGDOptions(0.05).momentum_(0.9).dampening_(0.1).weight_decay_(0.01);
   Tensor a = param({0.3, 0.7, -1.2, 2.0});
   SGD opt_a({a}, o);
-  for (int s = 0; s < 3; ++s) { backward(a); opt_a.step(); }
+  for (int s = 0; s < 3; ++s) {
+    backward(a);
+    opt_a.step();
+  }
   OptimizerStateDict dict = opt_a.state_dict();
   Tensor b = param(values(a));
   SGD opt_b({b}, SGDOptions(0.5));  // other options: the dict's replace them
   opt_b.load_state_dict(dict);
   EXPECT_DOUBLE_EQ(opt_b.param_groups()[0].lr(), 0.05);
   for (int s = 0; s < 3; ++s) {
-    backward(a); opt_a.step();
-    backward(b); opt_b.step();
+    backward(a);
+    opt_a.step();
+    backward(b);
+    opt_b.step();
     EXPECT_EQ(values(a), values(b)) << "step " << s;
   }
 }
@@ -172,7 +180,7 @@ TEST(SGD, BadOptionsThrowValueError) {
   EXPECT_SEEK_ERROR(SGD({a}, SGDOptions(0.1).weight_decay_(-1)), ValueError, "invalid weight_decay");
   EXPECT_SEEK_ERROR(SGD({a}, SGDOptions(0.1).nesterov_(true)), ValueError, "nesterov");
   EXPECT_SEEK_ERROR(SGD({a}, SGDOptions(0.1).momentum_(0.9).dampening_(0.1).nesterov_(true)), ValueError,
-                     "zero dampening");
+                    "zero dampening");
   EXPECT_SEEK_ERROR(SGD({ParamGroup({a}, SGDOptions(-1.0))}, SGDOptions(0.1)), ValueError, "invalid learning rate");
   EXPECT_SEEK_ERROR(SGD({a, a}, SGDOptions(0.1)), ValueError, "more than one place");
   EXPECT_SEEK_ERROR(SGD({tensor<int64_t>({1}, {1})}, SGDOptions(0.1)), ValueError, "floating point");

@@ -12,10 +12,10 @@
 namespace seek::testing {
 
 struct GradcheckCase {
-  std::string name;                  // op name plus a variant, e.g. "sum_dim1_keepdim"
-  std::vector<Shape> shapes;         // one float64 input per shape, each requiring grad
+  std::string name;           // op name plus a variant, e.g. "sum_dim1_keepdim"
+  std::vector<Shape> shapes;  // one float64 input per shape, each requiring grad
   std::function<Tensor(const std::vector<Tensor>&)> fn;
-  double lo = -1.0, hi = 1.0;        // inputs drawn uniformly from [lo, hi)
+  double lo = -1.0, hi = 1.0;  // inputs drawn uniformly from [lo, hi)
   double atol = 1e-5, rtol = 1e-3;
 };
 

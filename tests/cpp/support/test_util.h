@@ -19,14 +19,14 @@
 #include "seek/seek.h"
 
 // Runs stmt and expects an exception of Type whose what() contains `words`.
-#define EXPECT_SEEK_ERROR(stmt, Type, words)                                              \
-  do {                                                                                    \
-    try {                                                                                 \
-      stmt;                                                                               \
-      ADD_FAILURE() << "expected " #Type " from " #stmt;                                  \
-    } catch (const Type& e) {                                                             \
-      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();        \
-    }                                                                                     \
+#define EXPECT_SEEK_ERROR(stmt, Type, words)                                       \
+  do {                                                                             \
+    try {                                                                          \
+      stmt;                                                                        \
+      ADD_FAILURE() << "expected " #Type " from " #stmt;                           \
+    } catch (const Type& e) {                                                      \
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what(); \
+    }                                                                              \
   } while (0)
 
 // Runs stmt and expects an exception of Type whose what() contains every one of the words, given

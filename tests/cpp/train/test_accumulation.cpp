@@ -93,7 +93,8 @@ void expect_same_parameters(const Run& a, const Run& b, const std::string& what)
     const auto va = to_vector<float>(pa[i].second.contiguous()), vb = to_vector<float>(pb[i].second.contiguous());
     ASSERT_EQ(va.size(), vb.size());
     for (size_t j = 0; j < va.size(); ++j)
-      ASSERT_NEAR(va[j], vb[j], 1e-5 * std::max(1.0f, std::abs(vb[j]))) << what << " " << pa[i].first << "[" << j << "]";
+      ASSERT_NEAR(va[j], vb[j], 1e-5 * std::max(1.0f, std::abs(vb[j])))
+          << what << " " << pa[i].first << "[" << j << "]";
   }
 }
 

@@ -193,7 +193,8 @@ TEST_F(Checkpoint, ResumedRunMatchesAnUninterruptedOneBitForBit) {
 TEST_F(Checkpoint, RoundTripsEveryPartExactly) {
   TrainingRun run(1);
   const double tiny = std::numeric_limits<double>::denorm_min();
-  TrainingProgress progress{3, 42,
+  TrainingProgress progress{3,
+                            42,
                             {{"best", 0.1},
                              {"third", 1.0 / 3.0},
                              {"neg_zero", -0.0},
@@ -221,8 +222,10 @@ TEST_F(Checkpoint, RoundTripsEveryPartExactly) {
   ASSERT_EQ(back.values.size(), progress.values.size());
   for (const auto& [k, v] : progress.values) {
     SCOPED_TRACE(k);
-    if (std::isnan(v)) EXPECT_TRUE(std::isnan(back.values.at(k)));
-    else EXPECT_EQ(bits(back.values.at(k)), bits(v));
+    if (std::isnan(v))
+      EXPECT_TRUE(std::isnan(back.values.at(k)));
+    else
+      EXPECT_EQ(bits(back.values.at(k)), bits(v));
   }
   // The plateau's best starts at inf; the scheduler's lrs are not short decimals.
   EXPECT_EQ(fresh.plateau->best(), run.plateau->best());

@@ -10,9 +10,9 @@ namespace {
 
 // Rows' argmax: 1, 0, 2, 2; rows' top-2: {1, 2}, {0, 1}, {2, 0}, {2, 1}.
 Tensor logits() {
-  return tensor<float>({0.1f, 2.0f, 0.5f,    //
-                        3.0f, 1.0f, -1.0f,   //
-                        0.4f, -2.0f, 5.0f,   //
+  return tensor<float>({0.1f, 2.0f, 0.5f,   //
+                        3.0f, 1.0f, -1.0f,  //
+                        0.4f, -2.0f, 5.0f,  //
                         0.0f, 0.3f, 0.9f},
                        Shape{4, 3});
 }

@@ -61,9 +61,9 @@ TEST(TrainTrainer, CallbacksOrder) {
   auto t = s.trainer({.epochs = 2, .accumulation_steps = 2});
   t->set_val_loader(s.val.get());
   t->fit();
-  const std::vector<std::string> expected = {
-      "train_begin", "epoch_begin 0", "step 1", "step 2", "evaluate acc", "epoch_end 0 val",
-      "epoch_begin 1", "step 3", "step 4", "evaluate acc", "epoch_end 1 val", "train_end"};
+  const std::vector<std::string> expected = {"train_begin",  "epoch_begin 0",   "step 1",          "step 2",
+                                             "evaluate acc", "epoch_end 0 val", "epoch_begin 1",   "step 3",
+                                             "step 4",       "evaluate acc",    "epoch_end 1 val", "train_end"};
   EXPECT_EQ(s.rec->events, expected);
   EXPECT_EQ(t->epoch(), 2);
   EXPECT_EQ(t->global_step(), 4);
@@ -176,7 +176,10 @@ TEST(TrainTrainer, PluggableLossForwardAndSoftTargets) {
   data::DataLoader loader(std::make_shared<data::TensorDataset>(data, soft), {.batch_size = 4});
   int64_t forward_calls = 0, loss_calls = 0;
   Trainer t(*model, opt, loader, {.epochs = 2, .progress = false});
-  t.set_forward_fn([&](nn::Module& m, const Tensor& x) { ++forward_calls; return m.forward(x); });
+  t.set_forward_fn([&](nn::Module& m, const Tensor& x) {
+    ++forward_calls;
+    return m.forward(x);
+  });
   t.set_loss_fn([&](const Tensor& out, const Tensor& target) {
     ++loss_calls;
     return nn::functional::cross_entropy(out, target);
@@ -206,7 +209,10 @@ TEST(TrainTrainer, GradientClippingByValueAndNorm) {
     std::vector<Tensor> before;
     for (const auto& p : s.model->parameters()) before.push_back(p.detach().clone());
     TrainerOptions o{.epochs = 1};
-    if (by_norm) o.clip_grad_norm = 0.01; else o.clip_grad_value = 0.001;
+    if (by_norm)
+      o.clip_grad_norm = 0.01;
+    else
+      o.clip_grad_value = 0.001;
     s.trainer(o)->fit();
     double sq = 0, largest = 0;
     const auto params = s.model->parameters();
@@ -235,10 +241,10 @@ TEST(TrainTrainer, MetricsFilesPerEvaluationAndEpoch) {
   // header; evaluations at steps 2 and 4, epoch 1; evaluations at steps 6 and 8, epoch 2
   ASSERT_EQ(csv.size(), 7u);
   EXPECT_EQ(csv[0], "epoch,step,lr,train_loss,train_accuracy,val_loss,val_accuracy");
-  EXPECT_EQ(csv[1].rfind("0,2,0.1,,,", 0), 0u) << csv[1];      // evaluation at step 2
-  EXPECT_EQ(csv[2].rfind("0,4,0.1,,,", 0), 0u) << csv[2];      // evaluation at step 4
-  EXPECT_EQ(csv[3].rfind("1,4,0.1,", 0), 0u) << csv[3];        // epoch 1 (no evaluation of its own)
-  EXPECT_NE(csv[3].find(",,"), std::string::npos) << csv[3];   // without val values
+  EXPECT_EQ(csv[1].rfind("0,2,0.1,,,", 0), 0u) << csv[1];     // evaluation at step 2
+  EXPECT_EQ(csv[2].rfind("0,4,0.1,,,", 0), 0u) << csv[2];     // evaluation at step 4
+  EXPECT_EQ(csv[3].rfind("1,4,0.1,", 0), 0u) << csv[3];       // epoch 1 (no evaluation of its own)
+  EXPECT_NE(csv[3].find(",,"), std::string::npos) << csv[3];  // without val values
   EXPECT_EQ(csv[6].rfind("2,8,0.1,", 0), 0u) << csv[6];
   const auto jsonl = testing::split_lines(testing::read_text(dir / "metrics.jsonl"));
   ASSERT_EQ(jsonl.size(), 6u);

@@ -342,8 +342,7 @@ TEST(TrainTrainerAmp, BadScalerStateInACheckpointIsAnIOError) {
   amp::GradScaler scaler({.init_scale = 8.0});
   parts.grad_scaler = &scaler;
   const auto before = param_bytes(*s.model);
-  EXPECT_SEEK_ERROR_ALL(load_checkpoint(dir / "bad", parts), IOError,
-                        {"load_checkpoint", "grad scaler", "empty"});
+  EXPECT_SEEK_ERROR_ALL(load_checkpoint(dir / "bad", parts), IOError, {"load_checkpoint", "grad scaler", "empty"});
   EXPECT_EQ(scaler.get_scale(), 8.0);
   EXPECT_EQ(param_bytes(*s.model), before);
 }

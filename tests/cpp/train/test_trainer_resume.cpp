@@ -38,8 +38,8 @@ struct Session {
     plateau = std::make_unique<optim::ReduceLROnPlateau>(*opt, optim::ReduceLROnPlateauOptions{.patience = 0});
     train = std::make_unique<data::DataLoader>(testing::toy_dataset(20),
                                                data::DataLoaderOptions{.batch_size = 4, .shuffle = true, .seed = 9});
-    val = std::make_unique<data::DataLoader>(testing::toy_dataset(8, 4, 3, 99),
-                                             data::DataLoaderOptions{.batch_size = 8});
+    val =
+        std::make_unique<data::DataLoader>(testing::toy_dataset(8, 4, 3, 99), data::DataLoaderOptions{.batch_size = 8});
     TrainerOptions o{.epochs = kEpochs,
                      .accumulation_steps = 2,
                      .monitor = "val_loss",

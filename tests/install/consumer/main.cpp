@@ -29,7 +29,8 @@ int main() {
   try {
     std::printf("%s\n", seek::cuda::build_info().c_str());
     seek::Tensor a = seek::tensor<double>({1, 2, 3, 4, 5, 6}, {2, 3}, seek::TensorOptions(seek::kF64).requires_grad());
-    seek::Tensor b = seek::tensor<double>({0.5, -1, 2, 3, -2, 0.25}, {2, 3}, seek::TensorOptions(seek::kF64).requires_grad());
+    seek::Tensor b =
+        seek::tensor<double>({0.5, -1, 2, 3, -2, 0.25}, {2, 3}, seek::TensorOptions(seek::kF64).requires_grad());
 
     // y = a * b + a * a - b / 2
     seek::Tensor y = a * b + a * a - b / 2;
