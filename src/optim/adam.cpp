@@ -48,11 +48,7 @@ bool Adam::fused_step(size_t g) {
     Tensor d = params[i].grad();
     if (!d.defined()) continue;
     ParamState& s = state(g, i);
-    auto buffer = [&](const char* key) -> Tensor& {
-      auto it = s.buffers.find(key);
-      if (it == s.buffers.end()) it = s.buffers.emplace(key, zeros_like(params[i])).first;
-      return it->second;
-    };
+    auto buffer = [&](const char* key) -> Tensor& { return s.buffer(key, params[i]); };
     index.push_back(i);
     ps.push_back(params[i]);
     grads.push_back(d);
@@ -87,12 +83,7 @@ void Adam::step() {
       if (!d.defined()) continue;
       if (o.maximize) d = d.neg();
       ParamState& s = state(g, i);
-      // Buffers start at zero on first use (also when amsgrad is switched on later).
-      auto buffer = [&](const char* key) -> Tensor& {
-        auto it = s.buffers.find(key);
-        if (it == s.buffers.end()) it = s.buffers.emplace(key, zeros_like(p)).first;
-        return it->second;
-      };
+      auto buffer = [&](const char* key) -> Tensor& { return s.buffer(key, p); };
       s.step += 1;
       if (o.weight_decay != 0.0) {
         if (decoupled_)

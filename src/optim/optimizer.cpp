@@ -39,6 +39,12 @@ void OptimizerOptions::validate(const std::string& op) const {
   check(op);
 }
 
+Tensor& Optimizer::ParamState::buffer(const char* key, const Tensor& param) {
+  auto it = buffers.find(key);
+  if (it == buffers.end()) it = buffers.emplace(key, zeros_like(param)).first;
+  return it->second;
+}
+
 Optimizer::Optimizer(std::string name, std::vector<ParamGroup> groups, const OptimizerOptions& defaults)
     : name_(std::move(name)), defaults_(defaults.clone()) {
   defaults_->validate(name_);

@@ -40,42 +40,22 @@ std::ostream& operator<<(std::ostream& os, DType t);
 
 template <typename T>
 struct dtype_of;
-template <>
-struct dtype_of<bool> {
-  static constexpr DType value = kBool;
-};
-template <>
-struct dtype_of<uint8_t> {
-  static constexpr DType value = kUInt8;
-};
-template <>
-struct dtype_of<int8_t> {
-  static constexpr DType value = kInt8;
-};
-template <>
-struct dtype_of<int32_t> {
-  static constexpr DType value = kInt32;
-};
-template <>
-struct dtype_of<int64_t> {
-  static constexpr DType value = kInt64;
-};
-template <>
-struct dtype_of<Half> {
-  static constexpr DType value = kFloat16;
-};
-template <>
-struct dtype_of<BFloat16> {
-  static constexpr DType value = kBFloat16;
-};
-template <>
-struct dtype_of<float> {
-  static constexpr DType value = kFloat32;
-};
-template <>
-struct dtype_of<double> {
-  static constexpr DType value = kFloat64;
-};
+// dtype_of<T>::value: the DType that stores T.
+#define SEEK_DTYPE_OF(T, dt)           \
+  template <>                          \
+  struct dtype_of<T> {                 \
+    static constexpr DType value = dt; \
+  };
+SEEK_DTYPE_OF(bool, kBool)
+SEEK_DTYPE_OF(uint8_t, kUInt8)
+SEEK_DTYPE_OF(int8_t, kInt8)
+SEEK_DTYPE_OF(int32_t, kInt32)
+SEEK_DTYPE_OF(int64_t, kInt64)
+SEEK_DTYPE_OF(Half, kFloat16)
+SEEK_DTYPE_OF(BFloat16, kBFloat16)
+SEEK_DTYPE_OF(float, kFloat32)
+SEEK_DTYPE_OF(double, kFloat64)
+#undef SEEK_DTYPE_OF
 
 // Arithmetic type for a storage type: float for 16-bit floats.
 template <typename T>

@@ -121,6 +121,9 @@ class Optimizer {
   struct ParamState {
     int64_t step = 0;
     std::map<std::string, Tensor> buffers;
+    // The buffer named `key`, made as zeros like `param` on first use (also when an option
+    // that needs it is switched on later).
+    Tensor& buffer(const char* key, const Tensor& param);
   };
   Optimizer(std::string name, std::vector<ParamGroup> groups, const OptimizerOptions& defaults);
   ParamState& state(size_t group, size_t index) { return state_[group][index]; }
