@@ -5,6 +5,7 @@
 
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/error.h"
+#include "seek/ops/creation.h"
 #include "seek/train/callbacks.h"
 
 namespace seek::train::detail {
