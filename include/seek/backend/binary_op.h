@@ -22,36 +22,9 @@
 
 #include "seek/core/error.h"
 #include "seek/core/macros.h"
+#include "seek/core/op_rows.h"
 
-// clang-format off
-#define SEEK_BINARY_OPS(X)                                                                        \
-  X(Add,                 add,                  Arith,    AB,    Custom, a + b)                     \
-  X(Sub,                 sub,                  Arith,    AB,    Custom, a - b)                     \
-  X(Mul,                 mul,                  Arith,    AB,    Custom, a * b)                     \
-  X(Div,                 div,                  Arith,    AB,    Custom, a / b)                     \
-  X(Pow,                 pow,                  Arith,    ABOut, Custom, pow_impl(a, b))            \
-  X(Maximum,             maximum,              Arith,    AB,    Plain,  nan_max(a, b))             \
-  X(Minimum,             minimum,              Arith,    AB,    Plain,  nan_min(a, b))             \
-  X(Eq,                  eq,                   Compare,  None,  Custom, a == b)                    \
-  X(Ne,                  ne,                   Compare,  None,  Custom, a != b)                    \
-  X(Lt,                  lt,                   Compare,  None,  Custom, a < b)                     \
-  X(Le,                  le,                   Compare,  None,  Custom, a <= b)                    \
-  X(Gt,                  gt,                   Compare,  None,  Custom, a > b)                     \
-  X(Ge,                  ge,                   Compare,  None,  Custom, a >= b)                    \
-  X(LogicalAnd,          logical_and,          Logical,  None,  Plain,  (a != T(0)) && (b != T(0))) \
-  X(LogicalOr,           logical_or,           Logical,  None,  Plain,  (a != T(0)) || (b != T(0))) \
-  X(LogicalXor,          logical_xor,          Logical,  None,  Plain,  (a != T(0)) != (b != T(0))) \
-  X(ReluBackward,        relu_backward,        Helper,   None,  Custom, b > T(0) ? a : T(0))       \
-  X(SigmoidBackward,     sigmoid_backward,     Helper,   None,  Custom, a * b * (T(1) - b))        \
-  X(TanhBackward,        tanh_backward,        Helper,   None,  Custom, a * (T(1) - b * b))        \
-  X(GeluBackward,        gelu_backward,        Helper,   None,  Custom, gelu_backward_fn(a, b))    \
-  X(GeluTanhBackward,    gelu_tanh_backward,   Helper,   None,  Custom, gelu_tanh_backward_fn(a, b)) \
-  X(SiluBackward,        silu_backward,        Helper,   None,  Custom, silu_backward_fn(a, b))    \
-  X(HardswishBackward,   hardswish_backward,   Helper,   None,  Custom, hardswish_backward_fn(a, b)) \
-  X(HardsigmoidBackward, hardsigmoid_backward, Helper,   None,  Custom, (b > T(-3) && b < T(3)) ? a / T(6) : T(0)) \
-  X(Xlogy,               xlogy,                Floating, AB,    Plain,  xlogy_fn(a, b))            \
-  /* end of SEEK_BINARY_OPS */
-// clang-format on
+// The rows of the table: SEEK_BINARY_OPS in seek/core/op_rows.h.
 
 namespace seek {
 

@@ -27,38 +27,9 @@
 
 #include "seek/core/error.h"
 #include "seek/core/macros.h"
+#include "seek/core/op_rows.h"
 
-// clang-format off
-#define SEEK_UNARY_OPS(X)                                                                   \
-  X(Neg,         neg,          Integers, None,   Plain,     _,   static_cast<T>(-x))         \
-  X(Abs,         abs,          Integers, Input,  Plain,     _,   abs_fn(x))                  \
-  X(Exp,         exp,          Floating, Output, Fp32,      _,   math::exp(x))               \
-  X(Log,         log,          Floating, Input,  Fp32,      _,   math::log(x))               \
-  X(Log1p,       log1p,        Floating, Input,  Plain,     _,   math::log1p(x))             \
-  X(Sqrt,        sqrt,         Floating, Output, Plain,     _,   math::sqrt(x))              \
-  X(Rsqrt,       rsqrt,        Floating, Output, Plain,     _,   T(1) / math::sqrt(x))       \
-  X(Sin,         sin,          Floating, Input,  Plain,     _,   math::sin(x))               \
-  X(Cos,         cos,          Floating, Input,  Plain,     _,   math::cos(x))               \
-  X(Tanh,        tanh,         Floating, Output, Plain,     _,   math::tanh(x))              \
-  X(Sigmoid,     sigmoid,      Floating, Output, Plain,     _,   T(1) / (T(1) + math::exp(-x))) \
-  X(Relu,        relu,         Integers, Output, Plain,     _,   relu_fn(x))                 \
-  X(GeluErf,     gelu,         Floating, Input,  Custom,    _,   gelu_erf_fn(x))             \
-  X(GeluTanh,    gelu_tanh,    Floating, Input,  Custom,    _,   gelu_tanh_fn(x))            \
-  X(Silu,        silu,         Floating, Input,  Plain,     _,   x / (T(1) + math::exp(-x))) \
-  X(Hardswish,   hardswish,    Floating, Input,  Plain,     _,   x * relu6_fn(x + T(3)) / T(6)) \
-  X(Hardsigmoid, hardsigmoid,  Floating, Input,  Plain,     _,   relu6_fn(x + T(3)) / T(6))  \
-  X(Softplus,    softplus,     Floating, Input,  Custom,    _,   softplus_fn(x, T(a), T(b))) \
-  X(Erf,         erf,          Floating, Input,  Plain,     _,   math::erf(x))               \
-  X(Sign,        sign,         AllTypes, None,   Plain,     _,   sign_fn(x))                 \
-  X(Floor,       floor,        Integers, None,   Plain,     _,   floor_fn(x))                \
-  X(Ceil,        ceil,         Integers, None,   Plain,     _,   ceil_fn(x))                 \
-  X(Round,       round,        Integers, None,   Plain,     _,   round_fn(x))                \
-  X(Reciprocal,  reciprocal,   Floating, Output, Plain,     _,   T(1) / x)                   \
-  X(Square,      square,       Integers, Input,  Plain,     _,   static_cast<T>(x * x))      \
-  X(LogicalNot,  logical_not,  ToBool,   None,   Plain,     _,   x == T(0))                  \
-  X(Logit,       logit,        Floating, Input,  OptDouble, eps, logit_fn(x, T(a), b != 0.0)) \
-  /* end of SEEK_UNARY_OPS */
-// clang-format on
+// The rows of the table: SEEK_UNARY_OPS in seek/core/op_rows.h.
 
 namespace seek {
 

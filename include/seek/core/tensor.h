@@ -16,13 +16,10 @@
 #include <utility>
 #include <vector>
 
-// The op tables generate the elementwise methods below (these two headers hold the
-// tables, enums and scalar functors only: nothing of the Backend interface).
-#include "seek/backend/binary_op.h"
-#include "seek/backend/unary_op.h"
 #include "seek/core/device.h"
 #include "seek/core/dtype.h"
 #include "seek/core/error.h"
+#include "seek/core/op_rows.h"  // the table rows that generate the elementwise methods
 #include "seek/core/scalar.h"
 #include "seek/core/shape_util.h"
 #include "seek/core/tensor_impl.h"
@@ -177,7 +174,7 @@ class Tensor {
   Tensor div(Scalar o) const;
   Tensor pow(const Tensor& e) const;
   Tensor pow(Scalar e) const;
-  // one method per Plain row of SEEK_BINARY_OPS (seek/backend/binary_op.h): maximum, logical_and, ...
+  // one method per Plain row of SEEK_BINARY_OPS (seek/core/op_rows.h): maximum, logical_and, ...
 #define SEEK_BINARY_METHOD_Plain(name) Tensor name(const Tensor& other) const;
 #define SEEK_BINARY_METHOD_Custom(name)
 #define SEEK_BINARY_METHOD(E, name, kind, saves, form, ...) SEEK_BINARY_METHOD_##form(name)
@@ -208,7 +205,7 @@ class Tensor {
   Tensor& pow_(Scalar e);
 
   // ---- unary (src/ops/unary.cpp) ----
-  // one method per Plain / Fp32 / OptDouble row of SEEK_UNARY_OPS (seek/backend/unary_op.h)
+  // one method per Plain / Fp32 / OptDouble row of SEEK_UNARY_OPS (seek/core/op_rows.h)
 #define SEEK_UNARY_METHOD_Plain(name, arg) Tensor name() const;
 #define SEEK_UNARY_METHOD_Fp32(name, arg) Tensor name() const;
 #define SEEK_UNARY_METHOD_OptDouble(name, arg) Tensor name(std::optional<double> arg = std::nullopt) const;
