@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-scripts/install_deps.sh
+# Fashion-MNIST (Debian dataset-fashion-mnist) lets the main-job tests (example_train_resnet_*) run.
+scripts/install_deps.sh dataset-fashion-mnist
 # Unformatted C++ fails first, before minutes of building (fix: scripts/check_format.sh --fix).
 scripts/check_format.sh
 jobs=$(nproc)
