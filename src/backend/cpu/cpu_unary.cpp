@@ -69,7 +69,8 @@ template <UnaryOp op, typename T>
 void unary_same_type(const Tensor& in, const Tensor& out, const UnaryParams& p) {
   auto f = make_functor<op>(p);
   using A = acc_t<T>;
-  if constexpr ((std::is_floating_point_v<T> || is_reduced_float_v<T>)&&has_eigen_unary<op, A>()) {
+  constexpr bool floating = std::is_floating_point_v<T> || is_reduced_float_v<T>;
+  if constexpr (floating && has_eigen_unary<op, A>()) {
     for_each<2>({&out, &in}, [f](char** ptr, const int64_t* s, int64_t n) {
       constexpr int64_t sz = sizeof(T);
       if (s[0] == sz && s[1] == sz) {
