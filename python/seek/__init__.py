@@ -12,6 +12,7 @@ helpers (seek.no_grad, seek.autograd) and seek.cuda.
 """
 from . import _C
 from ._C import (  # noqa: F401  (re-exported API)
+    Generator,
     Tensor,
     allclose,
     arange,
@@ -34,8 +35,10 @@ from ._C import (  # noqa: F401  (re-exported API)
     float64,
     floor_divide,
     from_dlpack,
+    default_generator,
     from_numpy,
     full,
+    get_rng_state,
     full_like,
     half,
     initial_seed,
@@ -48,6 +51,7 @@ from ._C import (  # noqa: F401  (re-exported API)
     long,
     manual_seed,
     matmul,
+    multinomial,
     addmm,
     normal,
     ones,
@@ -60,6 +64,8 @@ from ._C import (  # noqa: F401  (re-exported API)
     randperm,
     remainder,
     scalar_tensor,
+    seed,
+    set_rng_state,
     stack,
     tensor,
     to_dlpack,

@@ -101,6 +101,7 @@ void init_tensor_reduce(py::class_<Tensor>& cls);            // tensor_reduce.cp
 void init_tensor_math(py::module_& m);                       // tensor_math.cpp (free functions)
 void init_tensor_index(py::class_<Tensor>& cls);             // tensor_index.cpp
 void init_factories(py::module_& m);                         // tensor_factories.cpp
+void init_random(py::module_& m, py::class_<Tensor>& cls);   // tensor_random.cpp (Generator, random ops)
 void init_interop(py::module_& m, py::class_<Tensor>& cls);  // tensor_interop.cpp (numpy, DLPack)
 
 }  // namespace seek::python

@@ -239,32 +239,10 @@ void init_tensor_class(py::class_<Tensor>& cls) {
             return self;
           },
           py::arg("value"))
-      .def("zero_",
-           [](py::object self) {
-             self.cast<Tensor&>().zero_();
-             return self;
-           })
-      .def(
-          "uniform_",
-          [](py::object self, double a, double b) {
-            self.cast<Tensor&>().uniform_(a, b);
-            return self;
-          },
-          py::arg("from") = 0.0, py::arg("to") = 1.0)
-      .def(
-          "normal_",
-          [](py::object self, double mean, double std) {
-            self.cast<Tensor&>().normal_(mean, std);
-            return self;
-          },
-          py::arg("mean") = 0.0, py::arg("std") = 1.0)
-      .def(
-          "bernoulli_",
-          [](py::object self, double p) {
-            self.cast<Tensor&>().bernoulli_(p);
-            return self;
-          },
-          py::arg("p") = 0.5);
+      .def("zero_", [](py::object self) {
+        self.cast<Tensor&>().zero_();
+        return self;
+      });
 }
 
 py::object tensor_tolist(const Tensor& t) {

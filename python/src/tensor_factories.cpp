@@ -1,5 +1,6 @@
 // Tensor factories: seek.tensor (nested lists with dtype inference), zeros / ones / full /
-// empty / arange / linspace / eye, the random ones and the *_like forms.
+// empty / arange / linspace / eye and the *_like forms (the random factories with generator= are in
+// tensor_random.cpp).
 #include "common.h"
 
 #include "seek/ops/creation.h"
@@ -154,8 +155,6 @@ void init_factories(py::module_& m) {
   SEEK_SIZE_FACTORY("zeros", zeros(shape, o), "A tensor of zeros: zeros(2, 3) or zeros((2, 3)).");
   SEEK_SIZE_FACTORY("ones", ones(shape, o), "A tensor of ones.");
   SEEK_SIZE_FACTORY("empty", empty(shape, o), "An uninitialised tensor.");
-  SEEK_SIZE_FACTORY("rand", rand(shape, o), "Uniform on [0, 1).");
-  SEEK_SIZE_FACTORY("randn", randn(shape, o), "Standard normal.");
   m.def(
       "full",
       [](const Shape& size, Scalar value, std::optional<DType> dtype, const py::object& device, bool rg) {
@@ -193,34 +192,6 @@ void init_factories(py::module_& m) {
       },
       py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  m.def(
-      "randint",
-      [](const py::args& args, std::optional<DType> dtype, const py::object& device, bool rg) {
-        // randint(high, size) or randint(low, high, size)
-        if (args.size() != 2 && args.size() != 3)
-          throw py::type_error("randint(low=0, high, size) takes 2 or 3 arguments");
-        int64_t low = args.size() == 3 ? args[0].cast<int64_t>() : 0;
-        int64_t high = args[args.size() - 2].cast<int64_t>();
-        Shape size = args[args.size() - 1].cast<Shape>();
-        return apply_grad(randint(low, high, size, make_options(dtype, device, false, kInt64)), rg);
-      },
-      py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
-      "Integers uniform on [low, high): randint(high, size) or randint(low, high, size).");
-  m.def(
-      "randperm",
-      [](int64_t n, std::optional<DType> dtype, const py::object& device) {
-        return randperm(n, make_options(dtype, device, false, kInt64));
-      },
-      py::arg("n"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none());
-  m.def(
-      "normal",
-      [](double mean, double std, const Shape& size, std::optional<DType> dtype, const py::object& device) {
-        return normal(mean, std, size, make_options(dtype, device, false));
-      },
-      py::arg("mean"), py::arg("std"), py::arg("size"), py::kw_only(), py::arg("dtype") = py::none(),
-      py::arg("device") = py::none());
-  m.def(
-      "bernoulli", [](const Tensor& p) { return bernoulli(p); }, py::arg("input"));
   SEEK_LIKE_FACTORY("zeros_like", zeros_like(t, o));
   SEEK_LIKE_FACTORY("ones_like", ones_like(t, o));
   SEEK_LIKE_FACTORY("empty_like", empty_like(t, o));

@@ -80,9 +80,6 @@ void init_dtypes(py::module_& m) {
   py::implicitly_convertible<py::str, Device>();
 
   m.def(
-      "manual_seed", [](uint64_t seed) { seek::manual_seed(seed); }, py::arg("seed"),
-      "Seeds the default random generator of every device.");
-  m.def(
       "initial_seed", []() { return default_generator(kCPU).seed(); }, "The seed of the default CPU generator.");
 
   py::module_ cuda = m.def_submodule("cuda", "CUDA device queries (seek.cuda wraps these).");
@@ -112,6 +109,7 @@ void init_tensor(py::module_& m) {
   init_tensor_index(cls);
   init_interop(m, cls);
   init_factories(m);
+  init_random(m, cls);
   init_tensor_math(m);
 }
 

@@ -51,6 +51,10 @@ Tensor randint_like(const Tensor& t, int64_t low, int64_t high, Generator* gener
 // is then copied to options' device.
 Tensor randperm(int64_t n, TensorOptions options = TensorOptions(kInt64), Generator* generator = nullptr);
 
+// Indices drawn from each row of non-negative weights (1-D [C] -> [num_samples], 2-D [R, C] ->
+// [R, num_samples], int64), with or without replacement, as torch.multinomial (random_sampling.cpp).
+Tensor multinomial(const Tensor& input, int64_t num_samples, bool replacement = false, Generator* generator = nullptr);
+
 // In place, with an explicit generator (the Tensor methods use the default one).
 Tensor& uniform_(Tensor& t, double from = 0.0, double to = 1.0, Generator* generator = nullptr);
 Tensor& normal_(Tensor& t, double mean = 0.0, double std = 1.0, Generator* generator = nullptr);

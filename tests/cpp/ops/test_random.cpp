@@ -293,3 +293,36 @@ TEST(Random, BadInputNamesTheProblem) {
   EXPECT_SEEK_ERROR(rand({2}, {}, &gpu), DeviceError, "expected a generator for device cpu");
   EXPECT_SEEK_ERROR(rand_like(Tensor()), Error, "undefined");
 }
+
+TEST(Random, MultinomialDrawsFromTheWeightsOfEachRow) {
+  Generator g(11);
+  Tensor w = tensor<double>({0.0, 1.0, 3.0, 0.0, 2.0, 2.0}, {2, 3});
+  Tensor with = multinomial(w, 6000, /*replacement=*/true, &g);
+  ASSERT_EQ(with.shape(), (Shape{2, 6000}));
+  std::vector<int64_t> v = to_vector<int64_t>(with);
+  std::vector<int> counts(6, 0);
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t k = 0; k < 6000; ++k) ++counts[static_cast<size_t>(r * 3 + v[static_cast<size_t>(r * 6000 + k)])];
+  EXPECT_EQ(counts[0], 0);  // zero weight is never drawn
+  EXPECT_NEAR(counts[1] / 6000.0, 0.25, 0.02);
+  EXPECT_NEAR(counts[4] / 6000.0, 0.5, 0.02);
+  Tensor without = multinomial(tensor<float>({1.0f, 0.0f, 1.0f, 1.0f}), 3, /*replacement=*/false, &g);
+  std::vector<int64_t> picked = to_vector<int64_t>(without);
+  std::sort(picked.begin(), picked.end());
+  EXPECT_EQ(picked, (std::vector<int64_t>{0, 2, 3}));
+  // the same seed replays the same draw
+  Generator a(5), b(5);
+  EXPECT_TRUE(equal(multinomial(w, 4, true, &a), multinomial(w, 4, true, &b)));
+}
+
+TEST(Random, MultinomialBadInputNamesTheProblem) {
+  EXPECT_SEEK_ERROR(multinomial(tensor<float>({1.0f, -1.0f}), 1), ValueError, "non-negative");
+  EXPECT_SEEK_ERROR(multinomial(tensor<float>({0.0f, 0.0f}), 1), ValueError, "sums to zero");
+  EXPECT_SEEK_ERROR(multinomial(tensor<float>({1.0f, 0.0f}), 2), ValueError, "only 1 categories of positive weight");
+  EXPECT_SEEK_ERROR(multinomial(tensor<float>({1.0f, 1.0f}), 3), ValueError, "without replacement from 2");
+  EXPECT_SEEK_ERROR(multinomial(tensor<int64_t>({1, 1}), 1), DTypeError, "floating");
+  EXPECT_SEEK_ERROR(multinomial(ones({2, 2, 2}), 1), ShapeError, "1-D or 2-D");
+  EXPECT_SEEK_ERROR(multinomial(ones({2}), 0), ValueError, "num_samples must be positive");
+  Generator gpu(1, kCUDA);
+  EXPECT_SEEK_ERROR(multinomial(ones({2}), 1, true, &gpu), DeviceError, "expected a generator for device cpu");
+}
