@@ -60,6 +60,8 @@ Example example_from(const py::handle& r, const char* who) {
 
 namespace {
 
+std::string type_name_of(const py::handle& o) { return py::str(py::type::handle_of(o).attr("__name__")); }
+
 class PyDataset : public Dataset {
  public:
   size_t size() const override {
@@ -72,7 +74,9 @@ class PyDataset : public Dataset {
     py::gil_scoped_acquire g;
     py::function f = py::get_override(static_cast<const Dataset*>(this), "__getitem__");
     if (!f) throw py::type_error("Dataset subclass must define __getitem__");
-    return example_from(f(index), "Dataset.__getitem__");
+    const std::string who =
+        type_name_of(py::cast(static_cast<const Dataset*>(this))) + ".__getitem__(" + std::to_string(index) + ")";
+    return example_from(f(index), who.c_str());
   }
 };
 

@@ -28,7 +28,8 @@ class DuckDataset : public data::Dataset {
   }
   data::Example get(size_t index) const override {
     py::gil_scoped_acquire g;
-    return example_from((*obj_)[py::int_(index)], "dataset[index]");
+    const std::string who = type_name(*obj_) + "[" + std::to_string(index) + "]";
+    return example_from((*obj_)[py::int_(index)], who.c_str());
   }
 
  private:

@@ -300,3 +300,24 @@ def test_trainer_takes_the_loader_and_resumes(tmp_path):
     with pytest.raises(TypeError, match="custom sampler"):
         Trainer(model, optim.SGD(model.parameters(), lr=0.1), DataLoader(TensorDataset(x, y), sampler=[0, 1]),
                 progress=False)
+
+
+def test_cpp_consumers_name_the_dataset_sample_and_type():
+    class Odd(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return seek.zeros(1), object()
+
+    class Words:
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return "word", i
+
+    with pytest.raises(TypeError, match=r"Odd.__getitem__\(2\) returned a object at \[1\], which cannot become"):
+        data.MapDataset(Odd(), lambda x: x)[2]
+    with pytest.raises(TypeError, match=r"Words\[1\] returned a str at \[0\], which cannot become a tensor"):
+        data.MapDataset(Words(), lambda x: x)[1]
