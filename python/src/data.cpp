@@ -39,10 +39,28 @@ Example example_from(const py::handle& r, const char* who) {
     throw py::type_error(std::string(who) + " must return a (data, target) pair, got " +
                          std::string(py::str(py::type::handle_of(r).attr("__name__"))));
   auto seq = py::reinterpret_borrow<py::sequence>(r);
-  return {as_tensor(seq[0]), as_tensor(seq[1])};
+  Tensor parts[2];
+  for (size_t k = 0; k < 2; ++k) {
+    py::object v = seq[k];
+    try {
+      parts[k] = as_tensor(v);
+    } catch (py::error_already_set& e) {
+      if (!e.matches(PyExc_TypeError) && !e.matches(PyExc_ValueError)) throw;
+      throw py::type_error(std::string(who) + " returned a " +
+                           std::string(py::str(py::type::handle_of(v).attr("__name__"))) + " at [" + std::to_string(k) +
+                           "], which cannot become a tensor: " + e.what());
+    } catch (const py::cast_error&) {
+      throw py::type_error(std::string(who) + " returned a " +
+                           std::string(py::str(py::type::handle_of(v).attr("__name__"))) + " at [" + std::to_string(k) +
+                           "], which cannot become a tensor");
+    }
+  }
+  return {parts[0], parts[1]};
 }
 
 namespace {
+
+std::string type_name_of(const py::handle& o) { return py::str(py::type::handle_of(o).attr("__name__")); }
 
 class PyDataset : public Dataset {
  public:
@@ -50,13 +68,15 @@ class PyDataset : public Dataset {
     py::gil_scoped_acquire g;
     py::function f = py::get_override(static_cast<const Dataset*>(this), "__len__");
     if (!f) throw py::type_error("Dataset subclass must define __len__");
-    return f().cast<size_t>();
+    return checked_len(py::cast(static_cast<const Dataset*>(this)));
   }
   Example get(size_t index) const override {
     py::gil_scoped_acquire g;
     py::function f = py::get_override(static_cast<const Dataset*>(this), "__getitem__");
     if (!f) throw py::type_error("Dataset subclass must define __getitem__");
-    return example_from(f(index), "Dataset.__getitem__");
+    const std::string who =
+        type_name_of(py::cast(static_cast<const Dataset*>(this))) + ".__getitem__(" + std::to_string(index) + ")";
+    return example_from(f(index), who.c_str());
   }
 };
 
@@ -64,10 +84,12 @@ class PyDataset : public Dataset {
 
 // For a Python subclass the pointer also owns a reference to the Python object, so that its
 // __len__ / __getitem__ live as long as C++ holds it.
+// A Python dataset with a C++ equivalent (seek.utils.data.TensorDataset, Subset, ...) names it in
+// _cpp_dataset; any other object with __getitem__ and __len__ is read through Python (duck_dataset).
 data::DatasetPtr dataset_ptr(const py::handle& obj) {
-  if (!py::isinstance<Dataset>(obj))
-    throw py::type_error("expected a seek.data.Dataset, got " +
-                         std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
+  py::object cpp = py::getattr(obj, "_cpp_dataset", py::none());
+  if (!cpp.is_none() && !cpp.is(obj) && py::isinstance<Dataset>(cpp)) return dataset_ptr(cpp);
+  if (!py::isinstance<Dataset>(obj)) return duck_dataset(obj);
   auto ptr = obj.cast<std::shared_ptr<Dataset>>();
   if (dynamic_cast<PyDataset*>(ptr.get()) == nullptr) return ptr;
   return holding_python_object(std::move(ptr), obj);
@@ -412,6 +434,7 @@ void init_data(py::module_& m) {
   py::module_ t = d.def_submodule("transforms", "Image transforms on [C, H, W] tensors");
   init_transforms(t);
   init_data_extra(d, t);
+  init_data_utils(d);
 }
 
 }  // namespace seek::python

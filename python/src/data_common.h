@@ -38,5 +38,10 @@ data::Transform transform_of(const py::handle& t);
 data::CollateFn collate_of(const py::object& collate_fn);
 
 void init_data_extra(py::module_& d, py::module_& transforms);  // data_extra.cpp
+// len(obj) checked: a non-int is a TypeError, a negative length a ValueError, both naming the type.
+size_t checked_len(const py::handle& obj);
+// A C++ dataset over any object with __getitem__ (returning (data, target)) and __len__.
+data::DatasetPtr duck_dataset(const py::handle& obj);
+void init_data_utils(py::module_& d);  // data_utils.cpp
 
 }  // namespace seek::python

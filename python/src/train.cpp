@@ -270,8 +270,12 @@ Tensor returned_tensor(const py::handle& r, const char* who) {
   return r.cast<Tensor>();
 }
 
+// seek.data.DataLoader (Python, torch's semantics) hands the Trainer its C++ form (_cpp_loader()), whose
+// position {epoch, batch} the Trainer saves and resumes; the Python loader keeps that form alive.
 data::DataLoader* loader_of(const py::handle& obj, const char* who) {
   if (obj.is_none()) return nullptr;
+  if (!py::isinstance<data::DataLoader>(obj) && py::hasattr(obj, "_cpp_loader"))
+    return loader_of(obj.attr("_cpp_loader")(), who);
   if (!py::isinstance<data::DataLoader>(obj))
     throw py::type_error(std::string("Trainer: ") + who + " must be a seek.data.DataLoader or None, got " +
                          type_name(obj));

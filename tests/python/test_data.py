@@ -44,17 +44,19 @@ def test_tensor_dataset_and_loader_batches_in_order():
     assert len(data.DataLoader(ds, batch_size=4, drop_last=True)) == 2
 
 
-def test_shuffle_is_a_seeded_permutation_per_epoch():
+def test_shuffle_with_seed_is_a_seeded_permutation_per_epoch():
+    # seed= (seek's addition): the k-th iteration is epoch k, whose order depends on (seed, k) only.
     ds = arange_dataset(20)
     loader = data.DataLoader(ds, batch_size=5, shuffle=True, seed=7)
     e0 = [i for _, y in loader for i in y.tolist()]
-    again = [i for _, y in loader for i in y.tolist()]
-    loader.set_epoch(1)
     e1 = [i for _, y in loader for i in y.tolist()]
+    loader.set_epoch(0)
+    again = [i for _, y in loader for i in y.tolist()]
     assert sorted(e0) == list(range(20)) and sorted(e1) == list(range(20))
     assert e0 == again and e0 != e1 and e0 != list(range(20))
     other = data.DataLoader(ds, batch_size=5, shuffle=True, seed=7)
     assert [i for _, y in other for i in y.tolist()] == e0
+    assert loader.epoch == 1
 
 
 def test_python_dataset_with_worker_threads_matches_single_thread():
@@ -84,9 +86,11 @@ def test_leaving_a_threaded_iteration_early_does_not_hang():
     next(it)
     next(it)
     del it
-    # As the C++ DataLoader, the next iteration resumes after the last batch handed out.
-    assert loader.state_dict() == {"epoch": 0, "next_batch": 2}
-    assert sum(1 for _ in loader) == 48
+    # As in torch, every iteration is a new epoch from the first batch, also after leaving one early.
+    assert sum(1 for _ in loader) == 50
+    for k, _ in enumerate(loader):
+        if k == 3:
+            break
     assert sum(1 for _ in loader) == 50
 
 
@@ -110,8 +114,11 @@ def test_errors_inside_python_dataset_surface_in_python():
         def __getitem__(self, i):
             return seek.zeros(1)
 
+    # As in torch, a sample may be a single tensor: the batch is their stack ...
+    assert [b.shape for b in data.DataLoader(Single())] == [(1, 1)]
+    # ... but C++ consumers (MapDataset, the Trainer) need (data, target) pairs.
     with pytest.raises(TypeError, match="pair"):
-        list(data.DataLoader(Single()))
+        data.MapDataset(Single(), lambda x: x)[0]
 
 
 def test_subset_random_split_and_collate_fn():

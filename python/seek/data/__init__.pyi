@@ -1,4 +1,4 @@
-# Type stubs for seek.data (the classes are C++, seek._C.data).
+# Type stubs for seek.data (the C++ classes of seek._C.data; the torch.utils.data API is seek.utils.data's).
 import os
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -7,20 +7,14 @@ from . import transforms as transforms
 
 _Example = Tuple[Tensor, Tensor]
 
-class Dataset:
-    def __init__(self) -> None: ...
-    def __len__(self) -> int: ...
-    def __getitem__(self, index: int) -> Any: ...
-
-class TensorDataset(Dataset):
-    def __init__(self, data: Tensor, targets: Tensor) -> None: ...
-    def __getitem__(self, index: int) -> _Example: ...
-
-class Subset(Dataset):
-    indices: List[int]
-    dataset: Dataset
-    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None: ...
-    def __getitem__(self, index: int) -> _Example: ...
+from ..utils.data import (BatchSampler as BatchSampler, ChainDataset as ChainDataset,
+                          ConcatDataset as ConcatDataset, DataLoader as DataLoader, Dataset as Dataset,
+                          IterableDataset as IterableDataset, RandomSampler as RandomSampler, Sampler as Sampler,
+                          SequentialSampler as SequentialSampler, Subset as Subset,
+                          SubsetRandomSampler as SubsetRandomSampler, TensorDataset as TensorDataset,
+                          WeightedRandomSampler as WeightedRandomSampler, default_collate as default_collate,
+                          default_convert as default_convert, get_worker_info as get_worker_info,
+                          random_split as random_split)
 
 class MapDataset(Dataset):
     def __init__(self, dataset: Dataset, transform: Callable[[Tensor], Tensor], *, seed: Optional[int] = None,
@@ -36,23 +30,8 @@ class MNIST(Dataset):
 class FashionMNIST(MNIST):
     classes: List[str]
 
-def random_split(dataset: Dataset, lengths: Sequence[Union[int, float]], seed: int = 0) -> List[Subset]: ...
 def read_idx_images(path: str) -> Tensor: ...
 def read_idx_labels(path: str) -> Tensor: ...
-
-class DataLoader:
-    batch_size: int
-    num_workers: int
-    epoch: int
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False, num_workers: int = 0,
-                 collate_fn: Optional[Union[Callable[[List[_Example]], _Example], IndexedCollate]] = None,
-                 drop_last: bool = False,
-                 seed: int = 0, prefetch_factor: int = 2) -> None: ...
-    def __iter__(self) -> Iterator[_Example]: ...
-    def __len__(self) -> int: ...
-    def set_epoch(self, epoch: int) -> None: ...
-    def state_dict(self) -> Dict[str, int]: ...
-    def load_state_dict(self, state_dict: Dict[str, int]) -> None: ...
 
 class CIFAR10(Dataset):
     data: Tensor       # uint8 [N, 3, 32, 32]
@@ -79,7 +58,6 @@ class ImageFolder(Dataset):
 
 def read_image(path: Union[str, os.PathLike], channels: int = 3) -> Tensor: ...
 def read_cifar10_batch(path: Union[str, os.PathLike]) -> Tuple[Tensor, Tensor]: ...
-def default_collate(batch: Sequence[_Example]) -> _Example: ...
 
 class IndexedCollate:
     def __call__(self, examples: Sequence[_Example], epoch: int = 0, batch: int = 0) -> _Example: ...

@@ -91,3 +91,5 @@ class Parameter(metaclass=_ParameterMeta):
         t.requires_grad_(requires_grad)
         t._is_param = True
         return t
+from . import parallel  # noqa: E402,F401  (torch.nn.parallel: DataParallel on one device)
+from .parallel import DataParallel  # noqa: E402,F401

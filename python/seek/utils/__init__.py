@@ -1,0 +1,4 @@
+"""seek.utils: torch.utils's data package (seek.utils.data)."""
+from . import data  # noqa: F401
+
+__all__ = ["data"]

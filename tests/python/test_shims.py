@@ -1,0 +1,49 @@
+"""Import-level shims that PyTorch scripts touch: seek.backends.cudnn / mps, seek.nn.parallel,
+seek.onnx, seek.Generator."""
+import pytest
+
+import seek
+from seek import nn
+
+
+def test_backends_flags():
+    import seek.backends.cudnn as cudnn
+
+    assert cudnn.is_available() is False and seek.backends.mps.is_available() is False
+    assert cudnn.enabled is True and cudnn.deterministic is False
+    seek.backends.cudnn.benchmark = True
+    seek.backends.cudnn.deterministic = True
+    assert cudnn.benchmark and cudnn.deterministic
+    cudnn.benchmark = cudnn.deterministic = False
+
+
+def test_data_parallel_wraps_one_device():
+    seek.manual_seed(0)
+    inner = nn.Linear(3, 2)
+    model = nn.DataParallel(inner)
+    assert model.module is inner and isinstance(model, nn.Module)
+    x = seek.randn(4, 3)
+    assert seek.allclose(model(x), inner(x))
+    assert sorted(model.state_dict()) == ["module.bias", "module.weight"]
+    assert nn.parallel.DataParallel is nn.DataParallel
+    with pytest.raises(NotImplementedError, match="one device"):
+        nn.DataParallel(inner, device_ids=[0, 1])
+    with pytest.raises(NotImplementedError, match="distributed-training issue"):
+        nn.parallel.DistributedDataParallel(inner)
+
+
+def test_onnx_export_is_a_clear_error():
+    with pytest.raises(NotImplementedError, match="no ONNX exporter yet .it comes with the deployment issue"):
+        seek.onnx.export(nn.Linear(2, 2), seek.zeros(1, 2), "model.onnx")
+
+
+def test_generator():
+    g = seek.Generator().manual_seed(5)
+    assert g.initial_seed() == 5
+    a = g._draw("randperm", 6).tolist()
+    state = g.get_state()
+    b = g._draw("randperm", 6).tolist()
+    g.set_state(state)
+    assert g._draw("randperm", 6).tolist() == b and sorted(a) == list(range(6))
+    with pytest.raises(TypeError, match="seed must be an int"):
+        g.manual_seed("x")
