@@ -72,6 +72,7 @@ from . import autograd, cuda  # noqa: E402
 from . import data, models, nn, optim  # noqa: E402
 from . import train  # noqa: E402
 from . import amp, io  # noqa: E402
+from . import multiprocessing  # noqa: E402,F401
 from .amp import autocast  # noqa: E402
 from .io import load, save  # noqa: E402
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
