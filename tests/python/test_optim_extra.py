@@ -387,6 +387,8 @@ def test_cpp_optimizer_state_dict_has_torchs_layout():
     assert sd["param_groups"][1]["lr"] == 0.5 and sd["param_groups"][0]["betas"] == (0.9, 0.999)
     assert set(sd["state"][1]) == {"step", "exp_avg", "exp_avg_sq"} and float(sd["state"][1]["step"]) == 1.0
     assert set(opt.state[opt.param_groups[1]["params"][0]]) == {"step", "exp_avg", "exp_avg_sq"}
+    assert set(opt.state[b]) == {"step", "exp_avg", "exp_avg_sq"} and a in opt.state  # the caller's handles
+    assert seek.zeros(1) not in opt.state
     # A torch-style dict with extra group entries and a torch SGD's None momentum buffer loads.
     sgd_opt = optim.SGD([a], lr=0.1)
     sgd_opt.load_state_dict({"state": {0: {"momentum_buffer": None}},

@@ -333,7 +333,7 @@ class _CppOptimizer(Optimizer):
         """A snapshot of the per-parameter state: {parameter: {'step': ..., buffer: tensor}} (read-only copies)."""
         params = [p for g in self.param_groups for p in g["params"]]
         nested = _as_nested(self._impl.state_dict())
-        return {params[i]: dict(s) for i, s in nested["state"].items()}
+        return _StateView({params[i]: dict(s) for i, s in nested["state"].items()})
 
     @state.setter
     def state(self, value):
@@ -432,6 +432,27 @@ class _CppOptimizer(Optimizer):
             d["params"] = list(g["params"])
             groups.append(d)
         return (_rebuild_cpp_optimizer, (type(self), groups, self.state_dict()))
+
+
+class _StateView(dict):
+    """A C++ optimizer's state by parameter. Another Python handle of the same parameter (model.parameters()
+    makes new ones) finds it too: by its memory and shape."""
+
+    def __missing__(self, key):
+        from .._C import Tensor
+
+        if isinstance(key, Tensor):
+            for p, s in self.items():
+                if p.data_ptr() == key.data_ptr() and tuple(p.shape) == tuple(key.shape) and p.dtype == key.dtype:
+                    return s
+        raise KeyError(key)
+
+    def __contains__(self, key):
+        try:
+            self[key]
+            return True
+        except KeyError:
+            return False
 
 
 def _rebuild_cpp_optimizer(cls, groups, state_dict):
