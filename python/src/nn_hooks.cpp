@@ -22,7 +22,12 @@ struct PyCallHook {
     if (!*active) return m.forward(input);
     py::gil_scoped_acquire gil;
     py::object self = py::cast(m.shared_from_this());
-    return self(input).cast<Tensor>();
+    py::object out = self(input);
+    if (!py::isinstance<Tensor>(out))
+      throw py::type_error(m.type_name() + ": called from a C++ parent, the module (with its forward hooks) must " +
+                           "return a seek.Tensor, got " +
+                           std::string(py::str(py::type::handle_of(out).attr("__name__"))));
+    return out.cast<Tensor>();
   }
 };
 

@@ -130,6 +130,13 @@ def test_backward_hook_returning_the_wrong_count_raises():
         lin(seek.randn(4, 3, requires_grad=True)).sum().backward()
 
 
+def test_a_hook_returning_a_non_tensor_inside_a_cpp_parent_raises():
+    seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    seq[1].register_forward_hook(lambda m, args, out: "oops")
+    with pytest.raises(TypeError, match="must return a seek.Tensor, got str"):
+        seq(seek.ones(1, 2))
+
+
 def test_hook_must_be_callable():
     with pytest.raises(TypeError, match="callable"):
         nn.Linear(1, 1).register_forward_hook(3)
