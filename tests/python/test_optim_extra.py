@@ -14,7 +14,8 @@ import seek
 from seek import optim
 from seek.optim import lr_scheduler as S
 
-REF = json.load(open(os.path.join(os.path.dirname(__file__), "ref", "optim_ref.json")))
+with open(os.path.join(os.path.dirname(__file__), "ref", "optim_ref.json")) as _f:
+    REF = json.load(_f)
 
 
 def quadratic(p):
