@@ -9,7 +9,10 @@
 
 #include <cmath>
 
+#include "seek/optim/adadelta.h"
+#include "seek/optim/adagrad.h"
 #include "seek/optim/adam.h"
+#include "seek/optim/adamax.h"
 #include "seek/optim/clip_grad.h"
 #include "seek/optim/lr_scheduler.h"
 #include "seek/optim/rmsprop.h"
@@ -252,9 +255,12 @@ void init_optim(py::module_& m) {
       .def("_group_options", [](const Optimizer& opt, size_t g) { return group_options(opt.param_groups().at(g)); })
       .def("_set_group_option",
            [](Optimizer& opt, size_t g, const std::string& key, const py::handle& v) {
+             // Checked on a copy first, so that a rejected value leaves the group as it was.
              auto& group = opt.param_groups().at(g);
-             set_option(*group.options, key, v);
-             group.options->validate(opt.name());
+             std::shared_ptr<optim::OptimizerOptions> changed(group.options->clone());
+             set_option(*changed, key, v);
+             changed->validate(opt.name());
+             group.options = std::move(changed);
            })
       .def("_defaults",
            [](const Optimizer& opt) {
@@ -287,6 +293,12 @@ void init_optim(py::module_& m) {
   def_optimizer<optim::AdamW, optim::AdamWOptions, optim::Adam>(
       o, "AdamW", "Adam with decoupled weight decay, like torch.optim.AdamW.");
   def_optimizer<optim::RMSprop, optim::RMSpropOptions, Optimizer>(o, "RMSprop", "RMSprop, like torch.optim.RMSprop.");
+  def_optimizer<optim::Adagrad, optim::AdagradOptions, Optimizer>(o, "Adagrad", "Adagrad, like torch.optim.Adagrad.");
+  def_optimizer<optim::Adadelta, optim::AdadeltaOptions, Optimizer>(o, "Adadelta",
+                                                                    "Adadelta, like torch.optim.Adadelta.");
+  def_optimizer<optim::Adamax, optim::AdamaxOptions, Optimizer>(o, "Adamax", "Adamax, like torch.optim.Adamax.");
+  def_optimizer<optim::NAdam, optim::NAdamOptions, Optimizer>(o, "NAdam", "NAdam, like torch.optim.NAdam.");
+  def_optimizer<optim::RAdam, optim::RAdamOptions, Optimizer>(o, "RAdam", "RAdam, like torch.optim.RAdam.");
 
   py::module_ sched = o.def_submodule("lr_scheduler", "C++ learning-rate schedulers");
   init_schedulers(sched);

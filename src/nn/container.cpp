@@ -31,7 +31,7 @@ void Sequential::set(int64_t index, ModulePtr module) {
 
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
-  for (size_t i = 0; i < num_children(); ++i) x = child_at(i)->forward(x);
+  for (size_t i = 0; i < num_children(); ++i) x = child_at(i)->call(x);
   return x;
 }
 

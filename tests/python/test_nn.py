@@ -102,7 +102,7 @@ def test_batchnorm2d_training_and_eval(rng):
 
 def test_batchnorm1d_no_affine_no_stats():
     bn = nn.BatchNorm1d(4, affine=False, track_running_stats=False)
-    assert bn.parameters() == [] and bn.buffers() == []
+    assert list(bn.parameters()) == [] and list(bn.buffers()) == []
     assert bn(seek.randn(8, 4)).shape == (8, 4)
 
 

@@ -85,8 +85,10 @@ def test_param_groups_are_dicts_and_lr_writes_through():
     assert optim.Adam([param([0.0])]).param_groups[0]["betas"] == (0.9, 0.999)
     with pytest.raises(ValueError):
         opt.param_groups[0]["lr"] = -1.0
-    with pytest.raises(ValueError):
-        opt.param_groups[0]["nonsense"] = 1.0
+    # As in torch, other entries (a scheduler's 'initial_lr', a script's own) stay in the group dict.
+    opt.param_groups[0]["initial_lr"] = 0.5
+    assert opt.param_groups[0]["initial_lr"] == 0.5 and opt.param_groups[0]["lr"] == 0.01
+    assert "initial_lr" in opt.state_dict()["param_groups"][0]
 
 
 def test_add_param_group_and_zero_grad():

@@ -32,7 +32,14 @@ class Module : public std::enable_shared_from_this<Module> {
 
   // The single-input forward most layers have; modules without one throw.
   virtual Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
+  // Calling a module: forward(), or, when a call hook is set, the hook (which runs forward itself).
+  // Parents call their children this way (Child handles, Sequential), so that hooks registered on a
+  // child (Python's register_forward_hook, ...; python/src/nn_hooks.cpp sets the call hook) run.
+  Tensor operator()(const Tensor& input) { return call(input); }
+  Tensor call(const Tensor& input) { return call_hook_ ? call_hook_(*this, input) : forward(input); }
+  using CallHook = std::function<Tensor(Module&, const Tensor&)>;
+  void set_call_hook(CallHook hook) { call_hook_ = std::move(hook); }
+  const CallHook& call_hook() const { return call_hook_; }
 
   const std::string& type_name() const { return type_name_; }
 
@@ -119,6 +126,7 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<Entry> params_;
   std::vector<Entry> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  CallHook call_hook_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
@@ -133,7 +141,8 @@ namespace detail {
 // A parent's handle to one of its registered submodules: it names a slot of the parent's
 // registry (the single source of truth) by index, so it always reaches the module that is
 // registered there NOW, also after replace_module / Python's `model.fc = ...`.
-//   child(x), child.forward(x)  the generic Module::forward of the current module (any type);
+//   child(x)                    calls the current module (any type): its call hook, else forward;
+//   child.forward(x)            the generic Module::forward of the current module, without hooks;
 //   child->member, *child       typed access: DTypeError when the current module is not an M;
 //   get()                       the current module as std::shared_ptr<M> (typed, as ->);
 //   module()                    the current module as std::shared_ptr<Module> (any type).
@@ -157,7 +166,7 @@ class Child {
   const std::shared_ptr<Module>& module() const { return parent().children_[slot_].second; }
 
   Tensor forward(const Tensor& input) const { return module()->forward(input); }
-  Tensor operator()(const Tensor& input) const { return module()->forward(input); }
+  Tensor operator()(const Tensor& input) const { return module()->call(input); }
 
   M* operator->() const { return typed(); }
   M& operator*() const { return *typed(); }

@@ -34,6 +34,10 @@ def save(obj, f):
     Like torch.save for state dicts; other objects (modules, lists, numbers) raise TypeError.
     Tensors on any device are saved from a CPU copy; requires_grad is not saved.
     """
+    from ..optim.optimizer import _as_flat, is_nested_state_dict
+
+    if is_nested_state_dict(obj):  # an optimizer's state_dict() (PyTorch's layout): stored flat
+        obj = _as_flat(obj)
     _check_state_dict(obj, "seek.save")
     safetensors._save_file(obj, f, None, "seek.save")
 

@@ -7,16 +7,19 @@ ResNet = _m.ResNet
 BasicBlock = _m.BasicBlock
 Bottleneck = _m.Bottleneck
 MobileNetV3 = _m.MobileNetV3
-resnet18 = _m.resnet18
-resnet34 = _m.resnet34
-resnet50 = _m.resnet50
-resnet18d = _m.resnet18d
-resnet34d = _m.resnet34d
-resnet50d = _m.resnet50d
-resnet20 = _m.resnet20
-resnet56 = _m.resnet56
-mobilenet_v3_small = _m.mobilenet_v3_small
-mobilenet_v3_large = _m.mobilenet_v3_large
+# The factories' models remember how they were made, for copy.deepcopy and pickle (seek.nn._module_ext).
+from ..nn._module_ext import record_factory as _recorded  # noqa: E402
+
+resnet18 = _recorded(_m.resnet18)
+resnet34 = _recorded(_m.resnet34)
+resnet50 = _recorded(_m.resnet50)
+resnet18d = _recorded(_m.resnet18d)
+resnet34d = _recorded(_m.resnet34d)
+resnet50d = _recorded(_m.resnet50d)
+resnet20 = _recorded(_m.resnet20)
+resnet56 = _recorded(_m.resnet56)
+mobilenet_v3_small = _recorded(_m.mobilenet_v3_small)
+mobilenet_v3_large = _recorded(_m.mobilenet_v3_large)
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "MobileNetV3", "resnet18", "resnet34", "resnet50", "resnet18d",
            "resnet34d", "resnet50d", "resnet20", "resnet56", "mobilenet_v3_small", "mobilenet_v3_large"]

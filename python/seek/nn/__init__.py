@@ -66,6 +66,10 @@ TransformerEncoderLayer = _nn.TransformerEncoderLayer
 Upsample = _nn.Upsample
 
 from . import functional, init, utils  # noqa: E402,F401
+from . import _module_ext  # noqa: E402
+from ._module_ext import RemovableHandle  # noqa: E402,F401
+
+_module_ext.install()  # hooks, generator iterators, deepcopy/pickle (see _module_ext)
 
 
 class _ParameterMeta(type):
