@@ -40,10 +40,10 @@ def test_onnx_export_is_a_clear_error():
 def test_generator():
     g = seek.Generator().manual_seed(5)
     assert g.initial_seed() == 5
-    a = g._draw("randperm", 6).tolist()
+    a = seek.randperm(6, generator=g).tolist()
     state = g.get_state()
-    b = g._draw("randperm", 6).tolist()
+    b = seek.randperm(6, generator=g).tolist()
     g.set_state(state)
-    assert g._draw("randperm", 6).tolist() == b and sorted(a) == list(range(6))
-    with pytest.raises(TypeError, match="seed must be an int"):
+    assert seek.randperm(6, generator=g).tolist() == b and sorted(a) == list(range(6))
+    with pytest.raises(TypeError, match="manual_seed"):
         g.manual_seed("x")
