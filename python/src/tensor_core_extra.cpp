@@ -14,10 +14,12 @@ const py::object& size_type() {
   return *type;
 }
 
+// tuple.__new__(Size, values): skips Size.__new__'s checks, which ints from C++ need not pass.
 py::object make_size(const Shape& s) {
+  static py::object* tuple_new = new py::object(py::module_::import("builtins").attr("tuple").attr("__new__"));
   py::tuple t(s.size());
   for (size_t i = 0; i < s.size(); ++i) t[i] = py::int_(s[i]);
-  return size_type()(t);
+  return (*tuple_new)(size_type(), t);
 }
 
 // PyTorch's categories for result_type: bool < integer < floating.
