@@ -71,6 +71,9 @@ std::optional<DType> dtype_arg(const py::handle& obj, const char* fn) {
 py::object python_type_name(const py::handle& obj) { return py::type::handle_of(obj).attr("__name__"); }
 
 void init_tensor_core_extra(py::module_& m, py::class_<Tensor>& cls) {
+  // Replaces the tuple-returning size() of tensor_class.cpp (a second def would only add an overload
+  // that the first one shadows).
+  if (py::hasattr(cls, "size")) py::delattr(cls, "size");
   cls.def_property_readonly(
          "shape", [](const Tensor& t) { return make_size(t.sizes()); }, "The sizes, as a seek.Size (a tuple).")
       .def(

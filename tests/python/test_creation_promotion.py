@@ -130,7 +130,8 @@ def test_size_is_a_tuple_subclass_with_numel():
     x = seek.zeros(2, 3, 4)
     s = x.shape
     assert isinstance(s, seek.Size) and isinstance(s, tuple)
-    assert x.size() == s == (2, 3, 4) and x.size(1) == 3
+    assert x.size() == s == (2, 3, 4) and x.size(1) == 3 and x.size(dim=-1) == 4
+    assert type(x.size()) is seek.Size
     assert s.numel() == 24 and seek.Size([]).numel() == 1
     assert repr(s) == "seek.Size([2, 3, 4])"
     assert isinstance(s[1:], seek.Size) and s[1:] == (3, 4) and s[0] == 2
