@@ -73,6 +73,24 @@ from ._C import (  # noqa: F401  (re-exported API)
     where,
     zeros,
     zeros_like,
+    int16,
+    short,
+    OutOfMemoryError,
+    promote_types,
+    result_type,
+)
+from ._size import Size  # noqa: E402
+from ._tensor_types import (  # noqa: E402,F401
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
 )
 from . import autograd, cuda  # noqa: E402
 from . import data, models, nn, optim  # noqa: E402

@@ -1,10 +1,11 @@
 """seek.cuda: GPU queries and memory statistics, like torch.cuda. Every function works in a
 build without CUDA (is_available() is then False and device_count() 0)."""
+from ._C import OutOfMemoryError  # noqa: F401  (torch.cuda.OutOfMemoryError; seek.OutOfMemoryError too)
 from ._C import cuda as _cuda
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "memory_allocated",
            "memory_reserved", "max_memory_allocated", "reset_peak_memory_stats", "empty_cache", "get_device_name",
-           "build_info"]
+           "build_info", "OutOfMemoryError"]
 
 is_available = _cuda.is_available
 device_count = _cuda.device_count

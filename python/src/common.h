@@ -103,5 +103,10 @@ void init_tensor_index(py::class_<Tensor>& cls);             // tensor_index.cpp
 void init_factories(py::module_& m);                         // tensor_factories.cpp
 void init_random(py::module_& m, py::class_<Tensor>& cls);   // tensor_random.cpp (Generator, random ops)
 void init_interop(py::module_& m, py::class_<Tensor>& cls);  // tensor_interop.cpp (numpy, DLPack)
+void init_tensor_core_extra(py::module_& m, py::class_<Tensor>& cls);  // tensor_core_extra.cpp (seek.Size, flags)
+// A dtype= argument: None, or a seek.dtype; anything else raises TypeError naming `fn` and the value.
+std::optional<DType> dtype_arg(const py::handle& obj, const char* fn);
+// type(obj).__name__
+py::object python_type_name(const py::handle& obj);
 
 }  // namespace seek::python

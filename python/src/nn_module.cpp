@@ -185,7 +185,16 @@ nn::StateDict state_dict_from_python(const py::handle& mapping) {
   py::object items = mapping.attr("items")();
   for (auto kv : items) {
     auto pair = kv.cast<py::tuple>();
-    sd.emplace_back(pair[0].cast<std::string>(), pair[1].cast<Tensor>());
+    if (!py::isinstance<py::str>(pair[0]))
+      throw py::type_error("load_state_dict: keys must be str, got " + py::repr(pair[0]).cast<std::string>());
+    std::string key = pair[0].cast<std::string>();
+    if (!py::isinstance<Tensor>(pair[1])) {  // PyTorch's words; numpy arrays and numbers are not tensors
+      throw seek::Error("Error(s) in loading state_dict: while copying the parameter named \"" + key +
+                        "\", expected seek.Tensor from checkpoint but received " +
+                        py::repr(py::type::handle_of(pair[1])).cast<std::string>() +
+                        "; convert it with seek.as_tensor(value)");
+    }
+    sd.emplace_back(std::move(key), pair[1].cast<Tensor>());
   }
   return sd;
 }

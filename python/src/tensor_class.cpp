@@ -155,7 +155,12 @@ void init_tensor_class(py::class_<Tensor>& cls) {
             if (!g.defined()) return std::nullopt;
             return g;
           },
-          [](const Tensor& t, std::optional<Tensor> g) { t.set_grad(g.value_or(Tensor())); },
+          [](const Tensor& t, const py::object& g) {
+            if (!g.is_none() && !py::isinstance<Tensor>(g))
+              throw py::type_error("assigned grad expected to be a Tensor or None but got grad of type " +
+                                   python_type_name(g).cast<std::string>());
+            t.set_grad(g.is_none() ? Tensor() : g.cast<Tensor>());
+          },
           "The gradient accumulated by backward(), or None.")
       .def_property_readonly(
           "grad_fn", [](const Tensor& t) { return t.grad_fn(); },
@@ -183,11 +188,22 @@ void init_tensor_class(py::class_<Tensor>& cls) {
       .def(
           "register_hook",
           [](const Tensor& t, py::function fn) {
+            std::string name = py::str(py::getattr(fn, "__name__", py::repr(fn)));
             auto f = gil_safe(std::move(fn));
-            t.register_hook([f](const Tensor& g) -> Tensor {
+            t.register_hook([f, name](const Tensor& g) -> Tensor {
               py::gil_scoped_acquire gil;
               py::object r = (*f)(g);
-              return r.is_none() ? Tensor() : r.cast<Tensor>();
+              if (r.is_none()) return Tensor();
+              if (!py::isinstance<Tensor>(r))
+                throw py::type_error("expected Tensor, but hook '" + name + "' returned '" +
+                                     python_type_name(r).cast<std::string>() + "'");
+              Tensor out = r.cast<Tensor>();
+              SEEK_CHECK_T(AutogradError, out.sizes() == g.sizes(), "hook '", name,
+                           "' has changed the size of value (was ", shape_str(g.sizes()), " got ",
+                           shape_str(out.sizes()), ")");
+              SEEK_CHECK_T(AutogradError, out.dtype() == g.dtype(), "hook '", name,
+                           "' has changed the type of value (was ", g.dtype(), " got ", out.dtype(), ")");
+              return out;
             });
           },
           py::arg("hook"), "hook(grad) runs during backward; it may return a replacement gradient.")

@@ -2,19 +2,39 @@
 // boolean masks, index tensors and lists, through Tensor::index / index_put_.
 #include "common.h"
 
+#include <limits>
+
 namespace seek::python {
 
 namespace {
 
+// A Python int as int64; beyond int64 PyTorch's RuntimeError naming the value (never pybind's cast error).
+int64_t index_int(const py::handle& h) {
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+  if (overflow != 0)
+    throw seek::Error("Overflow when unpacking long: the index " + py::repr(h).cast<std::string>() +
+                      " does not fit in int64");
+  if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return v;
+}
+
+// Slice bounds clamp as Python's do: t[:2**70] is t[:].
 std::optional<int64_t> slice_bound(const py::object& o) {
   if (o.is_none()) return std::nullopt;
-  return o.cast<int64_t>();
+  py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o.ptr()));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow > 0) return std::numeric_limits<int64_t>::max();
+  if (overflow < 0) return std::numeric_limits<int64_t>::min() + 1;
+  return v;
 }
 
 TensorIndex one_index(const py::handle& h) {
   PyObject* o = h.ptr();
   if (PyBool_Check(o)) return TensorIndex(o == Py_True);
-  if (PyLong_Check(o)) return TensorIndex(h.cast<int64_t>());
+  if (PyLong_Check(o)) return TensorIndex(index_int(h));
   if (o == Py_None) return TensorIndex(None);
   if (o == Py_Ellipsis) return TensorIndex(Ellipsis);
   if (PySlice_Check(o)) {
@@ -45,7 +65,7 @@ std::vector<TensorIndex> to_indices(const py::handle& index) {
 void init_tensor_index(py::class_<Tensor>& cls) {
   cls.def("__getitem__", [](const Tensor& t, const py::handle& index) {
     PyObject* o = index.ptr();
-    if (PyLong_Check(o) && !PyBool_Check(o)) return t.select(0, index.cast<int64_t>());  // fast path
+    if (PyLong_Check(o) && !PyBool_Check(o)) return t.select(0, index_int(index));  // fast path
     return t.index(to_indices(index));
   });
   cls.def("__setitem__", [](Tensor& t, const py::handle& index, const py::handle& value) {
@@ -55,6 +75,13 @@ void init_tensor_index(py::class_<Tensor>& cls) {
       return;
     }
     PyObject* v = value.ptr();
+    if (PyLong_Check(v) && !PyBool_Check(v)) {
+      int overflow = 0;
+      PyLong_AsLongLongAndOverflow(v, &overflow);
+      if (overflow != 0)
+        throw seek::Error("Overflow when unpacking long: cannot assign " + py::repr(value).cast<std::string>() +
+                          " to a tensor element (beyond int64)");
+    }
     if (PyBool_Check(v) || PyLong_Check(v) || PyFloat_Check(v)) {
       t.index_put_(indices, value.cast<Scalar>());
       return;

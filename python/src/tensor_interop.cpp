@@ -24,6 +24,7 @@ const char* buffer_format(DType d) {
     case kBool: return "?";
     case kUInt8: return "B";
     case kInt8: return "b";
+    case kInt16: return "h";
     case kInt32: return "i";
     case kInt64: return "q";
     case kFloat16: return "e";
@@ -114,6 +115,7 @@ dl::DataType to_dl_dtype(DType d) {
     case kBool: return {dl::kBool, 8, 1};
     case kUInt8: return {dl::kUInt, bits, 1};
     case kInt8:
+    case kInt16:
     case kInt32:
     case kInt64: return {dl::kInt, bits, 1};
     case kBFloat16: return {dl::kBfloat, 16, 1};
@@ -132,6 +134,7 @@ DType from_dl_dtype(dl::DataType t) {
       break;
     case dl::kInt:
       if (t.bits == 8) return kInt8;
+      if (t.bits == 16) return kInt16;
       if (t.bits == 32) return kInt32;
       if (t.bits == 64) return kInt64;
       break;
@@ -208,6 +211,7 @@ DType dtype_from_numpy(const py::dtype& dt) {
   if (kind == 'b') return kBool;
   if (kind == 'u' && size == 1) return kUInt8;
   if (kind == 'i' && size == 1) return kInt8;
+  if (kind == 'i' && size == 2) return kInt16;
   if (kind == 'i' && size == 4) return kInt32;
   if (kind == 'i' && size == 8) return kInt64;
   if (kind == 'f' && size == 2) return kFloat16;

@@ -139,8 +139,9 @@ void init_random(py::module_& m, py::class_<Tensor>& cls) {
   auto size_factory = [&m](const char* name, auto fn, const char* doc) {
     m.def(
         name,
-        [fn](const py::args& size, const std::optional<GeneratorPtr>& g, std::optional<DType> dtype,
-             const py::object& device, bool rg) {
+        [fn, name](const py::args& size, const std::optional<GeneratorPtr>& g, const py::object& dtype_obj,
+                   const py::object& device, bool rg) {
+          std::optional<DType> dtype = dtype_arg(dtype_obj, name);
           TensorOptions o = make_options(dtype, device, false);
           return apply_grad(fn(shape_from_args(size), o, gen_arg(g)), rg);
         },
@@ -154,7 +155,8 @@ void init_random(py::module_& m, py::class_<Tensor>& cls) {
   m.def(
       "randint",
       [](const py::args& args, const py::object& size_kw, const std::optional<GeneratorPtr>& g,
-         std::optional<DType> dtype, const py::object& device, bool rg) {
+         const py::object& dtype_obj, const py::object& device, bool rg) {
+        std::optional<DType> dtype = dtype_arg(dtype_obj, "randint");
         // randint(high, size), randint(low, high, size), or the bounds positional and size=...
         std::vector<py::object> a;
         for (const auto& h : args) a.push_back(py::reinterpret_borrow<py::object>(h));
@@ -176,7 +178,8 @@ void init_random(py::module_& m, py::class_<Tensor>& cls) {
       "Integers uniform on [low, high): randint(high, size) or randint(low, high, size).");
   m.def(
       "randperm",
-      [](int64_t n, const std::optional<GeneratorPtr>& g, std::optional<DType> dtype, const py::object& device) {
+      [](int64_t n, const std::optional<GeneratorPtr>& g, const py::object& dtype_obj, const py::object& device) {
+        std::optional<DType> dtype = dtype_arg(dtype_obj, "randperm");
         return randperm(n, make_options(dtype, device, false, kInt64), gen_arg(g));
       },
       py::arg("n"), py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),
@@ -184,7 +187,8 @@ void init_random(py::module_& m, py::class_<Tensor>& cls) {
   m.def(
       "normal",
       [](const py::object& mean, const py::object& std, const py::object& size, const std::optional<GeneratorPtr>& g,
-         std::optional<DType> dtype, const py::object& device) -> Tensor {
+         const py::object& dtype_obj, const py::object& device) -> Tensor {
+        std::optional<DType> dtype = dtype_arg(dtype_obj, "normal");
         bool mean_t = py::isinstance<Tensor>(mean), std_t = py::isinstance<Tensor>(std);
         if (!mean_t && !std_t) {
           if (size.is_none())

@@ -49,11 +49,11 @@ void init_dtypes(py::module_& m) {
           "True for float16, bfloat16, float32 and float64.")
       .def_property_readonly(
           "itemsize", [](DType a) { return dtype_size(a); }, "Bytes per element.");
-  const std::pair<const char*, DType> names[] = {{"float32", kFloat32},   {"float", kFloat32},   {"float64", kFloat64},
-                                                 {"double", kFloat64},    {"float16", kFloat16}, {"half", kFloat16},
-                                                 {"bfloat16", kBFloat16}, {"int64", kInt64},     {"long", kInt64},
-                                                 {"int32", kInt32},       {"int", kInt32},       {"int8", kInt8},
-                                                 {"uint8", kUInt8},       {"bool", kBool}};
+  const std::pair<const char*, DType> names[] = {
+      {"float32", kFloat32}, {"float", kFloat32}, {"float64", kFloat64},   {"double", kFloat64},
+      {"float16", kFloat16}, {"half", kFloat16},  {"bfloat16", kBFloat16}, {"int64", kInt64},
+      {"long", kInt64},      {"int32", kInt32},   {"int", kInt32},         {"int8", kInt8},
+      {"int16", kInt16},     {"short", kInt16},   {"uint8", kUInt8},       {"bool", kBool}};
   for (const auto& [name, d] : names) m.attr(name) = d;
 
   py::class_<Device> dev(m, "device", "Where a tensor lives: seek.device('cpu'), seek.device('cuda:0').");
@@ -111,6 +111,7 @@ void init_tensor(py::module_& m) {
   init_factories(m);
   init_random(m, cls);
   init_tensor_math(m);
+  init_tensor_core_extra(m, cls);
 }
 
 }  // namespace seek::python

@@ -114,10 +114,7 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
         grads[i].fill_(0);
       }
       if (i < node->pre_hooks.size()) {
-        for (auto& hook : node->pre_hooks[i]) {
-          Tensor r = hook(grads[i]);
-          if (r.defined()) grads[i] = r;
-        }
+        for (auto& hook : node->pre_hooks[i]) grads[i] = run_hook(hook, grads[i], "a hook registered on a tensor");
       }
     }
     if (capture_mode) {

@@ -50,6 +50,7 @@ void record(const std::string& name, const std::vector<Tensor>& inputs, const st
     meta.requires_grad = true;
     meta.grad_fn = node;
     meta.output_nr = static_cast<int>(i);
+    if (out.is_view()) meta.view_base_grad_fn = Tensor(out.impl()->view_base).grad_fn();
   }
 }
 
@@ -61,18 +62,24 @@ bool check_inplace(const Tensor& self, std::initializer_list<Tensor> others, con
                             ": a leaf tensor that requires grad is being used in an in-place operation; "
                             "wrap the update in NoGradGuard or use the out-of-place op"));
   }
-  bool any = self_req;
-  for (const Tensor& t : others) any = any || (t.defined() && t.requires_grad());
-  if (!any) return false;
+  bool base_req = false;
   if (self.is_view()) {
     Tensor base(self.impl()->view_base);
-    if (base.requires_grad() || self_req) {
+    base_req = base.requires_grad();
+    if (base_req && base.is_leaf()) {
       throw AutogradError(str(op,
-                              ": in-place operation on a view of a tensor that requires grad is not supported; "
-                              "use the out-of-place op"));
+                              ": a view of a leaf Variable that requires grad is being used in an in-place "
+                              "operation; wrap the update in NoGradGuard or modify a clone()"));
+    }
+    if (base_req && !self_req) {
+      throw AutogradError(str(op,
+                              ": a view was created in no_grad mode (or detached from the graph) and is being "
+                              "modified in place with grad mode enabled; create the view with grad mode on"));
     }
   }
-  return true;
+  bool any = self_req || base_req;
+  for (const Tensor& t : others) any = any || (t.defined() && t.requires_grad());
+  return any;
 }
 
 void commit_inplace(Tensor& self, const Tensor& result) {
@@ -86,6 +93,7 @@ void commit_inplace(Tensor& self, const Tensor& result) {
   meta.requires_grad = rmeta.requires_grad;
   meta.grad_fn = rmeta.grad_fn;
   meta.output_nr = rmeta.output_nr;
+  rebase_history(self);
 }
 
 Tensor sum_to(const Tensor& grad, const Shape& shape) {

@@ -1,5 +1,7 @@
 #include "seek/autograd/node.h"
 
+#include "autograd/view_history.h"
+
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/autograd_meta.h"
 
@@ -7,6 +9,19 @@ namespace seek::autograd {
 
 namespace {
 std::atomic<uint64_t> next_sequence_nr{0};
+}
+
+Tensor run_hook(const Hook& hook, const Tensor& grad, const char* where) {
+  Tensor r = hook(grad);
+  if (!r.defined()) return grad;
+  SEEK_CHECK_T(AutogradError, r.sizes() == grad.sizes(), where, " returned a gradient of shape ", shape_str(r.sizes()),
+               " for a gradient of shape ", shape_str(grad.sizes()),
+               "; a hook may not change the size of the gradient");
+  SEEK_CHECK_T(AutogradError, r.dtype() == grad.dtype(), where, " returned a gradient of dtype ", r.dtype(),
+               " for a gradient of dtype ", grad.dtype(), "; a hook may not change the type of the gradient");
+  SEEK_CHECK_T(AutogradError, r.device() == grad.device(), where, " returned a gradient on ", r.device().str(),
+               " for a gradient on ", grad.device().str(), "; a hook may not change the device of the gradient");
+  return r;
 }
 
 Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1)) {}
@@ -22,14 +37,13 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor var(impl);
   AutogradMeta& meta = autograd_meta(var);
   Tensor g = std::move(grads[0]);
-  for (auto& hook : meta.hooks) {
-    Tensor r = hook(g);
-    if (r.defined()) g = r;
-  }
+  for (auto& hook : meta.hooks) g = run_hook(hook, g, "a hook registered on a leaf tensor");
   if (!meta.grad.defined()) {
     // Steal the incoming buffer when nobody else holds it; copy otherwise so that
     // later in-place updates of .grad never write into another tensor.
-    meta.grad = (g.impl_ptr().use_count() == 1 && g.is_contiguous() && !g.is_view()) ? g.detach() : g.clone();
+    meta.grad = (g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() && !g.is_view())
+                    ? g.detach()
+                    : g.clone();
   } else {
     meta.grad.add_(g);
   }
@@ -51,6 +65,7 @@ variable_list LambdaNode::apply(variable_list&& grads) {
 
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined() || !t.impl()->autograd) return {};
+  detail::refresh_view_history(t);  // a view whose base was modified in place uses the base's new history
   AutogradMeta& meta = *t.impl()->autograd;
   if (meta.grad_fn) return {meta.grad_fn, meta.output_nr};
   if (!meta.requires_grad) return {};

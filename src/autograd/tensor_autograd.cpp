@@ -31,9 +31,14 @@ Tensor Tensor::grad() const {
 }
 
 void Tensor::set_grad(const Tensor& g) const {
-  if (g.defined()) {
-    SEEK_CHECK_SHAPE(g.sizes() == sizes(), "set_grad: gradient shape ", shape_str(g.sizes()),
-                     " does not match tensor shape ", shape_str(sizes()));
+  if (g.defined()) {  // PyTorch's checks, with its words
+    SEEK_CHECK_T(AutogradError, g.sizes() == sizes(), "assigned grad has data of a different size: gradient shape ",
+                 shape_str(g.sizes()), " does not match tensor shape ", shape_str(sizes()));
+    SEEK_CHECK_T(AutogradError, g.dtype() == dtype(), "assigned grad has data of a different type: gradient dtype ",
+                 g.dtype(), " does not match tensor dtype ", dtype());
+    SEEK_CHECK_T(AutogradError, g.device() == device(),
+                 "assigned grad has data located on a different device: ", g.device().str(), " for a tensor on ",
+                 device().str());
   }
   autograd_meta(*this).grad = g;
 }
@@ -88,7 +93,8 @@ Tensor Tensor::detach() const {
   impl->offset = src.offset;
   impl->dtype = src.dtype;
   impl->version = src.version;
-  impl->view_base = src.view_base;
+  // Not a view for autograd (as PyTorch: detach()._is_view() is False): in-place ops on it or on its
+  // views never rewrite the history of the tensor it came from.
   return Tensor(std::move(impl));
 }
 

@@ -28,8 +28,11 @@ template <int N>
 CollapsedDims<N> collapse_dims(const std::array<const Tensor*, N>& ops, const std::array<int64_t, N>& stride_unit) {
   CollapsedDims<N> c;
   const Shape& s = ops[0]->sizes();
+  // Checked product; a zero-size operand set has no layout (the loops return at numel 0), and
+  // merging its dims could overflow int64 for huge sizes next to the 0.
+  c.numel = shape_numel(s);
+  if (c.numel == 0) return c;
   for (size_t d = 0; d < s.size(); ++d) {
-    c.numel *= s[d];
     if (s[d] == 1) continue;
     c.shape.push_back(s[d]);
     for (int k = 0; k < N; ++k) c.strides[k].push_back(ops[k]->stride(static_cast<int64_t>(d)) * stride_unit[k]);

@@ -9,6 +9,7 @@ size_t dtype_size(DType t) {
     case kBool:
     case kUInt8:
     case kInt8: return 1;
+    case kInt16:
     case kFloat16:
     case kBFloat16: return 2;
     case kInt32:
@@ -24,6 +25,7 @@ const char* dtype_name(DType t) {
     case kBool: return "bool";
     case kUInt8: return "uint8";
     case kInt8: return "int8";
+    case kInt16: return "int16";
     case kInt32: return "int32";
     case kInt64: return "int64";
     case kFloat16: return "float16";
@@ -36,12 +38,12 @@ const char* dtype_name(DType t) {
 
 bool is_floating(DType t) { return t == kFloat16 || t == kBFloat16 || t == kFloat32 || t == kFloat64; }
 bool is_integral(DType t, bool include_bool) {
-  return t == kUInt8 || t == kInt8 || t == kInt32 || t == kInt64 || (include_bool && t == kBool);
+  return t == kUInt8 || t == kInt8 || t == kInt16 || t == kInt32 || t == kInt64 || (include_bool && t == kBool);
 }
 
 DType promote_types(DType a, DType b) {
   if (a == b) return a;
-  // PyTorch's table: bool < integers < floats; uint8 with int8 -> int16 (we have none: int32);
+  // PyTorch's table: bool < integers < floats; uint8 with int8 -> int16;
   // f16 with bf16 -> f32.
   if (a == kBool) return b;
   if (b == kBool) return a;
@@ -52,7 +54,7 @@ DType promote_types(DType a, DType b) {
     if ((a == kFloat16 && b == kBFloat16) || (a == kBFloat16 && b == kFloat16)) return kFloat32;
     return dtype_size(a) >= dtype_size(b) ? a : b;
   }
-  if ((a == kUInt8 && b == kInt8) || (a == kInt8 && b == kUInt8)) return kInt32;
+  if ((a == kUInt8 && b == kInt8) || (a == kInt8 && b == kUInt8)) return kInt16;
   return dtype_size(a) >= dtype_size(b) ? a : b;
 }
 

@@ -12,6 +12,11 @@
 namespace seek {
 
 namespace {
+std::string out_of_memory_message(size_t requested) {
+  return str("CPU out of memory: tried to allocate ", requested, " bytes (", static_cast<double>(requested) / (1 << 30),
+             " GiB)");
+}
+
 // Host memory, 64-byte aligned so that vector loads never straddle cache lines.
 // Large blocks are cached after release and handed out again for the same
 // rounded size: a fresh multi-megabyte block comes from mmap and costs a page
@@ -83,8 +88,8 @@ class CpuAllocator final : public Allocator {
 
  private:
   static void* raw_alloc(size_t rounded, size_t requested) {
-    void* p = std::aligned_alloc(64, rounded);
-    if (!p) throw OutOfMemoryError(str("CPU allocator: failed to allocate ", requested, " bytes"));
+    void* p = rounded < requested ? nullptr : std::aligned_alloc(64, rounded);  // rounded < requested: wrapped
+    if (!p) throw OutOfMemoryError(out_of_memory_message(requested));
     return p;
   }
 
@@ -119,7 +124,11 @@ void set_allocator(DeviceType type, Allocator* allocator) { allocators()[static_
 
 Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
   Allocator* a = get_allocator(device);
-  data_ = a->allocate(nbytes, device);
+  try {
+    data_ = a->allocate(nbytes, device);
+  } catch (const std::bad_alloc&) {  // an allocator's bookkeeping ran out of memory
+    throw OutOfMemoryError(str(device.str(), " out of memory: tried to allocate ", nbytes, " bytes"));
+  }
   deleter_ = [a](void* p) { a->deallocate(p); };
 }
 

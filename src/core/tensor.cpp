@@ -35,6 +35,7 @@ void Tensor::bump_version() const { checked(impl_).version->fetch_add(1); }
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& t = checked(impl_);
+  if (shape_numel(t.sizes) == 0) return true;  // as PyTorch: nothing to address, and no product may overflow
   int64_t expected = 1;
   for (int64_t i = static_cast<int64_t>(t.sizes.size()) - 1; i >= 0; --i) {
     if (t.sizes[i] == 1) continue;
@@ -59,6 +60,7 @@ T* Tensor::data_ptr() const {
 template bool* Tensor::data_ptr<bool>() const;
 template uint8_t* Tensor::data_ptr<uint8_t>() const;
 template int8_t* Tensor::data_ptr<int8_t>() const;
+template int16_t* Tensor::data_ptr<int16_t>() const;
 template int32_t* Tensor::data_ptr<int32_t>() const;
 template int64_t* Tensor::data_ptr<int64_t>() const;
 template Half* Tensor::data_ptr<Half>() const;
@@ -95,7 +97,7 @@ Tensor empty(const Shape& shape, TensorOptions options) {
   impl->strides = contiguous_strides(shape);
   impl->dtype = options.dtype_;
   impl->storage =
-      std::make_shared<Storage>(static_cast<size_t>(shape_numel(shape)) * dtype_size(options.dtype_), options.device_);
+      std::make_shared<Storage>(storage_nbytes(shape, dtype_size(options.dtype_), "empty"), options.device_);
   Tensor t(std::move(impl));
   if (options.requires_grad_) t.requires_grad_(true);
   return t;
@@ -109,14 +111,13 @@ Tensor from_blob(void* data, const Shape& shape, const std::vector<int64_t>& str
   impl->sizes = shape;
   impl->strides = strides.empty() ? contiguous_strides(shape) : strides;
   impl->dtype = dtype;
-  int64_t span = 1;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    SEEK_CHECK_SHAPE(shape[i] >= 0, "from_blob: negative dimension in shape ", shape_str(shape));
-    if (shape[i] == 0) span = 0;
-    if (span) span += (shape[i] - 1) * impl->strides[i];
-  }
-  impl->storage =
-      std::make_shared<Storage>(data, static_cast<size_t>(span) * dtype_size(dtype), device, std::move(deleter));
+  for (int64_t s : shape) SEEK_CHECK_SHAPE(s >= 0, "from_blob: negative dimension in shape ", shape_str(shape));
+  int64_t span = shape_numel(shape) == 0 ? 0 : 1;
+  for (size_t i = 0; i < shape.size() && span; ++i)
+    span = checked_add(span, checked_mul(shape[i] - 1, impl->strides[i], "from_blob"), "from_blob");
+  impl->storage = std::make_shared<Storage>(
+      data, static_cast<size_t>(checked_mul(span, static_cast<int64_t>(dtype_size(dtype)), "from_blob")), device,
+      std::move(deleter));
   return Tensor(std::move(impl));
 }
 

@@ -53,7 +53,7 @@ class ContentHasher {
   uint64_t state_ = kFnv1a64Offset;
 };
 
-bool is_integer_dtype(DType d) { return d == kInt64 || d == kInt32 || d == kInt8 || d == kUInt8; }
+bool is_integer_dtype(DType d) { return d == kInt64 || d == kInt32 || d == kInt8 || d == kInt16 || d == kUInt8; }
 
 // Running sums of one channel over the dataset.
 struct ChannelAccumulator {

@@ -30,7 +30,7 @@ struct DTypeCode {
 };
 constexpr DTypeCode kDTypeCodes[] = {
     {"F64", kFloat64}, {"F32", kFloat32}, {"F16", kFloat16}, {"BF16", kBFloat16}, {"I64", kInt64},
-    {"I32", kInt32},   {"I8", kInt8},     {"U8", kUInt8},    {"BOOL", kBool},
+    {"I32", kInt32},   {"I8", kInt8},     {"I16", kInt16},   {"U8", kUInt8},      {"BOOL", kBool},
 };
 
 bool dtype_from_code(const std::string& code, DType* out) {

@@ -73,6 +73,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
     autograd::record("CopyBackward", {src}, {*this}, [src_shape](const variable_list& g, const std::vector<bool>&) {
       return variable_list{autograd::sum_to(g[0], src_shape)};
     });
+    autograd::rebase_history(*this);
   }
   return *this;
 }
@@ -85,6 +86,7 @@ Tensor& Tensor::fill_(Scalar value) {
   if (record) {
     autograd::record("FillBackward", {}, {*this},
                      [](const variable_list&, const std::vector<bool>&) { return variable_list{}; });
+    autograd::rebase_history(*this);
   }
   return *this;
 }

@@ -48,6 +48,7 @@ Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions op
 template Tensor tensor<bool>(const std::vector<bool>&, const Shape&, TensorOptions);
 template Tensor tensor<uint8_t>(const std::vector<uint8_t>&, const Shape&, TensorOptions);
 template Tensor tensor<int8_t>(const std::vector<int8_t>&, const Shape&, TensorOptions);
+template Tensor tensor<int16_t>(const std::vector<int16_t>&, const Shape&, TensorOptions);
 template Tensor tensor<int32_t>(const std::vector<int32_t>&, const Shape&, TensorOptions);
 template Tensor tensor<int64_t>(const std::vector<int64_t>&, const Shape&, TensorOptions);
 template Tensor tensor<float>(const std::vector<float>&, const Shape&, TensorOptions);
@@ -78,6 +79,7 @@ std::vector<T> to_vector(const Tensor& t) {
 template std::vector<bool> to_vector<bool>(const Tensor&);
 template std::vector<uint8_t> to_vector<uint8_t>(const Tensor&);
 template std::vector<int8_t> to_vector<int8_t>(const Tensor&);
+template std::vector<int16_t> to_vector<int16_t>(const Tensor&);
 template std::vector<int32_t> to_vector<int32_t>(const Tensor&);
 template std::vector<int64_t> to_vector<int64_t>(const Tensor&);
 template std::vector<float> to_vector<float>(const Tensor&);

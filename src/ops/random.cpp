@@ -62,6 +62,10 @@ void exact_int_range(DType dt, int64_t& lo, int64_t& hi) {
       lo = -128;
       hi = 127;
       return;
+    case kInt16:
+      lo = std::numeric_limits<int16_t>::min();
+      hi = std::numeric_limits<int16_t>::max();
+      return;
     case kInt32:
       lo = std::numeric_limits<int32_t>::min();
       hi = std::numeric_limits<int32_t>::max();
@@ -104,6 +108,7 @@ Tensor& fill_inplace(Tensor& self, RandomOp op, double a, double b, Generator* g
   if (record) {
     autograd::record(node, {self}, {self},
                      [](const variable_list& g, const std::vector<bool>&) { return variable_list{zeros_like(g[0])}; });
+    autograd::rebase_history(self);
   }
   return self;
 }

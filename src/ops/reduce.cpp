@@ -29,10 +29,12 @@ Reduction make_reduction(const Tensor& t, const std::vector<int64_t>& dims, bool
   r.in_shape = t.sizes();
   r.keep_shape = t.sizes();
   r.keepdim = keepdim;
+  Shape reduced_sizes;
   for (int64_t d : r.dims) {
-    r.count *= t.size(d);
+    reduced_sizes.push_back(t.size(d));
     r.keep_shape[d] = 1;
   }
+  r.count = shape_numel(reduced_sizes);  // checked: huge dims beside a 0 elsewhere must not overflow
   for (int64_t d = 0; d < t.dim(); ++d) {
     bool reduced = std::find(r.dims.begin(), r.dims.end(), d) != r.dims.end();
     if (keepdim || !reduced) r.out_shape.push_back(r.keep_shape[d]);
@@ -71,9 +73,13 @@ DType int_to_long(DType dt) { return is_floating(dt) ? dt : kInt64; }
 // max/min/amax/amin over dims: the gradient is shared evenly between the elements that hit the extreme.
 Tensor extreme(bool is_max, const Tensor& t, const std::vector<int64_t>& dims, bool keepdim, const char* name) {
   Reduction r = make_reduction(t, dims, keepdim, name);
-  SEEK_CHECK_VALUE(r.count > 0 || shape_numel(r.out_shape) == 0, name,
-                   ": cannot reduce a tensor with no elements along the reduced dims (input shape ",
-                   shape_str(t.sizes()), "), because the operation has no identity");
+  // PyTorch's error types: IndexError for an empty reduced dim, RuntimeError when all dims are reduced
+  if (r.count == 0 && shape_numel(r.out_shape) != 0) {
+    std::string msg = str(name, ": cannot reduce a tensor with no elements along the reduced dims (input shape ",
+                          shape_str(t.sizes()), "), because the operation has no identity");
+    if (dims.empty()) throw Error(msg);
+    throw IndexError(msg);
+  }
   Tensor out = reduce_nograd(is_max ? ReduceOp::Max : ReduceOp::Min, t, r, t.dtype());
   if (autograd::needs_grad({t})) {
     autograd::record(is_max ? "AmaxBackward" : "AminBackward", {t}, {out},
@@ -91,7 +97,7 @@ Tensor extreme(bool is_max, const Tensor& t, const std::vector<int64_t>& dims, b
 std::tuple<Tensor, Tensor> extreme_dim(bool is_max, const Tensor& t, int64_t dim, bool keepdim, const char* name) {
   Reduction r = make_reduction(t, {dim}, keepdim, name);
   const int64_t d = r.dims.empty() ? 0 : r.dims[0];
-  SEEK_CHECK_VALUE(t.dim() == 0 || t.size(d) > 0, name, ": cannot reduce over dimension ", d,
+  SEEK_CHECK_INDEX(t.dim() == 0 || t.size(d) > 0, name, ": cannot reduce over dimension ", d,
                    " of size 0 (input shape ", shape_str(t.sizes()), "), because the operation has no identity");
   Tensor values = alloc(r.out_shape, t.dtype(), t.device());
   Tensor indices = alloc(r.out_shape, kInt64, t.device());
@@ -122,7 +128,7 @@ Tensor arg_extreme(bool is_max, const Tensor& t, std::optional<int64_t> dim, boo
   const char* name = is_max ? "argmax" : "argmin";
   check_defined(t, name);
   if (dim) return std::get<1>(extreme_dim(is_max, t.detach(), *dim, keepdim, name));
-  SEEK_CHECK_VALUE(t.numel() > 0, name,
+  SEEK_CHECK_INDEX(t.numel() > 0, name,
                    ": expected a reduction dim to be specified for an input with no elements (shape ",
                    shape_str(t.sizes()), ")");
   Tensor flat = t.detach().reshape({-1});
@@ -205,18 +211,18 @@ Tensor prod(const Tensor& t_arg, std::optional<int64_t> dim, bool keepdim, std::
 
 Tensor max(const Tensor& t) {
   check_defined(t, "max");
-  SEEK_CHECK_VALUE(t.numel() > 0,
-                   "max(): expected a reduction dim to be specified for an input with no elements "
-                   "(shape ",
-                   shape_str(t.sizes()), ")");
+  SEEK_CHECK(t.numel() > 0,
+             "max(): expected a reduction dim to be specified for an input with no elements "
+             "(shape ",
+             shape_str(t.sizes()), ")");
   return extreme(true, t, {}, false, "max");
 }
 Tensor min(const Tensor& t) {
   check_defined(t, "min");
-  SEEK_CHECK_VALUE(t.numel() > 0,
-                   "min(): expected a reduction dim to be specified for an input with no elements "
-                   "(shape ",
-                   shape_str(t.sizes()), ")");
+  SEEK_CHECK(t.numel() > 0,
+             "min(): expected a reduction dim to be specified for an input with no elements "
+             "(shape ",
+             shape_str(t.sizes()), ")");
   return extreme(false, t, {}, false, "min");
 }
 std::tuple<Tensor, Tensor> max(const Tensor& t, int64_t dim, bool keepdim) {

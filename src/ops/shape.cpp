@@ -67,7 +67,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
                        " for tensor number ", i, " in the list (sizes ", shape_str(r.sizes()), " and ",
                        shape_str(t.sizes()), ")");
     }
-    out_shape[d] += t.size(d);
+    out_shape[d] = checked_add(out_shape[d], t.size(d), "cat");
   }
 
   Tensor out = alloc(out_shape, dt, r.device());

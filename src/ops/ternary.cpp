@@ -102,6 +102,7 @@ Scalar no_bound(DType dt, bool upper) {
   switch (dt) {
     case kInt64: return upper ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
     case kInt32: return upper ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int32_t>::min();
+    case kInt16: return upper ? std::numeric_limits<int16_t>::max() : std::numeric_limits<int16_t>::min();
     case kInt8: return upper ? std::numeric_limits<int8_t>::max() : std::numeric_limits<int8_t>::min();
     case kUInt8: return upper ? std::numeric_limits<uint8_t>::max() : std::numeric_limits<uint8_t>::min();
     default: throw DTypeError(str("clamp: not supported for dtype ", dt));

@@ -14,6 +14,7 @@ using autograd::variable_list;
 namespace {
 
 Tensor make_view(const Tensor& base, Shape sizes, std::vector<int64_t> strides, int64_t offset) {
+  shape_numel(sizes);  // throws when the element count of the view overflows int64 (expand to huge sizes)
   auto impl = std::make_shared<TensorImpl>();
   const TensorImpl& src = *base.impl();
   impl->storage = src.storage;
@@ -39,17 +40,18 @@ void record_view(const char* name, const Tensor& input, const Tensor& out,
 // Fills one -1 in `shape` from numel; checks the element count.
 Shape infer_size(const Shape& shape, int64_t numel, const char* op) {
   Shape out = shape;
-  int64_t known = 1;
   int infer = -1;
+  Shape given;  // the sizes other than the -1
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
       SEEK_CHECK_SHAPE(infer < 0, op, ": only one dimension can be inferred, got shape ", shape_str(shape));
       infer = static_cast<int>(i);
     } else {
       SEEK_CHECK_SHAPE(out[i] >= 0, op, ": invalid shape dimension ", out[i], " in ", shape_str(shape));
-      known *= out[i];
+      given.push_back(out[i]);
     }
   }
+  const int64_t known = shape_numel(given);  // checked: a product that overflows throws naming the sizes
   if (infer >= 0) {
     SEEK_CHECK_SHAPE(known != 0 && numel % known == 0, op, ": shape ", shape_str(shape),
                      " is invalid for input of size ", numel);
@@ -105,8 +107,9 @@ Tensor Tensor::as_strided(const Shape& sizes, const std::vector<int64_t>& stride
   for (size_t i = 0; i < sizes.size(); ++i) {
     SEEK_CHECK_SHAPE(sizes[i] >= 0 && strides[i] >= 0, "as_strided: negative size or stride");
     if (sizes[i] == 0) last = -1;
-    if (last >= 0) last += (sizes[i] - 1) * strides[i];
   }
+  for (size_t i = 0; i < sizes.size() && last >= 0; ++i)
+    last = checked_add(last, checked_mul(sizes[i] - 1, strides[i], "as_strided"), "as_strided");
   int64_t capacity = static_cast<int64_t>(storage()->nbytes() / element_size());
   SEEK_CHECK_INDEX(offset >= 0 && last < capacity, "as_strided: view of sizes ", shape_str(sizes), " reaches element ",
                    last, " but the storage holds ", capacity);
@@ -295,9 +298,7 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   int64_t a = wrap_dim(start_dim, dim(), "flatten"), b = wrap_dim(end_dim, dim(), "flatten");
   SEEK_CHECK_INDEX(a <= b, "flatten: start_dim ", a, " cannot come after end_dim ", b);
   Shape s(sizes().begin(), sizes().begin() + a);
-  int64_t n = 1;
-  for (int64_t i = a; i <= b; ++i) n *= sizes()[i];
-  s.push_back(n);
+  s.push_back(shape_numel(Shape(sizes().begin() + a, sizes().begin() + b + 1)));
   s.insert(s.end(), sizes().begin() + b + 1, sizes().end());
   return reshape(s);
 }

@@ -23,12 +23,12 @@ def test_every_python_snippet_runs():
             exec(compile(code, f"{DOC.name}[python block {i}]", "exec"), namespace)
     printed = out.getvalue().splitlines()
     # a few of the results the comments promise
-    assert printed[0] == "tensor([4.]) (2, 1) 8.0"
+    assert printed[0] == "tensor([4.]) seek.Size([2, 1]) 8.0"
     assert printed[1] == "[[4.0, 4.0], [0.0, 0.0]]"
     assert "tensor([ 3., 12., 27.])" in printed
     assert "['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']" in printed
     assert "['scale', 'steps']" in printed
-    assert printed.count("(32, 1, 28, 28) (32,)") == 3
+    assert printed.count("seek.Size([32, 1, 28, 28]) seek.Size([32])") == 3
     assert "tensor([0, 1, 4, 9])" in printed
     assert "0.030 0.030" in printed
-    assert "272186 (2, 10)" in printed
+    assert "272186 seek.Size([2, 10])" in printed

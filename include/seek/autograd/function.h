@@ -47,8 +47,13 @@ void record(const std::string& name, const std::vector<Tensor>& inputs, const st
 // requires grad) and returns whether history must be recorded.
 bool check_inplace(const Tensor& self, std::initializer_list<Tensor> others, const char* op);
 // Writes `result` (computed out of place from self.clone()) into self and moves
-// self's history to result's node.
+// self's history to result's node (then rebase_history for a view).
 void commit_inplace(Tensor& self, const Tensor& result);
+// After an in-place op recorded its node as self's grad_fn: when self is a view, rewrites its base's
+// history (PyTorch's CopySlices): the base's new grad_fn passes the gradient of the elements outside
+// the view to the base's old history and the view's elements to self's new node; self's grad_fn
+// becomes the view of the base's new history. Does nothing for a tensor that is not a view.
+void rebase_history(const Tensor& self);
 
 // Reduces a broadcast gradient back to `shape` by summing over expanded dims.
 Tensor sum_to(const Tensor& grad, const Shape& shape);

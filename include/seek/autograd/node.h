@@ -69,4 +69,8 @@ struct LambdaNode : Node {
 // The edge a gradient for `t` should flow along (invalid if t needs no grad).
 Edge gradient_edge(const Tensor& t);
 
+// hook(grad), or grad when the hook returns an undefined tensor; throws AutogradError naming `where`
+// when the hook changed the gradient's shape, dtype or device.
+Tensor run_hook(const Hook& hook, const Tensor& grad, const char* where);
+
 }  // namespace seek::autograd

@@ -16,6 +16,10 @@ struct AutogradMeta {
   int output_nr = 0;                                        // which output of grad_fn this is
   std::vector<std::function<Tensor(const Tensor&)>> hooks;  // leaf hooks, run before accumulation
   bool retains_grad = false;
+  // Views: the base's grad_fn when this view's grad_fn was recorded. When the base's history has
+  // changed since (an in-place op on the base or on another view of it), gradient_edge() regenerates
+  // the view's grad_fn from the base's new history, as PyTorch does.
+  std::weak_ptr<autograd::Node> view_base_grad_fn;
 };
 
 // The record of `t`, created on first use.

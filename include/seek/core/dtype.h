@@ -8,12 +8,13 @@
 
 namespace seek {
 
-enum class DType : int8_t { Bool, UInt8, Int8, Int32, Int64, Float16, BFloat16, Float32, Float64 };
-constexpr int kNumDTypes = 9;
+enum class DType : int8_t { Bool, UInt8, Int8, Int16, Int32, Int64, Float16, BFloat16, Float32, Float64 };
+constexpr int kNumDTypes = 10;
 
 constexpr DType kBool = DType::Bool;
 constexpr DType kUInt8 = DType::UInt8;
 constexpr DType kInt8 = DType::Int8;
+constexpr DType kInt16 = DType::Int16;
 constexpr DType kInt32 = DType::Int32;
 constexpr DType kInt64 = DType::Int64;
 constexpr DType kFloat16 = DType::Float16;
@@ -49,6 +50,7 @@ struct dtype_of;
 SEEK_DTYPE_OF(bool, kBool)
 SEEK_DTYPE_OF(uint8_t, kUInt8)
 SEEK_DTYPE_OF(int8_t, kInt8)
+SEEK_DTYPE_OF(int16_t, kInt16)
 SEEK_DTYPE_OF(int32_t, kInt32)
 SEEK_DTYPE_OF(int64_t, kInt64)
 SEEK_DTYPE_OF(Half, kFloat16)
@@ -105,6 +107,7 @@ using acc_t = typename acc_of<T>::type;
       SEEK_DTYPE_CASE(::seek::DType::BFloat16, ::seek::BFloat16, __VA_ARGS__)       \
       SEEK_DTYPE_CASE(::seek::DType::Int64, int64_t, __VA_ARGS__)                   \
       SEEK_DTYPE_CASE(::seek::DType::Int32, int32_t, __VA_ARGS__)                   \
+      SEEK_DTYPE_CASE(::seek::DType::Int16, int16_t, __VA_ARGS__)                   \
       SEEK_DTYPE_CASE(::seek::DType::Int8, int8_t, __VA_ARGS__)                     \
       SEEK_DTYPE_CASE(::seek::DType::UInt8, uint8_t, __VA_ARGS__)                   \
       SEEK_DTYPE_CASE(::seek::DType::Bool, bool, __VA_ARGS__)                       \
@@ -122,6 +125,7 @@ using acc_t = typename acc_of<T>::type;
       SEEK_DTYPE_CASE(::seek::DType::BFloat16, ::seek::BFloat16, __VA_ARGS__)                                       \
       SEEK_DTYPE_CASE(::seek::DType::Int64, int64_t, __VA_ARGS__)                                                   \
       SEEK_DTYPE_CASE(::seek::DType::Int32, int32_t, __VA_ARGS__)                                                   \
+      SEEK_DTYPE_CASE(::seek::DType::Int16, int16_t, __VA_ARGS__)                                                   \
       SEEK_DTYPE_CASE(::seek::DType::Int8, int8_t, __VA_ARGS__)                                                     \
       SEEK_DTYPE_CASE(::seek::DType::UInt8, uint8_t, __VA_ARGS__)                                                   \
       default: throw ::seek::DTypeError(std::string(NAME) + ": not supported for dtype " + ::seek::dtype_name(DT)); \

@@ -10,7 +10,7 @@ namespace {
 
 class CopyTest : public DeviceTest {};
 
-const DType kAllDTypes[] = {kFloat64, kFloat32, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8, kBool};
+const DType kAllDTypes[] = {kFloat64, kFloat32, kFloat16, kBFloat16, kInt64, kInt32, kInt16, kInt8, kUInt8, kBool};
 
 // Values every dtype holds (non-negative, below 128, a few zeros), with fractions for the floats.
 Tensor values_for(DType dt, const Shape& shape, uint64_t seed) {

@@ -42,7 +42,7 @@ TEST(DType, SizesAndNames) {
 TEST(DType, PromotionFollowsPyTorch) {
   EXPECT_EQ(promote_types(kInt32, kFloat16), kFloat16);
   EXPECT_EQ(promote_types(kFloat16, kBFloat16), kFloat32);
-  EXPECT_EQ(promote_types(kUInt8, kInt8), kInt32);  // torch gives int16, which seek lacks
+  EXPECT_EQ(promote_types(kUInt8, kInt8), kInt16);  // as torch
   EXPECT_EQ(promote_types(kBool, kUInt8), kUInt8);
   EXPECT_EQ(promote_types(kInt64, kFloat32), kFloat32);
   EXPECT_EQ(promote_types(kFloat32, kFloat64), kFloat64);

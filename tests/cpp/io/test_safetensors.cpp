@@ -68,7 +68,7 @@ class Safetensors : public ::testing::Test {
 
 TEST_F(Safetensors, RoundTripsEveryDTypeShapeAndLayout) {
   NamedTensors tensors;
-  const DType all[] = {kFloat64, kFloat32, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8, kBool};
+  const DType all[] = {kFloat64, kFloat32, kFloat16, kBFloat16, kInt64, kInt32, kInt16, kInt8, kUInt8, kBool};
   for (DType d : all) {
     Tensor base = testing::uniform_tensor({3, 4}, -50, 50, kFloat64, 11 + static_cast<uint64_t>(d));
     if (d == kUInt8) base = base.abs();

@@ -393,11 +393,13 @@ TEST(Reduce, EmptyAndZeroDimInputs) {
   EXPECT_EQ(e.amax({0}).sizes(), (Shape{0}));  // nothing to reduce per output, no outputs
   EXPECT_EQ(to_vector<float>(e.logsumexp(1)), (std::vector<float>{-INFINITY, -INFINITY}));
   EXPECT_EQ(e.norm().item<float>(), 0.0f);
-  EXPECT_SEEK_ERROR_ALL(e.max(), ValueError, {"max", "no elements"});
-  EXPECT_SEEK_ERROR_ALL(e.min(), ValueError, {"min", "no elements"});
-  EXPECT_SEEK_ERROR_ALL(e.amax({1}), ValueError, {"amax", "no identity"});
-  EXPECT_SEEK_ERROR_ALL(e.max(1), ValueError, {"max", "size 0"});
-  EXPECT_SEEK_ERROR_ALL(e.argmax(), ValueError, {"argmax", "no elements"});
+  // PyTorch's error types: RuntimeError without a dim, IndexError for an empty reduced dim
+  EXPECT_SEEK_ERROR_ALL(e.max(), Error, {"max", "no elements"});
+  EXPECT_SEEK_ERROR_ALL(e.min(), Error, {"min", "no elements"});
+  EXPECT_SEEK_ERROR_ALL(e.amax({1}), IndexError, {"amax", "no identity"});
+  EXPECT_SEEK_ERROR_ALL(e.amax(), Error, {"amax", "no identity"});
+  EXPECT_SEEK_ERROR_ALL(e.max(1), IndexError, {"max", "size 0"});
+  EXPECT_SEEK_ERROR_ALL(e.argmax(), IndexError, {"argmax", "no elements"});
   Tensor s = scalar_tensor(2.5, kFloat64);
   EXPECT_EQ(s.sum().dim(), 0);
   EXPECT_DOUBLE_EQ(s.sum().item<double>(), 2.5);

@@ -73,7 +73,7 @@ TEST(Where, SelectsWithThreeWayBroadcasting) {
 }
 
 TEST(Where, EveryDtypeAndStridedOperands) {
-  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8}) {
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt16, kInt8, kUInt8}) {
     Tensor a = uniform_tensor({6, 7}, 0, 100, dt, 3).t();                  // [7, 6] transposed
     Tensor b = uniform_tensor({7, 12}, 0, 100, dt, 4).slice(1, 0, 12, 2);  // [7, 6] step 2
     Tensor c = rand_mask({7, 6});
