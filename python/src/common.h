@@ -103,4 +103,7 @@ void init_tensor_index(py::class_<Tensor>& cls);             // tensor_index.cpp
 void init_factories(py::module_& m);                         // tensor_factories.cpp
 void init_interop(py::module_& m, py::class_<Tensor>& cls);  // tensor_interop.cpp (numpy, DLPack)
 
+// tensor_math_extra.cpp: the hand-bound elementwise and reduction ops of issue 12 (div rounding_mode, median, ...)
+void init_tensor_math_extra(py::module_& m, py::class_<Tensor>& cls);
+
 }  // namespace seek::python

@@ -113,6 +113,7 @@ void init_tensor(py::module_& m) {
   init_interop(m, cls);
   init_factories(m);
   init_tensor_math(m);
+  init_tensor_math_extra(m, cls);
 }
 
 }  // namespace seek::python
