@@ -112,6 +112,17 @@ void init_tensor_math_extra(py::module_& m, py::class_<Tensor>& cls) {
         py::arg("min") = py::none(), py::arg("max") = py::none(),
         "min(max(self, min), max) with tensor bounds (broadcast); the gradient reaches each bound.");
   }
+  // In place with tensor bounds: the clamped copy of a clone, copied back (copy_ records the history).
+  for (const char* name : {"clamp_", "clip_"}) {
+    cls.def(
+        name,
+        [](py::object self, const py::object& min, const py::object& max) {
+          Tensor& a = self.cast<Tensor&>();
+          a.copy_(a.clone().clamp(bound_of(min, a, "clamp_: min"), bound_of(max, a, "clamp_: max")));
+          return self;
+        },
+        py::arg("min") = py::none(), py::arg("max") = py::none());
+  }
   cls.def(
       "masked_fill",
       [](const Tensor& a, const Tensor& mask, const Tensor& value) { return a.masked_fill(mask, value); },

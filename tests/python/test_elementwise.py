@@ -126,6 +126,19 @@ def test_clamp_keeps_number_bounds_and_mixes_them_with_tensors():
         x.clamp(min=None, max=None)
 
 
+def test_in_place_clamp_with_tensor_bounds():
+    x = seek.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    y = x * 1.0
+    lo = seek.tensor([-1.0, 0.5, -1.0], requires_grad=True)
+    assert y.clamp_(min=lo, max=1.5) is y
+    assert y.tolist() == [-1.0, 0.5, 1.5]
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0] and lo.grad.tolist() == [1.0, 1.0, 0.0]
+    z = seek.tensor([3, -3])
+    z.clip_(seek.tensor(-1), seek.tensor(1))
+    assert z.tolist() == [1, -1]
+
+
 def test_in_place_masked_fill_with_a_tensor_value_reaches_the_value():
     v = seek.tensor(2.0, requires_grad=True)
     x = seek.zeros(3, requires_grad=True) * 1.0
