@@ -101,6 +101,7 @@ from . import multiprocessing  # noqa: E402,F401
 from .amp import autocast  # noqa: E402
 from .io import load, save  # noqa: E402
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
+from ._C import std_mean, var_mean  # noqa: E402,F401  (issue 12)
 
 __version__ = "0.1.0"
 
@@ -218,6 +219,7 @@ _FUNCTION_FORMS = (
     "scatter_add", "index_select", "index_add", "masked_select", "topk", "sort", "argsort", "clone", "detach",
 )
 # ... and every op the C++ op tables generate (seek._C._table_functions: exp, maximum, ...).
-for _name in dict.fromkeys(_FUNCTION_FORMS + tuple(_C._table_functions)):
+# ... and the hand-bound ones of issue 12 (seek._C._extra_functions: median, unique, div, ...).
+for _name in dict.fromkeys(_FUNCTION_FORMS + tuple(_C._table_functions) + tuple(_C._extra_functions)):
     globals()[_name] = _method_as_function(_name)
 del _name

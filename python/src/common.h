@@ -109,4 +109,7 @@ std::optional<DType> dtype_arg(const py::handle& obj, const char* fn);
 // type(obj).__name__
 py::object python_type_name(const py::handle& obj);
 
+// tensor_math_extra.cpp: the hand-bound elementwise and reduction ops of issue 12 (div rounding_mode, median, ...)
+void init_tensor_math_extra(py::module_& m, py::class_<Tensor>& cls);
+
 }  // namespace seek::python

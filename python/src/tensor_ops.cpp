@@ -24,19 +24,8 @@ Tensor scalar_like(Scalar s, const Tensor& t) {
   return scalar_tensor(s, TensorOptions(result_dtype(t, s)).device(t.device()));
 }
 
-// Python's a // b: floor of the true quotient. Integers go through float64 (exact up to 2^53).
-Tensor floor_divide(const Tensor& a, const Tensor& b) {
-  DType out = promote_types(a.dtype(), b.dtype());
-  if (is_floating(out)) return a.div(b).floor();
-  SEEK_CHECK_VALUE(!b.eq(0).any().item().to_bool(), "floor_divide: integer division by zero");
-  return a.to(kFloat64).div(b.to(kFloat64)).floor().to(out);
-}
-
-// Python's a % b: the result has the sign of b.
-Tensor remainder(const Tensor& a, const Tensor& b) {
-  DType out = promote_types(a.dtype(), b.dtype());
-  return a.to(out).sub(floor_divide(a, b).mul(b.to(out)));
-}
+// Python's a // b and a % b are seek::floor_divide and seek::remainder (rows DivFloor and
+// Remainder of the binary table).
 
 // ---- fast number slots for Tensor (op) Tensor ----
 // `a + b` through pybind11 goes: CPython's slot wrapper looks up __add__, pybind11's
@@ -233,8 +222,6 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
   SEEK_BIN("pow", a.pow(b), a.pow(b), py::arg("exponent"), "self ** exponent.");
   SEEK_BIN("floor_divide", floor_divide(a, b), floor_divide(a, scalar_like(b, a)), py::arg("other"),
            "Python's self // other (floor of the quotient).");
-  SEEK_BIN("remainder", remainder(a, b), remainder(a, scalar_like(b, a)), py::arg("other"),
-           "Python's self % other (the sign of other).");
   // the Plain rows of SEEK_BINARY_OPS: maximum, minimum, logical_and, ... (other: a tensor or a number)
 #define SEEK_PY_BINARY_Plain(name)                                                         \
   cls.def(                                                                                 \
@@ -361,7 +348,8 @@ void init_tensor_ops(py::class_<Tensor>& cls) {
         return self;
       },
       py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
-  cls.def("masked_fill", &Tensor::masked_fill, py::arg("mask"), py::arg("value"));
+  cls.def("masked_fill", py::overload_cast<const Tensor&, Scalar>(&Tensor::masked_fill, py::const_), py::arg("mask"),
+          py::arg("value"));
   cls.def(
       "masked_fill_",
       [](py::object self, const Tensor& mask, Scalar v) {

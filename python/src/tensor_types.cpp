@@ -112,6 +112,7 @@ void init_tensor(py::module_& m) {
   init_random(m, cls);
   init_tensor_math(m);
   init_tensor_core_extra(m, cls);
+  init_tensor_math_extra(m, cls);
 }
 
 }  // namespace seek::python

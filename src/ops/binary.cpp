@@ -5,6 +5,7 @@
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
 #include "seek/core/autocast.h"
+#include "seek/ops/creation.h"
 
 namespace seek {
 
@@ -114,6 +115,42 @@ Grads binary_grad<BinaryOp::Xlogy>(const Tensor& g, const Tensor& a, const Tenso
   return {need[0] ? g * xlogy(a != 0, b) : Tensor(), need[1] ? g * a / b : Tensor()};
 }
 
+// ---- issue 12: elementwise ----
+template <>
+Grads binary_grad<BinaryOp::Atan2>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                   const std::vector<bool>& need) {
+  Tensor r2 = a * a + b * b;
+  return {need[0] ? g * b / r2 : Tensor(), need[1] ? -g * a / r2 : Tensor()};
+}
+template <>
+Grads binary_grad<BinaryOp::Hypot>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
+                                   const std::vector<bool>& need) {
+  return {need[0] ? g * a / out : Tensor(), need[1] ? g * b / out : Tensor()};
+}
+// a - trunc(a / b) b: d/da = 1, d/db = -trunc(a / b).
+template <>
+Grads binary_grad<BinaryOp::Fmod>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                  const std::vector<bool>& need) {
+  return {need[0] ? g : Tensor(), need[1] ? -g * binary_op(BinaryOp::DivTrunc, a, b) : Tensor()};
+}
+// a - floor(a / b) b: d/da = 1, d/db = -floor(a / b).
+template <>
+Grads binary_grad<BinaryOp::Remainder>(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&,
+                                       const std::vector<bool>& need) {
+  return {need[0] ? g : Tensor(), need[1] ? -g * binary_op(BinaryOp::DivFloor, a, b) : Tensor()};
+}
+// Rounded quotients are piecewise constant: zero gradients, as in PyTorch.
+template <>
+Grads binary_grad<BinaryOp::DivTrunc>(const Tensor& g, const Tensor&, const Tensor&, const Tensor&,
+                                      const std::vector<bool>& need) {
+  return {need[0] ? zeros_like(g) : Tensor(), need[1] ? zeros_like(g) : Tensor()};
+}
+template <>
+Grads binary_grad<BinaryOp::DivFloor>(const Tensor& g, const Tensor&, const Tensor&, const Tensor&,
+                                      const std::vector<bool>& need) {
+  return {need[0] ? zeros_like(g) : Tensor(), need[1] ? zeros_like(g) : Tensor()};
+}
+
 variable_list binary_backward(BinaryOp op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
                               const std::vector<bool>& need) {
   Grads gr = dispatch_binary(op, [&](auto tag) -> Grads {
@@ -128,15 +165,33 @@ variable_list binary_backward(BinaryOp op, const Tensor& g, const Tensor& a, con
           gr.second.defined() ? sum_to(gr.second, b.sizes()) : Tensor()};
 }
 
+// bool + bool and bool * bool stay bool (or / and), as in PyTorch; so do max and min.
+BinaryOp bool_arith(BinaryOp op, const Tensor& a, const Tensor& b) {
+  if (a.dtype() != kBool || b.dtype() != kBool) return op;
+  if (op == BinaryOp::Add || op == BinaryOp::Maximum) return BinaryOp::LogicalOr;
+  if (op == BinaryOp::Mul || op == BinaryOp::Minimum) return BinaryOp::LogicalAnd;
+  return op;
+}
+
+// Integer fmod, remainder and rounded division by zero raise, as PyTorch's ZeroDivisionError.
+void check_integer_divisor(BinaryOp op, const Tensor& b, DType ct) {
+  if (is_floating(ct)) return;
+  if (op != BinaryOp::Fmod && op != BinaryOp::Remainder && op != BinaryOp::DivTrunc && op != BinaryOp::DivFloor) return;
+  NoGradGuard guard;
+  SEEK_CHECK(!b.eq(0).any().item().to_bool(), "ZeroDivisionError: integer division by zero in ", binary_op_name(op));
+}
+
 Tensor scalar_operand(const Tensor& t, Scalar s) { return scalar_like(s, result_type(t, s), t.device()); }
 
 }  // namespace
 
-Tensor binary_op(BinaryOp op, const Tensor& a, const Tensor& b) {
-  check_defined(a, binary_op_name(op), "input");
-  check_defined(b, binary_op_name(op), "other");
-  check_same_device(binary_op_name(op), {a, b});
+Tensor binary_op(BinaryOp op_arg, const Tensor& a, const Tensor& b) {
+  check_defined(a, binary_op_name(op_arg), "input");
+  check_defined(b, binary_op_name(op_arg), "other");
+  check_same_device(binary_op_name(op_arg), {a, b});
+  const BinaryOp op = bool_arith(op_arg, a, b);
   DType ct = compute_dtype(op, a, b);
+  check_integer_divisor(op, b, ct);
   Tensor out = binary_forward(op, a, b, ct);
   if (binary_op_differentiable(op) && autograd::needs_grad({a, b})) {
     bool save_out = binary_op_saves(op) == BinarySaves::ABOut;
@@ -152,15 +207,17 @@ Tensor binary_op(BinaryOp op, const Tensor& a, const Tensor& b) {
 }
 
 // In-place: self = op(self, other), result cast back to self's dtype.
-static Tensor& binary_inplace(BinaryOp op, Tensor& self, const Tensor& other, const char* name) {
+static Tensor& binary_inplace(BinaryOp op_arg, Tensor& self, const Tensor& other, const char* name) {
   check_defined(self, name, "self");
   check_defined(other, name, "other");
   check_same_device(name, {self, other});
+  const BinaryOp op = bool_arith(op_arg, self, other);
   if (autograd::check_inplace(self, {other}, name)) {
     autograd::commit_inplace(self, binary_op(op, self.clone(), other));
     return self;
   }
   DType ct = compute_dtype(op, self, other);
+  check_integer_divisor(op, other, ct);
   SEEK_CHECK_DTYPE(can_cast(ct, self.dtype()), name, ": result type ", ct, " can't be cast to the desired output type ",
                    self.dtype());
   Shape shape = broadcast_shapes(self.sizes(), other.sizes(), name);
@@ -295,5 +352,30 @@ Tensor& operator*=(Tensor& a, const Tensor& b) { return a.mul_(b); }
 Tensor& operator*=(Tensor& a, Scalar b) { return a.mul_(b); }
 Tensor& operator/=(Tensor& a, const Tensor& b) { return a.div_(b); }
 Tensor& operator/=(Tensor& a, Scalar b) { return a.div_(b); }
+
+// ---- issue 12: rounded division, fmod and remainder with numbers ----
+Tensor div(const Tensor& a, const Tensor& b, const std::optional<std::string>& rounding_mode) {
+  if (!rounding_mode) return binary_op(BinaryOp::Div, a, b);
+  if (*rounding_mode == "trunc") return binary_op(BinaryOp::DivTrunc, a, b);
+  if (*rounding_mode == "floor") return binary_op(BinaryOp::DivFloor, a, b);
+  throw ValueError(
+      str("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *rounding_mode, "'"));
+}
+Tensor true_divide(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Div, a, b); }
+Tensor floor_divide(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::DivFloor, a, b); }
+Tensor floor_divide(const Tensor& a, Scalar b) { return binary_op(BinaryOp::DivFloor, a, scalar_operand(a, b)); }
+Tensor fmod(const Tensor& a, Scalar b) { return binary_op(BinaryOp::Fmod, a, scalar_operand(a, b)); }
+Tensor remainder(const Tensor& a, Scalar b) { return binary_op(BinaryOp::Remainder, a, scalar_operand(a, b)); }
+Tensor remainder(Scalar a, const Tensor& b) { return binary_op(BinaryOp::Remainder, scalar_operand(b, a), b); }
+Tensor Tensor::div(const Tensor& o, const std::optional<std::string>& rounding_mode) const {
+  return seek::div(*this, o, rounding_mode);
+}
+Tensor Tensor::div(Scalar o, const std::optional<std::string>& rounding_mode) const {
+  return seek::div(*this, scalar_operand(*this, o), rounding_mode);
+}
+Tensor Tensor::floor_divide(const Tensor& o) const { return seek::floor_divide(*this, o); }
+Tensor Tensor::floor_divide(Scalar o) const { return seek::floor_divide(*this, o); }
+Tensor Tensor::fmod(Scalar o) const { return seek::fmod(*this, o); }
+Tensor Tensor::remainder(Scalar o) const { return seek::remainder(*this, o); }
 
 }  // namespace seek

@@ -338,4 +338,78 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar value) {
                          [&](const Tensor& s) { return seek::masked_fill(s, mask, value); });
 }
 
+// ---- issue 12: clamp with tensor bounds, masked_fill with a tensor value ----
+Tensor clamp(const Tensor& t, const Tensor& min, const Tensor& max) {
+  check_defined(t, "clamp");
+  SEEK_CHECK_VALUE(min.defined() || max.defined(), "clamp: at least one of 'min' or 'max' must be given");
+  for (const Tensor& b : {min, max})
+    if (b.defined()) check_same_device("clamp", {t, b});
+  DType ct =
+      min.defined() && max.defined() ? result_type_of({t, min, max}) : result_type_of({t, min.defined() ? min : max});
+  SEEK_CHECK_DTYPE(ct != kBool, "clamp: not supported for bool tensors");
+  const Tensor lo = min.defined() ? min : scalar_like(no_bound(ct, false), ct, t.device());
+  const Tensor hi = max.defined() ? max : scalar_like(no_bound(ct, true), ct, t.device());
+  Tensor out = ternary_forward(TernaryOp::Clamp, t, lo, hi, ct, {}, "clamp");
+  std::vector<Tensor> inputs = {t};
+  if (min.defined()) inputs.push_back(min);
+  if (max.defined()) inputs.push_back(max);
+  if (is_floating(ct) && autograd::needs_grad(inputs)) {
+    // As PyTorch: the input's gradient passes where min <= x <= max; min's where x < min
+    // (and min < max when both are given), max's where x > max (or max < min).
+    autograd::record("ClampBackward", inputs, {out},
+                     [sx = SavedTensor(t), slo = SavedTensor(min), shi = SavedTensor(max), has_min = min.defined(),
+                      has_max = max.defined()](const variable_list& g, const std::vector<bool>& need) {
+                       const Tensor& x = sx.get();
+                       Tensor lo = has_min ? slo.get() : Tensor(), hi = has_max ? shi.get() : Tensor();
+                       variable_list out;
+                       if (need[0]) {
+                         Tensor inside = has_min ? x >= lo : Tensor();
+                         if (has_max) inside = inside.defined() ? logical_and(inside, x <= hi) : x <= hi;
+                         out.push_back(sum_to(where(inside, g[0], 0), x.sizes()));
+                       } else {
+                         out.push_back(Tensor());
+                       }
+                       size_t k = 1;
+                       if (has_min) {
+                         Tensor pred = has_max ? logical_and(x < lo, lo < hi) : x < lo;
+                         out.push_back(need[k] ? sum_to(where(pred, g[0], 0), lo.sizes()) : Tensor());
+                         ++k;
+                       }
+                       if (has_max) {
+                         Tensor pred = has_min ? logical_or(x > hi, hi < lo) : x > hi;
+                         out.push_back(need[k] ? sum_to(where(pred, g[0], 0), hi.sizes()) : Tensor());
+                       }
+                       return out;
+                     });
+  }
+  return out;
+}
+Tensor Tensor::clamp(const Tensor& min, const Tensor& max) const { return seek::clamp(*this, min, max); }
+
+Tensor masked_fill(const Tensor& t, const Tensor& mask, const Tensor& value) {
+  check_defined(value, "masked_fill", "value");
+  SEEK_CHECK_VALUE(value.dim() == 0, "masked_fill only supports a 0-dimensional value tensor, but got tensor with ",
+                   value.dim(), " dimension(s)");
+  check_same_device("masked_fill", {t, value});
+  SEEK_CHECK_DTYPE(mask.defined() && mask.dtype() == kBool, "masked_fill: expected a bool mask");
+  // where() broadcasts and sends the gradient to both sides; the result keeps t's dtype.
+  Tensor out = where(mask, value.to(t.dtype()), t);
+  SEEK_CHECK_SHAPE(out.sizes() == t.sizes(), "masked_fill: mask of shape ", shape_str(mask.sizes()),
+                   " does not broadcast to the input's shape ", shape_str(t.sizes()));
+  return out;
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
+  return seek::masked_fill(*this, mask, value);
+}
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Tensor& value) {
+  check_defined(*this, "masked_fill_", "self");
+  check_defined(value, "masked_fill_", "value");
+  SEEK_CHECK_VALUE(value.dim() == 0, "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
+                   value.dim(), " dimension(s)");
+  check_same_device("masked_fill_", {*this, mask, value});
+  SEEK_CHECK_DTYPE(mask.dtype() == kBool, "masked_fill_: expected a bool mask, got ", mask.dtype());
+  return ternary_inplace(*this, TernaryOp::Where, mask, value, *this, dtype(), {}, {value}, "masked_fill_",
+                         [&](const Tensor& s) { return seek::masked_fill(s, mask, value); });
+}
+
 }  // namespace seek

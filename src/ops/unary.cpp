@@ -4,6 +4,7 @@
 #include "seek/ops/unary.h"
 
 #include <cctype>
+#include <cmath>
 #include <limits>
 
 #include "ops/op_utils.h"
@@ -180,6 +181,65 @@ Tensor unary_grad<UnaryOp::Logit>(const Tensor& g, const Tensor& x, const Tensor
   return where((x < p.a).logical_or(x > 1 - p.a), 0.0, d);
 }
 
+// ---- issue 12: elementwise ----
+template <>
+Tensor unary_grad<UnaryOp::Expm1>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+  return g * (y + 1);
+}
+template <>
+Tensor unary_grad<UnaryOp::Log2>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g / (x * 0.69314718055994530942);  // ln 2
+}
+template <>
+Tensor unary_grad<UnaryOp::Log10>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g / (x * 2.30258509299404568402);  // ln 10
+}
+template <>
+Tensor unary_grad<UnaryOp::Tan>(const Tensor& g, const Tensor&, const Tensor& y, const UnaryParams&) {
+  return g * (y * y + 1);
+}
+template <>
+Tensor unary_grad<UnaryOp::Asin>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * (1 - x * x).rsqrt();
+}
+template <>
+Tensor unary_grad<UnaryOp::Acos>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return -g * (1 - x * x).rsqrt();
+}
+template <>
+Tensor unary_grad<UnaryOp::Atan>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g / (x * x + 1);
+}
+template <>
+Tensor unary_grad<UnaryOp::Sinh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * x.cosh();
+}
+template <>
+Tensor unary_grad<UnaryOp::Cosh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * x.sinh();
+}
+template <>
+Tensor unary_grad<UnaryOp::Asinh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * (x * x + 1).rsqrt();
+}
+// 1 / sqrt((x - 1)(x + 1)), written as PyTorch does (NaN below 1, inf at 1).
+template <>
+Tensor unary_grad<UnaryOp::Acosh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * ((x - 1) * (x + 1)).rsqrt();
+}
+template <>
+Tensor unary_grad<UnaryOp::Atanh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g / (1 - x * x);
+}
+template <>
+Tensor unary_grad<UnaryOp::Trunc>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+  return zero_grad(g);
+}
+template <>
+Tensor unary_grad<UnaryOp::Frac>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
+  return g;
+}
+
 Tensor unary_backward(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y, const UnaryParams& p) {
   return dispatch_unary(op, [&](auto tag) -> Tensor {
     constexpr UnaryOp o = decltype(tag)::value;
@@ -254,6 +314,38 @@ Tensor gelu(const Tensor& t, const std::string& approximate) {
 Tensor softplus(const Tensor& t, double beta, double threshold) {
   return unary_op(UnaryOp::Softplus, t, UnaryParams{beta, threshold});
 }
+// decimals: params a = 10^|decimals|, b = its sign (round_fn in seek/backend/unary_op.h).
+Tensor round(const Tensor& t, int64_t decimals) {
+  if (decimals == 0) return unary_op(UnaryOp::Round, t);
+  return unary_op(
+      UnaryOp::Round, t,
+      UnaryParams{std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals)), decimals > 0 ? 1.0 : -1.0});
+}
+Tensor Tensor::round(int64_t decimals) const { return seek::round(*this, decimals); }
+Tensor fix(const Tensor& t) { return t.trunc(); }
+
+// where() keeps the gradient where x is finite and gives 0 where it was replaced, as PyTorch.
+Tensor nan_to_num(const Tensor& t, std::optional<double> nan, std::optional<double> posinf,
+                  std::optional<double> neginf) {
+  check_defined(t, "nan_to_num");
+  if (!is_floating(t.dtype())) return t.clone();
+  double hi = 0, lo = 0;
+  switch (t.dtype()) {
+    case kFloat64: hi = std::numeric_limits<double>::max(); break;
+    case kFloat32: hi = std::numeric_limits<float>::max(); break;
+    case kFloat16: hi = 65504.0; break;
+    case kBFloat16: hi = 3.3895313892515355e38; break;
+    default: throw DTypeError(str("nan_to_num: not supported for dtype ", t.dtype()));
+  }
+  lo = -hi;
+  Tensor out = where(t.isnan(), nan.value_or(0.0), t);
+  out = where(t.isposinf(), posinf.value_or(hi), out);
+  return where(t.isneginf(), neginf.value_or(lo), out);
+}
+Tensor Tensor::nan_to_num(std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) const {
+  return seek::nan_to_num(*this, nan, posinf, neginf);
+}
+
 Tensor Tensor::gelu(const std::string& approximate) const { return seek::gelu(*this, approximate); }
 Tensor Tensor::softplus(double beta, double threshold) const { return seek::softplus(*this, beta, threshold); }
 

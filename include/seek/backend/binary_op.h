@@ -167,6 +167,52 @@ SEEK_HOST_DEVICE SEEK_INLINE T xlogy_fn(T x, T y) {
   return x == T(0) ? T(0) : x * ::log(y);
 }
 
+// issue 12: elementwise. Integer division by zero gives 0 here; seek::binary_op
+// rejects it before dispatch (as PyTorch's ZeroDivisionError).
+// a - trunc(a / b) * b: the sign of a (C's fmod / %).
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T fmod_fn(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return ::fmod(a, b);
+  else
+    return b == T(0) ? T(0) : static_cast<T>(a % b);
+}
+// a - floor(a / b) * b: the sign of b (Python's %).
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T remainder_fn(T a, T b) {
+  T r = fmod_fn(a, b);
+  if (r != T(0) && ((r < T(0)) != (b < T(0)))) r = static_cast<T>(r + b);
+  return r;
+}
+// The quotient rounded toward zero.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T div_trunc_fn(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return ::trunc(a / b);
+  else
+    return b == T(0) ? T(0) : static_cast<T>(a / b);
+}
+// The quotient rounded toward -inf (Python's //). Floating: from fmod, so that the
+// quotient is exact where a / b rounds up to an integer (as Python and PyTorch).
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T div_floor_fn(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b == T(0)) return a / b;
+    const T mod = ::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) div -= T(1);
+    if (div == T(0)) return ::copysign(T(0), a / b);
+    T floordiv = ::floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+    return floordiv;
+  } else {
+    if (b == T(0)) return T(0);
+    T q = static_cast<T>(a / b);
+    if ((a % b != T(0)) && ((a < T(0)) != (b < T(0)))) q = static_cast<T>(q - T(1));
+    return q;
+  }
+}
+
 template <BinaryOp op, typename T>
 using binary_out_t =
     std::conditional_t<binary_op_kind(op) == BinaryKind::Compare || binary_op_kind(op) == BinaryKind::Logical, bool, T>;

@@ -133,6 +133,20 @@ SEEK_UNARY_MATH_FN(floor)
 SEEK_UNARY_MATH_FN(ceil)
 SEEK_UNARY_MATH_FN(nearbyint)  // round half to even in the default rounding mode
 SEEK_UNARY_MATH_FN(fabs)
+// issue 12: elementwise
+SEEK_UNARY_MATH_FN(expm1)
+SEEK_UNARY_MATH_FN(log2)
+SEEK_UNARY_MATH_FN(log10)
+SEEK_UNARY_MATH_FN(tan)
+SEEK_UNARY_MATH_FN(asin)
+SEEK_UNARY_MATH_FN(acos)
+SEEK_UNARY_MATH_FN(atan)
+SEEK_UNARY_MATH_FN(sinh)
+SEEK_UNARY_MATH_FN(cosh)
+SEEK_UNARY_MATH_FN(asinh)
+SEEK_UNARY_MATH_FN(acosh)
+SEEK_UNARY_MATH_FN(atanh)
+SEEK_UNARY_MATH_FN(trunc)
 #undef SEEK_UNARY_MATH_FN
 }  // namespace math
 
@@ -199,12 +213,33 @@ SEEK_HOST_DEVICE SEEK_INLINE T ceil_fn(T x) {
   else
     return x;
 }
+// Half to even; with decimals d (params: a = 10^|d|, b = the sign of d, 0 without
+// decimals) as torch.round(x, decimals=d): nearbyint(x * 10^d) / 10^d, or
+// nearbyint(x / 10^-d) * 10^-d for d < 0.
 template <typename T>
-SEEK_HOST_DEVICE SEEK_INLINE T round_fn(T x) {
-  if constexpr (std::is_floating_point_v<T>)
+SEEK_HOST_DEVICE SEEK_INLINE T round_fn(T x, double a = 0.0, double b = 0.0) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b > 0.0) return math::nearbyint(x * T(a)) / T(a);
+    if (b < 0.0) return math::nearbyint(x / T(a)) * T(a);
     return math::nearbyint(x);
+  } else {
+    return x;
+  }
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T trunc_fn(T x) {
+  if constexpr (std::is_floating_point_v<T>)
+    return math::trunc(x);
   else
     return x;
+}
+// Integers and bool are never infinite.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE bool isinf_fn(T x) {
+  if constexpr (std::is_floating_point_v<T>)
+    return x == x && (x - x) != (x - x);
+  else
+    return false;
 }
 
 // log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given.

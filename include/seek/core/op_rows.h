@@ -34,11 +34,31 @@
   X(Sign,        sign,         AllTypes, None,   Plain,     _,   sign_fn(x))                 \
   X(Floor,       floor,        Integers, None,   Plain,     _,   floor_fn(x))                \
   X(Ceil,        ceil,         Integers, None,   Plain,     _,   ceil_fn(x))                 \
-  X(Round,       round,        Integers, None,   Plain,     _,   round_fn(x))                \
+  X(Round,       round,        Integers, None,   Custom,    _,   round_fn(x, a, b))          \
   X(Reciprocal,  reciprocal,   Floating, Output, Plain,     _,   T(1) / x)                   \
   X(Square,      square,       Integers, Input,  Plain,     _,   static_cast<T>(x * x))      \
   X(LogicalNot,  logical_not,  ToBool,   None,   Plain,     _,   x == T(0))                  \
   X(Logit,       logit,        Floating, Input,  OptDouble, eps, logit_fn(x, T(a), b != 0.0)) \
+  /* issue 12: elementwise */                                                               \
+  X(Expm1,       expm1,        Floating, Output, Plain,     _,   math::expm1(x))             \
+  X(Log2,        log2,         Floating, Input,  Plain,     _,   math::log2(x))              \
+  X(Log10,       log10,        Floating, Input,  Plain,     _,   math::log10(x))             \
+  X(Tan,         tan,          Floating, Output, Plain,     _,   math::tan(x))               \
+  X(Asin,        asin,         Floating, Input,  Plain,     _,   math::asin(x))              \
+  X(Acos,        acos,         Floating, Input,  Plain,     _,   math::acos(x))              \
+  X(Atan,        atan,         Floating, Input,  Plain,     _,   math::atan(x))              \
+  X(Sinh,        sinh,         Floating, Input,  Plain,     _,   math::sinh(x))              \
+  X(Cosh,        cosh,         Floating, Input,  Plain,     _,   math::cosh(x))              \
+  X(Asinh,       asinh,        Floating, Input,  Plain,     _,   math::asinh(x))             \
+  X(Acosh,       acosh,        Floating, Input,  Plain,     _,   math::acosh(x))             \
+  X(Atanh,       atanh,        Floating, Input,  Plain,     _,   math::atanh(x))             \
+  X(Trunc,       trunc,        Integers, None,   Plain,     _,   trunc_fn(x))                \
+  X(Frac,        frac,         Integers, None,   Plain,     _,   static_cast<T>(x - trunc_fn(x))) \
+  X(Isnan,       isnan,        ToBool,   None,   Plain,     _,   x != x)                     \
+  X(Isinf,       isinf,        ToBool,   None,   Plain,     _,   isinf_fn(x))                \
+  X(Isfinite,    isfinite,     ToBool,   None,   Plain,     _,   x == x && !isinf_fn(x))     \
+  X(Isposinf,    isposinf,     ToBool,   None,   Plain,     _,   isinf_fn(x) && x > T(0))    \
+  X(Isneginf,    isneginf,     ToBool,   None,   Plain,     _,   isinf_fn(x) && x < T(0))    \
   /* end of SEEK_UNARY_OPS */
 // clang-format on
 
@@ -69,5 +89,12 @@
   X(HardswishBackward,   hardswish_backward,   Helper,   None,  Custom, hardswish_backward_fn(a, b)) \
   X(HardsigmoidBackward, hardsigmoid_backward, Helper,   None,  Custom, (b > T(-3) && b < T(3)) ? a / T(6) : T(0)) \
   X(Xlogy,               xlogy,                Floating, AB,    Plain,  xlogy_fn(a, b))            \
+  /* issue 12: elementwise */                                                                    \
+  X(Atan2,               atan2,                Floating, AB,    Plain,  ::atan2(a, b))             \
+  X(Hypot,               hypot,                Floating, ABOut, Plain,  ::hypot(a, b))             \
+  X(Fmod,                fmod,                 Arith,    AB,    Plain,  fmod_fn(a, b))             \
+  X(Remainder,           remainder,            Arith,    AB,    Plain,  remainder_fn(a, b))        \
+  X(DivTrunc,            div_trunc,            Arith,    None,  Custom, div_trunc_fn(a, b))        \
+  X(DivFloor,            div_floor,            Arith,    None,  Custom, div_floor_fn(a, b))        \
   /* end of SEEK_BINARY_OPS */
 // clang-format on

@@ -282,6 +282,34 @@ class Tensor {
   Tensor all(int64_t dim, bool keepdim = false) const;
   Tensor any() const;
   Tensor any(int64_t dim, bool keepdim = false) const;
+  // ---- issue 12: elementwise (src/ops/elementwise_extra.cpp) and reductions (src/ops/reduce_order.cpp) ----
+  Tensor round(int64_t decimals = 0) const;  // half to even, at `decimals` decimal places
+  Tensor fix() const { return trunc(); }
+  // rounding_mode: none (true division), "trunc" or "floor"
+  Tensor div(const Tensor& o, const std::optional<std::string>& rounding_mode) const;
+  Tensor div(Scalar o, const std::optional<std::string>& rounding_mode) const;
+  Tensor true_divide(const Tensor& o) const { return div(o); }
+  Tensor floor_divide(const Tensor& o) const;
+  Tensor floor_divide(Scalar o) const;
+  Tensor fmod(Scalar o) const;
+  Tensor remainder(Scalar o) const;
+  Tensor nan_to_num(std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt) const;
+  Tensor clamp(const Tensor& min, const Tensor& max = Tensor()) const;  // an undefined bound is no bound
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;    // value: a 0-dim tensor
+  Tensor& masked_fill_(const Tensor& mask, const Tensor& value);
+  Tensor median() const;
+  std::tuple<Tensor, Tensor> median(int64_t dim, bool keepdim = false) const;  // values, indices
+  Tensor nanmedian() const;
+  std::tuple<Tensor, Tensor> nanmedian(int64_t dim, bool keepdim = false) const;
+  Tensor cumprod(int64_t dim) const;
+  Tensor count_nonzero(const std::vector<int64_t>& dims = {}) const;
+  std::tuple<Tensor, Tensor> aminmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  // (values, inverse, counts); inverse and counts are undefined unless asked for
+  std::tuple<Tensor, Tensor, Tensor> unique(bool sorted = true, bool return_inverse = false, bool return_counts = false,
+                                            std::optional<int64_t> dim = std::nullopt) const;
+  std::tuple<Tensor, Tensor, Tensor> unique_consecutive(bool return_inverse = false, bool return_counts = false,
+                                                        std::optional<int64_t> dim = std::nullopt) const;
   // softmax family (src/ops/softmax.cpp)
   Tensor softmax(int64_t dim) const;
   Tensor log_softmax(int64_t dim) const;

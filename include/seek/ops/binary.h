@@ -1,5 +1,8 @@
 #pragma once
 // Binary elementwise ops with broadcasting and PyTorch type promotion.
+#include <optional>
+#include <string>
+
 #include "seek/backend/binary_op.h"
 #include "seek/core/tensor.h"
 
@@ -26,6 +29,17 @@ SEEK_BINARY_OPS(SEEK_BINARY_DECL)
 #undef SEEK_BINARY_DECL
 #undef SEEK_BINARY_DECL_Plain
 #undef SEEK_BINARY_DECL_Custom
+
+// issue 12: elementwise. div with rounding_mode none (true division), "trunc" or "floor"
+// (integers stay integers; integer division by zero throws, as PyTorch's ZeroDivisionError);
+// floor_divide is div(a, b, "floor"); fmod has the sign of a, remainder the sign of b.
+Tensor div(const Tensor& a, const Tensor& b, const std::optional<std::string>& rounding_mode);
+Tensor true_divide(const Tensor& a, const Tensor& b);
+Tensor floor_divide(const Tensor& a, const Tensor& b);
+Tensor floor_divide(const Tensor& a, Scalar b);
+Tensor fmod(const Tensor& a, Scalar b);
+Tensor remainder(const Tensor& a, Scalar b);
+Tensor remainder(Scalar a, const Tensor& b);
 
 // Runs one op of the binary family with broadcasting, promotion and autograd.
 // Exposed for other families' backward formulas (e.g. BinaryOp::ReluBackward).

@@ -56,6 +56,29 @@ Tensor all(const Tensor& t, int64_t dim, bool keepdim = false);
 Tensor any(const Tensor& t);
 Tensor any(const Tensor& t, int64_t dim, bool keepdim = false);
 
+// issue 12: reductions.
+// Median of all elements (the lower of the two middle values for an even count, as torch),
+// or (values, indices) along dim; NaN propagates (nanmedian ignores NaN).
+Tensor median(const Tensor& t);
+std::tuple<Tensor, Tensor> median(const Tensor& t, int64_t dim, bool keepdim = false);
+Tensor nanmedian(const Tensor& t);
+std::tuple<Tensor, Tensor> nanmedian(const Tensor& t, int64_t dim, bool keepdim = false);
+// Running product along dim (integer and bool inputs give int64); differentiable through zeros.
+Tensor cumprod(const Tensor& t, int64_t dim, std::optional<DType> dtype = std::nullopt);
+// Number of non-zero elements over dims (all when empty), int64.
+Tensor count_nonzero(const Tensor& t, const std::vector<int64_t>& dims = {});
+// (min, max) over all elements or along dim.
+std::tuple<Tensor, Tensor> aminmax(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+// Unique values (ascending; each NaN is its own value), with the index of each input
+// element's value (inverse, shaped as t) and each value's count when asked for
+// (undefined tensors otherwise). dim must be unset.
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& t, bool sorted = true, bool return_inverse = false,
+                                          bool return_counts = false, std::optional<int64_t> dim = std::nullopt);
+// The same for runs of equal consecutive values (no sorting).
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& t, bool return_inverse = false,
+                                                      bool return_counts = false,
+                                                      std::optional<int64_t> dim = std::nullopt);
+
 // One-dim forms: seek::sum(t, 1). (A template, so that `sum(t, {})` still means
 // every dim instead of converting {} to dim 0.)
 template <std::integral I>

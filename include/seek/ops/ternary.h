@@ -31,4 +31,10 @@ Tensor addcdiv(const Tensor& t, const Tensor& t1, const Tensor& t2, Scalar value
 // t with `value` where mask (bool, broadcastable with t) is true.
 Tensor masked_fill(const Tensor& t, const Tensor& mask, Scalar value);
 
+// issue 12: clamp with tensor bounds (broadcast; an undefined Tensor is no bound), the
+// gradient going to the input and to each bound as PyTorch's; masked_fill with a 0-dim
+// tensor value (differentiable in the value).
+Tensor clamp(const Tensor& t, const Tensor& min, const Tensor& max);
+Tensor masked_fill(const Tensor& t, const Tensor& mask, const Tensor& value);
+
 }  // namespace seek

@@ -31,6 +31,13 @@ Tensor gelu(const Tensor& t, const std::string& approximate = "none");
 // log(1 + exp(beta x)) / beta, and x where beta x > threshold.
 Tensor softplus(const Tensor& t, double beta = 1.0, double threshold = 20.0);
 
+// issue 12: elementwise. torch.round(t, decimals=d); torch.fix (= trunc);
+// NaN, +inf and -inf replaced (by default 0 and the dtype's largest and lowest values).
+Tensor round(const Tensor& t, int64_t decimals = 0);
+Tensor fix(const Tensor& t);
+Tensor nan_to_num(const Tensor& t, std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+
 // Runs one op of the unary family with dtype rules and autograd.
 Tensor unary_op(UnaryOp op, const Tensor& t, const UnaryParams& params = {});
 

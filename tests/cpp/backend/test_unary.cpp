@@ -13,8 +13,9 @@ class UnaryTest : public DeviceTest {};
 // Ops whose domain is the positive reals.
 bool positive_domain(UnaryOp op) {
   return op == UnaryOp::Log || op == UnaryOp::Log1p || op == UnaryOp::Sqrt || op == UnaryOp::Rsqrt ||
-         op == UnaryOp::Reciprocal;
+         op == UnaryOp::Reciprocal || op == UnaryOp::Log2 || op == UnaryOp::Log10;
 }
+bool bool_output(UnaryOp op) { return unary_op_kind(op) == UnaryKind::ToBool; }
 
 UnaryParams params_of(UnaryOp op) {
   // softplus with beta 1.5 and threshold 3, so that both branches run on [-3, 3).
@@ -24,6 +25,9 @@ UnaryParams params_of(UnaryOp op) {
 Tensor values_for(UnaryOp op, DType dt, const Shape& shape, uint64_t seed) {
   if (!is_floating(dt)) return random_ints_f64(shape, -5, 5, seed);
   if (op == UnaryOp::Logit) return random_f64(shape, 0.05, 0.95, seed, /*away_from_zero=*/false);  // (0, 1)
+  if (op == UnaryOp::Asin || op == UnaryOp::Acos || op == UnaryOp::Atanh) return random_f64(shape, -0.9, 0.9, seed);
+  if (op == UnaryOp::Acosh) return random_f64(shape, 1.1, 4.0, seed);
+  if (op == UnaryOp::Tan) return random_f64(shape, -1.3, 1.3, seed);  // away from the poles at +-pi/2
   return positive_domain(op) ? random_f64(shape, 0.2, 3.0, seed) : random_f64(shape, -3.0, 3.0, seed);
 }
 
@@ -36,14 +40,14 @@ SEEK_DEVICE_TEST(UnaryTest, EveryOpEveryLayout) {
   uint64_t seed = 11;
   for (UnaryOp op : kUnaryOps) {
     if (!runs_on(op, dtype())) continue;
-    const DType out_dt = op == UnaryOp::LogicalNot ? kBool : dtype();
+    const DType out_dt = bool_output(op) ? kBool : dtype();
     for (const Shape& shape : shapes) {
       for (Layout layout : kLayouts) {
         const std::string what = str(unary_op_name(op), " ", layout_name(layout), " ", str_of(shape));
         const Tensor in = place(values_for(op, dtype(), shape, ++seed), dtype(), device(), layout);
         GuardedOutput g = guarded_empty(shape, out_dt, device(), layout == Layout::Contiguous);
         dev().unary(op, in, g.out, params_of(op));
-        Tensor want = empty(shape, TensorOptions(op == UnaryOp::LogicalNot ? kBool : kFloat64));
+        Tensor want = empty(shape, TensorOptions(bool_output(op) ? kBool : kFloat64));
         backend(kCPU).unary(op, to_f64(in), want, params_of(op));
         expect_close(g.out, want, tolerance(dtype()), what);
         expect_sentinels_intact(g, what);
@@ -57,7 +61,7 @@ SEEK_DEVICE_TEST(UnaryTest, BroadcastInputs) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Unary);
   for (UnaryOp op : kUnaryOps) {
     if (!runs_on(op, dtype())) continue;
-    const DType out_dt = op == UnaryOp::LogicalNot ? kBool : dtype();
+    const DType out_dt = bool_output(op) ? kBool : dtype();
     const Tensor row = place(values_for(op, dtype(), {1, 9}, 3), dtype(), device());
     const Tensor one = place(values_for(op, dtype(), {1, 1}, 4), dtype(), device());
     for (const Tensor& small : {row, one}) {
@@ -79,7 +83,7 @@ SEEK_DEVICE_TEST(UnaryTest, Gradients) {
   const Shape shape{4, 7};
   uint64_t seed = 101;
   for (UnaryOp op : kUnaryOps) {
-    if (op == UnaryOp::LogicalNot) continue;  // bool output, no gradient
+    if (bool_output(op)) continue;  // bool output, no gradient
     for (Layout layout : {Layout::Contiguous, Layout::Transposed}) {
       const std::string what = str("grad of ", unary_op_name(op), " ", layout_name(layout));
       const Tensor x = leaf(values_for(op, dtype(), shape, ++seed), dtype(), device(), layout);

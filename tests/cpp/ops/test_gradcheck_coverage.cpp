@@ -26,7 +26,10 @@ TEST(GradcheckCoverage, EveryDifferentiableOpHasACase) {
                                   "embedding", "index", "index_put",
                                   // views and copies
                                   "view", "reshape", "permute", "transpose", "slice", "select", "narrow", "expand",
-                                  "squeeze", "flatten", "movedim", "clone", "contiguous", "to", "copy_"};
+                                  "squeeze", "flatten", "movedim", "clone", "contiguous", "to", "copy_",
+                                  // issue 12: elementwise and reductions
+                                  "nan_to_num", "median", "nanmedian", "cumprod", "std_mean", "var_mean", "aminmax",
+                                  "clamp_tensor", "masked_fill_tensor"};
   for (seek::UnaryOp op : seek::kUnaryOps)
     if (seek::unary_op_differentiable(op)) ops.push_back(seek::unary_op_name(op));
   for (seek::BinaryOp op : seek::kBinaryOps)
