@@ -17,5 +17,6 @@ void init_models(py::module_& m);    // _C.models (models.cpp)
 void init_amp(py::module_& m);       // _C.amp: autocast scopes, GradScaler (amp.cpp)
 void init_io(py::module_& m);        // _C.io: safetensors files (io.cpp)
 void init_train(py::module_& m);     // _C.train: Trainer, callbacks (train.cpp)
+void init_nn_extra(py::module_& m);  // issue 12: more of _C.nn.functional (nn_extra.cpp), after init_nn
 
 }  // namespace seek::python

@@ -4,6 +4,7 @@
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/nn/functional.h"
+#include "seek/nn/functional_extra.h"
 #include "seek/nn/init.h"
 #include "seek/ops/creation.h"
 
@@ -13,22 +14,52 @@ namespace F = functional;
 
 std::string Flatten::extra_repr() const { return str("start_dim=", start_dim_, ", end_dim=", end_dim_); }
 
-Dropout::Dropout(double p) : Module("Dropout"), p_(p) {
+Dropout::Dropout(double p, bool inplace) : Module("Dropout"), p_(p), inplace_(inplace) {
   SEEK_CHECK_VALUE(p >= 0.0 && p <= 1.0, "Dropout: probability has to be between 0 and 1, but got ", p);
 }
-Tensor Dropout::forward(const Tensor& input) { return F::dropout(input, p_, is_training()); }
-std::string Dropout::extra_repr() const { return str("p=", p_, ", inplace=False"); }
+Tensor Dropout::forward(const Tensor& input) {
+  if (!inplace_ || !is_training()) return F::dropout(input, p_, is_training());
+  Tensor x = input;
+  return F::apply_inplace(x, [&](const Tensor& t) { return F::dropout(t, p_, true); });
+}
+std::string Dropout::extra_repr() const { return str("p=", p_, ", inplace=", inplace_ ? "True" : "False"); }
 
-Tensor ReLU::forward(const Tensor& input) { return input.relu(); }
-Tensor ReLU6::forward(const Tensor& input) { return F::relu6(input); }
-Tensor SiLU::forward(const Tensor& input) { return input.silu(); }
-Tensor Hardswish::forward(const Tensor& input) { return input.hardswish(); }
-Tensor Hardsigmoid::forward(const Tensor& input) { return input.hardsigmoid(); }
+namespace {
+// fn(input), or fn written into input when inplace.
+Tensor maybe_inplace(const Tensor& input, bool inplace, const std::function<Tensor(const Tensor&)>& fn) {
+  if (!inplace) return fn(input);
+  Tensor x = input;
+  return F::apply_inplace(x, fn);
+}
+}  // namespace
+
+Tensor ReLU::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.relu(); });
+}
+Tensor ReLU6::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return F::relu6(t); });
+}
+Tensor SiLU::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.silu(); });
+}
+Tensor Hardswish::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.hardswish(); });
+}
+Tensor Hardsigmoid::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.hardsigmoid(); });
+}
+std::string ReLU::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
+std::string ReLU6::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
+std::string SiLU::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
+std::string Hardswish::extra_repr() const { return ""; }
+std::string Hardsigmoid::extra_repr() const { return ""; }
 Tensor Sigmoid::forward(const Tensor& input) { return input.sigmoid(); }
 Tensor Tanh::forward(const Tensor& input) { return input.tanh(); }
 
-Tensor LeakyReLU::forward(const Tensor& input) { return F::leaky_relu(input, slope_); }
-std::string LeakyReLU::extra_repr() const { return str("negative_slope=", slope_); }
+Tensor LeakyReLU::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [this](const Tensor& t) { return F::leaky_relu(t, slope_); });
+}
+std::string LeakyReLU::extra_repr() const { return str("negative_slope=", slope_, inplace_ ? ", inplace=True" : ""); }
 
 GELU::GELU(std::string approximate) : Module("GELU"), approximate_(std::move(approximate)) {
   SEEK_CHECK_VALUE(approximate_ == "none" || approximate_ == "tanh",

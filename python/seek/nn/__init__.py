@@ -91,3 +91,9 @@ class Parameter(metaclass=_ParameterMeta):
         t.requires_grad_(requires_grad)
         t._is_param = True
         return t
+
+
+# issue 12: more layers (Python modules over seek.nn.functional).
+from . import modules_extra as _modules_extra  # noqa: E402
+
+globals().update({name: getattr(_modules_extra, name) for name in _modules_extra.__all__})
