@@ -17,21 +17,31 @@ std::string Flatten::extra_repr() const { return str("start_dim=", start_dim_, "
 Dropout::Dropout(double p, bool inplace) : Module("Dropout"), p_(p), inplace_(inplace) {
   SEEK_CHECK_VALUE(p >= 0.0 && p <= 1.0, "Dropout: probability has to be between 0 and 1, but got ", p);
 }
-Tensor Dropout::forward(const Tensor& input) {
-  if (!inplace_ || !is_training()) return F::dropout(input, p_, is_training());
-  Tensor x = input;
-  return F::apply_inplace(x, [&](const Tensor& t) { return F::dropout(t, p_, true); });
-}
+
 std::string Dropout::extra_repr() const { return str("p=", p_, ", inplace=", inplace_ ? "True" : "False"); }
 
 namespace {
-// fn(input), or fn written into input when inplace.
+// fn(input), or fn written into input when inplace. Where autograd cannot take the write
+// (a view of a tensor that requires grad, which it cannot rewrite the base's history for
+// yet) the result comes out of place, so that nn.ReLU(inplace=True) after a view runs.
 Tensor maybe_inplace(const Tensor& input, bool inplace, const std::function<Tensor(const Tensor&)>& fn) {
   if (!inplace) return fn(input);
   Tensor x = input;
+  if (GradMode::is_enabled() && x.requires_grad() && x.is_view()) {
+    try {
+      return F::apply_inplace(x, fn);
+    } catch (const AutogradError&) {
+      return fn(input);  // nothing was written: the check comes before the write
+    }
+  }
   return F::apply_inplace(x, fn);
 }
 }  // namespace
+
+Tensor Dropout::forward(const Tensor& input) {
+  if (!inplace_ || !is_training()) return F::dropout(input, p_, is_training());
+  return maybe_inplace(input, true, [&](const Tensor& t) { return F::dropout(t, p_, true); });
+}
 
 Tensor ReLU::forward(const Tensor& input) {
   return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.relu(); });

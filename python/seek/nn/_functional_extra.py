@@ -16,9 +16,19 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _inplace(input, fn):
-    """Writes fn(input) into input and returns input."""
+    """Writes fn(input) into input and returns input.
+
+    Where autograd cannot take the write (a view of a tensor that requires grad, whose base's
+    history it cannot rewrite yet), the result comes out of place instead.
+    """
     if is_grad_enabled() and input.requires_grad:
-        input.copy_(fn(input.clone()))  # the clone keeps the value fn's backward saved
+        result = fn(input.clone())  # the clone keeps the value fn's backward saved
+        try:
+            input.copy_(result)
+        except RuntimeError as e:
+            if "view of a tensor that requires grad" not in str(e):
+                raise
+            return result
     else:
         with no_grad():
             input.copy_(fn(input))
@@ -30,10 +40,7 @@ def _maybe_inplace(input, inplace, fn):
 
 
 def relu(input, inplace=False):
-    if inplace:
-        input.relu_()  # the kernel writes in place (one pass)
-        return input
-    return _F.relu(input)
+    return _maybe_inplace(input, inplace, _F.relu)
 
 
 def relu_(input):

@@ -10,6 +10,7 @@ from . import functional as F
 from . import init
 
 Module = _C.nn.Module
+_F = _C.nn.functional
 
 
 def _tuple(v, n):
@@ -83,7 +84,7 @@ class _ConvNd(Module):
     def forward(self, input):
         if self.padding_mode == "zeros" and not isinstance(self.padding, str):
             return self._conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-        return F._conv_padded(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
+        return _F._conv_padded(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
                               self.padding_mode)
 
     def extra_repr(self):
