@@ -14,3 +14,6 @@
 #include "seek/nn/transformer.h"
 #include "seek/nn/squeeze_excitation.h"
 #include "seek/nn/upsample.h"
+// issue 12
+#include "seek/nn/functional_extra.h"
+#include "seek/nn/loss_extra.h"

@@ -37,6 +37,10 @@
 #include "seek/ops/unary.h"
 #include "seek/optim/adadelta.h"
 #include "seek/optim/adagrad.h"
+// issue 12: nn activations, conv1d/conv3d, 1-D/3-D pooling
+#include "seek/ops/activation.h"
+#include "seek/ops/conv_nd.h"
+#include "seek/ops/pool_nd.h"
 #include "seek/optim/adam.h"
 #include "seek/optim/adamax.h"
 #include "seek/optim/clip_grad.h"

@@ -18,5 +18,6 @@ void init_amp(py::module_& m);       // _C.amp: autocast scopes, GradScaler (amp
 void init_io(py::module_& m);        // _C.io: safetensors files (io.cpp)
 void init_train(py::module_& m);     // _C.train: Trainer, callbacks (train.cpp)
 void init_nn_hooks(py::module_& m);  // _C.nn.Module's hook state (nn_hooks.cpp), after init_nn
+void init_nn_extra(py::module_& m);  // issue 12: more of _C.nn.functional (nn_extra.cpp), after init_nn
 
 }  // namespace seek::python

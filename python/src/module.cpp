@@ -19,4 +19,5 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_io(m);
   seek::python::init_train(m);
   seek::python::init_nn_hooks(m);
+  seek::python::init_nn_extra(m);
 }

@@ -44,6 +44,14 @@ void activation(py::module_& m, const char* name) {
   layer<T>(m, name, "Elementwise activation, like its torch.nn namesake.").def(py::init<>());
 }
 
+// An activation with torch's inplace flag (the module then overwrites its input).
+template <typename T>
+void inplace_activation(py::module_& m, const char* name) {
+  layer<T>(m, name, "Elementwise activation, like its torch.nn namesake.")
+      .def(py::init<bool>(), py::arg("inplace") = false)
+      .def_property_readonly("inplace", &T::inplace);
+}
+
 template <typename T>
 void batch_norm(py::module_& m, const char* name, const char* doc) {
   py::class_<T, nn::BatchNormBase, std::shared_ptr<T>>(m, name, doc)
@@ -194,14 +202,16 @@ void init_nn_layers(py::module_& m) {
       .def_property_readonly("out_features", &nn::Linear::out_features)
       .def("reset_parameters", &nn::Linear::reset_parameters);
 
-  layer<nn::Conv2d>(m, "Conv2d", "2-D convolution, like torch.nn.Conv2d (padding_mode 'zeros').")
-      .def(py::init([](int64_t in, int64_t out, Int2 k, Int2 stride, Int2 padding, Int2 dilation, int64_t groups,
-                       bool bias, const std::string& padding_mode, const py::object& device,
+  layer<nn::Conv2d>(m, "Conv2d", "2-D convolution, like torch.nn.Conv2d.")
+      .def(py::init([](int64_t in, int64_t out, Int2 k, Int2 stride, const py::object& padding, Int2 dilation,
+                       int64_t groups, bool bias, const std::string& padding_mode, const py::object& device,
                        std::optional<DType> dtype) {
-             if (padding_mode != "zeros")
-               throw py::value_error("Conv2d: only padding_mode='zeros' is supported, got '" + padding_mode + "'");
-             return std::make_shared<nn::Conv2d>(in, out, k, stride, padding, dilation, groups, bias,
-                                                 opts(dtype, device));
+             // padding: an int, a pair, or "same" / "valid"
+             if (py::isinstance<py::str>(padding))
+               return std::make_shared<nn::Conv2d>(in, out, k, stride, 0, dilation, groups, bias, opts(dtype, device),
+                                                   padding_mode, padding.cast<std::string>());
+             return std::make_shared<nn::Conv2d>(in, out, k, stride, padding.cast<Int2>(), dilation, groups, bias,
+                                                 opts(dtype, device), padding_mode);
            }),
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
@@ -246,9 +256,10 @@ void init_nn_layers(py::module_& m) {
            py::arg("device") = py::none(), py::arg("dtype") = py::none());
 
   layer<nn::Dropout>(m, "Dropout", "Inverted dropout in training mode, identity in eval mode.")
-      .def(py::init([](double p, bool inplace) { return std::make_shared<nn::Dropout>(p); }), py::arg("p") = 0.5,
-           py::arg("inplace") = false)
-      .def_property_readonly("p", &nn::Dropout::p);
+      .def(py::init([](double p, bool inplace) { return std::make_shared<nn::Dropout>(p, inplace); }),
+           py::arg("p") = 0.5, py::arg("inplace") = false)
+      .def_property_readonly("p", &nn::Dropout::p)
+      .def_property_readonly("inplace", &nn::Dropout::inplace);
   layer<nn::Embedding>(m, "Embedding", "A lookup table of embedding vectors, like torch.nn.Embedding.")
       .def(py::init([](int64_t num, int64_t dim, std::optional<int64_t> padding_idx, const py::object& device,
                        std::optional<DType> dtype) {
@@ -290,15 +301,15 @@ void init_nn_layers(py::module_& m) {
     return std::make_shared<nn::Identity>();
   }));
 
-  activation<nn::ReLU>(m, "ReLU");
-  activation<nn::ReLU6>(m, "ReLU6");
-  activation<nn::SiLU>(m, "SiLU");
-  activation<nn::Hardswish>(m, "Hardswish");
-  activation<nn::Hardsigmoid>(m, "Hardsigmoid");
+  inplace_activation<nn::ReLU>(m, "ReLU");
+  inplace_activation<nn::ReLU6>(m, "ReLU6");
+  inplace_activation<nn::SiLU>(m, "SiLU");
+  inplace_activation<nn::Hardswish>(m, "Hardswish");
+  inplace_activation<nn::Hardsigmoid>(m, "Hardsigmoid");
   activation<nn::Sigmoid>(m, "Sigmoid");
   activation<nn::Tanh>(m, "Tanh");
   layer<nn::LeakyReLU>(m, "LeakyReLU", "max(x, 0) + negative_slope * min(x, 0).")
-      .def(py::init([](double slope, bool inplace) { return std::make_shared<nn::LeakyReLU>(slope); }),
+      .def(py::init([](double slope, bool inplace) { return std::make_shared<nn::LeakyReLU>(slope, inplace); }),
            py::arg("negative_slope") = 0.01, py::arg("inplace") = false);
   layer<nn::GELU>(m, "GELU", "Gaussian error linear unit; approximate 'none' or 'tanh'.")
       .def(py::init<std::string>(), py::arg("approximate") = "none");

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "seek/core/error.h"
+#include "seek/nn/functional_extra.h"
 #include "seek/nn/init.h"
 #include "seek/ops/creation.h"
 
@@ -45,7 +46,7 @@ std::string conv_repr(int64_t in, int64_t out, Int2 k, Int2 s, Int2 p, Int2 d, I
 }  // namespace
 
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride, Int2 padding, Int2 dilation,
-               int64_t groups, bool bias, TensorOptions options)
+               int64_t groups, bool bias, TensorOptions options, std::string padding_mode, std::string padding_str)
     : Module("Conv2d"),
       in_(in_channels),
       out_(out_channels),
@@ -54,8 +55,19 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2
       padding_(padding),
       dilation_(dilation),
       groups_(groups),
-      has_bias_(bias) {
+      has_bias_(bias),
+      padding_mode_(std::move(padding_mode)),
+      padding_str_(std::move(padding_str)) {
   check_args("Conv2d", in_channels, out_channels, kernel_size, groups);
+  SEEK_CHECK_VALUE(padding_mode_ == "zeros" || padding_mode_ == "reflect" || padding_mode_ == "replicate" ||
+                       padding_mode_ == "circular",
+                   "Conv2d: padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', got '",
+                   padding_mode_, "'");
+  SEEK_CHECK_VALUE(padding_str_.empty() || padding_str_ == "same" || padding_str_ == "valid",
+                   "Conv2d: invalid padding string '", padding_str_, "', should be one of {'valid', 'same'}");
+  SEEK_CHECK_VALUE(padding_str_ != "same" || (stride.h == 1 && stride.w == 1),
+                   "Conv2d: padding='same' is not supported for strided convolutions");
+  if (!padding_str_.empty()) padding_ = 0;
   register_parameter("weight", zeros({out_channels, in_channels / groups, kernel_size.h, kernel_size.w},
                                      options.requires_grad(false)));
   if (bias) register_parameter("bias", zeros({out_channels}, options.requires_grad(false)));
@@ -65,11 +77,23 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2
 void Conv2d::reset_parameters() { conv_init(*this, has_bias_); }
 
 Tensor Conv2d::forward(const Tensor& input) {
-  return conv2d(input, param("weight"), has_bias_ ? param("bias") : Tensor(), stride_, padding_, dilation_, groups_);
+  if (padding_mode_ == "zeros" && padding_str_.empty())
+    return conv2d(input, param("weight"), has_bias_ ? param("bias") : Tensor(), stride_, padding_, dilation_, groups_);
+  return functional::conv_padded(input, param("weight"), has_bias_ ? param("bias") : Tensor(), {stride_.h, stride_.w},
+                                 {padding_.h, padding_.w}, padding_str_, {dilation_.h, dilation_.w}, groups_,
+                                 padding_mode_);
 }
 
 std::string Conv2d::extra_repr() const {
-  return conv_repr(in_, out_, kernel_, stride_, padding_, dilation_, 0, groups_, has_bias_);
+  std::string r = conv_repr(in_, out_, kernel_, stride_, padding_, dilation_, 0, groups_, has_bias_);
+  if (!padding_str_.empty()) {  // torch shows padding='same' where the numbers go
+    const size_t at = r.find(", dilation=") != std::string::npos ? r.find(", dilation=")
+                      : r.find(", groups=") != std::string::npos ? r.find(", groups=")
+                                                                 : r.find(", bias=");
+    r.insert(at == std::string::npos ? r.size() : at, ", padding=" + padding_str_);
+  }
+  if (padding_mode_ != "zeros") r += ", padding_mode=" + padding_mode_;
+  return r;
 }
 
 ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride, Int2 padding,

@@ -4,6 +4,7 @@
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/nn/functional.h"
+#include "seek/nn/functional_extra.h"
 #include "seek/nn/init.h"
 #include "seek/ops/creation.h"
 
@@ -13,22 +14,62 @@ namespace F = functional;
 
 std::string Flatten::extra_repr() const { return str("start_dim=", start_dim_, ", end_dim=", end_dim_); }
 
-Dropout::Dropout(double p) : Module("Dropout"), p_(p) {
+Dropout::Dropout(double p, bool inplace) : Module("Dropout"), p_(p), inplace_(inplace) {
   SEEK_CHECK_VALUE(p >= 0.0 && p <= 1.0, "Dropout: probability has to be between 0 and 1, but got ", p);
 }
-Tensor Dropout::forward(const Tensor& input) { return F::dropout(input, p_, is_training()); }
-std::string Dropout::extra_repr() const { return str("p=", p_, ", inplace=False"); }
 
-Tensor ReLU::forward(const Tensor& input) { return input.relu(); }
-Tensor ReLU6::forward(const Tensor& input) { return F::relu6(input); }
-Tensor SiLU::forward(const Tensor& input) { return input.silu(); }
-Tensor Hardswish::forward(const Tensor& input) { return input.hardswish(); }
-Tensor Hardsigmoid::forward(const Tensor& input) { return input.hardsigmoid(); }
+std::string Dropout::extra_repr() const { return str("p=", p_, ", inplace=", inplace_ ? "True" : "False"); }
+
+namespace {
+// fn(input), or fn written into input when inplace. Where autograd cannot take the write
+// (a view of a tensor that requires grad, which it cannot rewrite the base's history for
+// yet) the result comes out of place, so that nn.ReLU(inplace=True) after a view runs.
+Tensor maybe_inplace(const Tensor& input, bool inplace, const std::function<Tensor(const Tensor&)>& fn) {
+  if (!inplace) return fn(input);
+  Tensor x = input;
+  if (GradMode::is_enabled() && x.requires_grad() && x.is_view()) {
+    try {
+      return F::apply_inplace(x, fn);
+    } catch (const AutogradError&) {
+      return fn(input);  // nothing was written: the check comes before the write
+    }
+  }
+  return F::apply_inplace(x, fn);
+}
+}  // namespace
+
+Tensor Dropout::forward(const Tensor& input) {
+  if (!inplace_ || !is_training()) return F::dropout(input, p_, is_training());
+  return maybe_inplace(input, true, [&](const Tensor& t) { return F::dropout(t, p_, true); });
+}
+
+Tensor ReLU::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.relu(); });
+}
+Tensor ReLU6::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return F::relu6(t); });
+}
+Tensor SiLU::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.silu(); });
+}
+Tensor Hardswish::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.hardswish(); });
+}
+Tensor Hardsigmoid::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [](const Tensor& t) { return t.hardsigmoid(); });
+}
+std::string ReLU::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
+std::string ReLU6::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
+std::string SiLU::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
+std::string Hardswish::extra_repr() const { return ""; }
+std::string Hardsigmoid::extra_repr() const { return ""; }
 Tensor Sigmoid::forward(const Tensor& input) { return input.sigmoid(); }
 Tensor Tanh::forward(const Tensor& input) { return input.tanh(); }
 
-Tensor LeakyReLU::forward(const Tensor& input) { return F::leaky_relu(input, slope_); }
-std::string LeakyReLU::extra_repr() const { return str("negative_slope=", slope_); }
+Tensor LeakyReLU::forward(const Tensor& input) {
+  return maybe_inplace(input, inplace_, [this](const Tensor& t) { return F::leaky_relu(t, slope_); });
+}
+std::string LeakyReLU::extra_repr() const { return str("negative_slope=", slope_, inplace_ ? ", inplace=True" : ""); }
 
 GELU::GELU(std::string approximate) : Module("GELU"), approximate_(std::move(approximate)) {
   SEEK_CHECK_VALUE(approximate_ == "none" || approximate_ == "tanh",

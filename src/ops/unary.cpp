@@ -238,6 +238,49 @@ Tensor unary_grad<UnaryOp::Trunc>(const Tensor& g, const Tensor&, const Tensor&,
 template <>
 Tensor unary_grad<UnaryOp::Frac>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
   return g;
+// ---- issue 12: nn activations (the forward functions are in src/ops/activation.cpp) ----
+template <>
+Tensor unary_grad<UnaryOp::Elu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x > 0, g * p.b, g * (x.exp() * (p.a * p.b)));
+}
+template <>
+Tensor unary_grad<UnaryOp::Celu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x > 0, g, g * (x / p.a).exp());
+}
+// d/dx x tanh(sp(x)) = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2).
+template <>
+Tensor unary_grad<UnaryOp::Mish>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  Tensor t = x.softplus().tanh();
+  return g * (t + x * x.sigmoid() * (1 - t * t));
+}
+template <>
+Tensor unary_grad<UnaryOp::LogSigmoid>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * (-x).sigmoid();
+}
+template <>
+Tensor unary_grad<UnaryOp::Softsign>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  Tensor d = x.abs() + 1;
+  return g / (d * d);
+}
+template <>
+Tensor unary_grad<UnaryOp::Hardtanh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where((x > p.a).logical_and(x < p.b), g, 0.0);
+}
+template <>
+Tensor unary_grad<UnaryOp::Threshold>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x > p.a, g, 0.0);
+}
+template <>
+Tensor unary_grad<UnaryOp::Softshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x.abs() > p.a, g, 0.0);
+}
+template <>
+Tensor unary_grad<UnaryOp::Hardshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x.abs() > p.a, g, 0.0);
+}
+template <>
+Tensor unary_grad<UnaryOp::Tanhshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * x.tanh().square();
 }
 
 Tensor unary_backward(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y, const UnaryParams& p) {

@@ -295,7 +295,7 @@ def test_bad_input_errors():
     with pytest.raises(ValueError, match="linear: input \\[4, 5\\]"):
         nn.Linear(3, 2)(seek.randn(4, 5))
     with pytest.raises(ValueError, match="padding_mode"):
-        nn.Conv2d(1, 1, 3, padding_mode="reflect")
+        nn.Conv2d(1, 1, 3, padding_mode="mirror")  # reflect/replicate/circular are supported
     with pytest.raises(ValueError):
         F.cross_entropy(seek.randn(3, 4), seek.tensor([0, 1]))
 

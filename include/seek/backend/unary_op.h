@@ -249,6 +249,39 @@ SEEK_HOST_DEVICE SEEK_INLINE T logit_fn(T x, T eps, bool has_eps) {
   return math::log(x / (T(1) - x));
 }
 
+// ---- issue 12: nn activations ----
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T act_expm1(T x) {
+#if defined(__CUDA_ARCH__)
+  return ::expm1(x);
+#else
+  return std::expm1(x);
+#endif
+}
+// scale * (x > 0 ? x : alpha * (exp(x) - 1)); selu is elu with its fixed alpha and scale.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T elu_fn(T x, T alpha, T scale) {
+  return x > T(0) ? scale * x : scale * alpha * act_expm1(x);
+}
+// max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T celu_fn(T x, T alpha) {
+  return x > T(0) ? x : alpha * act_expm1(x / alpha);
+}
+// log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for large |x|.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T logsigmoid_fn(T x) {
+  return (x < T(0) ? x : T(0)) - math::log1p(math::exp(-math::fabs(x)));
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T hardtanh_fn(T x, T lo, T hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE T softshrink_fn(T x, T lambd) {
+  return x > lambd ? x - lambd : (x < -lambd ? x + lambd : T(0));
+}
+
 template <UnaryOp op, typename T>
 using unary_out_t = std::conditional_t<unary_op_kind(op) == UnaryKind::ToBool, bool, T>;
 

@@ -59,6 +59,17 @@
   X(Isfinite,    isfinite,     ToBool,   None,   Plain,     _,   x == x && !isinf_fn(x))     \
   X(Isposinf,    isposinf,     ToBool,   None,   Plain,     _,   isinf_fn(x) && x > T(0))    \
   X(Isneginf,    isneginf,     ToBool,   None,   Plain,     _,   isinf_fn(x) && x < T(0))    \
+  /* issue 12: nn activations (a, b: their arguments, see seek/ops/activation.h) */ \
+  X(Elu,         elu,          Floating, Input,  Custom,    _,   elu_fn(x, T(a), T(b)))      \
+  X(Celu,        celu,         Floating, Input,  Custom,    _,   celu_fn(x, T(a)))           \
+  X(Mish,        mish,         Floating, Input,  Custom,    _,   x * math::tanh(softplus_fn(x, T(1), T(20)))) \
+  X(LogSigmoid,  logsigmoid,   Floating, Input,  Custom,    _,   logsigmoid_fn(x))           \
+  X(Softsign,    softsign,     Floating, Input,  Custom,    _,   x / (T(1) + math::fabs(x))) \
+  X(Hardtanh,    hardtanh,     Floating, Input,  Custom,    _,   hardtanh_fn(x, T(a), T(b))) \
+  X(Threshold,   threshold,    Floating, Input,  Custom,    _,   x <= T(a) ? T(b) : x)       \
+  X(Softshrink,  softshrink,   Floating, Input,  Custom,    _,   softshrink_fn(x, T(a)))     \
+  X(Hardshrink,  hardshrink,   Floating, Input,  Custom,    _,   (x >= -T(a) && x <= T(a)) ? T(0) : x) \
+  X(Tanhshrink,  tanhshrink,   Floating, Input,  Custom,    _,   x - math::tanh(x))          \
   /* end of SEEK_UNARY_OPS */
 // clang-format on
 

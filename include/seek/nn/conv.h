@@ -10,8 +10,11 @@ namespace seek::nn {
 
 class Conv2d : public Module {
  public:
+  // padding_mode: "zeros", "reflect", "replicate" or "circular" (torch's); padding_str
+  // "same" or "valid" replaces the numeric padding (empty: use padding).
   Conv2d(int64_t in_channels, int64_t out_channels, Int2 kernel_size, Int2 stride = 1, Int2 padding = 0,
-         Int2 dilation = 1, int64_t groups = 1, bool bias = true, TensorOptions options = {});
+         Int2 dilation = 1, int64_t groups = 1, bool bias = true, TensorOptions options = {},
+         std::string padding_mode = "zeros", std::string padding_str = "");
   Tensor forward(const Tensor& input) override;
   void reset_parameters();
   std::string extra_repr() const override;
@@ -25,6 +28,7 @@ class Conv2d : public Module {
   Int2 kernel_, stride_, padding_, dilation_;
   int64_t groups_;
   bool has_bias_;
+  std::string padding_mode_, padding_str_;
 };
 
 class ConvTranspose2d : public Module {

@@ -25,41 +25,59 @@ class Flatten : public Module {
   int64_t start_dim_, end_dim_;
 };
 
+// With inplace the layers below overwrite their input and return it (torch's inplace=True).
 class Dropout : public Module {
  public:
-  explicit Dropout(double p = 0.5);              // ValueError for p outside [0, 1]
-  Tensor forward(const Tensor& input) override;  // identity in eval mode
+  explicit Dropout(double p = 0.5, bool inplace = false);  // ValueError for p outside [0, 1]
+  Tensor forward(const Tensor& input) override;            // identity in eval mode
   std::string extra_repr() const override;
   double p() const { return p_; }
+  bool inplace() const { return inplace_; }
 
  private:
   double p_;
+  bool inplace_;
 };
 
-// Elementwise activations without state.
+// Elementwise activations without state; the first five take torch's inplace flag
+// (shown by repr() where torch shows it: not for Hardswish and Hardsigmoid).
+#define SEEK_NN_ACTIVATION_INPLACE(Name)                                      \
+  class Name : public Module {                                                \
+   public:                                                                    \
+    explicit Name(bool inplace = false) : Module(#Name), inplace_(inplace) {} \
+    Tensor forward(const Tensor& input) override;                             \
+    std::string extra_repr() const override;                                  \
+    bool inplace() const { return inplace_; }                                 \
+                                                                              \
+   private:                                                                   \
+    bool inplace_;                                                            \
+  };
+SEEK_NN_ACTIVATION_INPLACE(ReLU)
+SEEK_NN_ACTIVATION_INPLACE(ReLU6)
+SEEK_NN_ACTIVATION_INPLACE(SiLU)
+SEEK_NN_ACTIVATION_INPLACE(Hardswish)
+SEEK_NN_ACTIVATION_INPLACE(Hardsigmoid)
+#undef SEEK_NN_ACTIVATION_INPLACE
 #define SEEK_NN_ACTIVATION(Name)                  \
   class Name : public Module {                    \
    public:                                        \
     Name() : Module(#Name) {}                     \
     Tensor forward(const Tensor& input) override; \
   };
-SEEK_NN_ACTIVATION(ReLU)
-SEEK_NN_ACTIVATION(ReLU6)
-SEEK_NN_ACTIVATION(SiLU)
-SEEK_NN_ACTIVATION(Hardswish)
-SEEK_NN_ACTIVATION(Hardsigmoid)
 SEEK_NN_ACTIVATION(Sigmoid)
 SEEK_NN_ACTIVATION(Tanh)
 #undef SEEK_NN_ACTIVATION
 
 class LeakyReLU : public Module {
  public:
-  explicit LeakyReLU(double negative_slope = 0.01) : Module("LeakyReLU"), slope_(negative_slope) {}
+  explicit LeakyReLU(double negative_slope = 0.01, bool inplace = false)
+      : Module("LeakyReLU"), slope_(negative_slope), inplace_(inplace) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
 
  private:
   double slope_;
+  bool inplace_;
 };
 
 class GELU : public Module {

@@ -97,3 +97,9 @@ class Parameter(metaclass=_ParameterMeta):
         return t
 from . import parallel  # noqa: E402,F401  (torch.nn.parallel: DataParallel on one device)
 from .parallel import DataParallel  # noqa: E402,F401
+
+
+# issue 12: more layers (Python modules over seek.nn.functional).
+from . import modules_extra as _modules_extra  # noqa: E402
+
+globals().update({name: getattr(_modules_extra, name) for name in _modules_extra.__all__})

@@ -19,7 +19,14 @@ bool bool_output(UnaryOp op) { return unary_op_kind(op) == UnaryKind::ToBool; }
 
 UnaryParams params_of(UnaryOp op) {
   // softplus with beta 1.5 and threshold 3, so that both branches run on [-3, 3).
-  return op == UnaryOp::Softplus ? UnaryParams{1.5, 3.0} : UnaryParams{};
+  if (op == UnaryOp::Softplus) return UnaryParams{1.5, 3.0};
+  // issue 12: nn activations, with arguments that make both branches run on [-3, 3)
+  if (op == UnaryOp::Elu) return UnaryParams{0.7, 1.2};  // alpha, scale
+  if (op == UnaryOp::Celu) return UnaryParams{1.5, 0.0};
+  if (op == UnaryOp::Hardtanh) return UnaryParams{-0.5, 1.5};
+  if (op == UnaryOp::Threshold) return UnaryParams{0.25, -2.0};  // exact in every float dtype
+  if (op == UnaryOp::Softshrink || op == UnaryOp::Hardshrink) return UnaryParams{0.5, 0.0};
+  return UnaryParams{};
 }
 
 Tensor values_for(UnaryOp op, DType dt, const Shape& shape, uint64_t seed) {

@@ -29,7 +29,10 @@ TEST(GradcheckCoverage, EveryDifferentiableOpHasACase) {
                                   "squeeze", "flatten", "movedim", "clone", "contiguous", "to", "copy_",
                                   // issue 12: elementwise and reductions
                                   "nan_to_num", "median", "nanmedian", "cumprod", "std_mean", "var_mean", "aminmax",
-                                  "clamp_tensor", "masked_fill_tensor"};
+                                  "clamp_tensor", "masked_fill_tensor",
+                                  // issue 12: conv and pool (nn layers)
+                                  "conv1d", "conv3d", "max_pool1d", "avg_pool1d", "max_pool3d", "avg_pool3d",
+                                  "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool1d"};
   for (seek::UnaryOp op : seek::kUnaryOps)
     if (seek::unary_op_differentiable(op)) ops.push_back(seek::unary_op_name(op));
   for (seek::BinaryOp op : seek::kBinaryOps)

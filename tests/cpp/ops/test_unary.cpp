@@ -82,6 +82,27 @@ std::vector<UnaryCase> unary_cases() {
          return std::log(x / (1 - x));
        },
        0.01, 0.99},
+      // issue 12: nn activations
+      {"elu", [](const Tensor& t) { return elu(t, 0.7); }, [](double x) { return x > 0 ? x : 0.7 * std::expm1(x); }, -4,
+       4},
+      {"selu", [](const Tensor& t) { return selu(t); },
+       [](double x) { return 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * std::expm1(x)); }, -4, 4},
+      {"celu", [](const Tensor& t) { return celu(t, 1.5); },
+       [](double x) { return x > 0 ? x : 1.5 * std::expm1(x / 1.5); }, -4, 4},
+      {"mish", [](const Tensor& t) { return mish(t); }, [](double x) { return x * std::tanh(std::log1p(std::exp(x))); },
+       -6, 6},
+      {"logsigmoid", [](const Tensor& t) { return logsigmoid(t); }, [](double x) { return -std::log1p(std::exp(-x)); },
+       -20, 20},
+      {"softsign", [](const Tensor& t) { return softsign(t); }, [](double x) { return x / (1 + std::fabs(x)); }, -5, 5},
+      {"hardtanh", [](const Tensor& t) { return hardtanh(t, -0.5, 1.5); },
+       [](double x) { return std::clamp(x, -0.5, 1.5); }, -3, 3},
+      {"threshold", [](const Tensor& t) { return threshold(t, 0.3, -2.0); },
+       [](double x) { return x > 0.3 ? x : -2.0; }, -3, 3},
+      {"softshrink", [](const Tensor& t) { return softshrink(t, 0.5); },
+       [](double x) { return x > 0.5 ? x - 0.5 : (x < -0.5 ? x + 0.5 : 0.0); }, -3, 3},
+      {"hardshrink", [](const Tensor& t) { return hardshrink(t, 0.5); },
+       [](double x) { return std::fabs(x) > 0.5 ? x : 0.0; }, -3, 3},
+      {"tanhshrink", [](const Tensor& t) { return tanhshrink(t); }, [](double x) { return x - std::tanh(x); }, -3, 3},
   };
 }
 
