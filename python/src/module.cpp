@@ -18,4 +18,6 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_amp(m);
   seek::python::init_io(m);
   seek::python::init_train(m);
+  seek::python::init_nn_rnn(m);
+  seek::python::init_nn_transformer(m);
 }

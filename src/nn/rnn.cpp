@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "seek/autograd/grad_mode.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/nn/functional.h"
@@ -29,9 +30,9 @@ template <typename Step>
 DirectionResult run_direction(const Tensor& x_proj, const std::vector<int64_t>& bs, const Tensor& h0, const Tensor& c0,
                               bool reverse, const Step& step) {
   const int64_t T = static_cast<int64_t>(bs.size());
-  std::vector<int64_t> offset(static_cast<size_t>(T) + 1, 0);
-  for (int64_t t = 0; t < T; ++t) offset[t + 1] = offset[t] + bs[t];
   std::vector<Tensor> outs(static_cast<size_t>(T));
+  // The steps' rows as views of one split (a single backward node that concatenates).
+  const std::vector<Tensor> xs = T == 1 ? std::vector<Tensor>{x_proj} : split(x_proj, bs, 0);
   const bool lstm = c0.defined();
   DirectionResult r;
   if (!reverse) {
@@ -50,7 +51,7 @@ DirectionResult run_direction(const Tensor& x_proj, const std::vector<int64_t>& 
         }
         cur = b;
       }
-      std::tie(h, c) = step(x_proj.narrow(0, offset[t], b), h, c);
+      std::tie(h, c) = step(xs[t], h, c);
       outs[t] = h;
     }
     auto assemble = [](std::vector<Tensor>& done, const Tensor& last) {
@@ -71,7 +72,7 @@ DirectionResult run_direction(const Tensor& x_proj, const std::vector<int64_t>& 
         if (lstm) c = cat({c, c0.narrow(0, cur, b - cur)}, 0);
         cur = b;
       }
-      std::tie(h, c) = step(x_proj.narrow(0, offset[t], b), h, c);
+      std::tie(h, c) = step(xs[t], h, c);
       outs[t] = h;
     }
     r.h = h;
@@ -175,9 +176,15 @@ RNNBase::Result RNNBase::run_flat(const Tensor& data, const std::vector<int64_t>
       const int64_t idx = layer * D + dir;
       const std::vector<std::string>& n = names_[static_cast<size_t>(idx)];
       const Tensor& w_ih = param(n[0]);
-      const Tensor& w_hh = param(n[1]);
+      // Under autograd the hidden weights are transposed once into contiguous tensors, so
+      // that no step's backward produces a transposed (strided) weight gradient; without
+      // autograd the transposed views serve as they are (see detail::lstm_step).
+      auto transposed = [](const Tensor& w) {
+        return GradMode::is_enabled() && w.requires_grad() ? w.t().contiguous() : w.t();
+      };
+      const Tensor w_hh = transposed(param(n[1]));
       Tensor b_ih = bias_ ? param(n[2]) : Tensor(), b_hh = bias_ ? param(n[3]) : Tensor();
-      Tensor w_hr = proj_size_ > 0 ? param(n.back()) : Tensor();
+      Tensor w_hr = proj_size_ > 0 ? transposed(param(n.back())) : Tensor();
       // All time steps' input projections in one GEMM; RNN and LSTM fold b_hh in too.
       Tensor x_proj = functional::linear(layer_in, w_ih, gru || !bias_ ? b_ih : b_ih + b_hh);
       Tensor h = h0.select(0, idx), c = lstm ? c0.select(0, idx) : Tensor();

@@ -15,26 +15,26 @@ namespace seek::nn {
 namespace detail {
 
 namespace {
-// x_proj + h @ w^T in one addmm (x_proj already holds the input projection and biases).
-Tensor add_hidden(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh) { return addmm(x_proj, h, w_hh.t()); }
+// x_proj + h @ w_hh_t in one addmm (x_proj already holds the input projection and biases).
+Tensor add_hidden(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh_t) { return addmm(x_proj, h, w_hh_t); }
 }  // namespace
 
-Tensor rnn_step(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh, bool relu) {
-  Tensor pre = add_hidden(x_proj, h, w_hh);
+Tensor rnn_step(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh_t, bool relu) {
+  Tensor pre = add_hidden(x_proj, h, w_hh_t);
   return relu ? pre.relu() : pre.tanh();
 }
 
-std::tuple<Tensor, Tensor> lstm_step(const Tensor& x_proj, const Tensor& h, const Tensor& c, const Tensor& w_hh,
-                                     const Tensor& w_hr) {
-  std::vector<Tensor> g = add_hidden(x_proj, h, w_hh).chunk(4, 1);  // i, f, g, o
+std::tuple<Tensor, Tensor> lstm_step(const Tensor& x_proj, const Tensor& h, const Tensor& c, const Tensor& w_hh_t,
+                                     const Tensor& w_hr_t) {
+  std::vector<Tensor> g = add_hidden(x_proj, h, w_hh_t).chunk(4, 1);  // i, f, g, o
   Tensor c_next = g[1].sigmoid() * c + g[0].sigmoid() * g[2].tanh();
   Tensor h_next = g[3].sigmoid() * c_next.tanh();
-  if (w_hr.defined()) h_next = h_next.matmul(w_hr.t());
+  if (w_hr_t.defined()) h_next = h_next.matmul(w_hr_t);
   return {h_next, c_next};
 }
 
-Tensor gru_step(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh, const Tensor& b_hh_gru) {
-  Tensor hp = b_hh_gru.defined() ? addmm(b_hh_gru, h, w_hh.t()) : h.matmul(w_hh.t());
+Tensor gru_step(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh_t, const Tensor& b_hh_gru) {
+  Tensor hp = b_hh_gru.defined() ? addmm(b_hh_gru, h, w_hh_t) : h.matmul(w_hh_t);
   std::vector<Tensor> x = x_proj.chunk(3, 1), hh = hp.chunk(3, 1);  // r, z, n
   Tensor r = (x[0] + hh[0]).sigmoid();
   Tensor z = (x[1] + hh[1]).sigmoid();
@@ -55,22 +55,22 @@ Tensor joint_bias(const Tensor& b_ih, const Tensor& b_hh) {
 
 Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                      const Tensor& b_hh) {
-  return detail::rnn_step(linear(input, w_ih, joint_bias(b_ih, b_hh)), hx, w_hh, false);
+  return detail::rnn_step(linear(input, w_ih, joint_bias(b_ih, b_hh)), hx, w_hh.t(), false);
 }
 
 Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                      const Tensor& b_hh) {
-  return detail::rnn_step(linear(input, w_ih, joint_bias(b_ih, b_hh)), hx, w_hh, true);
+  return detail::rnn_step(linear(input, w_ih, joint_bias(b_ih, b_hh)), hx, w_hh.t(), true);
 }
 
 std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, const Tensor& cx, const Tensor& w_ih,
                                      const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
-  return detail::lstm_step(linear(input, w_ih, joint_bias(b_ih, b_hh)), hx, cx, w_hh, Tensor());
+  return detail::lstm_step(linear(input, w_ih, joint_bias(b_ih, b_hh)), hx, cx, w_hh.t(), Tensor());
 }
 
 Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                 const Tensor& b_hh) {
-  return detail::gru_step(linear(input, w_ih, b_ih), hx, w_hh, b_hh);
+  return detail::gru_step(linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh);
 }
 
 }  // namespace functional

@@ -167,13 +167,16 @@ Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const
 }  // namespace functional
 
 namespace detail {
-// The recurrent step given the input projection x_proj = x W_ih^T (+ b_ih [+ b_hh]) [N, G * H]:
-// each returns the new hidden state (and cell state for the LSTM). b_hh_gru is GRU's b_hh
-// (kept apart because r multiplies its n part); w_hr may be undefined.
-Tensor rnn_step(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh, bool relu);
-std::tuple<Tensor, Tensor> lstm_step(const Tensor& x_proj, const Tensor& h, const Tensor& c, const Tensor& w_hh,
-                                     const Tensor& w_hr);
-Tensor gru_step(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh, const Tensor& b_hh_gru);
+// The recurrent step given the input projection x_proj = x W_ih^T (+ b_ih [+ b_hh]) [N, G * H]
+// and the TRANSPOSED hidden weights w_hh_t = W_hh^T [H_out, G * H] (and w_hr_t = W_hr^T
+// [H, proj], may be undefined): the layers transpose them once per sequence into contiguous
+// tensors, so that no step's backward writes a transposed gradient. Each returns the new
+// hidden state (and cell state for the LSTM). b_hh_gru is GRU's b_hh (kept apart because r
+// multiplies its n part).
+Tensor rnn_step(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh_t, bool relu);
+std::tuple<Tensor, Tensor> lstm_step(const Tensor& x_proj, const Tensor& h, const Tensor& c, const Tensor& w_hh_t,
+                                     const Tensor& w_hr_t);
+Tensor gru_step(const Tensor& x_proj, const Tensor& h, const Tensor& w_hh_t, const Tensor& b_hh_gru);
 }  // namespace detail
 
 }  // namespace seek::nn
