@@ -11,6 +11,8 @@
 #include "seek/nn/module.h"
 #include "seek/nn/normalization.h"
 #include "seek/nn/pooling.h"
+#include "seek/nn/packed_sequence.h"
+#include "seek/nn/rnn.h"
 #include "seek/nn/transformer.h"
 #include "seek/nn/squeeze_excitation.h"
 #include "seek/nn/upsample.h"

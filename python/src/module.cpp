@@ -20,4 +20,6 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_train(m);
   seek::python::init_nn_hooks(m);
   seek::python::init_nn_extra(m);
+  seek::python::init_nn_rnn(m);
+  seek::python::init_nn_transformer(m);
 }

@@ -178,9 +178,15 @@ std::tuple<Tensor, Tensor> multi_head_attention_forward(const Tensor& query, con
   }
   Tensor mask;
   if (am.defined() || kpm.defined()) {
-    if (am.defined() && kpm.defined())
-      SEEK_CHECK_DTYPE(am.dtype() == kpm.dtype(), fn, ": key_padding_mask (", dtype_name(kpm.dtype()),
-                       ") and attn_mask (", dtype_name(am.dtype()), ") must have the same dtype");
+    // A bool mask meets a float one (torch's causal float mask with bool padding masks):
+    // the bool one becomes additive (-inf where true), as torch merges them.
+    auto additive = [&](const Tensor& b) {
+      return zeros(b.sizes(), TensorOptions(query.dtype()).device(b.device())).masked_fill(b, -kInf);
+    };
+    if (am.defined() && kpm.defined() && am.dtype() != kpm.dtype()) {
+      if (am.dtype() == kBool) am = additive(am);
+      if (kpm.dtype() == kBool) kpm = additive(kpm);
+    }
     Tensor m = !am.defined() ? kpm : !kpm.defined() ? am : am.dtype() == kBool ? am.logical_or(kpm) : am + kpm;
     mask = m.dtype() == kBool ? m.logical_not() : m;  // attend() takes bool masks as "take part"
   }

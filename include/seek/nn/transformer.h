@@ -1,7 +1,7 @@
 #pragma once
-// nn::TransformerEncoderLayer and nn::TransformerEncoder, like torch's: same
-// constructor arguments and defaults, submodule names and forward semantics,
-// so state dicts move between the two.
+// nn::TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
+// TransformerDecoder and Transformer, like torch's: same constructor arguments and
+// defaults, submodule names and forward semantics, so state dicts move between the two.
 #include <functional>
 #include <memory>
 #include <string>
@@ -90,6 +90,103 @@ class TransformerEncoder : public Module {
 
   Child<ModuleList> layers_;
   Child<Module> norm_;  // empty without a final norm
+};
+
+// Self-attention, cross-attention over the encoder's memory, then a feed-forward block,
+// each with a residual connection and LayerNorm (norm1..3; pre-norm when norm_first).
+// Submodules in torch's order: self_attn, multihead_attn, linear1, dropout, linear2,
+// norm1, norm2, norm3, dropout1, dropout2, dropout3.
+class TransformerDecoderLayer : public Module {
+ public:
+  TransformerDecoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward = 2048, double dropout = 0.1,
+                          std::string activation = "relu", double layer_norm_eps = 1e-5, bool batch_first = false,
+                          bool norm_first = false, bool bias = true, TensorOptions options = {});
+
+  // tgt [T, N, E] ([N, T, E] with batch_first) or unbatched [T, E]; memory [S, N, E]
+  // likewise; tgt_mask [T, T], memory_mask [T, S] (or [N * nhead, ...]); key padding
+  // masks [N, T] / [N, S]; bool (true = ignore) or float (added).
+  Tensor forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask = Tensor(),
+                 const Tensor& memory_mask = Tensor(), const Tensor& tgt_key_padding_mask = Tensor(),
+                 const Tensor& memory_key_padding_mask = Tensor(), bool tgt_is_causal = false,
+                 bool memory_is_causal = false);
+
+  std::shared_ptr<TransformerDecoderLayer> clone() const;
+  std::shared_ptr<MultiheadAttention> self_attn() const { return self_attn_.get(); }
+  std::shared_ptr<MultiheadAttention> multihead_attn() const { return multihead_attn_.get(); }
+  bool norm_first() const { return norm_first_; }
+  const std::string& activation() const { return activation_; }
+
+ private:
+  Tensor sa_block(const Tensor& x, const Tensor& mask, const Tensor& key_padding_mask, bool is_causal);
+  Tensor mha_block(const Tensor& x, const Tensor& mem, const Tensor& mask, const Tensor& key_padding_mask,
+                   bool is_causal);
+  Tensor ff_block(const Tensor& x);
+
+  int64_t d_model_, nhead_, dim_feedforward_;
+  double dropout_p_;
+  std::string activation_;
+  double eps_;
+  bool batch_first_, norm_first_, bias_;
+  Child<MultiheadAttention> self_attn_, multihead_attn_;
+  Child<Module> linear1_, dropout_, linear2_, norm1_, norm2_, norm3_, dropout1_, dropout2_, dropout3_;
+};
+
+// A stack of num_layers decoder layers ("layers.0" ...) and an optional final "norm".
+class TransformerDecoder : public Module {
+ public:
+  using LayerFactory = std::function<std::shared_ptr<TransformerDecoderLayer>()>;
+  TransformerDecoder(const LayerFactory& make_layer, int64_t num_layers, std::shared_ptr<Module> norm = nullptr);
+  TransformerDecoder(const TransformerDecoderLayer& decoder_layer, int64_t num_layers,
+                     std::shared_ptr<Module> norm = nullptr);
+
+  // Runs every layer with the same memory and masks, then the norm.
+  Tensor forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask = Tensor(),
+                 const Tensor& memory_mask = Tensor(), const Tensor& tgt_key_padding_mask = Tensor(),
+                 const Tensor& memory_key_padding_mask = Tensor(), bool tgt_is_causal = false,
+                 bool memory_is_causal = false);
+
+  int64_t num_layers() const { return static_cast<int64_t>(layers_->size()); }
+  std::shared_ptr<TransformerDecoderLayer> layer(int64_t index) const;
+  std::shared_ptr<Module> norm() const { return norm_ ? norm_.module() : nullptr; }
+
+ private:
+  Child<ModuleList> layers_;
+  Child<Module> norm_;
+};
+
+// torch.nn.Transformer: "encoder" (TransformerEncoder with a final LayerNorm "norm") and
+// "decoder" (TransformerDecoder with a final LayerNorm), or custom ones. Every parameter
+// of more than one dim is re-initialised with xavier_uniform_, as torch does.
+class Transformer : public Module {
+ public:
+  Transformer(int64_t d_model = 512, int64_t nhead = 8, int64_t num_encoder_layers = 6, int64_t num_decoder_layers = 6,
+              int64_t dim_feedforward = 2048, double dropout = 0.1, std::string activation = "relu",
+              std::shared_ptr<TransformerEncoder> custom_encoder = nullptr,
+              std::shared_ptr<TransformerDecoder> custom_decoder = nullptr, double layer_norm_eps = 1e-5,
+              bool batch_first = false, bool norm_first = false, bool bias = true, TensorOptions options = {});
+
+  // src [S, N, E], tgt [T, N, E] ([N, *, E] with batch_first; 2-D unbatched); masks as in
+  // the encoder and decoder layers. Returns [T, N, E].
+  Tensor forward(const Tensor& src, const Tensor& tgt, const Tensor& src_mask = Tensor(),
+                 const Tensor& tgt_mask = Tensor(), const Tensor& memory_mask = Tensor(),
+                 const Tensor& src_key_padding_mask = Tensor(), const Tensor& tgt_key_padding_mask = Tensor(),
+                 const Tensor& memory_key_padding_mask = Tensor(), bool src_is_causal = false,
+                 bool tgt_is_causal = false, bool memory_is_causal = false);
+
+  // [sz, sz] float mask: 0 on and below the diagonal, -inf above (position i sees j <= i).
+  static Tensor generate_square_subsequent_mask(int64_t sz, TensorOptions options = {});
+
+  std::shared_ptr<TransformerEncoder> encoder() const { return encoder_.get(); }
+  std::shared_ptr<TransformerDecoder> decoder() const { return decoder_.get(); }
+  int64_t d_model() const { return d_model_; }
+  int64_t nhead() const { return nhead_; }
+  bool batch_first() const { return batch_first_; }
+
+ private:
+  int64_t d_model_, nhead_;
+  bool batch_first_;
+  Child<TransformerEncoder> encoder_;
+  Child<TransformerDecoder> decoder_;
 };
 
 }  // namespace seek::nn

@@ -63,6 +63,18 @@ SqueezeExcitation = _nn.SqueezeExcitation
 Tanh = _nn.Tanh
 TransformerEncoder = _nn.TransformerEncoder
 TransformerEncoderLayer = _nn.TransformerEncoderLayer
+# Recurrent layers and the encoder-decoder Transformer (nn_rnn.cpp, nn_transformer.cpp).
+RNNBase = _nn.RNNBase
+RNN = _nn.RNN
+LSTM = _nn.LSTM
+GRU = _nn.GRU
+RNNCellBase = _nn.RNNCellBase
+RNNCell = _nn.RNNCell
+LSTMCell = _nn.LSTMCell
+GRUCell = _nn.GRUCell
+Transformer = _nn.Transformer
+TransformerDecoder = _nn.TransformerDecoder
+TransformerDecoderLayer = _nn.TransformerDecoderLayer
 Upsample = _nn.Upsample
 
 from . import functional, init, utils  # noqa: E402,F401

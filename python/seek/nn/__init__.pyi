@@ -382,3 +382,91 @@ class HingeEmbeddingLoss(Module):
 class GaussianNLLLoss(Module):
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None: ...
     def forward(self, input: Tensor, target: Tensor, var: Tensor) -> Tensor: ...
+# Recurrent layers (nn_rnn.cpp): input a tensor or a seek.nn.utils.rnn.PackedSequence.
+class RNNBase(Module):
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    bias: bool
+    batch_first: bool
+    dropout: float
+    bidirectional: bool
+    proj_size: int
+    mode: str
+    all_weights: List[List[Tensor]]
+    def reset_parameters(self) -> None: ...
+    def flatten_parameters(self) -> None: ...
+class RNN(RNNBase):
+    nonlinearity: str
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: _Device = None, dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, input: Any, hx: Optional[Tensor] = None) -> Tuple[Any, Tensor]: ...  # type: ignore[override]
+class LSTM(RNNBase):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 device: _Device = None, dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, input: Any,  # type: ignore[override]
+                hx: Optional[Tuple[Tensor, Tensor]] = None) -> Tuple[Any, Tuple[Tensor, Tensor]]: ...
+class GRU(RNNBase):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: _Device = None, dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, input: Any, hx: Optional[Tensor] = None) -> Tuple[Any, Tensor]: ...  # type: ignore[override]
+
+class RNNCellBase(Module):
+    input_size: int
+    hidden_size: int
+    bias: bool
+    def reset_parameters(self) -> None: ...
+class RNNCell(RNNCellBase):
+    nonlinearity: str
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 device: _Device = None, dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tensor: ...  # type: ignore[override]
+class LSTMCell(RNNCellBase):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: _Device = None,
+                 dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, input: Tensor,  # type: ignore[override]
+                hx: Optional[Tuple[Tensor, Tensor]] = None) -> Tuple[Tensor, Tensor]: ...
+class GRUCell(RNNCellBase):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: _Device = None,
+                 dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tensor: ...  # type: ignore[override]
+
+# The encoder-decoder Transformer (nn_transformer.cpp).
+class TransformerDecoderLayer(Module):
+    norm_first: bool
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device: _Device = None,
+                 dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Optional[Tensor] = None,  # type: ignore[override]
+                memory_mask: Optional[Tensor] = None, tgt_key_padding_mask: Optional[Tensor] = None,
+                memory_key_padding_mask: Optional[Tensor] = None, tgt_is_causal: bool = False,
+                memory_is_causal: bool = False) -> Tensor: ...
+class TransformerDecoder(Module):
+    num_layers: int
+    def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int,
+                 norm: Optional[Module] = None) -> None: ...
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Optional[Tensor] = None,  # type: ignore[override]
+                memory_mask: Optional[Tensor] = None, tgt_key_padding_mask: Optional[Tensor] = None,
+                memory_key_padding_mask: Optional[Tensor] = None, tgt_is_causal: bool = False,
+                memory_is_causal: bool = False) -> Tensor: ...
+class Transformer(Module):
+    d_model: int
+    nhead: int
+    batch_first: bool
+    def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6,
+                 dim_feedforward: int = 2048, dropout: float = 0.1, activation: str = "relu",
+                 custom_encoder: Optional[TransformerEncoder] = None,
+                 custom_decoder: Optional[TransformerDecoder] = None, layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True, device: _Device = None,
+                 dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, src: Tensor, tgt: Tensor, src_mask: Optional[Tensor] = None,  # type: ignore[override]
+                tgt_mask: Optional[Tensor] = None, memory_mask: Optional[Tensor] = None,
+                src_key_padding_mask: Optional[Tensor] = None, tgt_key_padding_mask: Optional[Tensor] = None,
+                memory_key_padding_mask: Optional[Tensor] = None, src_is_causal: bool = False,
+                tgt_is_causal: bool = False, memory_is_causal: bool = False) -> Tensor: ...
+    @staticmethod
+    def generate_square_subsequent_mask(sz: int, device: _Device = None, dtype: Optional[dtype] = None) -> Tensor: ...

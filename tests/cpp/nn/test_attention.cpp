@@ -322,6 +322,22 @@ TEST(MultiheadAttention, FloatMasksMatchTorch) {
   expect_values(w2, {2, 3, 5}, kMhaFloatKpmWeights);
 }
 
+// torch merges a bool key_padding_mask with a float attn_mask (the causal float mask of
+// Transformer.generate_square_subsequent_mask with bool padding masks): true = -inf.
+TEST(MultiheadAttention, BoolPaddingMaskWithFloatAttnMask) {
+  auto m = make_mha(4, 2);
+  Tensor q = inp({3, 2, 4}, 14), k = inp({5, 2, 4}, 15), am = inp({3, 5}, 16);
+  Tensor kpm = bool_mask({0, 0, 0, 0, 1, 0, 1, 0, 0, 1}, {2, 5});
+  Tensor kpm_float = zeros({2, 5}, TensorOptions(kFloat64)).masked_fill(kpm, -INFINITY);
+  auto [out, w] = m->forward(q, k, k, kpm, true, am);
+  auto [ref, wref] = m->forward(q, k, k, kpm_float, true, am);
+  EXPECT_TRUE(allclose(out, ref, 1e-12, 1e-12));
+  EXPECT_TRUE(allclose(w, wref, 1e-12, 1e-12));
+  EXPECT_EQ(w.select(0, 1).select(1, 1).abs().max().item<double>(), 0.0);   // a padded key gets no weight
+  auto w2 = std::get<1>(m->forward(q, k, k, kpm_float, true, am.gt(0.9)));  // float padding, bool attn_mask
+  EXPECT_FALSE(w2.ne(w2).any().item<bool>());                               // no NaN
+}
+
 TEST(MultiheadAttention, UnbatchedMatchesTorch) {
   auto m = make_mha(4, 2);
   Tensor x = inp({3, 4}, 18);
@@ -399,8 +415,6 @@ TEST(MultiheadAttention, BadInputs) {
                         {"key_padding_mask", "float32", "float64"});
   EXPECT_SEEK_ERROR_ALL(m->forward(q, k, k, tensor<int64_t>({0, 0, 0, 0, 1, 0, 0, 0, 0, 1}, {2, 5})), DTypeError,
                         {"key_padding_mask", "int64"});
-  EXPECT_SEEK_ERROR_ALL(m->forward(q, k, k, bool_mask({0, 0, 0, 0, 1, 0, 0, 0, 0, 1}, {2, 5}), true, inp({3, 5}, 1)),
-                        DTypeError, {"key_padding_mask (bool)", "attn_mask (float64)", "same dtype"});
   EXPECT_SEEK_ERROR_ALL(m->forward(q, k, k, {}, true, {}, true, /*is_causal=*/true), ValueError,
                         {"is_causal", "attn_mask"});
   EXPECT_SEEK_ERROR_ALL(m->forward(inp({3, 2, 5}, 1), k, k), ShapeError, {"multi_head_attention_forward", "[3, 2, 5]"});

@@ -1,6 +1,6 @@
-"""seek.nn.utils: gradient clipping, like torch.nn.utils."""
-from .. import _C
-from .._C import Tensor
+"""seek.nn.utils: gradient clipping, and packed sequences in seek.nn.utils.rnn, like torch.nn.utils."""
+from ... import _C
+from ..._C import Tensor
 
 _clip_grad_norm_ = _C.optim.clip_grad_norm_
 _clip_grad_value_ = _C.optim.clip_grad_value_
@@ -22,3 +22,6 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 def clip_grad_value_(parameters, clip_value):
     """Clamps every gradient element of parameters into [-clip_value, clip_value]."""
     _clip_grad_value_(_as_list(parameters), float(clip_value))
+
+
+from . import rnn  # noqa: E402,F401
