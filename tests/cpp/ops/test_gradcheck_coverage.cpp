@@ -26,7 +26,13 @@ TEST(GradcheckCoverage, EveryDifferentiableOpHasACase) {
                                   "embedding", "index", "index_put",
                                   // views and copies
                                   "view", "reshape", "permute", "transpose", "slice", "select", "narrow", "expand",
-                                  "squeeze", "flatten", "movedim", "clone", "contiguous", "to", "copy_"};
+                                  "squeeze", "flatten", "movedim", "clone", "contiguous", "to", "copy_",
+                                  // more shape, linalg and indexing ops (seek/ops/*_extra.h)
+                                  "flip", "fliplr", "flipud", "roll", "repeat", "tile", "tril", "triu",
+                                  "repeat_interleave", "broadcast_to", "broadcast_tensors", "diagonal", "diag",
+                                  "diag_embed", "meshgrid", "unfold", "rot90", "tensor_split", "einsum", "baddbmm",
+                                  "addbmm", "tensordot", "kron", "vdot", "scatter_reduce", "take_along_dim",
+                                  "index_fill", "masked_scatter", "index_put_accumulate"};
   for (seek::UnaryOp op : seek::kUnaryOps)
     if (seek::unary_op_differentiable(op)) ops.push_back(seek::unary_op_name(op));
   for (seek::BinaryOp op : seek::kBinaryOps)
