@@ -92,6 +92,7 @@ from ._tensor_types import (  # noqa: E402,F401
     LongTensor,
     ShortTensor,
 )
+from ._C import broadcast_tensors, einsum, meshgrid, tensordot  # noqa: F401,E402  (tensor_shape_extra.cpp)
 from . import autograd, cuda  # noqa: E402
 from . import data, models, nn, optim  # noqa: E402
 from . import train  # noqa: E402
@@ -133,6 +134,23 @@ def pow(input, exponent) -> Tensor:
     if _builtin_isinstance(input, Tensor):
         return input.pow(exponent)
     return _C.pow(input, exponent)
+
+
+import builtins as _builtins  # noqa: E402  (seek.int and seek.float are dtypes)
+
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to, as seek.broadcast_shapes."""
+    out = []
+    for shape in shapes:
+        shape = (shape,) if _builtin_isinstance(shape, _builtins.int) else tuple(shape)
+        if len(shape) > len(out):
+            out = [1] * (len(shape) - len(out)) + out
+        for i, size in enumerate(shape, start=len(out) - len(shape)):
+            if size != out[i] and size != 1 and out[i] != 1:
+                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}")
+            out[i] = out[i] if size == 1 else size
+    return tuple(out)
 
 
 def _rebuild_tensor(array, dtype, requires_grad):
@@ -217,6 +235,12 @@ _FUNCTION_FORMS = (
     "reshape", "permute", "transpose", "swapaxes", "t", "narrow", "select", "squeeze", "unsqueeze", "flatten",
     "unflatten", "movedim", "split", "chunk", "unbind", "mm", "bmm", "mv", "dot", "outer", "gather", "scatter",
     "scatter_add", "index_select", "index_add", "masked_select", "topk", "sort", "argsort", "clone", "detach",
+)
+# shape, indexing and linalg ops (python/src/tensor_shape_extra.cpp)
+_FUNCTION_FORMS += (
+    "flip", "fliplr", "flipud", "roll", "tile", "tril", "triu", "repeat_interleave", "broadcast_to", "diagonal",
+    "diag", "diag_embed", "rot90", "moveaxis", "tensor_split", "baddbmm", "addbmm", "kron", "vdot", "ger",
+    "nonzero", "argwhere", "scatter_reduce", "take_along_dim", "index_fill", "index_put", "masked_scatter",
 )
 # ... and every op the C++ op tables generate (seek._C._table_functions: exp, maximum, ...).
 # ... and the hand-bound ones of issue 12 (seek._C._extra_functions: median, unique, div, ...).

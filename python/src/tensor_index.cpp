@@ -88,13 +88,20 @@ void init_tensor_index(py::class_<Tensor>& cls) {
     }
     t.index_put_(indices, to_tensor(value, t.dtype(), t.device()));
   });
+  // accumulate=True adds values at the indices (duplicates sum up); t[i] = v always writes.
   cls.def(
       "index_put_",
-      [](py::object self, const py::tuple& indices, const Tensor& values) {
-        self.cast<Tensor&>().index_put_(to_indices(indices), values);
+      [](py::object self, const py::tuple& indices, const Tensor& values, bool accumulate) {
+        self.cast<Tensor&>().index_put_(to_indices(indices), values, accumulate);
         return self;
       },
-      py::arg("indices"), py::arg("values"));
+      py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
+  cls.def(
+      "index_put",
+      [](const Tensor& t, const py::tuple& indices, const Tensor& values, bool accumulate) {
+        return t.index_put(to_indices(indices), values, accumulate);
+      },
+      py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
 }
 
 }  // namespace seek::python

@@ -146,7 +146,8 @@ void init_tensor_reduce(py::class_<Tensor>& cls) {
   cls.def("unsqueeze", &Tensor::unsqueeze, py::arg("dim"));
   cls.def("flatten", &Tensor::flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1);
   cls.def("unflatten", &Tensor::unflatten, py::arg("dim"), py::arg("sizes"));
-  cls.def("movedim", &Tensor::movedim, py::arg("source"), py::arg("destination"));
+  cls.def("movedim", py::overload_cast<int64_t, int64_t>(&Tensor::movedim, py::const_), py::arg("source"),
+          py::arg("destination"));  // tuples of dims: tensor_shape_extra.cpp
   cls.def("as_strided", &Tensor::as_strided, py::arg("size"), py::arg("stride"),
           py::arg("storage_offset") = py::none());
   cls.def(

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "ops/index_common.h"
 #include "ops/op_utils.h"
 #include "seek/autograd/function.h"
 #include "seek/ops/creation.h"
@@ -83,8 +84,11 @@ void check_gather_shapes(const char* op, const Tensor& self, int64_t dim, const 
   }
 }
 
+}  // namespace
+
 // Checks the arguments of a gather (src undefined) or scatter; returns the wrapped dim.
-int64_t check_scatter_args(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+int64_t ops_detail::check_scatter_args(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+                                       const Tensor& src) {
   check_defined(self, op, "self");
   check_defined(index, op, "index");
   check_same_device(op, {self, index, src});
@@ -99,14 +103,16 @@ int64_t check_scatter_args(const char* op, const Tensor& self, int64_t dim, cons
 }
 
 // Scatters into `out` in place (no autograd); src undefined means `value`.
-void scatter_into(ScatterMode mode, const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
-                  Scalar value, const char* op) {
+void ops_detail::scatter_into(ScatterMode mode, const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
+                              Scalar value, const char* op) {
   if (index.numel() == 0) return;
   Tensor s = unaliased(src, out);
   named(op, [&] {
     backend(out.device()).scatter(mode, as_1d(out), dim, as_1d(index), s.defined() ? as_1d(s) : Tensor(), value);
   });
 }
+
+namespace {
 
 // A copy of self with src (or value) scattered in, with history.
 Tensor scatter_op(ScatterMode mode, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,

@@ -13,7 +13,8 @@
 //  - the indexed dims are moved together (they already are when adjacent) and
 //    flattened into one, and a single linear index L = sum_j i_j * (product of the
 //    later indexed sizes) selects along it: index_select to read (its backward,
-//    index_add, accumulates duplicates), scatter to write.
+//    index_add, accumulates duplicates), scatter to write (scatter-add with
+//    accumulate=True: the kernel walks the flattened dim serially, so duplicates sum).
 // Each user index is bounds-checked against its own dim before it joins L, by a
 // lookup in a table t[v] = v * multiplier through the index_select kernel, which
 // also wraps negative values. A read with one index tensor needs no table: the
@@ -234,18 +235,19 @@ void check_value_shape(const Tensor& v, const Shape& shape, const char* op) {
 }
 
 // Writes value (already of target's dtype), or `scalar` when value is undefined,
-// at target[indices], in place and without history. Callers hold a NoGradGuard.
+// at target[indices] (accumulate: adds it there, duplicate positions summing up), in
+// place and without history. Callers hold a NoGradGuard.
 void put_into(const Tensor& target, const std::vector<TensorIndex>& indices, const Tensor& value, Scalar scalar,
-              const char* op) {
+              const char* op, bool accumulate = false) {
   Parsed p = parse(target, indices, op);
   Tensor v = value.defined() && value.storage() == target.storage() ? value.clone() : value;
   if (p.adv.empty()) {
     if (!v.defined()) {
-      p.view.fill_(scalar);
+      accumulate ? p.view.add_(scalar) : p.view.fill_(scalar);
       return;
     }
     check_value_shape(v, p.view.sizes(), op);
-    p.view.copy_(v);
+    accumulate ? p.view.add_(v) : p.view.copy_(v);
     return;
   }
   Plan pl = make_plan(p.view, p.adv, false, op);
@@ -269,7 +271,7 @@ void put_into(const Tensor& target, const std::vector<TensorIndex>& indices, con
     ishape[pl.q] = pl.count;
     Tensor idx = pl.linear.view(ishape).expand(iter);
     try {
-      backend(target.device()).scatter(ScatterMode::Assign, xf, pl.q, idx, src, scalar);
+      backend(target.device()).scatter(accumulate ? ScatterMode::Add : ScatterMode::Assign, xf, pl.q, idx, src, scalar);
     } catch (const IndexError& e) {
       throw IndexError(str(op, ": ", e.what()));
     }
@@ -289,13 +291,14 @@ void check_writable(const Tensor& t, const char* op) {
 }
 
 // A copy of self with the write applied, recording IndexPutBackward.
-Tensor index_put_op(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value, Scalar scalar) {
+Tensor index_put_op(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value, Scalar scalar,
+                    bool accumulate) {
   const char* op = "index_put_";
   Tensor out;
   {
     NoGradGuard g;
     out = self.clone();
-    put_into(out, indices, value.defined() ? value.to(self.dtype()) : value, scalar, op);
+    put_into(out, indices, value.defined() ? value.to(self.dtype()) : value, scalar, op, accumulate);
   }
   if (!autograd::needs_grad({self, value})) return out;
   // Index tensors are saved too, so an in-place change to them before backward is caught.
@@ -305,10 +308,12 @@ Tensor index_put_op(const Tensor& self, const std::vector<TensorIndex>& indices,
   Shape vshape = value.defined() ? value.sizes() : Shape{};
   DType vdtype = value.defined() ? value.dtype() : self.dtype();
   autograd::record("IndexPutBackward", {self, value}, {out},
-                   [indices, saved, vshape, vdtype](const variable_list& g, const std::vector<bool>& need) {
+                   [indices, saved, vshape, vdtype, accumulate](const variable_list& g, const std::vector<bool>& need) {
                      for (const auto& s : saved) s.get();
                      Tensor g_self, g_value;
-                     if (need[0]) {
+                     if (need[0] && accumulate) {
+                       g_self = g[0];
+                     } else if (need[0]) {
                        g_self = g[0].clone();
                        put_into(g_self, indices, Tensor(), 0, "index_put_");
                      }
@@ -333,31 +338,31 @@ Tensor Tensor::index(const std::vector<TensorIndex>& indices) const {
   return out.sizes() == pl.result ? out : out.view(pl.result);
 }
 
-Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor& value) {
+Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor& value, bool accumulate) {
   check_defined(*this, "index_put_", "self");
   check_defined(value, "index_put_", "value");
   check_same_device("index_put_", {*this, value});
   SEEK_CHECK_DTYPE(can_cast(value.dtype(), dtype()), "index_put_: value of dtype ", value.dtype(),
                    " can't be cast to the destination dtype ", dtype());
   if (autograd::check_inplace(*this, {value}, "index_put_")) {
-    autograd::commit_inplace(*this, index_put_op(clone(), indices, value, 0));
+    autograd::commit_inplace(*this, index_put_op(clone(), indices, value, 0, accumulate));
     return *this;
   }
   check_writable(*this, "index_put_");
   NoGradGuard g;
-  put_into(*this, indices, value.to(dtype()), 0, "index_put_");
+  put_into(*this, indices, value.to(dtype()), 0, "index_put_", accumulate);
   return *this;
 }
 
-Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, Scalar value) {
+Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, Scalar value, bool accumulate) {
   check_defined(*this, "index_put_", "self");
   if (autograd::check_inplace(*this, {}, "index_put_")) {
-    autograd::commit_inplace(*this, index_put_op(clone(), indices, Tensor(), value));
+    autograd::commit_inplace(*this, index_put_op(clone(), indices, Tensor(), value, accumulate));
     return *this;
   }
   check_writable(*this, "index_put_");
   NoGradGuard g;
-  put_into(*this, indices, Tensor(), value, "index_put_");
+  put_into(*this, indices, Tensor(), value, "index_put_", accumulate);
   return *this;
 }
 

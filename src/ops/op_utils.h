@@ -26,6 +26,8 @@ bool can_cast(DType from, DType to);
 Tensor alloc(const Shape& shape, DType dtype, Device device);
 // `t` converted to dtype with no history recorded (returns t itself when equal).
 Tensor cast_nograd(const Tensor& t, DType dtype);
+// A view of base's storage with the given geometry (no checks, no history; view.cpp).
+Tensor make_view(const Tensor& base, Shape sizes, std::vector<int64_t> strides, int64_t offset);
 // A 0-dim tensor holding s, of `dtype` on `device`.
 Tensor scalar_like(Scalar s, DType dtype, Device device);
 

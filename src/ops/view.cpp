@@ -11,9 +11,7 @@ namespace seek {
 using namespace ops_detail;
 using autograd::variable_list;
 
-namespace {
-
-Tensor make_view(const Tensor& base, Shape sizes, std::vector<int64_t> strides, int64_t offset) {
+Tensor ops_detail::make_view(const Tensor& base, Shape sizes, std::vector<int64_t> strides, int64_t offset) {
   shape_numel(sizes);  // throws when the element count of the view overflows int64 (expand to huge sizes)
   auto impl = std::make_shared<TensorImpl>();
   const TensorImpl& src = *base.impl();
@@ -26,6 +24,8 @@ Tensor make_view(const Tensor& base, Shape sizes, std::vector<int64_t> strides, 
   impl->view_base = src.view_base ? src.view_base : base.impl_ptr();
   return Tensor(std::move(impl));
 }
+
+namespace {
 
 // Records a view's backward as a function of the incoming gradient.
 void record_view(const char* name, const Tensor& input, const Tensor& out,

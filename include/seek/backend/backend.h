@@ -29,7 +29,9 @@
 namespace seek {
 
 enum class RandomOp { Uniform, Normal, Bernoulli, RandInt };
-enum class ScatterMode { Assign, Add };
+// How scatter combines a source value with the element it lands on: write it, add it, multiply
+// by it, or keep the larger / smaller of the two (Max / Min propagate NaN, as torch.maximum).
+enum class ScatterMode { Assign, Add, Multiply, Max, Min };
 
 // The kernel families of the Backend interface, for Backend::supports: each
 // names one group of entries below (Copy: copy and fill; Conv: conv2d forward

@@ -156,8 +156,10 @@ class Tensor {
 
   // ---- advanced indexing (src/ops/indexing.cpp) ----
   Tensor index(const std::vector<TensorIndex>& indices) const;
-  Tensor& index_put_(const std::vector<TensorIndex>& indices, const Tensor& value);
-  Tensor& index_put_(const std::vector<TensorIndex>& indices, Scalar value);
+  // accumulate: add value at the indexed positions instead of writing it (duplicates sum up).
+  Tensor& index_put_(const std::vector<TensorIndex>& indices, const Tensor& value, bool accumulate = false);
+  Tensor& index_put_(const std::vector<TensorIndex>& indices, Scalar value, bool accumulate = false);
+  Tensor index_put(const std::vector<TensorIndex>& indices, const Tensor& value, bool accumulate = false) const;
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
   std::vector<Tensor> split(const std::vector<int64_t>& sizes, int64_t dim = 0) const;
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
@@ -342,6 +344,53 @@ class Tensor {
   Tensor& uniform_(double from = 0.0, double to = 1.0);
   Tensor& normal_(double mean = 0.0, double std = 1.0);
   Tensor& bernoulli_(double p);
+
+  // ---- more shape ops (src/ops/shape_extra.cpp, src/ops/shape_diag.cpp) ----
+  Tensor flip(const std::vector<int64_t>& dims) const;
+  Tensor fliplr() const;
+  Tensor flipud() const;
+  Tensor roll(const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims = {}) const;
+  Tensor repeat(const Shape& repeats) const;
+  Tensor tile(const Shape& dims) const;
+  Tensor tril(int64_t diagonal = 0) const;
+  Tensor triu(int64_t diagonal = 0) const;
+  Tensor& tril_(int64_t diagonal = 0);
+  Tensor& triu_(int64_t diagonal = 0);
+  Tensor repeat_interleave(int64_t repeats, std::optional<int64_t> dim = std::nullopt) const;
+  Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> dim = std::nullopt) const;
+  Tensor broadcast_to(const Shape& shape) const;
+  Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;  // a view
+  Tensor diag(int64_t diagonal = 0) const;
+  Tensor diag_embed(int64_t offset = 0, int64_t dim1 = -2, int64_t dim2 = -1) const;
+  Tensor unfold(int64_t dimension, int64_t size, int64_t step) const;  // a view
+  Tensor rot90(int64_t k = 1, const std::vector<int64_t>& dims = {0, 1}) const;
+  Tensor movedim(const std::vector<int64_t>& src, const std::vector<int64_t>& dst) const;
+  Tensor moveaxis(int64_t src, int64_t dst) const { return movedim(src, dst); }
+  std::vector<Tensor> tensor_split(int64_t sections, int64_t dim = 0) const;
+  std::vector<Tensor> tensor_split(const std::vector<int64_t>& indices, int64_t dim = 0) const;
+
+  // ---- more linear algebra (src/ops/linalg_extra.cpp) ----
+  Tensor baddbmm(const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1) const;
+  Tensor& baddbmm_(const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1);
+  Tensor addbmm(const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1) const;
+  Tensor kron(const Tensor& o) const;
+  Tensor vdot(const Tensor& o) const;
+  Tensor ger(const Tensor& o) const { return outer(o); }
+
+  // ---- more indexing (src/ops/scatter.cpp, src/ops/index_extra.cpp) ----
+  Tensor nonzero() const;                        // [n, dim()] int64 coordinates
+  std::vector<Tensor> nonzero_as_tuple() const;  // one int64 vector per dim
+  Tensor argwhere() const { return nonzero(); }
+  // reduce: "sum", "prod", "mean", "amax" or "amin"
+  Tensor scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                        bool include_self = true) const;
+  Tensor& scatter_reduce_(int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                          bool include_self = true);
+  Tensor take_along_dim(const Tensor& indices, std::optional<int64_t> dim = std::nullopt) const;
+  Tensor index_fill(int64_t dim, const Tensor& index, Scalar value) const;
+  Tensor& index_fill_(int64_t dim, const Tensor& index, Scalar value);
+  Tensor masked_scatter(const Tensor& mask, const Tensor& source) const;
+  Tensor& masked_scatter_(const Tensor& mask, const Tensor& source);
 
  private:
   std::shared_ptr<TensorImpl> impl_;

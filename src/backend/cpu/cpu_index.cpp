@@ -1,4 +1,4 @@
-// CPU index family: gather, scatter (assign / add), index_select, index_add.
+// CPU index family: gather, scatter (assign / add / multiply / max / min), index_select, index_add.
 //
 // Trick (as in PyTorch's TensorIterator index kernels): each op is one strided
 // loop over an *index-shaped* iteration space. The indexed operand is
@@ -20,6 +20,7 @@
 // [0, size), index_select / index_add also accept [-size, 0) (counted from the end).
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 
 #include "backend/cpu/cpu_backend.h"
@@ -188,8 +189,32 @@ void scatter_dispatch(ScatterMode mode, const ScatterGeom& g, DType dt, DType in
     SEEK_DISPATCH_NUMERIC(dt, op, [&] {
       using T = scalar_t;
       using A = acc_t<T>;
-      const A a = alpha.is_floating() ? static_cast<A>(alpha.to_double()) : static_cast<A>(alpha.to_int());
-      scatter_loop<T, I, Wrap>(g, [a](T* dst, T v) { *dst = convert<T>(convert<A>(*dst) + a * convert<A>(v)); });
+      switch (mode) {
+        case ScatterMode::Multiply:
+          scatter_loop<T, I, Wrap>(g, [](T* dst, T v) { *dst = convert<T>(convert<A>(*dst) * convert<A>(v)); });
+          return;
+        case ScatterMode::Max:
+        case ScatterMode::Min: {
+          // NaN wins (x != x), as in torch.maximum / torch.minimum.
+          const bool is_max = mode == ScatterMode::Max;
+          scatter_loop<T, I, Wrap>(g, [is_max](T* dst, T v) {
+            const A d = convert<A>(*dst), x = convert<A>(v);
+            if constexpr (std::is_floating_point_v<A>) {
+              if (std::isnan(d)) return;
+              if (std::isnan(x)) {
+                *dst = v;
+                return;
+              }
+            }
+            if (is_max ? x > d : x < d) *dst = v;
+          });
+          return;
+        }
+        default: {
+          const A a = alpha.is_floating() ? static_cast<A>(alpha.to_double()) : static_cast<A>(alpha.to_int());
+          scatter_loop<T, I, Wrap>(g, [a](T* dst, T v) { *dst = convert<T>(convert<A>(*dst) + a * convert<A>(v)); });
+        }
+      }
     });
   });
 }

@@ -1,5 +1,5 @@
-// The index family on every device: gather, scatter (assign and add, from a
-// tensor and from a value), index_select (negative indices too) and index_add
+// The index family on every device: gather, scatter (assign, add, multiply, max
+// and min, from a tensor and from a value), index_select (negative indices too) and index_add
 // (duplicate indices accumulate) along every dim, with inputs and indices in
 // several layouts, into sentinel-guarded outputs, against the CPU backend in
 // f64; and the gradients of gather and index_select against f64 on the CPU.
@@ -55,12 +55,14 @@ SEEK_DEVICE_TEST(IndexTest, Gather) {
 SEEK_DEVICE_TEST(IndexTest, Scatter) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Index);
   uint64_t seed = 161;
-  for (ScatterMode mode : {ScatterMode::Assign, ScatterMode::Add}) {
+  for (ScatterMode mode :
+       {ScatterMode::Assign, ScatterMode::Add, ScatterMode::Multiply, ScatterMode::Max, ScatterMode::Min}) {
     for (bool from_value : {false, true}) {
       for (int64_t dim : {0, 1}) {
         for (Layout layout : kLayouts) {
-          const std::string what = str(mode == ScatterMode::Add ? "scatter_add" : "scatter", from_value ? " value" : "",
-                                       " along ", dim, " ", layout_name(layout));
+          const char* names[] = {"scatter", "scatter_add", "scatter_multiply", "scatter_max", "scatter_min"};
+          const std::string what =
+              str(names[static_cast<int>(mode)], from_value ? " value" : "", " along ", dim, " ", layout_name(layout));
           const Shape idx_shape{4, 5};
           const Tensor idx = mode == ScatterMode::Assign ? distinct_indices(idx_shape, kShape[dim], device())
                                                          : indices(idx_shape, kShape[dim], ++seed, device(), layout);

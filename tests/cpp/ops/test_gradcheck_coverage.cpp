@@ -32,7 +32,13 @@ TEST(GradcheckCoverage, EveryDifferentiableOpHasACase) {
                                   "clamp_tensor", "masked_fill_tensor",
                                   // issue 12: conv and pool (nn layers)
                                   "conv1d", "conv3d", "max_pool1d", "avg_pool1d", "max_pool3d", "avg_pool3d",
-                                  "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool1d"};
+                                  "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool1d",
+                                  // more shape, linalg and indexing ops (seek/ops/*_extra.h)
+                                  "flip", "fliplr", "flipud", "roll", "repeat", "tile", "tril", "triu",
+                                  "repeat_interleave", "broadcast_to", "broadcast_tensors", "diagonal", "diag",
+                                  "diag_embed", "meshgrid", "unfold", "rot90", "tensor_split", "einsum", "baddbmm",
+                                  "addbmm", "tensordot", "kron", "vdot", "scatter_reduce", "take_along_dim",
+                                  "index_fill", "masked_scatter", "index_put_accumulate"};
   for (seek::UnaryOp op : seek::kUnaryOps)
     if (seek::unary_op_differentiable(op)) ops.push_back(seek::unary_op_name(op));
   for (seek::BinaryOp op : seek::kBinaryOps)
