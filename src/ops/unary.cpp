@@ -238,75 +238,76 @@ Tensor unary_grad<UnaryOp::Trunc>(const Tensor& g, const Tensor&, const Tensor&,
 template <>
 Tensor unary_grad<UnaryOp::Frac>(const Tensor& g, const Tensor&, const Tensor&, const UnaryParams&) {
   return g;
-  // ---- issue 12: nn activations (the forward functions are in src/ops/activation.cpp) ----
-  template <>
-  Tensor unary_grad<UnaryOp::Elu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
-    return where(x > 0, g * p.b, g * (x.exp() * (p.a * p.b)));
-  }
-  template <>
-  Tensor unary_grad<UnaryOp::Celu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
-    return where(x > 0, g, g * (x / p.a).exp());
-  }
-  // d/dx x tanh(sp(x)) = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2).
-  template <>
-  Tensor unary_grad<UnaryOp::Mish>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
-    Tensor t = x.softplus().tanh();
-    return g * (t + x * x.sigmoid() * (1 - t * t));
-  }
-  template <>
-  Tensor unary_grad<UnaryOp::LogSigmoid>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
-    return g * (-x).sigmoid();
-  }
-  template <>
-  Tensor unary_grad<UnaryOp::Softsign>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
-    Tensor d = x.abs() + 1;
-    return g / (d * d);
-  }
-  template <>
-  Tensor unary_grad<UnaryOp::Hardtanh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
-    return where((x > p.a).logical_and(x < p.b), g, 0.0);
-  }
-  template <>
-  Tensor unary_grad<UnaryOp::Threshold>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
-    return where(x > p.a, g, 0.0);
-  }
-  template <>
-  Tensor unary_grad<UnaryOp::Softshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
-    return where(x.abs() > p.a, g, 0.0);
-  }
-  template <>
-  Tensor unary_grad<UnaryOp::Hardshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
-    return where(x.abs() > p.a, g, 0.0);
-  }
-  template <>
-  Tensor unary_grad<UnaryOp::Tanhshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
-    return g * x.tanh().square();
-  }
+}
+// ---- issue 12: nn activations (the forward functions are in src/ops/activation.cpp) ----
+template <>
+Tensor unary_grad<UnaryOp::Elu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x > 0, g * p.b, g * (x.exp() * (p.a * p.b)));
+}
+template <>
+Tensor unary_grad<UnaryOp::Celu>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x > 0, g, g * (x / p.a).exp());
+}
+// d/dx x tanh(sp(x)) = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2).
+template <>
+Tensor unary_grad<UnaryOp::Mish>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  Tensor t = x.softplus().tanh();
+  return g * (t + x * x.sigmoid() * (1 - t * t));
+}
+template <>
+Tensor unary_grad<UnaryOp::LogSigmoid>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * (-x).sigmoid();
+}
+template <>
+Tensor unary_grad<UnaryOp::Softsign>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  Tensor d = x.abs() + 1;
+  return g / (d * d);
+}
+template <>
+Tensor unary_grad<UnaryOp::Hardtanh>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where((x > p.a).logical_and(x < p.b), g, 0.0);
+}
+template <>
+Tensor unary_grad<UnaryOp::Threshold>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x > p.a, g, 0.0);
+}
+template <>
+Tensor unary_grad<UnaryOp::Softshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x.abs() > p.a, g, 0.0);
+}
+template <>
+Tensor unary_grad<UnaryOp::Hardshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams& p) {
+  return where(x.abs() > p.a, g, 0.0);
+}
+template <>
+Tensor unary_grad<UnaryOp::Tanhshrink>(const Tensor& g, const Tensor& x, const Tensor&, const UnaryParams&) {
+  return g * x.tanh().square();
+}
 
-  Tensor unary_backward(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y, const UnaryParams& p) {
-    return dispatch_unary(op, [&](auto tag) -> Tensor {
-      constexpr UnaryOp o = decltype(tag)::value;
-      if constexpr (unary_op_differentiable(o)) {
-        return unary_grad<o>(g, x, y, p);
-      } else {
-        throw AutogradError(str(unary_op_name(o), ": not differentiable"));
-      }
-    });
-  }
-
-  Tensor& unary_inplace(UnaryOp op, Tensor & self, const char* name, const UnaryParams& p = {}) {
-    check_defined(self, name, "self");
-    DType rt = result_dtype(op, self.dtype());
-    SEEK_CHECK_DTYPE(rt == self.dtype(), name, ": result type ", rt, " can't be cast to the desired output type ",
-                     self.dtype());
-    if (autograd::check_inplace(self, {}, name)) {
-      autograd::commit_inplace(self, unary_op(op, self.clone(), p));
-      return self;
+Tensor unary_backward(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y, const UnaryParams& p) {
+  return dispatch_unary(op, [&](auto tag) -> Tensor {
+    constexpr UnaryOp o = decltype(tag)::value;
+    if constexpr (unary_op_differentiable(o)) {
+      return unary_grad<o>(g, x, y, p);
+    } else {
+      throw AutogradError(str(unary_op_name(o), ": not differentiable"));
     }
-    backend(self.device()).unary(op, self, self, p);
-    self.bump_version();
+  });
+}
+
+Tensor& unary_inplace(UnaryOp op, Tensor& self, const char* name, const UnaryParams& p = {}) {
+  check_defined(self, name, "self");
+  DType rt = result_dtype(op, self.dtype());
+  SEEK_CHECK_DTYPE(rt == self.dtype(), name, ": result type ", rt, " can't be cast to the desired output type ",
+                   self.dtype());
+  if (autograd::check_inplace(self, {}, name)) {
+    autograd::commit_inplace(self, unary_op(op, self.clone(), p));
     return self;
   }
+  backend(self.device()).unary(op, self, self, p);
+  self.bump_version();
+  return self;
+}
 
 }  // namespace
 
