@@ -18,4 +18,7 @@ void init_amp(py::module_& m);       // _C.amp: autocast scopes, GradScaler (amp
 void init_io(py::module_& m);        // _C.io: safetensors files (io.cpp)
 void init_train(py::module_& m);     // _C.train: Trainer, callbacks (train.cpp)
 
+// _C.io: PyTorch .pth files, safetensors bytes, storages (io_checkpoint.cpp)
+void init_io_checkpoint(py::module_& m);
+
 }  // namespace seek::python

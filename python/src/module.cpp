@@ -18,4 +18,5 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_amp(m);
   seek::python::init_io(m);
   seek::python::init_train(m);
+  seek::python::init_io_checkpoint(m);
 }

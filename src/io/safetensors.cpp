@@ -268,8 +268,11 @@ const char* safetensors_dtype_code(DType dtype) {
   throw DTypeError(str("save_safetensors: dtype ", dtype_name(dtype), " has no safetensors code"));
 }
 
-void write_safetensors(AtomicFileWriter& out, const NamedTensors& tensors,
-                       const std::map<std::string, std::string>& metadata) {
+namespace {
+// The format into any byte sink: write(data, n) is called in file order.
+template <typename Write>
+void encode_safetensors(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata,
+                        Write&& write) {
   NoGradGuard no_grad;
   json::Value header = json::Value::object();
   if (!metadata.empty()) {
@@ -303,10 +306,22 @@ void write_safetensors(AtomicFileWriter& out, const NamedTensors& tensors,
   text.append((8 - text.size() % 8) % 8, ' ');
   unsigned char len_bytes[8];
   for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(static_cast<uint64_t>(text.size()) >> (8 * i));
-  out.write(len_bytes, 8);
-  out.write(text);
+  write(len_bytes, 8);
+  write(text.data(), text.size());
   for (const Tensor& c : host)
-    if (c.nbytes() > 0) out.write(c.data_ptr(), c.nbytes());
+    if (c.nbytes() > 0) write(c.data_ptr(), c.nbytes());
+}
+}  // namespace
+
+void write_safetensors(AtomicFileWriter& out, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  encode_safetensors(tensors, metadata, [&](const void* p, size_t n) { out.write(p, n); });
+}
+
+std::string safetensors_to_string(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
+  std::string out;
+  encode_safetensors(tensors, metadata, [&](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); });
+  return out;
 }
 
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,

@@ -98,7 +98,7 @@ Value parse(std::string_view text);
 //   r.end();
 class Reader {
  public:
-  explicit Reader(std::string_view text) : s_(text) {}
+  explicit Reader(std::string_view text) : s_(text) {}  // `text` must outlive the reader
 
   // The type of the next value (after whitespace); ValueError at the end of the text or on
   // a character that starts no value.

@@ -225,7 +225,8 @@ TEST(Json, ReaderWalksADocumentWithoutATree) {
   Reader trailing("{} x");
   trailing.skip_value();
   EXPECT_SEEK_ERROR(trailing.end(), ValueError, "unexpected text after the JSON value");
-  Reader deep(std::string(1000, '['));
+  const std::string brackets(1000, '[');
+  Reader deep(brackets);
   EXPECT_SEEK_ERROR(deep.skip_value(), ValueError, "nesting deeper than");
 }
 
