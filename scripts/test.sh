@@ -9,7 +9,8 @@ scripts/install_deps.sh dataset-fashion-mnist
 # Unformatted C++ fails first, before minutes of building (fix: scripts/check_format.sh --fix).
 scripts/check_format.sh
 jobs=$(nproc)
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEEK_TESTS=ON -DSEEK_PYTHON=ON
+# SEEK_FUZZ: the ctest entry "fuzz" builds fuzz/ with clang and runs each target for 30 s.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEEK_TESTS=ON -DSEEK_PYTHON=ON -DSEEK_FUZZ=ON
 cmake --build "$build" -j "$jobs"
 # Tests run in parallel, each with OpenMP threads: passive waiting keeps an idle OpenMP thread
 # from spinning on a core another test needs (on a busy 2-core machine spinning costs 10x).

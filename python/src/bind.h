@@ -23,4 +23,7 @@ void init_nn_rnn(py::module_& m);              // _C.nn: RNN / LSTM / GRU, cells
 void init_nn_transformer(py::module_& m);      // _C.nn: Transformer, TransformerDecoder(Layer) (nn_transformer.cpp)
 void init_tensor_shape_extra(py::module_& m);  // flip, einsum, scatter_reduce, ... (tensor_shape_extra.cpp)
 
+// _C.io: PyTorch .pth files, safetensors bytes, storages (io_checkpoint.cpp)
+void init_io_checkpoint(py::module_& m);
+
 }  // namespace seek::python

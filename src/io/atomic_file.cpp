@@ -2,6 +2,7 @@
 #include "seek/io/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "seek/core/error.h"
 
@@ -38,9 +40,36 @@ uint32_t crc32(std::string_view data, uint32_t crc) {
   return static_cast<uint32_t>(c);
 }
 
+size_t remove_stale_temp_files(const std::filesystem::path& path) {
+  if (!path.has_filename()) return 0;
+  const std::string prefix = "." + path.filename().string() + ".tmp-";
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  std::error_code ec;
+  std::vector<std::filesystem::path> stale;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    // The rest must be <pid>-<n>, both decimal.
+    const std::string rest = name.substr(prefix.size());
+    const size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string::npos || dash + 1 == rest.size() || dash > 10) continue;
+    if (rest.find_first_not_of("0123456789-") != std::string::npos || rest.find('-', dash + 1) != std::string::npos)
+      continue;
+    const long pid = std::stol(rest.substr(0, dash));
+    if (pid <= 0 || pid == ::getpid()) continue;
+    // kill(pid, 0) fails with ESRCH only when no such process exists (EPERM: it runs as another user).
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    stale.push_back(it->path());
+  }
+  size_t removed = 0;
+  for (const auto& p : stale) removed += std::filesystem::remove(p, ec) ? 1 : 0;
+  return removed;
+}
+
 AtomicFileWriter::AtomicFileWriter(std::filesystem::path path, std::string who)
     : path_(std::move(path)), who_(std::move(who)) {
   SEEK_CHECK_T(IOError, path_.has_filename(), who_, ": '", path_.string(), "' does not name a file");
+  remove_stale_temp_files(path_);
   const std::string name = str(".", path_.filename().string(), ".tmp-", ::getpid(), "-", temp_counter++);
   temp_ = path_.parent_path() / name;
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

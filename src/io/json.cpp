@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <system_error>
+#include <unordered_set>
 
 #include "seek/core/error.h"
 
@@ -81,185 +82,261 @@ size_t utf8_sequence_length(std::string_view s) {
   return n;
 }
 
-class Parser {
- public:
-  explicit Parser(std::string_view text) : s_(text) {}
+}  // namespace
 
-  Value parse_document() {
-    Value v = parse_value(0);
+// ---- Reader: the one parser; parse() builds a tree with it ----
+
+void Reader::fail(const std::string& what) const { throw ValueError(str("json::parse: ", what, " at byte ", pos_)); }
+
+void Reader::skip_ws() {
+  while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+}
+
+void Reader::expect(char c, const char* what) {
+  skip_ws();
+  if (pos_ >= s_.size() || s_[pos_] != c) fail(what);
+  ++pos_;
+}
+
+Value::Type Reader::peek() {
+  skip_ws();
+  if (pos_ >= s_.size()) fail("unexpected end of input");
+  const char c = s_[pos_];
+  switch (c) {
+    case '{': return Value::Type::Object;
+    case '[': return Value::Type::Array;
+    case '"': return Value::Type::String;
+    case 't':
+    case 'f': return Value::Type::Bool;
+    case 'n': return Value::Type::Null;
+    default: break;
+  }
+  if (c == '-' || is_digit(c)) return Value::Type::Number;
+  fail(str("unexpected character '", c, "'"));
+}
+
+void Reader::begin_object() {
+  if (started_.size() >= static_cast<size_t>(kMaxDepth)) fail(str("nesting deeper than ", kMaxDepth, " levels"));
+  expect('{', "expected '{'");
+  started_.push_back(false);
+}
+
+bool Reader::next_member(std::string* key) {
+  skip_ws();
+  if (started_.empty()) fail("next_member outside an object");
+  if (pos_ >= s_.size())
+    fail(started_.back() ? "unexpected end of input in an object" : "expected a string key in an object");
+  if (s_[pos_] == '}') {
+    ++pos_;
+    started_.pop_back();
+    return false;
+  }
+  if (started_.back()) {
+    if (s_[pos_] != ',') fail("expected ',' or '}' in an object");
+    ++pos_;
     skip_ws();
-    if (pos_ != s_.size()) fail("unexpected text after the JSON value");
-    return v;
   }
+  started_.back() = true;
+  if (pos_ >= s_.size() || s_[pos_] != '"') fail("expected a string key in an object");
+  *key = read_string();
+  expect(':', "expected ':' after an object key");
+  return true;
+}
 
- private:
-  [[noreturn]] void fail(const std::string& what) const {
-    throw ValueError(str("json::parse: ", what, " at byte ", pos_));
+void Reader::begin_array() {
+  if (started_.size() >= static_cast<size_t>(kMaxDepth)) fail(str("nesting deeper than ", kMaxDepth, " levels"));
+  expect('[', "expected '['");
+  started_.push_back(false);
+}
+
+bool Reader::next_element() {
+  skip_ws();
+  if (pos_ >= s_.size()) fail("unexpected end of input in an array");
+  if (started_.empty()) fail("next_element outside an array");
+  if (s_[pos_] == ']') {
+    ++pos_;
+    started_.pop_back();
+    return false;
   }
-
-  void skip_ws() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+  if (started_.back()) {
+    if (s_[pos_] != ',') fail("expected ',' or ']' in an array");
+    ++pos_;
   }
+  started_.back() = true;
+  return true;
+}
 
-  void expect_word(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) fail("invalid literal");
-    pos_ += word.size();
+std::string_view Reader::read_number() {
+  skip_ws();
+  const size_t n = number_length(s_.substr(pos_));
+  if (n == 0) fail(pos_ < s_.size() ? str("unexpected character '", s_[pos_], "'") : "unexpected end of input");
+  const std::string_view text = s_.substr(pos_, n);
+  pos_ += n;
+  return text;
+}
+
+bool Reader::read_bool() {
+  skip_ws();
+  if (s_.substr(pos_, 4) == "true") {
+    pos_ += 4;
+    return true;
   }
-
-  Value parse_value(int depth) {
-    if (depth > kMaxDepth) fail(str("nesting deeper than ", kMaxDepth, " levels"));
-    skip_ws();
-    if (pos_ >= s_.size()) fail("unexpected end of input");
-    const char c = s_[pos_];
-    switch (c) {
-      case '{': return parse_object(depth);
-      case '[': return parse_array(depth);
-      case '"': return Value(parse_string());
-      case 't': expect_word("true"); return Value(true);
-      case 'f': expect_word("false"); return Value(false);
-      case 'n': expect_word("null"); return Value();
-      default: break;
-    }
-    const size_t n = number_length(s_.substr(pos_));
-    if (n == 0) fail(str("unexpected character '", c, "'"));
-    Value v = Value::number(s_.substr(pos_, n));
-    pos_ += n;
-    return v;
+  if (s_.substr(pos_, 5) == "false") {
+    pos_ += 5;
+    return false;
   }
+  fail("invalid literal");
+}
 
-  Value parse_object(int depth) {
-    ++pos_;  // '{'
-    Value obj = Value::object();
-    skip_ws();
-    if (pos_ < s_.size() && s_[pos_] == '}') {
-      ++pos_;
-      return obj;
-    }
-    while (true) {
-      skip_ws();
-      if (pos_ >= s_.size() || s_[pos_] != '"') fail("expected a string key in an object");
-      const size_t key_pos = pos_;
-      std::string key = parse_string();
-      if (obj.find(key) != nullptr) {
-        pos_ = key_pos;
-        fail(str("duplicate key \"", key, "\""));
-      }
-      skip_ws();
-      if (pos_ >= s_.size() || s_[pos_] != ':') fail("expected ':' after an object key");
-      ++pos_;
-      obj.as_object().emplace_back(std::move(key), parse_value(depth + 1));
-      skip_ws();
-      if (pos_ >= s_.size()) fail("unexpected end of input in an object");
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] == '}') {
-        ++pos_;
-        return obj;
-      }
-      fail("expected ',' or '}' in an object");
-    }
-  }
+void Reader::read_null() {
+  skip_ws();
+  if (s_.substr(pos_, 4) != "null") fail("invalid literal");
+  pos_ += 4;
+}
 
-  Value parse_array(int depth) {
-    ++pos_;  // '['
-    Value arr = Value::array();
-    skip_ws();
-    if (pos_ < s_.size() && s_[pos_] == ']') {
-      ++pos_;
+Value Reader::read_value() { return read_value_at(0); }
+
+Value Reader::read_value_at(int depth) {
+  if (depth > kMaxDepth) fail(str("nesting deeper than ", kMaxDepth, " levels"));
+  switch (peek()) {
+    case Value::Type::Null: read_null(); return Value();
+    case Value::Type::Bool: return Value(read_bool());
+    case Value::Type::Number: return Value::number(read_number());
+    case Value::Type::String: return Value(read_string());
+    case Value::Type::Array: {
+      Value arr = Value::array();
+      begin_array();
+      while (next_element()) arr.push_back(read_value_at(depth + 1));
       return arr;
     }
-    while (true) {
-      arr.push_back(parse_value(depth + 1));
-      skip_ws();
-      if (pos_ >= s_.size()) fail("unexpected end of input in an array");
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] == ']') {
-        ++pos_;
-        return arr;
-      }
-      fail("expected ',' or ']' in an array");
-    }
-  }
-
-  uint32_t parse_hex4() {
-    if (pos_ + 4 > s_.size()) fail("truncated \\u escape");
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = s_[pos_++];
-      v <<= 4;
-      if (c >= '0' && c <= '9')
-        v |= static_cast<uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        v |= static_cast<uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        v |= static_cast<uint32_t>(c - 'A' + 10);
-      else
-        fail("invalid hex digit in a \\u escape");
-    }
-    return v;
-  }
-
-  std::string parse_string() {
-    ++pos_;  // opening quote
-    std::string out;
-    while (true) {
-      if (pos_ >= s_.size()) fail("unterminated string");
-      const char c = s_[pos_];
-      const auto uc = static_cast<unsigned char>(c);
-      if (c == '"') {
-        ++pos_;
-        return out;
-      }
-      if (uc < 0x20) fail("control character in a string");
-      if (uc >= 0x80) {
-        const size_t n = utf8_sequence_length(s_.substr(pos_));
-        if (n == 0) fail("invalid UTF-8 in a string");
-        out.append(s_.substr(pos_, n));
-        pos_ += n;
-        continue;
-      }
-      if (c != '\\') {
-        out += c;
-        ++pos_;
-        continue;
-      }
-      if (++pos_ >= s_.size()) fail("unterminated escape");
-      const char e = s_[pos_++];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          uint32_t cp = parse_hex4();
-          if (cp >= 0xDC00 && cp <= 0xDFFF) fail("unpaired low surrogate in a \\u escape");
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (s_.substr(pos_, 2) != "\\u") fail("high surrogate not followed by a low surrogate");
-            pos_ += 2;
-            const uint32_t lo = parse_hex4();
-            if (lo < 0xDC00 || lo > 0xDFFF) fail("high surrogate not followed by a low surrogate");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          append_utf8(out, cp);
-          break;
+    case Value::Type::Object: {
+      Value obj = Value::object();
+      std::unordered_set<std::string> keys;  // duplicate check in O(1) per key
+      begin_object();
+      std::string key;
+      while (true) {
+        skip_ws();
+        const size_t key_pos = pos_ < s_.size() && s_[pos_] == ',' ? pos_ + 1 : pos_;
+        if (!next_member(&key)) break;
+        if (!keys.insert(key).second) {
+          pos_ = key_pos;
+          skip_ws();
+          fail(str("duplicate key \"", key, "\""));
         }
-        default: --pos_; fail(str("invalid escape '\\", e, "'"));
+        obj.as_object().emplace_back(std::move(key), read_value_at(depth + 1));
       }
+      return obj;
     }
   }
+  fail("unreachable");
+}
 
-  std::string_view s_;
-  size_t pos_ = 0;
-};
+void Reader::skip_value() { skip_value_at(0); }
+
+void Reader::skip_value_at(int depth) {
+  if (depth > kMaxDepth) fail(str("nesting deeper than ", kMaxDepth, " levels"));
+  switch (peek()) {
+    case Value::Type::Null: read_null(); return;
+    case Value::Type::Bool: read_bool(); return;
+    case Value::Type::Number: read_number(); return;
+    case Value::Type::String: read_string(); return;
+    case Value::Type::Array:
+      begin_array();
+      while (next_element()) skip_value_at(depth + 1);
+      return;
+    case Value::Type::Object: {
+      begin_object();
+      std::string key;
+      while (next_member(&key)) skip_value_at(depth + 1);
+      return;
+    }
+  }
+}
+
+void Reader::end() {
+  skip_ws();
+  if (pos_ != s_.size()) fail("unexpected text after the JSON value");
+}
+
+uint32_t Reader::parse_hex4() {
+  if (pos_ + 4 > s_.size()) fail("truncated \\u escape");
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = s_[pos_++];
+    v <<= 4;
+    if (c >= '0' && c <= '9')
+      v |= static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v |= static_cast<uint32_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v |= static_cast<uint32_t>(c - 'A' + 10);
+    else
+      fail("invalid hex digit in a \\u escape");
+  }
+  return v;
+}
+
+std::string Reader::read_string() {
+  skip_ws();
+  if (pos_ >= s_.size() || s_[pos_] != '"') fail("expected a string");
+  ++pos_;  // opening quote
+  std::string out;
+  while (true) {
+    if (pos_ >= s_.size()) fail("unterminated string");
+    const char c = s_[pos_];
+    const auto uc = static_cast<unsigned char>(c);
+    if (c == '"') {
+      ++pos_;
+      return out;
+    }
+    if (uc < 0x20) fail("control character in a string");
+    if (uc >= 0x80) {
+      const size_t n = utf8_sequence_length(s_.substr(pos_));
+      if (n == 0) fail("invalid UTF-8 in a string");
+      out.append(s_.substr(pos_, n));
+      pos_ += n;
+      continue;
+    }
+    if (c != '\\') {
+      // A run of plain characters at once.
+      size_t e = pos_ + 1;
+      while (e < s_.size() && s_[e] != '"' && s_[e] != '\\' && static_cast<unsigned char>(s_[e]) >= 0x20 &&
+             static_cast<unsigned char>(s_[e]) < 0x80)
+        ++e;
+      out.append(s_.substr(pos_, e - pos_));
+      pos_ = e;
+      continue;
+    }
+    if (++pos_ >= s_.size()) fail("unterminated escape");
+    const char e = s_[pos_++];
+    switch (e) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '/': out += '/'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        uint32_t cp = parse_hex4();
+        if (cp >= 0xDC00 && cp <= 0xDFFF) fail("unpaired low surrogate in a \\u escape");
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          if (s_.substr(pos_, 2) != "\\u") fail("high surrogate not followed by a low surrogate");
+          pos_ += 2;
+          const uint32_t lo = parse_hex4();
+          if (lo < 0xDC00 || lo > 0xDFFF) fail("high surrogate not followed by a low surrogate");
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        append_utf8(out, cp);
+        break;
+      }
+      default: --pos_; fail(str("invalid escape '\\", e, "'"));
+    }
+  }
+}
+
+namespace {
 
 void dump_string(std::string& out, const std::string& s) {
   out += '"';
@@ -474,7 +551,12 @@ bool Value::operator==(const Value& o) const {
   return false;
 }
 
-Value parse(std::string_view text) { return Parser(text).parse_document(); }
+Value parse(std::string_view text) {
+  Reader r(text);
+  Value v = r.read_value();
+  r.end();
+  return v;
+}
 
 std::string dump(const Value& v, int indent) {
   std::string out;

@@ -4,6 +4,9 @@
 #include "seek/io/safetensors.h"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
+#include <unordered_set>
 #include <bit>
 #include <cstring>
 #include <fstream>
@@ -23,6 +26,11 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 
 constexpr const char* kMetadataKey = "__metadata__";
+// The reference implementation's limit on the JSON header (a hostile length cannot make a
+// reader allocate more).
+constexpr uint64_t kMaxHeaderSize = 100'000'000;
+// More dimensions than any real tensor has (PyTorch allows 64 too).
+constexpr size_t kMaxRank = 64;
 
 struct DTypeCode {
   const char* code;
@@ -72,23 +80,31 @@ class HeaderChecker {
     if (header_len > file_size_ - 8)
       fail(str("header length ", header_len, " exceeds the ", file_size_ - 8, " bytes after the length field"));
     if (header_len == 0) fail("empty JSON header");
+    if (header_len > kMaxHeaderSize)
+      fail(str("header length ", header_len, " exceeds the format's limit of ", kMaxHeaderSize, " bytes"));
+    data_size_ = file_size_ - 8 - header_len;
+    // Only the header's bytes are read here; the JSON is walked with a pull parser that keeps
+    // just the entries (no document tree, whose nodes would cost ~50x the text).
     std::string text(static_cast<size_t>(header_len), '\0');
     read(8, text.data(), text.size());
-    json::Value header;
     try {
-      header = json::parse(text);
+      json::Reader r(text);
+      if (r.peek() != json::Value::Type::Object)
+        fail(str("the JSON header is ", json::type_noun(r.peek()), ", not an object"));
+      r.begin_object();
+      std::unordered_set<std::string> names;
+      std::string name;
+      while (r.next_member(&name)) {
+        if (!names.insert(name).second) fail(str("duplicate key \"", name, "\" in the JSON header"));
+        if (name == kMetadataKey) {
+          read_metadata(r, metadata);
+        } else {
+          entries->push_back(read_entry(r, name));
+        }
+      }
+      r.end();
     } catch (const ValueError& e) {
       fail(str("invalid JSON header (", e.what(), ")"));
-    }
-    if (!header.is_object()) fail(str("the JSON header is ", json::type_noun(header.type()), ", not an object"));
-    data_size_ = file_size_ - 8 - header_len;
-
-    for (const auto& [name, value] : header.as_object()) {
-      if (name == kMetadataKey) {
-        read_metadata(value, metadata);
-        continue;
-      }
-      entries->push_back(read_entry(name, value));
     }
     // The byte ranges must tile [0, data_size) in offset order.
     std::sort(entries->begin(), entries->end(),
@@ -110,48 +126,98 @@ class HeaderChecker {
   uint64_t data_start() const { return file_size_ - data_size_; }
 
  private:
-  void read_metadata(const json::Value& value, std::map<std::string, std::string>* metadata) const {
-    if (value.is_null()) return;  // some writers store "__metadata__": null for none
-    if (!value.is_object()) fail(str("\"__metadata__\" is ", json::type_noun(value.type()), ", not an object"));
-    for (const auto& [k, v] : value.as_object()) {
-      if (!v.is_string())
-        fail(str("\"__metadata__\" value of '", k, "' is ", json::type_noun(v.type()), ", not a string"));
-      (*metadata)[k] = v.as_string();
+  void read_metadata(json::Reader& r, std::map<std::string, std::string>* metadata) const {
+    const json::Value::Type t = r.peek();
+    if (t == json::Value::Type::Null) {  // some writers store "__metadata__": null for none
+      r.read_null();
+      return;
+    }
+    if (t != json::Value::Type::Object) fail(str("\"__metadata__\" is ", json::type_noun(t), ", not an object"));
+    r.begin_object();
+    std::string k;
+    while (r.next_member(&k)) {
+      const json::Value::Type vt = r.peek();
+      if (vt != json::Value::Type::String)
+        fail(str("\"__metadata__\" value of '", k, "' is ", json::type_noun(vt), ", not a string"));
+      if (!metadata->emplace(k, r.read_string()).second) fail(str("duplicate key \"", k, "\" in \"__metadata__\""));
     }
   }
 
-  Entry read_entry(const std::string& name, const json::Value& value) const {
+  // A non-negative integer (shape entry or offset), or nullopt.
+  static std::optional<uint64_t> read_count(json::Reader& r) {
+    if (r.peek() != json::Value::Type::Number) {
+      r.skip_value();
+      return std::nullopt;
+    }
+    return count_of(r.read_number());
+  }
+  static std::optional<uint64_t> count_of(std::string_view text) {
+    uint64_t v = 0;
+    auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (res.ec != std::errc() || res.ptr != text.data() + text.size()) return std::nullopt;
+    return v;
+  }
+
+  Entry read_entry(json::Reader& r, const std::string& name) const {
     const std::string what = str("tensor '", name, "'");
     if (name.empty()) fail("a tensor has an empty name");
-    if (!value.is_object()) fail(str(what, " is described by ", json::type_noun(value.type()), ", not an object"));
-    const json::Value* dtype = value.find("dtype");
-    const json::Value* shape = value.find("shape");
-    const json::Value* offsets = value.find("data_offsets");
-    if (!dtype || !shape || !offsets) fail(str(what, " lacks one of \"dtype\", \"shape\", \"data_offsets\""));
+    const json::Value::Type t = r.peek();
+    if (t != json::Value::Type::Object) fail(str(what, " is described by ", json::type_noun(t), ", not an object"));
     Entry e;
     e.name = name;
-    if (!dtype->is_string()) fail(str(what, ": \"dtype\" is not a string"));
-    if (!dtype_from_code(dtype->as_string(), &e.dtype))
-      fail(str(what, ": unknown or unsupported dtype '", dtype->as_string(),
-               "' (seek reads F64, F32, F16, BF16, I64, I32, I8, U8, BOOL)"));
-    if (!shape->is_array()) fail(str(what, ": \"shape\" is not an array"));
-    bool has_zero = false;
-    for (const auto& d : shape->as_array()) {
-      int64_t n = -1;
-      if (d.is_number()) {
-        try {
-          n = d.as_int64();
-        } catch (const ValueError&) {
-          n = -1;
+    bool have_dtype = false, have_shape = false, have_offsets = false;
+    std::string dtype_code;
+    uint64_t range[2] = {0, 0};
+    r.begin_object();
+    std::string key;
+    while (r.next_member(&key)) {
+      if (key == "dtype") {
+        if (have_dtype) fail(str(what, ": \"dtype\" appears twice"));
+        have_dtype = true;
+        if (r.peek() != json::Value::Type::String) fail(str(what, ": \"dtype\" is not a string"));
+        dtype_code = r.read_string();
+        if (!dtype_from_code(dtype_code, &e.dtype))
+          fail(str(what, ": unknown or unsupported dtype '", dtype_code,
+                   "' (seek reads F64, F32, F16, BF16, I64, I32, I8, U8, BOOL)"));
+      } else if (key == "shape") {
+        if (have_shape) fail(str(what, ": \"shape\" appears twice"));
+        have_shape = true;
+        if (r.peek() != json::Value::Type::Array) fail(str(what, ": \"shape\" is not an array"));
+        r.begin_array();
+        while (r.next_element()) {
+          const json::Value::Type dt = r.peek();
+          std::string_view text = json::type_name(dt);
+          std::optional<uint64_t> n;
+          if (dt == json::Value::Type::Number) {
+            text = r.read_number();
+            n = count_of(text);
+          }
+          if (!n || *n > static_cast<uint64_t>(INT64_MAX))
+            fail(str(what, ": shape entry ", text, " is not a non-negative integer"));
+          if (e.shape.size() >= kMaxRank) fail(str(what, ": the shape has more than ", kMaxRank, " dimensions"));
+          e.shape.push_back(static_cast<int64_t>(*n));
         }
+      } else if (key == "data_offsets") {
+        if (have_offsets) fail(str(what, ": \"data_offsets\" appears twice"));
+        have_offsets = true;
+        if (r.peek() != json::Value::Type::Array) fail(str(what, ": \"data_offsets\" is not an array of two integers"));
+        r.begin_array();
+        int i = 0;
+        while (r.next_element()) {
+          if (i >= 2) fail(str(what, ": \"data_offsets\" is not an array of two integers"));
+          const std::optional<uint64_t> v = read_count(r);
+          if (!v) fail(str(what, ": \"data_offsets\" entry ", i, " is not a non-negative integer"));
+          range[i++] = *v;
+        }
+        if (i != 2) fail(str(what, ": \"data_offsets\" is not an array of two integers"));
+      } else {
+        r.skip_value();  // other members are ignored, as the reference reader does
       }
-      if (n < 0)
-        fail(str(what, ": shape entry ", d.is_number() ? d.number_text() : json::type_name(d.type()),
-                 " is not a non-negative integer"));
-      has_zero = has_zero || n == 0;
-      e.shape.push_back(n);
     }
+    if (!have_dtype || !have_shape || !have_offsets)
+      fail(str(what, " lacks one of \"dtype\", \"shape\", \"data_offsets\""));
     // numel * element size, with overflow checks (a zero dimension makes everything 0).
+    const bool has_zero = std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end();
     uint64_t nbytes = dtype_size(e.dtype);
     if (has_zero) {
       nbytes = 0;
@@ -160,24 +226,13 @@ class HeaderChecker {
         if (__builtin_mul_overflow(nbytes, static_cast<uint64_t>(d), &nbytes))
           fail(str(what, ": shape ", shape_str(e.shape), " overflows 64-bit byte counts"));
     }
-    if (!offsets->is_array() || offsets->size() != 2)
-      fail(str(what, ": \"data_offsets\" is not an array of two integers"));
-    uint64_t range[2];
-    for (int i = 0; i < 2; ++i) {
-      const json::Value& v = offsets->as_array()[static_cast<size_t>(i)];
-      try {
-        range[i] = v.as_uint64();
-      } catch (const ValueError&) {
-        fail(str(what, ": \"data_offsets\" entry ", i, " is not a non-negative integer"));
-      }
-    }
     e.begin = range[0];
     e.end = range[1];
     if (e.begin > e.end || e.end > data_size_)
       fail(str(what, ": data_offsets [", e.begin, ", ", e.end, ") out of range of the ", data_size_, " data bytes"));
     if (e.end - e.begin != nbytes)
       fail(str(what, ": data_offsets [", e.begin, ", ", e.end, ") hold ", e.end - e.begin, " bytes but dtype ",
-               dtype->as_string(), " and shape ", shape_str(e.shape), " need ", nbytes));
+               dtype_code, " and shape ", shape_str(e.shape), " need ", nbytes));
     return e;
   }
 
@@ -213,16 +268,19 @@ const char* safetensors_dtype_code(DType dtype) {
   throw DTypeError(str("save_safetensors: dtype ", dtype_name(dtype), " has no safetensors code"));
 }
 
-void write_safetensors(AtomicFileWriter& out, const NamedTensors& tensors,
-                       const std::map<std::string, std::string>& metadata) {
+namespace {
+// The format into any byte sink: write(data, n) is called in file order.
+template <typename Write>
+void encode_safetensors(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata,
+                        Write&& write) {
   NoGradGuard no_grad;
   json::Value header = json::Value::object();
   if (!metadata.empty()) {
     json::Value meta = json::Value::object();
-    for (const auto& [k, v] : metadata) meta.set(k, v);
-    header.set(kMetadataKey, std::move(meta));
+    for (const auto& [k, v] : metadata) meta.as_object().emplace_back(k, v);  // a map: keys are unique
+    header.as_object().emplace_back(kMetadataKey, std::move(meta));
   }
-  std::set<std::string> names;
+  std::unordered_set<std::string> names;
   std::vector<Tensor> host;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
@@ -241,17 +299,29 @@ void write_safetensors(AtomicFileWriter& out, const NamedTensors& tensors,
     offset += c.nbytes();
     range.push_back(offset);
     entry.set("data_offsets", std::move(range));
-    header.set(name, std::move(entry));
+    header.as_object().emplace_back(name, std::move(entry));  // unique: checked above
     host.push_back(std::move(c));
   }
   std::string text = json::dump(header);
   text.append((8 - text.size() % 8) % 8, ' ');
   unsigned char len_bytes[8];
   for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(static_cast<uint64_t>(text.size()) >> (8 * i));
-  out.write(len_bytes, 8);
-  out.write(text);
+  write(len_bytes, 8);
+  write(text.data(), text.size());
   for (const Tensor& c : host)
-    if (c.nbytes() > 0) out.write(c.data_ptr(), c.nbytes());
+    if (c.nbytes() > 0) write(c.data_ptr(), c.nbytes());
+}
+}  // namespace
+
+void write_safetensors(AtomicFileWriter& out, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  encode_safetensors(tensors, metadata, [&](const void* p, size_t n) { out.write(p, n); });
+}
+
+std::string safetensors_to_string(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
+  std::string out;
+  encode_safetensors(tensors, metadata, [&](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); });
+  return out;
 }
 
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,

@@ -40,6 +40,7 @@ constexpr const char* kModelFile = "model.safetensors";
 constexpr const char* kOptimizerFile = "optimizer.safetensors";
 constexpr const char* kFormat = "seek-checkpoint";
 constexpr int64_t kVersion = 1;
+constexpr uint64_t kMinSafetensorsSize = 10;  // the 8-byte length and "{}"
 
 fs::path pending_path(const fs::path& p) { return fs::path(p.string() + ".next"); }
 
@@ -102,6 +103,9 @@ class ManifestReader {
     Manifest m;
     m.progress.epoch = get_int(doc, "epoch", "");
     m.progress.step = get_int(doc, "step", "");
+    // A valid checksum does not make the values possible (a buggy or hostile writer).
+    if (m.progress.epoch < 0) fail(str("\"epoch\" is ", m.progress.epoch, ", a negative number of epochs"));
+    if (m.progress.step < 0) fail(str("\"step\" is ", m.progress.step, ", a negative number of steps"));
     for (const auto& [k, v] : member(doc, "values", "", Value::Type::Object).as_object())
       m.progress.values[k] = get_double(v, str("values.", k));
     for (const auto& [name, rec] : member(doc, "files", "", Value::Type::Object).as_object()) {
@@ -110,6 +114,9 @@ class ManifestReader {
       FileRecord r;
       r.size = get_uint(rec, "size", "files." + name + ".", UINT64_MAX);
       r.crc32 = static_cast<uint32_t>(get_uint(rec, "crc32", "files." + name + ".", 0xFFFFFFFFull));
+      if (r.size < kMinSafetensorsSize)
+        fail(str("\"files.", name, ".size\" is ", r.size, ", smaller than any safetensors file (", kMinSafetensorsSize,
+                 " bytes)"));
       m.files[name] = r;
     }
     if (doc.find("scheduler")) m.scheduler = read_pairs(doc, "scheduler");
@@ -335,6 +342,11 @@ TrainingProgress load_checkpoint(const fs::path& dir, const CheckpointParts& par
   const fs::path manifest_path = dir / kManifest;
   SEEK_CHECK_T(IOError, checkpoint_exists(dir), "load_checkpoint: no checkpoint in '", dir.string(), "' (missing '",
                manifest_path.string(), "')");
+  // Temp files of saves that were killed midway (their process is gone) are garbage.
+  for (const char* name : {kManifest, kModelFile, kOptimizerFile}) {
+    io::remove_stale_temp_files(dir / name);
+    io::remove_stale_temp_files(pending_path(dir / name));
+  }
   ManifestReader reader(manifest_path);
   const Manifest m = reader.read();
   const auto require = [&](bool saved, const char* part) {

@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "seek/core/error.h"
+#include "seek/io/atomic_file.h"
+#include "seek/io/json.h"
 
 namespace seek::train {
 namespace {
@@ -91,6 +95,77 @@ void MetricsLog::append(const std::map<std::string, double>& row) {
     }
     os << '}';
     append_line(jsonl_path(), os.str());
+  }
+}
+
+namespace {
+
+// The file's lines (without their '\n'); a last line without '\n' (a write cut short) is dropped.
+std::vector<std::string> complete_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    lines.push_back(text.substr(start, nl - start));
+  return lines;
+}
+
+bool step_after(const std::string& cell, int64_t step) {
+  char* end = nullptr;
+  const double v = std::strtod(cell.c_str(), &end);
+  return end != cell.c_str() && *end == '\0' && v > static_cast<double>(step);
+}
+
+void rewrite_if_changed(const std::filesystem::path& path, const std::vector<std::string>& kept, size_t total,
+                        bool had_partial_line) {
+  if (kept.size() == total && !had_partial_line) return;
+  std::string out;
+  for (const auto& l : kept) out += l + '\n';
+  io::write_file_atomic(path, out, "MetricsLog");
+}
+
+}  // namespace
+
+void rollback_metrics(const std::filesystem::path& dir, int64_t step) {
+  std::error_code ec;
+  const std::filesystem::path csv = dir / "metrics.csv", jsonl = dir / "metrics.jsonl";
+  if (std::filesystem::is_regular_file(csv, ec)) {
+    const std::string text = io::read_file(csv, "MetricsLog");
+    const std::vector<std::string> lines = complete_lines(text);
+    std::vector<std::string> kept;
+    if (!lines.empty()) {
+      kept.push_back(lines[0]);  // the header
+      std::vector<std::string> header;
+      std::stringstream hs(lines[0]);
+      for (std::string c; std::getline(hs, c, ',');) header.push_back(c);
+      const auto col = std::find(header.begin(), header.end(), "step");
+      for (size_t i = 1; i < lines.size(); ++i) {
+        if (col != header.end()) {
+          std::vector<std::string> cells;
+          std::stringstream ls(lines[i]);
+          for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
+          const size_t k = static_cast<size_t>(col - header.begin());
+          if (k < cells.size() && step_after(cells[k], step)) continue;
+        }
+        kept.push_back(lines[i]);
+      }
+    }
+    rewrite_if_changed(csv, kept, lines.size(), !text.empty() && text.back() != '\n');
+  }
+  if (std::filesystem::is_regular_file(jsonl, ec)) {
+    const std::string text = io::read_file(jsonl, "MetricsLog");
+    const std::vector<std::string> lines = complete_lines(text);
+    std::vector<std::string> kept;
+    for (const auto& line : lines) {
+      try {
+        const io::json::Value row = io::json::parse(line);
+        const io::json::Value* s = row.is_object() ? row.find("step") : nullptr;
+        if (s && s->is_number() && s->as_double() > static_cast<double>(step)) continue;
+      } catch (const ValueError&) {
+        // Not a row this class wrote: keep it as it is.
+      }
+      kept.push_back(line);
+    }
+    rewrite_if_changed(jsonl, kept, lines.size(), !text.empty() && text.back() != '\n');
   }
 }
 

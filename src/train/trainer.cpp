@@ -477,6 +477,9 @@ void Trainer::resume(const std::filesystem::path& dir) {
       state[j] = get("train_metric." + m->name() + "." + std::to_string(j), 0.0);
     m->load_state(state);
   }
+  // The logs may hold rows past the checkpoint (the run went on after saving it): drop them,
+  // since the resumed run logs those steps again.
+  if (!options_.output_dir.empty()) rollback_metrics(options_.output_dir, step_);
   const data::DataLoaderState ls = train_loader_.state();
   resumed_mid_epoch_ = static_cast<int64_t>(ls.epoch) == epoch_ && ls.next_batch > 0;
   logging::info("Trainer: resumed from " + dir.string() + " at epoch " + std::to_string(epoch_) + ", step " +

@@ -4,7 +4,9 @@
 // AtomicFileWriter writes into a hidden temp file in the destination's folder
 // (".<name>.tmp-<pid>-<n>"); commit() fsyncs it, renames it over the destination and
 // fsyncs the folder, so readers see either the old file or the complete new one. A
-// writer destroyed without commit() (an exception, a failed write) removes its temp file.
+// writer destroyed without commit() (an exception, a failed write) removes its temp file;
+// a process killed mid-write cannot, so each new writer first removes the temp files of
+// its destination that processes no longer running left behind.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -37,6 +39,11 @@ class AtomicFileWriter {
   uint32_t crc_ = 0;
   bool committed_ = false;
 };
+
+// Removes the temp files ".<name>.tmp-<pid>-<n>" of `path` whose process <pid> no longer
+// runs (a crash or kill -9 mid-save); those of running processes, this one included, stay.
+// Returns how many were removed. Best effort: errors are ignored.
+size_t remove_stale_temp_files(const std::filesystem::path& path);
 
 // Writes `data` to `path` through an AtomicFileWriter.
 void write_file_atomic(const std::filesystem::path& path, std::string_view data, const std::string& who);

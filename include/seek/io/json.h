@@ -85,8 +85,49 @@ class Value {
 const char* type_name(Value::Type t);  // "null", "bool", "number", "string", "array", "object"
 const char* type_noun(Value::Type t);  // "null", "a bool", "a number", "a string", "an array", "an object"
 
-// Parses exactly one JSON value (surrounding whitespace allowed).
+// Parses exactly one JSON value (surrounding whitespace allowed). Linear in the text's size
+// (duplicate keys are found with a hash set).
 Value parse(std::string_view text);
+
+// A pull parser over JSON text, for documents too large to hold as a Value tree (a Value
+// costs about 100 bytes, so a tree of small numbers takes ~50x its text): the caller walks
+// the structure and keeps only what it needs. Errors are ValueError naming the problem and
+// its byte offset, as parse() gives. Example: for an object of arrays of numbers
+//   Reader r(text); r.begin_object(); std::string key;
+//   while (r.next_member(&key)) { r.begin_array(); while (r.next_element()) use(r.read_number()); }
+//   r.end();
+class Reader {
+ public:
+  explicit Reader(std::string_view text) : s_(text) {}  // `text` must outlive the reader
+
+  // The type of the next value (after whitespace); ValueError at the end of the text or on
+  // a character that starts no value.
+  Value::Type peek();
+  void begin_object();                 // consumes '{'
+  bool next_member(std::string* key);  // the next key and its ':' (true), or the closing '}' (false)
+  void begin_array();                  // consumes '['
+  bool next_element();                 // true before each element, false at the closing ']'
+  std::string read_string();
+  std::string_view read_number();  // a number's text (Value::number(text) converts it)
+  bool read_bool();
+  void read_null();
+  Value read_value();  // the next value as a tree (for small parts of a document)
+  void skip_value();   // the next value, discarded (no tree is built)
+  void end();          // only whitespace may follow
+  size_t offset() const { return pos_; }
+  [[noreturn]] void fail(const std::string& what) const;
+
+ private:
+  void skip_ws();
+  void expect(char c, const char* what);
+  uint32_t parse_hex4();
+  Value read_value_at(int depth);
+  void skip_value_at(int depth);
+  std::string_view s_;
+  size_t pos_ = 0;
+  // Per open container: whether it has had a member / element yet (to expect ',' after one).
+  std::vector<bool> started_;
+};
 // Writes `v` compactly (indent < 0) or with `indent` spaces per level.
 std::string dump(const Value& v, int indent = -1);
 

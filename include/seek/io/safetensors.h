@@ -50,6 +50,9 @@ SafetensorsContents parse_safetensors(std::string_view bytes, const std::string&
 void write_safetensors(AtomicFileWriter& out, const NamedTensors& tensors,
                        const std::map<std::string, std::string>& metadata = {});
 
+// The bytes write_safetensors writes, as a string (for files held in memory).
+std::string safetensors_to_string(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata = {});
+
 // The dtype codes of the format: "F32", "BF16", "BOOL", ...
 const char* safetensors_dtype_code(DType dtype);
 

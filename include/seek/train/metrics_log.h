@@ -7,6 +7,7 @@
 // header differs from the columns (the rows would not line up). A value a row lacks is an
 // empty cell. JSONL: one object per line with the values the row has (nan/inf as null).
 // Numbers are written with 12 significant digits (integers as integers).
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -37,5 +38,12 @@ class MetricsLog {
   std::vector<std::string> columns_;
   MetricsLogOptions options_;
 };
+
+// Drops the rows of <dir>/metrics.csv and <dir>/metrics.jsonl whose "step" is greater than
+// `step`: the rows of a run that a resume from a checkpoint at `step` will log again (without
+// this, the re-run epochs would appear twice). Rows without a step and the CSV header stay;
+// each file is rewritten atomically, and only when a row goes. Missing files are fine; a file
+// that cannot be read or written throws IOError.
+void rollback_metrics(const std::filesystem::path& dir, int64_t step);
 
 }  // namespace seek::train

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "seek/io/json.h"
 #include "support/test_util.h"
@@ -167,6 +168,66 @@ TEST(Json, MalformedInputIsRejectedWithItsOffset) {
 TEST(Json, NestingDepthIsLimited) {
   EXPECT_NO_THROW(parse(std::string(200, '[') + std::string(200, ']')));
   EXPECT_SEEK_ERROR(parse(std::string(100000, '[')), ValueError, "nesting deeper than");
+}
+
+TEST(Json, DuplicateKeysAreFoundAmongManyKeys) {
+  // 20,000 distinct keys parse (the check is a hash set, linear in the keys), and a repeat
+  // of any one of them, first or last, is found.
+  std::string text = "{";
+  for (int i = 0; i < 20000; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  const Value v = parse(text + "}");
+  ASSERT_EQ(v.size(), 20000u);
+  EXPECT_EQ(v.as_object()[19999].second.as_int64(), 19999);
+  EXPECT_SEEK_ERROR(parse(text + ",\"k0\":1}"), ValueError, "duplicate key \"k0\"");
+  EXPECT_SEEK_ERROR(parse(text + ",\"k19999\":1}"), ValueError, "duplicate key \"k19999\"");
+  // Duplicates in nested objects are each object's own business.
+  EXPECT_NO_THROW(parse(R"({"a":{"x":1},"b":{"x":2}})"));
+  EXPECT_SEEK_ERROR(parse(R"({"a":{"x":1,"x":2}})"), ValueError, "duplicate key \"x\"");
+}
+
+TEST(Json, ReaderWalksADocumentWithoutATree) {
+  Reader r(R"( {"name": "w", "shape": [2, 3], "skip": {"deep": [1, {"x": null}]}, "ok": true, "n": null} )");
+  EXPECT_EQ(r.peek(), Value::Type::Object);
+  r.begin_object();
+  std::string key;
+  std::vector<std::string> keys;
+  std::vector<std::string> dims;
+  while (r.next_member(&key)) {
+    keys.push_back(key);
+    if (key == "name") {
+      EXPECT_EQ(r.read_string(), "w");
+    } else if (key == "shape") {
+      r.begin_array();
+      while (r.next_element()) dims.emplace_back(r.read_number());
+    } else if (key == "ok") {
+      EXPECT_TRUE(r.read_bool());
+    } else if (key == "n") {
+      EXPECT_EQ(r.peek(), Value::Type::Null);
+      r.read_null();
+    } else {
+      r.skip_value();
+    }
+  }
+  r.end();
+  EXPECT_EQ(keys, (std::vector<std::string>{"name", "shape", "skip", "ok", "n"}));
+  EXPECT_EQ(dims, (std::vector<std::string>{"2", "3"}));
+
+  // Errors carry the offset, as parse()'s do.
+  Reader bad(R"({"a": [1 2]})");
+  bad.begin_object();
+  ASSERT_TRUE(bad.next_member(&key));
+  bad.begin_array();
+  ASSERT_TRUE(bad.next_element());
+  (void)bad.read_number();
+  EXPECT_SEEK_ERROR_ALL(bad.next_element(), ValueError, {"expected ',' or ']'", "at byte 9"});
+  Reader wrong("[1]");
+  EXPECT_SEEK_ERROR(wrong.begin_object(), ValueError, "expected '{'");
+  Reader trailing("{} x");
+  trailing.skip_value();
+  EXPECT_SEEK_ERROR(trailing.end(), ValueError, "unexpected text after the JSON value");
+  const std::string brackets(1000, '[');
+  Reader deep(brackets);
+  EXPECT_SEEK_ERROR(deep.skip_value(), ValueError, "nesting deeper than");
 }
 
 }  // namespace

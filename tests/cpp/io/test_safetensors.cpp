@@ -256,5 +256,67 @@ TEST_F(Safetensors, RejectsMalformedHeaders) {
                   "BOOL byte 1 is 2, not 0 or 1");
 }
 
+TEST_F(Safetensors, HeaderLengthIsCappedAt100MB) {
+  // A sparse file of 100,000,016 bytes whose length field claims a 100,000,008-byte header:
+  // rejected from the length alone, before any of the header is read.
+  const fs::path p = dir_ / "big.safetensors";
+  const uint64_t header_len = 100'000'008;
+  {
+    std::ofstream f(p, std::ios::binary);
+    for (int i = 0; i < 8; ++i) f.put(static_cast<char>(header_len >> (8 * i)));
+  }
+  fs::resize_file(p, 8 + header_len + 8);
+  EXPECT_SEEK_ERROR_ALL(load_safetensors(p), IOError,
+                        {p.string(), "header length 100000008 exceeds the format's limit of 100000000 bytes"});
+}
+
+TEST_F(Safetensors, ManyTensorsRoundTripAndDuplicatesAreFound) {
+  // 20,000 tensors: saving and loading are linear (hash sets, no rescans); every name and
+  // value comes back, and a repeated name is caught when saving and when loading.
+  NamedTensors many;
+  for (int i = 0; i < 20000; ++i) many.emplace_back("t" + std::to_string(i), full({1}, static_cast<double>(i)));
+  const fs::path p = dir_ / "many.safetensors";
+  save_safetensors(p, many);
+  const SafetensorsContents c = load_safetensors(p);
+  ASSERT_EQ(c.tensors.size(), many.size());
+  EXPECT_EQ(c.tensors[12345].first, "t12345");
+  EXPECT_EQ(c.tensors[12345].second.item<float>(), 12345.0f);
+  NamedTensors dup = many;
+  dup.emplace_back("t7", zeros({1}));
+  EXPECT_SEEK_ERROR(save_safetensors(dir_ / "dup.safetensors", dup), ValueError, "tensor name 't7' appears twice");
+  std::string header = "{";
+  for (int i = 0; i < 20000; ++i)
+    header += (i ? ",\"t" : "\"t") + std::to_string(i) + R"(":{"dtype":"U8","shape":[0],"data_offsets":[0,0]})";
+  EXPECT_NO_THROW(parse_safetensors(make_file(header + "}", ""), "ok"));
+  expect_rejected(make_file(header + R"(,"t19999":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}})", ""),
+                  "duplicate key \"t19999\"");
+}
+
+TEST_F(Safetensors, HeaderMembersAreCheckedOneByOne) {
+  const std::string d8(8, '\x01');
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"a":{"dtype":"U8","dtype":"U8","shape":[8],"data_offsets":[0,8]}})", "\"dtype\" appears twice"},
+      {R"({"a":{"dtype":"U8","shape":[8],"shape":[8],"data_offsets":[0,8]}})", "\"shape\" appears twice"},
+      {R"({"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8],"data_offsets":[0,8]}})",
+       "\"data_offsets\" appears twice"},
+      {R"({"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8,8]}})", "not an array of two integers"},
+      {R"({"__metadata__":{"k":"1","k":"2"},"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}})",
+       "duplicate key \"k\""},
+      {R"({"a":{"dtype":"U8","shape":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,8],"data_offsets":[0,8]}})",
+       "more than 64 dimensions"},
+      // Unknown members are skipped without being kept, whatever their size.
+      {R"({"a":{"x":[1,[2,{"y":null}]],"dtype":"U8","shape":[8],"data_offsets":[0,8]}})", ""},
+      {R"({"__metadata__":null,"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}})", ""},
+  };
+  for (const auto& [header, words] : cases) {
+    SCOPED_TRACE(header);
+    if (words.empty()) {
+      EXPECT_NO_THROW(parse_safetensors(make_file(header, d8), "ok"));
+      continue;
+    }
+    expect_rejected(make_file(header, d8), words);
+  }
+}
+
 }  // namespace
 }  // namespace seek::io

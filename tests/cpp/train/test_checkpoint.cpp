@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "seek/io/atomic_file.h"
 #include "seek/io/json.h"
 #include "seek/io/safetensors.h"
@@ -314,6 +317,15 @@ TEST_F(Checkpoint, DamagedManifestIsCaught) {
   const std::vector<std::pair<std::function<void(Value&)>, std::string>> edits = {
       {[](Value& d) { d.set("epoch", "one"); }, "\"epoch\" is a string, expected a number"},
       {[](Value& d) { d.set("step", 1.5); }, "\"step\" is 1.5, not a 64-bit integer"},
+      {[](Value& d) { d.set("epoch", -3); }, "\"epoch\" is -3, a negative number of epochs"},
+      {[](Value& d) { d.set("step", -1); }, "\"step\" is -1, a negative number of steps"},
+      {[](Value& d) {
+         Value r = Value::object();
+         r.set("size", 4);
+         r.set("crc32", 0);
+         d.find("files") ? (void)const_cast<Value*>(d.find("files"))->set("model.safetensors", r) : (void)0;
+       },
+       "\"files.model.safetensors.size\" is 4, smaller than any safetensors file"},
       {[](Value& d) { d.set("format", "other"); }, "not a seek checkpoint"},
       {[](Value& d) { d.set("version", 2); }, "format version 2"},
       {[](Value& d) { d.set("values", Value::array()); }, "\"values\" is an array, expected an object"},
@@ -436,6 +448,33 @@ TEST_F(Checkpoint, SaveLeavesNoTempFilesAndReplacesTheOldCheckpoint) {
   write_bytes(dir_ / "file", "x");
   EXPECT_SEEK_ERROR_ALL(save_checkpoint(dir_ / "file" / "ckpt", run.parts(), {}), IOError,
                         {"save_checkpoint", "cannot create the folder"});
+}
+
+TEST_F(Checkpoint, TempFilesOfKilledSavesAreCleared) {
+  // A save killed mid-write leaves ".<name>.tmp-<pid>-<n>" files: the next load and the next
+  // save remove those of processes that are gone, and keep those of running ones.
+  TrainingRun run(1);
+  save_trained(run);
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);  // a pid that no longer runs
+  const std::string dead = std::to_string(child), live = std::to_string(::getppid());
+  const std::vector<std::string> stale = {".model.safetensors.next.tmp-" + dead + "-0",
+                                          ".optimizer.safetensors.next.tmp-" + dead + "-3",
+                                          ".trainer.json.tmp-" + dead + "-1"};
+  for (const auto& n : stale) write_bytes(dir_ / n, std::string(1000, 'x'));
+  write_bytes(dir_ / (".trainer.json.tmp-" + live + "-2"), "a save in progress elsewhere");
+  write_bytes(dir_ / ".trainer.json.tmp-notapid", "not ours");
+  TrainingRun fresh(2);
+  load_checkpoint(dir_, fresh.parts());
+  std::vector<std::string> expected = {".trainer.json.tmp-" + live + "-2", ".trainer.json.tmp-notapid",
+                                       "model.safetensors", "optimizer.safetensors", "trainer.json"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(dir_entries(), expected);
+  for (const auto& n : stale) write_bytes(dir_ / n, "x");
+  save_checkpoint(dir_, run.parts(), TrainingProgress{0, 7, {}});
+  EXPECT_EQ(dir_entries(), expected);
 }
 
 TEST_F(Checkpoint, CrashAfterCommitIsCompletedByLoadAndNextSave) {

@@ -63,5 +63,26 @@ TEST(TrainMetricsLog, BadInput) {
   EXPECT_SEEK_ERROR(MetricsLog(dir / "file" / "sub", {"a"}), IOError, "cannot create directory");
 }
 
+TEST(TrainMetricsLog, RollbackDropsRowsPastAStep) {
+  const auto dir = testing::fresh_dir("metrics_rollback");
+  {
+    MetricsLog log(dir, {"epoch", "step", "loss"});
+    for (int s = 1; s <= 5; ++s) log.append({{"epoch", s}, {"step", s * 10}, {"loss", 1.0 / s}});
+    log.append({{"epoch", 6}, {"loss", 0.1}});  // no step: stays
+  }
+  // A row cut short by a crash (no newline) goes too.
+  { std::ofstream(dir / "metrics.jsonl", std::ios::app) << "{\"epoch\": 7, \"st"; }
+  rollback_metrics(dir, 30);
+  EXPECT_EQ(testing::read_text(dir / "metrics.csv"),
+            "epoch,step,loss\n1,10,1\n2,20,0.5\n3,30,0.333333333333\n6,,0.1\n");
+  EXPECT_EQ(testing::read_text(dir / "metrics.jsonl"),
+            "{\"epoch\": 1, \"step\": 10, \"loss\": 1}\n{\"epoch\": 2, \"step\": 20, \"loss\": 0.5}\n"
+            "{\"epoch\": 3, \"step\": 30, \"loss\": 0.333333333333}\n{\"epoch\": 6, \"loss\": 0.1}\n");
+  rollback_metrics(dir, 0);
+  EXPECT_EQ(testing::read_text(dir / "metrics.csv"), "epoch,step,loss\n6,,0.1\n");
+  // Missing files are fine.
+  EXPECT_NO_THROW(rollback_metrics(testing::fresh_dir("metrics_rollback_none"), 3));
+}
+
 }  // namespace
 }  // namespace seek::train

@@ -92,6 +92,35 @@ TEST(TrainTrainerResume, SameLossesBitForBitAfterAnyStep) {
   }
 }
 
+TEST(TrainTrainerResume, ResumingFromAnOlderCheckpointRollsTheLogsBack) {
+  // The run logged epochs 2 and 3 after its epoch-1 checkpoint; resuming from that checkpoint
+  // logs them again, and the logs must hold each once (as the uninterrupted run's do).
+  const auto ref_dir = testing::fresh_dir("rollback_reference");
+  Session reference(1, ref_dir);
+  reference.trainer->fit();
+  const std::string expected_csv = testing::read_text(ref_dir / "metrics.csv");
+  const std::string expected_jsonl = testing::read_text(ref_dir / "metrics.jsonl");
+
+  const auto dir = testing::fresh_dir("rollback");
+  {
+    Session first(1, dir, 0, false, /*checkpoint_every_epochs=*/1);
+    first.trainer->add_callback(std::make_shared<StopAtStep>(kStepsPerEpoch));
+    first.trainer->fit();
+  }
+  std::filesystem::copy(dir / "checkpoint", dir / "epoch1");
+  {
+    Session rest(12345, dir);
+    rest.trainer->resume(dir / "checkpoint");
+    rest.trainer->fit();
+  }
+  ASSERT_EQ(testing::read_text(dir / "metrics.csv"), expected_csv);  // the complete run
+  Session again(777, dir);
+  again.trainer->resume(dir / "epoch1");
+  again.trainer->fit();
+  EXPECT_EQ(testing::read_text(dir / "metrics.csv"), expected_csv);
+  EXPECT_EQ(testing::read_text(dir / "metrics.jsonl"), expected_jsonl);
+}
+
 TEST(TrainTrainerResume, RestoresEarlyStoppingCounters) {
   const auto dir = testing::fresh_dir("resume_early_stopping");
   int64_t bad_count = 0;
