@@ -42,17 +42,22 @@ Example example_from(const py::handle& r, const char* who) {
   Tensor parts[2];
   for (size_t k = 0; k < 2; ++k) {
     py::object v = seq[k];
+    auto cannot_become = [&](const std::string& why) {
+      return py::type_error(std::string(who) + " returned a " +
+                            std::string(py::str(py::type::handle_of(v).attr("__name__"))) + " at [" +
+                            std::to_string(k) + "], which cannot become a tensor" + (why.empty() ? "" : ": " + why));
+    };
     try {
       parts[k] = as_tensor(v);
     } catch (py::error_already_set& e) {
       if (!e.matches(PyExc_TypeError) && !e.matches(PyExc_ValueError)) throw;
-      throw py::type_error(std::string(who) + " returned a " +
-                           std::string(py::str(py::type::handle_of(v).attr("__name__"))) + " at [" + std::to_string(k) +
-                           "], which cannot become a tensor: " + e.what());
+      throw cannot_become(e.what());
     } catch (const py::cast_error&) {
-      throw py::type_error(std::string(who) + " returned a " +
-                           std::string(py::str(py::type::handle_of(v).attr("__name__"))) + " at [" + std::to_string(k) +
-                           "], which cannot become a tensor");
+      throw cannot_become("");
+    } catch (const py::builtin_exception& e) {  // seek.tensor's own TypeError / ValueError for the value
+      throw cannot_become(e.what());
+    } catch (const seek::Error& e) {
+      throw cannot_become(e.what());
     }
   }
   return {parts[0], parts[1]};
