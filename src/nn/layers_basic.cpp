@@ -21,20 +21,11 @@ Dropout::Dropout(double p, bool inplace) : Module("Dropout"), p_(p), inplace_(in
 std::string Dropout::extra_repr() const { return str("p=", p_, ", inplace=", inplace_ ? "True" : "False"); }
 
 namespace {
-// fn(input), or fn written into input when inplace. Where autograd cannot take the write
-// (a view of a tensor that requires grad, which it cannot rewrite the base's history for
-// yet) the result comes out of place, so that nn.ReLU(inplace=True) after a view runs.
+// fn(input), or fn written into input when inplace.
 Tensor maybe_inplace(const Tensor& input, bool inplace, const std::function<Tensor(const Tensor&)>& fn) {
   if (!inplace) return fn(input);
   Tensor x = input;
-  if (GradMode::is_enabled() && x.requires_grad() && x.is_view()) {
-    try {
-      return F::apply_inplace(x, fn);
-    } catch (const AutogradError&) {
-      return fn(input);  // nothing was written: the check comes before the write
-    }
-  }
-  return F::apply_inplace(x, fn);
+  return F::apply_inplace(x, fn);  // on a view, autograd rewrites the base's history (as PyTorch)
 }
 }  // namespace
 

@@ -16,19 +16,9 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _inplace(input, fn):
-    """Writes fn(input) into input and returns input.
-
-    Where autograd cannot take the write (a view of a tensor that requires grad, whose base's
-    history it cannot rewrite yet), the result comes out of place instead.
-    """
+    """Writes fn(input) into input and returns input (on a view, autograd rewrites the base's history)."""
     if is_grad_enabled() and input.requires_grad:
-        result = fn(input.clone())  # the clone keeps the value fn's backward saved
-        try:
-            input.copy_(result)
-        except RuntimeError as e:
-            if "view of a tensor that requires grad" not in str(e):
-                raise
-            return result
+        input.copy_(fn(input.clone()))  # the clone keeps the value fn's backward saved
     else:
         with no_grad():
             input.copy_(fn(input))
