@@ -29,7 +29,12 @@ Batch default_collate(const std::vector<Example>& examples) {
 
 // One pass over batches [start, end) of one epoch's order. Holds its own copies
 // of what the workers need, so workers never touch the DataLoader.
-struct DataLoader::Run {
+//
+// Lifetime: each worker holds a shared_ptr to its Run, and the iterators share a handle
+// whose deleter stops the workers. Python's garbage collector can drop the last iterator
+// from inside a worker (while it runs a Python transform); that worker cannot join itself,
+// so it is detached, and its own shared_ptr keeps the Run alive until it returns.
+struct DataLoader::Run : std::enable_shared_from_this<Run> {
   DatasetPtr dataset;
   IndexedCollateFn collate;
   uint64_t epoch;
@@ -58,24 +63,34 @@ struct DataLoader::Run {
         end(end_),
         window(workers * prefetch),
         next_claim(start),
-        consumer(start) {
+        consumer(start),
+        workers(workers) {}
+
+  const size_t workers;
+
+  void start() {
     try {
-      for (size_t w = 0; w < workers; ++w) threads.emplace_back([this] { work(); });
+      for (size_t w = 0; w < workers; ++w) threads.emplace_back([self = shared_from_this()] { self->work(); });
     } catch (...) {
-      shutdown();  // the destructor does not run when the constructor throws
+      shutdown();
       throw;
     }
   }
 
-  ~Run() { shutdown(); }
-
+  // Stops the workers and waits for them; the calling thread, when it is one of them, is detached.
   void shutdown() {
     {
       std::lock_guard<std::mutex> lock(mutex);
       stop = true;
     }
     cv.notify_all();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads) {
+      if (!t.joinable()) continue;
+      if (t.get_id() == std::this_thread::get_id())
+        t.detach();
+      else
+        t.join();
+    }
     threads.clear();
   }
 
@@ -175,7 +190,13 @@ DataLoader::Iterator DataLoader::begin() {
   }
   auto run = std::make_shared<Run>(dataset_, collate_, state_.epoch, epoch_indices(state_.epoch), options_.batch_size,
                                    start, stop, options_.num_workers, options_.prefetch_factor);
-  return Iterator(this, std::move(run), start);
+  run->start();
+  // The iterators' handle: when the last one lets go, the workers stop (see Run).
+  std::shared_ptr<Run> handle(run.get(), [keep = run](Run* r) mutable {
+    r->shutdown();
+    keep.reset();
+  });
+  return Iterator(this, std::move(handle), start);
 }
 
 DataLoader::Iterator DataLoader::end() {

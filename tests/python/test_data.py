@@ -189,3 +189,23 @@ def test_fashion_mnist_reader():
 def test_mnist_missing_directory_raises():
     with pytest.raises(RuntimeError, match="/nonexistent"):
         data.MNIST("/nonexistent/dir")
+
+
+def test_dropping_the_last_iterator_inside_a_worker_does_not_abort():
+    # Python's garbage collector may run inside a worker (here: the transform calls it) and free
+    # an abandoned iterator of that very loader; the worker cannot join itself (it used to
+    # std::terminate with "Resource deadlock avoided"), so it is detached and finishes on its own.
+    import gc
+
+    ds = data.MapDataset(data.TensorDataset(seek.arange(200.0), seek.arange(200)), lambda x: (gc.collect(), x)[1])
+
+    class Holder:
+        pass
+
+    for _ in range(10):
+        it = iter(data.DataLoader(ds, batch_size=2, num_workers=2))
+        next(it)
+        h = Holder()
+        h.self, h.it = h, it  # a reference cycle: only the collector frees it
+        del it, h
+    assert [y.tolist() for _, y in data.DataLoader(ds, batch_size=100, num_workers=2)][1][:3] == [100, 101, 102]
