@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -40,6 +41,21 @@ using namespace seek::reducers;
 
 // ---------------------------------------------------------------- geometry
 
+namespace {
+// a * b for sizes and strides, saturating instead of overflowing: only zero-size tensors can have
+// dims whose product overflows, and there a saturated product still becomes 0 with the zero dim.
+int64_t mul_saturating(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+  return r;
+}
+// Whether x * y == z, without overflowing.
+bool product_equals(int64_t x, int64_t y, int64_t z) {
+  int64_t r;
+  return !__builtin_mul_overflow(x, y, &r) && r == z;
+}
+}  // namespace
+
 // `out` has the keepdim shape (reduce) or in's shape (scan, where rout is used).
 Geometry make_geometry(const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out, bool scan) {
   struct D {
@@ -52,7 +68,8 @@ Geometry make_geometry(const Tensor& in, const std::vector<int64_t>& dims, const
   for (int64_t d = 0; d < in.dim(); ++d) {
     const bool red = std::find(dims.begin(), dims.end(), d) != dims.end();
     const int64_t s = in.size(d);
-    (red ? g.N : g.M) *= s;
+    int64_t& count = red ? g.N : g.M;
+    count = mul_saturating(count, s);
     if (s == 1) continue;
     ds.push_back({s, in.stride(d), (red && !scan) ? 0 : out.stride(d), red, d});
   }
@@ -61,8 +78,9 @@ Geometry make_geometry(const Tensor& in, const std::vector<int64_t>& dims, const
     auto& size = d.red ? g.rsize : g.ksize;
     auto& sin = d.red ? g.rin : g.kin;
     auto& sout = d.red ? g.rout : g.kout;
-    if (!size.empty() && sin.back() * size.back() == d.is && sout.back() * size.back() == d.os) {
-      size.back() *= d.size;
+    if (!size.empty() && product_equals(sin.back(), size.back(), d.is) &&
+        product_equals(sout.back(), size.back(), d.os)) {
+      size.back() = mul_saturating(size.back(), d.size);
     } else {
       size.push_back(d.size), sin.push_back(d.is), sout.push_back(d.os);
     }
