@@ -20,7 +20,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Overflow tests ask for terabytes), not as ASan's own abort.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1:allocator_may_return_null=1}
 # Python tests: python3 is not built with ASan, so its runtime must be loaded first.
-asan_rt=$(${CXX:-c++} -print-file-name=libasan.so)
+# libstdc++ too: loaded after ASan, its __cxa_throw would be missing from ASan's interceptor (a CHECK failure at
+# the first C++ exception).
+asan_rt="$(${CXX:-c++} -print-file-name=libasan.so) $(${CXX:-c++} -print-file-name=libstdc++.so)"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -E '^python_tests$' "$@"
 LD_PRELOAD="$asan_rt" ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1" \
   ctest --test-dir "$build" --output-on-failure -R '^python_tests$' "$@"
