@@ -239,3 +239,19 @@ def test_constructor_keywords_come_from_the_option_table():
     with pytest.raises(TypeError, match="unexpected keyword argument 'momentum'"):
         seek._C.optim.Adam([param([1.0])], momentum=0.5)
     assert "nesterov (False)" in seek._C.optim.SGD.__doc__
+
+
+def test_linear_warmup_decay_and_the_warmup_checks():
+    opt = optim.SGD([param([0.0])], lr=1.0)
+    s = lr_scheduler.LinearWarmupDecayLR(opt, warmup_steps=2, total_steps=6, end_factor=0.2)
+    seen = [s.get_last_lr()[0]]
+    for _ in range(7):
+        s.step()
+        seen.append(s.get_last_lr()[0])
+    assert seen == pytest.approx([0.0, 0.5, 1.0, 0.8, 0.6, 0.4, 0.2, 0.2])  # held at base * end_factor after
+    for cls, kw, match in [(lr_scheduler.LinearWarmupDecayLR, {"end_factor": 1.5}, "end_factor"),
+                           (lr_scheduler.WarmupCosineLR, {"min_lr": -1.0}, "min_lr")]:
+        with pytest.raises(ValueError, match=match):
+            cls(optim.SGD([param([0.0])], lr=1.0), 1, 4, **kw)
+        with pytest.raises(ValueError, match=f"{cls.__name__}: expected 0 <= warmup_steps < total_steps"):
+            cls(optim.SGD([param([0.0])], lr=1.0), 4, 4)

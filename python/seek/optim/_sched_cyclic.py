@@ -187,64 +187,61 @@ class OneCycleLR(_CppTwin, LRScheduler):
         return lrs
 
 
-class WarmupCosineLR(_CppTwin, LRScheduler):
+class _WarmupThenDecay(_CppTwin, LRScheduler):
+    """Linear warmup from 0 to the base lr over warmup_steps, then _decay(base, step) until total_steps and
+    _decay's value at total_steps after it."""
+
+    def __init__(self, optimizer, warmup_steps, total_steps, last_epoch):
+        name = type(self).__name__
+        if not 0 <= warmup_steps < total_steps:
+            raise ValueError(f"{name}: expected 0 <= warmup_steps < total_steps, got warmup_steps "
+                             f"{warmup_steps}, total_steps {total_steps}")
+        self.warmup_steps, self.total_steps = warmup_steps, total_steps
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        s, w, t = self.last_epoch, self.warmup_steps, self.total_steps
+        return [base * s / w if s < w else self._decay(base, min(s, t)) for base in self.base_lrs]
+
+
+class WarmupCosineLR(_WarmupThenDecay):
     """Linear warmup from 0 to the base lr over warmup_steps, then cosine to min_lr at total_steps."""
 
     _impl_class = _sched.WarmupCosineLR
 
     def __init__(self, optimizer, warmup_steps, total_steps, min_lr=0.0, last_epoch=-1):
-        if not 0 <= warmup_steps < total_steps:
-            raise ValueError(f"WarmupCosineLR: expected 0 <= warmup_steps < total_steps, got warmup_steps "
-                             f"{warmup_steps}, total_steps {total_steps}")
         if min_lr < 0:
             raise ValueError(f"WarmupCosineLR: min_lr must be >= 0, got {min_lr}")
-        self.warmup_steps, self.total_steps, self.min_lr = warmup_steps, total_steps, min_lr
-        super().__init__(optimizer, last_epoch)
+        self.min_lr = min_lr
+        super().__init__(optimizer, warmup_steps, total_steps, last_epoch)
 
     def _twin_args(self):
         return (self.warmup_steps, self.total_steps, self.min_lr), {}
 
-    def get_lr(self):
-        s, w, t = self.last_epoch, self.warmup_steps, self.total_steps
-        out = []
-        for base in self.base_lrs:
-            if s < w:
-                out.append(base * s / w)
-            elif s >= t:
-                out.append(self.min_lr)
-            else:
-                out.append(self.min_lr + (base - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * (s - w) / (t - w))))
-        return out
+    def _decay(self, base, s):
+        w, t = self.warmup_steps, self.total_steps
+        if s >= t:
+            return self.min_lr
+        return self.min_lr + (base - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * (s - w) / (t - w)))
 
 
-class LinearWarmupDecayLR(_CppTwin, LRScheduler):
+class LinearWarmupDecayLR(_WarmupThenDecay):
     """Linear warmup from 0 to the base lr over warmup_steps, then linear decay to base * end_factor."""
 
     _impl_class = _sched.LinearWarmupDecayLR
 
     def __init__(self, optimizer, warmup_steps, total_steps, end_factor=0.0, last_epoch=-1):
-        if not 0 <= warmup_steps < total_steps:
-            raise ValueError(f"LinearWarmupDecayLR: expected 0 <= warmup_steps < total_steps, got warmup_steps "
-                             f"{warmup_steps}, total_steps {total_steps}")
         if not 0 <= end_factor <= 1:
             raise ValueError(f"LinearWarmupDecayLR: end_factor must be in [0, 1], got {end_factor}")
-        self.warmup_steps, self.total_steps, self.end_factor = warmup_steps, total_steps, end_factor
-        super().__init__(optimizer, last_epoch)
+        self.end_factor = end_factor
+        super().__init__(optimizer, warmup_steps, total_steps, last_epoch)
 
     def _twin_args(self):
         return (self.warmup_steps, self.total_steps, self.end_factor), {}
 
-    def get_lr(self):
-        s, w, t = self.last_epoch, self.warmup_steps, self.total_steps
-        out = []
-        for base in self.base_lrs:
-            if s < w:
-                out.append(base * s / w)
-            elif s >= t:
-                out.append(base * self.end_factor)
-            else:
-                out.append(base * (self.end_factor + (1.0 - self.end_factor) * (t - s) / (t - w)))
-        return out
+    def _decay(self, base, s):
+        w, t = self.warmup_steps, self.total_steps
+        return base * (self.end_factor + (1.0 - self.end_factor) * (t - s) / (t - w))
 
 
 class ReduceLROnPlateau(_CppTwin):
