@@ -3,11 +3,35 @@
 # SEEK_CUDA=AUTO builds it where both the toolkit and nvcc are found, ON insists
 # on it, OFF never builds it. The backend is host C++ (src/backend/cuda/*.cpp,
 # compiled by the C++ compiler against the toolkit headers) plus the kernels
-# (kernels/*.cu, compiled by nvcc). Without CUDA, src/backend/cuda_none.cpp
-# provides the seek/cuda.h functions instead (the top-level filter drops it
-# when SEEK_HAVE_CUDA is ON).
+# (kernels/*.cu). Without CUDA, src/backend/cuda_none.cpp provides the
+# seek/cuda.h functions instead (the top-level filter drops it when
+# SEEK_HAVE_CUDA is ON).
+#
+# The kernels are built one of two ways (docs/cuda.md):
+#   nvcc            for a GPU (CMAKE_CUDA_ARCHITECTURES, default sm_80 and sm_90), linked with cudart;
+#   SEEK_CUDA_SIM   by the host compiler against the SIMT simulator (kernels/sim), with the
+#                   simulated device's runtime (src/backend/cuda/sim_*.cpp) instead of cudart:
+#                   the whole CUDA backend runs without a GPU. Only the toolkit's headers and
+#                   Boost.Context are needed; where nvcc exists too, every kernels/*.cu is also
+#                   compiled by it (target seek_kernels_nvcc, never linked) so that a kernel
+#                   nvcc rejects fails the build.
+option(SEEK_CUDA_SIM "Build the CUDA backend against the SIMT simulator (a simulated device; no GPU needed)" OFF)
 set(SEEK_HAVE_CUDA OFF)
-if(NOT SEEK_CUDA STREQUAL "OFF")
+set(SEEK_NVCC_CHECK OFF)
+if(SEEK_CUDA_SIM)
+  find_package(CUDAToolkit REQUIRED)  # headers: types, dim3, __half and __nv_bfloat16
+  find_package(Boost 1.66 REQUIRED COMPONENTS context)  # the simulator's fibers (libboost-context-dev)
+  set(SEEK_HAVE_CUDA ON)
+  if(CUDAToolkit_NVCC_EXECUTABLE AND EXISTS "${CUDAToolkit_NVCC_EXECUTABLE}" AND NOT CMAKE_CUDA_COMPILER)
+    set(CMAKE_CUDA_COMPILER "${CUDAToolkit_NVCC_EXECUTABLE}")
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(SEEK_NVCC_CHECK ON)
+  endif()
+  message(STATUS "seek: CUDA backend ON, simulated device (SIMT simulator; nvcc compile check: ${SEEK_NVCC_CHECK})")
+elseif(NOT SEEK_CUDA STREQUAL "OFF")
   find_package(CUDAToolkit QUIET)
   if(CUDAToolkit_FOUND AND NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX}
      AND CUDAToolkit_NVCC_EXECUTABLE AND EXISTS "${CUDAToolkit_NVCC_EXECUTABLE}")
@@ -26,7 +50,7 @@ if(NOT SEEK_CUDA STREQUAL "OFF")
   endif()
 endif()
 
-if(SEEK_HAVE_CUDA)
+if(SEEK_HAVE_CUDA AND (NOT SEEK_CUDA_SIM OR SEEK_NVCC_CHECK))
   # sm_80 (A100) and sm_90 (H100), each as SASS plus PTX for newer GPUs.
   # A kernel that needs wgmma adds sm_90a for its own file.
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "")
@@ -44,18 +68,66 @@ if(SEEK_HAVE_CUDA)
   endif()
   set(CMAKE_CUDA_STANDARD 20)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
-  message(STATUS "seek: CUDA backend ON (CUDA ${CUDAToolkit_VERSION}, nvcc ${CMAKE_CUDA_COMPILER}, "
-                 "architectures ${CMAKE_CUDA_ARCHITECTURES})")
-else()
+  if(NOT SEEK_CUDA_SIM)
+    message(STATUS "seek: CUDA backend ON (CUDA ${CUDAToolkit_VERSION}, nvcc ${CMAKE_CUDA_COMPILER}, "
+                   "architectures ${CMAKE_CUDA_ARCHITECTURES})")
+  endif()
+elseif(NOT SEEK_HAVE_CUDA)
   message(STATUS "seek: CUDA backend OFF")
 endif()
+
+# For the simulator build: one generated .cpp per .cu under the build tree, which
+# includes the simulator's prelude and then the .cu, so that the host compiler
+# builds the unchanged kernel source. The list of wrappers goes to out_var.
+function(seek_sim_wrappers out_var)
+  set(wrappers)
+  foreach(cu IN LISTS ARGN)
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${cu})
+    set(wrapper ${PROJECT_BINARY_DIR}/sim_wrappers/${rel}.cpp)
+    file(CONFIGURE OUTPUT ${wrapper} CONTENT
+         "// Generated: ${rel} built by the host compiler for the SIMT simulator.\n#include \"kernels/sim/sim_prelude.h\"\n#include \"${cu}\"\n")
+    list(APPEND wrappers ${wrapper})
+  endforeach()
+  set(${out_var} ${wrappers} PARENT_SCOPE)
+endfunction()
+
+# What a target with kernel sources (.cu) needs in the simulator build: the toolkit's
+# headers, the repository root (kernels/...) and the simulated device's macro.
+function(seek_sim_target target)
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/src ${CUDAToolkit_INCLUDE_DIRS})
+  target_compile_definitions(${target} PRIVATE SEEK_CUDA_SIM=1)
+endfunction()
 
 function(seek_add_cuda target)
   if(NOT SEEK_HAVE_CUDA)
     return()
   endif()
   file(GLOB_RECURSE cuda_host CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/backend/cuda/*.cpp)
-  file(GLOB_RECURSE cuda_kernels CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/*.cu)
+  file(GLOB cuda_kernels CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/*.cu)
+  target_compile_definitions(${target} PUBLIC SEEK_WITH_CUDA=1)
+
+  if(SEEK_CUDA_SIM)
+    file(GLOB sim_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/sim/*.cpp)
+    seek_sim_wrappers(kernel_wrappers ${cuda_kernels})
+    target_sources(${target} PRIVATE ${cuda_host} ${kernel_wrappers} ${sim_sources})
+    # Only the CUDA sources see SEEK_CUDA_SIM, so the rest of the library compiles as in any build.
+    set_source_files_properties(${cuda_host} ${kernel_wrappers} ${sim_sources} PROPERTIES COMPILE_DEFINITIONS
+                                SEEK_CUDA_SIM=1)
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR} ${CUDAToolkit_INCLUDE_DIRS})
+    target_link_libraries(${target} PRIVATE Boost::context)
+    if(SEEK_NVCC_CHECK)
+      # nvcc compiles every kernel file too (not linked): a kernel that the simulator
+      # accepts but nvcc rejects fails the build.
+      add_library(seek_kernels_nvcc OBJECT ${cuda_kernels})
+      target_include_directories(seek_kernels_nvcc PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src
+                                 ${PROJECT_SOURCE_DIR})
+      target_compile_definitions(seek_kernels_nvcc PRIVATE SEEK_WITH_CUDA=1)
+      target_compile_options(seek_kernels_nvcc PRIVATE --expt-relaxed-constexpr
+                             -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter)
+    endif()
+    return()
+  endif()
+  list(FILTER cuda_host EXCLUDE REGEX "/sim_[a-z_]+\\.cpp$")  # the simulated device's runtime
 
   # The target's warning and -march flags are for the C++ compiler; nvcc
   # rejects them, so they are limited to C++ sources and nvcc gets its own.
@@ -75,7 +147,6 @@ function(seek_add_cuda target)
     $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter>)
 
   target_sources(${target} PRIVATE ${cuda_host} ${cuda_kernels})
-  target_compile_definitions(${target} PUBLIC SEEK_WITH_CUDA=1)
   # For seek::cuda::build_info(): the architectures the kernels were built for.
   string(REPLACE ";" "," arch_list "${CMAKE_CUDA_ARCHITECTURES}")
   set_property(SOURCE ${PROJECT_SOURCE_DIR}/src/backend/cuda/cuda_runtime.cpp APPEND PROPERTY

@@ -11,11 +11,9 @@
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/dim_collapse.h"
+#include "kernels/launch.cuh"
 #include "seek/core/macros.h"
 #include "seek/core/tensor.h"
-
-// After every <<<...>>> launch: reports a bad configuration at its file and line.
-#define SEEK_CUDA_KERNEL_CHECK() SEEK_CUDA_CHECK(cudaGetLastError())
 
 // for (i = global thread index; i < n; i += total threads), in int64.
 #define SEEK_GRID_STRIDE_LOOP(i, n)                                                      \

@@ -56,9 +56,8 @@ void copy_forward(const Tensor& src, const Tensor& dst, cudaStream_t stream) {
     using Out = scalar_t;
     SEEK_DISPATCH_ALL(src.dtype(), "copy", [&] {
       using In = scalar_t;
-      copy_forward_kernel<Out, In><<<blocks, kBlockThreads, 0, stream>>>(
-          static_cast<Out*>(dst.data_ptr()), static_cast<const In*>(src.data_ptr()), layout);
-      SEEK_CUDA_KERNEL_CHECK();
+      launch(copy_forward_kernel<Out, In>, {blocks, kBlockThreads, 0, stream}, static_cast<Out*>(dst.data_ptr()),
+             static_cast<const In*>(src.data_ptr()), layout);
     });
   });
 }
@@ -71,9 +70,8 @@ void fill_forward(const Tensor& out, Scalar value, cudaStream_t stream) {
   SEEK_DISPATCH_ALL(out.dtype(), "fill", [&] {
     // Same conversion as the CPU backend's fill.
     const scalar_t v = value.is_floating() ? convert<scalar_t>(value.to_double()) : convert<scalar_t>(value.to_int());
-    fill_forward_kernel<scalar_t>
-        <<<blocks, kBlockThreads, 0, stream>>>(static_cast<scalar_t*>(out.data_ptr()), v, layout);
-    SEEK_CUDA_KERNEL_CHECK();
+    launch(fill_forward_kernel<scalar_t>, {blocks, kBlockThreads, 0, stream}, static_cast<scalar_t*>(out.data_ptr()), v,
+           layout);
   });
 }
 

@@ -89,8 +89,14 @@ std::string build_info() {
   // cudaDriverGetVersion reports 0 when no driver is installed.
   std::string driver_s = cudaDriverGetVersion(&driver) == cudaSuccess && driver > 0 ? version_str(driver) : "none";
   cudaGetLastError();
+#if defined(SEEK_CUDA_SIM)
+  return str("seek built with CUDA ", version_str(CUDART_VERSION),
+             " headers, kernels for the SIMT simulator (no driver or GPU needed); ", device_count(),
+             " GPU(s) visible (simulated)");
+#else
   return str("seek built with CUDA ", version_str(CUDART_VERSION), " (runtime ", runtime_s, ", driver ", driver_s,
              "), kernels for sm ", SEEK_CUDA_ARCH_LIST, "; ", device_count(), " GPU(s) visible");
+#endif
 }
 
 DeviceGuard::DeviceGuard(int device, const char* op) : device_(device) {
