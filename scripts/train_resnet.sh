@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build
 scripts/install_deps.sh dataset-fashion-mnist
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+# A real CUDA build where the toolkit is found (scripts/test.sh builds the simulated device instead).
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEEK_CUDA_SIM=OFF
 cmake --build "$build" -j "$(nproc)" --target train_resnet
 exec "$build/examples/train_resnet" --out "$build/train_resnet_out" "$@"

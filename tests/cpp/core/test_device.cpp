@@ -41,7 +41,12 @@ TEST(Device, ParsesCpuAndCudaSpecs) {
 
 TEST(CudaBuild, BuildInfoNamesTheCudaVersion) {
   const std::string info = cuda::build_info();
-#ifdef SEEK_WITH_CUDA
+#if defined(SEEK_TEST_CUDA_SIM)
+  // The simulator build: CUDA's headers, no runtime or driver, simulated devices.
+  EXPECT_TRUE(contains(info, std::string("built with CUDA ") + SEEK_TEST_CUDA_VERSION)) << info;
+  EXPECT_TRUE(contains(info, "SIMT simulator")) << info;
+  EXPECT_TRUE(contains(info, std::to_string(cuda::device_count()) + " GPU(s) visible (simulated)")) << info;
+#elif defined(SEEK_WITH_CUDA)
   // SEEK_TEST_CUDA_VERSION is the toolkit version CMake found ("13.0").
   EXPECT_TRUE(contains(info, std::string("built with CUDA ") + SEEK_TEST_CUDA_VERSION)) << info;
   EXPECT_TRUE(contains(info, "runtime ")) << info;
