@@ -113,6 +113,8 @@ void move_bytes(const Tensor& src, const Tensor& dst) {
 
 // ---- CudaBackend::copy / fill ----
 
+const FamilyRegistrar copy_family(BackendFamily::Copy, [](DType) { return true; });
+
 void CudaBackend::copy(const Tensor& src, const Tensor& dst) {
   SEEK_CHECK_SHAPE(src.sizes() == dst.sizes(), "copy: source shape ", shape_str(src.sizes()),
                    " differs from destination shape ", shape_str(dst.sizes()));

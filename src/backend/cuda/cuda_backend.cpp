@@ -2,12 +2,28 @@
 // (CudaBackend::<family>) live at the end of their kernel files, kernels/<family>.cu.
 #include "backend/cuda/cuda_backend.h"
 
+#include <array>
+
 #include "seek/cuda.h"
 
 namespace seek::cuda {
 
-// The families overridden in kernels/*.cu, each for every dtype.
-bool CudaBackend::supports(BackendFamily family, DType) const { return family == BackendFamily::Copy; }
+namespace {
+// Family -> the dtypes it supports, filled at library load by the kernel files.
+std::array<DTypePredicate, std::size(kBackendFamilies)>& family_table() {
+  static std::array<DTypePredicate, std::size(kBackendFamilies)> table{};
+  return table;
+}
+}  // namespace
+
+FamilyRegistrar::FamilyRegistrar(BackendFamily family, DTypePredicate supported) {
+  family_table()[static_cast<size_t>(family)] = supported;
+}
+
+bool CudaBackend::supports(BackendFamily family, DType dtype) const {
+  const DTypePredicate ok = family_table()[static_cast<size_t>(family)];
+  return ok != nullptr && ok(dtype);
+}
 
 Backend* cuda_backend() {
   static CudaBackend instance;

@@ -24,6 +24,13 @@ class CudaBackend final : public Backend {
   void fill(const Tensor& out, Scalar value) override;
 };
 
+// Each kernels/<family>.cu registers the family it implements and for which dtypes
+// (a namespace-scope FamilyRegistrar), which CudaBackend::supports reports.
+using DTypePredicate = bool (*)(DType);
+struct FamilyRegistrar {
+  FamilyRegistrar(BackendFamily family, DTypePredicate supported);
+};
+
 Backend* cuda_backend();
 // The caching allocator over cudaMalloc/cudaFree (cuda_allocator.cpp); it
 // allocates on the current device.
