@@ -1,0 +1,667 @@
+// The tensor-core wrappers (kernels/tensor_core.cuh) against the PTX ISA's
+// fragment layouts, written out here a second time in the ISA's own piecewise
+// form: the host builds every lane's input registers from whole matrices with
+// these formulas, a kernel runs the wrapper, and the host checks every output
+// register of every lane against a host reference through the same formulas.
+// On integer-valued data every product and sum is exact, so the simulator and a
+// GPU must agree bit for bit; scripts/gpu_check.sh runs this suite
+// (--gtest_filter=TensorCore*) first on a real GPU. Last, a small double-buffered
+// GEMM (cp.async + ldmatrix + mma) checks the wrappers together, and in the
+// simulator the same GEMM without its cp.async wait reads poisoned shared memory.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/cuda/cuda_check.h"
+#include "kernels/launch.cuh"
+#include "kernels/tensor_core.cuh"
+#include "seek/cuda.h"
+#if defined(SEEK_CUDA_SIM)
+#include "kernels/sim/sim.h"
+#endif
+
+using namespace seek;
+using cuda::launch;
+
+namespace {
+
+// ---- the PTX ISA layouts (9.7.14.5.8, m16n8k16 with .f16/.bf16; groupID = lane >> 2,
+// threadID_in_group = lane % 4), element i of a lane's fragment ----
+int a_row(int lane, int i) { return (i < 2 || (i >= 4 && i < 6)) ? lane / 4 : lane / 4 + 8; }
+int a_col(int lane, int i) { return i < 4 ? (lane % 4) * 2 + (i & 1) : (lane % 4) * 2 + (i & 1) + 8; }
+int b_k(int lane, int i) { return i < 2 ? (lane % 4) * 2 + (i & 1) : (lane % 4) * 2 + (i & 1) + 8; }
+int b_n(int lane) { return lane / 4; }
+int c_row(int lane, int i) { return i < 2 ? lane / 4 : lane / 4 + 8; }
+int c_col(int lane, int i) { return (lane % 4) * 2 + (i & 1); }
+
+// 16-bit patterns of bf16 / f16 values on the host.
+template <typename T>
+uint16_t to_bits(float x) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    const __nv_bfloat16_raw raw = __float2bfloat16_rn(x);
+    return raw.x;
+  } else {
+    const __half_raw raw = __float2half_rn(x);
+    return raw.x;
+  }
+}
+template <typename T>
+float from_bits(uint16_t b) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    __nv_bfloat16_raw raw;
+    raw.x = b;
+    return __bfloat162float(__nv_bfloat16(raw));
+  } else {
+    __half_raw raw;
+    raw.x = b;
+    return __half2float(__half(raw));
+  }
+}
+template <typename T>
+float round_to(float x) {
+  return from_bits<T>(to_bits<T>(x));
+}
+
+uint32_t float_bits(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  return u;
+}
+
+template <typename T>
+struct DeviceBuffer {
+  T* ptr = nullptr;
+  size_t n = 0;
+  explicit DeviceBuffer(size_t count) : n(count) { SEEK_CUDA_CHECK(cudaMalloc(&ptr, n * sizeof(T))); }
+  explicit DeviceBuffer(const std::vector<T>& host) : DeviceBuffer(host.size()) {
+    SEEK_CUDA_CHECK(cudaMemcpy(ptr, host.data(), n * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  ~DeviceBuffer() { cudaFree(ptr); }
+  std::vector<T> download() const {
+    SEEK_CUDA_CHECK(cudaDeviceSynchronize());
+    std::vector<T> host(n);
+    SEEK_CUDA_CHECK(cudaMemcpy(host.data(), ptr, n * sizeof(T), cudaMemcpyDeviceToHost));
+    return host;
+  }
+};
+
+#if defined(SEEK_CUDA_SIM)
+// Runs the simulator in schedule `s` until the end of the scope.
+class ScheduleScope {
+ public:
+  explicit ScheduleScope(const sim::Schedule& s) : saved_(sim::schedule()) { sim::set_schedule(s); }
+  ~ScheduleScope() { sim::set_schedule(saved_); }
+
+ private:
+  sim::Schedule saved_;
+};
+#endif
+
+class TensorCore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!cuda::is_available()) GTEST_SKIP() << "no CUDA GPU visible: " << cuda::build_info();
+    cuda::set_device(0);
+  }
+};
+
+// ---- kernels ----
+
+// `problems` independent 16x8x16 products, one after another by one warp; registers in
+// and out as [problem][lane][register]. Each problem runs `rounds` times accumulating in
+// place (d = a*b + d, starting from c).
+template <typename T>
+__global__ void mma_kernel(const uint32_t* a, const uint32_t* b, const float* c, float* d, int problems, int rounds) {
+  const int lane = static_cast<int>(threadIdx.x);
+  for (int p = 0; p < problems; ++p) {
+    const int at = p * 32 + lane;
+    const uint32_t ra[4] = {a[at * 4], a[at * 4 + 1], a[at * 4 + 2], a[at * 4 + 3]};
+    const uint32_t rb[2] = {b[at * 2], b[at * 2 + 1]};
+    float acc[4] = {c[at * 4], c[at * 4 + 1], c[at * 4 + 2], c[at * 4 + 3]};
+    for (int round = 0; round < rounds; ++round) cuda::mma_m16n8k16<T>(acc, ra, rb, acc);
+    for (int i = 0; i < 4; ++i) d[at * 4 + i] = acc[i];
+  }
+}
+
+// 32 shared-memory row slots of 16 halves (32 bytes): lane l fills slot l from `slots`,
+// then passes the address of slot slot_of_lane[l] to ldmatrix; registers out as [lane][matrix].
+template <int Count, bool Trans>
+__global__ void ldmatrix_kernel(const uint16_t* slots, const int* slot_of_lane, uint32_t* out) {
+  __shared__ __align__(16) uint16_t smem[32 * 16];
+  const int lane = static_cast<int>(threadIdx.x);
+  for (int j = 0; j < 16; ++j) smem[lane * 16 + j] = slots[lane * 16 + j];
+  __syncthreads();
+  uint32_t regs[Count];
+  cuda::ldmatrix<Count, Trans>(regs, &smem[slot_of_lane[lane] * 16]);
+  for (int m = 0; m < Count; ++m) out[lane * Count + m] = regs[m];
+}
+
+// Each thread copies its 64 source bytes into its own 64 shared bytes in cp.async groups
+// and, after each wait, snapshots its shared bytes to out[snapshot][thread][64]:
+//   group 0: 4 bytes at 0; group 1: 8 bytes at 8; group 2: 16 bytes at 16;
+//   snapshot 0 after wait<2>, 1 after wait<1>;
+//   then 16 bytes at 32 left in the open group; snapshot 2 after wait<0>;
+//   then a zero-filling copy of 5 of 16 bytes at 48; snapshot 3 after wait_all.
+constexpr int kCopyThreads = 64, kCopyBytes = 64, kSnapshots = 4;
+constexpr unsigned char kStale = 0x5a;  // what shared memory holds before the copies
+
+__global__ void cp_async_kernel(const unsigned char* src, unsigned char* out) {
+  __shared__ __align__(16) unsigned char smem[kCopyThreads * kCopyBytes];
+  const int tid = static_cast<int>(threadIdx.x);
+  unsigned char* mine = smem + tid * kCopyBytes;
+  const unsigned char* from = src + tid * kCopyBytes;
+  for (int j = 0; j < kCopyBytes; ++j) mine[j] = kStale;
+  const auto snapshot = [&](int s) {
+    for (int j = 0; j < kCopyBytes; ++j) out[(s * kCopyThreads + tid) * kCopyBytes + j] = mine[j];
+  };
+  cuda::cp_async<4>(mine, from);
+  cuda::cp_async_commit();
+  cuda::cp_async<8>(mine + 8, from + 8);
+  cuda::cp_async_commit();
+  cuda::cp_async<16>(mine + 16, from + 16);
+  cuda::cp_async_commit();
+  cuda::cp_async_wait<2>();
+  snapshot(0);
+  cuda::cp_async_wait<1>();
+  snapshot(1);
+  cuda::cp_async<16>(mine + 32, from + 32);
+  cuda::cp_async_wait<0>();
+  snapshot(2);
+  cuda::cp_async_zfill<16>(mine + 48, from + 48, 5);
+  cuda::cp_async_wait_all();
+  snapshot(3);
+}
+
+// C[M,N] (f32) = A[M,K] * B[K,N] (row-major 16-bit patterns of T): 64x64 block tiles of
+// 4 warps (2x2, 32x32 each), K in steps of 32 through two shared-memory stages filled by
+// cp.async; A fragments by ldmatrix.x4, B fragments by ldmatrix.x4.trans. M and N are
+// multiples of 64, K of 32. Without wait_for_copies the cp.async waits are left out.
+constexpr int kBM = 64, kBN = 64, kBK = 32;
+constexpr int kAStride = kBK + 8, kBStride = kBN + 8;  // padded rows, still 16-byte aligned
+
+template <typename T>
+__global__ void tiled_gemm_kernel(const uint16_t* A, const uint16_t* B, float* C, int M, int N, int K,
+                                  bool wait_for_copies) {
+  __shared__ __align__(16) uint16_t As[2][kBM][kAStride];
+  __shared__ __align__(16) uint16_t Bs[2][kBK][kBStride];
+  const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, lane = tid % 32;
+  const int bm = static_cast<int>(blockIdx.y) * kBM, bn = static_cast<int>(blockIdx.x) * kBN;
+  const int wm = (warp >> 1) * 32, wn = (warp & 1) * 32;
+  (void)M;
+
+  // 256 chunks of 16 bytes per operand tile, two per thread.
+  const auto load_stage = [&](int stage, int k0) {
+    for (int c = tid; c < kBM * kBK / 8; c += 128) {
+      const int row = c / (kBK / 8), col = (c % (kBK / 8)) * 8;
+      cuda::cp_async<16>(&As[stage][row][col], A + static_cast<size_t>(bm + row) * K + k0 + col);
+    }
+    for (int c = tid; c < kBK * kBN / 8; c += 128) {
+      const int row = c / (kBN / 8), col = (c % (kBN / 8)) * 8;
+      cuda::cp_async<16>(&Bs[stage][row][col], B + static_cast<size_t>(k0 + row) * N + bn + col);
+    }
+  };
+
+  float acc[2][4][4] = {};
+  const int ktiles = K / kBK;
+  load_stage(0, 0);
+  cuda::cp_async_commit();
+  for (int kt = 0; kt < ktiles; ++kt) {
+    if (kt + 1 < ktiles) {
+      load_stage((kt + 1) & 1, (kt + 1) * kBK);
+      cuda::cp_async_commit();
+      if (wait_for_copies) cuda::cp_async_wait<1>();
+    } else if (wait_for_copies) {
+      cuda::cp_async_wait<0>();
+    }
+    __syncthreads();
+    const int s = kt & 1;
+    // Lane 8j + r addresses row r of 8x8 matrix j.
+    const int j = lane >> 3, r = lane & 7;
+    for (int kk = 0; kk < kBK; kk += 16) {
+      uint32_t af[2][4], bfrag[4][2];
+      for (int mi = 0; mi < 2; ++mi)
+        cuda::ldmatrix<4>(af[mi], &As[s][wm + mi * 16 + r + 8 * (j & 1)][kk + 8 * (j >> 1)]);
+      for (int np = 0; np < 2; ++np) {
+        uint32_t t4[4];
+        cuda::ldmatrix<4, true>(t4, &Bs[s][kk + r + 8 * (j & 1)][wn + np * 16 + 8 * (j >> 1)]);
+        bfrag[2 * np][0] = t4[0];
+        bfrag[2 * np][1] = t4[1];
+        bfrag[2 * np + 1][0] = t4[2];
+        bfrag[2 * np + 1][1] = t4[3];
+      }
+      for (int mi = 0; mi < 2; ++mi)
+        for (int ni = 0; ni < 4; ++ni) cuda::mma_m16n8k16<T>(acc[mi][ni], af[mi], bfrag[ni], acc[mi][ni]);
+    }
+    __syncthreads();
+  }
+  const int g = lane >> 2, t = lane & 3;
+  for (int mi = 0; mi < 2; ++mi)
+    for (int ni = 0; ni < 4; ++ni)
+      for (int i = 0; i < 4; ++i) {
+        const int row = bm + wm + mi * 16 + g + 8 * (i >= 2), col = bn + wn + ni * 8 + 2 * t + (i & 1);
+        C[static_cast<size_t>(row) * N + col] = acc[mi][ni][i];
+      }
+}
+
+// ---- mma ----
+
+struct MmaProblem {
+  float a[16][16] = {}, b[16][8] = {}, c[16][8] = {};  // b is k by n
+};
+
+// Runs the problems through mma_kernel<T> and checks every lane's every output register
+// bit for bit against D = C + rounds * A*B, summed exactly (in double) and rounded once:
+// exact, so any summation order agrees, when the inputs are small integers.
+template <typename T>
+void expect_mma_exact(const std::vector<MmaProblem>& problems, const char* what, int rounds = 1) {
+  const int n = static_cast<int>(problems.size());
+  std::vector<uint32_t> a(static_cast<size_t>(n) * 32 * 4), b(static_cast<size_t>(n) * 32 * 2);
+  std::vector<float> c(static_cast<size_t>(n) * 32 * 4);
+  for (int p = 0; p < n; ++p) {
+    const MmaProblem& q = problems[static_cast<size_t>(p)];
+    for (int lane = 0; lane < 32; ++lane) {
+      const size_t at = static_cast<size_t>(p) * 32 + static_cast<size_t>(lane);
+      for (int r = 0; r < 4; ++r) {
+        const int lo = 2 * r, hi = 2 * r + 1;
+        a[at * 4 + r] = to_bits<T>(q.a[a_row(lane, lo)][a_col(lane, lo)]) |
+                        static_cast<uint32_t>(to_bits<T>(q.a[a_row(lane, hi)][a_col(lane, hi)])) << 16;
+      }
+      for (int r = 0; r < 2; ++r) {
+        const int lo = 2 * r, hi = 2 * r + 1;
+        b[at * 2 + r] = to_bits<T>(q.b[b_k(lane, lo)][b_n(lane)]) |
+                        static_cast<uint32_t>(to_bits<T>(q.b[b_k(lane, hi)][b_n(lane)])) << 16;
+      }
+      for (int i = 0; i < 4; ++i) c[at * 4 + i] = q.c[c_row(lane, i)][c_col(lane, i)];
+    }
+  }
+  DeviceBuffer<uint32_t> da(a), db(b);
+  DeviceBuffer<float> dc(c), dd(c.size());
+  launch(mma_kernel<T>, {dim3(1), dim3(32)}, da.ptr, db.ptr, dc.ptr, dd.ptr, n, rounds);
+  const std::vector<float> d = dd.download();
+  int failures = 0;
+  for (int p = 0; p < n; ++p) {
+    const MmaProblem& q = problems[static_cast<size_t>(p)];
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < 4; ++i) {
+        const int row = c_row(lane, i), col = c_col(lane, i);
+        double sum = q.c[row][col];
+        for (int k = 0; k < 16; ++k) sum += static_cast<double>(rounds) * q.a[row][k] * q.b[k][col];
+        const float want = static_cast<float>(sum);
+        const float got = d[(static_cast<size_t>(p) * 32 + static_cast<size_t>(lane)) * 4 + static_cast<size_t>(i)];
+        if (float_bits(got) != float_bits(want) && !(std::isnan(got) && std::isnan(want)) && ++failures <= 10)
+          ADD_FAILURE() << what << " problem " << p << ": lane " << lane << " d[" << i << "] (row " << row << ", col "
+                        << col << ") is " << got << ", expected " << want;
+      }
+  }
+  EXPECT_EQ(failures, 0) << what << ": wrong registers in all";
+}
+
+// Random small integers (every product and sum exact), then one-hot A (each A element
+// alone, so a misplaced A register shows as a misplaced row), one-hot B, and C alone.
+std::vector<MmaProblem> mma_problems(uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> small(-8, 8), acc(-256, 256);
+  std::vector<MmaProblem> out;
+  for (int p = 0; p < 16; ++p) {
+    MmaProblem q;
+    for (auto& row : q.a)
+      for (float& v : row) v = static_cast<float>(small(rng));
+    for (auto& row : q.b)
+      for (float& v : row) v = static_cast<float>(small(rng));
+    for (auto& row : q.c)
+      for (float& v : row) v = static_cast<float>(acc(rng));
+    out.push_back(q);
+  }
+  for (int m = 0; m < 16; ++m)
+    for (int k = 0; k < 16; ++k) {
+      MmaProblem q;
+      q.a[m][k] = static_cast<float>(1 + (m + k) % 3);
+      for (int kk = 0; kk < 16; ++kk)
+        for (int n = 0; n < 8; ++n) q.b[kk][n] = static_cast<float>(kk * 8 + n + 1);  // distinct, exact in bf16
+      out.push_back(q);
+    }
+  for (int k = 0; k < 16; ++k)
+    for (int n = 0; n < 8; ++n) {
+      MmaProblem q;
+      q.b[k][n] = 1.0f;
+      for (int m = 0; m < 16; ++m)
+        for (int kk = 0; kk < 16; ++kk) q.a[m][kk] = static_cast<float>(m * 16 + kk + 1);  // 1..256: exact in bf16
+      out.push_back(q);
+    }
+  MmaProblem q;
+  for (int m = 0; m < 16; ++m)
+    for (int n = 0; n < 8; ++n) q.c[m][n] = static_cast<float>(m * 8 + n) - 60.5f;
+  out.push_back(q);
+  return out;
+}
+
+TEST_F(TensorCore, MmaBf16MatchesTheFragmentLayoutsBitForBit) {
+  expect_mma_exact<__nv_bfloat16>(mma_problems(1), "bf16");
+}
+
+TEST_F(TensorCore, MmaF16MatchesTheFragmentLayoutsBitForBit) { expect_mma_exact<__half>(mma_problems(2), "f16"); }
+
+TEST_F(TensorCore, MmaAccumulatesInPlace) {
+  // d aliasing c, as kernels accumulate: three rounds of D += A*B from the given C.
+  MmaProblem q;
+  for (int m = 0; m < 16; ++m)
+    for (int k = 0; k < 16; ++k) q.a[m][k] = static_cast<float>((m * 3 + k) % 5 - 2);
+  for (int k = 0; k < 16; ++k)
+    for (int n = 0; n < 8; ++n) q.b[k][n] = static_cast<float>((k + n * 7) % 9 - 4);
+  for (int m = 0; m < 16; ++m)
+    for (int n = 0; n < 8; ++n) q.c[m][n] = static_cast<float>(m - n);
+  expect_mma_exact<__nv_bfloat16>({q}, "bf16, 3 rounds", 3);
+  expect_mma_exact<__half>({q}, "f16, 3 rounds", 3);
+}
+
+// ---- packing helpers ----
+
+TEST_F(TensorCore, PackHelpersPutTheFirstValueInTheLowHalf) {
+  const uint32_t bf = cuda::pack_bf16x2(1.0f, -2.0f);
+  EXPECT_EQ(bf & 0xffffu, 0x3f80u);
+  EXPECT_EQ(bf >> 16, 0xc000u);
+  const uint32_t h = cuda::pack_f16x2(1.0f, -2.0f);
+  EXPECT_EQ(h & 0xffffu, 0x3c00u);
+  EXPECT_EQ(h >> 16, 0xc000u);
+  EXPECT_EQ(cuda::unpack_bf16x2(bf).x, 1.0f);
+  EXPECT_EQ(cuda::unpack_bf16x2(bf).y, -2.0f);
+  EXPECT_EQ(cuda::unpack_f16x2(h).x, 1.0f);
+  EXPECT_EQ(cuda::unpack_f16x2(h).y, -2.0f);
+  // Round to nearest even: 1 + 2^-8 is halfway between two bf16 values and rounds down to 1.
+  EXPECT_EQ(cuda::unpack_bf16x2(cuda::pack_bf16x2(1.0f + 1.0f / 256, 3.0f)).x, 1.0f);
+  EXPECT_EQ(cuda::unpack_bf16x2(cuda::pack_bf16x2(1.0f + 3.0f / 256, 3.0f)).x, 1.0f + 4.0f / 256);
+  EXPECT_EQ(cuda::pack_x2<__nv_bfloat16>(0.5f, 4.0f), cuda::pack_bf16x2(0.5f, 4.0f));
+  EXPECT_EQ(cuda::pack_x2<__half>(0.5f, 4.0f), cuda::pack_f16x2(0.5f, 4.0f));
+  EXPECT_EQ(cuda::unpack_x2<__half>(cuda::pack_f16x2(0.5f, 4.0f)).y, 4.0f);
+}
+
+// ---- ldmatrix ----
+
+uint16_t ldm_value(int m, int r, int c) { return static_cast<uint16_t>(0x1000 + m * 0x100 + r * 0x10 + c); }
+
+template <int Count, bool Trans>
+void expect_ldmatrix() {
+  // Lane l's row (matrix l / 8, row l % 8) sits in slot (13 l + 5) mod 32, so that every
+  // row address matters; columns 8..15 of a slot are padding that must not be read.
+  std::vector<int> slot_of_lane(32);
+  std::vector<uint16_t> slots(32 * 16);
+  for (int l = 0; l < 32; ++l) {
+    const int s = (13 * l + 5) % 32;
+    slot_of_lane[static_cast<size_t>(l)] = s;
+    for (int c = 0; c < 16; ++c)
+      slots[static_cast<size_t>(s * 16 + c)] = c < 8 ? ldm_value(l / 8, l % 8, c) : static_cast<uint16_t>(0xdead);
+  }
+  DeviceBuffer<uint16_t> dslots(slots);
+  DeviceBuffer<int> dslot(slot_of_lane);
+  DeviceBuffer<uint32_t> dout(32 * Count);
+  launch(ldmatrix_kernel<Count, Trans>, {dim3(1), dim3(32)}, dslots.ptr, dslot.ptr, dout.ptr);
+  const std::vector<uint32_t> out = dout.download();
+  for (int lane = 0; lane < 32; ++lane)
+    for (int m = 0; m < Count; ++m) {
+      const int g = lane / 4, t = lane % 4;
+      const uint16_t lo = Trans ? ldm_value(m, 2 * t, g) : ldm_value(m, g, 2 * t);
+      const uint16_t hi = Trans ? ldm_value(m, 2 * t + 1, g) : ldm_value(m, g, 2 * t + 1);
+      const uint32_t got = out[static_cast<size_t>(lane * Count + m)];
+      EXPECT_EQ(got, static_cast<uint32_t>(lo) | static_cast<uint32_t>(hi) << 16)
+          << "x" << Count << (Trans ? ".trans" : "") << " lane " << lane << " matrix " << m << ": got 0x" << std::hex
+          << got;
+    }
+}
+
+TEST_F(TensorCore, LdmatrixX1) { expect_ldmatrix<1, false>(); }
+TEST_F(TensorCore, LdmatrixX2) { expect_ldmatrix<2, false>(); }
+TEST_F(TensorCore, LdmatrixX4) { expect_ldmatrix<4, false>(); }
+TEST_F(TensorCore, LdmatrixX1Trans) { expect_ldmatrix<1, true>(); }
+TEST_F(TensorCore, LdmatrixX2Trans) { expect_ldmatrix<2, true>(); }
+TEST_F(TensorCore, LdmatrixX4Trans) { expect_ldmatrix<4, true>(); }
+
+// ---- cp.async ----
+
+std::vector<unsigned char> copy_source() {
+  std::vector<unsigned char> src(kCopyThreads * kCopyBytes);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<unsigned char>((i * 7 + 1) % 251);  // never 0xff
+  return src;
+}
+
+// Snapshots [snapshot][thread][byte] of cp_async_kernel.
+std::vector<unsigned char> run_cp_async() {
+  DeviceBuffer<unsigned char> dsrc(copy_source());
+  DeviceBuffer<unsigned char> dout(kSnapshots * kCopyThreads * kCopyBytes);
+  launch(cp_async_kernel, {dim3(1), dim3(kCopyThreads)}, dsrc.ptr, dout.ptr);
+  return dout.download();
+}
+
+// Byte ranges [first, last) that must have landed by each snapshot.
+struct Landed {
+  int first, last;
+};
+const std::vector<std::vector<Landed>> kLandedBy = {
+    {{0, 4}}, {{0, 4}, {8, 16}}, {{0, 4}, {8, 16}, {16, 32}}, {{0, 4}, {8, 32}, {32, 48}, {48, 64}}};
+
+// Every snapshot holds the copies its waits cover (the zero-filling copy: 5 source bytes
+// and 11 zeros); bytes no copy targets keep what the thread stored.
+void expect_landed(const std::vector<unsigned char>& out) {
+  const std::vector<unsigned char> src = copy_source();
+  for (int s = 0; s < kSnapshots; ++s)
+    for (int tid = 0; tid < kCopyThreads; ++tid)
+      for (const Landed& range : kLandedBy[static_cast<size_t>(s)])
+        for (int j = range.first; j < range.last; ++j) {
+          const unsigned char want = j >= 53 ? 0 : src[static_cast<size_t>(tid * kCopyBytes + j)];
+          const unsigned char got = out[static_cast<size_t>((s * kCopyThreads + tid) * kCopyBytes + j)];
+          ASSERT_EQ(got, want) << "snapshot " << s << " thread " << tid << " byte " << j;
+        }
+  for (int tid = 0; tid < kCopyThreads; ++tid)
+    for (int j = 4; j < 8; ++j) EXPECT_EQ(out[static_cast<size_t>((3 * kCopyThreads + tid) * kCopyBytes + j)], kStale);
+}
+
+TEST_F(TensorCore, CpAsyncGroupsLandByTheirWaits) { expect_landed(run_cp_async()); }
+
+// ---- the tiled GEMM ----
+
+struct Gemm {
+  int M, N, K;
+  std::vector<float> a, b;  // values exactly representable in the input type
+};
+
+template <typename T>
+Gemm gemm_inputs(int M, int N, int K, bool integers, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> small(-4, 4);
+  std::uniform_real_distribution<float> real(-1.0f, 1.0f);
+  Gemm g{M, N, K, std::vector<float>(static_cast<size_t>(M) * K), std::vector<float>(static_cast<size_t>(K) * N)};
+  for (float& v : g.a) v = integers ? static_cast<float>(small(rng)) : real(rng);
+  for (float& v : g.b) v = integers ? static_cast<float>(small(rng)) : real(rng);
+  return g;
+}
+
+template <typename T>
+std::vector<float> run_gemm(const Gemm& g, bool wait_for_copies) {
+  std::vector<uint16_t> a(g.a.size()), b(g.b.size());
+  for (size_t i = 0; i < a.size(); ++i) a[i] = to_bits<T>(g.a[i]);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = to_bits<T>(g.b[i]);
+  DeviceBuffer<uint16_t> da(a), db(b);
+  DeviceBuffer<float> dc(static_cast<size_t>(g.M) * g.N);
+  launch(tiled_gemm_kernel<T>, {dim3(g.N / kBN, g.M / kBM), dim3(128)}, da.ptr, db.ptr, dc.ptr, g.M, g.N, g.K,
+         wait_for_copies);
+  return dc.download();
+}
+
+// Row-major f32 reference; `round` first rounds the inputs to T.
+template <typename T>
+std::vector<float> gemm_reference(const Gemm& g, bool round) {
+  std::vector<float> c(static_cast<size_t>(g.M) * g.N);
+  for (int i = 0; i < g.M; ++i)
+    for (int j = 0; j < g.N; ++j) {
+      float s = 0;
+      for (int k = 0; k < g.K; ++k) {
+        const float x = g.a[static_cast<size_t>(i) * g.K + k], y = g.b[static_cast<size_t>(k) * g.N + j];
+        s += round ? round_to<T>(x) * round_to<T>(y) : x * y;
+      }
+      c[static_cast<size_t>(i) * g.N + j] = s;
+    }
+  return c;
+}
+
+template <typename T>
+void expect_gemm_exact_on_integers(int M, int N, int K) {
+  const Gemm g = gemm_inputs<T>(M, N, K, true, 11);
+  const std::vector<float> got = run_gemm<T>(g, true), want = gemm_reference<T>(g, false);
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_EQ(float_bits(got[i]), float_bits(want[i]))
+        << "C[" << i / static_cast<size_t>(N) << "][" << i % static_cast<size_t>(N) << "] is " << got[i]
+        << ", expected " << want[i];
+}
+
+TEST_F(TensorCore, TiledGemmBf16IsExactOnIntegers) { expect_gemm_exact_on_integers<__nv_bfloat16>(128, 192, 96); }
+
+TEST_F(TensorCore, TiledGemmF16IsExactOnIntegers) { expect_gemm_exact_on_integers<__half>(64, 128, 160); }
+
+TEST_F(TensorCore, TiledGemmBf16OnRandomDataIsWithinBf16Tolerance) {
+  const int M = 128, N = 192, K = 96;
+  const Gemm g = gemm_inputs<__nv_bfloat16>(M, N, K, false, 12);
+  const std::vector<float> got = run_gemm<__nv_bfloat16>(g, true);
+  const std::vector<float> f32 = gemm_reference<__nv_bfloat16>(g, false);
+  const std::vector<float> rounded = gemm_reference<__nv_bfloat16>(g, true);
+  float scale = 0;
+  for (float v : f32) scale = std::max(scale, std::fabs(v));
+  ASSERT_GT(scale, 1.0f);
+  for (size_t i = 0; i < got.size(); ++i) {
+    // Against f32 inputs: bf16's input rounding, 1e-2 of the largest result.
+    ASSERT_NEAR(got[i], f32[i], 1e-2f * scale) << "element " << i;
+    // Against the same bf16 inputs: only f32 summation error remains.
+    ASSERT_NEAR(got[i], rounded[i], 1e-5f * scale) << "element " << i;
+  }
+}
+
+#if defined(SEEK_CUDA_SIM)
+// ---- what only the simulator shows ----
+
+TEST_F(TensorCore, SimCpAsyncWaitsArePartialInLateSchedules) {
+  // With late landing, a group not yet waited for still holds the poison pattern.
+  ScheduleScope late({sim::Order::Forward, 0, true});
+  const std::vector<unsigned char> out = run_cp_async();
+  expect_landed(out);
+  const std::vector<std::vector<Landed>> pending = {{{8, 16}, {16, 32}}, {{16, 32}}, {{32, 48}}};
+  for (int s = 0; s < 3; ++s)
+    for (int tid = 0; tid < kCopyThreads; ++tid)
+      for (const Landed& range : pending[static_cast<size_t>(s)])
+        for (int j = range.first; j < range.last; ++j)
+          ASSERT_EQ(out[static_cast<size_t>((s * kCopyThreads + tid) * kCopyBytes + j)], 0xff)
+              << "snapshot " << s << " thread " << tid << " byte " << j;
+}
+
+TEST_F(TensorCore, SimGemmWithoutTheCpAsyncWaitReadsPoison) {
+  ScheduleScope late({sim::Order::Random, 3, true});
+  const int M = 128, N = 192, K = 96;
+  const Gemm g = gemm_inputs<__nv_bfloat16>(M, N, K, true, 13);
+  const std::vector<float> want = gemm_reference<__nv_bfloat16>(g, false);
+  const std::vector<float> broken = run_gemm<__nv_bfloat16>(g, false);
+  size_t nans = 0;
+  for (float v : broken) nans += std::isnan(v) ? 1 : 0;
+  EXPECT_EQ(nans, broken.size()) << "every output reads poisoned (NaN) shared memory";
+  const std::vector<float> fixed = run_gemm<__nv_bfloat16>(g, true);
+  for (size_t i = 0; i < fixed.size(); ++i) ASSERT_EQ(float_bits(fixed[i]), float_bits(want[i])) << "element " << i;
+}
+
+TEST_F(TensorCore, SimMmaSumsExactlyThenRoundsOnce) {
+  // 2^24 + 1 + 1 = 2^24 + 2 exactly; adding one product at a time in f32 would stay at 2^24
+  // (the GPU's own order and precision are not modelled, so this runs in the simulator only).
+  MmaProblem q;
+  q.c[0][0] = 16777216.0f;
+  q.a[0][0] = q.a[0][1] = 1.0f;
+  q.b[0][0] = q.b[1][0] = 1.0f;
+  float sequential = q.c[0][0];
+  for (int k = 0; k < 2; ++k) sequential += q.a[0][k] * q.b[k][0];
+  ASSERT_EQ(sequential, 16777216.0f);
+  expect_mma_exact<__nv_bfloat16>({q}, "exact sum");  // expects 16777218
+  // NaN and infinity propagate through the sums of their row and column.
+  MmaProblem special;
+  special.a[3][5] = NAN;
+  special.b[5][2] = 1.0f;
+  special.b[7][6] = INFINITY;
+  special.a[9][7] = 2.0f;
+  expect_mma_exact<__half>({special}, "NaN and infinity");
+}
+
+// Misuse the simulator reports, naming what was wrong (these kernels never run on a GPU).
+__global__ void ldmatrix_misaligned_kernel(uint32_t* out) {
+  __shared__ __align__(16) uint16_t smem[32 * 16];
+  const int lane = static_cast<int>(threadIdx.x);
+  for (int j = 0; j < 16; ++j) smem[lane * 16 + j] = 0;
+  __syncthreads();
+  uint32_t r[1];
+  cuda::ldmatrix<1>(r, &smem[lane * 16 + (lane == 3 ? 4 : 0)]);  // lane 3's row is 8 bytes off
+  out[lane] = r[0];
+}
+__global__ void ldmatrix_global_kernel(const uint16_t* rows, uint32_t* out) {
+  uint32_t r[2];
+  cuda::ldmatrix<2, true>(r, rows + (threadIdx.x % 16) * 8);
+  out[threadIdx.x] = r[0];
+}
+__global__ void cp_async_from_shared_kernel(unsigned char* out) {
+  __shared__ __align__(16) unsigned char a[16], b[16];
+  cuda::cp_async<16>(a, b);
+  cuda::cp_async_wait_all();
+  out[0] = a[0];
+}
+__global__ void cp_async_misaligned_kernel(const unsigned char* src, unsigned char* out) {
+  __shared__ __align__(16) unsigned char a[16];
+  cuda::cp_async<16>(a, src + 8);
+  cuda::cp_async_wait_all();
+  out[0] = a[0];
+}
+__global__ void mma_partial_warp_kernel(float* out) {
+  const uint32_t a[4] = {0, 0, 0, 0}, b[2] = {0, 0};
+  const float c[4] = {0, 0, 0, 0};
+  float d[4];
+  cuda::mma_m16n8k16<__nv_bfloat16>(d, a, b, c);
+  out[threadIdx.x] = d[0];
+}
+
+template <typename F>
+void expect_sim_error(F run, const std::string& needle) {
+  try {
+    run();
+    ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(TensorCore, SimReportsMisuse) {
+  DeviceBuffer<uint32_t> out(64);
+  DeviceBuffer<uint16_t> rows(256);
+  DeviceBuffer<unsigned char> bytes(64), src(64);
+  DeviceBuffer<float> f(64);
+  expect_sim_error(
+      [&] {
+        launch(ldmatrix_misaligned_kernel, {dim3(1), dim3(32)}, out.ptr);
+      },
+      "lane 3 gives row address");
+  expect_sim_error([&] { launch(ldmatrix_misaligned_kernel, {dim3(1), dim3(32)}, out.ptr); }, "not 16-byte aligned");
+  expect_sim_error(
+      [&] {
+        launch(ldmatrix_global_kernel, {dim3(1), dim3(32)}, rows.ptr, out.ptr);
+      },
+      "ldmatrix reads shared memory");
+  expect_sim_error(
+      [&] {
+        launch(cp_async_from_shared_kernel, {dim3(1), dim3(32)}, bytes.ptr);
+      },
+      "the source is not global (device) memory");
+  expect_sim_error(
+      [&] {
+        launch(cp_async_misaligned_kernel, {dim3(1), dim3(32)}, src.ptr, bytes.ptr);
+      },
+      "aligned to 16 bytes");
+  expect_sim_error([&] { launch(mma_partial_warp_kernel, {dim3(1), dim3(48)}, f.ptr); }, "beyond the last lane");
+}
+#endif
+
+}  // namespace
