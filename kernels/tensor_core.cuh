@@ -27,12 +27,13 @@
 // ldmatrix.x2.trans of its two 8x8 halves along k.
 //
 // What the emulation does not model: the GPU's summation order and internal
-// precision inside mma. It forms every product exactly and sums the 16 products and
-// C in double (exact unless the terms span more than about 29 binary orders of
-// magnitude beyond f32's precision), rounding once to f32; on integer-valued data
-// whose sums stay below 2^24 the result is exact, as on the GPU. Shared-memory
-// bank conflicts and the timing of cp.async are not modelled either; a late
-// schedule lands copies at the latest legal moment.
+// precision inside mma. It forms every product exactly and adds C and the 16
+// products (k = 0..15) in double, rounding once to f32: the correctly rounded sum
+// whenever the terms lie within about 2^29 of one another in magnitude (past that,
+// off only by a rare double rounding); on integer-valued data whose sums stay below
+// 2^24 every order is exact, so the GPU agrees bit for bit. ldmatrix reads the rows
+// when the last lane arrives. Shared-memory bank conflicts and the timing of cp.async
+// are not modelled; a late schedule lands copies at the latest legal moment.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>

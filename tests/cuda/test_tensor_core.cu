@@ -142,6 +142,26 @@ __global__ void ldmatrix_kernel(const uint16_t* slots, const int* slot_of_lane, 
   for (int m = 0; m < Count; ++m) out[lane * Count + m] = regs[m];
 }
 
+// The recipe the header gives for mma operands: the A fragment of a row-major 16x16 tile is
+// ldmatrix.x4 of its quarters, the B fragment of a row-major [k][n] 16x8 tile is
+// ldmatrix.x2.trans of its halves along k. Registers out as [lane][register].
+__global__ void fragment_load_kernel(const uint16_t* a, const uint16_t* b, uint32_t* a_regs, uint32_t* b_regs) {
+  __shared__ __align__(16) uint16_t as[16][16 + 8];  // padded rows of 48 bytes
+  __shared__ __align__(16) uint16_t bs[16][8];
+  const int lane = static_cast<int>(threadIdx.x);
+  if (lane < 16) {
+    for (int c = 0; c < 16; ++c) as[lane][c] = a[lane * 16 + c];
+    for (int c = 0; c < 8; ++c) bs[lane][c] = b[lane * 8 + c];
+  }
+  __syncthreads();
+  const int j = lane >> 3, r = lane & 7;  // lane 8j + r addresses row r of matrix j
+  uint32_t ra[4], rb[2];
+  cuda::ldmatrix<4>(ra, &as[r + 8 * (j & 1)][8 * (j >> 1)]);
+  cuda::ldmatrix<2, true>(rb, &bs[r + 8 * (j & 1)][0]);
+  for (int i = 0; i < 4; ++i) a_regs[lane * 4 + i] = ra[i];
+  for (int i = 0; i < 2; ++i) b_regs[lane * 2 + i] = rb[i];
+}
+
 // Each thread copies its 64 source bytes into its own 64 shared bytes in cp.async groups
 // and, after each wait, snapshots the bytes that have landed to out[snapshot][thread][64]
 // (with read_pending, all 64: only the simulator, which has no race checker, reads bytes
@@ -430,6 +450,33 @@ TEST_F(TensorCore, LdmatrixX4) { expect_ldmatrix<4, false>(); }
 TEST_F(TensorCore, LdmatrixX1Trans) { expect_ldmatrix<1, true>(); }
 TEST_F(TensorCore, LdmatrixX2Trans) { expect_ldmatrix<2, true>(); }
 TEST_F(TensorCore, LdmatrixX4Trans) { expect_ldmatrix<4, true>(); }
+
+TEST_F(TensorCore, LdmatrixBuildsMmaFragments) {
+  std::vector<uint16_t> a(16 * 16), b(16 * 8);
+  for (int m = 0; m < 16; ++m)
+    for (int k = 0; k < 16; ++k) a[static_cast<size_t>(m * 16 + k)] = static_cast<uint16_t>(0x1000 + m * 16 + k);
+  for (int k = 0; k < 16; ++k)
+    for (int n = 0; n < 8; ++n) b[static_cast<size_t>(k * 8 + n)] = static_cast<uint16_t>(0x2000 + k * 8 + n);
+  DeviceBuffer<uint16_t> da(a), db(b);
+  DeviceBuffer<uint32_t> dra(32 * 4), drb(32 * 2);
+  launch(fragment_load_kernel, {dim3(1), dim3(32)}, da.ptr, db.ptr, dra.ptr, drb.ptr);
+  const std::vector<uint32_t> ra = dra.download(), rb = drb.download();
+  const auto pair = [](uint16_t lo, uint16_t hi) {
+    return static_cast<uint32_t>(lo) | static_cast<uint32_t>(hi) << 16;
+  };
+  for (int lane = 0; lane < 32; ++lane) {
+    for (int r = 0; r < 4; ++r)
+      EXPECT_EQ(ra[static_cast<size_t>(lane * 4 + r)],
+                pair(a[static_cast<size_t>(a_row(lane, 2 * r) * 16 + a_col(lane, 2 * r))],
+                     a[static_cast<size_t>(a_row(lane, 2 * r + 1) * 16 + a_col(lane, 2 * r + 1))]))
+          << "A: lane " << lane << " a[" << r << "]";
+    for (int r = 0; r < 2; ++r)
+      EXPECT_EQ(rb[static_cast<size_t>(lane * 2 + r)],
+                pair(b[static_cast<size_t>(b_k(lane, 2 * r) * 8 + b_n(lane))],
+                     b[static_cast<size_t>(b_k(lane, 2 * r + 1) * 8 + b_n(lane))]))
+          << "B: lane " << lane << " b[" << r << "]";
+  }
+}
 
 // ---- cp.async ----
 
