@@ -169,9 +169,9 @@ void ldmatrix_combine(const sim::WarpCall& call) {
     for (int r = 0; r < 8; ++r) {
       const int lane = 8 * m + r;
       const void* row = *static_cast<const void* const*>(call.in[lane]);
-      if (reinterpret_cast<uintptr_t>(row) % 16 != 0)
-        sim::misuse(str(ldmatrix_name<Count, Trans>(), ": lane ", lane, " gives row address ", row, " of matrix ", m,
-                        ", which is not 16-byte aligned"));
+      if (row == nullptr || reinterpret_cast<uintptr_t>(row) % 16 != 0)
+        sim::misuse(str(what(), ": lane ", lane, " gives row address ", row, " of matrix ", m,
+                        row ? ", which is not 16-byte aligned" : ", a null pointer"));
       sim_memory::Region region;
       if (sim_memory::lookup(row, &region))
         sim::misuse(str(what(), ": lane ", lane, " gives row address ", row,
@@ -355,7 +355,7 @@ __device__ inline void cp_async_commit() {
 // (cp.async.wait_group N): every older group has landed. The open group is not waited for.
 template <int N>
 __device__ inline void cp_async_wait() {
-  static_assert(N >= 0 && N <= 7, "cp.async.wait_group takes 0..7");
+  static_assert(N >= 0, "cp.async.wait_group takes a count of groups, 0 or more");
 #if defined(SEEK_CUDA_SIM)
   sim::cp_async_wait(N);
 #elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
