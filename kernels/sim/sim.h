@@ -104,6 +104,10 @@ void cp_async(void* dst, const void* src, size_t bytes);
 void cp_async_commit();
 void cp_async_wait(int pending);
 
+// Fails the calling thread's block with `message`, naming the thread and the launch site, as the
+// simulator's own checks do (for wrappers that check their operands, e.g. kernels/tensor_core.cuh).
+[[noreturn]] void misuse(const std::string& message);
+
 namespace detail {
 // A shuffle lane read a lane outside the collective's mask: fails the block.
 [[noreturn]] void shuffle_from_absent_lane(int lane, int src, unsigned mask);

@@ -293,6 +293,11 @@ void detail::shuffle_from_absent_lane(int lane, int src, unsigned mask) {
                               mask, std::dec, " does not name (", tls_block->thread_str(*tls_thread), ")"));
 }
 
+void misuse(const std::string& message) {
+  SimThread& t = self("a simulator check");
+  tls_block->abort_thread(str(message, " (", tls_block->thread_str(t), ")"));
+}
+
 unsigned active_mask() {
   const SimThread& t = self("__activemask");
   const int warp = t.linear / 32;
