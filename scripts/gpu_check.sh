@@ -3,8 +3,8 @@
 #
 #   scripts/gpu_check.sh OUTDIR
 #
-# Builds seek for that GPU only (nvcc, no simulator), then, never stopping at a failing
-# phase: (a) the tensor-core wrappers against the host reference (test_cuda
+# Builds seek for that GPU only (nvcc, no simulator), checks that seek sees the GPU, then,
+# never stopping at a failing phase: (a) the tensor-core wrappers against the host reference (test_cuda
 # --gtest_filter='TensorCore*'), (b) every CUDA test (test_cuda; test_backend's *cuda*
 # cases), (c) compute-sanitizer memcheck and racecheck over test_cuda (a refusal such as
 # "Device not supported" is reported, and the check goes on), (d) the GPU benchmarks next
@@ -151,19 +151,40 @@ KEEP_GOING=()
 run_phase build 480 "${SEEK_ENV[@]}" cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_backend bench_gpu \
   "${KEEP_GOING[@]}"
 
-# ---- tests: gtest XML per phase (scripts/gpu_summary.py counts passed/failed/skipped) ----
-# run_tests NAME TIMEOUT BINARY [gtest args...]
+# ---- tests: gtest XML per phase (gpu_summary.py --counts reads passed/failed/skipped) ----
+# run_tests NAME TIMEOUT BINARY [gtest args...]. On a GPU machine a phase that runs no test,
+# or whose tests all skip (seek sees no GPU), fails; without a GPU it is a skip.
 run_tests() {
-  local name=$1 limit=$2 bin=$BUILD/tests/$3
+  local name=$1 limit=$2 bin=$BUILD/tests/$3 t0=$EPOCHREALTIME rc p f s counts
   shift 3
   if [ ! -x "$bin" ]; then
     record "$name" fail 0 "$(basename "$bin") was not built"
     return
   fi
-  run_phase "$name" "$limit" "${SEEK_ENV[@]}" "$bin" --gtest_output=xml:"$OUT/$name.xml" "$@"
+  echo "== $name: $(basename "$bin") $*"
+  timeout --kill-after=10 "$limit" "${SEEK_ENV[@]}" "$bin" --gtest_output=xml:"$OUT/$name.xml" "$@" 2>&1 |
+    tee "$OUT/$name.log"
+  rc=${PIPESTATUS[0]}
+  read -r p f s < <("$PYTHON" "$ROOT/scripts/gpu_summary.py" --counts "$OUT/$name.xml" 2>/dev/null || echo 0 0 0)
+  counts="$p passed, $f failed, $s skipped"
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    record "$name" timeout "$(elapsed "$t0")" "stopped after ${limit}s; $counts"
+  elif [ "$rc" -ne 0 ]; then
+    record "$name" fail "$(elapsed "$t0")" "exit status $rc; $counts"
+  elif [ $HAVE_GPU -eq 0 ]; then
+    record "$name" skip "$(elapsed "$t0")" "no GPU visible; $counts"
+  elif [ $((p + f + s)) -eq 0 ]; then
+    record "$name" fail "$(elapsed "$t0")" "no test matched $*"
+  elif [ "$p" -eq 0 ]; then
+    record "$name" fail "$(elapsed "$t0")" "every test skipped on a GPU machine; $counts"
+  else
+    record "$name" pass "$(elapsed "$t0")" "$counts"
+  fi
 }
+# seek itself must see the GPU (else every GPU test would skip, not fail): one test that needs it.
+run_tests sees_gpu 60 test_cuda --gtest_filter='Cuda.DiscoversDevices'
 run_tests tensorcore 120 test_cuda --gtest_filter='TensorCore*'
-run_tests cuda_tests 180 test_cuda --gtest_filter='-TensorCore*'
+run_tests cuda_tests 180 test_cuda --gtest_filter='-TensorCore*:Cuda.DiscoversDevices'
 run_tests backend_cuda 180 test_backend --gtest_filter='*cuda*'
 
 # ---- compute-sanitizer over the kernel tests ----
@@ -208,9 +229,21 @@ done
 if [ ! -x "$BUILD/benchmarks/gpu/bench_gpu" ]; then
   record bench fail 0 "bench_gpu was not built"
 else
+  t0=$EPOCHREALTIME
+  echo "== bench: benchmarks/gpu/run_gpu.sh ${SEEK_GPU_BENCH_ARGS:-}"
   # shellcheck disable=SC2086
-  PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH run_phase bench 300 "$ROOT/benchmarks/gpu/run_gpu.sh" "$BUILD" "$OUT/bench" \
-    ${SEEK_GPU_BENCH_ARGS:-}
+  PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH timeout --kill-after=10 300 \
+    "$ROOT/benchmarks/gpu/run_gpu.sh" "$BUILD" "$OUT/bench" ${SEEK_GPU_BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    record bench timeout "$(elapsed "$t0")" "stopped after 300s"
+  elif [ "$rc" -eq 2 ] && [ $HAVE_GPU -eq 0 ]; then
+    record bench skip "$(elapsed "$t0")" "no GPU visible"
+  elif [ "$rc" -ne 0 ]; then
+    record bench fail "$(elapsed "$t0")" "$(tail -1 "$OUT/bench.log")"
+  else
+    record bench pass "$(elapsed "$t0")" "$(grep -c '^| [^w-]' "$OUT/bench/table.md") rows in bench/table.md"
+  fi
 fi
 
 env_line total_seconds "$(elapsed "$T_START")"

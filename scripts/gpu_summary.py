@@ -1,6 +1,7 @@
 """Writes OUTDIR/summary.md for scripts/gpu_check.sh from what its phases left in OUTDIR.
 
     gpu_summary.py OUTDIR
+    gpu_summary.py --counts REPORT.xml     prints "passed failed skipped" of one GoogleTest report
 
 Reads phases.tsv (phase, status, seconds, detail), env.tsv (the machine), the GoogleTest
 XML of each test phase (<phase>.xml: passed / failed / skipped counts and the failures),
@@ -53,6 +54,12 @@ def skip_reason(path):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--counts":
+        counts = gtest_counts(sys.argv[2])
+        if counts is None:
+            return 1
+        print(*counts[:3])
+        return 0
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 1

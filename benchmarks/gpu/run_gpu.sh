@@ -6,7 +6,7 @@
 #   env: PYTHON (python3: the one with PyTorch), SEEK_BENCH_LD_PATH (prepended to LD_LIBRARY_PATH
 #        for bench_gpu alone: where seek's dependencies live when they are not installed)
 # BUILD_DIR is a CUDA build with -DSEEK_BENCHMARKS=ON (target bench_gpu); scripts/gpu_check.sh
-# makes one. Exits non-zero when either side failed (no GPU: both say so and exit 2).
+# makes one. Exits with 2 when neither side found a GPU, 1 when anything else failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 2 ] || { sed -n 2,10p "$0" >&2; exit 1; }
@@ -24,4 +24,5 @@ rt=${PIPESTATUS[0]}
 rc=$?
 cat "$OUT/table.md"
 echo "bench: seek exit $rs, torch exit $rt, table exit $rc"
+[ "$rs" -eq 2 ] && [ "$rt" -eq 2 ] && exit 2
 [ "$rs" -eq 0 ] && [ "$rt" -eq 0 ] && [ "$rc" -eq 0 ]
