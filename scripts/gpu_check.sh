@@ -3,10 +3,10 @@
 #
 #   scripts/gpu_check.sh OUTDIR
 #
-# Builds seek for that GPU only (nvcc, no simulator), checks that seek sees the GPU, then,
-# never stopping at a failing phase: (a) the tensor-core wrappers against the host reference (test_cuda
-# --gtest_filter='TensorCore*'), (b) every CUDA test (test_cuda; test_backend's *cuda*
-# cases), (c) compute-sanitizer memcheck and racecheck over test_cuda (a refusal such as
+# Builds seek for that GPU only (nvcc, no simulator), checks that seek sees the GPU,
+# then, never stopping at a failing phase: (a) the tensor-core wrappers against the host
+# reference (test_cuda --gtest_filter='TensorCore*'), (b) every CUDA test (test_cuda;
+# test_backend's *cuda* cases), (c) compute-sanitizer memcheck and racecheck over test_cuda (a refusal such as
 # "Device not supported" is reported, and the check goes on), (d) the GPU benchmarks next
 # to PyTorch (benchmarks/gpu/run_gpu.sh). Writes OUTDIR/summary.md (scripts/gpu_summary.py)
 # and every raw log, and prints how long each phase took.
@@ -19,11 +19,12 @@
 # Environment: SEEK_GPU_ARCH (compute capability without the dot, e.g. 90; default: the
 # GPU's, from nvidia-smi), SEEK_GPU_BUILD (build dir; <repo>/build-gpu), SEEK_GPU_DEPS
 # (<repo>/.gpu-deps), SEEK_GPU_JOBS (all cores), SEEK_GPU_CMAKE_ARGS (extra configure
-# arguments), SEEK_GPU_BENCH_ARGS (for both benchmark programs, e.g. "--mib 16"), PYTHON.
+# arguments), SEEK_GPU_BENCH_ARGS (for both benchmark programs, e.g. "--mib 16"), PYTHON,
+# SEEK_GPU_BUDGET (seconds for the whole check, 450; phases still running then time out).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -ne 1 ]; then
-  sed -n 2,22p "$0" >&2
+  sed -n 2,23p "$0" >&2
   exit 1
 fi
 mkdir -p "$1" || exit 1
@@ -45,11 +46,17 @@ record() {  # record NAME STATUS SECONDS DETAIL
   printf '== %-14s %-8s %7ss  %s\n' "$1" "$2" "$3" "$4"
 }
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+# The whole check keeps to SEEK_GPU_BUDGET seconds (default 450: under 8 minutes with the
+# summary): a phase's timeout is its own limit or what is left, whichever is smaller.
+BUDGET=${SEEK_GPU_BUDGET:-450}
+limit_for() { awk -v l="$1" -v a="$T_START" -v b="$EPOCHREALTIME" -v t="$BUDGET" \
+  'BEGIN { r = int(t - (b - a)); print (r < l ? (r > 1 ? r : 1) : l) }'; }
 env_line() { printf '%s\t%s\n' "$1" "$2" >>"$OUT/env.tsv"; }
 # run_phase NAME TIMEOUT_S CMD...: runs CMD with its output in OUT/NAME.log (and on the
 # terminal), and records pass/fail/timeout; returns CMD's exit status.
 run_phase() {
-  local name=$1 limit=$2 t0=$EPOCHREALTIME rc
+  local name=$1 limit t0=$EPOCHREALTIME rc
+  limit=$(limit_for "$2")
   shift 2
   echo "== $name: $*"
   timeout --kill-after=10 "$limit" "$@" 2>&1 | tee "$OUT/$name.log"
@@ -155,7 +162,8 @@ run_phase build 480 "${SEEK_ENV[@]}" cmake --build "$BUILD" -j "$JOBS" --target 
 # run_tests NAME TIMEOUT BINARY [gtest args...]. On a GPU machine a phase that runs no test,
 # or whose tests all skip (seek sees no GPU), fails; without a GPU it is a skip.
 run_tests() {
-  local name=$1 limit=$2 bin=$BUILD/tests/$3 t0=$EPOCHREALTIME rc p f s counts
+  local name=$1 limit bin=$BUILD/tests/$3 t0=$EPOCHREALTIME rc p f s counts
+  limit=$(limit_for "$2")
   shift 3
   if [ ! -x "$bin" ]; then
     record "$name" fail 0 "$(basename "$bin") was not built"
@@ -207,14 +215,15 @@ for tool in memcheck racecheck; do
     # kernels' findings count. --error-exitcode tells findings (99) from failing tests.
     t0=$EPOCHREALTIME
     echo "== $tool: $SANITIZER --tool $tool test_cuda"
-    timeout --kill-after=10 300 "${SEEK_ENV[@]}" "$SANITIZER" --tool "$tool" --error-exitcode 99 \
+    limit=$(limit_for 300)
+    timeout --kill-after=10 "$limit" "${SEEK_ENV[@]}" "$SANITIZER" --tool "$tool" --error-exitcode 99 \
       --report-api-errors no "$BUILD/tests/test_cuda" --gtest_output=xml:"$OUT/$tool.xml" 2>&1 | tee "$OUT/$tool.log"
     rc=${PIPESTATUS[0]}
     summary=$(grep -E -m1 '(ERROR|RACECHECK) SUMMARY' "$OUT/$tool.log" | sed 's/^========= //')
     if grep -qE "$REFUSED" "$OUT/$tool.log"; then
       record "$tool" refused "$(elapsed "$t0")" "$(grep -E -m1 "$REFUSED" "$OUT/$tool.log" | sed 's/^========= //' | cut -c1-150)"
     elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-      record "$tool" timeout "$(elapsed "$t0")" "stopped after 300s"
+      record "$tool" timeout "$(elapsed "$t0")" "stopped after ${limit}s"
     elif [ $rc -eq 99 ]; then
       record "$tool" fail "$(elapsed "$t0")" "findings: ${summary:-see $tool.log}"
     elif [ $rc -ne 0 ]; then
@@ -232,11 +241,12 @@ else
   t0=$EPOCHREALTIME
   echo "== bench: benchmarks/gpu/run_gpu.sh ${SEEK_GPU_BENCH_ARGS:-}"
   # shellcheck disable=SC2086
-  PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH timeout --kill-after=10 300 \
+  limit=$(limit_for 300)
+  PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH timeout --kill-after=10 "$limit" \
     "$ROOT/benchmarks/gpu/run_gpu.sh" "$BUILD" "$OUT/bench" ${SEEK_GPU_BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log"
   rc=${PIPESTATUS[0]}
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-    record bench timeout "$(elapsed "$t0")" "stopped after 300s"
+    record bench timeout "$(elapsed "$t0")" "stopped after ${limit}s"
   elif [ "$rc" -eq 2 ] && [ $HAVE_GPU -eq 0 ]; then
     record bench skip "$(elapsed "$t0")" "no GPU visible"
   elif [ "$rc" -ne 0 ]; then

@@ -86,8 +86,8 @@ def main():
             passed, failed, skipped, failures = counts
             cells = [str(passed), str(failed), str(skipped)]
             all_failures += [(name, t, m) for t, m in failures]
-            if skipped and not passed and not failed and not detail:
-                detail = f"all skipped: {skip_reason(os.path.join(out, f'{name}.xml'))}"
+            if skipped and not passed and not failed:
+                detail += f" (skipped: {skip_reason(os.path.join(out, f'{name}.xml'))})"
             elif passed + failed + skipped == 0 and not detail:
                 detail = "no test matched"
         lines.append(f"| {name} | {status} | {seconds} | {' | '.join(cells)} | {detail.replace('|', '/')} |")
