@@ -147,6 +147,7 @@ function(seek_add_cuda target)
     $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter>)
 
   target_sources(${target} PRIVATE ${cuda_host} ${cuda_kernels})
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR})  # "kernels/..."
   # For seek::cuda::build_info(): the architectures the kernels were built for.
   string(REPLACE ";" "," arch_list "${CMAKE_CUDA_ARCHITECTURES}")
   set_property(SOURCE ${PROJECT_SOURCE_DIR}/src/backend/cuda/cuda_runtime.cpp APPEND PROPERTY

@@ -48,6 +48,11 @@ void check_pointers(const Tuple& args, const std::source_location& where, std::i
 }  // namespace sim_detail
 #endif
 
+namespace detail {
+template <typename...>
+inline constexpr bool kNoLaunch = false;  // a static_assert that fires only where launch() is used
+}  // namespace detail
+
 template <typename... Params, typename... Args>
 void launch(void (*kernel)(Params...), const LaunchConfig& cfg, Args&&... args) {
   static_assert(sizeof...(Params) == sizeof...(Args), "launch: the kernel takes a different number of arguments");
@@ -66,11 +71,16 @@ void launch(void (*kernel)(Params...), const LaunchConfig& cfg, Args&&... args) 
         std::apply(cl.kernel, cl.args);
       },
       &closure);
-#else
+#elif defined(__CUDACC__)
   // clang-format off
   kernel<<<cfg.grid, cfg.block, cfg.dynamic_smem, cfg.stream>>>(std::forward<Args>(args)...);
   // clang-format on
   detail::check_cuda(cudaGetLastError(), "kernel launch", cfg.where.file_name(), static_cast<int>(cfg.where.line()));
+#else
+  // Host C++ of the GPU build (a .cpp using common.cuh's layouts) may include this file but
+  // cannot launch: only nvcc (a .cu) or the simulator build can.
+  static_assert(detail::kNoLaunch<Params...>,
+                "launch() is for .cu files (nvcc) or the simulator build (SEEK_CUDA_SIM)");
 #endif
 }
 

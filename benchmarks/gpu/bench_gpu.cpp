@@ -1,0 +1,223 @@
+// GPU benchmarks of seek's CUDA backend. benchmarks/gpu/torch_gpu.py times the same
+// workloads (same names, shapes and bytes) in PyTorch, and benchmarks/gpu/run_gpu.sh
+// runs both on the same GPU and prints one table with the ratios.
+//
+//   bench_gpu [--device cuda|cpu] [--mib 64] [--runs 15] [--target-ms 5] [--filter SUBSTRING] [--json FILE]
+//
+// Trick: a workload is a name, the bytes it must move and a closure over tensors made
+// beforehand; one timing loop serves all (the same method as torch_gpu.py): three warm-up
+// calls, the fastest of three timed calls to pick a batch of k calls lasting about --target-ms, then --runs
+// batches, each between two device synchronizations; a workload's time is the median
+// per-call time over the batches. Adding a row (the op families of issues 14/15) is one
+// entry in workloads() here and the same name in torch_gpu.py.
+//
+// --device cpu runs the device-independent rows on the CPU backend (to try the harness
+// without a GPU). With --device cuda and no GPU visible it says so and exits with 2.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "seek/cuda.h"
+#include "seek/seek.h"
+
+namespace {
+
+using seek::Tensor;
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::string device = "cuda";
+  int64_t mib = 64;
+  int runs = 15;
+  double target_ms = 5.0;
+  std::string filter;
+  std::string json;
+};
+
+struct Workload {
+  std::string name;   // the key torch_gpu.py uses too
+  std::string label;  // what the table shows
+  double bytes;       // bytes read + written, for GB/s
+  std::function<void()> call;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "bench_gpu: %s\nusage: bench_gpu [--device cuda|cpu] [--mib N] [--runs N] [--target-ms MS] "
+               "[--filter SUBSTRING] [--json FILE]\n",
+               why);
+  std::exit(1);
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    if (i + 1 >= argc) usage(("missing value after " + k).c_str());
+    const std::string v = argv[++i];
+    if (k == "--device") {
+      a.device = v;
+    } else if (k == "--mib") {
+      a.mib = std::atoll(v.c_str());
+    } else if (k == "--runs") {
+      a.runs = std::atoi(v.c_str());
+    } else if (k == "--target-ms") {
+      a.target_ms = std::atof(v.c_str());
+    } else if (k == "--filter") {
+      a.filter = v;
+    } else if (k == "--json") {
+      a.json = v;
+    } else {
+      usage(("unknown option " + k).c_str());
+    }
+  }
+  if (a.device != "cuda" && a.device != "cpu") usage("--device must be cuda or cpu");
+  if (a.mib < 1 || a.runs < 1 || !(a.target_ms > 0)) usage("--mib, --runs and --target-ms must be positive");
+  return a;
+}
+
+// Random values on the host (the CUDA backend draws no random numbers yet), then moved.
+Tensor random_on(const seek::Device& device, const seek::Shape& shape, seek::DType dtype) {
+  return seek::randn(shape).to(device, dtype);
+}
+
+std::vector<Workload> workloads(const Args& a, const seek::Device& dev) {
+  using seek::kBF16;
+  using seek::kF32;
+  const int64_t n = a.mib * (int64_t(1) << 20) / 4;                                     // f32 elements in --mib MiB
+  const int64_t side = std::max<int64_t>(32, int64_t(std::sqrt(double(n))) / 32 * 32);  // square, same bytes
+  const std::string mib = std::to_string(a.mib) + " MiB";
+  std::vector<Workload> w;
+
+  // ---- Copy family: copy, cast, fill, host <-> device ----
+  {
+    Tensor src = random_on(dev, {n}, kF32), dst = seek::empty({n}, seek::TensorOptions(kF32).device(dev));
+    w.push_back({"copy_f32", "dst.copy_(src) f32, " + mib, 8.0 * n, [=]() mutable { dst.copy_(src); }});
+  }
+  {
+    Tensor src = random_on(dev, {n}, kF32), dst = seek::empty({n}, seek::TensorOptions(kBF16).device(dev));
+    w.push_back({"cast_f32_bf16", "dst.copy_(src) f32 -> bf16, " + mib + " of f32", 6.0 * n,
+                 [=]() mutable { dst.copy_(src); }});
+  }
+  {
+    Tensor src = random_on(dev, {n}, kBF16), dst = seek::empty({n}, seek::TensorOptions(kF32).device(dev));
+    w.push_back({"cast_bf16_f32", "dst.copy_(src) bf16 -> f32, " + mib + " of f32", 6.0 * n,
+                 [=]() mutable { dst.copy_(src); }});
+  }
+  {
+    Tensor src = random_on(dev, {side, side}, kF32);
+    Tensor dst = seek::empty({side, side}, seek::TensorOptions(kF32).device(dev));
+    w.push_back({"copy_f32_transposed", "dst.copy_(src.t()) f32 " + std::to_string(side) + "x" + std::to_string(side),
+                 8.0 * side * side, [=]() mutable { dst.copy_(src.t()); }});
+  }
+  {
+    Tensor t = seek::empty({n}, seek::TensorOptions(kF32).device(dev));
+    w.push_back({"fill_f32", "t.fill_(1.5) f32, " + mib, 4.0 * n, [=]() mutable { t.fill_(1.5); }});
+  }
+  {
+    // Launch and dispatch overhead: 4096 elements move in no time on any GPU.
+    Tensor src = random_on(dev, {4096}, kF32), dst = seek::empty({4096}, seek::TensorOptions(kF32).device(dev));
+    w.push_back(
+        {"copy_f32_16KiB", "dst.copy_(src) f32, 16 KiB (overhead)", 8.0 * 4096, [=]() mutable { dst.copy_(src); }});
+  }
+  if (dev.is_cuda()) {
+    // Pageable host memory on both sides, as torch.empty(...) on the CPU gives.
+    Tensor host = seek::randn({n}), gpu = seek::empty({n}, seek::TensorOptions(kF32).device(dev));
+    w.push_back({"h2d_f32", "gpu.copy_(host) f32, " + mib + ", pageable", 4.0 * n, [=]() mutable { gpu.copy_(host); }});
+    Tensor back = seek::empty({n});
+    w.push_back({"d2h_f32", "host.copy_(gpu) f32, " + mib + ", pageable", 4.0 * n, [=]() mutable { back.copy_(gpu); }});
+  }
+  return w;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+struct Result {
+  double median_s, min_s, max_s;
+  int64_t calls_per_run;
+};
+
+Result time_workload(const Workload& w, const Args& a, bool cuda) {
+  auto sync = [cuda] {
+    if (cuda) seek::cuda::synchronize();
+  };
+  auto batch = [&](int64_t k) {
+    sync();
+    const auto t0 = Clock::now();
+    for (int64_t i = 0; i < k; ++i) w.call();
+    sync();
+    return std::chrono::duration<double>(Clock::now() - t0).count() / double(k);
+  };
+  for (int i = 0; i < 3; ++i) w.call();
+  const double estimate = std::min({batch(1), batch(1), batch(1)});
+  const int64_t k = std::clamp<int64_t>(int64_t(std::ceil(a.target_ms * 1e-3 / std::max(estimate, 1e-9))), 1, 10000);
+  std::vector<double> per_call;
+  for (int r = 0; r < a.runs; ++r) per_call.push_back(batch(k));
+  return {median(per_call), *std::min_element(per_call.begin(), per_call.end()),
+          *std::max_element(per_call.begin(), per_call.end()), k};
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = parse(argc, argv);
+  const bool cuda = a.device == "cuda";
+  std::string device_name = "cpu";
+  if (cuda) {
+    if (!seek::cuda::is_available()) {
+      std::fprintf(stderr, "bench_gpu: no CUDA GPU visible (%s); --device cpu runs the CPU rows\n",
+                   seek::cuda::build_info().c_str());
+      return 2;
+    }
+    seek::cuda::set_device(0);
+    device_name = seek::cuda::get_device_properties(0).name;
+  }
+  seek::manual_seed(0);
+  const seek::Device dev = cuda ? seek::kCUDA : seek::kCPU;
+
+  std::string json = "{\n  \"_meta\": {\"impl\": \"seek\", \"device\": \"" + json_escape(device_name) +
+                     "\", \"mib\": " + std::to_string(a.mib) + ", \"runs\": " + std::to_string(a.runs) + "}";
+  for (const Workload& w : workloads(a, dev)) {
+    if (!a.filter.empty() && w.name.find(a.filter) == std::string::npos) continue;
+    const Result r = time_workload(w, a, cuda);
+    std::fprintf(stderr, "%-22s %10.3f us  %8.1f GB/s  (%lld calls per run)\n", w.name.c_str(), r.median_s * 1e6,
+                 w.bytes / r.median_s / 1e9, static_cast<long long>(r.calls_per_run));
+    char line[512];
+    std::snprintf(
+        line, sizeof(line),
+        ",\n  \"%s\": {\"label\": \"%s\", \"bytes\": %.0f, \"time_s\": %.9g, \"min_s\": %.9g, \"max_s\": %.9g, "
+        "\"calls_per_run\": %lld}",
+        w.name.c_str(), json_escape(w.label).c_str(), w.bytes, r.median_s, r.min_s, r.max_s,
+        static_cast<long long>(r.calls_per_run));
+    json += line;
+  }
+  json += "\n}\n";
+  if (a.json.empty()) {
+    std::fputs(json.c_str(), stdout);
+  } else {
+    FILE* f = std::fopen(a.json.c_str(), "w");
+    if (!f || std::fputs(json.c_str(), f) < 0 || std::fclose(f) != 0) {
+      std::fprintf(stderr, "bench_gpu: cannot write %s\n", a.json.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
