@@ -89,6 +89,7 @@ std::vector<OpCase> reduce_cases();       // reduce table; softmax, cumsum, sort
 std::vector<OpCase> nn_cases();           // matmul, linear, conv, pool, norm layers, embedding, dropout
 std::vector<OpCase> copy_cases();         // views and copies: clone, to, permute, cat, repeat, fill, ...
 std::vector<OpCase> index_cases();        // gather, scatter, index_select, index_add, masked ops
+std::vector<OpCase> more_cases();         // 3-D conv/pool, interpolate, attention, nn extras, more linalg/shape
 
 // ---- running ----
 using FamilyUse = std::set<std::pair<BackendFamily, DType>>;

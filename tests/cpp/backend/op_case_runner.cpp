@@ -325,7 +325,7 @@ std::string summary_line(const std::string& key, const Tally& t) {
   std::ostringstream os;
   os << "[ops across devices] " << key << ": " << t.ran << " cases ran, " << t.skipped << " skipped";
   if (!t.missing.empty()) {
-    os << " (missing family:";
+    os << " (cases per missing family:";
     for (const auto& [family, n] : t.missing) os << " " << family << " " << n;
     os << ")";
   }

@@ -157,7 +157,8 @@ TEST(OpsHarness, SummaryLineCountsRunsSkipsAndFailures) {
   t.failed = 1;
   t.missing = {{"binary", 2}, {"unary", 1}};
   EXPECT_EQ(summary_line("cuda float32", t),
-            "[ops across devices] cuda float32: 3 cases ran, 2 skipped (missing family: binary 2 unary 1), 1 failed");
+            "[ops across devices] cuda float32: 3 cases ran, 2 skipped (cases per missing family: binary 2 unary 1), 1 "
+            "failed");
 }
 
 }  // namespace
