@@ -186,8 +186,9 @@ struct RunResult {
 };
 
 // Runs the case on `device` in `dtype` (float inputs cast to it) with contiguous inputs, or
-// in each input's layout; then backward with `grad_values` (f64, one per differentiable
-// output; empty: make them from the outputs, written back).
+// in each input's layout; then backward with `grad_values` (CPU tensors, one per output that
+// requires grad; when empty, random ones are made in the outputs' dtypes and kept there, so
+// that the later runs use the same values).
 RunResult run_once(const OpCase& c, const Tensors& values, Device device, DType dtype, bool layouts,
                    Tensors& grad_values) {
   Tensors inputs;
