@@ -1,21 +1,93 @@
 """seek.cuda: GPU queries and memory statistics, like torch.cuda. Every function works in a
-build without CUDA (is_available() is then False and device_count() 0)."""
+build without CUDA (is_available() is then False and device_count() 0).
+
+As in torch.cuda, a `device` argument may be an index, a string ("cuda", "cuda:1") or a
+seek.device, and None means the current device."""
 from ._C import OutOfMemoryError  # noqa: F401  (torch.cuda.OutOfMemoryError; seek.OutOfMemoryError too)
 from ._C import cuda as _cuda
+from ._C import device as _device
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "memory_allocated",
            "memory_reserved", "max_memory_allocated", "reset_peak_memory_stats", "empty_cache", "get_device_name",
-           "build_info", "OutOfMemoryError"]
+           "get_device_properties", "get_device_capability", "build_info", "OutOfMemoryError"]
 
 is_available = _cuda.is_available
 device_count = _cuda.device_count
 current_device = _cuda.current_device
-set_device = _cuda.set_device
-synchronize = _cuda.synchronize
-memory_allocated = _cuda.memory_allocated
-memory_reserved = _cuda.memory_reserved
-max_memory_allocated = _cuda.max_memory_allocated
-reset_peak_memory_stats = _cuda.reset_peak_memory_stats
 empty_cache = _cuda.empty_cache
-get_device_name = _cuda.get_device_name
 build_info = _cuda.build_info
+
+
+def _index(device, who, optional=True):
+    """The GPU index `device` names (None: the current device, or -1 where the C++ side takes -1
+    for it)."""
+    if device is None:
+        if optional:
+            return -1
+        return current_device()
+    if isinstance(device, bool):
+        raise TypeError(f"seek.cuda.{who}: expected a device index, string or seek.device, got bool")
+    if isinstance(device, int):
+        return device
+    if isinstance(device, str):
+        device = _device(device)
+    if isinstance(device, _device):
+        if device.type != "cuda":
+            raise ValueError(f"seek.cuda.{who}: expected a cuda device, but got: {device}")
+        return device.index
+    raise TypeError(f"seek.cuda.{who}: expected a device index, string or seek.device, got {type(device).__name__}")
+
+
+def set_device(device):
+    """Makes `device` the current GPU (a negative index does nothing, as in torch)."""
+    index = _index(device, "set_device", optional=False)
+    if index >= 0:
+        _cuda.set_device(index)
+
+
+def synchronize(device=None):
+    """Waits for all work queued on `device` (default: the current one)."""
+    if device is None:
+        _cuda.synchronize()
+        return
+    index = _index(device, "synchronize", optional=False)
+    previous = current_device()
+    _cuda.set_device(index)
+    try:
+        _cuda.synchronize()
+    finally:
+        _cuda.set_device(previous)
+
+
+def memory_allocated(device=None):
+    """Bytes held by live tensors on `device` (0 without a GPU)."""
+    return _cuda.memory_allocated(_index(device, "memory_allocated"))
+
+
+def memory_reserved(device=None):
+    """Bytes the caching allocator holds on `device`: allocated plus cached."""
+    return _cuda.memory_reserved(_index(device, "memory_reserved"))
+
+
+def max_memory_allocated(device=None):
+    """The peak of memory_allocated since the start or reset_peak_memory_stats()."""
+    return _cuda.max_memory_allocated(_index(device, "max_memory_allocated"))
+
+
+def reset_peak_memory_stats(device=None):
+    _cuda.reset_peak_memory_stats(_index(device, "reset_peak_memory_stats"))
+
+
+def get_device_properties(device=None):
+    """name, total_memory (bytes), major, minor and multi_processor_count of a GPU."""
+    return _cuda.get_device_properties(_index(device, "get_device_properties", optional=False))
+
+
+def get_device_name(device=None):
+    return get_device_properties(device).name
+
+
+def get_device_capability(device=None):
+    """(major, minor) compute capability."""
+    p = get_device_properties(device)
+    return (p.major, p.minor)

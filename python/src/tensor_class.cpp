@@ -5,6 +5,7 @@
 #include "seek/autograd/engine.h"
 #include "seek/autograd/node.h"
 #include "seek/core/autograd_meta.h"
+#include "seek/cuda.h"
 
 namespace seek::python {
 
@@ -216,11 +217,24 @@ void init_tensor_class(py::class_<Tensor>& cls) {
            })
       .def(
           "cuda",
-          [](const Tensor& t, std::optional<int> device) {
+          [](const Tensor& t, const py::object& device, bool /*non_blocking*/) {
+            // Like torch: an index, "cuda:N" or a device; none means the current device.
+            Device d(DeviceType::CUDA, 0);
+            if (device.is_none())  // (without a GPU the copy fails with the allocator's reason)
+              d.index = seek::cuda::device_count() > 0 ? seek::cuda::current_device() : 0;
+            else if (py::isinstance<py::int_>(device))
+              d.index = device.cast<int>();
+            else
+              d = to_device(device);
+            if (!d.is_cuda()) throw ValueError(str("Tensor.cuda: expected a cuda device, got ", d.str()));
             py::gil_scoped_release g;
-            return t.to(Device(DeviceType::CUDA, device.value_or(0)));
+            return t.to(d);
           },
-          py::arg("device") = py::none())
+          py::arg("device") = py::none(), py::arg("non_blocking") = false,
+          "A copy on a GPU (the current one by default); self when it is already there.")
+      .def(
+          "get_device", [](const Tensor& t) { return t.device().is_cuda() ? t.device().index : -1; },
+          "The GPU index of a CUDA tensor; -1 for a CPU tensor (torch.Tensor.get_device).")
       .def("float", [](const Tensor& t) { return t.to(kFloat32); })
       .def("double", [](const Tensor& t) { return t.to(kFloat64); })
       .def("half", [](const Tensor& t) { return t.to(kFloat16); })

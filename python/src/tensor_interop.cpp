@@ -224,7 +224,9 @@ DType dtype_from_numpy(const py::dtype& dt) {
 py::array tensor_to_numpy(const Tensor& t, bool force) {
   Tensor src = t;
   if (force) src = t.detach().cpu();
-  if (!src.is_cpu()) throw py::type_error("can't convert " + src.device().str() + " tensor to numpy; use .cpu() first");
+  if (!src.is_cpu())
+    throw py::type_error("can't convert " + src.device().str() +
+                         " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   if (src.requires_grad())
     throw std::runtime_error("Can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()");
   py::dtype dt = numpy_dtype(src.dtype());

@@ -96,6 +96,18 @@ void init_dtypes(py::module_& m) {
   cuda.def("build_info", &seek::cuda::build_info);
   cuda.def(
       "get_device_name", [](int d) { return seek::cuda::get_device_properties(d).name; }, py::arg("device") = 0);
+  // torch.cuda.get_device_properties' object: name, total_memory (bytes), major, minor, multi_processor_count.
+  py::class_<seek::cuda::DeviceProperties>(cuda, "_CudaDeviceProperties")
+      .def_readonly("name", &seek::cuda::DeviceProperties::name)
+      .def_readonly("total_memory", &seek::cuda::DeviceProperties::total_memory)
+      .def_readonly("major", &seek::cuda::DeviceProperties::major)
+      .def_readonly("minor", &seek::cuda::DeviceProperties::minor)
+      .def_readonly("multi_processor_count", &seek::cuda::DeviceProperties::multi_processor_count)
+      .def("__repr__", [](const seek::cuda::DeviceProperties& p) {
+        return str("_CudaDeviceProperties(name='", p.name, "', major=", p.major, ", minor=", p.minor,
+                   ", total_memory=", p.total_memory >> 20, "MB, multi_processor_count=", p.multi_processor_count, ")");
+      });
+  cuda.def("get_device_properties", &seek::cuda::get_device_properties, py::arg("device"));
 }
 
 void init_tensor(py::module_& m) {

@@ -33,7 +33,8 @@ def save(obj, f):
     """Writes obj (a state_dict or a nested checkpoint; see the module doc) to f, a path (written
     atomically: a temp file renamed over it) or a binary file object (its write() is called).
 
-    Tensors on any device are saved from a CPU copy, with their requires_grad flag; tensors that
+    Tensors on any device are saved from a CPU copy, with their requires_grad flag and their device
+    (seek.load puts them back there unless its map_location says otherwise); tensors that
     view one storage are saved once. Modules and optimizers raise TypeError: save their
     state_dict() instead.
     """
@@ -51,8 +52,9 @@ def load(f, map_location=None, weights_only=None, **kwargs):
     """Reads an object written by seek.save, a safetensors file, or a PyTorch .pt/.pth zip file
     (see the module doc) from f, a path or a binary file object.
 
-    map_location: None (tensors on the CPU), a device ("cpu", "cuda:0", seek.device), a dict
-    {saved device: device}, or a function (tensor, saved device) -> tensor.
+    map_location: None (each tensor back on the device it was saved from, as torch.load), a device
+    ("cpu", "cuda:0", seek.device), a dict {saved device: device}, or a function (tensor, saved
+    device) -> tensor (the saved device is "cpu" or "cuda:N"; a None result keeps the default).
     weights_only: accepted for PyTorch compatibility; seek.load never runs code from a file.
     """
     if weights_only not in (None, True, False):

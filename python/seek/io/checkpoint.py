@@ -17,6 +17,9 @@ object around the tensors:
                                                 a view of a storage that several saved tensors
                                                 share: name holds that storage once, flat
 
+    "devices": {name: "cuda:0", ...}            (beside "root") the device each stored tensor was
+                                                saved from, when not the CPU
+
 The same tensor object saved twice is stored once and loads as one object; tensors that
 viewed one storage load as views of one storage again (as torch.save keeps them). A file
 without "seek.structure" (any other safetensors file) loads as an OrderedDict of its tensors.
@@ -46,6 +49,7 @@ class _Encoder:
         self.by_id = {}            # id(tensor) -> node
         self.keep = []             # keeps saved tensors alive while ids are in use
         self.shared = {}           # storage id -> (name, flat tensor) for storages several tensors view
+        self.devices = {}          # stored name -> "cuda:N" for tensors saved from a GPU
 
     def _name(self, path):
         base = ".".join(str(p) for p in path) or "tensor"
@@ -138,6 +142,8 @@ class _Encoder:
             name = self._name(path)
             self.tensors.append((name, t.detach()))
             node = {"tensor": name}
+        if t.device.type != "cpu":
+            self.devices[node["tensor"]] = str(t.device)
         if t.requires_grad:
             node["requires_grad"] = True
         if getattr(t, "_is_param", False):
@@ -152,8 +158,10 @@ def encode(obj, who):
     enc = _Encoder(who)
     enc.plan_sharing(obj)
     root = enc.encode(obj, [])
-    meta = {"format": "pt", STRUCTURE_KEY: json.dumps({"version": _VERSION, "root": root}, separators=(",", ":"),
-                                                       allow_nan=False)}
+    doc = {"version": _VERSION, "root": root}
+    if enc.devices:
+        doc["devices"] = enc.devices
+    meta = {"format": "pt", STRUCTURE_KEY: json.dumps(doc, separators=(",", ":"), allow_nan=False)}
     return enc.tensors, meta
 
 
@@ -244,11 +252,37 @@ def decode(tensors, metadata, source, map_location=None):
         made[key] = t
         return t
 
-    if map_location is not None:
-        # Views of one storage stay views: move each stored tensor once, before viewing.
-        stored = {k: _map(v, map_location) for k, v in stored.items()}
-        map_location = None
+    saved = doc.get("devices", {})
+    if not isinstance(saved, dict) or not all(isinstance(v, str) for v in saved.values()):
+        bad("'devices' is not a map of tensor names to devices")
+    # Each stored tensor goes back to the device it was saved from (as torch.load does), unless
+    # map_location says otherwise; views of one storage stay views: each is moved once, before viewing.
+    stored = {k: _restore(v, saved.get(k, "cpu"), map_location, source) for k, v in stored.items()}
+    map_location = None
     return dec(doc["root"], 0)
+
+
+def _restore(t, saved_device, map_location, source):
+    """t (read on the CPU) where map_location sends a tensor saved from saved_device: a device, a
+    dict {saved device: device} or a function (tensor, saved device) -> tensor or None; with
+    None (or no entry, or a None result) back to saved_device."""
+    if map_location is not None:
+        if isinstance(map_location, dict):
+            target = map_location.get(saved_device)
+            if target is not None:
+                return t.to(target)
+        elif callable(map_location):
+            out = map_location(t, saved_device)
+            if out is not None:
+                return out
+        else:
+            return t.to(map_location)
+    if saved_device == "cpu":
+        return t
+    if not _C.cuda.is_available():
+        raise RuntimeError(f"seek.load: '{source}': a tensor was saved from {saved_device}, but "
+                           f"seek.cuda.is_available() is False; pass map_location='cpu' to load it on the CPU")
+    return t.to(saved_device)
 
 
 def _map(t, map_location):
