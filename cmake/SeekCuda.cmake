@@ -151,5 +151,6 @@ function(seek_add_cuda target)
   string(REPLACE ";" "," arch_list "${CMAKE_CUDA_ARCHITECTURES}")
   set_property(SOURCE ${PROJECT_SOURCE_DIR}/src/backend/cuda/cuda_runtime.cpp APPEND PROPERTY
     COMPILE_DEFINITIONS SEEK_CUDA_ARCH_LIST="${arch_list}")
-  target_link_libraries(${target} PRIVATE CUDA::cudart)
+  # cuBLAS for the GEMMs of kernels/linalg.cu (the simulator build runs seek's own GEMM instead).
+  target_link_libraries(${target} PRIVATE CUDA::cudart CUDA::cublas)
 endfunction()

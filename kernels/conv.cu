@@ -11,10 +11,12 @@
 // channel summing in f64 in a fixed tree, so every result is deterministic.
 // (A cuDNN path for the nvcc build is not here yet: both builds run these kernels.)
 #include <algorithm>
+#include <atomic>
 
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
 #include "common.cuh"
+#include "kernels/conv.cuh"
 #include "kernels/linalg.cuh"
 #include "seek/core/convert.h"
 #include "seek/core/dtype.h"
@@ -91,12 +93,13 @@ __global__ void bias_grad_kernel(const T* gy, int64_t N, int64_t O, int64_t L, T
 
 // ---- launchers ----
 
-constexpr int64_t kMaxColElems = int64_t{1} << 24;  // patch buffer per chunk (64 MiB of f32)
+constexpr int64_t kDefaultPatchLimit = int64_t{1} << 24;  // patch buffer per chunk (64 MiB of f32)
+std::atomic<int64_t> g_patch_limit{kDefaultPatchLimit};
 
-// Images per chunk: as many as keep the patch matrix (and gy's chunk) within kMaxColElems.
+// Images per chunk: as many as keep the patch matrix (and gy's chunk) within the limit.
 int64_t images_per_chunk(const ConvGeom& g) {
   const int64_t per_image = std::max<int64_t>(1, std::max(g.C * g.kh * g.kw, g.O) * g.L);
-  return std::max<int64_t>(1, std::min(g.N, kMaxColElems / per_image));
+  return std::max<int64_t>(1, std::min(g.N, g_patch_limit.load() / per_image));
 }
 
 // A 1x1 conv with stride 1 and no padding: the patch matrix is the input itself.
@@ -240,6 +243,11 @@ ConvGeom geometry(const char* op, const Shape& in, const Tensor& weight, const C
 }
 
 }  // namespace
+
+int64_t set_conv_patch_limit(int64_t elems) {
+  SEEK_CHECK_VALUE(elems >= 0, "set_conv_patch_limit: expected a non-negative limit, got ", elems);
+  return g_patch_limit.exchange(elems == 0 ? kDefaultPatchLimit : elems);
+}
 
 // ---- CudaBackend conv entries ----
 
