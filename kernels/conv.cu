@@ -9,9 +9,12 @@
 // The chunk size bounds the patch buffer. f16/bf16 are widened to f32 tensors, computed and
 // rounded once, as the CPU backend does; f64 stays f64. The bias gradient is a block per
 // channel summing in f64 in a fixed tree, so every result is deterministic.
-// (A cuDNN path for the nvcc build is not here yet: both builds run these kernels.)
+// In the nvcc build with cuDNN, conv2d goes to kernels/conv_cudnn.cu instead (unless
+// conv_impl() says Own); the simulated device always runs these kernels.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
@@ -242,7 +245,25 @@ ConvGeom geometry(const char* op, const Shape& in, const Tensor& weight, const C
   return g;
 }
 
+std::atomic<int> g_conv_impl{-1};  // -1: not yet read from the environment
+
 }  // namespace
+
+void set_conv_impl(ConvImpl impl) { g_conv_impl.store(static_cast<int>(impl)); }
+
+ConvImpl conv_impl() {
+#if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
+  int v = g_conv_impl.load();
+  if (v < 0) {
+    const char* env = std::getenv("SEEK_CUDA_CONV");
+    v = static_cast<int>(env && std::strcmp(env, "own") == 0 ? ConvImpl::Own : ConvImpl::Library);
+    g_conv_impl.store(v);
+  }
+  return static_cast<ConvImpl>(v);
+#else
+  return ConvImpl::Own;
+#endif
+}
 
 int64_t set_conv_patch_limit(int64_t elems) {
   SEEK_CHECK_VALUE(elems >= 0, "set_conv_patch_limit: expected a non-negative limit, got ", elems);
@@ -260,6 +281,16 @@ void CudaBackend::conv2d_forward(const Tensor& input, const Tensor& weight, cons
                    " should be [", g.O, "]");
   if (out.numel() == 0) return;
   DeviceGuard guard(out.device().index, "conv2d");
+#if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
+  if (conv_impl() == ConvImpl::Library && g.Kg > 0) {
+    const DType st = input.dtype();
+    const Tensor y = work(out, st);
+    if (cudnn_conv_forward(dense(input, st), dense(weight, st), dense(bias, st), p, y)) {
+      finish(y, out);
+      return;
+    }
+  }
+#endif
   const DType dt = compute_dtype(input.dtype());
   const Tensor x = dense(input, dt), w = dense(weight, dt), b = dense(bias, dt), y = work(out, dt);
   if (g.Kg == 0 || g.N * g.C * g.H * g.W == 0) {  // an empty sum: the bias (or zeros)
@@ -288,6 +319,19 @@ void CudaBackend::conv2d_backward(const Tensor& grad_out, const Tensor& input, c
   SEEK_CHECK_SHAPE(!grad_bias.defined() || grad_bias.sizes() == Shape{g.O}, "conv2d_backward: grad_bias ",
                    shape_str(grad_bias.sizes()), " should be [", g.O, "]");
   DeviceGuard guard(weight.device().index, "conv2d_backward");
+#if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
+  if (conv_impl() == ConvImpl::Library && grad_out.numel() > 0 && g.Kg > 0) {
+    const DType st = weight.dtype();
+    const Tensor gx = work(grad_input, st), gw = work(grad_weight, st), gb = work(grad_bias, st);
+    const Tensor x = grad_weight.defined() ? dense(input, st) : Tensor();
+    if (cudnn_conv_backward(dense(grad_out, st), x, dense(weight, st), p, in_shape, gx, gw, gb)) {
+      finish(gx, grad_input);
+      finish(gw, grad_weight);
+      finish(gb, grad_bias);
+      return;
+    }
+  }
+#endif
   const DType dt = compute_dtype(weight.dtype());
   const Tensor gy = dense(grad_out, dt), w = dense(weight, dt);
   const Tensor x = grad_weight.defined() ? dense(input, dt) : Tensor();

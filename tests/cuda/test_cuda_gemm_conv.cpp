@@ -165,6 +165,41 @@ TEST(CudaConv, ChunksOfImagesMatchTheCpu) {
   }
 }
 
+// In the nvcc build with cuDNN conv2d takes cuDNN; seek's own kernels must agree with it.
+TEST(CudaConv, OwnKernelsMatchCudnn) {
+  const cuda::ConvImpl saved = cuda::conv_impl();
+  cuda::set_conv_impl(cuda::ConvImpl::Library);
+  if (cuda::conv_impl() != cuda::ConvImpl::Library)
+    GTEST_SKIP() << "conv2d has no cuDNN path in this build (the simulator build, or cuDNN not found)";
+  Conv2dParams strided;
+  strided.stride = {2, 1}, strided.padding = {1, 2}, strided.dilation = {1, 2}, strided.groups = 2;
+  for (const Conv2dParams& p : {Conv2dParams{}, strided}) {
+    for (DType dt : {kFloat32, kFloat16, kBFloat16, kFloat64}) {
+      const Tensor x = uniform_tensor({4, 6, 13, 11}, -1, 1, dt, 41).to(kCUDA);
+      const Tensor w = uniform_tensor({8, 6 / p.groups, 3, 3}, -1, 1, dt, 42).to(kCUDA);
+      const Tensor b = uniform_tensor({8}, -1, 1, dt, 43).to(kCUDA);
+      const int64_t OH = (13 + 2 * p.padding[0] - p.dilation[0] * 2 - 1) / p.stride[0] + 1;
+      const int64_t OW = (11 + 2 * p.padding[1] - p.dilation[1] * 2 - 1) / p.stride[1] + 1;
+      const Tensor gy = uniform_tensor({4, 8, OH, OW}, -1, 1, dt, 44).to(kCUDA);
+      std::vector<std::vector<double>> results[2];
+      for (int own = 0; own < 2; ++own) {
+        cuda::set_conv_impl(own ? cuda::ConvImpl::Own : cuda::ConvImpl::Library);
+        const auto like = [&](const Tensor& t) { return empty(t.sizes(), TensorOptions(dt).device(kCUDA)); };
+        Tensor y = like(gy), gx = like(x), gw = like(w), gb = like(b);
+        backend(kCUDA).conv2d_forward(x, w, b, p, y);
+        backend(kCUDA).conv2d_backward(gy, x, w, p, gx, gw, gb);
+        results[own] = {values(y), values(gx), values(gw), values(gb)};
+      }
+      const double tol = dt == kFloat64 ? 1e-12 : dt == kFloat32 ? 1e-5 : 3e-2;
+      const char* names[] = {"forward", "grad_input", "grad_weight", "grad_bias"};
+      for (int k = 0; k < 4; ++k)
+        expect_near_all(results[1][k], results[0][k], tol,
+                        str("own vs cuDNN conv2d ", names[k], " groups ", p.groups, " ", dtype_name(dt)));
+    }
+  }
+  cuda::set_conv_impl(saved);
+}
+
 TEST(CudaConv, RejectsMismatchedOperands) {
   const TensorOptions o = TensorOptions(kFloat32).device(kCUDA);
   Conv2dParams p;
