@@ -78,7 +78,7 @@ __global__ void add_bias_kernel(T* y, const T* b, int64_t O, int64_t L, int64_t 
 // share in f64, then a fixed tree in shared memory.
 template <typename T>
 __global__ void bias_grad_kernel(const T* gy, int64_t N, int64_t O, int64_t L, T* gb) {
-  __shared__ double part[kBlockThreads];
+  double* part = dynamic_shared_memory<double>();  // kBlockThreads of them (not static: see linalg.cu)
   const int tid = static_cast<int>(threadIdx.x);
   for (int64_t o = blockIdx.x; o < O; o += gridDim.x) {  // uniform across the block
     double s = 0;
@@ -181,7 +181,7 @@ void conv_backward(const Tensor& gy_t, const T* x, const T* w, T* gx, T* gw, T* 
   }
   if (gb) {
     const auto blocks = static_cast<unsigned>(std::min<int64_t>(g.O, 65535));
-    launch(bias_grad_kernel<T>, {blocks, kBlockThreads, 0, stream}, gy, g.N, g.O, g.L, gb);
+    launch(bias_grad_kernel<T>, {blocks, kBlockThreads, kBlockThreads * sizeof(double), stream}, gy, g.N, g.O, g.L, gb);
   }
 }
 

@@ -55,8 +55,11 @@ struct GemmArgs {
 template <typename T>
 __global__ void gemm_kernel(const T* a, const T* b, T* c, GemmArgs g, acc_t<T> alpha, acc_t<T> beta) {
   using A = acc_t<T>;
-  __shared__ A a_tile[kTileK][kTileM];  // a_tile[k][m]
-  __shared__ A b_tile[kTileK][kTileN];  // b_tile[k][n]
+  // Dynamic shared memory (gemm_smem_bytes): a static __shared__ array would be thread-local
+  // storage in the simulator build, which a dlopen'ed libseek cannot hold in that size.
+  A* smem = dynamic_shared_memory<A>();
+  A(*a_tile)[kTileM] = reinterpret_cast<A(*)[kTileM]>(smem);                    // a_tile[k][m]
+  A(*b_tile)[kTileN] = reinterpret_cast<A(*)[kTileN]>(smem + kTileK * kTileM);  // b_tile[k][n]
   const int tid = static_cast<int>(threadIdx.x);
   const int tx = tid % 16, ty = tid / 16;
   // The loaders walk each operand's contiguous dim with consecutive threads (coalesced).
@@ -154,6 +157,9 @@ __global__ void gemm_kernel(const T* a, const T* b, T* c, GemmArgs g, acc_t<T> a
 
 constexpr int64_t kMaxGemmBlocks = int64_t{1} << 20;  // blocks loop over the remaining tiles
 
+template <typename A>
+constexpr size_t gemm_smem_bytes = (kTileK * kTileM + kTileK * kTileN) * sizeof(A);
+
 template <typename T>
 void own_gemm(const GemmShape& s, const MatrixStack& a, const MatrixStack& b, const MatrixStack& out, double alpha,
               double beta, cudaStream_t stream) {
@@ -167,8 +173,9 @@ void own_gemm(const GemmShape& s, const MatrixStack& a, const MatrixStack& b, co
   g.c_sb0 = out.sb0, g.c_sb1 = out.sb1, g.ldc = out.sr;
   const int64_t work = g.batches * g.tiles;
   const auto blocks = static_cast<unsigned>(work < kMaxGemmBlocks ? work : kMaxGemmBlocks);
-  launch(gemm_kernel<T>, {blocks, kGemmThreads, 0, stream}, static_cast<const T*>(a.p), static_cast<const T*>(b.p),
-         static_cast<T*>(const_cast<void*>(out.p)), g, static_cast<A>(alpha), static_cast<A>(beta));
+  launch(gemm_kernel<T>, {blocks, kGemmThreads, gemm_smem_bytes<A>, stream}, static_cast<const T*>(a.p),
+         static_cast<const T*>(b.p), static_cast<T*>(const_cast<void*>(out.p)), g, static_cast<A>(alpha),
+         static_cast<A>(beta));
 }
 
 std::atomic<int> g_gemm_impl{-1};  // -1: not yet read from the environment
