@@ -68,10 +68,11 @@ __global__ void col2im_kernel(const T* col, ConvGeom g, int64_t nb, T* x) {
   }
 }
 
-// y[n, o, l] += b[o] over dense y [N, O, L].
+// y[n, o, l] += b[o] over dense y [N, O, L] (any floating storage type; added in acc_t).
 template <typename T>
 __global__ void add_bias_kernel(T* y, const T* b, int64_t O, int64_t L, int64_t total) {
-  SEEK_GRID_STRIDE_LOOP(idx, total) { y[idx] += b[(idx / L) % O]; }
+  using A = acc_t<T>;
+  SEEK_GRID_STRIDE_LOOP(idx, total) { y[idx] = convert<T>(convert<A>(y[idx]) + convert<A>(b[(idx / L) % O])); }
 }
 
 // gb[o] = sum over n, l of gy[n, o, l]: a block per channel, each thread summing a strided
@@ -82,14 +83,14 @@ __global__ void bias_grad_kernel(const T* gy, int64_t N, int64_t O, int64_t L, T
   const int tid = static_cast<int>(threadIdx.x);
   for (int64_t o = blockIdx.x; o < O; o += gridDim.x) {  // uniform across the block
     double s = 0;
-    for (int64_t q = tid; q < N * L; q += kBlockThreads) s += static_cast<double>(gy[((q / L) * O + o) * L + q % L]);
+    for (int64_t q = tid; q < N * L; q += kBlockThreads) s += convert<double>(gy[((q / L) * O + o) * L + q % L]);
     part[tid] = s;
     __syncthreads();
     for (int half = kBlockThreads / 2; half > 0; half /= 2) {
       if (tid < half) part[tid] += part[tid + half];
       __syncthreads();
     }
-    if (tid == 0) gb[o] = static_cast<T>(part[0]);
+    if (tid == 0) gb[o] = convert<T>(part[0]);
     __syncthreads();  // part[0] is read before the next channel overwrites it
   }
 }
@@ -114,9 +115,9 @@ void im2col(const T* x, const ConvGeom& g, int64_t nb, T* col, cudaStream_t stre
   launch(im2col_kernel<T>, {grid_size(total), kBlockThreads, 0, stream}, x, g, nb, col);
 }
 
-// y (dense [N, O, OH, OW]) = conv(x, w) + b; x, w dense, b may be null.
+// y (dense [N, O, OH, OW]) = conv(x, w); x, w dense.
 template <typename T>
-void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvGeom& g, Device device, cudaStream_t stream) {
+void conv_forward(const T* x, const T* w, T* y, const ConvGeom& g, Device device, cudaStream_t stream) {
   const DType dt = dtype_of<T>::value;
   const int64_t nb = images_per_chunk(g);
   const bool direct = pointwise(g);
@@ -134,16 +135,11 @@ void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvGeom& g, D
     gemm_forward(dt, GemmShape{n, g.G, g.Og, g.L, g.Kg}, MatrixStack{w, 0, g.Og * g.Kg, g.Kg, 1}, patches,
                  MatrixStack{y + n0 * g.O * g.L, g.O * g.L, g.Og * g.L, g.L, 1}, 1.0, 0.0, stream);
   }
-  if (b) {
-    const int64_t total = g.N * g.O * g.L;
-    launch(add_bias_kernel<T>, {grid_size(total), kBlockThreads, 0, stream}, y, b, g.O, g.L, total);
-  }
 }
 
-// Writes each non-null gradient; gy_t is gy as a dense tensor (for the weight gradient's gather).
+// Writes grad_input and/or grad_weight (non-null); gy_t is gy as a dense tensor (for the weight gradient's gather).
 template <typename T>
-void conv_backward(const Tensor& gy_t, const T* x, const T* w, T* gx, T* gw, T* gb, const ConvGeom& g,
-                   cudaStream_t stream) {
+void conv_backward(const Tensor& gy_t, const T* x, const T* w, T* gx, T* gw, const ConvGeom& g, cudaStream_t stream) {
   const DType dt = dtype_of<T>::value;
   const Device device = gy_t.device();
   const T* gy = static_cast<const T*>(gy_t.data_ptr());
@@ -178,10 +174,6 @@ void conv_backward(const Tensor& gy_t, const T* x, const T* w, T* gx, T* gw, T* 
                gx + n0 * g.C * g.H * g.W);
       }
     }
-  }
-  if (gb) {
-    const auto blocks = static_cast<unsigned>(std::min<int64_t>(g.O, 65535));
-    launch(bias_grad_kernel<T>, {blocks, kBlockThreads, kBlockThreads * sizeof(double), stream}, gy, g.N, g.O, g.L, gb);
   }
 }
 
@@ -249,6 +241,25 @@ std::atomic<int> g_conv_impl{-1};  // -1: not yet read from the environment
 
 }  // namespace
 
+void add_channel_bias(const Tensor& y, const Tensor& b, cudaStream_t stream) {
+  const int64_t O = y.size(1), L = y.numel() / std::max<int64_t>(1, y.size(0) * O), total = y.numel();
+  if (total == 0) return;
+  SEEK_DISPATCH_FLOATING(y.dtype(), "conv2d", [&] {
+    launch(add_bias_kernel<scalar_t>, {grid_size(total), kBlockThreads, 0, stream},
+           static_cast<scalar_t*>(y.data_ptr()), static_cast<const scalar_t*>(b.data_ptr()), O, L, total);
+  });
+}
+
+void channel_bias_grad(const Tensor& gy, const Tensor& gb, cudaStream_t stream) {
+  const int64_t N = gy.size(0), O = gy.size(1), L = gy.numel() / std::max<int64_t>(1, N * O);
+  if (O == 0) return;
+  const auto blocks = static_cast<unsigned>(std::min<int64_t>(O, 65535));
+  SEEK_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward", [&] {
+    launch(bias_grad_kernel<scalar_t>, {blocks, kBlockThreads, kBlockThreads * sizeof(double), stream},
+           static_cast<const scalar_t*>(gy.data_ptr()), N, O, L, static_cast<scalar_t*>(gb.data_ptr()));
+  });
+}
+
 void set_conv_impl(ConvImpl impl) { g_conv_impl.store(static_cast<int>(impl)); }
 
 ConvImpl conv_impl() {
@@ -296,10 +307,12 @@ void CudaBackend::conv2d_forward(const Tensor& input, const Tensor& weight, cons
   if (g.Kg == 0 || g.N * g.C * g.H * g.W == 0) {  // an empty sum: the bias (or zeros)
     fill(y, Scalar(0));
     if (b.defined()) copy(b.view({1, g.O, 1, 1}).expand(y.sizes()), y);
-  } else if (dt == DType::Float64) {
-    conv_forward(ptr<double>(x), ptr<double>(w), ptr<double>(b), ptr<double>(y), g, out.device(), current_stream());
   } else {
-    conv_forward(ptr<float>(x), ptr<float>(w), ptr<float>(b), ptr<float>(y), g, out.device(), current_stream());
+    if (dt == DType::Float64)
+      conv_forward(ptr<double>(x), ptr<double>(w), ptr<double>(y), g, out.device(), current_stream());
+    else
+      conv_forward(ptr<float>(x), ptr<float>(w), ptr<float>(y), g, out.device(), current_stream());
+    if (b.defined()) add_channel_bias(y, b, current_stream());
   }
   finish(y, out);
 }
@@ -339,12 +352,14 @@ void CudaBackend::conv2d_backward(const Tensor& grad_out, const Tensor& input, c
   if (gy.numel() == 0 || g.Kg == 0) {  // nothing flows back: zero gradients
     for (const Tensor* t : {&gx, &gw, &gb})
       if (t->defined()) fill(*t, Scalar(0));
-  } else if (dt == DType::Float64) {
-    conv_backward(gy, ptr<double>(x), ptr<double>(w), ptr<double>(gx), ptr<double>(gw), ptr<double>(gb), g,
-                  current_stream());
   } else {
-    conv_backward(gy, ptr<float>(x), ptr<float>(w), ptr<float>(gx), ptr<float>(gw), ptr<float>(gb), g,
-                  current_stream());
+    if (gx.defined() || gw.defined()) {
+      if (dt == DType::Float64)
+        conv_backward(gy, ptr<double>(x), ptr<double>(w), ptr<double>(gx), ptr<double>(gw), g, current_stream());
+      else
+        conv_backward(gy, ptr<float>(x), ptr<float>(w), ptr<float>(gx), ptr<float>(gw), g, current_stream());
+    }
+    if (gb.defined()) channel_bias_grad(gy, gb, current_stream());
   }
   finish(gx, grad_input);
   finish(gw, grad_weight);

@@ -4,6 +4,8 @@
 // im2col path works on chunks of images whose patch matrix stays under a limit (elements); a
 // small limit makes even small convs take several chunks, so the chunk loop is tested without
 // large tensors.
+#include <cuda_runtime_api.h>
+
 #include <cstdint>
 
 #include "seek/backend/conv_params.h"
@@ -20,6 +22,12 @@ ConvImpl conv_impl();
 
 // Sets the patch-matrix limit in elements (0 restores the default, 2^24) and returns the old one.
 int64_t set_conv_patch_limit(int64_t elems);
+
+// Shared by both conv paths (kernels/conv.cu), on `stream`: y (dense [N, O, ...], any floating
+// dtype) += b[o]; and gb[o] = the sum of gy[n, o, ...] over n and the rest (dense gy, summed in
+// f64 in a fixed order).
+void add_channel_bias(const Tensor& y, const Tensor& b, cudaStream_t stream);
+void channel_bias_grad(const Tensor& gy, const Tensor& gb, cudaStream_t stream);
 
 #if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
 // conv2d through cuDNN on dense NCHW tensors of one dtype (kernels/conv_cudnn.cu). Return false,

@@ -3,8 +3,9 @@
 // Trick: the algorithm of each pass is chosen once per conv shape by cuDNN's heuristics and
 // kept in a cache keyed by (device, dtype, shapes, stride, padding, dilation, groups); the
 // workspace comes from seek's caching allocator, so a step after the first allocates nothing.
-// f32/f64 use FMA math only (no TF32, like PyTorch with TF32 off); f16/bf16 use tensor cores
-// and accumulate in f32. Every cuDNN call goes through SEEK_CUDNN_CHECK (file and line).
+// The bias and its gradient use conv.cu's kernels in both paths. f32/f64 use FMA math only
+// (no TF32, like PyTorch with TF32 off); f16/bf16 use tensor cores and accumulate in f32.
+// Every cuDNN call goes through SEEK_CUDNN_CHECK (file and line).
 #if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
 #include <cudnn.h>
 
@@ -44,7 +45,7 @@ cudnnHandle_t cudnn_handle(cudaStream_t stream) {
 
 // The descriptors of one conv (NCHW, dense), destroyed with it.
 struct ConvDescriptors {
-  cudnnTensorDescriptor_t x = nullptr, y = nullptr, bias = nullptr;
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
 
@@ -57,12 +58,10 @@ struct ConvDescriptors {
     const auto i = [](int64_t v) { return static_cast<int>(v); };
     SEEK_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
     SEEK_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
-    SEEK_CUDNN_CHECK(cudnnCreateTensorDescriptor(&bias));
     SEEK_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
     SEEK_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
     SEEK_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, data, i(xs[0]), i(xs[1]), i(xs[2]), i(xs[3])));
     SEEK_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, data, i(ys[0]), i(ys[1]), i(ys[2]), i(ys[3])));
-    SEEK_CUDNN_CHECK(cudnnSetTensor4dDescriptor(bias, CUDNN_TENSOR_NCHW, data, 1, i(ys[1]), 1, 1));
     SEEK_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, data, CUDNN_TENSOR_NCHW, i(ws[0]), i(ws[1]), i(ws[2]), i(ws[3])));
     SEEK_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, i(p.padding[0]), i(p.padding[1]), i(p.stride[0]),
                                                      i(p.stride[1]), i(p.dilation[0]), i(p.dilation[1]),
@@ -74,7 +73,6 @@ struct ConvDescriptors {
   ~ConvDescriptors() {
     cudnnDestroyConvolutionDescriptor(conv);
     cudnnDestroyFilterDescriptor(w);
-    cudnnDestroyTensorDescriptor(bias);
     cudnnDestroyTensorDescriptor(y);
     cudnnDestroyTensorDescriptor(x);
   }
@@ -152,7 +150,7 @@ bool cudnn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const
   const Scalars s;
   SEEK_CUDNN_CHECK(cudnnConvolutionForward(h, s.one(dt), d.x, x.data_ptr(), d.w, w.data_ptr(), d.conv, algo,
                                            ws.data_ptr(), bytes, s.zero(dt), d.y, y.data_ptr()));
-  if (b.defined()) SEEK_CUDNN_CHECK(cudnnAddTensor(h, s.one(dt), d.bias, b.data_ptr(), s.one(dt), d.y, y.data_ptr()));
+  if (b.defined()) add_channel_bias(y, b, current_stream());  // seek's kernels for the bias, every dtype
   return true;
 }
 
@@ -187,8 +185,7 @@ bool cudnn_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, con
     SEEK_CUDNN_CHECK(cudnnConvolutionBackwardFilter(h, s.one(dt), d.x, x.data_ptr(), d.y, gy.data_ptr(), d.conv, algo,
                                                     ws.data_ptr(), bytes, s.zero(dt), d.w, gw.data_ptr()));
   }
-  if (gb.defined())
-    SEEK_CUDNN_CHECK(cudnnConvolutionBackwardBias(h, s.one(dt), d.y, gy.data_ptr(), s.zero(dt), d.bias, gb.data_ptr()));
+  if (gb.defined()) channel_bias_grad(gy, gb, current_stream());  // deterministic (fixed-order f64 sums)
   return true;
 }
 
