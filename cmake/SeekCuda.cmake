@@ -98,10 +98,25 @@ function(seek_sim_target target)
   target_compile_definitions(${target} PRIVATE SEEK_CUDA_SIM=1)
 endfunction()
 
+# cuDNN for kernels/conv_cudnn.cu, where the toolkit (or CUDNN_ROOT) has it; without it conv2d
+# runs seek's own kernels (kernels/conv.cu) on the GPU too.
+function(seek_find_cudnn)
+  find_path(SEEK_CUDNN_INCLUDE_DIR cudnn.h HINTS ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_INCLUDE_DIRS}
+            PATH_SUFFIXES include)
+  find_library(SEEK_CUDNN_LIBRARY cudnn HINTS ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_LIBRARY_DIR}
+               PATH_SUFFIXES lib lib64)
+  if(SEEK_CUDNN_INCLUDE_DIR AND SEEK_CUDNN_LIBRARY)
+    set(SEEK_HAVE_CUDNN ON PARENT_SCOPE)
+  else()
+    set(SEEK_HAVE_CUDNN OFF PARENT_SCOPE)
+  endif()
+endfunction()
+
 function(seek_add_cuda target)
   if(NOT SEEK_HAVE_CUDA)
     return()
   endif()
+  seek_find_cudnn()
   file(GLOB_RECURSE cuda_host CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/backend/cuda/*.cpp)
   file(GLOB cuda_kernels CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/*.cu)
   target_compile_definitions(${target} PUBLIC SEEK_WITH_CUDA=1)
@@ -124,6 +139,10 @@ function(seek_add_cuda target)
       target_compile_definitions(seek_kernels_nvcc PRIVATE SEEK_WITH_CUDA=1)
       target_compile_options(seek_kernels_nvcc PRIVATE --expt-relaxed-constexpr
                              -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter)
+      if(SEEK_HAVE_CUDNN)  # compile the cuDNN path too
+        target_compile_definitions(seek_kernels_nvcc PRIVATE SEEK_HAVE_CUDNN=1)
+        target_include_directories(seek_kernels_nvcc PRIVATE ${SEEK_CUDNN_INCLUDE_DIR})
+      endif()
     endif()
     return()
   endif()
@@ -152,5 +171,13 @@ function(seek_add_cuda target)
   string(REPLACE ";" "," arch_list "${CMAKE_CUDA_ARCHITECTURES}")
   set_property(SOURCE ${PROJECT_SOURCE_DIR}/src/backend/cuda/cuda_runtime.cpp APPEND PROPERTY
     COMPILE_DEFINITIONS SEEK_CUDA_ARCH_LIST="${arch_list}")
-  target_link_libraries(${target} PRIVATE CUDA::cudart)
+  # cuBLAS for the GEMMs of kernels/linalg.cu, cuDNN for conv2d where found (the simulator build
+  # runs seek's own kernels instead).
+  target_link_libraries(${target} PRIVATE CUDA::cudart CUDA::cublas)
+  if(SEEK_HAVE_CUDNN)
+    target_compile_definitions(${target} PRIVATE SEEK_HAVE_CUDNN=1)
+    target_include_directories(${target} PRIVATE ${SEEK_CUDNN_INCLUDE_DIR})
+    target_link_libraries(${target} PRIVATE ${SEEK_CUDNN_LIBRARY})
+  endif()
+  message(STATUS "seek: cuDNN for conv2d: ${SEEK_HAVE_CUDNN}")
 endfunction()

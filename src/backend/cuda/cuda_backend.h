@@ -22,6 +22,23 @@ class CudaBackend final : public Backend {
   // memory (kernels/copy.cu): src/dst on the host or a GPU, any dtypes and strides
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& out, Scalar value) override;
+
+  // linear algebra (kernels/linalg.cu): floating dtypes; cuBLAS in the nvcc build, seek's own GEMM otherwise
+  void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta) override;
+
+  // conv (kernels/conv.cu): im2col + the GEMM of kernels/linalg.cu, in f32 (f64 for f64)
+  void conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
+                      const Tensor& out) override;
+  void conv2d_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight, const Conv2dParams& p,
+                       const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias) override;
+
+  // pool (kernels/pool.cu): one thread per output (forward) or per input element (average backward)
+  void max_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out, const Tensor& indices) override;
+  void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input) override;
+  void avg_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out) override;
+  void avg_pool2d_backward(const Tensor& grad_out, const PoolParams& p, const Tensor& grad_input) override;
+  void adaptive_avg_pool2d_forward(const Tensor& input, const Tensor& out) override;
+  void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_input) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes
