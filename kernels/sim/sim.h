@@ -107,6 +107,8 @@ void cp_async_wait(int pending);
 namespace detail {
 // A shuffle lane read a lane outside the collective's mask: fails the block.
 [[noreturn]] void shuffle_from_absent_lane(int lane, int src, unsigned mask);
+// A shuffle's width is not a power of two from 1 to 32 (undefined in CUDA): fails the block.
+[[noreturn]] void bad_shuffle_width(const char* what, int width, std::source_location where);
 }  // namespace detail
 
 }  // namespace seek::sim
