@@ -95,7 +95,8 @@ struct WarpCall {
 };
 void warp_collective(const char* what, unsigned mask, const void* in, void* out, void (*combine)(const WarpCall&),
                      const void* ctx, std::source_location where);
-// Lanes of the caller's warp that have not exited (__activemask).
+// __activemask: the lanes of the caller's warp that call it together (once every other lane
+// of the warp has exited, waits elsewhere or is in this call too).
 unsigned active_mask();
 
 // cp.async: copy `bytes` from global `src` to shared `dst` asynchronously; commit closes the

@@ -329,6 +329,8 @@ void BlockRun::reset_threads() {
     t.asan_fake_stack = nullptr;
     t.what = "";
     t.mask = t.arrived = 0;
+    t.in_activemask = false;
+    t.activemask = 0;
     t.copies.clear();
     t.committed_groups = 0;
   }
@@ -418,6 +420,35 @@ int BlockRun::barrier(SimThread& t, int predicate, const char* what, std::source
   ++n_at_barrier;
   suspend(t);
   return t.result;
+}
+
+// __activemask: the lanes of the warp that call it together. The caller yields (to the next
+// pass) while another lane of its warp can still run, so lanes that are about to exit or
+// to wait elsewhere get there first; then the lanes waiting in __activemask are the answer.
+unsigned BlockRun::active_mask(SimThread& t) {
+  const int warp = t.linear / 32, lane = t.linear % 32;
+  const int lanes = std::min(32, nthreads - warp * 32);
+  SimThread* const warp_threads = &threads[static_cast<size_t>(warp * 32)];
+  t.in_activemask = true;
+  while (!t.activemask) {
+    bool others_runnable = false;
+    for (int l = 0; l < lanes && !others_runnable; ++l)
+      others_runnable = l != lane && warp_threads[l].state == ThreadState::Ready && !warp_threads[l].in_activemask;
+    if (!others_runnable) {
+      unsigned m = 0;
+      for (int l = 0; l < lanes; ++l)
+        if (warp_threads[l].in_activemask && !warp_threads[l].activemask) m |= 1u << l;
+      for (unsigned b = m; b; b &= b - 1) warp_threads[std::countr_zero(b)].activemask = m;
+      break;
+    }
+    t.state = ThreadState::Ready;  // behind the pass's cursor: runs again in the next pass
+    ++n_ready;
+    suspend(t);
+  }
+  const unsigned m = t.activemask;
+  t.in_activemask = false;
+  t.activemask = 0;
+  return m;
 }
 
 void BlockRun::warp_collective(SimThread& t, const char* what, unsigned mask, const void* in, void* out,

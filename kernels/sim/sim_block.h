@@ -39,6 +39,9 @@ struct SimThread {
   int leader = 0;
   const void* in = nullptr;
   void* out = nullptr;
+  // __activemask: waiting for the lanes of its warp to converge, and the answer once known.
+  bool in_activemask = false;
+  unsigned activemask = 0;
   // cp.async: copies in flight and the number of groups committed so far.
   std::vector<PendingCopy> copies;
   int committed_groups = 0;
@@ -100,6 +103,7 @@ struct BlockRun {
   int barrier(SimThread& t, int predicate, const char* what, std::source_location where);
   void warp_collective(SimThread& t, const char* what, unsigned mask, const void* in, void* out,
                        void (*combine)(const WarpCall&), const void* ctx, std::source_location where);
+  unsigned active_mask(SimThread& t);
   [[noreturn]] void abort_thread(std::string message);
   void on_exit(SimThread& t);
   [[noreturn]] void finish_thread(SimThread& t);

@@ -292,13 +292,7 @@ void detail::bad_shuffle_width(const char* what, int width, std::source_location
                               " with width ", width, ", which is not a power of two from 1 to 32"));
 }
 
-unsigned active_mask() {
-  const SimThread& t = self("__activemask");
-  const int warp = t.linear / 32;
-  const int lanes = std::min(32, tls_block->nthreads - warp * 32);
-  const unsigned existing = lanes == 32 ? 0xffffffffu : ((1u << lanes) - 1u);
-  return existing & ~tls_block->warps[static_cast<size_t>(warp)].exited;
-}
+unsigned active_mask() { return tls_block->active_mask(self("__activemask")); }
 
 void cp_async(void* dst, const void* src, size_t bytes) {
   SimThread& t = self("cp.async");
