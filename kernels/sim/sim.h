@@ -2,7 +2,7 @@
 // The SIMT simulator's interface: what a kernel compiled by the host compiler
 // (through sim_prelude.h) and the launch helper (kernels/launch.cuh) call.
 //
-// Model: one fiber (Boost.Context fcontext) per CUDA thread; a thread block runs
+// Model: one fiber per CUDA thread (sim_fiber.h); a thread block runs
 // on one OS worker thread from its first instruction to its last, so a static
 // `__shared__` array (a function-local `static thread_local` here) is the
 // block's shared memory. Blocks are spread over a pool of worker threads.

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <random>
 
+#include "kernels/sim/sim_fiber.h"
 #include "seek/core/error.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -36,8 +37,6 @@
 #endif
 
 namespace seek::sim {
-
-namespace bc = boost::context::detail;
 
 __thread BlockRun* tls_block __attribute__((tls_model("initial-exec"))) = nullptr;
 __thread SimThread* tls_thread __attribute__((tls_model("initial-exec"))) = nullptr;
@@ -130,10 +129,10 @@ std::string waiting_str(const SimThread& t) {
 }
 
 // A CUDA thread's fiber: entered by whoever switches to it first (tls_thread names it).
-void fiber_main(bc::transfer_t r) {
+void fiber_main() {
   BlockRun* b = tls_block;
   SimThread* th = tls_thread;
-  b->arrive(r, nullptr);
+  b->arrive(nullptr);
   try {
     b->body(b->closure);
   } catch (const AbortBlock&) {  // b->error says why
@@ -211,15 +210,14 @@ void BlockRun::release_stacks() {
   }
 }
 
-void BlockRun::arrive(bc::transfer_t r, void* fake_stack) {
+void BlockRun::arrive(void* fake_stack) {
   const void* old_bottom = nullptr;
   size_t old_size = 0;
   asan_finish_switch(fake_stack, &old_bottom, &old_size);
-  auto* slot = static_cast<bc::fcontext_t*>(r.data);
-  *slot = r.fctx;  // the context we came from, for whoever resumes it
-  if (slot == &sched_ctx) {
+  if (entering_from_sched) {
     sched_stack_bottom = old_bottom;
     sched_stack_size = old_size;
+    entering_from_sched = false;
   }
   if (ended_stack) {  // safe now: we are off that stack
     tls_stacks.push(ended_stack);
@@ -238,18 +236,19 @@ SimThread* BlockRun::next_ready() {
 
 // Switches from the current context (saved into *from_slot on arrival at `to`) to thread `to`,
 // made a fiber if it has not run yet; returns when something switches back.
-[[gnu::always_inline]] inline void BlockRun::enter(SimThread& to, bc::fcontext_t* from_slot, void** from_fake_stack) {
+[[gnu::always_inline]] inline void BlockRun::enter(SimThread& to, void** from_slot, void** from_fake_stack) {
   if (!to.ctx) {
     to.stack_top = tls_stacks.pop();
-    to.ctx = bc::make_fcontext(to.stack_top, fiber_stack_bytes(), fiber_main);
+    to.ctx = fiber::make(to.stack_top, fiber_stack_bytes(), fiber_main);
   }
+  entering_from_sched = from_slot == &sched_ctx;
   to.state = ThreadState::Running;
   --n_ready;
   tls_thread = &to;
   tls_builtins.thread_idx = &to.idx;
   asan_start_switch(from_fake_stack, static_cast<char*>(to.stack_top) - fiber_stack_bytes(), fiber_stack_bytes());
-  const bc::transfer_t r = bc::jump_fcontext(to.ctx, from_slot);
-  arrive(r, *from_fake_stack);
+  fiber::jump(from_slot, to.ctx);
+  arrive(*from_fake_stack);
 }
 
 // The calling thread waits (its state says where): the next runnable thread of the pass
@@ -261,8 +260,8 @@ SimThread* BlockRun::next_ready() {
     tls_thread = nullptr;
     tls_builtins.thread_idx = nullptr;
     asan_start_switch(&t.asan_fake_stack, sched_stack_bottom, sched_stack_size);
-    const bc::transfer_t r = bc::jump_fcontext(sched_ctx, &t.ctx);
-    arrive(r, t.asan_fake_stack);
+    fiber::jump(&t.ctx, sched_ctx);
+    arrive(t.asan_fake_stack);
   }
   if (failed) throw AbortBlock{};
 }
@@ -273,13 +272,13 @@ void BlockRun::finish_thread(SimThread& t) {
   t.stack_top = nullptr;
   t.ctx = nullptr;
   SimThread* next = failed ? nullptr : next_ready();
-  bc::fcontext_t target = sched_ctx;
+  void* target = sched_ctx;
   const void* bottom = sched_stack_bottom;
   size_t size = sched_stack_size;
   if (next) {
     if (!next->ctx) {
       next->stack_top = tls_stacks.pop();
-      next->ctx = bc::make_fcontext(next->stack_top, fiber_stack_bytes(), fiber_main);
+      next->ctx = fiber::make(next->stack_top, fiber_stack_bytes(), fiber_main);
     }
     next->state = ThreadState::Running;
     --n_ready;
@@ -290,7 +289,7 @@ void BlockRun::finish_thread(SimThread& t) {
   tls_thread = next;
   tls_builtins.thread_idx = next ? &next->idx : nullptr;
   asan_start_switch(nullptr, bottom, size);  // this fiber ends: ASan drops its fake stack
-  bc::jump_fcontext(target, &dead_ctx);
+  fiber::jump(&dead_ctx, target);
   __builtin_unreachable();
 }
 

@@ -3,7 +3,6 @@
 // (BlockRun) and its CUDA threads (SimThread). sim.h is the interface.
 // The scheduler keeps counts of threads per state, the barrier being gathered
 // and per-warp lane bitmasks, so that no step rescans the block's threads.
-#include <boost/context/detail/fcontext.hpp>
 #include <exception>
 #include <string>
 #include <vector>
@@ -25,7 +24,7 @@ struct SimThread {
   uint3 idx{};
   int linear = 0;  // x + y*bx + z*bx*by; warp = linear / 32, lane = linear % 32
   ThreadState state = ThreadState::Ready;
-  boost::context::detail::fcontext_t ctx = nullptr;
+  void* ctx = nullptr;
   void* stack_top = nullptr;
   void* asan_fake_stack = nullptr;  // AddressSanitizer's bookkeeping while suspended
   // Where it waits (barrier or warp collective).
@@ -79,11 +78,12 @@ struct BlockRun {
   unsigned char* dyn_smem = nullptr;
   // Threads switch straight to the next runnable thread of the pass; the scheduler (on the
   // worker's own stack) gets control back only at the end of a pass or on a failure.
-  boost::context::detail::fcontext_t sched_ctx = nullptr;
-  boost::context::detail::fcontext_t dead_ctx = nullptr;  // where an ended fiber's context goes
-  size_t cursor = 0;                                      // the pass's position in `order`
+  void* sched_ctx = nullptr;
+  void* dead_ctx = nullptr;     // where an ended fiber's context goes
+  size_t cursor = 0;            // the pass's position in `order`
   void* ended_stack = nullptr;  // the stack of a fiber that just ended, freed by whoever it switched to
   void* sched_asan_fake_stack = nullptr;
+  bool entering_from_sched = false;          // the switch under way comes from the scheduler
   const void* sched_stack_bottom = nullptr;  // the worker's own stack, for AddressSanitizer
   size_t sched_stack_size = 0;
   bool failed = false;
@@ -95,7 +95,7 @@ struct BlockRun {
   // Runs every thread of the block to its end (or until a failure).
   void run();
   // Bookkeeping on arrival in a context (a fiber or the scheduler) after a switch.
-  void arrive(boost::context::detail::transfer_t r, void* fake_stack);
+  void arrive(void* fake_stack);
   // Returns the stacks of threads left suspended by a failure to the pool.
   void release_stacks();
 
@@ -112,7 +112,7 @@ struct BlockRun {
 
  private:
   SimThread* next_ready();
-  void enter(SimThread& to, boost::context::detail::fcontext_t* from_slot, void** from_fake_stack);
+  void enter(SimThread& to, void** from_slot, void** from_fake_stack);
   void suspend(SimThread& t);
 
   void make_order(uint64_t pass);
