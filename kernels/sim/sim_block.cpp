@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <random>
 
 #include "kernels/sim/sim_fiber.h"
 #include "seek/core/error.h"
@@ -57,6 +56,21 @@ void asan_start_switch(void**, const void*, size_t) {}
 void asan_finish_switch(void*, const void**, size_t*) {}
 void asan_unpoison(void*, size_t) {}
 #endif
+
+// A random bit generator that is cheap to seed (a new order is drawn for every pass of
+// every block; seeding a Mersenne twister costs more than the pass).
+struct SplitMix64 {
+  using result_type = uint64_t;
+  uint64_t state;
+  static constexpr uint64_t min() { return 0; }
+  static constexpr uint64_t max() { return ~uint64_t(0); }
+  uint64_t operator()() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+};
 
 // ---- stacks: one pool per OS thread, reused across blocks and launches ----
 size_t stack_bytes() {
@@ -300,13 +314,13 @@ void BlockRun::make_order(uint64_t pass) {
     std::reverse(order.begin(), order.end());
   } else if (sched.order == Order::Random) {
     // Warps in a random order, lanes in a random order within each warp, new each pass.
-    std::mt19937_64 rng(sched.seed * 0x9E3779B97F4A7C15ull ^ (block_linear * 1315423911ull + pass));
+    SplitMix64 rng{sched.seed * 0x9E3779B97F4A7C15ull ^ (block_linear * 1315423911ull + pass)};
     const int nwarps = (nthreads + 31) / 32;
-    std::vector<int> warps(static_cast<size_t>(nwarps));
-    for (int w = 0; w < nwarps; ++w) warps[static_cast<size_t>(w)] = w;
-    std::shuffle(warps.begin(), warps.end(), rng);
+    std::vector<int> warp_order(static_cast<size_t>(nwarps));
+    for (int w = 0; w < nwarps; ++w) warp_order[static_cast<size_t>(w)] = w;
+    std::shuffle(warp_order.begin(), warp_order.end(), rng);
     order.clear();
-    for (int w : warps) {
+    for (int w : warp_order) {
       const size_t first = order.size();
       for (int i = w * 32; i < std::min(nthreads, w * 32 + 32); ++i) order.push_back(i);
       std::shuffle(order.begin() + static_cast<std::ptrdiff_t>(first), order.end(), rng);
