@@ -143,22 +143,25 @@ std::string waiting_str(const SimThread& t) {
 }
 
 // A CUDA thread's fiber: entered by whoever switches to it first (tls_thread names it).
+// When its thread ends and the next runnable thread has not started yet, the fiber runs
+// that one too, on the same stack, without a switch (a kernel without barriers runs its
+// block's threads one after another in a single fiber).
 void fiber_main() {
   BlockRun* b = tls_block;
-  SimThread* th = tls_thread;
   b->arrive(nullptr);
-  try {
-    b->body(b->closure);
-  } catch (const AbortBlock&) {  // b->error says why
-  } catch (...) {
-    if (!b->failed) {
-      b->failed = true;
-      b->exception = std::current_exception();
+  for (SimThread* th = tls_thread; th; th = b->finish_thread(*th)) {
+    try {
+      b->body(b->closure);
+    } catch (const AbortBlock&) {  // b->error says why
+    } catch (...) {
+      if (!b->failed) {
+        b->failed = true;
+        b->exception = std::current_exception();
+      }
     }
+    th->land_copies(-1);
+    b->on_exit(*th);
   }
-  th->land_copies(-1);
-  b->on_exit(*th);
-  b->finish_thread(*th);  // never returns
 }
 
 }  // namespace
@@ -280,20 +283,28 @@ SimThread* BlockRun::next_ready() {
   if (failed) throw AbortBlock{};
 }
 
-// The end of a thread's fiber: its stack goes back to the pool once we are off it.
-void BlockRun::finish_thread(SimThread& t) {
+// The end of a thread: the next runnable thread, if it has not started yet, continues on
+// this fiber (returned); otherwise the fiber switches away for good and its stack goes back
+// to the pool once we are off it.
+SimThread* BlockRun::finish_thread(SimThread& t) {
+  SimThread* next = failed ? nullptr : next_ready();
+  if (next && !next->ctx) {
+    next->stack_top = t.stack_top;
+    t.stack_top = nullptr;
+    t.ctx = nullptr;
+    next->state = ThreadState::Running;
+    --n_ready;
+    tls_thread = next;
+    tls_builtins.thread_idx = &next->idx;
+    return next;
+  }
   ended_stack = t.stack_top;
   t.stack_top = nullptr;
   t.ctx = nullptr;
-  SimThread* next = failed ? nullptr : next_ready();
   void* target = sched_ctx;
   const void* bottom = sched_stack_bottom;
   size_t size = sched_stack_size;
-  if (next) {
-    if (!next->ctx) {
-      next->stack_top = tls_stacks.pop();
-      next->ctx = fiber::make(next->stack_top, fiber_stack_bytes(), fiber_main);
-    }
+  if (next) {  // a thread suspended at a scheduling point
     next->state = ThreadState::Running;
     --n_ready;
     target = next->ctx;

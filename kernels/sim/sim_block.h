@@ -106,7 +106,7 @@ struct BlockRun {
   unsigned active_mask(SimThread& t);
   [[noreturn]] void abort_thread(std::string message);
   void on_exit(SimThread& t);
-  [[noreturn]] void finish_thread(SimThread& t);
+  SimThread* finish_thread(SimThread& t);
   std::string thread_str(const SimThread& t) const;
   void fail(std::string message);
 
