@@ -2,9 +2,10 @@
 // that resumes runnable threads pass by pass in the schedule's order, the block
 // barrier, warp collectives and cp.async.
 //
-// Tricks: fibers are made lazily and a thread that ends gives its stack back at
-// once, so a kernel without barriers runs thread after thread on two hot stacks;
-// only threads suspended at a scheduling point hold a stack of their own.
+// Tricks: fibers are made lazily, and a thread that ends hands its fiber to the
+// next thread of the pass that has not started, so a kernel without barriers runs
+// a block's threads one after another in one fiber on one hot stack; only threads
+// suspended at a scheduling point hold a stack of their own.
 // A thread that waits or ends switches straight to the next runnable thread of
 // the pass (one context switch per thread per barrier, not two), and every check
 // is done as threads arrive, against counters and per-warp lane bitmasks, so no
