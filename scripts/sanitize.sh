@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer in its own build
 # dir and runs it (C++ tests, examples, the install_consumer test, and the Python tests with
-# the ASan runtime preloaded into python3). For use before a release: slow (a full rebuild,
-# tests 2-5x slower). Leak checking is on for the C++ tests, off for python3 (the interpreter
-# keeps objects alive on purpose at exit).
+# the ASan runtime preloaded into python3). The CUDA backend runs on the simulated device
+# (SEEK_CUDA_SIM; the simulator announces its fiber switches to ASan). For use before a
+# release: slow (a full rebuild, tests 2-5x slower). Leak checking is on for the C++ tests,
+# off for python3 (the interpreter keeps objects alive on purpose at exit).
 # Usage: scripts/sanitize.sh [build dir] [extra ctest args...]   (default: build-asan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ build=${1:-build-asan}
 shift || true
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEEK_TESTS=ON -DSEEK_PYTHON=ON \
-  -DSEEK_NATIVE_ARCH=OFF -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+  -DSEEK_CUDA_SIM=ON -DSEEK_NATIVE_ARCH=OFF -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" -DCMAKE_MODULE_LINKER_FLAGS="-fsanitize=address,undefined"
 cmake --build "$build" -j "$(nproc)"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}

@@ -2,7 +2,7 @@
 // The SIMT simulator's interface: what a kernel compiled by the host compiler
 // (through sim_prelude.h) and the launch helper (kernels/launch.cuh) call.
 //
-// Model: one fiber (Boost.Context fcontext) per CUDA thread; a thread block runs
+// Model: one fiber per CUDA thread (sim_fiber.h); a thread block runs
 // on one OS worker thread from its first instruction to its last, so a static
 // `__shared__` array (a function-local `static thread_local` here) is the
 // block's shared memory. Blocks are spread over a pool of worker threads.
@@ -51,14 +51,16 @@ void launch(const LaunchSpec& spec, void (*body)(const void*), const void* closu
 
 // ---- inside a kernel ----
 // What the built-in variables read: set by the block's scheduler before it resumes a
-// thread (null outside a kernel). Initial-exec TLS: one load, no call, in the hot loops.
+// thread (null outside a kernel). Not initial-exec TLS: that would mark libseek.so
+// STATIC_TLS, and its whole TLS segment, where every static __shared__ array lives,
+// would then have to fit glibc's small static-TLS surplus when Python dlopens it.
 struct Builtins {
   const uint3* thread_idx;
   const uint3* block_idx;
   const dim3* block_dim;
   const dim3* grid_dim;
 };
-extern __thread Builtins tls_builtins __attribute__((tls_model("initial-exec")));
+extern __thread Builtins tls_builtins;
 [[noreturn]] void outside_kernel(const char* what);
 inline const uint3& thread_idx() {
   if (!tls_builtins.thread_idx) outside_kernel("threadIdx");
@@ -95,7 +97,8 @@ struct WarpCall {
 };
 void warp_collective(const char* what, unsigned mask, const void* in, void* out, void (*combine)(const WarpCall&),
                      const void* ctx, std::source_location where);
-// Lanes of the caller's warp that have not exited (__activemask).
+// __activemask: the lanes of the caller's warp that call it together (once every other lane
+// of the warp has exited, waits elsewhere or is in this call too).
 unsigned active_mask();
 
 // cp.async: copy `bytes` from global `src` to shared `dst` asynchronously; commit closes the
@@ -111,6 +114,8 @@ void cp_async_wait(int pending);
 namespace detail {
 // A shuffle lane read a lane outside the collective's mask: fails the block.
 [[noreturn]] void shuffle_from_absent_lane(int lane, int src, unsigned mask);
+// A shuffle's width is not a power of two from 1 to 32 (undefined in CUDA): fails the block.
+[[noreturn]] void bad_shuffle_width(const char* what, int width, std::source_location where);
 }  // namespace detail
 
 }  // namespace seek::sim

@@ -1,7 +1,8 @@
 #pragma once
 // Internals of the SIMT simulator (kernels/sim): a thread block being run
 // (BlockRun) and its CUDA threads (SimThread). sim.h is the interface.
-#include <boost/context/detail/fcontext.hpp>
+// The scheduler keeps counts of threads per state, the barrier being gathered
+// and per-warp lane bitmasks, so that no step rescans the block's threads.
 #include <exception>
 #include <string>
 #include <vector>
@@ -23,16 +24,23 @@ struct SimThread {
   uint3 idx{};
   int linear = 0;  // x + y*bx + z*bx*by; warp = linear / 32, lane = linear % 32
   ThreadState state = ThreadState::Ready;
-  boost::context::detail::fcontext_t ctx = nullptr;
+  void* ctx = nullptr;
   void* stack_top = nullptr;
+  void* asan_fake_stack = nullptr;  // AddressSanitizer's bookkeeping while suspended
   // Where it waits (barrier or warp collective).
   const char* what = "";
   std::source_location where;
-  int predicate = 0;  // barrier predicate in, count of non-zero predicates out
-  int result = 0;
-  unsigned mask = 0;  // warp collective
+  int result = 0;  // barrier: the number of threads whose predicate was non-zero
+  // Warp collective: the lanes it names; the first lane of its group to arrive (the
+  // leader) also keeps the group's arrived lanes.
+  unsigned mask = 0;
+  unsigned arrived = 0;
+  int leader = 0;
   const void* in = nullptr;
   void* out = nullptr;
+  // __activemask: waiting for the lanes of its warp to converge, and the answer once known.
+  bool in_activemask = false;
+  unsigned activemask = 0;
   // cp.async: copies in flight and the number of groups committed so far.
   std::vector<PendingCopy> copies;
   int committed_groups = 0;
@@ -45,6 +53,12 @@ struct SimThread {
 // Unwinds a thread's fiber after BlockRun::fail (never escapes the fiber).
 struct AbortBlock {};
 
+// Lanes of one warp: those that exited and those waiting in a warp collective.
+struct WarpLanes {
+  unsigned exited = 0;
+  unsigned waiting = 0;
+};
+
 struct BlockRun {
   const LaunchSpec* spec = nullptr;
   void (*body)(const void*) = nullptr;
@@ -54,15 +68,34 @@ struct BlockRun {
   uint64_t block_linear = 0;
   int nthreads = 0;
   std::vector<SimThread> threads;
+  std::vector<WarpLanes> warps;
   std::vector<int> order;
+  // Threads per state (Running is the one thread being run, counted nowhere).
+  int n_ready = 0, n_exited = 0, n_at_barrier = 0, n_at_warp = 0;
+  // The barrier being gathered: its first arrival and the count of non-zero predicates.
+  const SimThread* barrier_first = nullptr;
+  int barrier_count = 0;
   unsigned char* dyn_smem = nullptr;
-  boost::context::detail::fcontext_t sched_ctx = nullptr;
+  // Threads switch straight to the next runnable thread of the pass; the scheduler (on the
+  // worker's own stack) gets control back only at the end of a pass or on a failure.
+  void* sched_ctx = nullptr;
+  void* dead_ctx = nullptr;     // where an ended fiber's context goes
+  size_t cursor = 0;            // the pass's position in `order`
+  void* ended_stack = nullptr;  // the stack of a fiber that just ended, freed by whoever it switched to
+  void* sched_asan_fake_stack = nullptr;
+  bool entering_from_sched = false;          // the switch under way comes from the scheduler
+  const void* sched_stack_bottom = nullptr;  // the worker's own stack, for AddressSanitizer
+  size_t sched_stack_size = 0;
   bool failed = false;
   std::string error;             // misuse found by the simulator
   std::exception_ptr exception;  // anything else a thread threw
 
+  // Sets up the block's threads (all Ready) for a launch of spec's block size.
+  void reset_threads();
   // Runs every thread of the block to its end (or until a failure).
   void run();
+  // Bookkeeping on arrival in a context (a fiber or the scheduler) after a switch.
+  void arrive(void* fake_stack);
   // Returns the stacks of threads left suspended by a failure to the pool.
   void release_stacks();
 
@@ -70,21 +103,27 @@ struct BlockRun {
   int barrier(SimThread& t, int predicate, const char* what, std::source_location where);
   void warp_collective(SimThread& t, const char* what, unsigned mask, const void* in, void* out,
                        void (*combine)(const WarpCall&), const void* ctx, std::source_location where);
+  unsigned active_mask(SimThread& t);
   [[noreturn]] void abort_thread(std::string message);
-  void check_exit(const SimThread& t);
+  void on_exit(SimThread& t);
+  SimThread* finish_thread(SimThread& t);
   std::string thread_str(const SimThread& t) const;
   void fail(std::string message);
 
  private:
-  void resume(SimThread& t);
+  SimThread* next_ready();
+  void enter(SimThread& to, void** from_slot, void** from_fake_stack);
   void suspend(SimThread& t);
+
   void make_order(uint64_t pass);
-  void release_barrier(int exited);
+  void release_barrier();
   void report_deadlock();
+  const SimThread* first_exited() const;
 };
 
 // The block and thread the calling OS thread is running (null outside a kernel).
-extern thread_local BlockRun* tls_block;
-extern thread_local SimThread* tls_thread;
+// (Default TLS model, like tls_builtins in sim.h: see there why not initial-exec.)
+extern __thread BlockRun* tls_block;
+extern __thread SimThread* tls_thread;
 
 }  // namespace seek::sim

@@ -45,20 +45,22 @@ struct ShuffleIn {
   int width;  // a power of two up to 32
 };
 
-// Each lane's source lane as CUDA defines it; a lane whose source lies outside its
-// width-segment keeps its own value.
+// Each lane's source lane as PTX's shfl.sync defines it (the CUDA guide's rules for
+// width < 32 follow): the lane argument counts modulo 32, a lane reads its own value
+// when the source lies past its width-segment (or, for up, before it), and xor may
+// read an earlier segment but not a later one.
 template <typename T, ShuffleMode M>
 void shuffle_combine(const WarpCall& call) {
   for (int lane = 0; lane < 32; ++lane) {
     if (!call.out[lane]) continue;
     const auto& in = *static_cast<const ShuffleIn<T>*>(call.in[lane]);
-    const int w = in.width, base = lane & ~(w - 1);
+    const int w = in.width, base = lane & ~(w - 1), last = base + w - 1, b = in.arg & 31;
     int src = lane;
     switch (M) {
       case ShuffleMode::Index: src = base + (in.arg & (w - 1)); break;
-      case ShuffleMode::Up: src = (lane - base) >= in.arg ? lane - in.arg : lane; break;
-      case ShuffleMode::Down: src = (lane - base) + in.arg < w ? lane + in.arg : lane; break;
-      case ShuffleMode::Xor: src = ((lane ^ in.arg) & ~(w - 1)) == base ? lane ^ in.arg : lane; break;
+      case ShuffleMode::Up: src = lane - b >= base ? lane - b : lane; break;
+      case ShuffleMode::Down: src = lane + b <= last ? lane + b : lane; break;
+      case ShuffleMode::Xor: src = (lane ^ b) <= last ? lane ^ b : lane; break;
     }
     if (!call.in[src]) {
       ::seek::sim::detail::shuffle_from_absent_lane(lane, src, call.mask);
@@ -71,6 +73,7 @@ void shuffle_combine(const WarpCall& call) {
 template <typename T, ShuffleMode M>
 T shuffle(const char* what, unsigned mask, T var, int arg, int width, std::source_location w) {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 16, "shuffles move values of at most 16 bytes");
+  if (width <= 0 || width > 32 || (width & (width - 1)) != 0) ::seek::sim::detail::bad_shuffle_width(what, width, w);
   ShuffleIn<T> in{var, arg, width};
   T out = var;
   ::seek::sim::warp_collective(what, mask, &in, &out, shuffle_combine<T, M>, nullptr, w);
@@ -78,11 +81,12 @@ T shuffle(const char* what, unsigned mask, T var, int arg, int width, std::sourc
 }
 
 // Ballot-style collectives: each lane contributes an int, each receives an unsigned.
-enum class VoteMode { Ballot, Any, All, AddU, MinU, MaxU, AndU, OrU, XorU };
+enum class VoteMode { Ballot, Any, All, AddU, MinU, MaxU, AndU, OrU, XorU, MinI, MaxI };
 
 template <VoteMode M>
 void vote_combine(const WarpCall& call) {
   unsigned ballot = 0, add = 0, mn = ~0u, mx = 0, an = ~0u, orr = 0, xr = 0;
+  int mni = 0x7fffffff, mxi = -0x7fffffff - 1;
   for (int lane = 0; lane < 32; ++lane) {
     if (!call.in[lane]) continue;
     const unsigned v = *static_cast<const unsigned*>(call.in[lane]);
@@ -93,6 +97,9 @@ void vote_combine(const WarpCall& call) {
     an &= v;
     orr |= v;
     xr ^= v;
+    const int vi = static_cast<int>(v);
+    mni = vi < mni ? vi : mni;
+    mxi = vi > mxi ? vi : mxi;
   }
   unsigned r = 0;
   switch (M) {
@@ -105,6 +112,8 @@ void vote_combine(const WarpCall& call) {
     case VoteMode::AndU: r = an; break;
     case VoteMode::OrU: r = orr; break;
     case VoteMode::XorU: r = xr; break;
+    case VoteMode::MinI: r = static_cast<unsigned>(mni); break;
+    case VoteMode::MaxI: r = static_cast<unsigned>(mxi); break;
   }
   for (int lane = 0; lane < 32; ++lane)
     if (call.out[lane]) *static_cast<unsigned*>(call.out[lane]) = r;
@@ -163,6 +172,9 @@ SEEK_SIM_VOTE(__reduce_max_sync, MaxU, unsigned, unsigned)
 SEEK_SIM_VOTE(__reduce_and_sync, AndU, unsigned, unsigned)
 SEEK_SIM_VOTE(__reduce_or_sync, OrU, unsigned, unsigned)
 SEEK_SIM_VOTE(__reduce_xor_sync, XorU, unsigned, unsigned)
+SEEK_SIM_VOTE(__reduce_add_sync, AddU, int, int)  // two's complement: the same bits as unsigned
+SEEK_SIM_VOTE(__reduce_min_sync, MinI, int, int)
+SEEK_SIM_VOTE(__reduce_max_sync, MaxI, int, int)
 #undef SEEK_SIM_VOTE
 
 // ---- memory fences ----
@@ -196,12 +208,15 @@ T atomic_update(T* p, F f) {
   SEEK_SIM_ATOMIC(name, int, expr)       \
   SEEK_SIM_ATOMIC(name, unsigned, expr)  \
   SEEK_SIM_ATOMIC(name, unsigned long long, expr)
-SEEK_SIM_ATOMIC_INTS(atomicAdd, static_cast<decltype(old)>(old + val))
+// Integer arithmetic wraps around, as on the GPU (done in unsigned: no signed overflow).
+#define SEEK_SIM_WRAP(a, op, b) \
+  static_cast<decltype(a)>(static_cast<unsigned long long>(a) op static_cast<unsigned long long>(b))
+SEEK_SIM_ATOMIC_INTS(atomicAdd, SEEK_SIM_WRAP(old, +, val))
 SEEK_SIM_ATOMIC(atomicAdd, float, old + val)
 SEEK_SIM_ATOMIC(atomicAdd, double, old + val)
 SEEK_SIM_ATOMIC(atomicAdd, __half, __float2half(__half2float(old) + __half2float(val)))
 SEEK_SIM_ATOMIC(atomicAdd, __nv_bfloat16, __float2bfloat16(__bfloat162float(old) + __bfloat162float(val)))
-SEEK_SIM_ATOMIC(atomicSub, int, old - val)
+SEEK_SIM_ATOMIC(atomicSub, int, SEEK_SIM_WRAP(old, -, val))
 SEEK_SIM_ATOMIC(atomicSub, unsigned, old - val)
 SEEK_SIM_ATOMIC_INTS(atomicExch, val)
 SEEK_SIM_ATOMIC(atomicExch, float, val)
@@ -214,6 +229,7 @@ SEEK_SIM_ATOMIC_INTS(atomicOr, old | val)
 SEEK_SIM_ATOMIC_INTS(atomicXor, old ^ val)
 SEEK_SIM_ATOMIC(atomicInc, unsigned, old >= val ? 0u : old + 1u)
 SEEK_SIM_ATOMIC(atomicDec, unsigned, (old == 0u || old > val) ? val : old - 1u)
+#undef SEEK_SIM_WRAP
 #undef SEEK_SIM_ATOMIC_INTS
 #undef SEEK_SIM_ATOMIC
 

@@ -124,30 +124,29 @@ inline void __stcg(T* p, T v) {
 }
 
 // ---- __half / __nv_bfloat16 functions declared for the device only ----
-// Computed in double and rounded once (the product of two 11- or 8-bit significands is exact).
-#define SEEK_SIM_HALF_FUNCS(T, to_f, from_f, pre)                                        \
-  inline T __hfma(T a, T b, T c) {                                                       \
-    return from_f(static_cast<float>(static_cast<double>(to_f(a)) * to_f(b) + to_f(c))); \
-  }                                                                                      \
-  inline T pre##exp(T a) { return from_f(std::exp(to_f(a))); }                           \
-  inline T pre##exp2(T a) { return from_f(std::exp2(to_f(a))); }                         \
-  inline T pre##log(T a) { return from_f(std::log(to_f(a))); }                           \
-  inline T pre##log2(T a) { return from_f(std::log2(to_f(a))); }                         \
-  inline T pre##sqrt(T a) { return from_f(std::sqrt(to_f(a))); }                         \
-  inline T pre##rsqrt(T a) { return from_f(1.0f / std::sqrt(to_f(a))); }                 \
-  inline T pre##rcp(T a) { return from_f(1.0f / to_f(a)); }                              \
-  inline T pre##sin(T a) { return from_f(std::sin(to_f(a))); }                           \
-  inline T pre##cos(T a) { return from_f(std::cos(to_f(a))); }                           \
-  inline T pre##floor(T a) { return from_f(std::floor(to_f(a))); }                       \
-  inline T pre##ceil(T a) { return from_f(std::ceil(to_f(a))); }                         \
-  inline T pre##trunc(T a) { return from_f(std::trunc(to_f(a))); }                       \
+// __hfma: computed in double (the product of two 11- or 8-bit significands is exact) and
+// rounded once, straight to the narrow type (through float, a sum just below a tie could
+// round to the tie first and then away).
+#define SEEK_SIM_HALF_FUNCS(T, to_f, from_f, pre)                                                            \
+  inline T __hfma(T a, T b, T c) { return __double2half(static_cast<double>(to_f(a)) * to_f(b) + to_f(c)); } \
+  inline T pre##exp(T a) { return from_f(std::exp(to_f(a))); }                                               \
+  inline T pre##exp2(T a) { return from_f(std::exp2(to_f(a))); }                                             \
+  inline T pre##log(T a) { return from_f(std::log(to_f(a))); }                                               \
+  inline T pre##log2(T a) { return from_f(std::log2(to_f(a))); }                                             \
+  inline T pre##sqrt(T a) { return from_f(std::sqrt(to_f(a))); }                                             \
+  inline T pre##rsqrt(T a) { return from_f(1.0f / std::sqrt(to_f(a))); }                                     \
+  inline T pre##rcp(T a) { return from_f(1.0f / to_f(a)); }                                                  \
+  inline T pre##sin(T a) { return from_f(std::sin(to_f(a))); }                                               \
+  inline T pre##cos(T a) { return from_f(std::cos(to_f(a))); }                                               \
+  inline T pre##floor(T a) { return from_f(std::floor(to_f(a))); }                                           \
+  inline T pre##ceil(T a) { return from_f(std::ceil(to_f(a))); }                                             \
+  inline T pre##trunc(T a) { return from_f(std::trunc(to_f(a))); }                                           \
   inline T pre##tanh(T a) { return from_f(std::tanh(to_f(a))); }
 SEEK_SIM_HALF_FUNCS(__half, __half2float, __float2half, h)
 #undef SEEK_SIM_HALF_FUNCS
 
 inline __nv_bfloat16 __hfma(__nv_bfloat16 a, __nv_bfloat16 b, __nv_bfloat16 c) {
-  return __float2bfloat16(
-      static_cast<float>(static_cast<double>(__bfloat162float(a)) * __bfloat162float(b) + __bfloat162float(c)));
+  return __double2bfloat16(static_cast<double>(__bfloat162float(a)) * __bfloat162float(b) + __bfloat162float(c));
 }
 #define SEEK_SIM_BF16_FUNC(name, expr)         \
   inline __nv_bfloat16 name(__nv_bfloat16 h) { \

@@ -85,14 +85,7 @@ void run_blocks(Job& job) {
     b.block_idx = make_uint3(static_cast<unsigned>(lin % s.grid.x), static_cast<unsigned>(lin / s.grid.x % s.grid.y),
                              static_cast<unsigned>(lin / s.grid.x / s.grid.y));
     b.nthreads = nthreads;
-    b.threads.resize(static_cast<size_t>(nthreads));
-    for (int i = 0; i < nthreads; ++i) {
-      SimThread& t = b.threads[static_cast<size_t>(i)];
-      t = SimThread{};
-      t.linear = i;
-      t.idx = make_uint3(static_cast<unsigned>(i) % s.block.x, static_cast<unsigned>(i) / s.block.x % s.block.y,
-                         static_cast<unsigned>(i) / s.block.x / s.block.y);
-    }
+    b.reset_threads();
     // 128-byte aligned, as the GPU's shared memory window is.
     const uintptr_t raw = reinterpret_cast<uintptr_t>(w.dyn_smem.data());
     b.dyn_smem = reinterpret_cast<unsigned char*>((raw + 127) & ~uintptr_t(127));
@@ -272,7 +265,7 @@ void launch(const LaunchSpec& spec, void (*body)(const void*), const void* closu
 
 // ---- inside a kernel ----
 
-__thread Builtins tls_builtins __attribute__((tls_model("initial-exec"))) = {nullptr, nullptr, nullptr, nullptr};
+__thread Builtins tls_builtins = {nullptr, nullptr, nullptr, nullptr};
 
 void outside_kernel(const char* what) { self(what), throw Error("unreachable"); }
 
@@ -298,14 +291,13 @@ void misuse(const std::string& message) {
   tls_block->abort_thread(str(message, " (", tls_block->thread_str(t), ")"));
 }
 
-unsigned active_mask() {
-  const SimThread& t = self("__activemask");
-  const int warp = t.linear / 32;
-  unsigned m = 0;
-  for (int l = 0; l < 32 && warp * 32 + l < tls_block->nthreads; ++l)
-    if (tls_block->threads[static_cast<size_t>(warp * 32 + l)].state != ThreadState::Exited) m |= 1u << l;
-  return m;
+void detail::bad_shuffle_width(const char* what, int width, std::source_location where) {
+  SimThread& t = self(what);
+  tls_block->abort_thread(str(tls_block->thread_str(t), " calls ", what, " at ", where.file_name(), ":", where.line(),
+                              " with width ", width, ", which is not a power of two from 1 to 32"));
 }
+
+unsigned active_mask() { return tls_block->active_mask(self("__activemask")); }
 
 void cp_async(void* dst, const void* src, size_t bytes) {
   SimThread& t = self("cp.async");
