@@ -91,11 +91,4 @@ __device__ T column_reduce(T v, const Combine& combine, T* smem) {
   return v;
 }
 
-// The smallest power of two >= n (1 for n <= 1), capped at `cap` (a power of two).
-inline unsigned pow2_at_least(int64_t n, unsigned cap) {
-  unsigned p = 1;
-  while (p < cap && static_cast<int64_t>(p) < n) p *= 2;
-  return p;
-}
-
 }  // namespace seek::cuda

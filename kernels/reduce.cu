@@ -22,6 +22,7 @@
 
 #include "backend/cuda/cuda_backend.h"
 #include "block_reduce.cuh"
+#include "reduce_plan.cuh"
 #include "seek/backend/reduce_op.h"
 #include "seek/core/convert.h"
 #include "seek/core/dtype.h"
@@ -31,118 +32,6 @@ namespace seek::cuda {
 namespace {
 
 using namespace reducers;
-
-// ---- geometry and launch plan ----
-
-// Kept dims (one position per output) and reduced dims, innermost first, strides in elements.
-struct ReduceGeometry {
-  int kd = 0, rd = 0;
-  int64_t M = 1, N = 1;  // outputs; elements folded into each
-  Array<int64_t, kMaxDims> ksize{}, kin{}, kout{}, rsize{}, rin{}, rout{};
-
-  // Input and output offsets of output m.
-  SEEK_HOST_DEVICE void kept_offsets(int64_t m, int64_t& in_off, int64_t& out_off) const {
-    in_off = 0, out_off = 0;
-    for (int d = 0; d < kd; ++d) {
-      const int64_t i = m % ksize[d];
-      m /= ksize[d];
-      in_off += i * kin[d], out_off += i * kout[d];
-    }
-  }
-  // Input offset of reduced position r (from the output's base).
-  SEEK_HOST_DEVICE int64_t reduced_offset(int64_t r) const {
-    if (rd == 1) return r * rin[0];
-    int64_t off = 0;
-    for (int d = 0; d < rd; ++d) {
-      off += (r % rsize[d]) * rin[d];
-      r /= rsize[d];
-    }
-    return off;
-  }
-  // Output offset of reduced position r (scans write every position).
-  SEEK_HOST_DEVICE int64_t reduced_out_offset(int64_t r) const {
-    if (rd == 1) return r * rout[0];
-    int64_t off = 0;
-    for (int d = 0; d < rd; ++d) {
-      off += (r % rsize[d]) * rout[d];
-      r /= rsize[d];
-    }
-    return off;
-  }
-  // The innermost dim in memory is a reduced (scanned) one.
-  bool inner() const { return kd == 0 || (rd > 0 && rin[0] < kin[0]); }
-};
-
-// `out` has the keepdim shape (reduce) or in's shape (scan, which also needs rout).
-ReduceGeometry make_geometry(const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out, bool scan,
-                             const char* op) {
-  struct D {
-    int64_t size, is, os;
-    bool red;
-    int64_t idx;
-  };
-  ReduceGeometry g;
-  std::vector<D> ds;
-  for (int64_t d = 0; d < in.dim(); ++d) {
-    const bool red = std::find(dims.begin(), dims.end(), d) != dims.end();
-    (red ? g.N : g.M) *= in.size(d);
-    if (in.size(d) != 1) ds.push_back({in.size(d), in.stride(d), (red && !scan) ? 0 : out.stride(d), red, d});
-  }
-  std::sort(ds.begin(), ds.end(), [](const D& a, const D& b) { return a.is != b.is ? a.is < b.is : a.idx > b.idx; });
-  for (const D& d : ds) {
-    int& n = d.red ? g.rd : g.kd;
-    auto& size = d.red ? g.rsize : g.ksize;
-    auto& sin = d.red ? g.rin : g.kin;
-    auto& sout = d.red ? g.rout : g.kout;
-    if (n > 0 && sin[n - 1] * size[n - 1] == d.is && sout[n - 1] * size[n - 1] == d.os) {
-      size[n - 1] *= d.size;  // merges with the previous dim of its kind
-      continue;
-    }
-    SEEK_CHECK_SHAPE(n < kMaxDims, op, ": CUDA kernels index at most ", kMaxDims,
-                     " kept and reduced dims after merging, got more for shape ", shape_str(in.sizes()));
-    size[n] = d.size, sin[n] = d.is, sout[n] = d.os;
-    ++n;
-  }
-  if (g.N == 0) g.rd = 1, g.rsize[0] = 0, g.rin[0] = 0, g.rout[0] = 0;  // each output folds an empty run
-  return g;
-}
-
-// How a reduction is spread over threads and blocks (see the header comment).
-struct ReducePlan {
-  bool inner = true;
-  unsigned lanes = 1;   // threads folding one output's run (blockDim.x inner, blockDim.y outer)
-  unsigned outs = 1;    // outputs per block (blockDim.y inner, blockDim.x outer)
-  int64_t splits = 1;   // blocks per output run (gridDim.y)
-  int64_t chunk = 0;    // run elements per split
-  int64_t groups = 1;   // output groups of `outs`
-  unsigned grid_x = 1;  // blocks along x; they loop over the groups
-};
-
-constexpr int64_t kTargetBlocks = 264;  // about two waves of blocks on an H100 (132 SMs)
-constexpr int64_t kMinPerLane = 32;     // elements each lane folds, at least, before a run is split
-constexpr unsigned kMaxGridX = 65535;
-
-ReducePlan plan_reduction(const ReduceGeometry& g, int64_t block_threads) {
-  ReducePlan p;
-  p.inner = g.inner();
-  if (p.inner) {
-    p.lanes = pow2_at_least(g.N, static_cast<unsigned>(block_threads));
-    p.outs = static_cast<unsigned>(block_threads) / p.lanes;
-  } else {
-    p.outs = pow2_at_least(g.M, kWarpSize);
-    p.lanes = pow2_at_least(g.N, static_cast<unsigned>(block_threads) / p.outs);
-  }
-  p.groups = (g.M + p.outs - 1) / p.outs;
-  const int64_t per_lane = (g.N + p.lanes - 1) / p.lanes;
-  if (p.groups < kTargetBlocks && per_lane >= 2 * kMinPerLane) {
-    const int64_t want = std::min<int64_t>((kTargetBlocks + p.groups - 1) / p.groups, per_lane / kMinPerLane);
-    p.splits = std::min<int64_t>(want, 65535);
-  }
-  p.chunk = (g.N + p.splits - 1) / p.splits;
-  if (p.chunk > 0) p.splits = (g.N + p.chunk - 1) / p.chunk;
-  p.grid_x = static_cast<unsigned>(std::min<int64_t>(p.groups, kMaxGridX));
-  return p;
-}
 
 // ---- reducer adapters ----
 
@@ -283,10 +172,9 @@ template <typename R, typename S, typename O>
 void reduce_forward(const R& r, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out,
                     int64_t* out_index, const char* op, cudaStream_t stream) {
   using A = typename R::acc_t;
-  const ReduceGeometry g = make_geometry(in, dims, out, false, op);
+  const ReduceGeometry g = make_reduce_geometry(in, dims, out, false, op);
   if (g.M == 0) return;
-  const int64_t block_threads = g.inner() && g.N > kBlockThreads ? 2 * kBlockThreads : kBlockThreads;
-  const ReducePlan p = plan_reduction(g, block_threads);
+  const ReducePlan p = plan_reduction(g);
   const dim3 block = p.inner ? dim3(p.lanes, p.outs) : dim3(p.outs, p.lanes);
   const size_t smem = static_cast<size_t>(p.lanes) * p.outs * sizeof(A);
   const S* ip = static_cast<const S*>(in.data_ptr());
@@ -375,7 +263,7 @@ void reduce_row(const Tensor& in, const std::vector<int64_t>& dims, const Tensor
 // out = inclusive prefix sums of in along the scanned dim of g.
 template <typename S, typename O>
 void cumsum_forward(const Tensor& in, int64_t dim, const Tensor& out, cudaStream_t stream) {
-  const ReduceGeometry g = make_geometry(in, {dim}, out, true, "cumsum");
+  const ReduceGeometry g = make_reduce_geometry(in, {dim}, out, true, "cumsum");
   if (g.M == 0 || g.N == 0) return;
   const S* ip = static_cast<const S*>(in.data_ptr());
   O* op = static_cast<O*>(out.data_ptr());

@@ -45,21 +45,22 @@ struct SumCombine {
   __device__ SEEK_INLINE C operator()(C a, C b) const { return a + b; }
 };
 
-// The values a row's state gives: y = std::exp(x - m) * inv_s, or log: y = x - shift. NaN for
-// rows with a NaN or +inf (m is NaN or +inf) or only -inf (s == 0), as on the CPU.
+// The values a row's state gives: y = exp(x - m) * inv_s, or log: y = (x - m) - log(s)
+// (x - m first: exact for x near m, where x - (m + log(s)) would round at m's magnitude).
+// NaN for rows with a NaN or +inf (m is NaN or +inf) or only -inf (s == 0), as on the CPU.
 template <typename C>
 struct RowScale {
-  C m, inv_s, shift;
+  C m, inv_s, log_s;
   bool nan_row;
   __device__ SEEK_INLINE explicit RowScale(const LseState<C>& st) {
     m = st.m;
     nan_row = !(st.s > C(0)) || m != m || m == reducers::highest<C>();
     inv_s = C(1) / st.s;
-    shift = m + std::log(st.s);
+    log_s = std::log(st.s);
   }
   __device__ SEEK_INLINE C apply(C x, bool log_out) const {
     if (nan_row) return std::numeric_limits<C>::quiet_NaN();
-    return log_out ? x - shift : std::exp(x - m) * inv_s;
+    return log_out ? (x - m) - log_s : std::exp(x - m) * inv_s;
   }
 };
 
