@@ -11,6 +11,7 @@
 //  - inner == 1, longer rows: one row per block of 512 threads (shuffles, then shared
 //    memory across warps);
 //  - inner > 1: one thread per column, adjacent threads on adjacent columns (coalesced).
+// Row kernels move 16 bytes per load and store where every row starts 16-byte aligned.
 // Rows the CPU backend turns into NaN do so here too: any NaN or +inf in the row, or every
 // element -inf (x - max is NaN there); -inf among finite values gives 0 (log: -inf).
 #include <cmath>
@@ -66,9 +67,19 @@ struct RowScale {
 
 // ---- kernels (x, y, g contiguous [outer, n, inner]) ----
 
+// 16 bytes of T: what one vectorised load or store moves. Row kernels take `vec` (uniform per
+// launch) when every row starts 16-byte aligned and n is a multiple of kPack<T>.
+template <typename T>
+inline constexpr int kPack = 16 / static_cast<int>(sizeof(T));
+template <typename T>
+struct alignas(16) Pack {
+  T v[kPack<T>];
+};
+
 // inner == 1: row r = blockIdx.x * blockDim.y + threadIdx.y (looping), blockDim.x lanes per row.
 template <typename T, typename C>
-__global__ void softmax_rows_kernel(const T* x, T* y, int64_t rows, int64_t n, bool log_out) {
+__global__ void softmax_rows_kernel(const T* x, T* y, int64_t rows, int64_t n, bool log_out, bool vec) {
+  constexpr int P = kPack<T>;
   LseState<C>* smem = dynamic_shared_memory<LseState<C>>();
   const LogSumExp<C> lse;
   for (int64_t base = static_cast<int64_t>(blockIdx.x) * blockDim.y; base < rows;
@@ -76,12 +87,31 @@ __global__ void softmax_rows_kernel(const T* x, T* y, int64_t rows, int64_t n, b
     const int64_t r = base + threadIdx.y;
     const T* xr = x + r * n;
     LseState<C> st = lse.identity();
-    if (r < rows)
+    if (r < rows && vec) {
+      const Pack<T>* xp = reinterpret_cast<const Pack<T>*>(xr);
+      for (int64_t i = threadIdx.x; i < n / P; i += blockDim.x) {
+        const Pack<T> a = xp[i];
+        SEEK_UNROLL
+        for (int k = 0; k < P; ++k) st = lse.step(st, convert<C>(a.v[k]));
+      }
+    } else if (r < rows) {
       for (int64_t i = threadIdx.x; i < n; i += blockDim.x) st = lse.step(st, convert<C>(xr[i]));
+    }
     st = row_reduce(st, LseCombine<C>{}, lse.identity(), smem, true);
-    if (r < rows) {
-      const RowScale<C> sc(st);
-      T* yr = y + r * n;
+    if (r >= rows) continue;
+    const RowScale<C> sc(st);
+    T* yr = y + r * n;
+    if (vec) {
+      const Pack<T>* xp = reinterpret_cast<const Pack<T>*>(xr);
+      Pack<T>* yp = reinterpret_cast<Pack<T>*>(yr);
+      for (int64_t i = threadIdx.x; i < n / P; i += blockDim.x) {
+        const Pack<T> a = xp[i];
+        Pack<T> b;
+        SEEK_UNROLL
+        for (int k = 0; k < P; ++k) b.v[k] = convert<T>(sc.apply(convert<C>(a.v[k]), log_out));
+        yp[i] = b;
+      }
+    } else {
       for (int64_t i = threadIdx.x; i < n; i += blockDim.x) yr[i] = convert<T>(sc.apply(convert<C>(xr[i]), log_out));
     }
   }
@@ -112,20 +142,43 @@ __device__ SEEK_INLINE C backward_value(C g, C y, C acc, bool log_out) {
 }
 
 template <typename T, typename C>
-__global__ void softmax_backward_rows_kernel(const T* g, const T* y, T* gi, int64_t rows, int64_t n, bool log_out) {
+__global__ void softmax_backward_rows_kernel(const T* g, const T* y, T* gi, int64_t rows, int64_t n, bool log_out,
+                                             bool vec) {
+  constexpr int P = kPack<T>;
   C* smem = dynamic_shared_memory<C>();
   for (int64_t base = static_cast<int64_t>(blockIdx.x) * blockDim.y; base < rows;
        base += static_cast<int64_t>(gridDim.x) * blockDim.y) {  // uniform across the block
     const int64_t r = base + threadIdx.y;
     const int64_t off = r * n;
+    const Pack<T>* gp = reinterpret_cast<const Pack<T>*>(g + off);
+    const Pack<T>* yp = reinterpret_cast<const Pack<T>*>(y + off);
     C acc = 0;
-    if (r < rows)
+    if (r < rows && vec) {
+      for (int64_t i = threadIdx.x; i < n / P; i += blockDim.x) {
+        const Pack<T> a = gp[i], b = yp[i];
+        SEEK_UNROLL
+        for (int k = 0; k < P; ++k) acc += backward_term(convert<C>(a.v[k]), convert<C>(b.v[k]), log_out);
+      }
+    } else if (r < rows) {
       for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
         acc += backward_term(convert<C>(g[off + i]), convert<C>(y[off + i]), log_out);
+    }
     acc = row_reduce(acc, SumCombine<C>{}, C(0), smem, true);
-    if (r < rows)
+    if (r >= rows) continue;
+    if (vec) {
+      Pack<T>* op = reinterpret_cast<Pack<T>*>(gi + off);
+      for (int64_t i = threadIdx.x; i < n / P; i += blockDim.x) {
+        const Pack<T> a = gp[i], b = yp[i];
+        Pack<T> c;
+        SEEK_UNROLL
+        for (int k = 0; k < P; ++k)
+          c.v[k] = convert<T>(backward_value(convert<C>(a.v[k]), convert<C>(b.v[k]), acc, log_out));
+        op[i] = c;
+      }
+    } else {
       for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
         gi[off + i] = convert<T>(backward_value(convert<C>(g[off + i]), convert<C>(y[off + i]), acc, log_out));
+    }
   }
 }
 
@@ -165,6 +218,13 @@ dim3 row_block(int64_t n) {
   if (n <= kWarpRowMax) return dim3(kWarpSize, kBlockThreads / kWarpSize);
   return dim3(kBlockRowThreads, 1);
 }
+// Whether rows of n elements at these pointers take 16-byte loads and stores.
+template <typename T>
+bool vectorisable(int64_t n, std::initializer_list<const void*> ptrs) {
+  bool ok = n % kPack<T> == 0;
+  for (const void* p : ptrs) ok = ok && reinterpret_cast<uintptr_t>(p) % 16 == 0;
+  return ok;
+}
 unsigned row_grid(int64_t rows, const dim3& block) {
   const int64_t blocks = (rows + block.y - 1) / block.y;
   return static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks);
@@ -175,7 +235,8 @@ void softmax_forward(const T* x, T* y, Shape3 s, bool log_out, cudaStream_t stre
   if (s.inner == 1) {
     const dim3 block = row_block(s.n);
     const size_t smem = block.y * (block.x / kWarpSize) * sizeof(LseState<C>);
-    launch(softmax_rows_kernel<T, C>, {row_grid(s.outer, block), block, smem, stream}, x, y, s.outer, s.n, log_out);
+    launch(softmax_rows_kernel<T, C>, {row_grid(s.outer, block), block, smem, stream}, x, y, s.outer, s.n, log_out,
+           vectorisable<T>(s.n, {x, y}));
   } else {
     launch(softmax_columns_kernel<T, C>, {grid_size(s.outer * s.inner), kBlockThreads, 0, stream}, x, y, s.outer, s.n,
            s.inner, log_out);
@@ -188,7 +249,7 @@ void softmax_backward_forward(const T* g, const T* y, T* gi, Shape3 s, bool log_
     const dim3 block = row_block(s.n);
     const size_t smem = block.y * (block.x / kWarpSize) * sizeof(C);
     launch(softmax_backward_rows_kernel<T, C>, {row_grid(s.outer, block), block, smem, stream}, g, y, gi, s.outer, s.n,
-           log_out);
+           log_out, vectorisable<T>(s.n, {g, y, gi}));
   } else {
     launch(softmax_backward_columns_kernel<T, C>, {grid_size(s.outer * s.inner), kBlockThreads, 0, stream}, g, y, gi,
            s.outer, s.n, s.inner, log_out);

@@ -87,6 +87,10 @@ TEST_F(CudaSoftmax, RowsAroundTheWarpAndBlockPaths) {
       check_softmax(v.to(kCUDA), 1, log, 1e-12, what + " f64");
       check_softmax(v.to(kCUDA, kF32), 1, log, 2e-6, what + " f32");
       check_softmax(v.to(kCUDA, kBF16), 1, log, 2e-2, what + " bf16");
+      // A dense view 4 bytes into its buffer: rows not 16-byte aligned take scalar loads.
+      const Tensor shifted = empty({3 * n + 1}, TensorOptions(kF32).device(kCUDA)).narrow(0, 1, 3 * n).view({3, n});
+      backend(kCUDA).copy(v.to(kF32), shifted);
+      check_softmax(shifted, 1, log, 2e-6, what + " unaligned f32");
       // Along dim 0 of the transposed values: one thread per column.
       check_softmax(v.transpose(0, 1).contiguous().to(kCUDA, kF32), 0, log, 2e-6, what + " columns f32");
     }
