@@ -103,7 +103,7 @@ struct ReducePlan {
   unsigned grid_x = 1;  // blocks along x; they loop over the groups
 };
 
-inline constexpr unsigned kMaxOutsPerBlock = 32;  // outer layout: adjacent outputs per block
+inline constexpr unsigned kMaxOutsPerBlock = 32;  // outer layout: adjacent outputs per block, for long runs
 inline constexpr int64_t kTargetBlocks = 264;     // about two waves of blocks on an H100 (132 SMs)
 inline constexpr int64_t kMinPerLane = 32;        // elements each lane folds, at least, before a run is split
 inline constexpr unsigned kMaxGridX = 65535;
@@ -117,8 +117,11 @@ inline ReducePlan plan_reduction(const ReduceGeometry& g) {
     p.lanes = pow2_at_least(g.N, static_cast<unsigned>(block_threads));
     p.outs = static_cast<unsigned>(block_threads) / p.lanes;
   } else {
-    p.outs = pow2_at_least(g.M, kMaxOutsPerBlock);
-    p.lanes = pow2_at_least(g.N, static_cast<unsigned>(block_threads) / p.outs);
+    // At least a warp's worth of adjacent outputs (one coalesced row segment), more when the
+    // runs are too short to give every lane work.
+    p.lanes = pow2_at_least(g.N, static_cast<unsigned>(block_threads) / pow2_at_least(g.M, kMaxOutsPerBlock));
+    p.outs = std::min(pow2_at_least(g.M, static_cast<unsigned>(block_threads)),
+                      static_cast<unsigned>(block_threads) / p.lanes);
   }
   p.groups = (g.M + p.outs - 1) / p.outs;
   const int64_t per_lane = (g.N + p.lanes - 1) / p.lanes;

@@ -118,6 +118,13 @@ TEST(ReducePlan, LongRunsAreSplitAcrossBlocksAndShortOnesAreNot) {
   EXPECT_FALSE(outer.inner);
   EXPECT_EQ(outer.outs, 4u);
   EXPECT_GT(outer.splits, 1);
+  // Short strided runs: more adjacent outputs per block instead of idle lanes.
+  const cuda::ReducePlan wide =
+      cuda::plan_reduction(cuda::make_reduce_geometry(empty({2, 9000}, kF32), {0}, empty({1, 9000}, kF32), false, "t"));
+  EXPECT_FALSE(wide.inner);
+  EXPECT_EQ(wide.lanes, 2u);
+  EXPECT_EQ(wide.outs, 128u);
+  EXPECT_EQ(wide.splits, 1);
   // Many short runs fill the GPU without splitting.
   const cuda::ReducePlan many = cuda::plan_reduction(
       cuda::make_reduce_geometry(empty({3000, 33}, kF32), {1}, empty({3000, 1}, kF32), false, "t"));
@@ -221,6 +228,8 @@ TEST_F(CudaReduce, SizesAroundWarpAndBlockWidths) {
       check_reduce(ReduceOp::Sum, v, dims, 1e-12, "sum f64" + what);
       check_reduce(ReduceOp::Var, v.to(kF32), dims, 1e-5, "var f32" + what);
       check_reduce(ReduceOp::Max, v.to(kF16), dims, 0, "max f16" + what);
+      // n outputs of short strided runs (2 or 3 long), many outputs per block.
+      check_reduce(ReduceOp::Mean, v, {strided ? 1 : 0}, 1e-12, "mean of short runs" + what);
       // The same values stored transposed take the other layout.
       const Tensor t = v.to(kF32).transpose(0, 1).contiguous().transpose(0, 1);
       check_reduce(ReduceOp::LogSumExp, t, dims, 1e-5, "logsumexp transposed" + what);
