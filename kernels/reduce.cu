@@ -127,6 +127,16 @@ __global__ void combine_partials_kernel(R r, const typename R::acc_t* partial, O
   }
 }
 
+// Inclusive scan of x over the warp's lanes (every lane calls it).
+template <typename A>
+__device__ SEEK_INLINE A warp_inclusive_scan(A x, int lane) {
+  for (int off = 1; off < kWarpSize; off *= 2) {
+    const A y = shuffle<Shuffle::Up>(x, off);
+    if (lane >= off) x += y;
+  }
+  return x;
+}
+
 // Inclusive scan of each line (a kept position) along the scanned dim, in the CPU's
 // accumulator type A. inner: one warp per line, 32 elements per step (shuffle scan plus
 // the running carry); outer: one thread per line, adjacent threads on adjacent lines.
@@ -153,15 +163,71 @@ __global__ void cumsum_kernel(const S* in, O* out, ReduceGeometry g, bool inner)
     A carry = 0;
     for (int64_t c = 0; c < n; c += kWarpSize) {
       const int64_t i = c + lane;
-      A x = i < n ? convert<A>(in[in_off + g.reduced_offset(i)]) : A(0);
-      for (int off = 1; off < kWarpSize; off *= 2) {
-        const A y = shuffle<Shuffle::Up>(x, off);
-        if (lane >= off) x += y;
-      }
+      A x = warp_inclusive_scan(i < n ? convert<A>(in[in_off + g.reduced_offset(i)]) : A(0), lane);
       x += carry;
       if (i < n) out[out_off + g.reduced_out_offset(i)] = convert<O>(x);
       carry = shuffle<Shuffle::Index>(x, kWarpSize - 1);
     }
+  }
+}
+
+// Few long lines (inner layout): blockIdx.y is the line, blockIdx.x a chunk of it. Pass 1
+// sums each chunk, pass 2 turns each line's chunk sums into exclusive offsets (in chunk
+// order), pass 3 rescans each chunk from its offset. Deterministic: no atomics.
+template <typename A>
+struct Plus {
+  __device__ SEEK_INLINE A operator()(A a, A b) const { return a + b; }
+};
+
+template <typename S, typename A>
+__global__ void cumsum_chunk_sums_kernel(const S* in, A* sums, ReduceGeometry g, int64_t chunk) {
+  A* smem = dynamic_shared_memory<A>();
+  int64_t in_off, out_off;
+  g.kept_offsets(blockIdx.y, in_off, out_off);
+  const int64_t begin = static_cast<int64_t>(blockIdx.x) * chunk;
+  const int64_t end = begin + chunk < g.N ? begin + chunk : g.N;
+  A a = 0;
+  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) a += convert<A>(in[in_off + g.reduced_offset(i)]);
+  a = row_reduce(a, Plus<A>{}, A(0), smem, false);
+  if (threadIdx.x == 0) sums[static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x] = a;
+}
+
+template <typename A>
+__global__ void cumsum_chunk_offsets_kernel(A* sums, int64_t lines, int64_t chunks) {
+  SEEK_GRID_STRIDE_LOOP(line, lines) {
+    A carry = 0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const A s = sums[line * chunks + c];
+      sums[line * chunks + c] = carry;
+      carry += s;
+    }
+  }
+}
+
+template <typename S, typename O, typename A>
+__global__ void cumsum_chunk_scan_kernel(const S* in, O* out, const A* offsets, ReduceGeometry g, int64_t chunk) {
+  A* warp_totals = dynamic_shared_memory<A>();  // one per warp
+  int64_t in_off, out_off;
+  g.kept_offsets(blockIdx.y, in_off, out_off);
+  const int64_t begin = static_cast<int64_t>(blockIdx.x) * chunk;
+  const int64_t end = begin + chunk < g.N ? begin + chunk : g.N;
+  const int tx = static_cast<int>(threadIdx.x), lane = tx % kWarpSize, warp = tx / kWarpSize;
+  const int warps = static_cast<int>(blockDim.x) / kWarpSize;
+  A carry = offsets[static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x];
+  for (int64_t base = begin; base < end; base += blockDim.x) {  // uniform across the block
+    const int64_t i = base + tx;
+    A x = warp_inclusive_scan(i < end ? convert<A>(in[in_off + g.reduced_offset(i)]) : A(0), lane);
+    if (lane == kWarpSize - 1) warp_totals[warp] = x;
+    __syncthreads();
+    if (warp == 0) {
+      const A t = warp_inclusive_scan(lane < warps ? warp_totals[lane] : A(0), lane);
+      if (lane < warps) warp_totals[lane] = t;
+    }
+    __syncthreads();
+    if (warp > 0) x += warp_totals[warp - 1];
+    if (i < end) out[out_off + g.reduced_out_offset(i)] = convert<O>(x + carry);
+    carry += warp_totals[warps - 1];
+    __syncthreads();  // every thread has read the totals before the next piece writes them
   }
 }
 
@@ -260,6 +326,11 @@ void reduce_row(const Tensor& in, const std::vector<int64_t>& dims, const Tensor
   }
 }
 
+// Lines at least kLongScan long, when there are few of them, are split into chunks of
+// kScanChunk elements scanned by blocks of their own (the three chunk kernels).
+constexpr int64_t kLongScan = 8192;
+constexpr int64_t kScanChunk = 2048;
+
 // out = inclusive prefix sums of in along the scanned dim of g.
 template <typename S, typename O>
 void cumsum_forward(const Tensor& in, int64_t dim, const Tensor& out, cudaStream_t stream) {
@@ -268,6 +339,18 @@ void cumsum_forward(const Tensor& in, int64_t dim, const Tensor& out, cudaStream
   const S* ip = static_cast<const S*>(in.data_ptr());
   O* op = static_cast<O*>(out.data_ptr());
   using A = sum_acc_t<S>;
+  if (g.inner() && g.N >= kLongScan && g.M < kTargetBlocks) {
+    const int64_t chunks = (g.N + kScanChunk - 1) / kScanChunk;
+    Tensor scratch = empty({static_cast<int64_t>(g.M * chunks * sizeof(A))}, TensorOptions(kUInt8).device(in.device()));
+    A* sums = static_cast<A*>(scratch.data_ptr());
+    const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(g.M));
+    const size_t smem = kBlockThreads / kWarpSize * sizeof(A);
+    launch(cumsum_chunk_sums_kernel<S, A>, {grid, kBlockThreads, smem, stream}, ip, sums, g, kScanChunk);
+    launch(cumsum_chunk_offsets_kernel<A>, {grid_size(g.M), kBlockThreads, 0, stream}, sums, g.M, chunks);
+    launch(cumsum_chunk_scan_kernel<S, O, A>, {grid, kBlockThreads, smem, stream}, ip, op, static_cast<const A*>(sums),
+           g, kScanChunk);
+    return;
+  }
   if (g.inner()) {
     constexpr unsigned kLinesPerBlock = kBlockThreads / kWarpSize;
     const int64_t blocks = std::min<int64_t>((g.M + kLinesPerBlock - 1) / kLinesPerBlock, kMaxGridX);

@@ -305,7 +305,8 @@ TEST_F(CudaReduce, EmptyRunsAndScalars) {
 
 TEST_F(CudaReduce, CumsumLongAndStridedLines) {
   uint64_t seed = 300;
-  for (const Shape& shape : {Shape{3, 1000}, Shape{1000, 3}, Shape{2, 33}, Shape{33, 1}}) {
+  // {2, 20001} along 1: lines long enough to be split into chunks scanned by blocks of their own.
+  for (const Shape& shape : {Shape{3, 1000}, Shape{1000, 3}, Shape{2, 33}, Shape{33, 1}, Shape{2, 20001}}) {
     for (int64_t dim : {0, 1}) {
       const Tensor v = uniform(shape, -1, 1, ++seed);
       for (bool transposed : {false, true}) {
@@ -325,4 +326,25 @@ TEST_F(CudaReduce, CumsumLongAndStridedLines) {
       }
     }
   }
+}
+
+TEST_F(CudaReduce, CumsumOfLongLinesInChunks) {
+  // Integers: exact, whatever the chunking. A stepped 1-D view and a contiguous [2, n].
+  const Tensor ints = small_ints({2, 30001}, -5, 5, 400);
+  Tensor out = empty({2, 30001}, TensorOptions(kI64).device(kCUDA)), want = empty({2, 30001}, TensorOptions(kI64));
+  backend(kCUDA).cumsum(ints.to(kCUDA, kI32), 1, out);
+  backend(kCPU).cumsum(ints.to(kI32), 1, want);
+  EXPECT_EQ(host_values(out), host_values(want));
+  const Tensor stepped = small_ints({40000}, -5, 5, 401).to(kCUDA, kI64).slice(0, 1, 40000, 2);  // 20000 elements
+  Tensor out1 = empty({20000}, TensorOptions(kI64).device(kCUDA)), want1 = empty({20000}, TensorOptions(kI64));
+  backend(kCUDA).cumsum(stepped, 0, out1);
+  backend(kCPU).cumsum(stepped.to(kCPU), 0, want1);
+  EXPECT_EQ(host_values(out1), host_values(want1));
+  // Floats: the same bits on every run.
+  const Tensor f = uniform({1, 50000}, -1, 1, 402).to(kCUDA, kF32);
+  Tensor a = empty({1, 50000}, TensorOptions(kF32).device(kCUDA)),
+         b = empty({1, 50000}, TensorOptions(kF32).device(kCUDA));
+  backend(kCUDA).cumsum(f, 1, a);
+  backend(kCUDA).cumsum(f, 1, b);
+  EXPECT_TRUE(same_bits(a, b));
 }
