@@ -16,6 +16,8 @@
 // combines the partials of each output in order. No atomics: for a fixed shape the launch
 // configuration and every combine order are fixed, so results are bitwise repeatable.
 // Arg-reductions combine ties by the lower index (lanes interleave indices).
+// cumsum scans each line with one warp (contiguous lines; few long ones are split into
+// chunks scanned by blocks of their own) or one thread (strided lines).
 #include <algorithm>
 #include <cstdint>
 #include <vector>
