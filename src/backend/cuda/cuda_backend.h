@@ -39,6 +39,14 @@ class CudaBackend final : public Backend {
   void avg_pool2d_backward(const Tensor& grad_out, const PoolParams& p, const Tensor& grad_input) override;
   void adaptive_avg_pool2d_forward(const Tensor& input, const Tensor& out) override;
   void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_input) override;
+  // reductions (kernels/reduce.cu): every ReduceOp row, arg-reductions and cumsum, any strides
+  void reduce(ReduceOp op, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out,
+              const ReduceParams& p) override;
+  void arg_reduce(bool is_max, const Tensor& in, int64_t dim, const Tensor& values, const Tensor& indices) override;
+  void cumsum(const Tensor& in, int64_t dim, const Tensor& out) override;
+  // softmax (kernels/softmax.cu): softmax / log_softmax forward and backward along any dim
+  void softmax(const Tensor& in, int64_t dim, bool log, const Tensor& out) override;
+  void softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool log, const Tensor& grad_in) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes

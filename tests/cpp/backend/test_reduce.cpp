@@ -108,6 +108,9 @@ SEEK_DEVICE_TEST(ReduceTest, Cumsum) {
 
 SEEK_DEVICE_TEST(ReduceTest, Gradients) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Reduce);
+  // The backward passes scale, mask and combine gradients elementwise (mul, div, exp, pow, ...).
+  SEEK_REQUIRE_FAMILY(BackendFamily::Unary);
+  SEEK_REQUIRE_FAMILY(BackendFamily::Binary);
   const Shape shape{4, 7, 3};
   const std::vector<int64_t> dims{1};
   const Shape out{4, 3};
