@@ -22,6 +22,12 @@ class CudaBackend final : public Backend {
   // memory (kernels/copy.cu): src/dst on the host or a GPU, any dtypes and strides
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& out, Scalar value) override;
+
+  // elementwise (kernels/unary.cu, binary.cu, ternary.cu): every row, the CPU backend's dtypes
+  void unary(UnaryOp op, const Tensor& in, const Tensor& out, const UnaryParams& p) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out,
+               const TernaryParams& p) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes
