@@ -41,19 +41,21 @@ constexpr bool binary_row_runs() {
 
 // ---- kernels ----
 
+// The switch works in the compute types (float for f16/bf16), so each storage type's
+// conversions are emitted once, not once per row.
 template <typename Out, typename In>
 __device__ SEEK_INLINE Out binary_element(BinaryOp op, In x, In y) {
-  using A = acc_t<In>;
+  const acc_t<In> u = convert<acc_t<In>>(x), v = convert<acc_t<In>>(y);
+  acc_t<Out> r{};  // stays 0 only for an op the host rejects for these dtypes
   switch (op) {
-#define SEEK_BINARY_CASE(E, ...)                                                          \
-  case BinaryOp::E:                                                                       \
-    if constexpr (binary_row_runs<BinaryOp::E, Out, In>())                                \
-      return convert<Out>(functors::Binary<BinaryOp::E>{}(convert<A>(x), convert<A>(y))); \
+#define SEEK_BINARY_CASE(E, ...)                                                                      \
+  case BinaryOp::E:                                                                                   \
+    if constexpr (binary_row_runs<BinaryOp::E, Out, In>()) r = functors::Binary<BinaryOp::E>{}(u, v); \
     break;
     SEEK_BINARY_OPS(SEEK_BINARY_CASE)
 #undef SEEK_BINARY_CASE
   }
-  return Out{};  // not reached: the host rejects an op the dtypes do not take
+  return convert<Out>(r);
 }
 
 template <typename Out, typename In>

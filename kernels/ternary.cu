@@ -45,19 +45,22 @@ __device__ SEEK_INLINE functors::Ternary<op> make_functor(const TernaryParams& p
 
 // ---- kernels ----
 
+// The switch works in the compute types (float for f16/bf16), so each storage type's
+// conversions are emitted once, not once per row.
 template <typename T, typename C>
 __device__ SEEK_INLINE T ternary_element(TernaryOp op, const TernaryParams& p, C a, T b, T c) {
-  using A = acc_t<T>;
+  const acc_t<C> x = convert<acc_t<C>>(a);
+  const acc_t<T> y = convert<acc_t<T>>(b), z = convert<acc_t<T>>(c);
+  acc_t<T> r{};  // stays 0 only for an op the host rejects for these dtypes
   switch (op) {
-#define SEEK_TERNARY_CASE(E, ...)                                                                           \
-  case TernaryOp::E:                                                                                        \
-    if constexpr (ternary_row_runs<TernaryOp::E, T, C>())                                                   \
-      return convert<T>(make_functor<TernaryOp::E>(p)(convert<acc_t<C>>(a), convert<A>(b), convert<A>(c))); \
+#define SEEK_TERNARY_CASE(E, ...)                                                                     \
+  case TernaryOp::E:                                                                                  \
+    if constexpr (ternary_row_runs<TernaryOp::E, T, C>()) r = make_functor<TernaryOp::E>(p)(x, y, z); \
     break;
     SEEK_TERNARY_OPS(SEEK_TERNARY_CASE)
 #undef SEEK_TERNARY_CASE
   }
-  return T{};  // not reached: the host rejects an op the dtypes do not take
+  return convert<T>(r);
 }
 
 template <typename T, typename C>

@@ -42,18 +42,21 @@ constexpr bool unary_row_runs() {
 
 // ---- kernels ----
 
+// The switch works in the compute types (float for f16/bf16), so each storage type's
+// conversions are emitted once, not once per row.
 template <typename Out, typename In>
 __device__ SEEK_INLINE Out unary_element(UnaryOp op, const UnaryParams& p, In x) {
+  const acc_t<In> v = convert<acc_t<In>>(x);
+  acc_t<Out> r{};  // stays 0 only for an op the host rejects for these dtypes
   switch (op) {
-#define SEEK_UNARY_CASE(E, ...)                                                          \
-  case UnaryOp::E:                                                                       \
-    if constexpr (unary_row_runs<UnaryOp::E, Out, In>())                                 \
-      return convert<Out>(functors::Unary<UnaryOp::E>{p.a, p.b}(convert<acc_t<In>>(x))); \
+#define SEEK_UNARY_CASE(E, ...)                                                                        \
+  case UnaryOp::E:                                                                                     \
+    if constexpr (unary_row_runs<UnaryOp::E, Out, In>()) r = functors::Unary<UnaryOp::E>{p.a, p.b}(v); \
     break;
     SEEK_UNARY_OPS(SEEK_UNARY_CASE)
 #undef SEEK_UNARY_CASE
   }
-  return Out{};  // not reached: the host rejects an op the dtypes do not take
+  return convert<Out>(r);
 }
 
 template <typename Out, typename In>
