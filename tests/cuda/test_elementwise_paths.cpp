@@ -180,6 +180,21 @@ TEST_F(ElementwisePaths, TernaryMaskAndScalarBounds) {
   }
 }
 
+// A 0-d tensor takes the linear path with no dims; an empty one launches nothing.
+TEST_F(ElementwisePaths, ZeroDimAndEmptyOperands) {
+  const Tensor x = full({}, 2.5, TensorOptions(kF32).device(kCUDA)),
+               y = full({}, -4.0, TensorOptions(kF32).device(kCUDA));
+  const Tensor out = empty({}, TensorOptions(kF32).device(kCUDA));
+  EXPECT_EQ(path_of<3>({&out, &x, &y}), ElementwisePath::Linear);
+  backend(kCUDA).binary(BinaryOp::Mul, x, y, out);
+  EXPECT_EQ(out.to(kCPU).item<double>(), -10.0);
+  backend(kCUDA).unary(UnaryOp::Abs, out, out, {});
+  EXPECT_EQ(out.to(kCPU).item<double>(), 10.0);
+  const Tensor none = empty({0, 3}, TensorOptions(kF16).device(kCUDA));
+  EXPECT_NO_THROW(backend(kCUDA).unary(UnaryOp::Exp, none, none, {}));
+  EXPECT_NO_THROW(backend(kCUDA).ternary(TernaryOp::Lerp, none, none, none, none, {}));
+}
+
 // Operands on different devices or of the wrong dtypes are refused with the op's name.
 TEST_F(ElementwisePaths, BadOperandsAreRefused) {
   const Tensor d = empty({4}, TensorOptions(kF32).device(kCUDA)), h = empty({4}, kF32);
