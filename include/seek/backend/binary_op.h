@@ -101,7 +101,9 @@ namespace functors {
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T pow_impl(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
-    if (b < 0) return a == 1 ? T(1) : (a == T(-1) ? ((b & 1) ? T(-1) : T(1)) : T(0));
+    if constexpr (std::is_signed_v<T>) {
+      if (b < 0) return a == 1 ? T(1) : (a == T(-1) ? ((b & 1) ? T(-1) : T(1)) : T(0));
+    }
     T r = 1;
     while (b) {
       if (b & 1) r *= a;
@@ -181,7 +183,9 @@ SEEK_HOST_DEVICE SEEK_INLINE T fmod_fn(T a, T b) {
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T remainder_fn(T a, T b) {
   T r = fmod_fn(a, b);
-  if (r != T(0) && ((r < T(0)) != (b < T(0)))) r = static_cast<T>(r + b);
+  if constexpr (!std::is_unsigned_v<T>) {
+    if (r != T(0) && ((r < T(0)) != (b < T(0)))) r = static_cast<T>(r + b);
+  }
   return r;
 }
 // The quotient rounded toward zero.
@@ -208,7 +212,9 @@ SEEK_HOST_DEVICE SEEK_INLINE T div_floor_fn(T a, T b) {
   } else {
     if (b == T(0)) return T(0);
     T q = static_cast<T>(a / b);
-    if ((a % b != T(0)) && ((a < T(0)) != (b < T(0)))) q = static_cast<T>(q - T(1));
+    if constexpr (!std::is_unsigned_v<T>) {
+      if ((a % b != T(0)) && ((a < T(0)) != (b < T(0)))) q = static_cast<T>(q - T(1));
+    }
     return q;
   }
 }

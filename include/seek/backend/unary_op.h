@@ -242,6 +242,15 @@ SEEK_HOST_DEVICE SEEK_INLINE bool isinf_fn(T x) {
     return false;
 }
 
+// x < 0, without comparing an unsigned x (bool included) with zero.
+template <typename T>
+SEEK_HOST_DEVICE SEEK_INLINE bool negative_fn(T x) {
+  if constexpr (std::is_unsigned_v<T>)
+    return false;
+  else
+    return x < T(0);
+}
+
 // log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given.
 template <typename T>
 SEEK_HOST_DEVICE SEEK_INLINE T logit_fn(T x, T eps, bool has_eps) {

@@ -58,7 +58,7 @@
   X(Isinf,       isinf,        ToBool,   None,   Plain,     _,   isinf_fn(x))                \
   X(Isfinite,    isfinite,     ToBool,   None,   Plain,     _,   x == x && !isinf_fn(x))     \
   X(Isposinf,    isposinf,     ToBool,   None,   Plain,     _,   isinf_fn(x) && x > T(0))    \
-  X(Isneginf,    isneginf,     ToBool,   None,   Plain,     _,   isinf_fn(x) && x < T(0))    \
+  X(Isneginf,    isneginf,     ToBool,   None,   Plain,     _,   isinf_fn(x) && negative_fn(x)) \
   /* issue 12: nn activations (a, b: their arguments, see seek/ops/activation.h) */ \
   X(Elu,         elu,          Floating, Input,  Custom,    _,   elu_fn(x, T(a), T(b)))      \
   X(Celu,        celu,         Floating, Input,  Custom,    _,   celu_fn(x, T(a)))           \

@@ -47,6 +47,11 @@ class CudaBackend final : public Backend {
   // softmax (kernels/softmax.cu): softmax / log_softmax forward and backward along any dim
   void softmax(const Tensor& in, int64_t dim, bool log, const Tensor& out) override;
   void softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool log, const Tensor& grad_in) override;
+  // elementwise (kernels/unary.cu, binary.cu, ternary.cu): every row, the CPU backend's dtypes
+  void unary(UnaryOp op, const Tensor& in, const Tensor& out, const UnaryParams& p) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out,
+               const TernaryParams& p) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes

@@ -76,6 +76,7 @@ SEEK_DEVICE_TEST(BinaryTest, EveryOpEveryLayout) {
 // Gradients of the arithmetic ops, with b broadcast along rows so that its gradient is a sum.
 SEEK_DEVICE_TEST(BinaryTest, Gradients) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Binary);
+  SEEK_REQUIRE_FAMILY(BackendFamily::Reduce);  // a broadcast operand's gradient is a sum
   if (!is_floating(dtype())) GTEST_SKIP() << "gradients need a floating dtype";
   uint64_t seed = 201;
   for (BinaryOp op : kBinaryOps) {

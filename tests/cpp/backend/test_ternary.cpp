@@ -63,6 +63,7 @@ SEEK_DEVICE_TEST(TernaryTest, EveryOpEveryLayout) {
 // Gradients through the public ops (tensor weights and bounds, so every operand gets one).
 SEEK_DEVICE_TEST(TernaryTest, Gradients) {
   SEEK_REQUIRE_FAMILY(BackendFamily::Ternary);
+  SEEK_REQUIRE_FAMILY(BackendFamily::Reduce);  // a broadcast operand's gradient is a sum
   const Shape shape{5, 6};
   uint64_t seed = 301;
   for (TernaryOp op : kTernaryOps) {
