@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "backend/family_checks.h"
 #include "backend/cuda/cuda_backend.h"
 #include "block_reduce.cuh"
 #include "reduce_plan.cuh"
@@ -32,6 +33,7 @@
 namespace seek::cuda {
 
 namespace {
+using backend_detail::check_keepdim_out;
 
 using namespace reducers;
 
@@ -370,17 +372,6 @@ void check_cuda_operands(const char* op, std::initializer_list<const Tensor*> ts
   for (const Tensor* t : ts)
     SEEK_CHECK_T(DeviceError, t->is_cuda() && t->device() == first.device(), op,
                  ": the CUDA backend needs every operand on one GPU, got one on ", t->device().str());
-}
-
-// The kernels write through `out`'s strides: make sure it has the keepdim shape.
-void check_keepdim_out(const char* op, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out) {
-  Shape want = in.sizes();
-  for (int64_t d : dims) {
-    SEEK_CHECK_INDEX(d >= 0 && d < in.dim(), op, ": dim ", d, " out of range for a ", in.dim(), "-d input");
-    want[d] = 1;
-  }
-  SEEK_CHECK_SHAPE(out.sizes() == want, op, ": output of shape ", shape_str(out.sizes()), " given, expected ",
-                   shape_str(want));
 }
 
 }  // namespace

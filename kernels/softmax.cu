@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "backend/family_checks.h"
 #include "backend/cuda/cuda_backend.h"
 #include "block_reduce.cuh"
 #include "seek/backend/reduce_op.h"
@@ -27,6 +28,8 @@
 namespace seek::cuda {
 
 namespace {
+using backend_detail::Shape3;
+using backend_detail::split_at;
 
 using reducers::LogSumExp;
 using reducers::LseState;
@@ -198,20 +201,6 @@ __global__ void softmax_backward_columns_kernel(const T* g, const T* y, T* gi, i
 }
 
 // ---- launchers: queue work on `stream` and return without waiting ----
-
-struct Shape3 {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Shape3 split_at(const Tensor& t, int64_t dim, const char* name) {
-  Shape3 s;
-  if (t.dim() == 0) return s;
-  SEEK_CHECK_INDEX(dim >= 0 && dim < t.dim(), name, ": dim ", dim, " out of range for a ", t.dim(), "-d input");
-  for (int64_t d = 0; d < dim; ++d) s.outer *= t.size(d);
-  s.n = t.size(dim);
-  for (int64_t d = dim + 1; d < t.dim(); ++d) s.inner *= t.size(d);
-  return s;
-}
 
 // Block shape for rows of length n: (lanes per row, rows per block).
 dim3 row_block(int64_t n) {

@@ -6,6 +6,7 @@
 // masks arrive as stride-0 views and stay on the vectorised path (elementwise.cuh).
 #include <type_traits>
 
+#include "backend/family_checks.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
 #include "common.cuh"
@@ -113,14 +114,7 @@ const FamilyRegistrar ternary_family(BackendFamily::Ternary, [](DType) { return 
 void CudaBackend::ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out,
                           const TernaryParams& p) {
   const char* name = ternary_op_name(op);
-  for (const Tensor* t : {&a, &b, &c}) {
-    SEEK_CHECK_SHAPE(t->sizes() == out.sizes(), name, ": operand shape ", shape_str(t->sizes()),
-                     " differs from output shape ", shape_str(out.sizes()));
-  }
-  SEEK_CHECK_DTYPE((op == TernaryOp::Where ? a.dtype() == kBool : a.dtype() == out.dtype()) &&
-                       b.dtype() == out.dtype() && c.dtype() == out.dtype(),
-                   name, ": unexpected operand dtypes ", a.dtype(), ", ", b.dtype(), ", ", c.dtype(), " for output ",
-                   out.dtype());
+  backend_detail::check_ternary_operands(op, a, b, c, out);
   for (const Tensor* t : {&a, &b, &c}) {
     SEEK_CHECK_T(DeviceError, t->device() == out.device() && out.is_cuda(), name,
                  ": the CUDA backend needs every operand on one GPU, got ", t->device().str(), " and output on ",

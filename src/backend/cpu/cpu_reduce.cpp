@@ -1,6 +1,7 @@
 // CPU reductions: reduce (every ReduceOp), arg_reduce (max/min with index) and
 // cumsum: the argument checks and cumsum's scan; the reduction loops, the reducer and
 // storage-type choice per op and dtype live in cpu_reduce_engine.cpp.
+#include "backend/family_checks.h"
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_reduce_engine.h"
 #include "seek/backend/reduce_op.h"
@@ -8,6 +9,7 @@
 namespace seek::cpu {
 
 namespace {
+using backend_detail::check_keepdim_out;
 
 using namespace reduce_engine;
 using reducers::sum_acc_t;
@@ -68,17 +70,6 @@ void cumsum_typed(const Tensor& in, int64_t dim, const Tensor& out) {
 void check_cpu(const char* op, std::initializer_list<const Tensor*> ts) {
   for (const Tensor* t : ts)
     SEEK_CHECK(t->device().is_cpu(), op, ": the CPU backend got a tensor on ", t->device().str());
-}
-
-// The kernels write through `out`'s strides: make sure it has the keepdim shape.
-void check_keepdim_out(const char* op, const Tensor& in, const std::vector<int64_t>& dims, const Tensor& out) {
-  Shape want = in.sizes();
-  for (int64_t d : dims) {
-    SEEK_CHECK_INDEX(d >= 0 && d < in.dim(), op, ": dim ", d, " out of range for a ", in.dim(), "-d input");
-    want[d] = 1;
-  }
-  SEEK_CHECK_SHAPE(out.sizes() == want, op, ": output of shape ", shape_str(out.sizes()), " given, expected ",
-                   shape_str(want));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 //    segments of W elements) with three passes (max, exp and sum, scale),
 //    per-column state in small arrays.
 // Rows (or tiles) are split across threads.
+#include "backend/family_checks.h"
 #include "backend/cpu/cpu_eigen.h"
 #include <omp.h>
 
@@ -32,20 +33,8 @@
 namespace seek::cpu {
 
 namespace {
-
-struct Shape3 {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Shape3 split_at(const Tensor& t, int64_t dim, const char* name) {
-  Shape3 s;
-  if (t.dim() == 0) return s;
-  SEEK_CHECK_INDEX(dim >= 0 && dim < t.dim(), name, ": dim ", dim, " out of range for a ", t.dim(), "-d input");
-  for (int64_t d = 0; d < dim; ++d) s.outer *= t.size(d);
-  s.n = t.size(dim);
-  for (int64_t d = dim + 1; d < t.dim(); ++d) s.inner *= t.size(d);
-  return s;
-}
+using backend_detail::Shape3;
+using backend_detail::split_at;
 
 template <typename F>
 void parallel_tasks(int64_t tasks, int64_t work, F fn) {

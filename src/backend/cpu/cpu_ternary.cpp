@@ -3,6 +3,7 @@
 // contiguous or a repeated value (stride 0: a scalar bound, a scalar weight,
 // a broadcast mask); the 8 combinations are instantiated as separate loops
 // so each one vectorises, with broadcast values loaded once per run.
+#include "backend/family_checks.h"
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_loops.h"
 
@@ -75,14 +76,7 @@ void run_ternary(const Tensor& a, const Tensor& b, const Tensor& c, const Tensor
 void CpuBackend::ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out,
                          const TernaryParams& p) {
   const char* name = ternary_op_name(op);
-  for (const Tensor* t : {&a, &b, &c}) {
-    SEEK_CHECK_SHAPE(t->sizes() == out.sizes(), name, ": operand shape ", shape_str(t->sizes()),
-                     " differs from output shape ", shape_str(out.sizes()));
-  }
-  SEEK_CHECK_DTYPE((op == TernaryOp::Where ? a.dtype() == kBool : a.dtype() == out.dtype()) &&
-                       b.dtype() == out.dtype() && c.dtype() == out.dtype(),
-                   name, ": unexpected operand dtypes ", a.dtype(), ", ", b.dtype(), ", ", c.dtype(), " for output ",
-                   out.dtype());
+  backend_detail::check_ternary_operands(op, a, b, c, out);
   dispatch_ternary(op, [&](auto tag) { run_ternary<decltype(tag)::value>(a, b, c, out, p); });
 }
 
