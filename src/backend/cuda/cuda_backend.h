@@ -52,6 +52,21 @@ class CudaBackend final : public Backend {
   void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
   void ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out,
                const TernaryParams& p) override;
+  // norm (kernels/norm.cu): batch norm with the CPU's shifted-sum statistics, one block per channel
+  void batch_norm_forward_train(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps,
+                                const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,
+                                const Tensor& save_var) override;
+  void batch_norm_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight, const Tensor& save_mean,
+                           const Tensor& save_invstd, const Tensor& grad_input, const Tensor& grad_weight,
+                           const Tensor& grad_bias) override;
+  void batch_norm_forward_eval(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                               const Tensor& weight, const Tensor& bias, double eps, const Tensor& out) override;
+  // indexing (kernels/index.cu): gathers one thread per element, scatters one thread per slice (no atomics)
+  void gather(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) override;
+  void scatter(ScatterMode mode, const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
+               Scalar value) override;
+  void index_select(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) override;
+  void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes

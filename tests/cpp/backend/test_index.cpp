@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "backend/backend_harness.h"
+#include "support/test_util.h"
 
 namespace seek::backend_test {
 namespace {
@@ -130,6 +131,64 @@ SEEK_DEVICE_TEST(IndexTest, Gradients) {
     expect_close(grads_of(y, gy, {x})[0], grads_of(fn(x64, true), to_f64(gy), {x64})[0], loose_tolerance(dtype()),
                  str("grad of ", name), 3.0);
   }
+}
+
+// Shapes that take several blocks on a GPU: gather / index_select over thousands of elements,
+// scatters with hundreds of slices each walking `dim`, with repeated indices.
+SEEK_DEVICE_TEST(IndexTest, LargeShapes) {
+  SEEK_REQUIRE_FAMILY(BackendFamily::Index);
+  const Shape shape{20, 5, 30};
+  const Tensor in = place(values(shape, dtype(), 201), dtype(), device(), Layout::Transposed);
+  const Tensor gidx = indices({20, 4, 30}, 5, 202, device());
+  Tensor got = empty({20, 4, 30}, TensorOptions(dtype()).device(device()));
+  dev().gather(in, 1, gidx, got);
+  Tensor want = empty({20, 4, 30}, TensorOptions(kFloat64));
+  backend(kCPU).gather(to_f64(in), 1, gidx.cpu(), want);
+  expect_equal(got, want, "large gather");
+
+  const Tensor sidx = indices({20, 3, 30}, 5, 203, device());
+  const Tensor src = place(values({20, 3, 30}, dtype(), 204), dtype(), device());
+  Tensor acc = place(values(shape, dtype(), 205), dtype(), device());
+  Tensor want_acc = to_f64(acc);
+  dev().scatter(ScatterMode::Add, acc, 1, sidx, src, 1);
+  backend(kCPU).scatter(ScatterMode::Add, want_acc, 1, sidx.cpu(), to_f64(src), 1);
+  expect_close(acc, want_acc, loose_tolerance(dtype()), "large scatter_add", 3.0);
+
+  const Tensor aidx = indices({45}, 30, 206, device(), Layout::Contiguous, /*negative=*/true);
+  const Tensor source = place(values({20, 5, 45}, dtype(), 207), dtype(), device());
+  Tensor out = place(values(shape, dtype(), 208), dtype(), device());
+  Tensor want_out = to_f64(out);
+  dev().index_add(out, 2, aidx, source, 1);
+  backend(kCPU).index_add(want_out, 2, aidx.cpu(), to_f64(source), 1);
+  expect_close(out, want_out, loose_tolerance(dtype()), "large index_add", 8.0);
+}
+
+// An index out of range is an IndexError naming the first bad value (row-major), raised
+// before anything is written.
+SEEK_DEVICE_TEST(IndexTest, OutOfRangeIndex) {
+  SEEK_REQUIRE_FAMILY(BackendFamily::Index);
+  const Tensor in = place(values(kShape, dtype(), 211), dtype(), device());
+  const Tensor bad = tensor<int64_t>({0, 1, 7, 2, -1, 3}, {2, 3}).to(device());  // 7 and -1 are out of range
+  Tensor out = place(values({2, 3}, dtype(), 212), dtype(), device());
+  const Tensor before = to_f64(out);
+  EXPECT_SEEK_ERROR_ALL(dev().gather(in, 1, bad, out), IndexError,
+                        {"index 7 is out of bounds for dimension 1 with size 7"});
+  expect_equal(out, before, "gather output after a bad index");
+
+  Tensor base = place(values(kShape, dtype(), 213), dtype(), device());
+  const Tensor base_before = to_f64(base);
+  const Tensor src = place(values({2, 3}, dtype(), 214), dtype(), device());
+  EXPECT_SEEK_ERROR_ALL(dev().scatter(ScatterMode::Add, base, 0, bad, src, 1), IndexError,
+                        {"index 7 is out of bounds for dimension 0 with size 6"});
+  expect_equal(base, base_before, "scatter output after a bad index");
+
+  const Tensor wrapped = tensor<int64_t>({3, -6, -7, 2}, {4}).to(device());  // -6 counts from the end, -7 is out
+  Tensor sel = empty({4, 7}, TensorOptions(dtype()).device(device()));
+  EXPECT_SEEK_ERROR_ALL(dev().index_select(in, 0, wrapped, sel), IndexError,
+                        {"index -7 is out of bounds for dimension 0 with size 6"});
+  EXPECT_SEEK_ERROR_ALL(dev().index_add(base, 0, wrapped, sel, 1), IndexError,
+                        {"index -7 is out of bounds for dimension 0 with size 6"});
+  expect_equal(base, base_before, "index_add output after a bad index");
 }
 
 SEEK_INSTANTIATE_ON_DEVICES(IndexTest, kFloat64, kFloat32, kFloat16, kBFloat16, kInt64, kInt32);

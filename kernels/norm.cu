@@ -1,0 +1,311 @@
+// Norm family on the GPU: batch norm's training forward, backward and eval forward over
+// [N, C, *] inputs viewed as contiguous [N, C, L], with the CPU backend's numerics
+// (src/backend/cpu/cpu_norm.cpp): statistics as shifted sums in double (K = the channel's
+// first value, mean = K + s1 / n, var = s2 / n - (s1 / n)^2), the elementwise pass in T
+// with per-channel coefficients computed in double and rounded to T.
+//
+// Trick: the input is first copied (copy family) into a contiguous buffer of the compute
+// dtype (f64 for f64, f32 otherwise; f16/bf16 are written back through an f32 buffer), so
+// the kernels exist for float and double only. One block per channel sums its N * L
+// values with a fixed per-thread stride and combines the thread sums with block_reduce's
+// fixed tree: no atomics, results do not depend on scheduling. Thread 0 of the block then
+// turns the sums into the channel's coefficients, which one grid-stride kernel applies.
+#include <cmath>
+
+#include "backend/cuda/cuda_backend.h"
+#include "block_reduce.cuh"
+#include "seek/core/shape_util.h"
+
+namespace seek::cuda {
+
+namespace {
+
+constexpr int kStatThreads = 256;  // threads per channel block (a power of two)
+
+struct Sums {
+  double s1, s2;
+};
+
+struct SumsCombine {
+  SEEK_HOST_DEVICE Sums operator()(const Sums& a, const Sums& b) const { return {a.s1 + b.s1, a.s2 + b.s2}; }
+};
+
+// Per-channel coefficients (f64, [C] each): y = (x - mean) * scale + shift.
+struct Coefs {
+  double* mean;
+  double* scale;
+  double* shift;
+};
+
+// One block per channel c: shifted sums of x, then the channel's statistics and coefficients.
+// stats = [mean, var, invstd] arrays; w/b per-channel f64 (weight 1 / bias 0 already filled in).
+template <typename T>
+__global__ void forward_stats_kernel(const T* x, int64_t N, int64_t C, int64_t L, double eps, const double* w,
+                                     const double* b, double* mean, double* var, double* invstd, Coefs co) {
+  const int64_t c = blockIdx.x, count = N * L;
+  const double k = static_cast<double>(x[c * L]);
+  Sums s{0.0, 0.0};
+  for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
+    const double d = static_cast<double>(x[((i / L) * C + c) * L + i % L]) - k;
+    s.s1 += d;
+    s.s2 += d * d;
+  }
+  Sums* smem = dynamic_shared_memory<Sums>();
+  s = row_reduce(s, SumsCombine{}, Sums{0.0, 0.0}, smem, false);
+  if (threadIdx.x != 0) return;
+  const double n = static_cast<double>(count), m = s.s1 / n;
+  double v = s.s2 / n - m * m;
+  if (v < 0.0) v = 0.0;  // rounding; NaN stays NaN
+  const double is = 1.0 / sqrt(v + eps);
+  mean[c] = k + m, var[c] = v, invstd[c] = is;
+  co.mean[c] = k + m, co.scale[c] = is * w[c], co.shift[c] = b[c];
+}
+
+// Eval coefficients from given statistics: one thread per channel.
+__global__ void eval_coefs_kernel(int64_t C, double eps, const double* rm, const double* rv, const double* w,
+                                  const double* b, Coefs co) {
+  SEEK_GRID_STRIDE_LOOP(c, C) { co.mean[c] = rm[c], co.scale[c] = w[c] / sqrt(rv[c] + eps), co.shift[c] = b[c]; }
+}
+
+// y = (x - mean) * scale + shift in T, all contiguous [N, C, L].
+template <typename T>
+__global__ void affine_kernel(const T* x, T* y, int64_t total, int64_t C, int64_t L, Coefs co) {
+  SEEK_GRID_STRIDE_LOOP(i, total) {
+    const int64_t c = (i / L) % C;
+    y[i] = (x[i] - static_cast<T>(co.mean[c])) * static_cast<T>(co.scale[c]) + static_cast<T>(co.shift[c]);
+  }
+}
+
+// One block per channel: sum(gy) and sum(gy * (x - mean_T)), then the channel's
+// grad_weight / grad_bias and the grad_input coefficients gx = gy * k + (x - mean) * m + d
+// (stored as co.scale = k, co.shift = d and gm = m).
+template <typename T>
+__global__ void backward_stats_kernel(const T* gy, const T* x, int64_t N, int64_t C, int64_t L, const double* w,
+                                      const double* mean, const double* invstd, double* grad_w, double* grad_b,
+                                      Coefs co, double* gm) {
+  const int64_t c = blockIdx.x, count = N * L;
+  const double mt = static_cast<double>(static_cast<T>(mean[c]));  // the saved mean as the forward used it
+  Sums s{0.0, 0.0};
+  for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
+    const int64_t off = ((i / L) * C + c) * L + i % L;
+    const double g = static_cast<double>(gy[off]);
+    s.s1 += g;
+    s.s2 += g * (static_cast<double>(x[off]) - mt);
+  }
+  Sums* smem = dynamic_shared_memory<Sums>();
+  s = row_reduce(s, SumsCombine{}, Sums{0.0, 0.0}, smem, false);
+  if (threadIdx.x != 0) return;
+  const double n = static_cast<double>(count), is = invstd[c], k = w[c] * is;
+  grad_w[c] = s.s2 * is, grad_b[c] = s.s1;
+  co.mean[c] = mean[c], co.scale[c] = k, co.shift[c] = -k * s.s1 / n;
+  gm[c] = -k * is * is * s.s2 / n;
+}
+
+template <typename T>
+__global__ void grad_input_kernel(const T* gy, const T* x, T* gx, int64_t total, int64_t C, int64_t L, Coefs co,
+                                  const double* gm) {
+  SEEK_GRID_STRIDE_LOOP(i, total) {
+    const int64_t c = (i / L) % C;
+    gx[i] = gy[i] * static_cast<T>(co.scale[c]) + (x[i] - static_cast<T>(co.mean[c])) * static_cast<T>(gm[c]) +
+            static_cast<T>(co.shift[c]);
+  }
+}
+
+// ---- host side ----
+
+struct Geometry {
+  int64_t N = 0, C = 0, L = 1;
+  int64_t count() const { return N * L; }
+  int64_t total() const { return N * C * L; }
+};
+
+Geometry make_geometry(const Tensor& x, const char* op) {
+  SEEK_CHECK_SHAPE(x.dim() >= 2, op, ": expected input of shape [N, C, *], got ", shape_str(x.sizes()));
+  Geometry g;
+  g.N = x.size(0);
+  g.C = x.size(1);
+  for (int64_t d = 2; d < x.dim(); ++d) g.L *= x.size(d);
+  return g;
+}
+
+void check_floating(const Tensor& t, const char* op) {
+  SEEK_CHECK_DTYPE(is_floating(t.dtype()), op, ": expected a floating input, got ", dtype_name(t.dtype()));
+  SEEK_CHECK_T(DeviceError, t.is_cuda(), op, ": expected a CUDA input, got one on ", t.device().str());
+}
+
+void check_out(const Tensor& out, const Tensor& input, const char* op) {
+  SEEK_CHECK_SHAPE(out.sizes() == input.sizes() && out.is_contiguous(), op, ": out must be contiguous with shape ",
+                   shape_str(input.sizes()), ", got shape ", shape_str(out.sizes()));
+  SEEK_CHECK_DTYPE(out.dtype() == input.dtype(), op, ": out must have dtype ", dtype_name(input.dtype()), ", got ",
+                   dtype_name(out.dtype()));
+  SEEK_CHECK_T(DeviceError, out.device() == input.device(), op, ": out is on ", out.device().str(),
+               " but the input is on ", input.device().str());
+}
+
+DType compute_dtype(DType t) { return t == kFloat64 ? kFloat64 : kFloat32; }
+
+// The per-launch state: the device and its f64 [C] scratch vectors.
+class NormRun {
+ public:
+  NormRun(CudaBackend& be, const Tensor& input, const Geometry& g) : be_(be), dev_(input.device()), C_(g.C) {}
+
+  Tensor vec() const { return empty({C_}, TensorOptions(kFloat64).device(dev_)); }
+
+  // A [C] tensor (any floating dtype, strides, device) as f64 on the device; `fill` when undefined.
+  Tensor channel_values(const Tensor& t, double fill) {
+    Tensor d = vec();
+    if (!t.defined()) {
+      be_.fill(d, Scalar(fill));
+      return d;
+    }
+    SEEK_CHECK_SHAPE(t.numel() == C_, "batch_norm: expected a per-channel tensor of ", C_, " values, got shape ",
+                     shape_str(t.sizes()));
+    be_.copy(t.reshape({C_}), d);
+    return d;
+  }
+
+  void store(const Tensor& v, const Tensor& out) {
+    if (!out.defined()) return;
+    SEEK_CHECK_SHAPE(out.numel() == C_, "batch_norm: expected a per-channel output of ", C_, " values, got shape ",
+                     shape_str(out.sizes()));
+    be_.copy(v, out.reshape({C_}));
+  }
+
+  Tensor contiguous_as(const Tensor& t, DType dt) {
+    if (t.is_contiguous() && t.dtype() == dt) return t;
+    Tensor d = empty(t.sizes(), TensorOptions(dt).device(dev_));
+    be_.copy(t, d);
+    return d;
+  }
+
+  // Runs f(T*) on `out`, through a compute-dtype buffer when out is f16/bf16.
+  template <typename T, typename F>
+  void write_through(const Tensor& out, F f) {
+    if (out.dtype() == dtype_of<T>::value) {
+      f(static_cast<T*>(out.data_ptr()));
+      return;
+    }
+    Tensor tmp = empty(out.sizes(), TensorOptions(dtype_of<T>::value).device(dev_));
+    f(static_cast<T*>(tmp.data_ptr()));
+    be_.copy(tmp, out);
+  }
+
+ private:
+  CudaBackend& be_;
+  Device dev_;
+  int64_t C_;
+};
+
+Coefs coefs_of(Tensor& m, Tensor& s, Tensor& b) {
+  return {static_cast<double*>(m.data_ptr()), static_cast<double*>(s.data_ptr()), static_cast<double*>(b.data_ptr())};
+}
+
+const double* f64(const Tensor& t) { return static_cast<const double*>(t.data_ptr()); }
+double* f64_mut(const Tensor& t) { return static_cast<double*>(t.data_ptr()); }
+
+template <typename F>
+void dispatch_compute(DType cdt, F f) {
+  if (cdt == kFloat64)
+    f.template operator()<double>();
+  else
+    f.template operator()<float>();
+}
+
+}  // namespace
+
+// ---- CudaBackend norm entries ----
+
+const FamilyRegistrar norm_family(BackendFamily::Norm, [](DType dt) { return is_floating(dt); });
+
+void CudaBackend::batch_norm_forward_train(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps,
+                                           const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,
+                                           const Tensor& save_var) {
+  check_floating(input, "batch_norm");
+  check_out(out, input, "batch_norm");
+  const Geometry g = make_geometry(input, "batch_norm");
+  SEEK_CHECK_VALUE(g.count() > 0, "batch_norm: expected at least one value per channel, got input of shape ",
+                   shape_str(input.sizes()));
+  if (g.C == 0) return;
+  DeviceGuard guard(input.device().index, "batch_norm");
+  NormRun run(*this, input, g);
+  const Tensor w = run.channel_values(weight, 1.0), b = run.channel_values(bias, 0.0);
+  Tensor mean = run.vec(), var = run.vec(), invstd = run.vec(), cm = run.vec(), cs = run.vec(), cb = run.vec();
+  const Coefs co = coefs_of(cm, cs, cb);
+  const DType cdt = compute_dtype(input.dtype());
+  const Tensor x = run.contiguous_as(input, cdt);
+  dispatch_compute(cdt, [&]<typename T>() {
+    const T* px = static_cast<const T*>(x.data_ptr());
+    launch(forward_stats_kernel<T>,
+           {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, px, g.N,
+           g.C, g.L, eps, f64(w), f64(b), f64_mut(mean), f64_mut(var), f64_mut(invstd), co);
+    run.write_through<T>(out, [&](T* y) {
+      launch(affine_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()}, px, y, g.total(), g.C, g.L,
+             co);
+    });
+  });
+  run.store(mean, save_mean);
+  run.store(invstd, save_invstd);
+  run.store(var, save_var);
+}
+
+void CudaBackend::batch_norm_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
+                                      const Tensor& save_mean, const Tensor& save_invstd, const Tensor& grad_input,
+                                      const Tensor& grad_weight, const Tensor& grad_bias) {
+  check_floating(input, "batch_norm_backward");
+  SEEK_CHECK_SHAPE(grad_out.sizes() == input.sizes(), "batch_norm_backward: grad_out has shape ",
+                   shape_str(grad_out.sizes()), " but the input has shape ", shape_str(input.sizes()));
+  SEEK_CHECK_T(DeviceError, grad_out.device() == input.device(), "batch_norm_backward: grad_out is on ",
+               grad_out.device().str(), " but the input is on ", input.device().str());
+  if (grad_input.defined()) check_out(grad_input, input, "batch_norm_backward");
+  const Geometry g = make_geometry(input, "batch_norm_backward");
+  if (g.C == 0) return;
+  DeviceGuard guard(input.device().index, "batch_norm_backward");
+  NormRun run(*this, input, g);
+  const Tensor w = run.channel_values(weight, 1.0);
+  const Tensor mean = run.channel_values(save_mean, 0.0), invstd = run.channel_values(save_invstd, 1.0);
+  Tensor gw = run.vec(), gb = run.vec(), gm = run.vec(), cm = run.vec(), cs = run.vec(), cb = run.vec();
+  const Coefs co = coefs_of(cm, cs, cb);
+  const DType cdt = compute_dtype(input.dtype());
+  const Tensor x = run.contiguous_as(input, cdt), gy = run.contiguous_as(grad_out, cdt);
+  dispatch_compute(cdt, [&]<typename T>() {
+    const T* px = static_cast<const T*>(x.data_ptr());
+    const T* pg = static_cast<const T*>(gy.data_ptr());
+    launch(backward_stats_kernel<T>,
+           {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, pg, px,
+           g.N, g.C, g.L, f64(w), f64(mean), f64(invstd), f64_mut(gw), f64_mut(gb), co, f64_mut(gm));
+    if (!grad_input.defined() || g.total() == 0) return;
+    run.write_through<T>(grad_input, [&](T* gx) {
+      launch(grad_input_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()}, pg, px, gx, g.total(),
+             g.C, g.L, co, f64(gm));
+    });
+  });
+  run.store(gw, grad_weight);
+  run.store(gb, grad_bias);
+}
+
+void CudaBackend::batch_norm_forward_eval(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                                          const Tensor& weight, const Tensor& bias, double eps, const Tensor& out) {
+  check_floating(input, "batch_norm");
+  check_out(out, input, "batch_norm");
+  const Geometry g = make_geometry(input, "batch_norm");
+  if (g.C == 0) return;
+  DeviceGuard guard(input.device().index, "batch_norm");
+  NormRun run(*this, input, g);
+  const Tensor w = run.channel_values(weight, 1.0), b = run.channel_values(bias, 0.0);
+  const Tensor rm = run.channel_values(running_mean, 0.0), rv = run.channel_values(running_var, 1.0);
+  Tensor cm = run.vec(), cs = run.vec(), cb = run.vec();
+  const Coefs co = coefs_of(cm, cs, cb);
+  launch(eval_coefs_kernel, {grid_size(g.C), kBlockThreads, 0, current_stream()}, g.C, eps, f64(rm), f64(rv), f64(w),
+         f64(b), co);
+  if (g.total() == 0) return;
+  const DType cdt = compute_dtype(input.dtype());
+  const Tensor x = run.contiguous_as(input, cdt);
+  dispatch_compute(cdt, [&]<typename T>() {
+    run.write_through<T>(out, [&](T* y) {
+      launch(affine_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()},
+             static_cast<const T*>(x.data_ptr()), y, g.total(), g.C, g.L, co);
+    });
+  });
+}
+
+}  // namespace seek::cuda
