@@ -52,6 +52,8 @@ class CudaBackend final : public Backend {
   void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
   void ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out,
                const TernaryParams& p) override;
+  // random (kernels/random.cu): the CPU's Philox stream, element i from block offset + i, any strides
+  void random(RandomOp op, const Tensor& out, uint64_t seed, uint64_t offset, double a, double b) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes
