@@ -54,6 +54,8 @@ class CudaBackend final : public Backend {
                const TernaryParams& p) override;
   // random (kernels/random.cu): the CPU's Philox stream, element i from block offset + i, any strides
   void random(RandomOp op, const Tensor& out, uint64_t seed, uint64_t offset, double a, double b) override;
+  // optim (kernels/optim.cu): the fused steps in f32/f64, grad norm and unscale-and-check of any floating dtype
+  void optim(OptimOp op, const OptimArgs& args) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes
