@@ -1,8 +1,10 @@
 // CPU random family: element i of `out` (row-major) is computed from Philox
-// block (offset + i) alone, with the transforms of seek/core/generator.h, so a
-// parallel loop over i gives the same values as any other device.
+// block (offset + i) alone, with the draws of seek/backend/random_op.h (shared
+// with kernels/random.cu), so a parallel loop over i gives the same values as
+// any other device.
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_loops.h"
+#include "seek/backend/random_op.h"
 #include "seek/core/generator.h"
 
 namespace seek::cpu {
@@ -24,37 +26,19 @@ template <typename T>
 void random_contiguous(RandomOp op, T* out, int64_t n, uint64_t seed, uint64_t offset, double a, double b) {
   switch (op) {
     case RandomOp::Uniform:
-    case RandomOp::Normal: {
+    case RandomOp::Normal:
       if constexpr (std::is_floating_point_v<T> || is_reduced_float_v<T>) {
-        using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
-        const A lo = static_cast<A>(a), width = static_cast<A>(b - a), hi = static_cast<A>(b);
         if (op == RandomOp::Uniform) {
-          const T tlo = convert<T>(lo), thi = convert<T>(hi);
-          fill_blocks(out, n, seed, offset, [=](const Philox4x32& blk) {
-            T v = convert<T>(rng::uniform<A>(blk) * width + lo);
-            return v == thi ? tlo : v;  // rounding up to `b` maps to `a`: the range stays [a, b)
-          });
+          fill_blocks(out, n, seed, offset, rng::UniformDraw<T>(a, b));
         } else {
-          const A mean = lo, sd = static_cast<A>(b);
-          fill_blocks(out, n, seed, offset,
-                      [=](const Philox4x32& blk) { return convert<T>(rng::normal<A>(blk) * sd + mean); });
+          fill_blocks(out, n, seed, offset, rng::NormalDraw<T>(a, b));
         }
       } else {
         throw DTypeError(str(op == RandomOp::Uniform ? "uniform" : "normal", ": expected a floating dtype"));
       }
       break;
-    }
-    case RandomOp::Bernoulli:
-      fill_blocks(out, n, seed, offset,
-                  [=](const Philox4x32& blk) { return convert<T>(static_cast<int>(rng::bernoulli(blk, a))); });
-      break;
-    case RandomOp::RandInt: {
-      const int64_t low = static_cast<int64_t>(a);
-      const uint64_t range = static_cast<uint64_t>(static_cast<int64_t>(b) - low);
-      fill_blocks(out, n, seed, offset,
-                  [=](const Philox4x32& blk) { return convert<T>(rng::randint(blk, low, range)); });
-      break;
-    }
+    case RandomOp::Bernoulli: fill_blocks(out, n, seed, offset, rng::BernoulliDraw<T>{a}); break;
+    case RandomOp::RandInt: fill_blocks(out, n, seed, offset, rng::RandIntDraw<T>(a, b)); break;
   }
 }
 

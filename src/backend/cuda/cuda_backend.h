@@ -67,6 +67,15 @@ class CudaBackend final : public Backend {
                Scalar value) override;
   void index_select(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) override;
   void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) override;
+  // random (kernels/random.cu): the CPU's Philox stream, element i from block offset + i, any strides
+  void random(RandomOp op, const Tensor& out, uint64_t seed, uint64_t offset, double a, double b) override;
+  // optim (kernels/optim.cu): the fused steps in f32/f64, grad norm and unscale-and-check of any floating dtype
+  void optim(OptimOp op, const OptimArgs& args) override;
+  // sort (kernels/sort.cu): a stable bitonic sort per row in shared memory (rows up to 4096; longer via the host)
+  void sort(const Tensor& in, int64_t dim, bool descending, bool stable, const Tensor& values,
+            const Tensor& indices) override;
+  void topk(const Tensor& in, int64_t k, int64_t dim, bool largest, bool sorted, const Tensor& values,
+            const Tensor& indices) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes
