@@ -152,12 +152,15 @@ for epoch in range(0, 4):
 print('test accuracy %.1f%%' % acc)
 
 checkpoint = torch.load(os.path.join(ckpt_dir, 'ckpt.pth'))
-net2 = ResNet(BasicBlock, [1, 1])
+net2 = ResNet(BasicBlock, [1, 1]).to(device)
+if device == 'cuda':
+    net2 = torch.nn.DataParallel(net2)  # the checkpoint's keys carry DataParallel's 'module.' prefix
 net2.load_state_dict(checkpoint['net'])
 start_epoch = checkpoint['epoch'] + 1
 print('resumed: epoch %d, acc %.1f%%' % (start_epoch, checkpoint['acc']))
 net2.eval()
 x, _ = next(iter(testloader))
 with torch.no_grad():
+    x = x.to(device)
     same = torch.allclose(net2(x), net(x))
 sys.exit(0 if acc > 90 and start_epoch == 4 and same else 1)

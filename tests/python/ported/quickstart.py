@@ -92,10 +92,11 @@ for t in range(3):
 
 path = os.path.join(tempfile.mkdtemp(), "model.pth")
 torch.save(model.state_dict(), path)
-model2 = NeuralNetwork()
+model2 = NeuralNetwork().to(device)
 model2.load_state_dict(torch.load(path))
 model2.eval()
 x, y = test_dataloader.dataset[0]
+x = x.to(device)
 with torch.no_grad():
     same = torch.equal(model2(x), model(x))
 print("reloaded model agrees:", same)
