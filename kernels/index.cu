@@ -18,6 +18,7 @@
 #include <climits>
 #include <cstring>
 
+#include "backend/family_checks.h"
 #include "backend/cuda/cuda_backend.h"
 #include "common.cuh"
 #include "seek/core/convert.h"
@@ -104,39 +105,9 @@ __global__ void scatter_combine_kernel(T* out, const T* src, const I* idx, Scatt
 
 // ---- host side ----
 
-// A view of t's storage with the given sizes and strides (no bounds check; callers build
-// strides that stay inside t).
-Tensor restride(const Tensor& t, const Shape& sizes, std::vector<int64_t> strides) {
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = t.storage();
-  impl->sizes = sizes;
-  impl->strides = std::move(strides);
-  impl->offset = t.storage_offset();
-  impl->dtype = t.dtype();
-  impl->version = t.impl()->version;
-  return Tensor(std::move(impl));
-}
-
-template <typename F>
-void dispatch_index(DType dt, const char* op, F&& f) {
-  switch (dt) {
-    case kInt64: return f.template operator()<int64_t>();
-    case kInt32: return f.template operator()<int32_t>();
-    default: throw DTypeError(str(op, ": index must be int64 or int32, got ", dt));
-  }
-}
-
-// Calls f<T>() with an unsigned type of the element size (for pure copies).
-template <typename F>
-void dispatch_bytes(size_t size, F&& f) {
-  switch (size) {
-    case 1: return f.template operator()<uint8_t>();
-    case 2: return f.template operator()<uint16_t>();
-    case 4: return f.template operator()<uint32_t>();
-    case 8: return f.template operator()<uint64_t>();
-    default: throw Error(str("index kernels: unsupported element size ", size));
-  }
-}
+using backend_detail::dispatch_bytes;
+using backend_detail::dispatch_index;
+using backend_detail::restride;
 
 void check_devices(const char* op, std::initializer_list<const Tensor*> ts) {
   const Device d = (*ts.begin())->device();

@@ -1,8 +1,9 @@
 #pragma once
-// Argument checks and shape splits that every backend's implementation of a family
-// makes the same way (the CPU's src/backend/cpu/cpu_<family>.cpp and the CUDA's
+// Argument checks, shape splits and small dispatch helpers that every backend's
+// implementation of a family uses the same way (the CPU's src/backend/cpu/cpu_<family>.cpp and the CUDA's
 // kernels/<family>.cu), so that both reject the same inputs with the same messages.
 // Host code; it compiles in a .cu file too.
+#include <memory>
 #include <vector>
 
 #include "seek/backend/ternary_op.h"
@@ -20,6 +21,19 @@ inline void check_keepdim_out(const char* op, const Tensor& in, const std::vecto
   }
   SEEK_CHECK_SHAPE(out.sizes() == want, op, ": output of shape ", shape_str(out.sizes()), " given, expected ",
                    shape_str(want));
+}
+
+// arg_reduce: int64 indices and values of the input dtype, both of the keepdim shape, a non-empty dim.
+// Returns the reduced dims ({} for a 0-d input).
+inline std::vector<int64_t> check_arg_reduce_operands(const char* name, const Tensor& in, int64_t dim,
+                                                      const Tensor& values, const Tensor& indices) {
+  SEEK_CHECK_DTYPE(indices.dtype() == kInt64 && values.dtype() == in.dtype(), name,
+                   ": expected values of the input dtype and int64 indices");
+  const std::vector<int64_t> dims = in.dim() == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{dim};
+  check_keepdim_out(name, in, dims, values);
+  check_keepdim_out(name, in, dims, indices);
+  SEEK_CHECK_VALUE(in.dim() == 0 || in.size(dim) > 0, name, ": cannot reduce over a zero-size dimension ", dim);
+  return dims;
 }
 
 // A tensor seen as [outer, n, inner] around `dim` (softmax-style ops along one dim).
@@ -48,6 +62,42 @@ inline void check_ternary_operands(TernaryOp op, const Tensor& a, const Tensor& 
                        b.dtype() == out.dtype() && c.dtype() == out.dtype(),
                    name, ": unexpected operand dtypes ", a.dtype(), ", ", b.dtype(), ", ", c.dtype(), " for output ",
                    out.dtype());
+}
+
+// ---- index family ----
+
+// A view of t's storage with the given sizes and strides (no bounds check; callers build
+// strides that stay inside t).
+inline Tensor restride(const Tensor& t, const Shape& sizes, std::vector<int64_t> strides) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = t.storage();
+  impl->sizes = sizes;
+  impl->strides = std::move(strides);
+  impl->offset = t.storage_offset();
+  impl->dtype = t.dtype();
+  impl->version = t.impl()->version;
+  return Tensor(std::move(impl));
+}
+
+template <typename F>
+inline void dispatch_index(DType dt, const char* op, F&& f) {
+  switch (dt) {
+    case kInt64: return f.template operator()<int64_t>();
+    case kInt32: return f.template operator()<int32_t>();
+    default: throw DTypeError(str(op, ": index must be int64 or int32, got ", dt));
+  }
+}
+
+// Calls f<T>() with an unsigned type of the element size (for pure copies).
+template <typename F>
+inline void dispatch_bytes(size_t size, F&& f) {
+  switch (size) {
+    case 1: return f.template operator()<uint8_t>();
+    case 2: return f.template operator()<uint16_t>();
+    case 4: return f.template operator()<uint32_t>();
+    case 8: return f.template operator()<uint64_t>();
+    default: throw Error(str("index kernels: unsupported element size ", size));
+  }
 }
 
 }  // namespace seek::backend_detail

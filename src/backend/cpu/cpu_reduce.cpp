@@ -86,12 +86,7 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& in, const std::vector<int64_t
 void CpuBackend::arg_reduce(bool is_max, const Tensor& in, int64_t dim, const Tensor& values, const Tensor& indices) {
   const char* name = is_max ? "argmax" : "argmin";
   check_cpu(name, {&in, &values, &indices});
-  SEEK_CHECK_DTYPE(indices.dtype() == kInt64 && values.dtype() == in.dtype(), name,
-                   ": expected values of the input dtype and int64 indices");
-  const std::vector<int64_t> dims = in.dim() == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{dim};
-  check_keepdim_out(name, in, dims, values);
-  check_keepdim_out(name, in, dims, indices);
-  SEEK_CHECK_VALUE(in.dim() == 0 || in.size(dim) > 0, name, ": cannot reduce over a zero-size dimension ", dim);
+  const std::vector<int64_t> dims = backend_detail::check_arg_reduce_operands(name, in, dim, values, indices);
   // Both outputs are written through one offset, so they need equal strides.
   if (values.strides() != indices.strides()) {
     Tensor v = empty(values.sizes(), TensorOptions(values.dtype())), i = empty(indices.sizes(), TensorOptions(kInt64));
