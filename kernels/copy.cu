@@ -13,7 +13,10 @@
 //                            or kernel), move the bytes, then cast/scatter into
 //                            the destination on its side (kernel or CPU backend).
 // Copies that touch the host wait for the stream, so the host sees the data
-// (and may free its buffer) when copy returns.
+// (and may free its buffer) when copy returns. copy_non_blocking (Tensor::to
+// with non_blocking) does not wait for a dense host-to-device copy from pinned
+// memory: the pinned block is marked as read by the stream, so the pinned
+// allocator keeps it until the copy has completed (as torch does).
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
 #include "common.cuh"
@@ -140,6 +143,20 @@ void CudaBackend::copy(const Tensor& src, const Tensor& dst) {
   Tensor moved = dense_like(src, src.dtype(), dst.device());
   move_bytes(packed, moved);
   local_copy(moved, dst);
+}
+
+void CudaBackend::copy_non_blocking(const Tensor& src, const Tensor& dst) {
+  const bool async_h2d = src.is_cpu() && dst.is_cuda() && src.dtype() == dst.dtype() && dense(src) && dense(dst) &&
+                         src.sizes() == dst.sizes() && src.numel() > 0 && src.storage() &&
+                         pinned_owns(src.storage()->data());
+  if (!async_h2d) {
+    copy(src, dst);  // device-to-device copies never wait anyway
+    return;
+  }
+  DeviceGuard guard(dst.device().index, "copy");
+  const Stream stream = current_stream();
+  SEEK_CUDA_CHECK(cudaMemcpyAsync(dst.data_ptr(), src.data_ptr(), src.nbytes(), cudaMemcpyHostToDevice, stream));
+  pinned_record_stream(src.storage()->data(), stream);
 }
 
 void CudaBackend::fill(const Tensor& out, Scalar value) {

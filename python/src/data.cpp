@@ -380,7 +380,8 @@ void init_loader(py::module_& m) {
       "processes. shuffle draws each epoch's order from Generator(seed); num_workers threads build batches "
       "ahead with the GIL released.")
       .def(py::init([](const py::object& dataset, size_t batch_size, bool shuffle, size_t num_workers,
-                       const py::object& collate_fn, bool drop_last, uint64_t seed, size_t prefetch_factor) {
+                       const py::object& collate_fn, bool drop_last, uint64_t seed, size_t prefetch_factor,
+                       bool pin_memory) {
              data::DatasetPtr ds = dataset_ptr(dataset);
              data::DataLoaderOptions o;
              o.batch_size = batch_size;
@@ -389,6 +390,7 @@ void init_loader(py::module_& m) {
              o.drop_last = drop_last;
              o.seed = seed;
              o.prefetch_factor = prefetch_factor;
+             o.pin_memory = pin_memory;
              if (collate_fn.is_none()) return std::make_shared<data::DataLoader>(std::move(ds), o);
              if (py::isinstance<IndexedCollateObj>(collate_fn))  // seek.data.collate_with_transform
                return std::make_shared<data::DataLoader>(std::move(ds), o,
@@ -397,7 +399,7 @@ void init_loader(py::module_& m) {
            }),
            py::arg("dataset"), py::arg("batch_size") = 1, py::arg("shuffle") = false, py::arg("num_workers") = 0,
            py::arg("collate_fn") = py::none(), py::arg("drop_last") = false, py::arg("seed") = 0,
-           py::arg("prefetch_factor") = 2)
+           py::arg("prefetch_factor") = 2, py::arg("pin_memory") = false)
       .def(
           "__iter__",
           [](const std::shared_ptr<data::DataLoader>& l) {
@@ -409,6 +411,7 @@ void init_loader(py::module_& m) {
       .def("__len__", &data::DataLoader::len)
       .def_property_readonly("batch_size", [](const data::DataLoader& l) { return l.options().batch_size; })
       .def_property_readonly("num_workers", [](const data::DataLoader& l) { return l.options().num_workers; })
+      .def_property_readonly("pin_memory", [](const data::DataLoader& l) { return l.options().pin_memory; })
       .def_property_readonly("epoch", &data::DataLoader::epoch)
       .def("set_epoch", &data::DataLoader::set_epoch, py::arg("epoch"),
            "Selects the epoch (its order) and restarts at batch 0.")

@@ -21,7 +21,7 @@ py::tuple shape_tuple(const Shape& s) {
 Tensor tensor_to(const Tensor& t, const py::args& args, const py::kwargs& kwargs) {
   std::optional<DType> dtype;
   std::optional<Device> device;
-  bool copy = false;
+  bool copy = false, non_blocking = false;
   for (const auto& a : args) {
     if (py::isinstance<DType>(a))
       dtype = a.cast<DType>();
@@ -43,12 +43,12 @@ Tensor tensor_to(const Tensor& t, const py::args& args, const py::kwargs& kwargs
     } else if (key == "copy")
       copy = v.cast<bool>();
     else if (key == "non_blocking")
-      continue;
+      non_blocking = v.cast<bool>();
     else
       throw py::type_error("to() got an unexpected keyword argument '" + key + "'");
   }
   py::gil_scoped_release nogil;
-  return t.to(device.value_or(t.device()), dtype.value_or(t.dtype()), copy);
+  return t.to(device.value_or(t.device()), dtype.value_or(t.dtype()), copy, non_blocking);
 }
 
 // Holds a Python callable for C++ code that may call or drop it without the GIL.
@@ -217,7 +217,7 @@ void init_tensor_class(py::class_<Tensor>& cls) {
            })
       .def(
           "cuda",
-          [](const Tensor& t, const py::object& device, bool /*non_blocking*/) {
+          [](const Tensor& t, const py::object& device, bool non_blocking) {
             // Like torch: an index, "cuda:N" or a device; none means the current device.
             Device d(DeviceType::CUDA, 0);
             if (device.is_none())  // (without a GPU the copy fails with the allocator's reason)
@@ -228,10 +228,21 @@ void init_tensor_class(py::class_<Tensor>& cls) {
               d = to_device(device);
             if (!d.is_cuda()) throw ValueError(str("Tensor.cuda: expected a cuda device, got ", d.str()));
             py::gil_scoped_release g;
-            return t.to(d);
+            return t.to(d, false, non_blocking);
           },
           py::arg("device") = py::none(), py::arg("non_blocking") = false,
-          "A copy on a GPU (the current one by default); self when it is already there.")
+          "A copy on a GPU (the current one by default); self when it is already there. non_blocking: a copy "
+          "from pinned memory is queued on the current stream without waiting.")
+      .def(
+          "pin_memory",
+          [](const Tensor& t) {
+            py::gil_scoped_release g;
+            return t.pin_memory();
+          },
+          "A copy of this CPU tensor in page-locked (pinned) host memory; self when already pinned.")
+      .def("is_pinned", &Tensor::is_pinned, "Whether this CPU tensor is in pinned host memory.")
+      .def("record_stream", &Tensor::record_stream, py::arg("stream"),
+           "Marks this CUDA tensor as used on `stream`: its memory is reused only after that stream's work.")
       .def(
           "get_device", [](const Tensor& t) { return t.device().is_cuda() ? t.device().index : -1; },
           "The GPU index of a CUDA tensor; -1 for a CPU tensor (torch.Tensor.get_device).")

@@ -7,6 +7,8 @@
 
 namespace seek::python {
 
+void init_cuda_runtime(py::module_& cuda);  // cuda_runtime.cpp
+
 Device to_device(const py::handle& obj) {
   if (py::isinstance<Device>(obj)) return obj.cast<Device>();
   if (py::isinstance<py::str>(obj)) return Device(obj.cast<std::string>());
@@ -108,6 +110,7 @@ void init_dtypes(py::module_& m) {
                    ", total_memory=", p.total_memory >> 20, "MB, multi_processor_count=", p.multi_processor_count, ")");
       });
   cuda.def("get_device_properties", &seek::cuda::get_device_properties, py::arg("device"));
+  init_cuda_runtime(cuda);  // streams, events, memory_stats (cuda_runtime.cpp)
 }
 
 void init_tensor(py::module_& m) {

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "seek/core/error.h"
+#include "seek/core/logging.h"
+#include "seek/cuda.h"
 #include "seek/ops/creation.h"
 #include "seek/ops/random.h"
 #include "seek/ops/shape.h"
@@ -188,7 +190,24 @@ DataLoader::Iterator DataLoader::begin() {
     state_.next_batch = 0;  // the epoch was already done: this iteration is empty
     return end();
   }
-  auto run = std::make_shared<Run>(dataset_, collate_, state_.epoch, epoch_indices(state_.epoch), options_.batch_size,
+  IndexedCollateFn collate = collate_;
+  if (options_.pin_memory) {
+    if (cuda::is_available()) {
+      collate = [inner = collate_](const std::vector<Example>& examples, const BatchInfo& info) {
+        Batch b = inner(examples, info);
+        if (b.data.defined() && b.data.is_cpu()) b.data = b.data.pin_memory();
+        if (b.target.defined() && b.target.is_cpu()) b.target = b.target.pin_memory();
+        return b;
+      };
+    } else {
+      static std::once_flag warned;
+      std::call_once(warned, [] {
+        logging::warn(str("DataLoader: pin_memory=true but no CUDA GPU is visible; batches are not pinned (",
+                          cuda::build_info(), ")"));
+      });
+    }
+  }
+  auto run = std::make_shared<Run>(dataset_, collate, state_.epoch, epoch_indices(state_.epoch), options_.batch_size,
                                    start, stop, options_.num_workers, options_.prefetch_factor);
   run->start();
   // The iterators' handle: when the last one lets go, the workers stop (see Run).

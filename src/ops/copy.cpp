@@ -15,13 +15,15 @@ Backend& copy_backend(const Tensor& src, const Tensor& dst) {
   return backend(src.device().is_cpu() ? dst.device() : src.device());
 }
 
-Tensor convert(const Tensor& self, Device device, DType dtype) {
+Tensor convert(const Tensor& self, Device device, DType dtype, bool non_blocking) {
   Tensor out = alloc(self.sizes(), dtype, device);
   if (device != self.device() && dtype != self.dtype()) {
     // Cast on the source device, then move the bytes.
     Tensor cast = alloc(self.sizes(), dtype, self.device());
     backend(self.device()).copy(self, cast);
     copy_backend(cast, out).copy(cast, out);
+  } else if (non_blocking) {
+    copy_backend(self, out).copy_non_blocking(self, out);
   } else {
     copy_backend(self, out).copy(self, out);
   }
@@ -38,11 +40,11 @@ Tensor convert(const Tensor& self, Device device, DType dtype) {
 }  // namespace
 
 Tensor Tensor::to(DType dtype, bool copy) const { return to(device(), dtype, copy); }
-Tensor Tensor::to(Device device, bool copy) const { return to(device, dtype(), copy); }
-Tensor Tensor::to(Device device, DType dtype, bool copy) const {
+Tensor Tensor::to(Device device, bool copy, bool non_blocking) const { return to(device, dtype(), copy, non_blocking); }
+Tensor Tensor::to(Device device, DType dtype, bool copy, bool non_blocking) const {
   check_defined(*this, "to");
   if (!copy && device == this->device() && dtype == this->dtype()) return *this;
-  return convert(*this, device, dtype);
+  return convert(*this, device, dtype, non_blocking);
 }
 
 Tensor Tensor::clone() const {

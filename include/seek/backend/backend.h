@@ -77,6 +77,8 @@ class Backend {
   // ---- memory: copy with dtype cast between same-shaped tensors (strided) ----
   // src may live on the host or on this device; dst on this device or the host.
   virtual void copy(const Tensor& src, const Tensor& dst);
+  // copy() that may return before the copy is done (Tensor::to(..., non_blocking)).
+  virtual void copy_non_blocking(const Tensor& src, const Tensor& dst) { copy(src, dst); }
   virtual void fill(const Tensor& out, Scalar value);
 
   // ---- elementwise ----

@@ -58,6 +58,10 @@ struct TensorOptions {
   }
 };
 
+namespace cuda {
+class Stream;
+}
+
 class Tensor {
  public:
   Tensor() = default;  // undefined tensor (like an empty optional)
@@ -116,16 +120,25 @@ class Tensor {
   Tensor& detach_();
 
   // ---- conversion and copies (src/ops/copy.cpp) ----
+  // non_blocking: a host-to-device copy from pinned memory is queued on the current
+  // stream and not waited for (as torch); every other copy returns when it is done.
   Tensor to(DType dtype, bool copy = false) const;
-  Tensor to(Device device, bool copy = false) const;
-  Tensor to(Device device, DType dtype, bool copy = false) const;
+  Tensor to(Device device, bool copy = false, bool non_blocking = false) const;
+  Tensor to(Device device, DType dtype, bool copy = false, bool non_blocking = false) const;
   Tensor cpu() const { return to(kCPU); }
-  Tensor cuda() const { return to(kCUDA); }
+  Tensor cuda(bool non_blocking = false) const { return to(kCUDA, false, non_blocking); }
   Tensor clone() const;
   Tensor contiguous() const;
   Tensor& copy_(const Tensor& src);  // broadcasting, casting, differentiable
   Tensor& fill_(Scalar value);
   Tensor& zero_() { return fill_(0); }
+
+  // ---- CUDA memory (src/backend/cuda/cuda_pinned.cpp; src/backend/cuda_none.cpp without CUDA) ----
+  Tensor pin_memory() const;  // a copy in page-locked host memory (this tensor when already pinned)
+  bool is_pinned() const;
+  // Marks this CUDA tensor's memory as used on `stream` too: the caching allocator
+  // reuses it only after the work queued there before the tensor died has finished.
+  void record_stream(const cuda::Stream& stream) const;
 
   // ---- views and shape (src/ops/view.cpp) ----
   Tensor view(const Shape& shape) const;  // one -1 allowed; needs compatible strides

@@ -63,6 +63,10 @@ struct DataLoaderOptions {
   bool drop_last = false;
   size_t num_workers = 0;      // threads building batches; 0: the iterating thread
   size_t prefetch_factor = 2;  // batches each worker may run ahead (>= 1)
+  // Batches in pinned host memory (Tensor::pin_memory, by the thread that builds
+  // them), so that .to(kCUDA, false, true) copies them without waiting. Without a
+  // visible GPU the option is ignored with a warning, as in torch.
+  bool pin_memory = false;
 };
 
 struct DataLoaderState {

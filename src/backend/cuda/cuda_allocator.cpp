@@ -1,17 +1,25 @@
-// Caching allocator over cudaMalloc/cudaFree. cudaMalloc and cudaFree are slow
-// and cudaFree synchronises the device, so freed blocks are kept in a pool per
-// device, keyed by rounded size, and handed to the next request of that size.
-// Sizes round up to 512 B below 1 MiB and to 2 MiB above (the driver's own
-// granularity for large blocks), so that similar requests share buckets.
-// Reuse without events is safe because all of seek's device work is queued on
-// one stream per device (current_stream()): a kernel that uses a recycled block
-// runs after every kernel that used it before.
-// On cudaErrorMemoryAllocation the pool of that device is returned to the
-// driver and the request retried once before OutOfMemoryError.
+// Stream-ordered caching allocator over cudaMalloc/cudaFree (as torch's
+// CUDACachingAllocator, without block splitting). cudaMalloc is slow and
+// cudaFree synchronises the device, so freed blocks stay in a pool per device,
+// keyed by (stream, rounded size), and serve later requests of that size.
+//
+// Stream order makes reuse safe: a block belongs to the stream that was current
+// when it was allocated, and only requests on that stream get it back, so the
+// kernel that reuses it is queued after every kernel that used it before. A
+// tensor used on another stream is marked with Tensor::record_stream(s); when
+// such a block is freed, an event is recorded on each of those streams and the
+// block stays out of the pool until every event has completed (queried on each
+// allocation; waited for before cudaFree in empty_cache and the OOM retry).
+//
+// Sizes round up to 512 B up to 1 MiB (the small pool) and to 2 MiB above (the
+// large pool). On cudaErrorMemoryAllocation every cached block of the device is
+// returned to the driver and the request retried once before OutOfMemoryError;
+// the allocator's state is consistent after the throw, so the next request works.
 #include <algorithm>
+#include <deque>
 #include <limits>
+#include <map>
 #include <mutex>
-#include <sstream>
 #include <unordered_map>
 #include <vector>
 
@@ -27,66 +35,77 @@ constexpr size_t kSmallLimit = size_t(1) << 20;
 constexpr size_t kSmallRound = 512;
 constexpr size_t kLargeRound = size_t(2) << 20;
 
-std::string bytes_str(size_t n) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024.0 && u < 6) {
-    v /= 1024.0;
-    ++u;
-  }
-  std::ostringstream os;
-  os.precision(u == 0 ? 0 : 2);
-  os << std::fixed << v << " " << units[u];
-  return os.str();
-}
-
-struct DevicePool {
-  std::unordered_map<size_t, std::vector<void*>> cached;  // rounded size -> unused blocks
-  size_t allocated = 0;
-  size_t reserved = 0;
-  size_t peak = 0;
+struct Block {
+  void* ptr = nullptr;
+  size_t size = 0;  // rounded
+  int device = 0;
+  cudaStream_t stream = nullptr;          // allocated on; only this stream reuses it
+  std::vector<cudaStream_t> stream_uses;  // other streams (record_stream)
+  int pending_events = 0;                 // events to complete before reuse
+  bool small() const { return size <= kSmallLimit; }
 };
+
+using PoolKey = std::pair<uintptr_t, size_t>;  // (stream, size)
+
+struct DeviceState {
+  std::map<PoolKey, std::vector<Block*>> free_blocks;
+  std::deque<std::pair<cudaEvent_t, Block*>> pending;  // events of cross-stream frees
+  std::vector<cudaEvent_t> spare_events;
+  MemoryStats stats;
+  size_t cached_bytes = 0;   // in free_blocks
+  size_t pending_bytes = 0;  // waiting for events
+};
+
+void apply(Stat& s, int64_t delta) {
+  s.current += delta;
+  if (delta > 0) {
+    s.allocated += delta;
+    s.peak = std::max(s.peak, s.current);
+  } else {
+    s.freed -= delta;
+  }
+}
+void update(StatGroup& g, bool small, int64_t delta) {
+  apply(g.all, delta);
+  apply(small ? g.small_pool : g.large_pool, delta);
+}
 
 class CachingAllocator final : public Allocator {
  public:
-  CachingAllocator() : pools_(static_cast<size_t>(device_count())) {}
+  CachingAllocator() : devices_(static_cast<size_t>(device_count())) {}
 
   void* allocate(size_t nbytes, Device device) override {
-    if (pools_.empty()) throw DeviceError(str("CUDA allocator: cannot allocate ", nbytes, " bytes: ", no_gpu_reason()));
+    if (devices_.empty())
+      throw DeviceError(str("CUDA allocator: cannot allocate ", nbytes, " bytes: ", no_gpu_reason()));
     if (nbytes == 0) return nullptr;
     const int dev = device.index;
-    SEEK_CHECK_T(DeviceError, dev >= 0 && static_cast<size_t>(dev) < pools_.size(), "CUDA allocator: ", device.str(),
-                 " is not a visible GPU (", pools_.size(), " visible)");
+    SEEK_CHECK_T(DeviceError, dev >= 0 && static_cast<size_t>(dev) < devices_.size(), "CUDA allocator: ", device.str(),
+                 " is not a visible GPU (", devices_.size(), " visible)");
     DeviceGuard guard(dev, "allocate");
+    const cudaStream_t stream = current_stream(dev).handle();
     std::lock_guard<std::mutex> lock(mu_);
-    DevicePool& pool = pools_.at(static_cast<size_t>(dev));
-    if (nbytes > std::numeric_limits<size_t>::max() - kLargeRound) throw oom(dev, nbytes, nbytes);
+    DeviceState& st = devices_[static_cast<size_t>(dev)];
+    if (nbytes > std::numeric_limits<size_t>::max() - kLargeRound) throw oom(dev, st, nbytes, nbytes);
     const size_t size = nbytes <= kSmallLimit ? (nbytes + kSmallRound - 1) / kSmallRound * kSmallRound
                                               : (nbytes + kLargeRound - 1) / kLargeRound * kLargeRound;
-    void* p = nullptr;
-    auto it = pool.cached.find(size);
-    if (it != pool.cached.end() && !it->second.empty()) {
-      p = it->second.back();
+    process_events(st);
+    Block* b = nullptr;
+    auto it = st.free_blocks.find({reinterpret_cast<uintptr_t>(stream), size});
+    if (it != st.free_blocks.end() && !it->second.empty()) {
+      b = it->second.back();
       it->second.pop_back();
+      st.cached_bytes -= size;
+      ++st.stats.num_cache_hits;
     } else {
-      cudaError_t err = cudaMalloc(&p, size);
-      if (err == cudaErrorMemoryAllocation) {
-        cudaGetLastError();
-        release_cached(dev, pool);
-        err = cudaMalloc(&p, size);
-      }
-      if (err == cudaErrorMemoryAllocation) {
-        cudaGetLastError();
-        throw oom(dev, nbytes, size);
-      }
-      SEEK_CUDA_CHECK(err);
-      pool.reserved += size;
+      b = new_block(dev, st, nbytes, size, stream);
     }
-    pool.allocated += size;
-    pool.peak = std::max(pool.peak, pool.allocated);
-    live_[p] = Block{dev, size};
-    return p;
+    const bool small = b->small();
+    update(st.stats.allocation, small, 1);
+    update(st.stats.allocated_bytes, small, static_cast<int64_t>(size));
+    update(st.stats.active, small, 1);
+    update(st.stats.active_bytes, small, static_cast<int64_t>(size));
+    live_[b->ptr] = b;
+    return b->ptr;
   }
 
   void deallocate(void* p) override {
@@ -97,66 +116,197 @@ class CachingAllocator final : public Allocator {
       logging::error(str("CUDA allocator: deallocate of a pointer it did not allocate (", p, ")"));
       return;
     }
-    DevicePool& pool = pools_[static_cast<size_t>(it->second.device)];
-    pool.allocated -= it->second.size;
-    pool.cached[it->second.size].push_back(p);
+    Block* b = it->second;
     live_.erase(it);
+    DeviceState& st = devices_[static_cast<size_t>(b->device)];
+    update(st.stats.allocation, b->small(), -1);
+    update(st.stats.allocated_bytes, b->small(), -static_cast<int64_t>(b->size));
+    if (b->stream_uses.empty()) {
+      to_pool(st, b);
+      return;
+    }
+    ++st.stats.num_cross_stream_frees;
+    st.pending_bytes += b->size;
+    try {
+      DeviceGuard guard(b->device, "free");
+      for (cudaStream_t s : b->stream_uses) {
+        cudaEvent_t e = spare_event(st);
+        SEEK_CUDA_CHECK(cudaEventRecord(e, s));
+        st.pending.emplace_back(e, b);
+        ++b->pending_events;
+      }
+    } catch (const std::exception& e) {
+      // Could not queue the events: wait for the device instead (safe, slow).
+      logging::error(str("CUDA allocator: recording a free's events failed (", e.what(), "); synchronising"));
+      cudaDeviceSynchronize();
+      cudaGetLastError();
+      if (b->pending_events == 0) {  // else the recorded events (complete now) release it
+        st.pending_bytes -= b->size;
+        to_pool(st, b);
+      }
+    }
+  }
+
+  // Marks the block at `p` as used on `stream` until it is freed.
+  void record_stream(void* p, const Stream& stream) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(p);
+    SEEK_CHECK_VALUE(it != live_.end(), "record_stream: the tensor's memory (", p,
+                     ") was not allocated by seek's CUDA caching allocator");
+    Block* b = it->second;
+    SEEK_CHECK_T(DeviceError, stream.device() == b->device, "record_stream: the tensor is on cuda:", b->device,
+                 " but the stream on cuda:", stream.device());
+    if (stream.handle() == b->stream) return;  // its own stream orders it already
+    if (std::find(b->stream_uses.begin(), b->stream_uses.end(), stream.handle()) == b->stream_uses.end())
+      b->stream_uses.push_back(stream.handle());
   }
 
   void empty_cache() {
     std::lock_guard<std::mutex> lock(mu_);
-    for (size_t d = 0; d < pools_.size(); ++d) release_cached(static_cast<int>(d), pools_[d]);
+    for (size_t d = 0; d < devices_.size(); ++d) release_cached(static_cast<int>(d), devices_[d]);
   }
 
   MemoryStats stats(int device) {
     std::lock_guard<std::mutex> lock(mu_);
-    const DevicePool& p = pools_.at(static_cast<size_t>(device));
-    return MemoryStats{p.allocated, p.reserved, p.peak};
+    DeviceState& st = devices_.at(static_cast<size_t>(device));
+    process_events(st);  // blocks whose events completed count as cached
+    MemoryStats s = st.stats;
+    s.allocated = static_cast<size_t>(s.allocated_bytes.all.current);
+    s.peak_allocated = static_cast<size_t>(s.allocated_bytes.all.peak);
+    s.reserved = static_cast<size_t>(s.reserved_bytes.all.current);
+    s.peak_reserved = static_cast<size_t>(s.reserved_bytes.all.peak);
+    return s;
   }
 
   void reset_peak(int device) {
     std::lock_guard<std::mutex> lock(mu_);
-    DevicePool& p = pools_.at(static_cast<size_t>(device));
-    p.peak = p.allocated;
+    MemoryStats& s = devices_.at(static_cast<size_t>(device)).stats;
+    for (StatGroup* g : groups(s))
+      for (Stat* x : {&g->all, &g->small_pool, &g->large_pool}) x->peak = x->current;
+  }
+
+  void reset_accumulated(int device) {
+    std::lock_guard<std::mutex> lock(mu_);
+    MemoryStats& s = devices_.at(static_cast<size_t>(device)).stats;
+    for (StatGroup* g : groups(s))
+      for (Stat* x : {&g->all, &g->small_pool, &g->large_pool}) x->allocated = x->freed = 0;
+    s.num_cache_hits = s.num_alloc_retries = s.num_ooms = s.num_cross_stream_frees = s.num_sync_all_streams = 0;
   }
 
  private:
-  struct Block {
-    int device;
-    size_t size;
-  };
+  static std::vector<StatGroup*> groups(MemoryStats& s) {
+    return {&s.allocated_bytes, &s.reserved_bytes, &s.active_bytes, &s.allocation, &s.segment, &s.active};
+  }
 
-  // cudaFree of every cached block of `dev`; the caller holds mu_.
-  void release_cached(int dev, DevicePool& pool) {
-    bool any = false;
-    for (auto& kv : pool.cached) any = any || !kv.second.empty();
-    if (!any) return;
+  // cudaMalloc of a new block; on OOM, releases the pool and retries once. The caller holds mu_.
+  Block* new_block(int dev, DeviceState& st, size_t nbytes, size_t size, cudaStream_t stream) {
+    void* p = nullptr;
+    cudaError_t err = cudaMalloc(&p, size);
+    if (err == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      ++st.stats.num_alloc_retries;
+      release_cached(dev, st);
+      err = cudaMalloc(&p, size);
+    }
+    if (err == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      ++st.stats.num_ooms;
+      throw oom(dev, st, nbytes, size);
+    }
+    SEEK_CUDA_CHECK(err);
+    auto* b = new Block;
+    b->ptr = p;
+    b->size = size;
+    b->device = dev;
+    b->stream = stream;
+    update(st.stats.segment, b->small(), 1);
+    update(st.stats.reserved_bytes, b->small(), static_cast<int64_t>(size));
+    return b;
+  }
+
+  // A block nobody uses any more goes back to its stream's pool.
+  void to_pool(DeviceState& st, Block* b) {
+    b->stream_uses.clear();
+    update(st.stats.active, b->small(), -1);
+    update(st.stats.active_bytes, b->small(), -static_cast<int64_t>(b->size));
+    st.free_blocks[{reinterpret_cast<uintptr_t>(b->stream), b->size}].push_back(b);
+    st.cached_bytes += b->size;
+  }
+
+  cudaEvent_t spare_event(DeviceState& st) {
+    if (!st.spare_events.empty()) {
+      cudaEvent_t e = st.spare_events.back();
+      st.spare_events.pop_back();
+      return e;
+    }
+    cudaEvent_t e = nullptr;
+    SEEK_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    return e;
+  }
+
+  // Returns the blocks whose events have all completed to the pool; with
+  // `wait`, waits for every event first. The caller holds mu_ (and, for events
+  // of another device than the current one, nothing else: queries work anywhere).
+  void drain_pending(DeviceState& st, bool wait) {
+    for (auto it = st.pending.begin(); it != st.pending.end();) {
+      cudaError_t err = wait ? cudaEventSynchronize(it->first) : cudaEventQuery(it->first);
+      if (err == cudaErrorNotReady) {
+        cudaGetLastError();
+        ++it;
+        continue;
+      }
+      SEEK_CUDA_CHECK(err);
+      st.spare_events.push_back(it->first);
+      Block* b = it->second;
+      it = st.pending.erase(it);
+      if (--b->pending_events == 0) {
+        st.pending_bytes -= b->size;
+        to_pool(st, b);
+      }
+    }
+  }
+  void process_events(DeviceState& st) { drain_pending(st, false); }
+
+  // Waits for pending frees, then cudaFree of every cached block of `dev`; the caller holds mu_.
+  void release_cached(int dev, DeviceState& st) {
+    if (st.pending.empty() && st.cached_bytes == 0) return;
     DeviceGuard guard(dev, "empty_cache");
-    for (auto& kv : pool.cached) {
-      for (void* p : kv.second) {
-        SEEK_CUDA_CHECK(cudaFree(p));
-        pool.reserved -= kv.first;
+    if (!st.pending.empty()) {
+      ++st.stats.num_sync_all_streams;
+      drain_pending(st, true);
+    }
+    for (auto& kv : st.free_blocks) {
+      for (Block* b : kv.second) {
+        SEEK_CUDA_CHECK(cudaFree(b->ptr));
+        update(st.stats.segment, b->small(), -1);
+        update(st.stats.reserved_bytes, b->small(), -static_cast<int64_t>(b->size));
+        st.cached_bytes -= b->size;
+        delete b;
       }
       kv.second.clear();
     }
+    st.free_blocks.clear();
   }
 
-  OutOfMemoryError oom(int dev, size_t nbytes, size_t rounded) const {
-    const DevicePool& pool = pools_[static_cast<size_t>(dev)];
+  OutOfMemoryError oom(int dev, const DeviceState& st, size_t nbytes, size_t rounded) const {
     size_t free_b = 0, total_b = 0;
     std::string device_mem = cudaMemGetInfo(&free_b, &total_b) == cudaSuccess
-                                 ? str("; the device has ", bytes_str(free_b), " free of ", bytes_str(total_b))
+                                 ? str("; the device has ", format_bytes(free_b), " free of ", format_bytes(total_b))
                                  : std::string();
     cudaGetLastError();
-    return OutOfMemoryError(str("CUDA out of memory on cuda:", dev, ": tried to allocate ", bytes_str(nbytes), " (",
-                                nbytes, " bytes, ", rounded, " rounded); seek holds ", bytes_str(pool.allocated),
-                                " allocated by tensors and ", bytes_str(pool.reserved),
-                                " reserved (cached blocks were returned to the driver before the retry)", device_mem));
+    const auto& s = st.stats;
+    return OutOfMemoryError(
+        str("CUDA out of memory on cuda:", dev, ": tried to allocate ", format_bytes(nbytes), " (", nbytes, " bytes, ",
+            rounded, " rounded); seek holds ", format_bytes(static_cast<size_t>(s.allocated_bytes.all.current)),
+            " allocated by tensors and ", format_bytes(static_cast<size_t>(s.reserved_bytes.all.current)),
+            " reserved (", format_bytes(st.cached_bytes), " cached, ", format_bytes(st.pending_bytes),
+            " waiting for other streams; cached blocks were returned to the driver before the retry)", device_mem,
+            ". Free tensors (or call seek::cuda::empty_cache()) and retry"));
   }
 
   std::mutex mu_;
-  std::vector<DevicePool> pools_;  // one per visible device
-  std::unordered_map<void*, Block> live_;
+  std::vector<DeviceState> devices_;  // one per visible device
+  std::unordered_map<void*, Block*> live_;
 };
 
 // Never destroyed: tensors held in static objects may be released after main().
@@ -176,6 +326,8 @@ int stats_device(int device, const char* fn) {
 
 Allocator* cuda_allocator() { return &caching_allocator(); }
 
+void allocator_record_stream(void* ptr, const Stream& stream) { caching_allocator().record_stream(ptr, stream); }
+
 MemoryStats memory_stats(int device) {
   int d = stats_device(device, "memory_stats");
   return d < 0 ? MemoryStats{} : caching_allocator().stats(d);
@@ -183,14 +335,22 @@ MemoryStats memory_stats(int device) {
 size_t memory_allocated(int device) { return memory_stats(device).allocated; }
 size_t memory_reserved(int device) { return memory_stats(device).reserved; }
 size_t max_memory_allocated(int device) { return memory_stats(device).peak_allocated; }
+size_t max_memory_reserved(int device) { return memory_stats(device).peak_reserved; }
 
 void reset_peak_memory_stats(int device) {
   int d = stats_device(device, "reset_peak_memory_stats");
   if (d >= 0) caching_allocator().reset_peak(d);
 }
 
+void reset_accumulated_memory_stats(int device) {
+  int d = stats_device(device, "reset_accumulated_memory_stats");
+  if (d >= 0) caching_allocator().reset_accumulated(d);
+}
+
 void empty_cache() {
-  if (is_available()) caching_allocator().empty_cache();
+  if (!is_available()) return;
+  caching_allocator().empty_cache();
+  empty_host_cache();  // cached pinned host blocks too
 }
 
 }  // namespace seek::cuda

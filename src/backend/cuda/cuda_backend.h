@@ -11,6 +11,7 @@
 
 #include "seek/backend/backend.h"
 #include "seek/core/storage.h"
+#include "seek/cuda.h"
 
 namespace seek::cuda {
 
@@ -22,6 +23,8 @@ class CudaBackend final : public Backend {
   // memory (kernels/copy.cu): src/dst on the host or a GPU, any dtypes and strides
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& out, Scalar value) override;
+  // host (pinned) -> device without waiting: cudaMemcpyAsync on the current stream
+  void copy_non_blocking(const Tensor& src, const Tensor& dst) override;
 
   // linear algebra (kernels/linalg.cu): floating dtypes; cuBLAS in the nvcc build, seek's own GEMM otherwise
   void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta) override;
@@ -90,13 +93,25 @@ Backend* cuda_backend();
 // allocates on the current device.
 Allocator* cuda_allocator();
 
+// "1.50 MiB": a byte count for messages (cuda_memory_stats.cpp).
+std::string format_bytes(size_t n);
+// Tensor::record_stream: the caching allocator's block at `ptr` is in use on
+// `stream` until freed (cuda_allocator.cpp).
+void allocator_record_stream(void* ptr, const Stream& stream);
+// Pinned host memory (cuda_pinned.cpp): a caching allocator over cudaHostAlloc
+// whose blocks are reused only after the events of the async copies that read
+// them (pinned_record_stream) have completed.
+void* pinned_allocate(size_t nbytes);
+void pinned_free(void* ptr);
+bool pinned_owns(const void* base);
+void pinned_record_stream(const void* base, const Stream& stream);
+void empty_host_cache();
+
 // Why no GPU is visible (the cudaGetDeviceCount error), or "" when one is.
 const std::string& no_gpu_reason();
 
-// The stream seek queues device work on: the legacy default stream of the
-// current device, which orders all of seek's kernels and copies, so the
-// allocator may hand a freed block to the next request at once.
-inline cudaStream_t current_stream() { return cudaStreamLegacy; }
+// The stream seek queues device work on is current_stream() (seek/cuda/stream.h):
+// this thread's current stream of the current device, converting to a cudaStream_t.
 
 // Makes `device` current for its lifetime; throws DeviceError naming `op` for
 // an index that is not a visible GPU.

@@ -2,6 +2,12 @@
 // build information (seek/cuda.h). The device count is queried once: CUDA
 // fixes the set of visible GPUs (CUDA_VISIBLE_DEVICES) when it initialises.
 #include <cuda_runtime_api.h>
+#if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
+#include <cudnn.h>
+#endif
+#if defined(SEEK_HAVE_NCCL)
+#include <nccl.h>
+#endif
 
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
@@ -83,20 +89,53 @@ DeviceProperties get_device_properties(int device) {
   return out;
 }
 
-std::string build_info() {
-  int runtime = 0, driver = 0;
-  std::string runtime_s = cudaRuntimeGetVersion(&runtime) == cudaSuccess ? version_str(runtime) : "unknown";
-  // cudaDriverGetVersion reports 0 when no driver is installed.
-  std::string driver_s = cudaDriverGetVersion(&driver) == cudaSuccess && driver > 0 ? version_str(driver) : "none";
-  cudaGetLastError();
-#if defined(SEEK_CUDA_SIM)
-  return str("seek built with CUDA ", version_str(CUDART_VERSION),
-             " headers, kernels for the SIMT simulator (no driver or GPU needed); ", device_count(),
-             " GPU(s) visible (simulated)");
+int cudnn_version() {
+#if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
+  return static_cast<int>(cudnnGetVersion());
 #else
-  return str("seek built with CUDA ", version_str(CUDART_VERSION), " (runtime ", runtime_s, ", driver ", driver_s,
-             "), kernels for sm ", SEEK_CUDA_ARCH_LIST, "; ", device_count(), " GPU(s) visible");
+  return 0;  // this build has no cuDNN (the simulated device runs seek's own conv kernels)
 #endif
+}
+
+BuildConfig build_config() {
+  BuildConfig c;
+  c.cuda = true;
+  c.cuda_version = version_str(CUDART_VERSION);
+  int runtime = 0, driver = 0;
+  if (cudaRuntimeGetVersion(&runtime) == cudaSuccess) c.runtime_version = version_str(runtime);
+  // cudaDriverGetVersion reports 0 when no driver is installed.
+  if (cudaDriverGetVersion(&driver) == cudaSuccess && driver > 0) c.driver_version = version_str(driver);
+  cudaGetLastError();
+#if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
+  c.cudnn_version = str(CUDNN_MAJOR, ".", CUDNN_MINOR, ".", CUDNN_PATCHLEVEL);
+  const int v = cudnn_version();  // major*10000 + minor*100 + patch since cuDNN 9, major*1000 + ... before
+  c.cudnn_runtime_version =
+      v >= 90000 ? str(v / 10000, ".", v / 100 % 100, ".", v % 100) : str(v / 1000, ".", v / 100 % 10, ".", v % 100);
+#endif
+#if defined(SEEK_HAVE_NCCL)
+  c.nccl_version = str(NCCL_MAJOR, ".", NCCL_MINOR, ".", NCCL_PATCH);
+#endif
+#if defined(SEEK_CUDA_SIM)
+  c.simulated = true;
+  c.architectures = "simulated";
+#else
+  c.architectures = SEEK_CUDA_ARCH_LIST;
+#endif
+  c.device_count = device_count();
+  return c;
+}
+
+std::string build_info() {
+  const BuildConfig c = build_config();
+  const std::string libs = str("cuDNN ", c.cudnn_version,
+                               c.cudnn_runtime_version != "none" ? str(" (loaded ", c.cudnn_runtime_version, ")") : "",
+                               ", NCCL ", c.nccl_version);
+  if (c.simulated)
+    return str("seek built with CUDA ", c.cuda_version,
+               " headers, kernels for the SIMT simulator (no driver or GPU needed); ", libs, "; ", c.device_count,
+               " GPU(s) visible (simulated)");
+  return str("seek built with CUDA ", c.cuda_version, " (runtime ", c.runtime_version, ", driver ", c.driver_version,
+             "), kernels for sm ", c.architectures, "; ", libs, "; ", c.device_count, " GPU(s) visible");
 }
 
 DeviceGuard::DeviceGuard(int device, const char* op) : device_(device) {

@@ -5,8 +5,10 @@
 //
 // Devices: SEEK_SIM_DEVICES of them (default 1), filtered by CUDA_VISIBLE_DEVICES
 // as the real runtime does ("" hides them all). Everything runs in order on the
-// calling thread: a kernel launch or an async copy is complete when it returns,
-// so streams and events only order what is already ordered; events still time.
+// calling thread: a kernel launch or an async copy is complete when it returns.
+// Streams and events (sim_streams.cpp) still model asynchronous completion:
+// an event on a non-default stream stays "not ready" until the host
+// synchronises with it, so code that must wait for other streams is tested.
 // Errors follow the runtime: a cudaError_t return, a sticky-until-read last
 // error per thread, and cudaGetErrorString naming what the simulator rejected
 // ("invalid argument: cudaMemcpy HostToDevice: destination 0x... is not device
@@ -17,21 +19,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include "backend/cuda/sim_memory.h"
+#include "backend/cuda/sim_streams.h"
 #include "kernels/sim/sim.h"
 #include "seek/core/error.h"
-
-struct CUstream_st {
-  int device;
-};
-struct CUevent_st {
-  int device;
-  bool recorded;
-  std::chrono::steady_clock::time_point when;
-};
 
 namespace seek::cuda::sim_detail {
 
@@ -42,12 +35,6 @@ namespace {
 thread_local cudaError_t last_error = cudaSuccess;
 thread_local std::string last_detail;  // what the simulator rejected, for cudaGetErrorString
 thread_local int current = 0;
-
-std::mutex handles_mu;
-std::set<const void*>& handles() {
-  static auto* h = new std::set<const void*>;
-  return *h;
-}
 
 int visible_devices() {
   static const int n = [] {
@@ -82,15 +69,11 @@ cudaError_t fail(cudaError_t err, std::string detail) {
   return err;
 }
 
+bool valid_stream(cudaStream_t s) { return sim_valid_stream(s); }
+
 cudaError_t ok() { return cudaSuccess; }
 
 std::string ptr_str(const void* p) { return str(p); }
-
-bool valid_stream(cudaStream_t s) {
-  if (s == nullptr || s == cudaStreamLegacy || s == cudaStreamPerThread) return true;
-  std::lock_guard<std::mutex> lock(handles_mu);
-  return handles().count(s) > 0;
-}
 
 // Checks that [p, p + n) is device memory (on_device: true) or host memory (false).
 bool check_side(const char* call, const char* role, const void* p, size_t n, bool on_device, std::string* why) {
@@ -165,6 +148,8 @@ void check_kernel_pointer(const void* p, int index, const std::source_location& 
 }
 
 int sim_device_count() { return visible_devices(); }
+int sim_current_device() { return current; }
+cudaError_t sim_fail(cudaError_t err, std::string detail) { return fail(err, std::move(detail)); }
 
 }  // namespace seek::cuda::sim_detail
 
@@ -236,7 +221,9 @@ cudaError_t cudaSetDevice(int device) {
 }
 
 cudaError_t cudaDeviceSynchronize(void) {
-  return visible_devices() == 0 ? fail(cudaErrorNoDevice, "no simulated device is visible") : cudaSuccess;
+  if (visible_devices() == 0) return fail(cudaErrorNoDevice, "no simulated device is visible");
+  sim_complete_device(current);  // every stream's pending events complete (sim_streams.cpp)
+  return cudaSuccess;
 }
 cudaError_t cudaDeviceReset(void) { return cudaSuccess; }
 
@@ -385,67 +372,5 @@ cudaError_t cudaMemsetAsync(void* p, int value, size_t n, cudaStream_t stream) {
   return cudaSuccess;
 }
 cudaError_t cudaMemset(void* p, int value, size_t n) { return cudaMemsetAsync(p, value, n, nullptr); }
-
-// ---- streams and events: everything has already run when it was queued ----
-cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int) {
-  if (visible_devices() == 0) return fail(cudaErrorNoDevice, "no simulated device is visible");
-  *s = new CUstream_st{current};
-  std::lock_guard<std::mutex> lock(handles_mu);
-  handles().insert(*s);
-  return cudaSuccess;
-}
-cudaError_t cudaStreamCreate(cudaStream_t* s) { return cudaStreamCreateWithFlags(s, 0); }
-cudaError_t cudaStreamDestroy(cudaStream_t s) {
-  {
-    std::lock_guard<std::mutex> lock(handles_mu);
-    if (!handles().erase(s)) return fail(cudaErrorInvalidResourceHandle, "cudaStreamDestroy: unknown stream");
-  }
-  delete s;
-  return cudaSuccess;
-}
-cudaError_t cudaStreamSynchronize(cudaStream_t s) {
-  return valid_stream(s) ? cudaSuccess : fail(cudaErrorInvalidResourceHandle, "cudaStreamSynchronize: unknown stream");
-}
-cudaError_t cudaStreamQuery(cudaStream_t s) { return cudaStreamSynchronize(s); }
-
-cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned int) {
-  *e = new CUevent_st{current, false, {}};
-  std::lock_guard<std::mutex> lock(handles_mu);
-  handles().insert(*e);
-  return cudaSuccess;
-}
-cudaError_t cudaEventCreate(cudaEvent_t* e) { return cudaEventCreateWithFlags(e, 0); }
-static bool valid_event(cudaEvent_t e) {
-  std::lock_guard<std::mutex> lock(handles_mu);
-  return handles().count(e) > 0;
-}
-cudaError_t cudaEventDestroy(cudaEvent_t e) {
-  {
-    std::lock_guard<std::mutex> lock(handles_mu);
-    if (!handles().erase(e)) return fail(cudaErrorInvalidResourceHandle, "cudaEventDestroy: unknown event");
-  }
-  delete e;
-  return cudaSuccess;
-}
-cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
-  if (!valid_event(e) || !valid_stream(s)) return fail(cudaErrorInvalidResourceHandle, "cudaEventRecord: bad handle");
-  e->recorded = true;
-  e->when = std::chrono::steady_clock::now();
-  return cudaSuccess;
-}
-cudaError_t cudaEventSynchronize(cudaEvent_t e) {
-  return valid_event(e) ? cudaSuccess : fail(cudaErrorInvalidResourceHandle, "cudaEventSynchronize: unknown event");
-}
-cudaError_t cudaEventQuery(cudaEvent_t e) { return cudaEventSynchronize(e); }
-cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t a, cudaEvent_t b) {
-  if (!valid_event(a) || !valid_event(b)) return fail(cudaErrorInvalidResourceHandle, "cudaEventElapsedTime");
-  if (!a->recorded || !b->recorded) return fail(cudaErrorInvalidResourceHandle, "cudaEventElapsedTime: not recorded");
-  *ms = std::chrono::duration<float, std::milli>(b->when - a->when).count();
-  return cudaSuccess;
-}
-cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned int) {
-  return valid_stream(s) && valid_event(e) ? cudaSuccess
-                                           : fail(cudaErrorInvalidResourceHandle, "cudaStreamWaitEvent: bad handle");
-}
 
 cudaError_t cudaFuncSetAttribute(const void*, cudaFuncAttribute, int) { return cudaSuccess; }

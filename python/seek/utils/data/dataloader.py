@@ -20,6 +20,7 @@ uses for its resumable position. The Trainer runs a loader through its C++ form 
 import itertools
 import queue
 import threading
+import warnings
 
 from ... import _C
 from ..._generator import Generator, draw_seed
@@ -88,9 +89,11 @@ class DataLoader:
     """Batches of a dataset; the arguments and attributes are torch.utils.data.DataLoader's.
 
     dataset: a map-style dataset (anything with __getitem__ and __len__) or an IterableDataset.
-    pin_memory, multiprocessing_context and pin_memory_device are accepted and do nothing (the
-    workers are threads; host memory needs no pinning here). persistent_workers is accepted: the
-    worker threads are started per epoch. seed (seek): see the module docstring.
+    pin_memory=True returns every tensor of a batch in pinned host memory (Tensor.pin_memory), so
+    that .to("cuda", non_blocking=True) copies it without waiting; without a visible GPU it warns and
+    does nothing, as in torch. multiprocessing_context and pin_memory_device are accepted and do
+    nothing (the workers are threads). persistent_workers is accepted: the worker threads are started
+    per epoch. seed (seek): see the module docstring.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
@@ -217,10 +220,26 @@ class DataLoader:
         if isinstance(self.sampler, _EpochSampler):
             self.sampler.epoch = epoch
         if self._dataset_kind == "iterable":
-            return self._iter_iterable()
+            return self._pinned(self._iter_iterable())
         if self._native_fast_path():
-            return self._iter_native(epoch)
-        return self._iter_map()
+            return self._iter_native(epoch)  # pins in C++, in the threads that build the batches
+        return self._pinned(self._iter_map())
+
+    def _pin(self):
+        """Whether batches are to be pinned (warns once when pin_memory is set but no GPU is visible)."""
+        if not self.pin_memory:
+            return False
+        if _C.cuda.is_available():
+            return True
+        if not getattr(self, "_warned_pin", False):
+            warnings.warn("DataLoader: pin_memory=True but no CUDA GPU is visible; batches are not pinned")
+            self._warned_pin = True
+        return False
+
+    def _pinned(self, batches):
+        if not self._pin():
+            return batches
+        return (_pin_batch(b) for b in batches)
 
     def _native_form(self):
         """The C++ dataset to batch in C++: a C++ dataset, or the _cpp_dataset of one without _gather."""
@@ -243,7 +262,7 @@ class DataLoader:
         collate = self._user_collate if isinstance(self._user_collate, _C.data.IndexedCollate) else None
         loader = _C.data.DataLoader(self._native_form(), batch_size=self.batch_size, shuffle=self._shuffle,
                                     num_workers=self.num_workers, collate_fn=collate, drop_last=self.drop_last,
-                                    seed=seed, prefetch_factor=self.prefetch_factor)
+                                    seed=seed, prefetch_factor=self.prefetch_factor, pin_memory=self._pin())
         if self.seed is not None:
             loader.set_epoch(epoch)
         for batch in loader:
@@ -294,8 +313,23 @@ class DataLoader:
         seed = self.seed if self.seed is not None else (draw_seed(self.generator) if self._shuffle else 0)
         self._cpp = _C.data.DataLoader(self.dataset, batch_size=self.batch_size, shuffle=self._shuffle,
                                        num_workers=self.num_workers, collate_fn=self._user_collate,
-                                       drop_last=self.drop_last, seed=seed, prefetch_factor=self.prefetch_factor)
+                                       drop_last=self.drop_last, seed=seed, prefetch_factor=self.prefetch_factor,
+                                       pin_memory=self._pin())
         return self._cpp
+
+
+def _pin_batch(batch):
+    """The batch with every CPU tensor in it pinned (lists, tuples and dicts are walked), as torch's
+    pin-memory thread does."""
+    if isinstance(batch, _C.Tensor):
+        return batch.pin_memory() if batch.device.type == "cpu" else batch
+    if isinstance(batch, dict):
+        return {k: _pin_batch(v) for k, v in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):  # namedtuple
+        return type(batch)(*(_pin_batch(v) for v in batch))
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_pin_batch(v) for v in batch)
+    return batch
 
 
 class _InfiniteConstantSampler(Sampler):
