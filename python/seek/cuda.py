@@ -1,21 +1,36 @@
-"""seek.cuda: GPU queries and memory statistics, like torch.cuda. Every function works in a
-build without CUDA (is_available() is then False and device_count() 0).
+"""seek.cuda: GPU queries, streams and events, and memory statistics, like torch.cuda. Every
+function works in a build without CUDA (is_available() is then False and device_count() 0; the
+functions that need a GPU raise RuntimeError).
 
 As in torch.cuda, a `device` argument may be an index, a string ("cuda", "cuda:1") or a
 seek.device, and None means the current device."""
+import contextlib
+
 from ._C import OutOfMemoryError  # noqa: F401  (torch.cuda.OutOfMemoryError; seek.OutOfMemoryError too)
 from ._C import cuda as _cuda
 from ._C import device as _device
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "memory_allocated",
            "memory_reserved", "max_memory_allocated", "reset_peak_memory_stats", "empty_cache", "get_device_name",
-           "get_device_properties", "get_device_capability", "build_info", "OutOfMemoryError"]
+           "get_device_properties", "get_device_capability", "build_info", "OutOfMemoryError", "Stream", "Event",
+           "current_stream", "default_stream", "set_stream", "stream", "memory_stats", "memory_summary",
+           "max_memory_reserved", "reset_accumulated_memory_stats", "build_config"]
 
 is_available = _cuda.is_available
 device_count = _cuda.device_count
 current_device = _cuda.current_device
 empty_cache = _cuda.empty_cache
 build_info = _cuda.build_info
+# Streams and events (torch.cuda.Stream(device=None, priority=0), torch.cuda.Event(enable_timing=False)).
+Stream = _cuda.Stream
+Event = _cuda.Event
+
+
+def build_config():
+    """What seek was built with, as a dict: cuda, simulated, cuda_version, runtime_version,
+    driver_version, cudnn_version, cudnn_runtime_version, nccl_version, architectures, device_count
+    (versions are "none" where the build or the machine has none)."""
+    return _cuda.build_config()
 
 
 def _index(device, who, optional=True):
@@ -91,3 +106,62 @@ def get_device_capability(device=None):
     """(major, minor) compute capability."""
     p = get_device_properties(device)
     return (p.major, p.minor)
+
+
+def current_stream(device=None):
+    """The stream seek queues work on for `device` in this thread (the default stream unless
+    set_stream or `with seek.cuda.stream(s)` chose another)."""
+    return _cuda.current_stream(_index(device, "current_stream"))
+
+
+def default_stream(device=None):
+    return _cuda.default_stream(_index(device, "default_stream"))
+
+
+def set_stream(stream):
+    """Makes `stream` the current stream of its device in this thread (None does nothing)."""
+    if stream is not None:
+        _cuda.set_stream(stream)
+
+
+@contextlib.contextmanager
+def stream(stream):
+    """`with seek.cuda.stream(s):` queues seek's work on s (and makes s's device current), then
+    restores the previous stream and device. stream(None) does nothing, as in torch."""
+    if stream is None:
+        yield
+        return
+    previous_device = current_device()
+    previous = _cuda.current_stream(stream.device_index)
+    if previous_device != stream.device_index:
+        _cuda.set_device(stream.device_index)
+    _cuda.set_stream(stream)
+    try:
+        yield
+    finally:
+        _cuda.set_stream(previous)
+        if previous_device != stream.device_index:
+            _cuda.set_device(previous_device)
+
+
+def memory_stats(device=None):
+    """The caching allocator's statistics as torch.cuda.memory_stats' flat dict:
+    "<stat>.<pool>.<metric>" for stat in allocated_bytes, reserved_bytes, active_bytes, allocation,
+    segment, active; pool in all, small_pool (blocks up to 1 MiB), large_pool; metric in current,
+    peak, allocated (cumulative), freed; plus num_alloc_retries, num_ooms, num_device_alloc,
+    num_device_free and seek's num_cache_hits, num_cross_stream_frees, num_sync_all_streams."""
+    return _cuda.memory_stats(_index(device, "memory_stats"))
+
+
+def memory_summary(device=None, abbreviated=False):
+    """A readable table of memory_stats(device)."""
+    return _cuda.memory_summary(_index(device, "memory_summary"))
+
+
+def max_memory_reserved(device=None):
+    """The peak of memory_reserved since the start or reset_peak_memory_stats()."""
+    return _cuda.max_memory_reserved(_index(device, "max_memory_reserved"))
+
+
+def reset_accumulated_memory_stats(device=None):
+    _cuda.reset_accumulated_memory_stats(_index(device, "reset_accumulated_memory_stats"))

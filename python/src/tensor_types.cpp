@@ -89,7 +89,8 @@ void init_dtypes(py::module_& m) {
   cuda.def("device_count", &seek::cuda::device_count, "Number of visible GPUs.");
   cuda.def("current_device", &seek::cuda::current_device);
   cuda.def("set_device", &seek::cuda::set_device, py::arg("device"));
-  cuda.def("synchronize", &seek::cuda::synchronize, py::call_guard<py::gil_scoped_release>());
+  cuda.def(
+      "synchronize", [] { seek::cuda::synchronize(); }, py::call_guard<py::gil_scoped_release>());
   cuda.def("memory_allocated", &seek::cuda::memory_allocated, py::arg("device") = -1);
   cuda.def("memory_reserved", &seek::cuda::memory_reserved, py::arg("device") = -1);
   cuda.def("max_memory_allocated", &seek::cuda::max_memory_allocated, py::arg("device") = -1);

@@ -314,3 +314,146 @@ def test_module_state_saved_from_the_device_loads_on_the_cpu(tmp_path):
     cpu_model.load_state_dict(sd)
     for k, v in cpu_model.state_dict().items():
         assert v.tolist() == m.state_dict()[k].cpu().tolist(), k
+
+
+# ---- streams, events, the caching allocator's statistics, pinned memory ----
+
+SIMULATED = seek.cuda.is_available() and seek.cuda.build_config()["simulated"]
+
+
+def test_streams_and_the_stream_context():
+    default = seek.cuda.current_stream()
+    assert default == seek.cuda.default_stream(0)
+    s = seek.cuda.Stream()
+    assert s != default and s.device == seek.device("cuda:0") and s.priority == 0
+    assert seek.cuda.Stream(priority=-1).priority < 0
+    with seek.cuda.stream(s):
+        assert seek.cuda.current_stream() == s
+        x = seek.arange(10, dtype=seek.float32, device="cuda")
+        y = (x * 2).sum()
+    assert seek.cuda.current_stream() == default
+    assert y.item() == 90.0  # item() waits for the stream
+    with seek.cuda.stream(None):
+        assert seek.cuda.current_stream() == default
+    seek.cuda.set_stream(s)
+    assert seek.cuda.current_stream() == s
+    seek.cuda.set_stream(default)
+    assert isinstance(s.cuda_stream, int) and s.cuda_stream != default.cuda_stream
+
+
+def test_events_record_wait_and_time():
+    s1, s2 = seek.cuda.Stream(), seek.cuda.Stream()
+    start, end = seek.cuda.Event(enable_timing=True), seek.cuda.Event(enable_timing=True)
+    assert start.query()  # not recorded yet
+    start.record(s1)
+    end.record(s1)
+    s2.wait_event(end)
+    if SIMULATED:  # an event on a non-default stream is pending until the host synchronises
+        assert not end.query() and not s1.query() and not s2.query()
+        s2.synchronize()  # s2 waited for `end`, so it completed too
+        assert end.query() and start.query()
+    assert start.elapsed_time(end) >= 0.0
+    e = s1.record_event()
+    assert e.is_recorded
+    s2.wait_stream(s1)
+    seek.cuda.synchronize()
+    assert e.query() and s1.query() and s2.query()
+    with pytest.raises(ValueError):
+        seek.cuda.Event().elapsed_time(end)
+
+
+def test_memory_stats_has_torchs_keys_and_counts_reuse():
+    seek.cuda.synchronize()
+    seek.cuda.empty_cache()
+    before = seek.cuda.memory_stats()
+    for key in ["allocated_bytes.all.current", "allocated_bytes.all.peak", "reserved_bytes.all.peak",
+                "reserved_bytes.large_pool.current", "active_bytes.small_pool.freed", "allocation.all.allocated",
+                "segment.all.current", "num_alloc_retries", "num_ooms", "num_cache_hits"]:
+        assert key in before, key
+    a = seek.empty(1000, dtype=seek.float32, device="cuda")  # 4000 B -> 4096 B
+    del a
+    b = seek.empty(1024, dtype=seek.float32, device="cuda")  # the same block again
+    after = seek.cuda.memory_stats()
+    assert after["num_cache_hits"] - before["num_cache_hits"] == 1
+    assert after["segment.all.allocated"] - before["segment.all.allocated"] == 1
+    assert after["allocated_bytes.small_pool.current"] - before["allocated_bytes.small_pool.current"] == 4096
+    assert after["allocation.all.freed"] - before["allocation.all.freed"] == 1
+    assert seek.cuda.max_memory_reserved() >= seek.cuda.memory_reserved() >= 4096
+    text = seek.cuda.memory_summary()
+    assert "Allocated memory" in text and "Reserved memory" in text
+    del b
+
+
+def test_record_stream_holds_a_block_back_until_the_other_stream_is_done():
+    s1, s2 = seek.cuda.Stream(), seek.cuda.Stream()
+    with seek.cuda.stream(s1):
+        x = seek.empty(70000, dtype=seek.uint8, device="cuda")
+        ptr = x.data_ptr()
+        x.record_stream(s2)
+        del x
+        if SIMULATED:
+            y = seek.empty(70000, dtype=seek.uint8, device="cuda")
+            assert y.data_ptr() != ptr
+            del y
+        s2.synchronize()
+        z = seek.empty(70000, dtype=seek.uint8, device="cuda")
+        w = seek.empty(70000, dtype=seek.uint8, device="cuda")
+        assert ptr in (z.data_ptr(), w.data_ptr())
+    assert seek.cuda.memory_stats()["num_cross_stream_frees"] >= 1
+
+
+def test_out_of_memory_is_catchable_and_the_next_allocation_works():
+    before = seek.cuda.memory_stats()["num_ooms"]
+    with pytest.raises(seek.cuda.OutOfMemoryError, match="tried to allocate"):
+        seek.empty(1 << 50, dtype=seek.uint8, device="cuda")
+    assert seek.cuda.memory_stats()["num_ooms"] == before + 1
+    lin = seek.nn.Linear(3, 2).cuda()
+    opt = seek.optim.SGD(lin.parameters(), lr=0.1)
+    loss = lin(seek.ones(4, 3, device="cuda")).pow(2).mean()
+    loss.backward()
+    opt.step()
+    assert np.isfinite(loss.item())
+
+
+@pytest.mark.parametrize("dtype", [seek.float32, seek.float16, seek.int64, seek.uint8])
+def test_pinned_memory_and_non_blocking_copies(dtype):
+    h = values_of(dtype, (6, 9)).t()
+    assert not h.is_pinned()
+    p = h.pin_memory()
+    assert p.is_pinned() and p.device.type == "cpu"
+    assert p.pin_memory() is p or p.pin_memory().data_ptr() == p.data_ptr()
+    s = seek.cuda.Stream()
+    with seek.cuda.stream(s):
+        d = p.to("cuda", non_blocking=True)
+        d2 = p.cuda(non_blocking=True)
+    np.testing.assert_array_equal(d.cpu().numpy(), h.numpy())
+    np.testing.assert_array_equal(d2.cpu().numpy(), h.numpy())
+    np.testing.assert_array_equal(h.to("cuda", non_blocking=True).cpu().numpy(), h.numpy())  # pageable source
+    with pytest.raises(RuntimeError, match="only CPU tensors can be pinned"):
+        d.pin_memory()
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_dataloader_pin_memory(workers):
+    from seek.utils.data import DataLoader, TensorDataset
+    ds = TensorDataset(seek.arange(40, dtype=seek.float32).view(10, 4), seek.arange(10))
+    plain = list(DataLoader(ds, batch_size=4, num_workers=workers))
+    loader = DataLoader(ds, batch_size=4, num_workers=workers, pin_memory=True)
+    pinned = list(loader)
+    assert len(pinned) == len(plain) == 3
+    for (x, y), (px, py) in zip(plain, pinned):
+        assert px.is_pinned() and py.is_pinned() and not x.is_pinned()
+        np.testing.assert_array_equal(px.to("cuda", non_blocking=True).cpu().numpy(), x.numpy())
+        np.testing.assert_array_equal(py.numpy(), y.numpy())
+
+
+def test_build_config_and_cudnn_report_the_build_truthfully():
+    c = seek.cuda.build_config()
+    assert c["cuda"] is True and c["device_count"] == seek.cuda.device_count()
+    info = seek.cuda.build_info()
+    assert f"cuDNN {c['cudnn_version']}" in info and f"NCCL {c['nccl_version']}" in info
+    if c["simulated"]:
+        assert c["architectures"] == "simulated" and "simulated" in info
+        assert seek.backends.cudnn.version() is None and seek.backends.cudnn.is_available() is False
+    else:
+        assert (seek.backends.cudnn.version() is None) == (c["cudnn_runtime_version"] == "none")

@@ -9,10 +9,15 @@ benchmark_limit = 10
 
 
 def is_available():
-    """False: seek has no cuDNN backend."""
-    return False
+    """True when this build of seek uses cuDNN (the nvcc build with cuDNN found) and a GPU is
+    visible; False without CUDA, on the simulated device, or without cuDNN."""
+    from .._C import cuda as _cuda
+    return _cuda.cudnn_version() > 0 and _cuda.is_available()
 
 
 def version():
-    """None: no cuDNN library is loaded."""
-    return None
+    """The loaded cuDNN's version as an int (cudnnGetVersion(), e.g. 90100), or None when this build
+    has no cuDNN (as torch.backends.cudnn.version())."""
+    from .._C import cuda as _cuda
+    v = _cuda.cudnn_version()
+    return v if v > 0 else None

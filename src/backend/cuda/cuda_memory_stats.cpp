@@ -57,7 +57,7 @@ std::string memory_summary(int device) {
   rows(os, "Reserved memory", s.reserved_bytes, true);
   rows(os, "Allocations", s.allocation, false);
   rows(os, "Active blocks", s.active, false);
-  rows(os, "Segments (cudaMalloc)", s.segment, false);
+  rows(os, "cudaMalloc segments", s.segment, false);
   os << rule << "\n";
   os << "| cache hits: " << s.num_cache_hits << "   alloc retries: " << s.num_alloc_retries << "   OOMs: " << s.num_ooms
      << "   cross-stream frees: " << s.num_cross_stream_frees << "   syncs of all streams: " << s.num_sync_all_streams
