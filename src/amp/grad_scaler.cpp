@@ -3,8 +3,9 @@
 // unscale_ multiplies and checks all gradients of a device in one fused pass
 // (fused_mul_check_finite_, seek/ops/optim.h) where the device has the kernel; otherwise
 // through ops:: per gradient: x * 0 is 0 for every finite x and NaN for inf and NaN, so
-// `x * 0 != 0` marks exactly the non-finite elements. Either way one flag per device is read
-// back once.
+// `x * 0 != 0` marks exactly the non-finite elements. Either way one flag per device stays on
+// the device until step() (or update()) reads it back once, as torch's step() does: unscale_
+// itself queues work without a host sync, so clipping between unscale_ and step stays async.
 #include "seek/amp/grad_scaler.h"
 
 #include <algorithm>
@@ -114,10 +115,18 @@ void GradScaler::unscale_(optim::Optimizer& optimizer) {
         it->second = it->second.logical_or(bad);
     }
   }
-  bool any_bad = false;
-  for (const auto& [device, flag] : found) any_bad = any_bad || flag.item<bool>();  // the host sync
-  rec.found_inf = any_bad;
+  rec.pending.clear();
+  for (const auto& [device, flag] : found) rec.pending.push_back(flag);
+  rec.found_inf = false;
   rec.stage = Stage::Unscaled;
+}
+
+bool GradScaler::resolve_found_inf(PerOptimizer& rec) {
+  bool any_bad = rec.found_inf;
+  for (const Tensor& flag : rec.pending) any_bad = any_bad || flag.item<bool>();  // the host sync
+  rec.pending.clear();
+  rec.found_inf = any_bad;
+  return any_bad;
 }
 
 bool GradScaler::step(optim::Optimizer& optimizer) {
@@ -128,7 +137,7 @@ bool GradScaler::step(optim::Optimizer& optimizer) {
   PerOptimizer& rec = record(optimizer);
   SEEK_CHECK(rec.stage != Stage::Stepped, "GradScaler::step: step() has already been called since the last update()");
   if (rec.stage == Stage::Ready) unscale_(optimizer);
-  const bool run = !rec.found_inf;
+  const bool run = !resolve_found_inf(rec);
   if (run) optimizer.step();
   rec.stage = Stage::Stepped;
   return run;
@@ -145,7 +154,7 @@ void GradScaler::update(std::optional<double> new_scale) {
                "GradScaler::update: no inf checks were recorded prior to update() (call unscale_() or step() "
                "for an optimizer first)");
     bool any_inf = false;
-    for (const auto& [opt, rec] : per_optimizer_) any_inf = any_inf || rec.found_inf;
+    for (auto& [opt, rec] : per_optimizer_) any_inf = resolve_found_inf(rec) || any_inf;
     if (any_inf) {
       scale_ *= options_.backoff_factor;
       growth_tracker_ = 0;

@@ -59,6 +59,14 @@ void Backend::softmax(const Tensor&, int64_t, bool, const Tensor&) { unsupported
 void Backend::softmax_backward(const Tensor&, const Tensor&, int64_t, bool, const Tensor&) {
   unsupported("softmax_backward");
 }
+void Backend::cross_entropy_forward(const Tensor&, const Tensor&, const Tensor&, int64_t, const CrossEntropyParams&,
+                                    const Tensor&, const Tensor&, const Tensor&) {
+  unsupported("cross_entropy_forward");
+}
+void Backend::cross_entropy_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, int64_t,
+                                     const CrossEntropyParams&, const Tensor&) {
+  unsupported("cross_entropy_backward");
+}
 void Backend::gemm(const Tensor&, const Tensor&, const Tensor&, double, double) { unsupported("gemm"); }
 void Backend::conv2d_forward(const Tensor&, const Tensor&, const Tensor&, const Conv2dParams&, const Tensor&) {
   unsupported("conv2d");

@@ -1,8 +1,15 @@
 // Losses written with seek ops (so autograd and every backend come for free).
 // Class-index losses check the targets on the host (one any() per call) so a
 // bad class index is an IndexError, never an out-of-bounds gather.
+// cross_entropy with class-index targets runs the fused Backend::cross_entropy_forward
+// (seek/backend/cross_entropy_op.h) where the device has it: per-row losses and lse in one
+// kernel, one autograd node whose backward is the fused backward kernel; the reduction is a
+// sum (and, for 'mean', a division by the summed target weights) over the per-row losses.
 #include "seek/nn/loss.h"
 
+#include "seek/autograd/function.h"
+#include "seek/autograd/grad_mode.h"
+#include "seek/backend/backend.h"
 #include "seek/core/autocast.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
@@ -65,22 +72,30 @@ struct Picked {
   Tensor valid, w_t, safe;
 };
 
-Picked prepare_indices(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
-                       const ClassInput& ci, const char* op) {
+// Class-index targets: int64, input's shape less the class dim, each in [0, C) or ignore_index.
+// Returns the mask of non-ignored targets.
+Tensor check_class_targets(const Tensor& input, const Tensor& target, int64_t ignore_index, const ClassInput& ci,
+                           const char* op) {
   SEEK_CHECK_DTYPE(target.dtype() == kInt64, op, ": class-index target must be int64, got ",
                    dtype_name(target.dtype()));
   Shape expected = input.sizes();
   expected.erase(expected.begin() + ci.class_dim);
   SEEK_CHECK_SHAPE(target.sizes() == expected, op, ": target shape ", shape_str(target.sizes()),
                    " does not match input ", shape_str(input.sizes()), " (expected ", shape_str(expected), ")");
-  Picked p;
-  p.valid = target.ne(ignore_index);
-  Tensor bad = p.valid.logical_and(target.lt(0).logical_or(target.ge(ci.classes)));
+  Tensor valid = target.ne(ignore_index);
+  Tensor bad = valid.logical_and(target.lt(0).logical_or(target.ge(ci.classes)));
   if (bad.any().item<bool>()) {
     int64_t v = target.masked_select(bad).select(0, 0).item<int64_t>();
     throw IndexError(str(op, ": target ", v, " is out of bounds for ", ci.classes, " classes (expected 0 <= target < ",
                          ci.classes, " or ignore_index ", ignore_index, ")"));
   }
+  return valid;
+}
+
+Picked prepare_indices(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
+                       const ClassInput& ci, const char* op) {
+  Picked p;
+  p.valid = check_class_targets(input, target, ignore_index, ci, op);
   p.safe = where(p.valid, target, zeros_like(target));
   Tensor valid_f = p.valid.to(input.dtype());
   p.w_t = weight.defined() ? weight.index_select(0, p.safe.flatten()).view(target.sizes()) * valid_f : valid_f;
@@ -93,6 +108,48 @@ Tensor nll_from_logp(const Tensor& logp, const Picked& p, const ClassInput& ci, 
   Tensor loss = -picked * p.w_t;
   if (reduction == "none") return loss;
   return reduction == "sum" ? loss.sum() : loss.sum() / p.w_t.sum();
+}
+
+// The fused path for class-index targets (checked by prepare_indices first). The logits are
+// read in their own dtype (f16/bf16 computed in float); the result has autocast's dtype (float)
+// when autocast is on for f16/bf16 logits, else the logits' dtype, as torch.
+Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, const ClassInput& ci,
+                           int64_t ignore_index, const std::string& reduction, double label_smoothing) {
+  const DType ct = input.dtype() == kFloat64 ? kFloat64 : kFloat32;
+  const bool half = input.dtype() == kFloat16 || input.dtype() == kBFloat16;
+  const DType out_dtype = half && amp::is_autocast_enabled(input.device().type) ? kFloat32 : input.dtype();
+  const CrossEntropyParams params{ignore_index, label_smoothing};
+  Tensor x, t, w, loss, lse, wt;
+  {
+    NoGradGuard no_grad;
+    x = input.contiguous().detach();
+    t = target.contiguous();
+    if (weight.defined()) w = weight.to(ct).contiguous();
+    const TensorOptions opts = TensorOptions(ct).device(input.device());
+    loss = empty(target.sizes(), opts);
+    lse = empty(target.sizes(), opts);
+    wt = empty(target.sizes(), opts);
+    backend(input.device()).cross_entropy_forward(x, t, w, ci.class_dim, params, loss, lse, wt);
+  }
+  if (autograd::needs_grad({input})) {
+    const int64_t class_dim = ci.class_dim;
+    autograd::record("CrossEntropyBackward", {input}, {loss},
+                     [x, t, w, lse, class_dim, params](const autograd::variable_list& g, const std::vector<bool>&) {
+                       Tensor gl = g[0].to(lse.dtype()).contiguous();
+                       Tensor gi = empty(x.sizes(), TensorOptions(x.dtype()).device(x.device()));
+                       backend(x.device()).cross_entropy_backward(gl, x, t, w, lse, class_dim, params, gi);
+                       return autograd::variable_list{gi};
+                     });
+  }
+  Tensor out = reduction == "none" ? loss : reduction == "sum" ? loss.sum() : loss.sum() / wt.sum();
+  return out.to(out_dtype);
+}
+
+// Whether fused_cross_entropy takes these operands: a device with the fused kernels for the
+// logits' dtype and a weight that needs no gradient (torch has none for it either).
+bool fusable_cross_entropy(const Tensor& input, const Tensor& weight) {
+  if (weight.defined() && (weight.requires_grad() || weight.device() != input.device())) return false;
+  return backend(input.device()).supports(BackendFamily::Softmax, input.dtype());
 }
 
 }  // namespace
@@ -110,11 +167,21 @@ Tensor nll_loss(const Tensor& input_arg, const Tensor& target, const Tensor& wei
 
 Tensor cross_entropy(const Tensor& input_arg, const Tensor& target_arg, const Tensor& weight_arg, int64_t ignore_index,
                      const std::string& reduction, double label_smoothing) {
+  const char* op = "cross_entropy";
+  if (target_arg.defined() && !target_arg.is_floating_point() && input_arg.defined() && input_arg.is_floating_point() &&
+      fusable_cross_entropy(input_arg, weight_arg)) {
+    // Class indices on the fused path: the kernel reads f16/bf16 logits itself (autocast's f32 result).
+    check_reduction(reduction, op);
+    ClassInput ci = check_class_input(input_arg, weight_arg, op);
+    SEEK_CHECK_VALUE(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
+                     ": label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
+    check_class_targets(input_arg, target_arg, ignore_index, ci, op);
+    return fused_cross_entropy(input_arg, target_arg, weight_arg, ci, ignore_index, reduction, label_smoothing);
+  }
   // Autocast: fp32 op (class-index targets are int64 and stay untouched).
   const Tensor input = amp::autocast_fp32(input_arg);
   const Tensor target = amp::autocast_fp32(target_arg);
   const Tensor weight = amp::autocast_fp32(weight_arg);
-  const char* op = "cross_entropy";
   check_reduction(reduction, op);
   ClassInput ci = check_class_input(input, weight, op);
   SEEK_CHECK_VALUE(target.defined(), op, ": target is undefined");

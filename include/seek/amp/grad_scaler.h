@@ -24,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "seek/core/tensor.h"
 #include "seek/optim/optimizer.h"
@@ -76,8 +77,11 @@ class GradScaler {
   enum class Stage { Ready, Unscaled, Stepped };
   struct PerOptimizer {
     Stage stage = Stage::Ready;
-    bool found_inf = false;
+    bool found_inf = false;       // valid once `pending` has been read
+    std::vector<Tensor> pending;  // unscale_'s per-device flags, still on their devices (no host sync yet)
   };
+  // Reads rec's pending flags into rec.found_inf (the one host sync of a step, as torch's step()).
+  static bool resolve_found_inf(PerOptimizer& rec);
   PerOptimizer& record(optim::Optimizer& optimizer);
 
   GradScalerOptions options_;

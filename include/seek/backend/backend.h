@@ -19,6 +19,7 @@
 #include "seek/backend/binary_op.h"
 #include "seek/backend/conv_params.h"
 #include "seek/backend/optim_op.h"
+#include "seek/backend/cross_entropy_op.h"
 #include "seek/backend/reduce_op.h"
 #include "seek/backend/ternary_op.h"
 #include "seek/backend/unary_op.h"
@@ -101,6 +102,18 @@ class Backend {
   virtual void softmax(const Tensor& in, int64_t dim, bool log, const Tensor& out);
   // grad_in = softmax'(out) applied to grad, along dim.
   virtual void softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool log, const Tensor& grad_in);
+  // Fused softmax cross-entropy over class indices (seek/backend/cross_entropy_op.h; Softmax family).
+  // logits: contiguous, classes along class_dim; target: int64 of logits' shape less class_dim, each in
+  // [0, C) or ignore_index (checked by the caller); weight: [C] or undefined. loss, lse and weight_t
+  // (w_t per row) have the target's shape, contiguous; they and weight have the compute dtype
+  // (float32 for f16/bf16/f32 logits, float64 for f64).
+  virtual void cross_entropy_forward(const Tensor& logits, const Tensor& target, const Tensor& weight,
+                                     int64_t class_dim, const CrossEntropyParams& p, const Tensor& loss,
+                                     const Tensor& lse, const Tensor& weight_t);
+  // grad_logits (logits' shape and dtype, contiguous) = d loss_row / d logits * grad_loss[row].
+  virtual void cross_entropy_backward(const Tensor& grad_loss, const Tensor& logits, const Tensor& target,
+                                      const Tensor& weight, const Tensor& lse, int64_t class_dim,
+                                      const CrossEntropyParams& p, const Tensor& grad_logits);
 
   // ---- linear algebra ----
   // out[i] = alpha * a[i] @ b[i] + beta * out[i]; a [B,M,K], b [B,K,N], out [B,M,N].

@@ -33,6 +33,13 @@ class CpuBackend final : public Backend {
   void cumsum(const Tensor& in, int64_t dim, const Tensor& out) override;
   void softmax(const Tensor& in, int64_t dim, bool log, const Tensor& out) override;
   void softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool log, const Tensor& grad_in) override;
+  // fused softmax cross-entropy (cpu_softmax_cross_entropy.cpp)
+  void cross_entropy_forward(const Tensor& logits, const Tensor& target, const Tensor& weight, int64_t class_dim,
+                             const CrossEntropyParams& p, const Tensor& loss, const Tensor& lse,
+                             const Tensor& weight_t) override;
+  void cross_entropy_backward(const Tensor& grad_loss, const Tensor& logits, const Tensor& target, const Tensor& weight,
+                              const Tensor& lse, int64_t class_dim, const CrossEntropyParams& p,
+                              const Tensor& grad_logits) override;
 
   // linear algebra (cpu_linalg.cpp)
   void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta) override;

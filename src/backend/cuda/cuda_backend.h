@@ -50,6 +50,13 @@ class CudaBackend final : public Backend {
   // softmax (kernels/softmax.cu): softmax / log_softmax forward and backward along any dim
   void softmax(const Tensor& in, int64_t dim, bool log, const Tensor& out) override;
   void softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool log, const Tensor& grad_in) override;
+  // fused softmax cross-entropy (kernels/softmax_cross_entropy.cu)
+  void cross_entropy_forward(const Tensor& logits, const Tensor& target, const Tensor& weight, int64_t class_dim,
+                             const CrossEntropyParams& p, const Tensor& loss, const Tensor& lse,
+                             const Tensor& weight_t) override;
+  void cross_entropy_backward(const Tensor& grad_loss, const Tensor& logits, const Tensor& target, const Tensor& weight,
+                              const Tensor& lse, int64_t class_dim, const CrossEntropyParams& p,
+                              const Tensor& grad_logits) override;
   // elementwise (kernels/unary.cu, binary.cu, ternary.cu): every row, the CPU backend's dtypes
   void unary(UnaryOp op, const Tensor& in, const Tensor& out, const UnaryParams& p) override;
   void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;

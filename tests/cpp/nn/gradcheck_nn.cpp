@@ -34,6 +34,10 @@ SEEK_GRADCHECK_CASE({"nn_cross_entropy_probs", {{4, 3}}, [](const V& x) {
 SEEK_GRADCHECK_CASE({"nn_cross_entropy_spatial", {{2, 3, 2}}, [](const V& x) {
                        return F::cross_entropy(x[0], tensor<int64_t>({0, 2, 1, 1}, {2, 2}), {}, -100, "sum");
                      }});
+SEEK_GRADCHECK_CASE({"nn_cross_entropy_spatial_weight_smooth_ignore", {{2, 3, 2, 2}}, [](const V& x) {
+                       return F::cross_entropy(x[0], tensor<int64_t>({0, 2, -100, 1, 1, 1, 2, 0}, {2, 2, 2}), class_w(),
+                                               -100, "mean", 0.2);
+                     }});
 SEEK_GRADCHECK_CASE({"nn_nll_loss_weight", {{4, 3}}, [](const V& x) {
                        return F::nll_loss(x[0], idx_ignore(), class_w());
                      }});
