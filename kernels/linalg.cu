@@ -23,6 +23,7 @@
 #include "backend/cuda/cuda_check.h"
 #include "common.cuh"
 #include "kernels/linalg.cuh"
+#include "kernels/linalg_mp_gemm.cuh"  // mp_gemm hook
 #include "seek/core/convert.h"
 #include "seek/core/dtype.h"
 
@@ -297,6 +298,9 @@ void gemm_forward(DType dtype, const GemmShape& s, MatrixStack a, MatrixStack b,
   // Strides of size-1 batch levels do not matter: zero them so that they flatten.
   if (s.B0 == 1) a.sb0 = b.sb0 = out.sb0 = 0;
   if (s.B1 == 1) a.sb1 = b.sb1 = out.sb1 = 0;
+  // mp_gemm hook (kernels/linalg_mp_gemm.cu): f16/bf16 on tensor cores, always on the simulated
+  // device, with SEEK_CUDA_GEMM=mp in the nvcc build; false when it does not take the layout.
+  if (mp_gemm_selected() && mp_gemm_stack(dtype, s, a, b, out, alpha, beta, stream)) return;
 #if !defined(SEEK_CUDA_SIM)
   if (gemm_impl() == GemmImpl::Library && blas_gemm(dtype, s, a, b, out, alpha, beta, stream)) return;
 #endif

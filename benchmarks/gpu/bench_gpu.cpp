@@ -13,6 +13,12 @@
 //
 // --device cpu runs the device-independent rows on the CPU backend (to try the harness
 // without a GPU). With --device cuda and no GPU visible it says so and exits with 2.
+//
+// GEMM rows (issue 15): bf16 GEMMs at 4096^3 and 8192^3 through seek's matmul (cuBLAS in the
+// nvcc build) and through the tensor-core cuda::mp_gemm (kernels/linalg_mp_gemm.cu) in the
+// same run, and GEMM + bias + GELU(tanh) fused in mp_gemm's epilogue against matmul followed
+// by the separate bias add and gelu; they report TFLOP/s and the ratio to their baseline row.
+// On the simulated device they run at 128^3 (the smoke test only checks that they run).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/cuda/cuda_backend.h"
+#include "kernels/linalg_mp_gemm.cuh"
 #include "seek/cuda.h"
 #include "seek/seek.h"
 
@@ -81,12 +89,24 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
+// A compute-bound row: its FLOPs and the row it is compared with ("" for none).
+struct FlopRow {
+  std::string name;
+  double flops;
+  std::string baseline;
+};
+
+// bf16 [side, side] @ [side, side] -> bf16 through matmul (cuBLAS in the nvcc build) and through
+// cuda::mp_gemm; then with a per-column bias and GELU(tanh): matmul + add + gelu against mp_gemm's
+// fused epilogue.
+void gemm_rows(std::vector<Workload>& w, std::vector<FlopRow>& flops, const seek::Device& dev, int64_t side);
+
 // Random values on the host (the CUDA backend draws no random numbers yet), then moved.
 Tensor random_on(const seek::Device& device, const seek::Shape& shape, seek::DType dtype) {
   return seek::randn(shape).to(device, dtype);
 }
 
-std::vector<Workload> workloads(const Args& a, const seek::Device& dev) {
+std::vector<Workload> workloads(const Args& a, const seek::Device& dev, std::vector<FlopRow>& flops) {
   using seek::kBF16;
   using seek::kF32;
   const int64_t n = a.mib * (int64_t(1) << 20) / 4;                                     // f32 elements in --mib MiB
@@ -132,7 +152,43 @@ std::vector<Workload> workloads(const Args& a, const seek::Device& dev) {
     Tensor back = seek::empty({n});
     w.push_back({"d2h_f32", "host.copy_(gpu) f32, " + mib + ", pageable", 4.0 * n, [=]() mutable { back.copy_(gpu); }});
   }
+  if (dev.is_cuda()) {
+    const bool simulated = seek::cuda::build_info().find("simulator") != std::string::npos;
+    for (int64_t gemm_side : simulated ? std::vector<int64_t>{128} : std::vector<int64_t>{4096, 8192})
+      gemm_rows(w, flops, dev, gemm_side);
+  }
   return w;
+}
+
+void gemm_rows(std::vector<Workload>& w, std::vector<FlopRow>& flops, const seek::Device& dev, int64_t side) {
+  using seek::kBF16;
+  const std::string s = std::to_string(side), shape = s + "x" + s + "x" + s;
+  const double f = 2.0 * double(side) * double(side) * double(side), bytes = 3.0 * 2.0 * double(side) * double(side);
+  Tensor a = random_on(dev, {side, side}, kBF16), b = random_on(dev, {side, side}, kBF16);
+  Tensor bias = random_on(dev, {side}, kBF16);
+  Tensor out = seek::empty({side, side}, seek::TensorOptions(kBF16).device(dev));
+  seek::MpGemmArgs g;
+  g.M = g.N = g.K = side;
+  g.in_dtype = g.out_dtype = seek::DType::BFloat16;
+  g.a = {a.data_ptr(), side, 0, 0, false};
+  g.b = {b.data_ptr(), side, 0, 0, false};
+  g.out = {out.data_ptr(), side, 0, 0, false};
+  const std::string base = "gemm_bf16_" + s, fused = "gemm_bias_gelu_bf16_" + s;
+  w.push_back({base + "_matmul", "matmul bf16 " + shape + " (cuBLAS in the nvcc build)", bytes,
+               [=]() mutable { out = seek::matmul(a, b); }});
+  flops.push_back({base + "_matmul", f, ""});
+  w.push_back({base + "_mp", "cuda::mp_gemm bf16 " + shape, bytes,
+               [=] { seek::cuda::mp_gemm(g, seek::cuda::current_stream()); }});
+  flops.push_back({base + "_mp", f, base + "_matmul"});
+  w.push_back({fused + "_matmul", "gelu_tanh(matmul + bias) bf16 " + shape + ", three kernels", bytes,
+               [=]() mutable { out = seek::gelu(seek::add(seek::matmul(a, b), bias), "tanh"); }});
+  flops.push_back({fused + "_matmul", f, ""});
+  seek::MpGemmArgs gf = g;
+  gf.bias = bias.data_ptr();
+  gf.act = seek::MpActivation::GeluTanh;
+  w.push_back({fused + "_mp", "cuda::mp_gemm bf16 " + shape + " + bias + gelu_tanh epilogue", bytes,
+               [=] { seek::cuda::mp_gemm(gf, seek::cuda::current_stream()); }});
+  flops.push_back({fused + "_mp", f, fused + "_matmul"});
 }
 
 double median(std::vector<double> v) {
@@ -195,9 +251,12 @@ int main(int argc, char** argv) {
 
   std::string json = "{\n  \"_meta\": {\"impl\": \"seek\", \"device\": \"" + json_escape(device_name) +
                      "\", \"mib\": " + std::to_string(a.mib) + ", \"runs\": " + std::to_string(a.runs) + "}";
-  for (const Workload& w : workloads(a, dev)) {
+  std::vector<FlopRow> flops;
+  std::vector<std::pair<std::string, double>> times;  // name, median seconds
+  for (const Workload& w : workloads(a, dev, flops)) {
     if (!a.filter.empty() && w.name.find(a.filter) == std::string::npos) continue;
     const Result r = time_workload(w, a, cuda);
+    times.emplace_back(w.name, r.median_s);
     std::fprintf(stderr, "%-22s %10.3f us  %8.1f GB/s  (%lld calls per run)\n", w.name.c_str(), r.median_s * 1e6,
                  w.bytes / r.median_s / 1e9, static_cast<long long>(r.calls_per_run));
     char line[512];
@@ -208,6 +267,28 @@ int main(int argc, char** argv) {
         w.name.c_str(), json_escape(w.label).c_str(), w.bytes, r.median_s, r.min_s, r.max_s,
         static_cast<long long>(r.calls_per_run));
     json += line;
+  }
+  // Compute-bound rows: TFLOP/s and the speed ratio to the baseline row, as "_tflops_<row>" keys
+  // (a leading "_": compare_gpu.py lists only timed rows).
+  auto time_of = [&](const std::string& name) {
+    for (const auto& [n, t] : times)
+      if (n == name) return t;
+    return 0.0;
+  };
+  for (const FlopRow& fr : flops) {
+    const double t = time_of(fr.name), tb = fr.baseline.empty() ? 0.0 : time_of(fr.baseline);
+    if (t <= 0) continue;
+    std::fprintf(stderr, "%-32s %8.1f TFLOP/s", fr.name.c_str(), fr.flops / t / 1e12);
+    char line[512];
+    std::snprintf(line, sizeof(line), ",\n  \"_tflops_%s\": {\"tflops\": %.6g", fr.name.c_str(), fr.flops / t / 1e12);
+    json += line;
+    if (tb > 0) {
+      std::fprintf(stderr, "  %.3fx %s", tb / t, fr.baseline.c_str());
+      std::snprintf(line, sizeof(line), ", \"speedup_vs\": \"%s\", \"speedup\": %.6g", fr.baseline.c_str(), tb / t);
+      json += line;
+    }
+    std::fputs("\n", stderr);
+    json += "}";
   }
   json += "\n}\n";
   if (a.json.empty()) {
