@@ -211,13 +211,24 @@ void check_operands(const char* fn, std::initializer_list<Tensor> ts) {
     if (t.defined()) SEEK_CHECK(t.is_contiguous(), fn, ": operands must be contiguous");
 }
 
+// f16/bf16 operands run through f32 copies (as the CPU softmax does); results are cast back.
+Tensor as_f32(Backend& b, const Tensor& t) {
+  Tensor f = empty(t.sizes(), TensorOptions(kFloat32));
+  b.copy(t, f);
+  return f;
+}
+
 }  // namespace
 
 void CpuBackend::lsh_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order,
                                        const Tensor& k_order, const Tensor& key_pad, const LshAttentionParams& p,
                                        const Tensor& out, const Tensor& lse) {
   check_operands("lsh_attention", {q, k, v, q_order, k_order, key_pad, out, lse});
-  if (q.dtype() == kFloat64)
+  if (q.dtype() == kFloat16 || q.dtype() == kBFloat16) {
+    Tensor o32 = empty(out.sizes(), TensorOptions(kFloat32)), l32 = empty(lse.sizes(), TensorOptions(kFloat32));
+    forward_rows<float>(as_f32(*this, q), as_f32(*this, k), as_f32(*this, v), q_order, k_order, key_pad, p, o32, l32);
+    copy(o32, out), copy(l32, lse);
+  } else if (q.dtype() == kFloat64)
     forward_rows<double>(q, k, v, q_order, k_order, key_pad, p, out, lse);
   else if (q.dtype() == kFloat32)
     forward_rows<float>(q, k, v, q_order, k_order, key_pad, p, out, lse);
@@ -231,7 +242,13 @@ void CpuBackend::lsh_attention_backward(const Tensor& grad_out, const Tensor& q,
                                         const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v) {
   check_operands("lsh_attention_backward",
                  {grad_out, q, k, v, q_order, k_order, key_pad, out, lse, grad_q, grad_k, grad_v});
-  if (q.dtype() == kFloat64)
+  if (q.dtype() == kFloat16 || q.dtype() == kBFloat16) {
+    Tensor gq = empty(grad_q.sizes(), TensorOptions(kFloat32)), gk = empty(grad_k.sizes(), TensorOptions(kFloat32));
+    Tensor gv = empty(grad_v.sizes(), TensorOptions(kFloat32));
+    backward_rows<float>(as_f32(*this, grad_out), as_f32(*this, q), as_f32(*this, k), as_f32(*this, v), q_order,
+                         k_order, key_pad, as_f32(*this, out), as_f32(*this, lse), p, gq, gk, gv);
+    copy(gq, grad_q), copy(gk, grad_k), copy(gv, grad_v);
+  } else if (q.dtype() == kFloat64)
     backward_rows<double>(grad_out, q, k, v, q_order, k_order, key_pad, out, lse, p, grad_q, grad_k, grad_v);
   else if (q.dtype() == kFloat32)
     backward_rows<float>(grad_out, q, k, v, q_order, k_order, key_pad, out, lse, p, grad_q, grad_k, grad_v);
