@@ -11,7 +11,7 @@
 #
 # Adding a family to the Backend interface: add its name here.
 set(SEEK_KERNEL_FAMILIES
-    copy unary binary ternary reduce softmax linalg conv pool norm index sort random optim
+    copy unary binary ternary reduce softmax linalg conv pool norm index sort random optim lsh_attention
     CACHE INTERNAL "Backend kernel families, one file per device each")
 
 function(seek_check_families)

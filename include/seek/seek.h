@@ -27,6 +27,7 @@
 #include "seek/ops/index_extra.h"
 #include "seek/ops/linalg.h"
 #include "seek/ops/linalg_extra.h"
+#include "seek/ops/lsh_attention.h"
 #include "seek/ops/norm.h"
 #include "seek/ops/optim.h"
 #include "seek/ops/pool.h"

@@ -168,6 +168,19 @@ void init_layers(py::module_& f) {
       },
       py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(), py::arg("dropout_p") = 0.0,
       py::arg("is_causal") = false, py::arg("scale") = py::none(), nogil);
+  f.def(
+      "lsh_attention",
+      [](const Tensor& q, const Opt& k, const Tensor& v, int64_t n_buckets, int64_t n_hashes, int64_t chunk_size,
+         bool causal, bool shared_qk, std::optional<double> scale, std::optional<uint64_t> seed, const Opt& kpm) {
+        LSHAttentionOptions o;
+        o.n_buckets = n_buckets, o.n_hashes = n_hashes, o.chunk_size = chunk_size, o.causal = causal;
+        o.shared_qk = shared_qk, o.scale = scale, o.seed = seed;
+        return F::lsh_attention(q, val(k), v, o, val(kpm));
+      },
+      py::arg("query"), py::arg("key"), py::arg("value"), py::arg("n_buckets") = 8, py::arg("n_hashes") = 1,
+      py::arg("chunk_size") = 64, py::arg("causal") = false, py::arg("shared_qk") = false,
+      py::arg("scale") = py::none(), py::arg("seed") = py::none(), py::arg("key_padding_mask") = py::none(), nogil,
+      "Reformer-style LSH attention over [..., L, D] inputs (key None with shared_qk); memory linear in L.");
 }
 
 void init_losses(py::module_& f) {

@@ -19,6 +19,16 @@ namespace seek::python {
 namespace {
 
 using nn::Module;
+
+// The attention= keywords of MultiheadAttention / TransformerEncoderLayer as an AttentionConfig.
+nn::AttentionConfig attention_config(const std::string& kind, int64_t n_buckets, int64_t n_hashes, int64_t chunk_size,
+                                     bool shared_qk, std::optional<uint64_t> seed) {
+  nn::AttentionConfig c;
+  c.kind = kind;
+  c.lsh.n_buckets = n_buckets, c.lsh.n_hashes = n_hashes, c.lsh.chunk_size = chunk_size, c.lsh.shared_qk = shared_qk;
+  c.lsh.seed = seed;
+  return c;
+}
 template <typename T>
 using Layer = py::class_<T, Module, std::shared_ptr<T>>;
 
@@ -120,13 +130,18 @@ void init_attention(py::module_& m) {
                                 "torch.nn.MultiheadAttention (no add_bias_kv / add_zero_attn).")
       .def(py::init([](int64_t embed_dim, int64_t num_heads, double dropout, bool bias, std::optional<int64_t> kdim,
                        std::optional<int64_t> vdim, bool batch_first, const py::object& device,
-                       std::optional<DType> dtype) {
-             return std::make_shared<nn::MultiheadAttention>(embed_dim, num_heads, dropout, bias, kdim, vdim,
-                                                             batch_first, opts(dtype, device));
+                       std::optional<DType> dtype, const std::string& attention, int64_t n_buckets, int64_t n_hashes,
+                       int64_t chunk_size, bool shared_qk, std::optional<uint64_t> lsh_seed) {
+             return std::make_shared<nn::MultiheadAttention>(
+                 embed_dim, num_heads, dropout, bias, kdim, vdim, batch_first, opts(dtype, device),
+                 attention_config(attention, n_buckets, n_hashes, chunk_size, shared_qk, lsh_seed));
            }),
            py::arg("embed_dim"), py::arg("num_heads"), py::arg("dropout") = 0.0, py::arg("bias") = true,
            py::arg("kdim") = py::none(), py::arg("vdim") = py::none(), py::arg("batch_first") = false,
-           py::arg("device") = py::none(), py::arg("dtype") = py::none())
+           py::arg("device") = py::none(), py::arg("dtype") = py::none(), py::arg("attention") = "full",
+           py::arg("n_buckets") = 8, py::arg("n_hashes") = 1, py::arg("chunk_size") = 64, py::arg("shared_qk") = false,
+           py::arg("lsh_seed") = py::none())
+      .def_property_readonly("attention", [](const nn::MultiheadAttention& a) { return a.attention().kind; })
       .def(
           "forward",
           [](nn::MultiheadAttention& a, const Tensor& q, const Tensor& k, const Tensor& v,
@@ -145,6 +160,29 @@ void init_attention(py::module_& m) {
           py::arg("need_weights") = true, py::arg("attn_mask") = py::none(), py::arg("average_attn_weights") = true,
           py::arg("is_causal") = false, "Returns (attn_output, attn_weights or None).");
 
+  Layer<nn::LSHAttention>(m, "LSHAttention",
+                          "Reformer-style LSH attention without parameters; forward(query, key, value, "
+                          "key_padding_mask) over [..., L, D] inputs (key None with shared_qk).")
+      .def(py::init([](int64_t n_buckets, int64_t n_hashes, int64_t chunk_size, bool causal, bool shared_qk,
+                       std::optional<double> scale, std::optional<uint64_t> seed) {
+             LSHAttentionOptions o;
+             o.n_buckets = n_buckets, o.n_hashes = n_hashes, o.chunk_size = chunk_size, o.causal = causal;
+             o.shared_qk = shared_qk, o.scale = scale, o.seed = seed;
+             return std::make_shared<nn::LSHAttention>(o);
+           }),
+           py::arg("n_buckets") = 8, py::arg("n_hashes") = 1, py::arg("chunk_size") = 64, py::arg("causal") = false,
+           py::arg("shared_qk") = false, py::arg("scale") = py::none(), py::arg("seed") = py::none())
+      .def(
+          "forward",
+          [](nn::LSHAttention& a, const Tensor& q, const py::object& k, const py::object& v,
+             const py::object& key_padding_mask) {
+            Tensor kt = opt_tensor(k), vt = v.is_none() ? q : py::cast<Tensor>(v), pm = opt_tensor(key_padding_mask);
+            py::gil_scoped_release nogil;
+            return a.forward(q, kt, vt, pm);
+          },
+          py::arg("query"), py::arg("key") = py::none(), py::arg("value") = py::none(),
+          py::arg("key_padding_mask") = py::none(), "value None: the query (shared-QK self-attention of x).");
+
   auto enc_forward = [](auto& self, const Tensor& src, const py::object& mask, const py::object& kpm, bool causal) {
     Tensor mk = opt_tensor(mask), pm = opt_tensor(kpm);
     py::gil_scoped_release nogil;
@@ -153,15 +191,20 @@ void init_attention(py::module_& m) {
   Layer<nn::TransformerEncoderLayer>(m, "TransformerEncoderLayer", "torch.nn.TransformerEncoderLayer.")
       .def(py::init([](int64_t d_model, int64_t nhead, int64_t dim_feedforward, double dropout,
                        const std::string& activation, double eps, bool batch_first, bool norm_first, bool bias,
-                       const py::object& device, std::optional<DType> dtype) {
-             return std::make_shared<nn::TransformerEncoderLayer>(d_model, nhead, dim_feedforward, dropout, activation,
-                                                                  eps, batch_first, norm_first, bias,
-                                                                  opts(dtype, device));
+                       const py::object& device, std::optional<DType> dtype, const std::string& attention,
+                       int64_t n_buckets, int64_t n_hashes, int64_t chunk_size, bool shared_qk,
+                       std::optional<uint64_t> lsh_seed) {
+             return std::make_shared<nn::TransformerEncoderLayer>(
+                 d_model, nhead, dim_feedforward, dropout, activation, eps, batch_first, norm_first, bias,
+                 opts(dtype, device),
+                 attention_config(attention, n_buckets, n_hashes, chunk_size, shared_qk, lsh_seed));
            }),
            py::arg("d_model"), py::arg("nhead"), py::arg("dim_feedforward") = 2048, py::arg("dropout") = 0.1,
            py::arg("activation") = "relu", py::arg("layer_norm_eps") = 1e-5, py::arg("batch_first") = false,
            py::arg("norm_first") = false, py::arg("bias") = true, py::arg("device") = py::none(),
-           py::arg("dtype") = py::none())
+           py::arg("dtype") = py::none(), py::arg("attention") = "full", py::arg("n_buckets") = 8,
+           py::arg("n_hashes") = 1, py::arg("chunk_size") = 64, py::arg("shared_qk") = false,
+           py::arg("lsh_seed") = py::none())
       .def(
           "forward",
           [enc_forward](nn::TransformerEncoderLayer& l, const Tensor& src, const py::object& src_mask,

@@ -31,6 +31,7 @@ const char* backend_family_name(BackendFamily family) {
     case BackendFamily::Sort: return "sort";
     case BackendFamily::Random: return "random";
     case BackendFamily::Optim: return "optim";
+    case BackendFamily::Attention: return "attention";
   }
   return "unknown";
 }
@@ -109,6 +110,15 @@ void Backend::sort(const Tensor&, int64_t, bool, bool, const Tensor&, const Tens
 void Backend::topk(const Tensor&, int64_t, int64_t, bool, bool, const Tensor&, const Tensor&) { unsupported("topk"); }
 void Backend::random(RandomOp, const Tensor&, uint64_t, uint64_t, double, double) { unsupported("random"); }
 void Backend::optim(OptimOp op, const OptimArgs&) { unsupported(optim_op_name(op)); }
+void Backend::lsh_attention_forward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                    const Tensor&, const LshAttentionParams&, const Tensor&, const Tensor&) {
+  unsupported("lsh_attention");
+}
+void Backend::lsh_attention_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                     const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                     const LshAttentionParams&, const Tensor&, const Tensor&, const Tensor&) {
+  unsupported("lsh_attention_backward");
+}
 
 Backend& backend(Device device) {
   const auto& r = registry();

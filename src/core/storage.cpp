@@ -1,6 +1,7 @@
 #include "seek/core/storage.h"
 
 #include <array>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -100,6 +101,16 @@ class CpuAllocator final : public Allocator {
   std::unordered_map<void*, size_t> live_;                // cacheable blocks in use
 };
 
+// Live and peak bytes of CPU Storages (counted in Storage, so the allocator's cache does not blur them).
+std::atomic<size_t> cpu_live_bytes{0};
+std::atomic<size_t> cpu_peak_bytes{0};
+
+void count_cpu_alloc(size_t nbytes) {
+  size_t now = cpu_live_bytes.fetch_add(nbytes) + nbytes;
+  size_t peak = cpu_peak_bytes.load();
+  while (now > peak && !cpu_peak_bytes.compare_exchange_weak(peak, now)) {}
+}
+
 CpuAllocator& cpu_allocator() {
   static CpuAllocator cpu;
   return cpu;
@@ -119,6 +130,9 @@ Allocator* get_allocator(Device device) {
 
 void release_cpu_cache() { cpu_allocator().release(); }
 size_t cpu_cache_bytes() { return cpu_allocator().cached_bytes(); }
+size_t cpu_allocated_bytes() { return cpu_live_bytes.load(); }
+size_t cpu_peak_allocated_bytes() { return cpu_peak_bytes.load(); }
+void reset_cpu_peak_bytes() { cpu_peak_bytes.store(cpu_live_bytes.load()); }
 
 void set_allocator(DeviceType type, Allocator* allocator) { allocators()[static_cast<int>(type)] = allocator; }
 
@@ -129,7 +143,15 @@ Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device
   } catch (const std::bad_alloc&) {  // an allocator's bookkeeping ran out of memory
     throw OutOfMemoryError(str(device.str(), " out of memory: tried to allocate ", nbytes, " bytes"));
   }
-  deleter_ = [a](void* p) { a->deallocate(p); };
+  if (device.type != DeviceType::CPU || !data_) {
+    deleter_ = [a](void* p) { a->deallocate(p); };
+    return;
+  }
+  count_cpu_alloc(nbytes);
+  deleter_ = [a, nbytes](void* p) {
+    a->deallocate(p);
+    cpu_live_bytes.fetch_sub(nbytes);
+  };
 }
 
 Storage::Storage(void* data, size_t nbytes, Device device, std::function<void(void*)> deleter)

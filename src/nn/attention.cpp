@@ -78,15 +78,20 @@ Tensor scaled_dot_product_attention(const Tensor& query_arg, const Tensor& key_a
   return std::get<0>(attend(query, key, value, mask, dropout_p, s, fn));
 }
 
-std::tuple<Tensor, Tensor> multi_head_attention_forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                                                        int64_t num_heads, const Tensor& in_proj_weight,
-                                                        const Tensor& in_proj_bias, const Tensor& out_proj_weight,
-                                                        const Tensor& out_proj_bias, double dropout_p, bool training,
-                                                        const Tensor& key_padding_mask, bool need_weights,
-                                                        const Tensor& attn_mask, const Tensor& q_proj_weight,
-                                                        const Tensor& k_proj_weight, const Tensor& v_proj_weight,
-                                                        bool average_attn_weights, bool is_causal) {
+Tensor lsh_attention(const Tensor& query, const Tensor& key, const Tensor& value, const LSHAttentionOptions& options,
+                     const Tensor& key_padding_mask) {
+  return seek::lsh_attention(query, key, value, options, key_padding_mask);
+}
+
+std::tuple<Tensor, Tensor> multi_head_attention_forward(
+    const Tensor& query, const Tensor& key, const Tensor& value, int64_t num_heads, const Tensor& in_proj_weight,
+    const Tensor& in_proj_bias, const Tensor& out_proj_weight, const Tensor& out_proj_bias, double dropout_p,
+    bool training, const Tensor& key_padding_mask, bool need_weights, const Tensor& attn_mask,
+    const Tensor& q_proj_weight, const Tensor& k_proj_weight, const Tensor& v_proj_weight, bool average_attn_weights,
+    bool is_causal, const AttentionConfig& attention) {
   const char* fn = "multi_head_attention_forward";
+  SEEK_CHECK_VALUE(attention.kind == "full" || attention.kind == "lsh", fn,
+                   ": attention must be \"full\" or \"lsh\", got \"", attention.kind, "\"");
   SEEK_CHECK_VALUE(query.defined() && key.defined() && value.defined() && out_proj_weight.defined(), fn,
                    ": query, key, value and out_proj_weight must be defined");
   SEEK_CHECK_SHAPE(query.dim() == 2 || query.dim() == 3, fn,
@@ -99,7 +104,7 @@ std::tuple<Tensor, Tensor> multi_head_attention_forward(const Tensor& query, con
                    ": query, key and value must share one floating dtype, got ", dtype_name(query.dtype()), ", ",
                    dtype_name(key.dtype()), ", ", dtype_name(value.dtype()));
   SEEK_CHECK_VALUE(dropout_p >= 0.0 && dropout_p <= 1.0, fn, ": dropout_p must be in [0, 1], got ", dropout_p);
-  SEEK_CHECK_VALUE(!is_causal || attn_mask.defined(), fn,
+  SEEK_CHECK_VALUE(!is_causal || attn_mask.defined() || attention.is_lsh(), fn,
                    ": is_causal is a hint that attn_mask is the causal mask, so it needs attn_mask");
 
   // Work batched, sequence first: [L, N, E], [S, N, kdim], [S, N, vdim].
@@ -152,6 +157,28 @@ std::tuple<Tensor, Tensor> multi_head_attention_forward(const Tensor& query, con
   // [len, N, E] -> [N, H, len, D]
   const int64_t H = num_heads, D = E / num_heads;
   auto split_heads = [&](const Tensor& x, int64_t len) { return x.reshape({len, N, H, D}).permute({1, 2, 0, 3}); };
+
+  if (attention.is_lsh()) {  // LSH attention: [N, H, L, D] heads, only causal and bool padding masks
+    SEEK_CHECK_SHAPE(L == S, fn, ": lsh attention needs the query and key lengths equal, got L=", L, " S=", S);
+    SEEK_CHECK_VALUE(!attn_mask.defined() || is_causal, fn,
+                     ": lsh attention takes no attn_mask (only is_causal and a bool key_padding_mask)");
+    Tensor kpm;
+    if (key_padding_mask.defined()) {
+      SEEK_CHECK_DTYPE(key_padding_mask.dtype() == kBool, fn, ": lsh attention needs a bool key_padding_mask, got ",
+                       dtype_name(key_padding_mask.dtype()));
+      Shape want = batched ? Shape{N, S} : Shape{S};
+      SEEK_CHECK_SHAPE(key_padding_mask.sizes() == want, fn, ": key_padding_mask must be ", shape_str(want), ", got ",
+                       shape_str(key_padding_mask.sizes()));
+      kpm = key_padding_mask.reshape({N, S});
+    }
+    LSHAttentionOptions o = attention.lsh;
+    o.causal = o.causal || is_causal;
+    Tensor out =
+        seek::lsh_attention(split_heads(q, L), o.shared_qk ? Tensor() : split_heads(k, S), split_heads(v, S), o, kpm);
+    out = linear(out.permute({2, 0, 1, 3}).reshape({L, N, E}), out_proj_weight, out_proj_bias);
+    if (!batched) out = out.squeeze(1);
+    return {out, Tensor()};
+  }
 
   // Masks -> one mask for attend(): bool "take part" or float additive, broadcast to [N, H, L, S].
   Tensor am, kpm;
@@ -210,7 +237,7 @@ namespace seek::nn {
 
 MultiheadAttention::MultiheadAttention(int64_t embed_dim, int64_t num_heads, double dropout, bool bias,
                                        std::optional<int64_t> kdim, std::optional<int64_t> vdim, bool batch_first,
-                                       TensorOptions options)
+                                       TensorOptions options, AttentionConfig attention)
     : Module("MultiheadAttention"),
       embed_dim_(embed_dim),
       num_heads_(num_heads),
@@ -218,7 +245,10 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim, int64_t num_heads, dou
       vdim_(vdim.value_or(embed_dim)),
       dropout_(dropout),
       bias_(bias),
-      batch_first_(batch_first) {
+      batch_first_(batch_first),
+      attention_(std::move(attention)) {
+  SEEK_CHECK_VALUE(attention_.kind == "full" || attention_.kind == "lsh",
+                   "MultiheadAttention: attention must be \"full\" or \"lsh\", got \"", attention_.kind, "\"");
   SEEK_CHECK_VALUE(embed_dim > 0 && num_heads > 0, "MultiheadAttention: embed_dim and num_heads must be > 0, got ",
                    "embed_dim=", embed_dim, " num_heads=", num_heads);
   SEEK_CHECK_VALUE(embed_dim % num_heads == 0, "MultiheadAttention: embed_dim must be divisible by num_heads, got ",
@@ -274,9 +304,32 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
       q, k, v, num_heads_, packed ? param("in_proj_weight") : Tensor(), bias_ ? param("in_proj_bias") : Tensor(),
       out_proj.weight(), out_proj.has_bias() ? out_proj.bias() : Tensor(), dropout_, is_training(), key_padding_mask,
       need_weights, attn_mask, packed ? Tensor() : param("q_proj_weight"), packed ? Tensor() : param("k_proj_weight"),
-      packed ? Tensor() : param("v_proj_weight"), average_attn_weights, is_causal);
+      packed ? Tensor() : param("v_proj_weight"), average_attn_weights, is_causal, attention_);
   if (swap) out = out.transpose(0, 1);
   return {out, weights};
+}
+
+}  // namespace seek::nn
+
+namespace seek::nn {
+
+LSHAttention::LSHAttention(LSHAttentionOptions options) : Module("LSHAttention"), options_(options) {
+  SEEK_CHECK_VALUE(options.n_buckets == 1 || (options.n_buckets >= 2 && options.n_buckets % 2 == 0),
+                   "LSHAttention: n_buckets must be 1 or an even number >= 2, got ", options.n_buckets);
+  SEEK_CHECK_VALUE(options.n_hashes >= 1 && options.chunk_size >= 1,
+                   "LSHAttention: n_hashes and chunk_size must be >= 1, got n_hashes=", options.n_hashes,
+                   " chunk_size=", options.chunk_size);
+}
+
+Tensor LSHAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
+                             const Tensor& key_padding_mask) {
+  return functional::lsh_attention(query, key, value, options_, key_padding_mask);
+}
+
+Tensor LSHAttention::forward(const Tensor& x) {
+  SEEK_CHECK_VALUE(options_.shared_qk, "LSHAttention: forward(x) is shared-QK self-attention (x is query and value); ",
+                   "construct with shared_qk, or call forward(query, key, value)");
+  return functional::lsh_attention(x, Tensor(), x, options_);
 }
 
 }  // namespace seek::nn

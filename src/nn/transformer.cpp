@@ -9,7 +9,8 @@ namespace seek::nn {
 
 TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward,
                                                  double dropout, std::string activation, double layer_norm_eps,
-                                                 bool batch_first, bool norm_first, bool bias, TensorOptions options)
+                                                 bool batch_first, bool norm_first, bool bias, TensorOptions options,
+                                                 AttentionConfig attention)
     : Module("TransformerEncoderLayer"),
       d_model_(d_model),
       nhead_(nhead),
@@ -20,13 +21,14 @@ TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead,
       batch_first_(batch_first),
       norm_first_(norm_first),
       bias_(bias),
-      options_(options) {
+      options_(options),
+      attention_(std::move(attention)) {
   SEEK_CHECK_VALUE(activation_ == "relu" || activation_ == "gelu",
                    "TransformerEncoderLayer: activation should be relu/gelu, not '", activation_, "'");
   SEEK_CHECK_VALUE(dim_feedforward > 0, "TransformerEncoderLayer: dim_feedforward must be > 0, got ", dim_feedforward);
-  self_attn_ =
-      register_module("self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout, bias, std::nullopt,
-                                                                        std::nullopt, batch_first, options));
+  self_attn_ = register_module(
+      "self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout, bias, std::nullopt, std::nullopt,
+                                                        batch_first, options, attention_));
   linear1_ = register_module("linear1", std::make_shared<Linear>(d_model, dim_feedforward, bias, options));
   dropout_ = register_module("dropout", std::make_shared<Dropout>(dropout));
   linear2_ = register_module("linear2", std::make_shared<Linear>(dim_feedforward, d_model, bias, options));
@@ -76,7 +78,7 @@ std::shared_ptr<TransformerEncoderLayer> TransformerEncoderLayer::clone() const 
   const Tensor w = self_attn_->parameters().front();
   auto copy = std::make_shared<TransformerEncoderLayer>(d_model_, nhead_, dim_feedforward_, dropout_p_, activation_,
                                                         eps_, batch_first_, norm_first_, bias_,
-                                                        TensorOptions(w.dtype()).device(w.device()));
+                                                        TensorOptions(w.dtype()).device(w.device()), attention_);
   copy->load_state_dict(state_dict());
   copy->train(is_training());
   return copy;

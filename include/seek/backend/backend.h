@@ -38,7 +38,21 @@ enum class ScatterMode { Assign, Add, Multiply, Max, Min };
 // names one group of entries below (Copy: copy and fill; Conv: conv2d forward
 // and backward; Pool: max/avg/adaptive pooling; Norm: batch norm; Index:
 // gather, scatter, index_select, index_add; Sort: sort and topk; Optim: the fused
-// optimizer steps, gradient norm and unscale-and-check of seek/backend/optim_op.h).
+// optimizer steps, gradient norm and unscale-and-check of seek/backend/optim_op.h;
+// Attention: the LSH attention forward and backward of seek/ops/lsh_attention.h).
+// LSH attention's chunk attention (Backend::lsh_attention_*): the window of a
+// query in sorted order is its chunk of chunk_size and the previous chunk
+// (cyclically, when there are two chunks or more). causal masks keys after the
+// query's position; self_mask replaces the score of a position with itself by
+// kSelfScore (shared-QK: a token attends to itself only when nothing else).
+struct LshAttentionParams {
+  static constexpr double kSelfScore = -1e5;
+  int64_t chunk_size = 64;
+  bool causal = false;
+  bool self_mask = false;
+  double scale = 1.0;
+};
+
 enum class BackendFamily {
   Copy,
   Unary,
@@ -56,12 +70,14 @@ enum class BackendFamily {
   Sort,
   Random,
   Optim,
+  Attention,
 };
 inline constexpr BackendFamily kBackendFamilies[] = {
-    BackendFamily::Copy,   BackendFamily::Unary,     BackendFamily::Binary, BackendFamily::Ternary,
-    BackendFamily::Reduce, BackendFamily::ArgReduce, BackendFamily::Cumsum, BackendFamily::Softmax,
-    BackendFamily::Gemm,   BackendFamily::Conv,      BackendFamily::Pool,   BackendFamily::Norm,
-    BackendFamily::Index,  BackendFamily::Sort,      BackendFamily::Random, BackendFamily::Optim,
+    BackendFamily::Copy,      BackendFamily::Unary,     BackendFamily::Binary, BackendFamily::Ternary,
+    BackendFamily::Reduce,    BackendFamily::ArgReduce, BackendFamily::Cumsum, BackendFamily::Softmax,
+    BackendFamily::Gemm,      BackendFamily::Conv,      BackendFamily::Pool,   BackendFamily::Norm,
+    BackendFamily::Index,     BackendFamily::Sort,      BackendFamily::Random, BackendFamily::Optim,
+    BackendFamily::Attention,
 };
 const char* backend_family_name(BackendFamily family);  // "copy", "unary", "arg_reduce", ...
 
@@ -178,6 +194,19 @@ class Backend {
 
   // ---- optim: one call updates (or measures) a whole list of tensors; see optim_op.h ----
   virtual void optim(OptimOp op, const OptimArgs& args);
+
+  // ---- attention: LSH (Reformer) chunk attention over hash-sorted orders; see ops/lsh_attention.h ----
+  // Contiguous f32/f64 operands: q, k [N, L, D], v [N, L, Dv]; q_order, k_order int64 [N, R, L] (round r's
+  // positions sorted by bucket); key_pad bool [N, L] (true = ignore) or undefined. Every round's window
+  // scores of query i join one softmax: out [N, L, Dv] and its log-sum-exp lse [N, L] (-inf and out 0 for a
+  // query with no key). The backward recomputes the scores from q, k and lse (no L x L matrix either).
+  virtual void lsh_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order,
+                                     const Tensor& k_order, const Tensor& key_pad, const LshAttentionParams& p,
+                                     const Tensor& out, const Tensor& lse);
+  virtual void lsh_attention_backward(const Tensor& grad_out, const Tensor& q, const Tensor& k, const Tensor& v,
+                                      const Tensor& q_order, const Tensor& k_order, const Tensor& key_pad,
+                                      const Tensor& out, const Tensor& lse, const LshAttentionParams& p,
+                                      const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v);
 
  protected:
   [[noreturn]] void unsupported(const char* family) const;

@@ -23,6 +23,12 @@ void set_allocator(DeviceType type, Allocator* allocator);
 // SEEK_CPU_CACHE_MB, default 1024); this returns them to the system.
 void release_cpu_cache();
 size_t cpu_cache_bytes();
+// Bytes held by live CPU Storages that seek allocated (not wrapped memory, not the
+// allocator's cache), and the highest such figure since start or since
+// reset_cpu_peak_bytes(): memory tests measure an op's extra memory with these.
+size_t cpu_allocated_bytes();
+size_t cpu_peak_allocated_bytes();
+void reset_cpu_peak_bytes();  // peak = the bytes allocated now
 
 class Storage {
  public:

@@ -14,12 +14,36 @@
 #include <tuple>
 
 #include "seek/nn/module.h"
+#include "seek/ops/lsh_attention.h"
 
 namespace seek::nn {
 class Linear;
 }
 
+namespace seek::nn {
+
+// Which attention MultiheadAttention (and TransformerEncoderLayer) computes: "full" softmax attention
+// (torch's), or "lsh" (Reformer's LSH attention, seek/ops/lsh_attention.h, memory linear in L) with
+// `lsh`'s n_buckets, n_hashes, chunk_size, shared_qk and seed. In "lsh" mode the query and key lengths
+// must be equal, a bool key_padding_mask and is_causal are the only masks (an attn_mask is taken as the
+// causal mask only with is_causal), no attention weights are returned (there is no L x L matrix), and no
+// dropout is applied to attention weights (the layer's other dropouts still are).
+struct AttentionConfig {
+  std::string kind = "full";  // "full" or "lsh"
+  LSHAttentionOptions lsh;
+
+  static AttentionConfig full() { return {}; }
+  static AttentionConfig lsh_attention(LSHAttentionOptions o = {}) { return {"lsh", o}; }
+  bool is_lsh() const { return kind == "lsh"; }
+};
+}  // namespace seek::nn
+
 namespace seek::nn::functional {
+
+// LSH attention (seek::lsh_attention): query, key, value [B, H, L, D] (any leading dims), key_padding_mask
+// [B, L] bool (true = ignore). See seek/ops/lsh_attention.h for the algorithm and options.
+Tensor lsh_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                     const LSHAttentionOptions& options = {}, const Tensor& key_padding_mask = Tensor());
 
 // softmax(query @ key^T * scale + mask) @ value, with dropout on the attention
 // weights when dropout_p > 0. query [..., L, E], key [..., S, E], value [..., S, Ev]
@@ -47,7 +71,8 @@ std::tuple<Tensor, Tensor> multi_head_attention_forward(
     const Tensor& in_proj_bias, const Tensor& out_proj_weight, const Tensor& out_proj_bias, double dropout_p = 0.0,
     bool training = true, const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
     const Tensor& attn_mask = Tensor(), const Tensor& q_proj_weight = Tensor(), const Tensor& k_proj_weight = Tensor(),
-    const Tensor& v_proj_weight = Tensor(), bool average_attn_weights = true, bool is_causal = false);
+    const Tensor& v_proj_weight = Tensor(), bool average_attn_weights = true, bool is_causal = false,
+    const AttentionConfig& attention = {});
 
 }  // namespace seek::nn::functional
 
@@ -63,7 +88,7 @@ class MultiheadAttention : public Module {
  public:
   MultiheadAttention(int64_t embed_dim, int64_t num_heads, double dropout = 0.0, bool bias = true,
                      std::optional<int64_t> kdim = std::nullopt, std::optional<int64_t> vdim = std::nullopt,
-                     bool batch_first = false, TensorOptions options = {});
+                     bool batch_first = false, TensorOptions options = {}, AttentionConfig attention = {});
 
   using Module::forward;
   // Returns {attn_output, attn_weights}; see functional::multi_head_attention_forward.
@@ -80,6 +105,7 @@ class MultiheadAttention : public Module {
   int64_t vdim() const { return vdim_; }
   bool batch_first() const { return batch_first_; }
   double dropout() const { return dropout_; }
+  const AttentionConfig& attention() const { return attention_; }
   // True when the packed in_proj_weight is used (kdim == vdim == embed_dim).
   bool qkv_same_embed_dim() const { return kdim_ == embed_dim_ && vdim_ == embed_dim_; }
   // The Linear registered as "out_proj" now (DTypeError when it was replaced by another type).
@@ -89,7 +115,24 @@ class MultiheadAttention : public Module {
   int64_t embed_dim_, num_heads_, kdim_, vdim_;
   double dropout_;
   bool bias_, batch_first_;
+  AttentionConfig attention_;
   Child<Linear> out_proj_;  // read through the registry, so `mha.out_proj = Linear(...)` takes effect
+};
+
+// Reformer's LSH attention as a module without parameters: forward(query, key, value, key_padding_mask) runs
+// functional::lsh_attention with the options given at construction ([B, H, L, D] inputs, or any leading dims).
+class LSHAttention : public Module {
+ public:
+  explicit LSHAttention(LSHAttentionOptions options = {});
+  using Module::forward;
+  Tensor forward(const Tensor& query, const Tensor& key, const Tensor& value,
+                 const Tensor& key_padding_mask = Tensor());
+  // Shared-QK self-attention of x [B, H, L, D] (keys = normalised queries), when options.shared_qk.
+  Tensor forward(const Tensor& x) override;
+  const LSHAttentionOptions& options() const { return options_; }
+
+ private:
+  LSHAttentionOptions options_;
 };
 
 }  // namespace seek::nn

@@ -23,9 +23,11 @@ class Linear;
 // dropout1, dropout2. activation is "relu" or "gelu" (else ValueError).
 class TransformerEncoderLayer : public Module {
  public:
+  // attention selects self_attn's attention ("full", or "lsh" with its options; see AttentionConfig).
   TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward = 2048, double dropout = 0.1,
                           std::string activation = "relu", double layer_norm_eps = 1e-5, bool batch_first = false,
-                          bool norm_first = false, bool bias = true, TensorOptions options = {});
+                          bool norm_first = false, bool bias = true, TensorOptions options = {},
+                          AttentionConfig attention = {});
 
   // src [S, N, E] ([N, S, E] with batch_first) or unbatched [S, E]; src_mask [S, S]
   // or [N * nhead, S, S]; src_key_padding_mask [N, S] ([S] unbatched); masks bool
@@ -56,6 +58,7 @@ class TransformerEncoderLayer : public Module {
   double eps_;
   bool batch_first_, norm_first_, bias_;
   TensorOptions options_;
+  AttentionConfig attention_;
   // Called through the registry, so a replaced child (layer.linear1 = ...) takes effect.
   // self_attn is called with its multi-input forward, so it must stay a MultiheadAttention.
   Child<MultiheadAttention> self_attn_;

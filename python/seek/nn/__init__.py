@@ -44,6 +44,7 @@ KLDivLoss = _nn.KLDivLoss
 L1Loss = _nn.L1Loss
 LayerNorm = _nn.LayerNorm
 LeakyReLU = _nn.LeakyReLU
+LSHAttention = _nn.LSHAttention
 Linear = _nn.Linear
 MaxPool2d = _nn.MaxPool2d
 Module = _nn.Module

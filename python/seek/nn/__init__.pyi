@@ -230,17 +230,28 @@ class KLDivLoss(_Loss):
 class MultiheadAttention(Module):
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  kdim: Optional[int] = None, vdim: Optional[int] = None, batch_first: bool = False,
-                 device: _Device = None, dtype: Optional[dtype] = None) -> None: ...
+                 device: _Device = None, dtype: Optional[dtype] = None, attention: str = "full",
+                 n_buckets: int = 8, n_hashes: int = 1, chunk_size: int = 64, shared_qk: bool = False,
+                 lsh_seed: Optional[int] = None) -> None: ...
+    @property
+    def attention(self) -> str: ...
     def forward(self, query: Tensor, key: Tensor, value: Tensor,  # type: ignore[override]
                 key_padding_mask: Optional[Tensor] = None, need_weights: bool = True,
                 attn_mask: Optional[Tensor] = None, average_attn_weights: bool = True,
                 is_causal: bool = False) -> Tuple[Tensor, Optional[Tensor]]: ...
 
+class LSHAttention(Module):
+    def __init__(self, n_buckets: int = 8, n_hashes: int = 1, chunk_size: int = 64, causal: bool = False,
+                 shared_qk: bool = False, scale: Optional[float] = None, seed: Optional[int] = None) -> None: ...
+    def forward(self, query: Tensor, key: Optional[Tensor] = None,  # type: ignore[override]
+                value: Optional[Tensor] = None, key_padding_mask: Optional[Tensor] = None) -> Tensor: ...
+
 class TransformerEncoderLayer(Module):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: str = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device: _Device = None,
-                 dtype: Optional[dtype] = None) -> None: ...
+                 dtype: Optional[dtype] = None, attention: str = "full", n_buckets: int = 8, n_hashes: int = 1,
+                 chunk_size: int = 64, shared_qk: bool = False, lsh_seed: Optional[int] = None) -> None: ...
     def forward(self, src: Tensor, src_mask: Optional[Tensor] = None,  # type: ignore[override]
                 src_key_padding_mask: Optional[Tensor] = None, is_causal: bool = False) -> Tensor: ...
 

@@ -45,6 +45,9 @@ def interpolate(input: Tensor, size: Union[int, Sequence[int], None] = None,
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Optional[Tensor] = None,
                                  dropout_p: float = 0.0, is_causal: bool = False,
                                  scale: Optional[float] = None) -> Tensor: ...
+def lsh_attention(query: Tensor, key: Optional[Tensor], value: Tensor, n_buckets: int = 8, n_hashes: int = 1,
+                  chunk_size: int = 64, causal: bool = False, shared_qk: bool = False, scale: Optional[float] = None,
+                  seed: Optional[int] = None, key_padding_mask: Optional[Tensor] = None) -> Tensor: ...
 def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor: ...
 def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, ignore_index: int = -100,

@@ -26,6 +26,8 @@ bool CpuBackend::supports(BackendFamily family, DType dtype) const {
     case BackendFamily::Norm:
     case BackendFamily::Optim:  // steps in f32/f64; norms and unscaling of any floating dtype
       return is_floating(dtype);
+    case BackendFamily::Attention:  // f16/bf16 through f32 copies
+      return is_floating(dtype);
   }
   return false;
 }

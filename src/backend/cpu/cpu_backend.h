@@ -85,6 +85,15 @@ class CpuBackend final : public Backend {
 
   // optim (cpu_optim.cpp): fixed-size chunks of all tensors, in parallel
   void optim(OptimOp op, const OptimArgs& args) override;
+
+  // LSH attention (cpu_lsh_attention.cpp): one (batch, head) row per task, scores recomputed in backward
+  void lsh_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order,
+                             const Tensor& k_order, const Tensor& key_pad, const LshAttentionParams& p,
+                             const Tensor& out, const Tensor& lse) override;
+  void lsh_attention_backward(const Tensor& grad_out, const Tensor& q, const Tensor& k, const Tensor& v,
+                              const Tensor& q_order, const Tensor& k_order, const Tensor& key_pad, const Tensor& out,
+                              const Tensor& lse, const LshAttentionParams& p, const Tensor& grad_q,
+                              const Tensor& grad_k, const Tensor& grad_v) override;
 };
 
 Backend* cpu_backend();

@@ -86,6 +86,14 @@ class CudaBackend final : public Backend {
             const Tensor& indices) override;
   void topk(const Tensor& in, int64_t k, int64_t dim, bool largest, bool sorted, const Tensor& values,
             const Tensor& indices) override;
+  // LSH attention (kernels/lsh_attention.cu): one thread per query position, dk/dv by atomicAdd
+  void lsh_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order,
+                             const Tensor& k_order, const Tensor& key_pad, const LshAttentionParams& p,
+                             const Tensor& out, const Tensor& lse) override;
+  void lsh_attention_backward(const Tensor& grad_out, const Tensor& q, const Tensor& k, const Tensor& v,
+                              const Tensor& q_order, const Tensor& k_order, const Tensor& key_pad, const Tensor& out,
+                              const Tensor& lse, const LshAttentionParams& p, const Tensor& grad_q,
+                              const Tensor& grad_k, const Tensor& grad_v) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes
