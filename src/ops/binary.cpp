@@ -35,16 +35,16 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, DType ct) {
   NoGradGuard guard;
   Shape shape = broadcast_shapes(a.sizes(), b.sizes(), binary_op_name(op));
   DType out_dt = (binary_op_is_comparison(op) || binary_op_is_logical(op)) ? kBool : ct;
-  Tensor out = alloc(shape, out_dt, a.device());
   Tensor ac = cast_nograd(a, ct), bc = cast_nograd(b, ct);
   if (ac.sizes() != shape) ac = ac.expand(shape);
   if (bc.sizes() != shape) bc = bc.expand(shape);
+  Tensor out = alloc_elementwise(shape, out_dt, a.device(), {ac, bc});
   backend(a.device()).binary(op, ac, bc, out);
   return out;
 }
 
 Tensor unary_nograd(UnaryOp op, const Tensor& t) {
-  Tensor out = alloc(t.sizes(), t.dtype(), t.device());
+  Tensor out = alloc_elementwise(t.sizes(), t.dtype(), t.device(), {t});
   backend(t.device()).unary(op, t, out, {});
   return out;
 }

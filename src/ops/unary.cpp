@@ -54,7 +54,7 @@ Tensor unary_forward(UnaryOp op, const Tensor& t, const UnaryParams& p) {
   NoGradGuard guard;
   DType out_dt = result_dtype(op, t.dtype());
   Tensor in = cast_nograd(t, out_dt == kBool ? t.dtype() : out_dt);
-  Tensor out = alloc(t.sizes(), out_dt, t.device());
+  Tensor out = alloc_elementwise(t.sizes(), out_dt, t.device(), {in});
   backend(t.device()).unary(op, in, out, p);
   return out;
 }
