@@ -84,6 +84,13 @@ Tensor alloc_elementwise(const Shape& shape, DType dtype, Device device, std::in
   return empty(shape, o);
 }
 
+std::vector<int64_t> memory_order(const Tensor& out) {
+  if (out.dim() != 4 && out.dim() != 5) return {};
+  const MemoryFormat cl = out.dim() == 4 ? MemoryFormat::ChannelsLast : MemoryFormat::ChannelsLast3d;
+  if (!out.is_contiguous(cl) || out.is_contiguous()) return {};
+  return out.dim() == 4 ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 2, 3, 4, 1};
+}
+
 MemoryFormat layout_of(const Tensor& t) {
   if (!t.defined() || (t.dim() != 4 && t.dim() != 5)) return MemoryFormat::Contiguous;
   return t.suggest_memory_format();

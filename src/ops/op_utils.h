@@ -31,6 +31,14 @@ Tensor alloc_like(const Tensor& t, DType dtype, Device device, MemoryFormat memo
 // the operands' strides order the dims so (the first operand that orders two dims decides, as in PyTorch's
 // TensorIterator; a broadcast operand defers), contiguous otherwise.
 Tensor alloc_elementwise(const Shape& shape, DType dtype, Device device, std::initializer_list<Tensor> operands);
+// The dims of `out` from slowest to fastest in memory ({0, 2, 3, 1} for a channels_last 4-D tensor) when it
+// is channels_last and not also contiguous, else empty. Elementwise ops hand the backend their operands
+// permuted so (results do not depend on the visiting order): dense channels_last operands are then one
+// linear run for the loops' vector paths instead of a strided walk.
+std::vector<int64_t> memory_order(const Tensor& out);
+inline Tensor permuted(const Tensor& t, const std::vector<int64_t>& order) {
+  return order.empty() || !t.defined() ? t : t.permute(order);
+}
 // The layout an NCHW kernel's output and input gradient take: t's suggested format (channels-last when t's
 // strides order the dims so, as PyTorch), Contiguous for other ranks or an undefined t.
 MemoryFormat layout_of(const Tensor& t);

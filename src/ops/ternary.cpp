@@ -64,7 +64,9 @@ Tensor ternary_forward(TernaryOp op, const Tensor& a, const Tensor& b, const Ten
   Tensor ac = expand_to(op == TernaryOp::Where ? a : cast_nograd(a, ct), shape);
   Tensor bc = expand_to(cast_nograd(b, ct), shape), cc = expand_to(cast_nograd(c, ct), shape);
   if (!out.defined()) out = alloc_elementwise(shape, ct, a.device(), {ac, bc, cc});
-  backend(out.device()).ternary(op, ac, bc, cc, out, p);
+  const std::vector<int64_t> order = memory_order(out);
+  backend(out.device())
+      .ternary(op, permuted(ac, order), permuted(bc, order), permuted(cc, order), permuted(out, order), p);
   return out;
 }
 
