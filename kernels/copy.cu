@@ -81,6 +81,10 @@ void fill_forward(const Tensor& out, Scalar value, cudaStream_t stream) {
 // ---- copy helpers: copies across devices and the host ----
 
 bool dense(const Tensor& t) { return t.is_contiguous(); }
+// Both dense with the same strides in any dim order (two channels_last tensors): their bytes match one to one.
+bool same_dense_layout(const Tensor& a, const Tensor& b) {
+  return a.strides() == b.strides() && is_non_overlapping_and_dense(a.sizes(), a.strides());
+}
 
 // A dense tensor of t's shape and `dtype` on `device`.
 Tensor dense_like(const Tensor& t, DType dtype, Device device) {
@@ -125,7 +129,7 @@ void CudaBackend::copy(const Tensor& src, const Tensor& dst) {
                "copy: the CUDA backend needs a CUDA tensor on one side, got ", src.device().str(), " -> ",
                dst.device().str());
   if (src.numel() == 0) return;
-  if (src.dtype() == dst.dtype() && dense(src) && dense(dst)) {
+  if (src.dtype() == dst.dtype() && ((dense(src) && dense(dst)) || same_dense_layout(src, dst))) {
     if (src.data_ptr() != dst.data_ptr() || src.device() != dst.device()) move_bytes(src, dst);
     return;
   }

@@ -37,6 +37,8 @@ def parse_args(argv):
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--amp", default="", choices=["", "bf16", "fp16"],
                    help="mixed precision: autocast in bfloat16 or float16 (fp16 adds loss scaling); default off")
+    p.add_argument("--channels-last", action="store_true",
+                   help="NHWC memory format for the weights and activations (model.to(memory_format=channels_last))")
     p.add_argument("--label-smoothing", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="", help="directory for metrics.csv")
@@ -150,6 +152,8 @@ def run(a):
     else:
         model = seek.models.resnet18(num_classes=10, in_channels=1, small_input=True)
     model.to(a.device)
+    if a.channels_last:
+        model.to(memory_format=seek.channels_last)
     model.train()
     if a.optimizer == "sgd":
         opt = optim.SGD(model.parameters(), lr=a.lr, momentum=0.9, nesterov=True, weight_decay=a.weight_decay)

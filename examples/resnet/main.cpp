@@ -6,10 +6,12 @@
 //                [--mixup ALPHA] [--cutmix ALPHA]
 //                [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]
 //                [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda] [--amp bf16|fp16]
+//                [--channels-last]
 // stdout: "epoch N test accuracy X%" per epoch and "final test accuracy X% (T s)"; stderr: progress.
 // --out DIR gets metrics.csv / metrics.jsonl (a row per epoch) and, with --checkpoint-every N,
 // DIR/checkpoint every N epochs, which --resume DIR/checkpoint continues from.
 // --amp bf16|fp16 trains with mixed precision (autocast; fp16 also scales the loss), default off.
+// --channels-last lays the model's 4-D weights out channels_last (NHWC), so every activation is too.
 // Exit codes: 0 done, 2 bad arguments, unreadable data or no CUDA for --device cuda, 1 other errors.
 #include <omp.h>
 #include <seek/seek.h>
@@ -65,6 +67,7 @@ struct Args {
   double mixup = 0;   // > 0: MixUp with Beta(alpha, alpha)
   double cutmix = 0;  // > 0: CutMix with Beta(alpha, alpha); with both, one of the two per batch
   std::string amp;    // "" (off), "bf16" or "fp16": TrainerOptions::amp
+  bool channels_last = false;
 };
 
 const std::vector<std::string> kModels = {"resnet20", "resnet56", "resnet18", "resnet18d", "mobilenet_v3_small",
@@ -77,10 +80,11 @@ void usage(std::ostream& os) {
         "                    [--mixup ALPHA] [--cutmix ALPHA]\n"
         "                    [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]\n"
         "                    [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]\n"
-        "                    [--amp bf16|fp16]\n"
+        "                    [--amp bf16|fp16] [--channels-last]\n"
         "models: resnet20 (default), resnet56, resnet18, resnet18d, mobilenet_v3_small, mobilenet_v3_large\n"
         "        (the ImageNet models with their small-input stem)\n"
-        "--amp: mixed precision (autocast in bfloat16 or float16; fp16 adds loss scaling); default off\n";
+        "--amp: mixed precision (autocast in bfloat16 or float16; fp16 adds loss scaling); default off\n"
+        "--channels-last: NHWC memory format for the weights and activations (model.to(channels_last))\n";
 }
 
 Args parse(int argc, char** argv) {
@@ -90,6 +94,10 @@ Args parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       usage(std::cout);
       std::exit(0);
+    }
+    if (flag == "--channels-last") {
+      a.channels_last = true;
+      continue;
     }
     if (i + 1 >= argc) throw UsageError("missing value for " + flag);
     std::string v = argv[++i];
@@ -246,6 +254,7 @@ int run(const Args& a) {
                                             : std::shared_ptr<nn::Module>(models::mobilenet_v3_large(mo));
   }
   model->to(device);
+  if (a.channels_last) model->to(MemoryFormat::ChannelsLast);  // conv outputs follow the weights' layout
   model->train();
 
   std::unique_ptr<optim::Optimizer> opt;

@@ -92,6 +92,7 @@ from ._tensor_types import (  # noqa: E402,F401
     LongTensor,
     ShortTensor,
 )
+from ._C import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format  # noqa: F401,E402
 from ._C import broadcast_tensors, einsum, meshgrid, tensordot  # noqa: F401,E402  (tensor_shape_extra.cpp)
 from . import autograd, cuda  # noqa: E402
 from . import data, models, nn, optim  # noqa: E402

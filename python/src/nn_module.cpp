@@ -312,6 +312,7 @@ void init_nn_module(py::module_& nn_m) {
           [](const py::object& self, const py::args& args, const py::kwargs& kwargs) {
             std::optional<DType> dtype;
             std::optional<Device> device;
+            std::optional<MemoryFormat> memory_format;
             auto take = [&](const py::handle& a) {
               if (a.is_none()) return;
               if (py::isinstance<DType>(a))
@@ -327,6 +328,8 @@ void init_nn_module(py::module_& nn_m) {
               std::string key = k.cast<std::string>();
               if (key == "dtype" || key == "device" || key == "tensor")
                 take(v);
+              else if (key == "memory_format")
+                memory_format = v.cast<MemoryFormat>();
               else if (key != "non_blocking")
                 throw py::type_error("Module.to() got an unexpected keyword argument '" + key + "'");
             }
@@ -339,10 +342,13 @@ void init_nn_module(py::module_& nn_m) {
                 m.to(*device);
               else if (dtype)
                 m.to(*dtype);
+              if (memory_format) m.to(*memory_format);  // in place: parameters keep their identity
             }
             return self;
           },
-          "Moves and/or casts the parameters and buffers in place (floating ones for a dtype); returns self.")
+          "Moves and/or casts the parameters and buffers in place (floating ones for a dtype), and lays 4-D ones out "
+          "in "
+          "memory_format (seek.channels_last); returns self.")
       .def("cpu",
            [](const py::object& self) {
              self.cast<nn::Module&>().to(Device(kCPU));

@@ -22,6 +22,7 @@ Tensor tensor_to(const Tensor& t, const py::args& args, const py::kwargs& kwargs
   std::optional<DType> dtype;
   std::optional<Device> device;
   bool copy = false, non_blocking = false;
+  MemoryFormat memory_format = MemoryFormat::Preserve;
   for (const auto& a : args) {
     if (py::isinstance<DType>(a))
       dtype = a.cast<DType>();
@@ -42,13 +43,15 @@ Tensor tensor_to(const Tensor& t, const py::args& args, const py::kwargs& kwargs
       if (!v.is_none()) device = to_device(v);
     } else if (key == "copy")
       copy = v.cast<bool>();
+    else if (key == "memory_format")
+      memory_format = v.cast<MemoryFormat>();
     else if (key == "non_blocking")
       non_blocking = v.cast<bool>();
     else
       throw py::type_error("to() got an unexpected keyword argument '" + key + "'");
   }
   py::gil_scoped_release nogil;
-  return t.to(device.value_or(t.device()), dtype.value_or(t.dtype()), copy, non_blocking);
+  return t.to(device.value_or(t.device()), dtype.value_or(t.dtype()), copy, non_blocking, memory_format);
 }
 
 // Holds a Python callable for C++ code that may call or drop it without the GIL.
@@ -102,7 +105,10 @@ void init_tensor_class(py::class_<Tensor>& cls) {
       .def_property_readonly("is_cuda", &Tensor::is_cuda)
       .def_property_readonly("is_cpu", &Tensor::is_cpu)
       .def("is_floating_point", &Tensor::is_floating_point)
-      .def("is_contiguous", &Tensor::is_contiguous)
+      .def(
+          "is_contiguous", [](const Tensor& t, MemoryFormat f) { return t.is_contiguous(f); }, py::kw_only(),
+          py::arg("memory_format") = MemoryFormat::Contiguous,
+          "Whether the tensor is dense in memory_format's dim order (seek.contiguous_format, seek.channels_last).")
       .def("storage_offset", &Tensor::storage_offset)
       .def(
           "data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); },
@@ -209,7 +215,10 @@ void init_tensor_class(py::class_<Tensor>& cls) {
           },
           py::arg("hook"), "hook(grad) runs during backward; it may return a replacement gradient.")
       // ---- conversions and copies ----
-      .def("to", &tensor_to, "Converts dtype and/or device: to(dtype), to(device), to(device, dtype), to(other).")
+      .def("to", &tensor_to,
+           "Converts dtype and/or device: to(dtype), to(device), to(device, dtype), to(other); "
+           "memory_format=seek.channels_last "
+           "lays the result out so.")
       .def("cpu",
            [](const Tensor& t) {
              py::gil_scoped_release g;
@@ -262,8 +271,14 @@ void init_tensor_class(py::class_<Tensor>& cls) {
             return py::str(std::string("seek.") + dtype_name(t.dtype()));
           },
           py::arg("dtype") = py::none())
-      .def("clone", &Tensor::clone)
-      .def("contiguous", &Tensor::contiguous)
+      .def(
+          "clone", [](const Tensor& t, MemoryFormat f) { return t.clone(f); }, py::kw_only(),
+          py::arg("memory_format") = MemoryFormat::Preserve,
+          "A copy with history; preserve_format keeps the strides of a dense tensor.")
+      .def(
+          "contiguous", [](const Tensor& t, MemoryFormat f) { return t.contiguous(f); }, py::kw_only(),
+          py::arg("memory_format") = MemoryFormat::Contiguous,
+          "The tensor itself when it is dense in memory_format, else a copy laid out so.")
       .def(
           "copy_",
           [](py::object self, const Tensor& src) {

@@ -3,6 +3,7 @@
 // tensor_random.cpp).
 #include "common.h"
 
+#include "seek/autograd/grad_mode.h"
 #include "seek/ops/creation.h"
 #include "seek/ops/random.h"
 
@@ -139,14 +140,23 @@ Tensor apply_grad(Tensor t, bool requires_grad) {
 #define SEEK_LIKE_FACTORY(NAME, CALL)                                                                           \
   m.def(                                                                                                        \
       NAME,                                                                                                     \
-      [](const Tensor& t, const py::object& dtype_obj, const py::object& device, bool rg) {                     \
+      [](const Tensor& t, const py::object& dtype_obj, const py::object& device, bool rg, MemoryFormat fmt) {   \
         std::optional<DType> dtype = dtype_arg(dtype_obj, NAME);                                                \
         TensorOptions o =                                                                                       \
             TensorOptions(dtype.value_or(t.dtype())).device(device.is_none() ? t.device() : to_device(device)); \
         return apply_grad(CALL, rg);                                                                            \
       },                                                                                                        \
       py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),           \
-      py::arg("requires_grad") = false)
+      py::arg("requires_grad") = false, py::arg("memory_format") = MemoryFormat::Preserve)
+
+// values (a fresh row-major tensor) copied into a tensor like t in memory_format, with no history.
+Tensor laid_out_like(const Tensor& values, const Tensor& t, TensorOptions o, MemoryFormat fmt) {
+  Tensor out = empty_like(t, o, fmt);
+  if (out.strides() == values.strides()) return values;
+  NoGradGuard g;
+  out.copy_(values);
+  return out;
+}
 
 }  // namespace
 
@@ -213,7 +223,16 @@ void init_factories(py::module_& m) {
       py::arg("requires_grad") = false);
   SEEK_SIZE_FACTORY("zeros", zeros(shape, o), "A tensor of zeros: zeros(2, 3) or zeros((2, 3)).");
   SEEK_SIZE_FACTORY("ones", ones(shape, o), "A tensor of ones.");
-  SEEK_SIZE_FACTORY("empty", empty(shape, o), "An uninitialised tensor.");
+  m.def(
+      "empty",
+      [](const py::args& size, const py::object& dtype_obj, const py::object& device, bool rg, MemoryFormat fmt) {
+        std::optional<DType> dtype = dtype_arg(dtype_obj, "empty");
+        TensorOptions o = make_options(dtype, device, false);
+        Shape shape = shape_from_args(size);
+        return apply_grad(fmt == MemoryFormat::Preserve ? empty(shape, o) : empty(shape, o, fmt), rg);
+      },
+      py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
+      py::arg("memory_format") = MemoryFormat::Contiguous, "An uninitialised tensor (laid out in memory_format).");
   m.def(
       "full",
       [](const Shape& size, Scalar value, const py::object& dtype_obj, const py::object& device, bool rg) {
@@ -255,21 +274,23 @@ void init_factories(py::module_& m) {
       },
       py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  SEEK_LIKE_FACTORY("zeros_like", zeros_like(t, o));
-  SEEK_LIKE_FACTORY("ones_like", ones_like(t, o));
-  SEEK_LIKE_FACTORY("empty_like", empty_like(t, o));
-  SEEK_LIKE_FACTORY("rand_like", rand_like(t, o));
-  SEEK_LIKE_FACTORY("randn_like", randn_like(t, o));
+  SEEK_LIKE_FACTORY("zeros_like", zeros_like(t, o, fmt));
+  SEEK_LIKE_FACTORY("ones_like", ones_like(t, o, fmt));
+  SEEK_LIKE_FACTORY("empty_like", empty_like(t, o, fmt));
+  // random values in row-major order (the same stream whatever the layout), stored in the layout
+  SEEK_LIKE_FACTORY("rand_like", laid_out_like(rand_like(t, o), t, o, fmt));
+  SEEK_LIKE_FACTORY("randn_like", laid_out_like(randn_like(t, o), t, o, fmt));
   m.def(
       "full_like",
-      [](const Tensor& t, Scalar v, const py::object& dtype_obj, const py::object& device, bool rg) {
+      [](const Tensor& t, Scalar v, const py::object& dtype_obj, const py::object& device, bool rg, MemoryFormat fmt) {
         std::optional<DType> dtype = dtype_arg(dtype_obj, "full_like");
         TensorOptions o =
             TensorOptions(dtype.value_or(t.dtype())).device(device.is_none() ? t.device() : to_device(device));
-        return apply_grad(full_like(t, v, o), rg);
+        return apply_grad(full_like(t, v, o, fmt), rg);
       },
       py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
-      py::arg("device") = py::none(), py::arg("requires_grad") = false);
+      py::arg("device") = py::none(), py::arg("requires_grad") = false,
+      py::arg("memory_format") = MemoryFormat::Preserve);
 }
 
 #undef SEEK_SIZE_FACTORY

@@ -58,6 +58,17 @@ void init_dtypes(py::module_& m) {
       {"int16", kInt16},     {"short", kInt16},   {"uint8", kUInt8},       {"bool", kBool}};
   for (const auto& [name, d] : names) m.attr(name) = d;
 
+  // seek.memory_format objects (seek.channels_last, ...) as torch's
+  py::class_<MemoryFormat> mf(m, "memory_format", "A tensor's dim order in memory (seek.channels_last, ...).");
+  mf.def("__repr__", [](MemoryFormat f) { return std::string("seek.") + memory_format_name(f); })
+      .def("__str__", [](MemoryFormat f) { return std::string("seek.") + memory_format_name(f); })
+      .def("__eq__", [](MemoryFormat a,
+                        const py::object& b) { return py::isinstance<MemoryFormat>(b) && a == b.cast<MemoryFormat>(); })
+      .def("__hash__", [](MemoryFormat f) { return static_cast<int>(f); });
+  for (MemoryFormat f :
+       {MemoryFormat::Contiguous, MemoryFormat::ChannelsLast, MemoryFormat::ChannelsLast3d, MemoryFormat::Preserve})
+    m.attr(memory_format_name(f)) = f;
+
   py::class_<Device> dev(m, "device", "Where a tensor lives: seek.device('cpu'), seek.device('cuda:0').");
   dev.def(py::init([](const std::string& spec) { return Device(spec); }), py::arg("spec"))
       .def(py::init([](const std::string& type, int index) { return Device(type + ":" + std::to_string(index)); }),

@@ -39,11 +39,20 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor g = std::move(grads[0]);
   for (auto& hook : meta.hooks) g = run_hook(hook, g, "a hook registered on a leaf tensor");
   if (!meta.grad.defined()) {
-    // Steal the incoming buffer when nobody else holds it; copy otherwise so that
-    // later in-place updates of .grad never write into another tensor.
-    meta.grad = (g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() && !g.is_view())
-                    ? g.detach()
-                    : g.clone();
+    // Steal the incoming buffer when nobody else holds it and it has the leaf's layout (its strides when the
+    // leaf is dense, as PyTorch's AccumulateGrad: a channels_last weight gets a channels_last grad); copy into
+    // that layout otherwise, so that later in-place updates of .grad never write into another tensor.
+    bool dense_leaf = is_non_overlapping_and_dense(var.sizes(), var.strides());
+    bool same_layout = dense_leaf ? g.strides() == var.strides() : g.is_contiguous();
+    if (g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && same_layout && !g.is_view() &&
+        g.sizes() == var.sizes()) {
+      meta.grad = g.detach();
+    } else {
+      NoGradGuard no_grad;
+      meta.grad = (dense_leaf ? empty_strided(var.sizes(), var.strides(), TensorOptions(g.dtype()).device(g.device()))
+                              : empty(g.sizes(), TensorOptions(g.dtype()).device(g.device())));
+      meta.grad.copy_(g);
+    }
   } else {
     meta.grad.add_(g);
   }

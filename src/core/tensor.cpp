@@ -45,6 +45,16 @@ bool Tensor::is_contiguous() const {
   return true;
 }
 
+bool Tensor::is_contiguous(MemoryFormat memory_format) const {
+  const TensorImpl& t = checked(impl_);
+  return is_contiguous_as(t.sizes, t.strides, memory_format);
+}
+
+MemoryFormat Tensor::suggest_memory_format() const {
+  const TensorImpl& t = checked(impl_);
+  return seek::suggest_memory_format(t.sizes, t.strides);
+}
+
 void* Tensor::data_ptr() const {
   const TensorImpl& t = checked(impl_);
   char* base = static_cast<char*>(t.storage->data());
@@ -98,6 +108,28 @@ Tensor empty(const Shape& shape, TensorOptions options) {
   impl->dtype = options.dtype_;
   impl->storage =
       std::make_shared<Storage>(storage_nbytes(shape, dtype_size(options.dtype_), "empty"), options.device_);
+  Tensor t(std::move(impl));
+  if (options.requires_grad_) t.requires_grad_(true);
+  return t;
+}
+
+Tensor empty(const Shape& shape, TensorOptions options, MemoryFormat memory_format) {
+  for (int64_t s : shape) SEEK_CHECK_SHAPE(s >= 0, "empty: negative dimension in shape ", shape_str(shape));
+  return empty_strided(shape, memory_format_strides(shape, memory_format, "empty"), options);
+}
+
+Tensor empty_strided(const Shape& shape, const std::vector<int64_t>& strides, TensorOptions options) {
+  for (int64_t s : shape) SEEK_CHECK_SHAPE(s >= 0, "empty_strided: negative dimension in shape ", shape_str(shape));
+  SEEK_CHECK_SHAPE(strides.size() == shape.size(), "empty_strided: ", strides.size(), " strides for a shape of ",
+                   shape.size(), " dims");
+  SEEK_CHECK(is_non_overlapping_and_dense(shape, strides), "empty_strided: strides ", shape_str(strides),
+             " do not address each element of shape ", shape_str(shape), " exactly once without gaps");
+  auto impl = std::make_shared<TensorImpl>();
+  impl->sizes = shape;
+  impl->strides = strides;
+  impl->dtype = options.dtype_;
+  impl->storage =
+      std::make_shared<Storage>(storage_nbytes(shape, dtype_size(options.dtype_), "empty_strided"), options.device_);
   Tensor t(std::move(impl));
   if (options.requires_grad_) t.requires_grad_(true);
   return t;

@@ -196,6 +196,40 @@ void Module::to(Device device, DType dtype) {
   apply_to_tensors([&](const Tensor& t) { return is_floating(t.dtype()) ? t.to(device, dtype) : t.to(device); });
 }
 
+namespace {
+// PyTorch's `t.data = src`: t's own impl now addresses src's data, so every handle to t (an optimizer's, a
+// Python object's) sees the new layout; no version bump, no history.
+void set_data(const Tensor& t, const Tensor& src) {
+  TensorImpl& d = *t.impl();
+  const TensorImpl& s = *src.impl();
+  d.storage = s.storage;
+  d.sizes = s.sizes;
+  d.strides = s.strides;
+  d.offset = s.offset;
+}
+
+bool takes_format(const Tensor& t, MemoryFormat f) {
+  if (!t.defined()) return false;
+  if (f == MemoryFormat::Contiguous) return t.dim() == 4 || t.dim() == 5;
+  return t.dim() == (f == MemoryFormat::ChannelsLast ? 4 : 5);
+}
+}  // namespace
+
+void Module::to(MemoryFormat f) {
+  SEEK_CHECK_VALUE(f != MemoryFormat::Preserve, "Module.to: memory_format must be contiguous_format, channels_last ",
+                   "or channels_last_3d, got preserve_format");
+  NoGradGuard no_grad;
+  auto convert = [f](const Tensor& t) {
+    if (takes_format(t, f) && !t.is_contiguous(f)) set_data(t, t.detach().contiguous(f));
+  };
+  for (auto& e : params_) {
+    convert(e.value);
+    if (e.value.defined()) convert(e.value.grad());
+  }
+  for (auto& e : buffers_) convert(e.value);
+  for (auto& c : children_) c.second->to(f);
+}
+
 void Module::zero_grad(bool set_to_none) {
   for (auto& p : parameters()) {
     Tensor g = p.grad();

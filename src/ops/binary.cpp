@@ -35,17 +35,19 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, DType ct) {
   NoGradGuard guard;
   Shape shape = broadcast_shapes(a.sizes(), b.sizes(), binary_op_name(op));
   DType out_dt = (binary_op_is_comparison(op) || binary_op_is_logical(op)) ? kBool : ct;
-  Tensor out = alloc(shape, out_dt, a.device());
   Tensor ac = cast_nograd(a, ct), bc = cast_nograd(b, ct);
   if (ac.sizes() != shape) ac = ac.expand(shape);
   if (bc.sizes() != shape) bc = bc.expand(shape);
-  backend(a.device()).binary(op, ac, bc, out);
+  Tensor out = alloc_elementwise(shape, out_dt, a.device(), {ac, bc});
+  const std::vector<int64_t> order = memory_order(out);
+  backend(a.device()).binary(op, permuted(ac, order), permuted(bc, order), permuted(out, order));
   return out;
 }
 
 Tensor unary_nograd(UnaryOp op, const Tensor& t) {
-  Tensor out = alloc(t.sizes(), t.dtype(), t.device());
-  backend(t.device()).unary(op, t, out, {});
+  Tensor out = alloc_elementwise(t.sizes(), t.dtype(), t.device(), {t});
+  const std::vector<int64_t> order = memory_order(out);
+  backend(t.device()).unary(op, permuted(t, order), permuted(out, order), {});
   return out;
 }
 
@@ -226,7 +228,9 @@ static Tensor& binary_inplace(BinaryOp op_arg, Tensor& self, const Tensor& other
   if (ct == self.dtype()) {
     Tensor o = cast_nograd(other, ct);
     if (o.sizes() != shape) o = o.detach().expand(shape);
-    backend(self.device()).binary(op, self, o, self);
+    const std::vector<int64_t> order = memory_order(self);
+    Tensor s = permuted(self.detach(), order);
+    backend(self.device()).binary(op, s, permuted(o, order), s);
   } else {
     Tensor r = binary_forward(op, self, other, ct);
     backend(self.device()).copy(r, self);

@@ -61,22 +61,27 @@ Tensor conv2d_4d(const Tensor& input, const Tensor& weight, const Tensor& bias, 
                    "). Kernel size: (", kh, " x ", kw, "). Kernel size can't be greater than actual input size");
   const int64_t OH = (ph - kh) / p.stride[0] + 1, OW = (pw - kw) / p.stride[1] + 1;
   Tensor out = alloc({input.size(0), O, OH, OW}, input.dtype(), input.device());
+  // channels_last when the input or the weight is (as PyTorch); the backend computes NCHW from any strides.
+  const MemoryFormat fmt =
+      layout_of(input) == MemoryFormat::ChannelsLast ? MemoryFormat::ChannelsLast : layout_of(weight);
   {
     NoGradGuard ng;
     backend(input.device()).conv2d_forward(input, weight, bias, p, out);
   }
+  out = in_format(out, fmt);
   if (autograd::needs_grad({input, weight, bias})) {
     autograd::record(
         "Conv2dBackward", {input, weight, bias}, {out},
-        [p, sx = SavedTensor(weight.requires_grad() ? input : Tensor()), sw = SavedTensor(weight),
-         has_bias = bias.defined(), in_shape = input.sizes()](const variable_list& g, const std::vector<bool>& need) {
+        [p, fmt, sx = SavedTensor(weight.requires_grad() ? input : Tensor()), sw = SavedTensor(weight),
+         has_bias = bias.defined(), w_fmt = layout_of(weight),
+         in_shape = input.sizes()](const variable_list& g, const std::vector<bool>& need) {
           const Tensor& w = sw.get();
           Tensor gx = need[0] ? alloc(in_shape, w.dtype(), w.device()) : Tensor();
           Tensor gw = need[1] ? alloc(w.sizes(), w.dtype(), w.device()) : Tensor();
           Tensor gb = need[2] && has_bias ? alloc({w.size(0)}, w.dtype(), w.device()) : Tensor();
           if (gx.defined() || gw.defined() || gb.defined())
             backend(w.device()).conv2d_backward(g[0], sx.defined() ? sx.get() : Tensor(), w, p, gx, gw, gb);
-          return variable_list{gx, gw, gb};
+          return variable_list{in_format(gx, fmt), in_format(gw, w_fmt), gb};
         });
   }
   return out;
@@ -110,15 +115,18 @@ Tensor conv_transpose2d_4d(const Tensor& input, const Tensor& weight, const Tens
   SEEK_CHECK_SHAPE(OH > 0 && OW > 0 && input.size(2) > 0 && input.size(3) > 0, op, ": given input of size ",
                    shape_str(input.sizes()), ", the calculated output size (", OH, " x ", OW, ") is too small");
   Tensor out = alloc({input.size(0), Cout, OH, OW}, input.dtype(), input.device());
+  const MemoryFormat fmt =
+      layout_of(input) == MemoryFormat::ChannelsLast ? MemoryFormat::ChannelsLast : layout_of(weight);
   {
     NoGradGuard ng;
     backend(input.device()).conv2d_backward(input, Tensor(), weight, p, out, Tensor(), Tensor());
+    out = in_format(out, fmt);
     if (bias.defined()) out = out + bias.view({1, Cout, 1, 1});
   }
   if (autograd::needs_grad({input, weight, bias})) {
     autograd::record(
         "ConvTranspose2dBackward", {input, weight, bias}, {out},
-        [p, sx = SavedTensor(weight.requires_grad() ? input : Tensor()), sw = SavedTensor(weight),
+        [p, fmt, sx = SavedTensor(weight.requires_grad() ? input : Tensor()), sw = SavedTensor(weight),
          has_bias = bias.defined(), in_shape = input.sizes()](const variable_list& g, const std::vector<bool>& need) {
           const Tensor& w = sw.get();
           Backend& be = backend(w.device());
@@ -126,10 +134,12 @@ Tensor conv_transpose2d_4d(const Tensor& input, const Tensor& weight, const Tens
           if (need[0]) {
             gx = alloc(in_shape, w.dtype(), w.device());
             be.conv2d_forward(g[0], w, Tensor(), p, gx);
+            gx = in_format(gx, fmt);
           }
           if (need[1]) {
             gw = alloc(w.sizes(), w.dtype(), w.device());
             be.conv2d_backward(sx.get(), g[0], w, p, Tensor(), gw, Tensor());
+            gw = in_format(gw, layout_of(w));
           }
           if (need[2] && has_bias) gb = g[0].sum({0, 2, 3});
           return variable_list{gx, gw, gb};

@@ -15,11 +15,11 @@ Backend& copy_backend(const Tensor& src, const Tensor& dst) {
   return backend(src.device().is_cpu() ? dst.device() : src.device());
 }
 
-Tensor convert(const Tensor& self, Device device, DType dtype, bool non_blocking) {
-  Tensor out = alloc(self.sizes(), dtype, device);
+Tensor convert(const Tensor& self, Device device, DType dtype, bool non_blocking, MemoryFormat memory_format) {
+  Tensor out = alloc_like(self, dtype, device, memory_format);
   if (device != self.device() && dtype != self.dtype()) {
     // Cast on the source device, then move the bytes.
-    Tensor cast = alloc(self.sizes(), dtype, self.device());
+    Tensor cast = alloc_like(out, dtype, self.device());
     backend(self.device()).copy(self, cast);
     copy_backend(cast, out).copy(cast, out);
   } else if (non_blocking) {
@@ -37,19 +37,26 @@ Tensor convert(const Tensor& self, Device device, DType dtype, bool non_blocking
   }
   return out;
 }
+
+// Whether `to(memory_format)` has nothing to do for t.
+bool already_in(const Tensor& t, MemoryFormat f) { return f == MemoryFormat::Preserve || t.is_contiguous(f); }
 }  // namespace
 
-Tensor Tensor::to(DType dtype, bool copy) const { return to(device(), dtype, copy); }
-Tensor Tensor::to(Device device, bool copy, bool non_blocking) const { return to(device, dtype(), copy, non_blocking); }
-Tensor Tensor::to(Device device, DType dtype, bool copy, bool non_blocking) const {
+Tensor Tensor::to(DType dtype, bool copy, MemoryFormat f) const { return to(device(), dtype, copy, false, f); }
+Tensor Tensor::to(Device device, bool copy, bool non_blocking, MemoryFormat f) const {
+  return to(device, dtype(), copy, non_blocking, f);
+}
+Tensor Tensor::to(MemoryFormat f, bool copy) const { return to(device(), dtype(), copy, false, f); }
+Tensor Tensor::to(Device device, DType dtype, bool copy, bool non_blocking, MemoryFormat f) const {
   check_defined(*this, "to");
-  if (!copy && device == this->device() && dtype == this->dtype()) return *this;
-  return convert(*this, device, dtype, non_blocking);
+  if (f != MemoryFormat::Preserve) memory_format_strides(sizes(), f, "to");  // checks the rank
+  if (!copy && device == this->device() && dtype == this->dtype() && already_in(*this, f)) return *this;
+  return convert(*this, device, dtype, non_blocking, f);
 }
 
-Tensor Tensor::clone() const {
+Tensor Tensor::clone(MemoryFormat f) const {
   check_defined(*this, "clone");
-  Tensor out = alloc(sizes(), dtype(), device());
+  Tensor out = alloc_like(*this, dtype(), device(), f);
   backend(device()).copy(*this, out);
   if (autograd::needs_grad({*this})) {
     autograd::record("CloneBackward", {*this}, {out},
@@ -58,7 +65,15 @@ Tensor Tensor::clone() const {
   return out;
 }
 
-Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
+Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(MemoryFormat::Contiguous); }
+Tensor Tensor::contiguous(MemoryFormat f) const {
+  check_defined(*this, "contiguous");
+  SEEK_CHECK(f != MemoryFormat::Preserve,
+             "contiguous: preserve_format is not supported; use clone() to keep the "
+             "layout");
+  memory_format_strides(sizes(), f, "contiguous");  // checks the rank
+  return is_contiguous(f) ? *this : clone(f);
+}
 
 Tensor& Tensor::copy_(const Tensor& src) {
   check_defined(*this, "copy_", "self");

@@ -2,6 +2,7 @@
 // ones are in range.cpp and random.cpp.
 #include "seek/ops/creation.h"
 
+#include "ops/op_utils.h"
 #include "seek/autograd/grad_mode.h"
 #include "seek/backend/backend.h"
 #include "seek/core/shape_util.h"
@@ -19,16 +20,26 @@ Tensor ones(const Shape& shape, TensorOptions options) { return full(shape, 1, o
 
 namespace {
 TensorOptions like(const Tensor& t) { return TensorOptions(t.dtype()).device(t.device()); }
+Tensor filled_like(const Tensor& t, Scalar value, TensorOptions o, MemoryFormat f) {
+  Tensor out = empty_like(t, TensorOptions(o.dtype_).device(o.device_), f);
+  backend(out.device()).fill(out, value);
+  if (o.requires_grad_) out.requires_grad_(true);
+  return out;
+}
 }  // namespace
 
-Tensor empty_like(const Tensor& t) { return empty(t.sizes(), like(t)); }
-Tensor zeros_like(const Tensor& t) { return full(t.sizes(), 0, like(t)); }
-Tensor ones_like(const Tensor& t) { return full(t.sizes(), 1, like(t)); }
-Tensor full_like(const Tensor& t, Scalar value) { return full(t.sizes(), value, like(t)); }
-Tensor empty_like(const Tensor& t, TensorOptions options) { return empty(t.sizes(), options); }
-Tensor zeros_like(const Tensor& t, TensorOptions options) { return full(t.sizes(), 0, options); }
-Tensor ones_like(const Tensor& t, TensorOptions options) { return full(t.sizes(), 1, options); }
-Tensor full_like(const Tensor& t, Scalar value, TensorOptions options) { return full(t.sizes(), value, options); }
+Tensor empty_like(const Tensor& t, MemoryFormat f) { return empty_like(t, like(t), f); }
+Tensor zeros_like(const Tensor& t, MemoryFormat f) { return filled_like(t, 0, like(t), f); }
+Tensor ones_like(const Tensor& t, MemoryFormat f) { return filled_like(t, 1, like(t), f); }
+Tensor full_like(const Tensor& t, Scalar value, MemoryFormat f) { return filled_like(t, value, like(t), f); }
+Tensor empty_like(const Tensor& t, TensorOptions options, MemoryFormat f) {
+  Tensor out = ops_detail::alloc_like(t, options.dtype_, options.device_, f);
+  if (options.requires_grad_) out.requires_grad_(true);
+  return out;
+}
+Tensor zeros_like(const Tensor& t, TensorOptions o, MemoryFormat f) { return filled_like(t, 0, o, f); }
+Tensor ones_like(const Tensor& t, TensorOptions o, MemoryFormat f) { return filled_like(t, 1, o, f); }
+Tensor full_like(const Tensor& t, Scalar value, TensorOptions o, MemoryFormat f) { return filled_like(t, value, o, f); }
 
 template <typename T>
 Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions options) {

@@ -14,6 +14,8 @@
 
 #include <tuple>
 
+#include "ops/op_utils.h"
+
 #include "seek/autograd/function.h"
 #include "seek/autograd/grad_mode.h"
 #include "seek/backend/backend.h"
@@ -25,6 +27,9 @@
 #include "seek/ops/ternary.h"
 
 namespace seek {
+
+using ops_detail::in_format;
+using ops_detail::layout_of;
 
 namespace {
 
@@ -118,11 +123,13 @@ Tensor fused_batch_stats_norm(const Tensor& input, const Tensor& weight, const T
   batch_mean = empty({c}, stat_options);
   batch_var = empty({c}, stat_options);
   backend(input.device()).batch_norm_forward_train(input, weight, bias, eps, out, batch_mean, save_invstd, batch_var);
+  const MemoryFormat fmt = layout_of(input);  // the backend writes NCHW; channels_last in, channels_last out
+  out = in_format(out, fmt);
   if (!autograd::needs_grad({input, weight, bias})) return out;
   autograd::record("BatchNormBackward", {input, weight, bias}, {out},
                    // SavedTensor detaches (and checks versions); a backward with grad mode on needs the
                    // tensors themselves, so that its result stays connected to input and weight.
-                   [eps, dims, c, save_mean = batch_mean, save_invstd, sx = autograd::SavedTensor(input),
+                   [eps, dims, c, fmt, save_mean = batch_mean, save_invstd, sx = autograd::SavedTensor(input),
                     sw = weight.defined() ? autograd::SavedTensor(weight) : autograd::SavedTensor(), input_ref = input,
                     weight_ref = weight](const autograd::variable_list& g, const std::vector<bool>& need) {
                      const Tensor& x = sx.get();
@@ -134,7 +141,7 @@ Tensor fused_batch_stats_norm(const Tensor& input, const Tensor& weight, const T
                      Tensor gw = need[1] ? empty({c}, options) : Tensor();
                      Tensor gb = need[2] ? empty({c}, options) : Tensor();
                      backend(x.device()).batch_norm_backward(g[0], x, w, save_mean, save_invstd, gx, gw, gb);
-                     return autograd::variable_list{gx, gw, gb};
+                     return autograd::variable_list{in_format(gx, fmt), gw, gb};
                    });
   return out;
 }
@@ -203,7 +210,7 @@ Tensor batch_norm(const Tensor& input_arg, const Tensor& running_mean, const Ten
   if (use_fused_kernels(input, weight, bias) && !autograd::needs_grad({input, weight, bias})) {
     Tensor out = empty(input.sizes(), TensorOptions(input.dtype()).device(input.device()));
     backend(input.device()).batch_norm_forward_eval(input, running_mean, running_var, weight, bias, eps, out);
-    return out;
+    return in_format(out, layout_of(input));
   }
   // Running statistics: y = (x - shift_mean) * scale + bias, differentiable through the ops.
   Tensor scale = channel_view((running_var.to(input.dtype()) + eps).rsqrt(), nd);

@@ -56,6 +56,52 @@ Tensor alloc(const Shape& shape, DType dtype, Device device) {
   return empty(shape, TensorOptions(dtype).device(device));
 }
 
+Tensor alloc_like(const Tensor& t, DType dtype, Device device, MemoryFormat memory_format) {
+  TensorOptions o = TensorOptions(dtype).device(device);
+  if (memory_format != MemoryFormat::Preserve) return empty(t.sizes(), o, memory_format);
+  if (t.is_contiguous()) return empty(t.sizes(), o);
+  if (is_non_overlapping_and_dense(t.sizes(), t.strides())) return empty_strided(t.sizes(), t.strides(), o);
+  return empty_strided(t.sizes(), dense_strides_like(t.sizes(), {&t.strides()}), o);
+}
+
+Tensor alloc_elementwise(const Shape& shape, DType dtype, Device device, std::initializer_list<Tensor> operands) {
+  TensorOptions o = TensorOptions(dtype).device(device);
+  if (shape.size() == 4 || shape.size() == 5) {
+    std::vector<const std::vector<int64_t>*> strides;
+    bool all_contiguous = true;
+    for (const Tensor& t : operands) {
+      if (!t.defined() || t.sizes() != shape) continue;
+      all_contiguous = all_contiguous && t.is_contiguous();
+      strides.push_back(&t.strides());
+    }
+    if (!all_contiguous) {
+      MemoryFormat cl = shape.size() == 4 ? MemoryFormat::ChannelsLast : MemoryFormat::ChannelsLast3d;
+      std::vector<int64_t> out = dense_strides_like(shape, strides);
+      if (is_contiguous_as(shape, out, cl) && !is_contiguous_as(shape, out, MemoryFormat::Contiguous))
+        return empty(shape, o, cl);
+    }
+  }
+  return empty(shape, o);
+}
+
+std::vector<int64_t> memory_order(const Tensor& out) {
+  if (out.dim() != 4 && out.dim() != 5) return {};
+  const MemoryFormat cl = out.dim() == 4 ? MemoryFormat::ChannelsLast : MemoryFormat::ChannelsLast3d;
+  if (!out.is_contiguous(cl) || out.is_contiguous()) return {};
+  return out.dim() == 4 ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 2, 3, 4, 1};
+}
+
+MemoryFormat layout_of(const Tensor& t) {
+  if (!t.defined() || (t.dim() != 4 && t.dim() != 5)) return MemoryFormat::Contiguous;
+  return t.suggest_memory_format();
+}
+
+Tensor in_format(const Tensor& t, MemoryFormat f) {
+  if (!t.defined() || f == MemoryFormat::Contiguous || f == MemoryFormat::Preserve) return t;
+  NoGradGuard g;
+  return t.contiguous(f);
+}
+
 Tensor cast_nograd(const Tensor& t, DType dtype) {
   if (t.dtype() == dtype) return t;
   NoGradGuard g;

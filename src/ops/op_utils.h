@@ -24,6 +24,26 @@ bool can_cast(DType from, DType to);
 
 // A contiguous tensor of `shape` on `device`.
 Tensor alloc(const Shape& shape, DType dtype, Device device);
+// A tensor of t's shape laid out in memory_format; Preserve keeps t's strides when t is dense and
+// non-overlapping, and t's dim order otherwise (PyTorch's preserve_format).
+Tensor alloc_like(const Tensor& t, DType dtype, Device device, MemoryFormat memory_format = MemoryFormat::Preserve);
+// The output of an elementwise op over `operands` (already broadcast to `shape`): laid out channels-last when
+// the operands' strides order the dims so (the first operand that orders two dims decides, as in PyTorch's
+// TensorIterator; a broadcast operand defers), contiguous otherwise.
+Tensor alloc_elementwise(const Shape& shape, DType dtype, Device device, std::initializer_list<Tensor> operands);
+// The dims of `out` from slowest to fastest in memory ({0, 2, 3, 1} for a channels_last 4-D tensor) when it
+// is channels_last and not also contiguous, else empty. Elementwise ops hand the backend their operands
+// permuted so (results do not depend on the visiting order): dense channels_last operands are then one
+// linear run for the loops' vector paths instead of a strided walk.
+std::vector<int64_t> memory_order(const Tensor& out);
+inline Tensor permuted(const Tensor& t, const std::vector<int64_t>& order) {
+  return order.empty() || !t.defined() ? t : t.permute(order);
+}
+// The layout an NCHW kernel's output and input gradient take: t's suggested format (channels-last when t's
+// strides order the dims so, as PyTorch), Contiguous for other ranks or an undefined t.
+MemoryFormat layout_of(const Tensor& t);
+// A contiguous result of a backend (which writes NCHW) laid out in f, with no history recorded.
+Tensor in_format(const Tensor& t, MemoryFormat f);
 // `t` converted to dtype with no history recorded (returns t itself when equal).
 Tensor cast_nograd(const Tensor& t, DType dtype);
 // A view of base's storage with the given geometry (no checks, no history; view.cpp).

@@ -61,11 +61,12 @@ Tensor ternary_forward(TernaryOp op, const Tensor& a, const Tensor& b, const Ten
                        const TernaryParams& p, const char* name, Tensor out = Tensor()) {
   NoGradGuard guard;
   Shape shape = broadcast3(a, b, c, name);
-  if (!out.defined()) out = alloc(shape, ct, a.device());
-  Tensor ac = op == TernaryOp::Where ? a : cast_nograd(a, ct);
+  Tensor ac = expand_to(op == TernaryOp::Where ? a : cast_nograd(a, ct), shape);
+  Tensor bc = expand_to(cast_nograd(b, ct), shape), cc = expand_to(cast_nograd(c, ct), shape);
+  if (!out.defined()) out = alloc_elementwise(shape, ct, a.device(), {ac, bc, cc});
+  const std::vector<int64_t> order = memory_order(out);
   backend(out.device())
-      .ternary(op, expand_to(ac, shape), expand_to(cast_nograd(b, ct), shape), expand_to(cast_nograd(c, ct), shape),
-               out, p);
+      .ternary(op, permuted(ac, order), permuted(bc, order), permuted(cc, order), permuted(out, order), p);
   return out;
 }
 

@@ -54,8 +54,9 @@ Tensor unary_forward(UnaryOp op, const Tensor& t, const UnaryParams& p) {
   NoGradGuard guard;
   DType out_dt = result_dtype(op, t.dtype());
   Tensor in = cast_nograd(t, out_dt == kBool ? t.dtype() : out_dt);
-  Tensor out = alloc(t.sizes(), out_dt, t.device());
-  backend(t.device()).unary(op, in, out, p);
+  Tensor out = alloc_elementwise(t.sizes(), out_dt, t.device(), {in});
+  const std::vector<int64_t> order = memory_order(out);
+  backend(t.device()).unary(op, permuted(in, order), permuted(out, order), p);
   return out;
 }
 
@@ -304,7 +305,8 @@ Tensor& unary_inplace(UnaryOp op, Tensor& self, const char* name, const UnaryPar
     autograd::commit_inplace(self, unary_op(op, self.clone(), p));
     return self;
   }
-  backend(self.device()).unary(op, self, self, p);
+  const Tensor s = permuted(self.detach(), memory_order(self));
+  backend(self.device()).unary(op, s, s, p);
   self.bump_version();
   return self;
 }

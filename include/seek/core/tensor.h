@@ -19,6 +19,7 @@
 #include "seek/core/device.h"
 #include "seek/core/dtype.h"
 #include "seek/core/error.h"
+#include "seek/core/memory_format.h"
 #include "seek/core/op_rows.h"  // the table rows that generate the elementwise methods
 #include "seek/core/scalar.h"
 #include "seek/core/shape_util.h"
@@ -85,6 +86,9 @@ class Tensor {
   bool is_cpu() const { return device().is_cpu(); }
   bool is_floating_point() const { return is_floating(dtype()); }
   bool is_contiguous() const;
+  // Dense in the format's dim order (size-1 dims ignored); Preserve is an error (src/ops/copy.cpp).
+  bool is_contiguous(MemoryFormat memory_format) const;
+  MemoryFormat suggest_memory_format() const;  // ChannelsLast(3d) when the strides order dims like it
   int64_t storage_offset() const;
   size_t element_size() const { return dtype_size(dtype()); }
   size_t nbytes() const { return static_cast<size_t>(numel()) * element_size(); }
@@ -122,14 +126,20 @@ class Tensor {
   // ---- conversion and copies (src/ops/copy.cpp) ----
   // non_blocking: a host-to-device copy from pinned memory is queued on the current
   // stream and not waited for (as torch); every other copy returns when it is done.
-  Tensor to(DType dtype, bool copy = false) const;
-  Tensor to(Device device, bool copy = false, bool non_blocking = false) const;
-  Tensor to(Device device, DType dtype, bool copy = false, bool non_blocking = false) const;
+  // memory_format as PyTorch: Preserve keeps the strides of a dense tensor (else its dim order), a named format
+  // lays the result out in it; the tensor itself comes back when nothing changes and copy is false.
+  Tensor to(DType dtype, bool copy = false, MemoryFormat memory_format = MemoryFormat::Preserve) const;
+  Tensor to(Device device, bool copy = false, bool non_blocking = false,
+            MemoryFormat memory_format = MemoryFormat::Preserve) const;
+  Tensor to(Device device, DType dtype, bool copy = false, bool non_blocking = false,
+            MemoryFormat memory_format = MemoryFormat::Preserve) const;
+  Tensor to(MemoryFormat memory_format, bool copy = false) const;
   Tensor cpu() const { return to(kCPU); }
   Tensor cuda(bool non_blocking = false) const { return to(kCUDA, false, non_blocking); }
-  Tensor clone() const;
+  Tensor clone(MemoryFormat memory_format = MemoryFormat::Preserve) const;
   Tensor contiguous() const;
-  Tensor& copy_(const Tensor& src);  // broadcasting, casting, differentiable
+  Tensor contiguous(MemoryFormat memory_format) const;  // itself when already laid out so
+  Tensor& copy_(const Tensor& src);                     // broadcasting, casting, differentiable
   Tensor& fill_(Scalar value);
   Tensor& zero_() { return fill_(0); }
 
@@ -453,6 +463,10 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t);  // src/ops/print.c
 // seek/ops/creation.h) ----
 // A fresh uninitialised contiguous tensor.
 Tensor empty(const Shape& shape, TensorOptions options = {});
+// The same laid out in memory_format (Contiguous, ChannelsLast for 4-D, ChannelsLast3d for 5-D).
+Tensor empty(const Shape& shape, TensorOptions options, MemoryFormat memory_format);
+// A fresh uninitialised tensor with the given strides (which must address each element once, densely).
+Tensor empty_strided(const Shape& shape, const std::vector<int64_t>& strides, TensorOptions options = {});
 // Wraps external memory without copying; `deleter` (may be empty) runs when released.
 Tensor from_blob(void* data, const Shape& shape, const std::vector<int64_t>& strides, DType dtype,
                  std::function<void(void*)> deleter = {}, Device device = kCPU);

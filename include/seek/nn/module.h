@@ -85,6 +85,10 @@ class Module : public std::enable_shared_from_this<Module> {
   void to(Device device);
   void to(DType dtype);
   void to(Device device, DType dtype);
+  // model.to(memory_format=...) as PyTorch: 4-D parameters, buffers and grads to ChannelsLast (5-D to
+  // ChannelsLast3d; Contiguous takes both back), in place: each Parameter keeps its identity, so an
+  // optimizer built before still updates the same tensors.
+  void to(MemoryFormat memory_format);
 
   void zero_grad(bool set_to_none = true);
   int64_t num_parameters(bool trainable_only = false) const;

@@ -25,15 +25,17 @@ std::vector<T> to_vector(const Tensor& t);
 Tensor zeros(const Shape& shape, TensorOptions options = {});
 Tensor ones(const Shape& shape, TensorOptions options = {});
 Tensor full(const Shape& shape, Scalar value, TensorOptions options = {});
-// *_like: same shape, dtype and device as `t` unless options say otherwise.
-Tensor empty_like(const Tensor& t);
-Tensor zeros_like(const Tensor& t);
-Tensor ones_like(const Tensor& t);
-Tensor full_like(const Tensor& t, Scalar value);
-Tensor empty_like(const Tensor& t, TensorOptions options);
-Tensor zeros_like(const Tensor& t, TensorOptions options);
-Tensor ones_like(const Tensor& t, TensorOptions options);
-Tensor full_like(const Tensor& t, Scalar value, TensorOptions options);
+// *_like: same shape, dtype and device as `t` unless options say otherwise; laid out in memory_format, where
+// Preserve (PyTorch's default) keeps t's strides when t is dense and non-overlapping, else t's dim order.
+Tensor empty_like(const Tensor& t, MemoryFormat memory_format = MemoryFormat::Preserve);
+Tensor zeros_like(const Tensor& t, MemoryFormat memory_format = MemoryFormat::Preserve);
+Tensor ones_like(const Tensor& t, MemoryFormat memory_format = MemoryFormat::Preserve);
+Tensor full_like(const Tensor& t, Scalar value, MemoryFormat memory_format = MemoryFormat::Preserve);
+Tensor empty_like(const Tensor& t, TensorOptions options, MemoryFormat memory_format = MemoryFormat::Preserve);
+Tensor zeros_like(const Tensor& t, TensorOptions options, MemoryFormat memory_format = MemoryFormat::Preserve);
+Tensor ones_like(const Tensor& t, TensorOptions options, MemoryFormat memory_format = MemoryFormat::Preserve);
+Tensor full_like(const Tensor& t, Scalar value, TensorOptions options,
+                 MemoryFormat memory_format = MemoryFormat::Preserve);
 
 // [start, end) in steps of `step`; dtype int64 when all arguments are integers, else float32.
 Tensor arange(Scalar end, std::optional<TensorOptions> options = std::nullopt);

@@ -116,9 +116,13 @@ TEST(Copy, CopyBroadcastsAndCasts) {
   EXPECT_EQ(to_vector<double>(dst), (std::vector<double>{1, 2, 3, 1, 2, 3}));
   EXPECT_THROW(dst.copy_(zeros({4})), ShapeError);
   Tensor nc = iota({3, 2}).t();
-  Tensor cl = nc.clone();
+  Tensor cl = nc.clone();  // preserve_format, as PyTorch: a dense tensor's clone keeps its strides
   EXPECT_EQ(to_vector<float>(cl), to_vector<float>(nc));
-  EXPECT_TRUE(cl.is_contiguous());
+  EXPECT_EQ(cl.strides(), nc.strides());
+  EXPECT_FALSE(cl.storage() == nc.storage());
+  Tensor c = nc.clone(MemoryFormat::Contiguous);
+  EXPECT_EQ(to_vector<float>(c), to_vector<float>(nc));
+  EXPECT_TRUE(c.is_contiguous());
 }
 
 TEST(Copy, FromBlobWrapsExternalMemoryWithoutCopy) {
