@@ -29,7 +29,7 @@ TEST_F(CudaChannelsLast, CopiesAndElementwiseKeepTheLayout) {
   Tensor host = cl_values({2, 3, 4, 5}, kFloat32, kCPU, 1).contiguous(kCL);
   Tensor dev = host.to(kCUDA);
   EXPECT_EQ(dev.strides(), host.strides());
-  EXPECT_TRUE(host.contiguous().to(kCUDA, false, kCL).is_contiguous(kCL));
+  EXPECT_TRUE(host.contiguous().to(kCUDA, false, false, kCL).is_contiguous(kCL));
   EXPECT_TRUE(dev.to(kCPU, kFloat64).is_contiguous(kCL));
   Tensor b = cl_values({3, 1, 1}, kFloat32, kCUDA, 2);
   Tensor y = relu(dev * 2 + b);
@@ -42,8 +42,8 @@ TEST_F(CudaChannelsLast, CopiesAndElementwiseKeepTheLayout) {
 TEST_F(CudaChannelsLast, ConvBnReluPoolMatchesTheCpu) {
   Tensor w = cl_values({5, 3, 3, 3}, kFloat32, kCPU, 3), g = cl_values({5}, kFloat32, kCPU, 4).add(2);
   auto run = [&](Device d) {
-    Tensor x = cl_values({2, 3, 6, 6}, kFloat32, kCPU, 5).to(d, false, kCL).requires_grad_(true);
-    Tensor wd = w.to(d, false, kCL).requires_grad_(true);
+    Tensor x = cl_values({2, 3, 6, 6}, kFloat32, kCPU, 5).to(d, false, false, kCL).requires_grad_(true);
+    Tensor wd = w.to(d, false, false, kCL).requires_grad_(true);
     Tensor rm = zeros({5}, TensorOptions(kFloat32).device(d)), rv = ones({5}, TensorOptions(kFloat32).device(d));
     Tensor y = max_pool2d(relu(batch_norm(conv2d(x, wd, Tensor(), 1, 1), rm, rv, g.to(d), Tensor(), true)), 2);
     EXPECT_TRUE(y.is_contiguous(kCL));
