@@ -51,6 +51,15 @@ class RecordingBackend final : public Backend {
   void softmax_backward(const Tensor& g, const Tensor& o, int64_t dim, bool log, const Tensor& gi) override {
     note(BackendFamily::Softmax, g), inner_.softmax_backward(g, o, dim, log, gi);
   }
+  void cross_entropy_forward(const Tensor& x, const Tensor& t, const Tensor& w, int64_t dim,
+                             const CrossEntropyParams& p, const Tensor& loss, const Tensor& lse,
+                             const Tensor& wt) override {
+    note(BackendFamily::Softmax, x), inner_.cross_entropy_forward(x, t, w, dim, p, loss, lse, wt);
+  }
+  void cross_entropy_backward(const Tensor& g, const Tensor& x, const Tensor& t, const Tensor& w, const Tensor& lse,
+                              int64_t dim, const CrossEntropyParams& p, const Tensor& gx) override {
+    note(BackendFamily::Softmax, x), inner_.cross_entropy_backward(g, x, t, w, lse, dim, p, gx);
+  }
   void gemm(const Tensor& a, const Tensor& b, const Tensor& o, double alpha, double beta) override {
     note(BackendFamily::Gemm, a), inner_.gemm(a, b, o, alpha, beta);
   }
