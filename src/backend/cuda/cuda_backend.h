@@ -76,6 +76,10 @@ class CudaBackend final : public Backend {
             const Tensor& indices) override;
   void topk(const Tensor& in, int64_t k, int64_t dim, bool largest, bool sorted, const Tensor& values,
             const Tensor& indices) override;
+  // fused linear layer (kernels/linalg.cu): cuBLASLt's bias/activation epilogues in the nvcc build,
+  // seek's own GEMM with the same epilogue in its store otherwise
+  void gemm_epilogue(GemmEpilogue ep, const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& out,
+                     const Tensor& aux) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes
