@@ -9,7 +9,7 @@
 // enter shared memory and accumulate in f32 (as cuBLAS does), f64 in f64. The next k-tile
 // is loaded into registers while the current one is multiplied.
 //
-// In the nvcc build, f32/f16/bf16 go to cuBLASLt (kernels/gemm_lt.cu: f32 compute for the
+// In the nvcc build, f32/f16/bf16 go to cuBLASLt (kernels/linalg_lt.cu: f32 compute for the
 // 16-bit types, TF32 for f32 only where backends::cuda::matmul::allow_tf32 says so) and f64
 // (or what cuBLASLt declines) to cuBLAS (strided batched) where each operand is row- or
 // column-major with an int-sized leading dimension; the own kernel stays reachable through

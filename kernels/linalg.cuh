@@ -47,7 +47,7 @@ void gemm_epilogue_forward(DType dtype, const GemmShape& s, MatrixStack a, Matri
                            const GemmEpilogueArgs& ep, cudaStream_t stream);
 
 #if !defined(SEEK_CUDA_SIM)
-// cuBLASLt (kernels/gemm_lt.cu, the nvcc build): f32 (TF32 where backends::cuda::matmul::allow_tf32
+// cuBLASLt (kernels/linalg_lt.cu, the nvcc build): f32 (TF32 where backends::cuda::matmul::allow_tf32
 // says so), f16 and bf16 with f32 accumulation, strided batches, and the BIAS / RELU_BIAS /
 // GELU_BIAS (GELU_AUX_BIAS with aux) epilogues for one product. Returns false, having queued
 // nothing, where the dtype, layouts or sizes do not fit cuBLASLt.

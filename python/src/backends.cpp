@@ -1,9 +1,11 @@
 // _C._backends: seek/backends.h's switches for python/seek/backends (torch.backends.cudnn and
 // torch.backends.cuda.matmul as module attributes that read and write the C++ atomics) and
-// seek.set/get_float32_matmul_precision.
+// seek.set/get_float32_matmul_precision; and issue 15's conv + batch norm folding
+// (_C.nn._fuse_conv_bn_eval / _fuse_conv_bn, for seek.nn.utils.fusion).
 #include "bind.h"
 #include "seek/backends.h"
 #include "seek/core/error.h"
+#include "seek/nn/fusion.h"
 
 namespace seek::python {
 
@@ -37,6 +39,10 @@ void init_backends(py::module_& m) {
   m.def("set_float32_matmul_precision", &seek::set_float32_matmul_precision, py::arg("precision"),
         "'highest' (f32 GEMMs in full f32), 'high' or 'medium' (TF32 allowed), as torch.");
   m.def("get_float32_matmul_precision", &seek::get_float32_matmul_precision);
+
+  py::module_ nn = m.attr("nn").cast<py::module_>();
+  nn.def("_fuse_conv_bn_eval", &seek::nn::fuse_conv_bn_eval, py::arg("conv"), py::arg("bn"));
+  nn.def("_fuse_conv_bn", &seek::nn::fuse_conv_bn, py::arg("model"));
 }
 
 }  // namespace seek::python
