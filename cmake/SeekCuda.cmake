@@ -139,6 +139,9 @@ function(seek_add_cuda target)
       target_compile_definitions(seek_kernels_nvcc PRIVATE SEEK_WITH_CUDA=1)
       target_compile_options(seek_kernels_nvcc PRIVATE --expt-relaxed-constexpr
                              -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter)
+      if(NOT TARGET CUDA::cublasLt)  # what the nvcc build links for kernels/linalg_lt.cu
+        message(WARNING "seek: CUDA::cublasLt not found in the toolkit; the nvcc build would not link")
+      endif()
       if(SEEK_HAVE_CUDNN)  # compile the cuDNN path too
         target_compile_definitions(seek_kernels_nvcc PRIVATE SEEK_HAVE_CUDNN=1)
         target_include_directories(seek_kernels_nvcc PRIVATE ${SEEK_CUDNN_INCLUDE_DIR})
@@ -173,7 +176,7 @@ function(seek_add_cuda target)
     COMPILE_DEFINITIONS SEEK_CUDA_ARCH_LIST="${arch_list}")
   # cuBLAS for the GEMMs of kernels/linalg.cu, cuDNN for conv2d where found (the simulator build
   # runs seek's own kernels instead).
-  target_link_libraries(${target} PRIVATE CUDA::cudart CUDA::cublas)
+  target_link_libraries(${target} PRIVATE CUDA::cudart CUDA::cublas CUDA::cublasLt)  # cuBLASLt: kernels/linalg_lt.cu
   if(SEEK_HAVE_CUDNN)
     target_compile_definitions(${target} PRIVATE SEEK_HAVE_CUDNN=1)
     target_include_directories(${target} PRIVATE ${SEEK_CUDNN_INCLUDE_DIR})

@@ -1,22 +1,28 @@
 // Conv family through cuDNN (the nvcc build with cuDNN found; the simulator build and a build
 // without cuDNN compile this file to nothing and run kernels/conv.cu's own kernels).
-// Trick: the algorithm of each pass is chosen once per conv shape by cuDNN's heuristics and
-// kept in a cache keyed by (device, dtype, shapes, stride, padding, dilation, groups); the
-// workspace comes from seek's caching allocator, so a step after the first allocates nothing.
-// The bias and its gradient use conv.cu's kernels in both paths. f32/f64 use FMA math only
-// (no TF32, like PyTorch with TF32 off); f16/bf16 use tensor cores and accumulate in f32.
+// Trick: the algorithm of each pass is chosen once per conv and kept in the process's
+// ConvAlgoCache (src/backend/cuda/conv_algo_cache.h: plain C++, tested on the host), keyed by
+// shapes, strides, dtype, layout, stride/padding/dilation/groups, device and the flags; with
+// seek::backends::cudnn::benchmark on, cudnnFind*Ex times the candidates (at most
+// benchmark_limit of them) once per key, otherwise cudnnGet*_v7's heuristics rank them;
+// backends::cudnn::deterministic keeps only deterministic algorithms, and enabled = false sends
+// convs to seek's own kernels. The workspace comes from seek's caching allocator, so a step
+// after the first allocates nothing. The bias and its gradient use conv.cu's kernels in both
+// paths. f32 uses FMA math unless backends::cudnn::allow_tf32 (default true, as torch) lets
+// it use TF32 tensor cores; f16/bf16 use tensor cores and accumulate in f32; f64 uses FMA.
 // Every cuDNN call goes through SEEK_CUDNN_CHECK (file and line).
 #if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
 #include <cudnn.h>
 
+#include <algorithm>
 #include <array>
-#include <map>
-#include <mutex>
-#include <tuple>
+#include <vector>
 
+#include "backend/cuda/conv_algo_cache.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
 #include "kernels/conv.cuh"
+#include "seek/backends.h"
 
 namespace seek::cuda {
 
@@ -43,6 +49,14 @@ cudnnHandle_t cudnn_handle(cudaStream_t stream) {
   return h;
 }
 
+// The math the flags allow: tensor cores for f16/bf16, TF32 for f32 only under
+// backends::cudnn::allow_tf32 (CUDNN_DEFAULT_MATH permits it, FMA forbids it), FMA for f64.
+cudnnMathType_t allowed_math(DType dt) {
+  if (dt == DType::Float16 || dt == DType::BFloat16) return CUDNN_TENSOR_OP_MATH;
+  if (dt == DType::Float32 && backends::cudnn::allow_tf32.load()) return CUDNN_DEFAULT_MATH;
+  return CUDNN_FMA_MATH;
+}
+
 // The descriptors of one conv (NCHW, dense), destroyed with it.
 struct ConvDescriptors {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
@@ -67,8 +81,7 @@ struct ConvDescriptors {
                                                      i(p.stride[1]), i(p.dilation[0]), i(p.dilation[1]),
                                                      CUDNN_CROSS_CORRELATION, compute));
     SEEK_CUDNN_CHECK(cudnnSetConvolutionGroupCount(conv, i(p.groups)));
-    const bool reduced = dt == DType::Float16 || dt == DType::BFloat16;
-    SEEK_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, reduced ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    SEEK_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, allowed_math(dt)));
   }
   ~ConvDescriptors() {
     cudnnDestroyConvolutionDescriptor(conv);
@@ -80,45 +93,50 @@ struct ConvDescriptors {
   ConvDescriptors& operator=(const ConvDescriptors&) = delete;
 };
 
-// The algorithms chosen for one conv shape (-1: not chosen yet).
-struct Algos {
-  int fwd = -1, bwd_data = -1, bwd_filter = -1;
-};
-using AlgoKey = std::tuple<int, int, Shape, Shape, std::array<int64_t, 7>>;  // device, dtype, x, w, params
-
-std::mutex g_algo_mutex;
-std::map<AlgoKey, Algos> g_algos;
-
-// The cached algorithm of one pass, or the first that cuDNN's heuristics rank and that runs.
-template <typename Perf, typename Query>
-int choose(const AlgoKey& key, int Algos::*which, Query query) {
-  {
-    std::lock_guard<std::mutex> lock(g_algo_mutex);
-    const auto it = g_algos.find(key);
-    if (it != g_algos.end() && it->second.*which >= 0) return it->second.*which;
+// cuDNN's perf results (cudnnFind* or cudnnGet*_v7) as the cache's plain records. A result whose
+// math the flags forbid (TF32 for f32 without allow_tf32) does not count as usable.
+template <typename Perf>
+std::vector<ConvAlgoPerf> to_perfs(const Perf* perf, int found, DType dt) {
+  std::vector<ConvAlgoPerf> out;
+  const bool fma_only = dt != DType::Float16 && dt != DType::BFloat16 && allowed_math(dt) == CUDNN_FMA_MATH;
+  for (int k = 0; k < found; ++k) {
+    const Perf& p = perf[k];
+    const bool math_ok = !fma_only || p.mathType == CUDNN_FMA_MATH;
+    out.push_back(ConvAlgoPerf{static_cast<int>(p.algo), p.status == CUDNN_STATUS_SUCCESS && math_ok,
+                               p.determinism == CUDNN_DETERMINISTIC, static_cast<int>(p.mathType), p.memory});
   }
-  constexpr int kMaxPerf = 16;
-  Perf perf[kMaxPerf];
-  int found = 0;
-  SEEK_CUDNN_CHECK(query(kMaxPerf, &found, perf));
-  int algo = -1;
-  for (int k = 0; k < found && algo < 0; ++k)
-    if (perf[k].status == CUDNN_STATUS_SUCCESS) algo = static_cast<int>(perf[k].algo);
-  SEEK_CHECK(algo >= 0, "conv2d: cuDNN offers no algorithm for this convolution");
-  std::lock_guard<std::mutex> lock(g_algo_mutex);
-  g_algos[key].*which = algo;
-  return algo;
+  return out;
 }
 
-AlgoKey key_of(const Tensor& x, const Tensor& w, const Conv2dParams& p) {
-  return {x.device().index, static_cast<int>(x.dtype()), x.sizes(), w.sizes(),
-          std::array<int64_t, 7>{p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1],
-                                 p.groups}};
+// How many algorithms benchmark mode times: benchmark_limit of cuDNN's max count (0: all).
+int find_count(int max_count) {
+  const int limit = backends::cudnn::benchmark_limit.load();
+  return std::max(1, limit > 0 ? std::min(limit, max_count) : max_count);
+}
+
+// The most workspace cudnnFind may use while timing: the largest any ranked algorithm asks,
+// up to 1 GiB; 0 when the caching allocator cannot provide it (only workspace-free algorithms
+// are then timed).
+size_t find_workspace_bytes(const std::vector<ConvAlgoPerf>& ranked) {
+  size_t bytes = 0;
+  for (const ConvAlgoPerf& r : ranked)
+    if (r.ok) bytes = std::max(bytes, r.workspace);
+  return std::min(bytes, size_t{1} << 30);
 }
 
 // Workspace bytes from the caching allocator (stream-ordered, reused by the next conv).
 Tensor workspace(size_t bytes, Device device) {
   return empty({static_cast<int64_t>(bytes > 0 ? bytes : 1)}, TensorOptions(DType::UInt8).device(device));
+}
+
+// The search workspace, or an empty one when it cannot be had (see find_workspace_bytes).
+Tensor find_workspace(size_t& bytes, Device device) {
+  try {
+    return workspace(bytes, device);
+  } catch (const Error&) {
+    bytes = 0;
+    return workspace(0, device);
+  }
 }
 
 bool fits(const Tensor& t) {
@@ -136,14 +154,29 @@ struct Scalars {
 }  // namespace
 
 bool cudnn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, const Tensor& y) {
-  if (!fits(x) || !fits(w) || !fits(y)) return false;
+  if (!backends::cudnn::enabled.load() || !fits(x) || !fits(w) || !fits(y)) return false;
   const DType dt = x.dtype();
   const ConvDescriptors d(x.sizes(), w.sizes(), y.sizes(), p, dt);
   cudnnHandle_t h = cudnn_handle(current_stream());
-  const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(
-      choose<cudnnConvolutionFwdAlgoPerf_t>(key_of(x, w, p), &Algos::fwd, [&](int n, int* found, auto* perf) {
-        return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, n, found, perf);
-      }));
+  const ConvAlgoChoice c =
+      choose_conv_algo(conv_algo_cache(), make_conv_algo_key(x, w, y, p), ConvPass::Forward, [&](bool benchmark) {
+        int max_count = 0;
+        SEEK_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max_count));
+        std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(max_count, 1)));
+        int found = 0;
+        SEEK_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, static_cast<int>(perf.size()),
+                                                                &found, perf.data()));
+        std::vector<ConvAlgoPerf> ranked = to_perfs(perf.data(), found, dt);
+        if (!benchmark) return ranked;
+        size_t bytes = find_workspace_bytes(ranked);
+        const Tensor ws = find_workspace(bytes, y.device());
+        SEEK_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(h, d.x, x.data_ptr(), d.w, w.data_ptr(), d.conv, d.y,
+                                                                y.data_ptr(), find_count(max_count), &found,
+                                                                perf.data(), ws.data_ptr(), bytes));
+        return to_perfs(perf.data(), found, dt);
+      });
+  const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(c.algo);
+  SEEK_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, static_cast<cudnnMathType_t>(c.math_type)));
   size_t bytes = 0;
   SEEK_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y, algo, &bytes));
   const Tensor ws = workspace(bytes, y.device());
@@ -156,18 +189,32 @@ bool cudnn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const
 
 bool cudnn_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dParams& p,
                          const Shape& x_shape, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
-  if (!fits(gy) || !fits(x) || !fits(w) || !fits(gx)) return false;
+  if (!backends::cudnn::enabled.load() || !fits(gy) || !fits(x) || !fits(w) || !fits(gx)) return false;
   const DType dt = gy.dtype();
   const ConvDescriptors d(x_shape, w.sizes(), gy.sizes(), p, dt);
   cudnnHandle_t h = cudnn_handle(current_stream());
   const Tensor& shape_src = x.defined() ? x : gx;
-  const AlgoKey key = key_of(shape_src, w, p);
+  const ConvAlgoKey key = make_conv_algo_key(shape_src, w, gy, p);
   const Scalars s;
   if (gx.defined()) {
-    const auto algo = static_cast<cudnnConvolutionBwdDataAlgo_t>(
-        choose<cudnnConvolutionBwdDataAlgoPerf_t>(key, &Algos::bwd_data, [&](int n, int* found, auto* perf) {
-          return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, n, found, perf);
-        }));
+    const ConvAlgoChoice c = choose_conv_algo(conv_algo_cache(), key, ConvPass::BackwardData, [&](bool benchmark) {
+      int max_count = 0;
+      SEEK_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max_count));
+      std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(static_cast<size_t>(std::max(max_count, 1)));
+      int found = 0;
+      SEEK_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x,
+                                                                   static_cast<int>(perf.size()), &found, perf.data()));
+      std::vector<ConvAlgoPerf> ranked = to_perfs(perf.data(), found, dt);
+      if (!benchmark) return ranked;
+      size_t bytes = find_workspace_bytes(ranked);
+      const Tensor ws = find_workspace(bytes, gx.device());
+      SEEK_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(h, d.w, w.data_ptr(), d.y, gy.data_ptr(), d.conv,
+                                                                   d.x, gx.data_ptr(), find_count(max_count), &found,
+                                                                   perf.data(), ws.data_ptr(), bytes));
+      return to_perfs(perf.data(), found, dt);
+    });
+    const auto algo = static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo);
+    SEEK_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, static_cast<cudnnMathType_t>(c.math_type)));
     size_t bytes = 0;
     SEEK_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w, d.y, d.conv, d.x, algo, &bytes));
     const Tensor ws = workspace(bytes, gx.device());
@@ -175,10 +222,24 @@ bool cudnn_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, con
                                                   ws.data_ptr(), bytes, s.zero(dt), d.x, gx.data_ptr()));
   }
   if (gw.defined()) {
-    const auto algo = static_cast<cudnnConvolutionBwdFilterAlgo_t>(
-        choose<cudnnConvolutionBwdFilterAlgoPerf_t>(key, &Algos::bwd_filter, [&](int n, int* found, auto* perf) {
-          return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, n, found, perf);
-        }));
+    const ConvAlgoChoice c = choose_conv_algo(conv_algo_cache(), key, ConvPass::BackwardFilter, [&](bool benchmark) {
+      int max_count = 0;
+      SEEK_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max_count));
+      std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(static_cast<size_t>(std::max(max_count, 1)));
+      int found = 0;
+      SEEK_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+          h, d.x, d.y, d.conv, d.w, static_cast<int>(perf.size()), &found, perf.data()));
+      std::vector<ConvAlgoPerf> ranked = to_perfs(perf.data(), found, dt);
+      if (!benchmark) return ranked;
+      size_t bytes = find_workspace_bytes(ranked);
+      const Tensor ws = find_workspace(bytes, gw.device());
+      SEEK_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(h, d.x, x.data_ptr(), d.y, gy.data_ptr(), d.conv,
+                                                                     d.w, gw.data_ptr(), find_count(max_count), &found,
+                                                                     perf.data(), ws.data_ptr(), bytes));
+      return to_perfs(perf.data(), found, dt);
+    });
+    const auto algo = static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo);
+    SEEK_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, static_cast<cudnnMathType_t>(c.math_type)));
     size_t bytes = 0;
     SEEK_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x, d.y, d.conv, d.w, algo, &bytes));
     const Tensor ws = workspace(bytes, gw.device());

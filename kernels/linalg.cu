@@ -9,11 +9,17 @@
 // enter shared memory and accumulate in f32 (as cuBLAS does), f64 in f64. The next k-tile
 // is loaded into registers while the current one is multiplied.
 //
-// In the nvcc build, f32/f16/bf16/f64 go to cuBLAS (strided batched, f32 compute for the
-// 16-bit types, no TF32) where each operand is row- or column-major with an int-sized
-// leading dimension; the own kernel stays reachable through SEEK_CUDA_GEMM=own or
-// set_gemm_impl(GemmImpl::Own) for the GPU check to compare. The simulated device always
-// runs the own kernel.
+// In the nvcc build, f32/f16/bf16 go to cuBLASLt (kernels/linalg_lt.cu: f32 compute for the
+// 16-bit types, TF32 for f32 only where backends::cuda::matmul::allow_tf32 says so) and f64
+// (or what cuBLASLt declines) to cuBLAS (strided batched) where each operand is row- or
+// column-major with an int-sized leading dimension; the own kernel stays reachable through
+// SEEK_CUDA_GEMM=own or set_gemm_impl(GemmImpl::Own) for the GPU check to compare. The
+// simulated device always runs the own kernel.
+//
+// The fused linear layer (gemm_epilogue: bias, bias+ReLU, bias+GELU, optionally keeping the
+// pre-activation) is cuBLASLt's epilogue on a GPU and, in the own kernel, a uniform runtime
+// branch in the store loop: the bias is added and the activation applied in the accumulation
+// type before the single rounding, as cuBLASLt does.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +30,8 @@
 #include "common.cuh"
 #include "kernels/linalg.cuh"
 #include "kernels/linalg_mp_gemm.cuh"  // mp_gemm hook
+#include "backend/gemm_epilogue.h"
+#include "seek/backend/unary_op.h"
 #include "seek/core/convert.h"
 #include "seek/core/dtype.h"
 
@@ -51,6 +59,12 @@ struct GemmArgs {
   int64_t a_sb0, a_sb1, a_sr, a_sc;
   int64_t b_sb0, b_sb1, b_sr, b_sc;
   int64_t c_sb0, c_sb1, ldc;
+  // The epilogue (one product only): bias [N] (nullptr: none), aux [M, N] (nullptr: none), act.
+  const void* bias;
+  int64_t bias_stride;
+  void* aux;
+  int64_t ld_aux;
+  int act;  // GemmAct
 };
 
 template <typename T>
@@ -148,6 +162,12 @@ __global__ void gemm_kernel(const T* a, const T* b, T* c, GemmArgs g, acc_t<T> a
         T* dst = pc + r * g.ldc + col;
         A v = alpha * acc[i][j];
         if (beta != A(0)) v += beta * convert<A>(*dst);  // beta == 0: out is not read (NaN stays out)
+        if (g.bias != nullptr) v += convert<A>(static_cast<const T*>(g.bias)[col * g.bias_stride]);
+        if (g.aux != nullptr) static_cast<T*>(g.aux)[r * g.ld_aux + col] = convert<T>(v);
+        if (g.act == static_cast<int>(GemmAct::Relu))
+          v = functors::relu_fn(v);
+        else if (g.act == static_cast<int>(GemmAct::GeluTanh))
+          v = functors::gelu_tanh_fn(v);
         *dst = convert<T>(v);
       }
     }
@@ -163,7 +183,7 @@ constexpr size_t gemm_smem_bytes = (kTileK * kTileM + kTileK * kTileN) * sizeof(
 
 template <typename T>
 void own_gemm(const GemmShape& s, const MatrixStack& a, const MatrixStack& b, const MatrixStack& out, double alpha,
-              double beta, cudaStream_t stream) {
+              double beta, const GemmEpilogueArgs& ep, cudaStream_t stream) {
   using A = acc_t<T>;
   GemmArgs g{};
   g.M = s.M, g.N = s.N, g.K = s.K, g.B1 = s.B1, g.batches = s.B0 * s.B1;
@@ -172,6 +192,8 @@ void own_gemm(const GemmShape& s, const MatrixStack& a, const MatrixStack& b, co
   g.a_sb0 = a.sb0, g.a_sb1 = a.sb1, g.a_sr = a.sr, g.a_sc = a.sc;
   g.b_sb0 = b.sb0, g.b_sb1 = b.sb1, g.b_sr = b.sr, g.b_sc = b.sc;
   g.c_sb0 = out.sb0, g.c_sb1 = out.sb1, g.ldc = out.sr;
+  g.bias = ep.bias, g.bias_stride = ep.bias_stride, g.aux = ep.aux, g.ld_aux = ep.ld_aux;
+  g.act = static_cast<int>(ep.act);
   const int64_t work = g.batches * g.tiles;
   const auto blocks = static_cast<unsigned>(work < kMaxGemmBlocks ? work : kMaxGemmBlocks);
   launch(gemm_kernel<T>, {blocks, kGemmThreads, gemm_smem_bytes<A>, stream}, static_cast<const T*>(a.p),
@@ -302,9 +324,23 @@ void gemm_forward(DType dtype, const GemmShape& s, MatrixStack a, MatrixStack b,
   // device, with SEEK_CUDA_GEMM=mp in the nvcc build; false when it does not take the layout.
   if (mp_gemm_selected() && mp_gemm_stack(dtype, s, a, b, out, alpha, beta, stream)) return;
 #if !defined(SEEK_CUDA_SIM)
-  if (gemm_impl() == GemmImpl::Library && blas_gemm(dtype, s, a, b, out, alpha, beta, stream)) return;
+  if (gemm_impl() == GemmImpl::Library && (lt_gemm(dtype, s, a, b, out, alpha, beta, nullptr, stream) ||
+                                           blas_gemm(dtype, s, a, b, out, alpha, beta, stream)))
+    return;
 #endif
-  SEEK_DISPATCH_FLOATING(dtype, "gemm", [&] { own_gemm<scalar_t>(s, a, b, out, alpha, beta, stream); });
+  SEEK_DISPATCH_FLOATING(dtype, "gemm", [&] { own_gemm<scalar_t>(s, a, b, out, alpha, beta, {}, stream); });
+}
+
+void gemm_epilogue_forward(DType dtype, const GemmShape& s, MatrixStack a, MatrixStack b, MatrixStack out,
+                           const GemmEpilogueArgs& ep, cudaStream_t stream) {
+  SEEK_CHECK(out.sc == 1, "gemm: the output's columns must be contiguous");
+  SEEK_CHECK(s.B0 == 1 && s.B1 == 1, "gemm: an epilogue takes one product, got a batch of ", s.B0 * s.B1);
+  if (s.M == 0 || s.N == 0) return;
+  a.sb0 = a.sb1 = b.sb0 = b.sb1 = out.sb0 = out.sb1 = 0;
+#if !defined(SEEK_CUDA_SIM)
+  if (gemm_impl() == GemmImpl::Library && lt_gemm(dtype, s, a, b, out, 1.0, 0.0, &ep, stream)) return;
+#endif
+  SEEK_DISPATCH_FLOATING(dtype, "gemm", [&] { own_gemm<scalar_t>(s, a, b, out, 1.0, 0.0, ep, stream); });
 }
 
 // ---- CudaBackend::gemm ----
@@ -331,6 +367,26 @@ void CudaBackend::gemm(const Tensor& a, const Tensor& b, const Tensor& out, doub
     return MatrixStack{t.data_ptr(), t.size(0) == 1 ? 0 : t.stride(0), 0, t.stride(1), t.stride(2)};
   };
   gemm_forward(out.dtype(), GemmShape{B, 1, M, N, K}, stack(a), stack(b), stack(out), alpha, beta, current_stream());
+}
+
+// ---- CudaBackend::gemm_epilogue (the Gemm family's fused linear layer) ----
+
+void CudaBackend::gemm_epilogue(GemmEpilogue ep, const Tensor& a, const Tensor& b, const Tensor& bias,
+                                const Tensor& out, const Tensor& aux) {
+  backend_detail::check_gemm_epilogue(a, b, bias, out, aux);
+  SEEK_CHECK_T(DeviceError, out.is_cuda(), "gemm_epilogue: expected CUDA tensors, got ", out.device().str());
+  if (out.numel() == 0) return;
+  DeviceGuard guard(out.device().index, "gemm_epilogue");
+  GemmEpilogueArgs e;
+  e.bias = bias.data_ptr(), e.bias_stride = bias.stride(0);
+  if (aux.defined()) e.aux = aux.data_ptr(), e.ld_aux = aux.size(1);
+  e.act = ep == GemmEpilogue::BiasRelu   ? GemmAct::Relu
+          : ep == GemmEpilogue::BiasGelu ? GemmAct::GeluTanh
+                                         : GemmAct::None;
+  const MatrixStack sa{a.data_ptr(), 0, 0, a.stride(0), a.stride(1)}, sb{b.data_ptr(), 0, 0, b.stride(0), b.stride(1)};
+  const MatrixStack so{out.data_ptr(), 0, 0, out.size(1), 1};
+  gemm_epilogue_forward(out.dtype(), GemmShape{1, 1, out.size(0), out.size(1), a.size(1)}, sa, sb, so, e,
+                        current_stream());
 }
 
 }  // namespace seek::cuda

@@ -29,6 +29,32 @@ struct GemmShape {
 void gemm_forward(DType dtype, const GemmShape& s, MatrixStack a, MatrixStack b, MatrixStack out, double alpha,
                   double beta, cudaStream_t stream);
 
+// The epilogue of a single (unbatched) product, applied to z = alpha * a @ b + beta * out +
+// bias[n] in the accumulation type before the one rounding: aux[m, n] = z (when aux is set),
+// out[m, n] = act(z). GeluTanh is gelu(z, approximate="tanh"), as cuBLASLt's GELU epilogue.
+enum class GemmAct { None, Relu, GeluTanh };
+struct GemmEpilogueArgs {
+  const void* bias = nullptr;  // [N], element n at bias[n * bias_stride]; nullptr: no bias
+  int64_t bias_stride = 1;
+  void* aux = nullptr;  // [M, N], row stride ld_aux; nullptr: not written
+  int64_t ld_aux = 0;
+  GemmAct act = GemmAct::None;
+};
+// gemm_forward with an epilogue, for B0 == B1 == 1: cuBLASLt's fused epilogue in the nvcc build
+// where it takes the operands (unless gemm_impl() says Own), seek's GEMM kernel with the same
+// epilogue in its store otherwise.
+void gemm_epilogue_forward(DType dtype, const GemmShape& s, MatrixStack a, MatrixStack b, MatrixStack out,
+                           const GemmEpilogueArgs& ep, cudaStream_t stream);
+
+#if !defined(SEEK_CUDA_SIM)
+// cuBLASLt (kernels/linalg_lt.cu, the nvcc build): f32 (TF32 where backends::cuda::matmul::allow_tf32
+// says so), f16 and bf16 with f32 accumulation, strided batches, and the BIAS / RELU_BIAS /
+// GELU_BIAS (GELU_AUX_BIAS with aux) epilogues for one product. Returns false, having queued
+// nothing, where the dtype, layouts or sizes do not fit cuBLASLt.
+bool lt_gemm(DType dtype, const GemmShape& s, const MatrixStack& a, const MatrixStack& b, const MatrixStack& out,
+             double alpha, double beta, const GemmEpilogueArgs* ep, cudaStream_t stream);
+#endif
+
 // Which GEMM gemm_forward uses: the library's (cuBLAS; the nvcc build only) or seek's own
 // tiled kernel. Starts as Own when the environment sets SEEK_CUDA_GEMM=own, else Library; in
 // the simulator build it is always Own. The GPU check compares the two.

@@ -19,3 +19,5 @@
 // issue 12
 #include "seek/nn/functional_extra.h"
 #include "seek/nn/loss_extra.h"
+// issue 15: conv + batch norm folding for inference
+#include "seek/nn/fusion.h"

@@ -64,3 +64,5 @@
 #include "seek/train/metrics_log.h"
 #include "seek/train/progress.h"
 #include "seek/train/trainer.h"
+// issue 14: torch.backends-style switches (TF32, cuDNN benchmark)
+#include "seek/backends.h"

@@ -248,3 +248,6 @@ _FUNCTION_FORMS += (
 for _name in dict.fromkeys(_FUNCTION_FORMS + tuple(_C._table_functions) + tuple(_C._extra_functions)):
     globals()[_name] = _method_as_function(_name)
 del _name
+
+# issue 14: torch.set_float32_matmul_precision (TF32 for f32 GEMMs on a GPU; seek/backends.h)
+from ._C import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402,F401

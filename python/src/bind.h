@@ -26,4 +26,7 @@ void init_tensor_shape_extra(py::module_& m);  // flip, einsum, scatter_reduce, 
 // _C.io: PyTorch .pth files, safetensors bytes, storages (io_checkpoint.cpp)
 void init_io_checkpoint(py::module_& m);
 
+// issue 14: _C._backends, torch.backends-style switches (backends.cpp)
+void init_backends(py::module_& m);
+
 }  // namespace seek::python

@@ -24,4 +24,5 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_nn_transformer(m);
   seek::python::init_tensor_shape_extra(m);
   seek::python::init_io_checkpoint(m);
+  seek::python::init_backends(m);
 }

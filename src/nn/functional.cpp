@@ -24,6 +24,9 @@ Tensor linear(const Tensor& input_arg, const Tensor& weight_arg, const Tensor& b
   if (bias.defined())
     SEEK_CHECK_SHAPE(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias must be [", weight.size(0),
                      "], got ", shape_str(bias.sizes()));
+  // One GEMM with the bias in its epilogue (cuBLASLt's on a GPU; Backend::gemm_epilogue).
+  if (bias.defined() && is_floating(input.dtype()) && weight.dtype() == input.dtype() && bias.dtype() == input.dtype())
+    return fused_linear(input, weight, bias);
   if (input.dim() == 2 && bias.defined()) return addmm(bias, input, weight.t());
   Tensor y = input.matmul(weight.t());
   return bias.defined() ? y + bias : y;

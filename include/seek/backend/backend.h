@@ -33,6 +33,9 @@ enum class RandomOp { Uniform, Normal, Bernoulli, RandInt };
 // How scatter combines a source value with the element it lands on: write it, add it, multiply
 // by it, or keep the larger / smaller of the two (Max / Min propagate NaN, as torch.maximum).
 enum class ScatterMode { Assign, Add, Multiply, Max, Min };
+// What Backend::gemm_epilogue applies to z = a @ b + bias: nothing, relu, or GELU's tanh
+// approximation (the one cuBLASLt's epilogue computes, = gelu(z, approximate="tanh")).
+enum class GemmEpilogue { Bias, BiasRelu, BiasGelu };
 
 // The kernel families of the Backend interface, for Backend::supports: each
 // names one group of entries below (Copy: copy and fill; Conv: conv2d forward
@@ -207,6 +210,13 @@ class Backend {
                                       const Tensor& q_order, const Tensor& k_order, const Tensor& key_pad,
                                       const Tensor& out, const Tensor& lse, const LshAttentionParams& p,
                                       const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v);
+  // ---- linear algebra with a fused epilogue (part of the Gemm family; Linear layers) ----
+  // out [M, N] (contiguous) = act(z), z = a @ b + bias[n], for a [M, K] and b [K, N] of any
+  // strides, bias [N] of any stride, one floating dtype. aux, when defined ([M, N], contiguous),
+  // receives z itself (what the GELU backward needs). The default runs this backend's copy, gemm
+  // (beta 1 over the broadcast bias) and unary entries: what the CPU uses.
+  virtual void gemm_epilogue(GemmEpilogue ep, const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& out,
+                             const Tensor& aux);
 
  protected:
   [[noreturn]] void unsupported(const char* family) const;

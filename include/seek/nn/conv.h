@@ -22,6 +22,9 @@ class Conv2d : public Module {
   bool has_bias() const { return has_bias_; }
   Tensor& weight() { return param("weight"); }
   Tensor& bias() { return param("bias"); }  // ValueError without bias
+  // issue 15: a new Conv2d of the same configuration with a bias, on the weight's device and
+  // dtype, freshly initialised (fuse_conv_bn_eval writes its parameters; src/nn/fusion.cpp).
+  std::shared_ptr<Conv2d> make_biased_twin();
 
  private:
   int64_t in_, out_;

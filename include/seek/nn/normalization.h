@@ -40,6 +40,7 @@ class BatchNormBase : public Module {
   void reset_running_stats();
   void reset_parameters();  // running stats, then weight = 1, bias = 0
   int64_t num_features() const { return num_features_; }
+  double eps() const { return eps_; }  // issue 15: what fuse_conv_bn_eval folds in
 
  protected:
   BatchNormBase(std::string type_name, int64_t num_features, double eps, std::optional<double> momentum, bool affine,

@@ -21,3 +21,15 @@ Tensor outer(const Tensor& a, const Tensor& b);  // [n] x [m] -> [n, m], promote
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta = 1, Scalar alpha = 1);
 
 }  // namespace seek
+
+#include "seek/backend/backend.h"  // GemmEpilogue
+
+namespace seek {
+// issue 14: the fused linear layer. act(input @ weight^T + bias) for input [..., in], weight
+// [out, in] and bias [out] of one floating dtype, computed by Backend::gemm_epilogue (cuBLASLt's
+// BIAS / RELU_BIAS / GELU_BIAS epilogues on a GPU): BiasGelu is gelu(approximate="tanh"). The
+// gradients are those of the unfused ops (addmm, then relu or gelu(tanh)). Autocast: a
+// lower-precision op, like linear.
+Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                    GemmEpilogue epilogue = GemmEpilogue::Bias);
+}  // namespace seek

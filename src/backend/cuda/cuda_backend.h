@@ -94,6 +94,10 @@ class CudaBackend final : public Backend {
                               const Tensor& q_order, const Tensor& k_order, const Tensor& key_pad, const Tensor& out,
                               const Tensor& lse, const LshAttentionParams& p, const Tensor& grad_q,
                               const Tensor& grad_k, const Tensor& grad_v) override;
+  // fused linear layer (kernels/linalg.cu): cuBLASLt's bias/activation epilogues in the nvcc build,
+  // seek's own GEMM with the same epilogue in its store otherwise
+  void gemm_epilogue(GemmEpilogue ep, const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& out,
+                     const Tensor& aux) override;
 };
 
 // Each kernels/<family>.cu registers the family it implements and for which dtypes

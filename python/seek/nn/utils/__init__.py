@@ -25,3 +25,4 @@ def clip_grad_value_(parameters, clip_value):
 
 
 from . import rnn  # noqa: E402,F401
+from . import fusion  # noqa: E402,F401  (issue 15: conv + batch norm folding)
