@@ -123,6 +123,24 @@ class RecordingBackend final : public Backend {
   void random(RandomOp op, const Tensor& o, uint64_t seed, uint64_t off, double a, double b) override {
     note(BackendFamily::Random, o), inner_.random(op, o, seed, off, a, b);
   }
+  void copy_non_blocking(const Tensor& s, const Tensor& d) override {
+    note(BackendFamily::Copy, d), inner_.copy_non_blocking(s, d);
+  }
+  void gemm_epilogue(GemmEpilogue ep, const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& o,
+                     const Tensor& aux) override {
+    note(BackendFamily::Gemm, a), inner_.gemm_epilogue(ep, a, b, bias, o, aux);
+  }
+  void lsh_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& qo, const Tensor& ko,
+                             const Tensor& kp, const LshAttentionParams& p, const Tensor& o,
+                             const Tensor& lse) override {
+    note(BackendFamily::Attention, q), inner_.lsh_attention_forward(q, k, v, qo, ko, kp, p, o, lse);
+  }
+  void lsh_attention_backward(const Tensor& g, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& qo,
+                              const Tensor& ko, const Tensor& kp, const Tensor& o, const Tensor& lse,
+                              const LshAttentionParams& p, const Tensor& gq, const Tensor& gk,
+                              const Tensor& gv) override {
+    note(BackendFamily::Attention, q), inner_.lsh_attention_backward(g, q, k, v, qo, ko, kp, o, lse, p, gq, gk, gv);
+  }
   void optim(OptimOp op, const OptimArgs& args) override {
     used_.insert({BackendFamily::Optim, args.params.empty() ? kFloat32 : args.params[0].dtype()});
     inner_.optim(op, args);
