@@ -38,7 +38,12 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   AutogradMeta& meta = autograd_meta(var);
   Tensor g = std::move(grads[0]);
   for (auto& hook : meta.hooks) g = run_hook(hook, g, "a hook registered on a leaf tensor");
-  if (!meta.grad.defined()) {
+  Tensor current;
+  {
+    std::lock_guard<std::mutex> lock(meta.grad_mu);
+    current = meta.grad;
+  }
+  if (!current.defined()) {
     // Steal the incoming buffer when nobody else holds it and it has the leaf's layout (its strides when the
     // leaf is dense, as PyTorch's AccumulateGrad: a channels_last weight gets a channels_last grad); copy into
     // that layout otherwise, so that later in-place updates of .grad never write into another tensor.
@@ -46,15 +51,23 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
     bool same_layout = dense_leaf ? g.strides() == var.strides() : g.is_contiguous();
     if (g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && same_layout && !g.is_view() &&
         g.sizes() == var.sizes()) {
-      meta.grad = g.detach();
+      current = g.detach();
     } else {
       NoGradGuard no_grad;
-      meta.grad = (dense_leaf ? empty_strided(var.sizes(), var.strides(), TensorOptions(g.dtype()).device(g.device()))
-                              : empty(g.sizes(), TensorOptions(g.dtype()).device(g.device())));
-      meta.grad.copy_(g);
+      current = (dense_leaf ? empty_strided(var.sizes(), var.strides(), TensorOptions(g.dtype()).device(g.device()))
+                            : empty(g.sizes(), TensorOptions(g.dtype()).device(g.device())));
+      current.copy_(g);
     }
+    std::unique_lock<std::mutex> lock(meta.grad_mu);
+    if (!meta.grad.defined()) {
+      meta.grad = current;
+      return {};
+    }
+    Tensor other = meta.grad;  // another thread stored a grad meanwhile: add into it
+    lock.unlock();
+    other.add_(current);
   } else {
-    meta.grad.add_(g);
+    current.add_(g);
   }
   return {};
 }
@@ -78,6 +91,7 @@ Edge gradient_edge(const Tensor& t) {
   AutogradMeta& meta = *t.impl()->autograd;
   if (meta.grad_fn) return {meta.grad_fn, meta.output_nr};
   if (!meta.requires_grad) return {};
+  std::lock_guard<std::mutex> lock(meta.grad_mu);  // forward passes on several threads share a leaf
   std::shared_ptr<Node> acc = meta.grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t);

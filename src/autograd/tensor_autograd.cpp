@@ -27,7 +27,9 @@ Tensor& Tensor::requires_grad_(bool r) {
 
 Tensor Tensor::grad() const {
   if (!defined() || !impl()->autograd) return Tensor();
-  return impl()->autograd->grad;
+  AutogradMeta& meta = *impl()->autograd;
+  std::lock_guard<std::mutex> lock(meta.grad_mu);
+  return meta.grad;
 }
 
 void Tensor::set_grad(const Tensor& g) const {
@@ -40,7 +42,9 @@ void Tensor::set_grad(const Tensor& g) const {
                  "assigned grad has data located on a different device: ", g.device().str(), " for a tensor on ",
                  device().str());
   }
-  autograd_meta(*this).grad = g;
+  AutogradMeta& meta = autograd_meta(*this);
+  std::lock_guard<std::mutex> lock(meta.grad_mu);
+  meta.grad = g;
 }
 
 std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
@@ -78,6 +82,7 @@ void Tensor::retain_grad() const {
   register_hook([weak](const Tensor& g) {
     if (auto impl = weak.lock()) {
       AutogradMeta& m = autograd_meta(Tensor(impl));
+      std::lock_guard<std::mutex> lock(m.grad_mu);
       m.grad = m.grad.defined() ? m.grad + g : g.clone();
     }
     return Tensor();

@@ -2,6 +2,7 @@
 // The nullable autograd record a TensorImpl carries once autograd has seen it.
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "seek/core/tensor.h"
@@ -20,6 +21,10 @@ struct AutogradMeta {
   // changed since (an in-place op on the base or on another view of it), gradient_edge() regenerates
   // the view's grad_fn from the base's new history, as PyTorch does.
   std::weak_ptr<autograd::Node> view_base_grad_fn;
+  // Guards `grad` itself (the handle, not the values) and `grad_accumulator`: forward and backward
+  // passes on several threads may share a leaf while another thread reads, sets or clears its grad
+  // (Hogwild training with threads). Accumulation adds in place through a held handle, outside the lock.
+  std::mutex grad_mu;
 };
 
 // The record of `t`, created on first use.
