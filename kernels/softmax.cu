@@ -21,6 +21,7 @@
 #include "backend/family_checks.h"
 #include "backend/cuda/cuda_backend.h"
 #include "block_reduce.cuh"
+#include "softmax_rows.cuh"
 #include "seek/backend/reduce_op.h"
 #include "seek/core/convert.h"
 #include "seek/core/dtype.h"
@@ -34,20 +35,11 @@ using backend_detail::split_at;
 using reducers::LogSumExp;
 using reducers::LseState;
 
-constexpr int64_t kWarpRowMax = 1024;       // longest row a single warp handles
-constexpr unsigned kBlockRowThreads = 512;  // threads per row beyond that
-constexpr unsigned kMaxBlocks = 65535;
-
-template <typename C>
-struct LseCombine {
-  __device__ SEEK_INLINE LseState<C> operator()(const LseState<C>& a, const LseState<C>& b) const {
-    return LogSumExp<C>{}.combine(a, b);
-  }
-};
-template <typename C>
-struct SumCombine {
-  __device__ SEEK_INLINE C operator()(C a, C b) const { return a + b; }
-};
+using softmax_rows::kBlockRowThreads;
+using softmax_rows::kMaxBlocks;
+using softmax_rows::kWarpRowMax;
+using softmax_rows::LseCombine;
+using softmax_rows::SumCombine;
 
 // The values a row's state gives: y = exp(x - m) * inv_s, or log: y = (x - m) - log(s)
 // (x - m first: exact for x near m, where x - (m + log(s)) would round at m's magnitude).

@@ -15,6 +15,7 @@
 #include "backend/cross_entropy_checks.h"
 #include "backend/cuda/cuda_backend.h"
 #include "block_reduce.cuh"
+#include "softmax_rows.cuh"
 #include "seek/backend/cross_entropy_op.h"
 #include "seek/backend/reduce_op.h"
 #include "seek/core/convert.h"
@@ -27,20 +28,11 @@ using backend_detail::Shape3;
 using reducers::LogSumExp;
 using reducers::LseState;
 
-constexpr int64_t kWarpRowMax = 1024;       // longest row a single warp handles
-constexpr unsigned kBlockRowThreads = 512;  // threads per row beyond that
-constexpr unsigned kMaxRowBlocks = 65535;
-
-template <typename C>
-struct LseCombine {
-  __device__ SEEK_INLINE LseState<C> operator()(const LseState<C>& a, const LseState<C>& b) const {
-    return LogSumExp<C>{}.combine(a, b);
-  }
-};
-template <typename C>
-struct SumCombine {
-  __device__ SEEK_INLINE C operator()(C a, C b) const { return a + b; }
-};
+using softmax_rows::kBlockRowThreads;
+using softmax_rows::kWarpRowMax;
+using softmax_rows::LseCombine;
+using softmax_rows::SumCombine;
+constexpr unsigned kMaxRowBlocks = softmax_rows::kMaxBlocks;
 
 // ---- kernels ----
 

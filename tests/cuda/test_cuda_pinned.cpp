@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "cuda_device_test.h"
 #include "seek/cuda.h"
 #include "seek/data.h"
 #include "seek/seek.h"
@@ -14,15 +15,7 @@ using namespace seek;
 
 namespace {
 
-class CudaPinned : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!cuda::is_available()) GTEST_SKIP() << "no CUDA GPU visible: " << cuda::build_info();
-    cuda::set_device(0);
-    simulated_ = cuda::build_config().simulated;
-  }
-  bool simulated_ = false;
-};
+class CudaPinned : public cuda_test::CudaDeviceTest {};
 
 Tensor ramp(int64_t n, DType dt = kF32) { return arange(0, n, 1, TensorOptions(kF64)).mul(0.5).to(dt); }
 std::vector<double> values(const Tensor& t) { return to_vector<double>(t.to(kCPU).to(kF64)); }

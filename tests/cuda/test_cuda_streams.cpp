@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "cuda_device_test.h"
 #include "seek/cuda.h"
 #include "seek/seek.h"
 
@@ -14,15 +15,7 @@ using namespace seek;
 
 namespace {
 
-class CudaStreams : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!cuda::is_available()) GTEST_SKIP() << "no CUDA GPU visible: " << cuda::build_info();
-    cuda::set_device(0);
-    simulated_ = cuda::build_config().simulated;
-  }
-  bool simulated_ = false;
-};
+class CudaStreams : public cuda_test::CudaDeviceTest {};
 
 std::vector<float> host(const Tensor& t) { return to_vector<float>(t.to(kCPU)); }
 
