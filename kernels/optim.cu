@@ -18,6 +18,7 @@
 #include "backend/cuda/cuda_check.h"
 #include "block_reduce.cuh"
 #include "common.cuh"
+#include "backend/optim_steps.h"
 #include "multi_tensor_apply.cuh"
 #include "seek/backend/optim_op.h"
 #include "seek/core/convert.h"
@@ -205,14 +206,7 @@ struct StepFill {
 template <typename T>
 void sgd_forward(const OptimArgs& a, cudaStream_t stream) {
   const OptimHyper& h = a.hyper;
-  const functors::SgdStep<T> f{static_cast<T>(h.weight_decay),
-                               static_cast<T>(h.momentum),
-                               static_cast<T>(1.0 - h.dampening),
-                               static_cast<T>(-h.lr),
-                               h.weight_decay != 0.0,
-                               h.momentum != 0.0,
-                               h.nesterov,
-                               h.maximize};
+  const auto f = backend_detail::sgd_step<T>(h);
   for_batches(a.params, all_of(a.params.size()), StepFill{a}, 0, [&](const MultiTensorBatch& b, unsigned blocks) {
     launch(sgd_kernel<T>, {blocks, kBlockThreads, 0, stream}, f, b);
   });
@@ -222,24 +216,11 @@ template <typename T>
 void adam_forward(const OptimArgs& a, cudaStream_t stream) {
   const OptimHyper& h = a.hyper;
   // bc2_sqrt and neg_step_size are per tensor (the step counts may differ): they travel in the batch.
-  const functors::AdamStep<T> f{static_cast<T>(h.weight_decay),
-                                static_cast<T>(1.0 - h.lr * h.weight_decay),
-                                static_cast<T>(h.beta1),
-                                static_cast<T>(1.0 - h.beta1),
-                                static_cast<T>(h.beta2),
-                                static_cast<T>(1.0 - h.beta2),
-                                T(1),
-                                static_cast<T>(h.eps),
-                                T(0),
-                                h.weight_decay != 0.0,
-                                h.decoupled,
-                                h.amsgrad,
-                                h.maximize};
+  const auto f = backend_detail::adam_step<T>(h, 1);  // bias corrections per tensor below
   auto fill = [&](MultiTensorBatch& b, int slot, size_t i) {
     StepFill{a}(b, slot, i);
-    const double t = static_cast<double>(a.steps[i]);
-    b.extra[slot][0] = std::sqrt(1.0 - std::pow(h.beta2, t));
-    b.extra[slot][1] = -(h.lr / (1.0 - std::pow(h.beta1, t)));
+    b.extra[slot][0] = backend_detail::adam_bias_correction2_sqrt(h, a.steps[i]);
+    b.extra[slot][1] = backend_detail::adam_neg_step_size(h, a.steps[i]);
   };
   for_batches(a.params, all_of(a.params.size()), fill, 0, [&](const MultiTensorBatch& b, unsigned blocks) {
     launch(adam_kernel<T>, {blocks, kBlockThreads, 0, stream}, f, b);
@@ -249,16 +230,7 @@ void adam_forward(const OptimArgs& a, cudaStream_t stream) {
 template <typename T>
 void rmsprop_forward(const OptimArgs& a, cudaStream_t stream) {
   const OptimHyper& h = a.hyper;
-  const functors::RmspropStep<T> f{static_cast<T>(h.weight_decay),
-                                   static_cast<T>(h.alpha),
-                                   static_cast<T>(1.0 - h.alpha),
-                                   static_cast<T>(h.eps),
-                                   static_cast<T>(h.momentum),
-                                   static_cast<T>(-h.lr),
-                                   h.weight_decay != 0.0,
-                                   h.centered,
-                                   h.momentum > 0.0,
-                                   h.maximize};
+  const auto f = backend_detail::rmsprop_step<T>(h);
   for_batches(a.params, all_of(a.params.size()), StepFill{a}, 0, [&](const MultiTensorBatch& b, unsigned blocks) {
     launch(rmsprop_kernel<T>, {blocks, kBlockThreads, 0, stream}, f, b);
   });

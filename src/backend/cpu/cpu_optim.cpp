@@ -15,6 +15,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_loops.h"
+#include "backend/optim_steps.h"
 #include "seek/core/convert.h"
 
 namespace seek::cpu {
@@ -82,14 +83,7 @@ void with_flags(Fn&& fn, bool b, Rest... rest) {
 template <typename T>
 void sgd(const OptimArgs& a) {
   const OptimHyper& h = a.hyper;
-  const functors::SgdStep<T> f0{static_cast<T>(h.weight_decay),
-                                static_cast<T>(h.momentum),
-                                static_cast<T>(1.0 - h.dampening),
-                                static_cast<T>(-h.lr),
-                                h.weight_decay != 0.0,
-                                h.momentum != 0.0,
-                                h.nesterov,
-                                h.maximize};
+  const auto f0 = backend_detail::sgd_step<T>(h);
   for_chunks(make_chunks(a.params), [&](int64_t, const Chunk& c) {
     T* p = data_of<T>(a.params[c.tensor]);
     const T* g = data_of<T>(a.grads[c.tensor]);
@@ -114,15 +108,7 @@ void adam(const OptimArgs& a) {
   const OptimHyper& h = a.hyper;
   // Per-tensor bias corrections (the step counts may differ between tensors).
   std::vector<functors::AdamStep<T>> fs;
-  for (size_t i = 0; i < a.params.size(); ++i) {
-    const double t = static_cast<double>(a.steps[i]);
-    const double bc1 = 1.0 - std::pow(h.beta1, t);
-    const double bc2_sqrt = std::sqrt(1.0 - std::pow(h.beta2, t));
-    fs.push_back({static_cast<T>(h.weight_decay), static_cast<T>(1.0 - h.lr * h.weight_decay), static_cast<T>(h.beta1),
-                  static_cast<T>(1.0 - h.beta1), static_cast<T>(h.beta2), static_cast<T>(1.0 - h.beta2),
-                  static_cast<T>(bc2_sqrt), static_cast<T>(h.eps), static_cast<T>(-(h.lr / bc1)), h.weight_decay != 0.0,
-                  h.decoupled, h.amsgrad, h.maximize});
-  }
+  for (size_t i = 0; i < a.params.size(); ++i) fs.push_back(backend_detail::adam_step<T>(h, a.steps[i]));
   for_chunks(make_chunks(a.params), [&](int64_t, const Chunk& c) {
     T* p = data_of<T>(a.params[c.tensor]);
     const T* g = data_of<T>(a.grads[c.tensor]);
@@ -146,16 +132,7 @@ void adam(const OptimArgs& a) {
 template <typename T>
 void rmsprop(const OptimArgs& a) {
   const OptimHyper& h = a.hyper;
-  const functors::RmspropStep<T> f0{static_cast<T>(h.weight_decay),
-                                    static_cast<T>(h.alpha),
-                                    static_cast<T>(1.0 - h.alpha),
-                                    static_cast<T>(h.eps),
-                                    static_cast<T>(h.momentum),
-                                    static_cast<T>(-h.lr),
-                                    h.weight_decay != 0.0,
-                                    h.centered,
-                                    h.momentum > 0.0,
-                                    h.maximize};
+  const auto f0 = backend_detail::rmsprop_step<T>(h);
   for_chunks(make_chunks(a.params), [&](int64_t, const Chunk& c) {
     T* p = data_of<T>(a.params[c.tensor]);
     const T* g = data_of<T>(a.grads[c.tensor]);
