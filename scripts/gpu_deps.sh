@@ -32,6 +32,7 @@ PKGS=(
   libgtest-dev                                  # GoogleTest (static libraries, CMake config)
   libbenchmark-dev libbenchmark1debian          # Google Benchmark (SEEK_BENCHMARKS=ON needs it)
   pkgconf-bin libpkgconf3                       # pkg-config itself, for stb
+  libutf8proc-dev libutf8proc2                  # utf8proc (Unicode tables of seek::text)
 )
 
 if [ "${1:-}" != "--force" ] && [ -f "$DEST/MANIFEST" ]; then
