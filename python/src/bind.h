@@ -29,4 +29,7 @@ void init_io_checkpoint(py::module_& m);
 // issue 14: _C._backends, torch.backends-style switches (backends.cpp)
 void init_backends(py::module_& m);
 
+// issue 17: _C.text, the WordPiece tokenizer and text datasets (text.cpp)
+void init_text(py::module_& m);
+
 }  // namespace seek::python
