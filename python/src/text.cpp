@@ -152,8 +152,9 @@ void init_text(py::module_& m) {
   t.def(
       "train_wordpiece",
       [](const std::vector<std::string>& texts, int64_t vocab_size, int64_t min_frequency, int64_t limit_alphabet,
-         std::vector<std::string> special_tokens, bool lowercase, std::optional<bool> strip_accents) {
+         std::vector<std::string> special_tokens, bool lowercase, std::optional<bool> strip_accents, bool likelihood) {
         WordPieceTrainerOptions o;
+        o.likelihood = likelihood;
         o.vocab_size = vocab_size;
         o.min_frequency = min_frequency;
         o.limit_alphabet = limit_alphabet;
@@ -164,7 +165,7 @@ void init_text(py::module_& m) {
       },
       py::arg("texts"), py::arg("vocab_size") = 30000, py::arg("min_frequency") = 2, py::arg("limit_alphabet") = 1000,
       py::arg("special_tokens") = std::vector<std::string>{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"},
-      py::arg("lowercase") = true, py::arg("strip_accents") = py::none());
+      py::arg("lowercase") = true, py::arg("strip_accents") = py::none(), py::arg("likelihood") = false);
 
   py::class_<TextFolder>(t, "TextFolder")
       .def(py::init([](const std::string& root, std::vector<std::string> extensions, bool allow_empty,

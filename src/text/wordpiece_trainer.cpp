@@ -1,10 +1,11 @@
 // WordPiece vocabulary training (train_wordpiece in bert_tokenizer.h). Each word of the corpus is a
 // sequence of pieces, first its characters ("c", "##c", ...). Every round merges the adjacent pair
-// (a, b) with the highest likelihood gain count(ab) / (count(a) * count(b)) into one piece (a + b
-// without b's "##"). Counts are kept incrementally: a merge touches only the words that hold the pair
-// (an index pair -> words), and a lazy max-heap holds candidate pairs; an entry whose score changed
-// since it was pushed is pushed again with the current score when it surfaces, and the pairs of the
-// two pieces whose counts fell (so whose scores rose) are pushed again after each merge.
+// (a, b) with the highest score -- its count, or the likelihood gain count(ab) / (count(a) * count(b))
+// -- into one piece (a + b without b's "##"). Counts are kept incrementally: a merge touches only the
+// words that hold the pair (an index pair -> words), and a lazy max-heap holds candidate pairs; an
+// entry whose score changed since it was pushed is pushed again with the current score when it
+// surfaces. Under the likelihood score the pairs of the two pieces whose counts fell (so whose scores
+// rose) are pushed again after each merge.
 #include <algorithm>
 #include <map>
 #include <queue>
@@ -106,6 +107,7 @@ std::vector<std::string> train_wordpiece(const std::vector<std::string>& texts,
     }
   }
   auto score_of = [&](uint64_t k, int64_t count) {
+    if (!options.likelihood) return static_cast<double>(count);
     const auto a = static_cast<int32_t>(k >> 32), b = static_cast<int32_t>(k & 0xffffffffu);
     return static_cast<double>(count) / (static_cast<double>(unit_count[static_cast<size_t>(a)]) *
                                          static_cast<double>(unit_count[static_cast<size_t>(b)]));
@@ -177,8 +179,9 @@ std::vector<std::string> train_wordpiece(const std::vector<std::string>& texts,
     }
     pair_count.erase(k);
     // Pairs whose counts changed, and every pair of the pieces whose counts fell (their scores rose).
-    for (int32_t unit : {top.a, top.b})
-      for (uint64_t o : unit_pairs[unit]) touched.insert(o);
+    if (options.likelihood)
+      for (int32_t unit : {top.a, top.b})
+        for (uint64_t o : unit_pairs[unit]) touched.insert(o);
     for (uint64_t o : touched) push(o);
   }
   return vocab;

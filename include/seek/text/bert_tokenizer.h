@@ -118,9 +118,12 @@ class BertTokenizer {
 
 // Trains a WordPiece vocabulary: the corpus is normalised and split into words like the tokenizer's
 // input, the vocabulary starts from the special tokens and the characters (word-initial and "##"
-// continuation), and pieces are merged greedily by likelihood gain, count(ab) / (count(a) count(b))
-// (the WordPiece criterion), until vocab_size tokens. Deterministic for the same corpus.
+// continuation), and adjacent pieces are merged greedily until vocab_size tokens: the most frequent
+// pair (what Hugging Face tokenizers' WordPieceTrainer does), or with `likelihood` the pair with the
+// highest count(ab) / (count(a) count(b)) (the original WordPiece criterion; it favours rare pairs of
+// rare pieces, so it suits large corpora with a min_frequency). Deterministic for the same corpus.
 struct WordPieceTrainerOptions {
+  bool likelihood = false;
   int64_t vocab_size = 30000;
   int64_t min_frequency = 2;      // pairs seen fewer times are not merged
   int64_t limit_alphabet = 1000;  // the most frequent characters kept; rarer ones are left out ([UNK])

@@ -153,6 +153,15 @@ TEST(WordPieceTrainer, LearnsFrequentWordsAndPieces) {
   ASSERT_GE(pieces.size(), 2u);
   EXPECT_EQ(pieces.back(), "[UNK]");
   EXPECT_EQ(std::count(pieces.begin(), pieces.end(), "[UNK]"), 1);
+  // The likelihood criterion merges other pairs first, and also covers the corpus.
+  WordPieceTrainerOptions lk = o;
+  lk.likelihood = true;
+  const std::vector<std::string> lk_vocab = train_wordpiece(corpus, lk);
+  ASSERT_EQ(lk_vocab.size(), 75u);
+  EXPECT_NE(lk_vocab, vocab);
+  BertTokenizer lk_tok(lk_vocab);
+  EXPECT_EQ(lk_tok.tokenize(corpus[1]).size() > 0, true);
+  for (const auto& t : lk_tok.tokenize(corpus[1])) EXPECT_NE(t, "[UNK]");
   o.vocab_size = 3;
   EXPECT_THROW(train_wordpiece(corpus, o), seek::ValueError);
 }
