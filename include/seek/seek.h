@@ -57,6 +57,7 @@
 #include "seek/nn.h"
 #include "seek/models/mobilenet_v3.h"
 #include "seek/models/resnet.h"
+#include "seek/models/bert.h"
 #include "seek/train/callbacks.h"
 #include "seek/train/checkpoint.h"
 #include "seek/train/early_stopping.h"

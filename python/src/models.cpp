@@ -7,6 +7,8 @@
 
 namespace seek::python {
 
+void init_models_bert(py::module_& mm);  // models_bert.cpp
+
 namespace {
 
 using Ctor = std::shared_ptr<models::ResNet> (*)(int64_t, int64_t, bool);
@@ -76,6 +78,7 @@ void init_models(py::module_& m) {
   };
   mobilenet("mobilenet_v3_small", &models::mobilenet_v3_small);
   mobilenet("mobilenet_v3_large", &models::mobilenet_v3_large);
+  init_models_bert(mm);
 }
 
 }  // namespace seek::python

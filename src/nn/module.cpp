@@ -168,10 +168,29 @@ void Module::train(bool on) {
   for (auto& c : children_) c.second->train(on);
 }
 
+namespace {
+// Parameters already moved in this to() call, by their old tensor (kept alive so that its address is not
+// reused): a tensor registered twice (tied weights) stays one tensor afterwards, as in PyTorch.
+thread_local std::map<const TensorImpl*, std::pair<Tensor, Tensor>>* t_moved_params = nullptr;
+}  // namespace
+
 void Module::apply_to_tensors(const std::function<Tensor(const Tensor&)>& fn) {
   NoGradGuard no_grad;
+  std::map<const TensorImpl*, std::pair<Tensor, Tensor>> moved_here;
+  const bool outermost = t_moved_params == nullptr;
+  if (outermost) t_moved_params = &moved_here;
+  struct Reset {
+    bool on;
+    ~Reset() {
+      if (on) t_moved_params = nullptr;
+    }
+  } reset{outermost};
   for (auto& e : params_) {
     if (!e.value.defined()) continue;
+    if (auto it = t_moved_params->find(e.value.impl()); it != t_moved_params->end()) {
+      e.value = it->second.second;
+      continue;
+    }
     bool req = e.value.requires_grad();
     Tensor g = e.value.grad();
     Tensor moved = fn(e.value);
@@ -179,6 +198,7 @@ void Module::apply_to_tensors(const std::function<Tensor(const Tensor&)>& fn) {
     moved = moved.detach();
     if (req) moved.requires_grad_(true);
     if (g.defined()) moved.set_grad(fn(g));
+    (*t_moved_params)[e.value.impl()] = {e.value, moved};
     e.value = moved;
   }
   for (auto& e : buffers_)

@@ -7,6 +7,14 @@ ResNet = _m.ResNet
 BasicBlock = _m.BasicBlock
 Bottleneck = _m.Bottleneck
 MobileNetV3 = _m.MobileNetV3
+# BERT with Hugging Face's names (seek/models/bert.h): a transformers model.safetensors loads with load_state_dict.
+BertConfig = _m.BertConfig
+BertModel = _m.BertModel
+BertForMaskedLM = _m.BertForMaskedLM
+BertForSequenceClassification = _m.BertForSequenceClassification
+BertModelOutput = _m.BertModelOutput
+MaskedLMOutput = _m.MaskedLMOutput
+SequenceClassifierOutput = _m.SequenceClassifierOutput
 # The factories' models remember how they were made, for copy.deepcopy and pickle (seek.nn._module_ext).
 from ..nn._module_ext import record_factory as _recorded  # noqa: E402
 
@@ -22,4 +30,6 @@ mobilenet_v3_small = _recorded(_m.mobilenet_v3_small)
 mobilenet_v3_large = _recorded(_m.mobilenet_v3_large)
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "MobileNetV3", "resnet18", "resnet34", "resnet50", "resnet18d",
-           "resnet34d", "resnet50d", "resnet20", "resnet56", "mobilenet_v3_small", "mobilenet_v3_large"]
+           "resnet34d", "resnet50d", "resnet20", "resnet56", "mobilenet_v3_small", "mobilenet_v3_large",
+           "BertConfig", "BertModel", "BertForMaskedLM", "BertForSequenceClassification", "BertModelOutput",
+           "MaskedLMOutput", "SequenceClassifierOutput"]

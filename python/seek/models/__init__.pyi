@@ -18,3 +18,91 @@ def mobilenet_v3_small(num_classes: int = 1000, in_channels: int = 3, small_inpu
                        dropout: float = 0.2) -> MobileNetV3: ...
 def mobilenet_v3_large(num_classes: int = 1000, in_channels: int = 3, small_input: bool = False,
                        dropout: float = 0.2) -> MobileNetV3: ...
+
+# BERT with Hugging Face's names (seek/models/bert.h).
+from typing import Optional as _Optional
+from .. import Tensor as _Tensor
+
+class BertConfig:
+    vocab_size: int
+    hidden_size: int
+    num_hidden_layers: int
+    num_attention_heads: int
+    intermediate_size: int
+    hidden_act: str
+    hidden_dropout_prob: float
+    attention_probs_dropout_prob: float
+    max_position_embeddings: int
+    type_vocab_size: int
+    initializer_range: float
+    layer_norm_eps: float
+    pad_token_id: int
+    position_embedding_type: str
+    num_labels: int
+    classifier_dropout: _Optional[float]
+    problem_type: str
+    attention_type: str
+    lsh_n_buckets: int
+    lsh_n_hashes: int
+    lsh_chunk_size: int
+    lsh_seed: _Optional[int]
+    def __init__(self, **fields: object) -> None: ...
+    def validate(self) -> None: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> BertConfig: ...
+    @staticmethod
+    def from_json_file(path: str) -> BertConfig: ...
+    @staticmethod
+    def bert_tiny() -> BertConfig: ...
+    @staticmethod
+    def bert_mini() -> BertConfig: ...
+    @staticmethod
+    def bert_small() -> BertConfig: ...
+    @staticmethod
+    def bert_medium() -> BertConfig: ...
+    @staticmethod
+    def bert_base() -> BertConfig: ...
+    @staticmethod
+    def bert_large() -> BertConfig: ...
+
+class BertModelOutput:
+    last_hidden_state: _Tensor
+    pooler_output: _Optional[_Tensor]
+
+class MaskedLMOutput:
+    loss: _Optional[_Tensor]
+    logits: _Tensor
+
+class SequenceClassifierOutput:
+    loss: _Optional[_Tensor]
+    logits: _Tensor
+
+class BertModel(Module):
+    config: BertConfig
+    def __init__(self, config: BertConfig, add_pooling_layer: bool = True) -> None: ...
+    def forward(self, input_ids: _Tensor, attention_mask: _Optional[_Tensor] = None,
+                token_type_ids: _Optional[_Tensor] = None, position_ids: _Optional[_Tensor] = None) -> BertModelOutput: ...
+    def load_safetensors(self, path: str, strict: bool = True) -> None: ...
+    @staticmethod
+    def from_pretrained(path: str, add_pooling_layer: bool = True) -> BertModel: ...
+
+class BertForMaskedLM(Module):
+    config: BertConfig
+    def __init__(self, config: BertConfig) -> None: ...
+    def forward(self, input_ids: _Tensor, attention_mask: _Optional[_Tensor] = None,
+                token_type_ids: _Optional[_Tensor] = None, labels: _Optional[_Tensor] = None,
+                position_ids: _Optional[_Tensor] = None) -> MaskedLMOutput: ...
+    def load_safetensors(self, path: str, strict: bool = True) -> None: ...
+    @staticmethod
+    def from_pretrained(path: str) -> BertForMaskedLM: ...
+
+class BertForSequenceClassification(Module):
+    config: BertConfig
+    def __init__(self, config: BertConfig) -> None: ...
+    def forward(self, input_ids: _Tensor, attention_mask: _Optional[_Tensor] = None,
+                token_type_ids: _Optional[_Tensor] = None, labels: _Optional[_Tensor] = None,
+                position_ids: _Optional[_Tensor] = None) -> SequenceClassifierOutput: ...
+    def load_safetensors(self, path: str, strict: bool = True) -> None: ...
+    @staticmethod
+    def from_pretrained(path: str) -> BertForSequenceClassification: ...
