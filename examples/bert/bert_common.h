@@ -1,0 +1,124 @@
+#pragma once
+// Shared parts of the BERT example (examples/bert): the BBC News split that pre-training and fine-tuning
+// agree on, tokenised datasets, AdamW with Hugging Face's weight-decay exclusions, and the schedule.
+#include <omp.h>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "seek/data/dataset.h"
+#include "seek/models/bert.h"
+#include "seek/ops/creation.h"
+#include "seek/optim/adam.h"
+#include "seek/optim/lr_scheduler.h"
+#include "seek/text/bert_tokenizer.h"
+#include "seek/text/mlm.h"
+#include "seek/text/text_data.h"
+
+namespace bert_example {
+
+namespace fs = std::filesystem;
+using namespace seek;
+
+// The stratified train / validation / test split (80 / 10 / 10) of a text folder with a fixed seed:
+// pre-training reads only the training documents, fine-tuning all three parts.
+struct Split {
+  std::vector<size_t> train, val, test;
+};
+
+inline Split split_documents(const text::TextFolder& folder, uint64_t seed) {
+  const int64_t n = static_cast<int64_t>(folder.size());
+  auto labels = tensor(folder.labels(), Shape{n});
+  auto ds = std::make_shared<data::TensorDataset>(arange(n).to(kInt64), labels);
+  auto parts = data::stratified_split(ds, {0.8, 0.1, 0.1}, seed);
+  return {parts[0]->indices(), parts[1]->indices(), parts[2]->indices()};
+}
+
+// Documents as padded ids [N, max_length] (truncated) with their labels, and the TensorDataset over them;
+// the attention mask is ids != [PAD].
+struct TokenisedSet {
+  Tensor ids, labels;
+  std::shared_ptr<data::TensorDataset> dataset;
+  size_t size() const { return static_cast<size_t>(ids.size(0)); }
+};
+
+inline TokenisedSet tokenised(const text::BertTokenizer& tok, const text::TextFolder& folder,
+                              const std::vector<size_t>& which, int64_t max_length) {
+  std::vector<std::string> texts;
+  std::vector<int64_t> labels;
+  for (size_t i : which) {
+    texts.push_back(folder.text(i));
+    labels.push_back(folder.label(i));
+  }
+  text::EncodeOptions eo;
+  eo.max_length = max_length;
+  eo.padding = text::Padding::MaxLength;
+  TokenisedSet set;
+  set.ids = tok.encode_batch(texts, eo).input_ids();
+  set.labels = tensor(labels, Shape{static_cast<int64_t>(labels.size())});
+  set.dataset = std::make_shared<data::TensorDataset>(set.ids, set.labels);
+  return set;
+}
+
+// AdamW with Hugging Face's exclusions: no weight decay on biases and LayerNorm weights.
+inline std::unique_ptr<optim::AdamW> make_adamw(const nn::Module& model, double lr, double weight_decay) {
+  std::vector<Tensor> decay, no_decay;
+  for (const auto& [name, p] : model.named_parameters()) {
+    const bool exclude = name.size() >= 4 && (name.ends_with("bias") || name.find("LayerNorm") != std::string::npos);
+    (exclude ? no_decay : decay).push_back(p);
+  }
+  optim::AdamWOptions o(lr);
+  o.weight_decay_(weight_decay);
+  std::vector<optim::ParamGroup> groups;
+  groups.emplace_back(decay);
+  optim::AdamWOptions nd = o;
+  nd.weight_decay_(0.0);
+  groups.emplace_back(no_decay, nd);
+  return std::make_unique<optim::AdamW>(std::move(groups), o);
+}
+
+// Linear warmup then linear decay to 0 or cosine (the two schedules HF's Trainer offers most).
+inline std::unique_ptr<optim::LRScheduler> make_schedule(optim::Optimizer& opt, const std::string& kind,
+                                                         int64_t warmup, int64_t total) {
+  if (kind == "cosine") return std::make_unique<optim::WarmupCosineLR>(opt, warmup, total);
+  return std::make_unique<optim::LinearWarmupDecayLR>(opt, warmup, total);
+}
+
+inline Tensor attention_mask_of(const Tensor& ids, int64_t pad_id) { return (ids != pad_id).to(kInt64); }
+
+struct PretrainOptions {
+  std::string data = "data/bbc_news";  // the text folder (scripts/get_bbc_news.sh)
+  std::vector<std::string> corpus;      // more plain text (fortune files or folders of them)
+  std::string out = "build/train_bert_out/pretrain";
+  std::string resume;
+  std::string model = "mini";           // mini (4 x 256) or tiny (2 x 128)
+  std::string attention = "standard";   // or "lsh"
+  std::string schedule = "linear";      // or "cosine"
+  std::string amp = "off";              // or "bf16"
+  int64_t vocab_size = 8000, max_length = 128, batch_size = 32, accumulation = 1, epochs = 3;
+  int64_t eval_every = 200, checkpoint_every = 0, limit_docs = 0, threads = 0, max_steps = 0;
+  double lr = 5e-4, weight_decay = 0.01, warmup = 0.06, clip_grad = 1.0, max_minutes = 15;
+  uint64_t seed = 0;
+};
+
+struct FinetuneOptions {
+  std::string data = "data/bbc_news";
+  std::string pretrained = "build/train_bert_out/pretrain";  // vocab.txt, config.json, model.safetensors
+  std::string out = "build/train_bert_out/finetune";
+  std::string amp = "off";
+  int64_t max_length = 256, batch_size = 16, epochs = 4, patience = 2, limit_train = 0, threads = 0;
+  double lr = 1e-4, weight_decay = 0.01, warmup = 0.1, clip_grad = 1.0;
+  uint64_t seed = 0;
+};
+
+int pretrain(const PretrainOptions& o);
+int finetune(const FinetuneOptions& o);
+
+inline void set_num_threads_if(int64_t threads) {
+  if (threads > 0) omp_set_num_threads(static_cast<int>(threads));
+}
+
+}  // namespace bert_example

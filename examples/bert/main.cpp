@@ -1,0 +1,131 @@
+// train_bert: BERT masked-language-model pre-training and text-classification fine-tuning on BBC News
+// (scripts/train_bert.sh runs both; docs/bert.md).
+//
+//   train_bert pretrain [--data DIR] [--corpus PATH]... [--out DIR] [--model mini|tiny]
+//                       [--attention standard|lsh] [--vocab-size N] [--max-length N] [--batch-size N]
+//                       [--accumulation N] [--epochs N] [--lr X] [--weight-decay X] [--warmup FRACTION]
+//                       [--schedule linear|cosine] [--clip-grad X] [--amp off|bf16] [--max-minutes X]
+//                       [--eval-every N] [--checkpoint-every N] [--resume DIR] [--limit-docs N] [--max-steps N]
+//                       [--seed N] [--threads N]
+//   train_bert finetune [--data DIR] [--pretrained DIR|none] [--out DIR] [--max-length N] [--batch-size N]
+//                       [--epochs N] [--lr X] [--weight-decay X] [--warmup FRACTION] [--patience N]
+//                       [--clip-grad X] [--amp off|bf16] [--limit-train N] [--seed N] [--threads N]
+#include <filesystem>
+#include <iostream>
+
+#include "bert/bert_common.h"
+#include "common/cli.h"
+#include "seek/core/error.h"
+
+using seek::examples::to_double;
+using seek::examples::to_int;
+using seek::examples::UsageError;
+
+namespace {
+
+void usage(std::ostream& os) {
+  os << "usage: train_bert pretrain|finetune [flags]   (flags: see examples/bert/main.cpp or docs/bert.md)\n";
+}
+
+std::string one_of(const std::string& flag, const std::string& v, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed)
+    if (v == a) return v;
+  std::string list;
+  for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+  throw UsageError(flag + " must be one of " + list + ", got '" + v + "'");
+}
+
+bert_example::PretrainOptions parse_pretrain(int argc, char** argv) {
+  bert_example::PretrainOptions o;
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help") throw UsageError("help");
+    if (i + 1 >= argc) throw UsageError(flag + " needs a value");
+    const std::string v = argv[++i];
+    if (flag == "--data") o.data = v;
+    else if (flag == "--corpus") o.corpus.push_back(v);
+    else if (flag == "--out") o.out = v;
+    else if (flag == "--resume") o.resume = v;
+    else if (flag == "--model") o.model = one_of(flag, v, {"mini", "tiny"});
+    else if (flag == "--attention") o.attention = one_of(flag, v, {"standard", "lsh"});
+    else if (flag == "--schedule") o.schedule = one_of(flag, v, {"linear", "cosine"});
+    else if (flag == "--amp") o.amp = one_of(flag, v, {"off", "bf16"});
+    else if (flag == "--vocab-size") o.vocab_size = to_int(flag, v, 16);
+    else if (flag == "--max-length") o.max_length = to_int(flag, v, 8);
+    else if (flag == "--batch-size") o.batch_size = to_int(flag, v, 1);
+    else if (flag == "--accumulation") o.accumulation = to_int(flag, v, 1);
+    else if (flag == "--epochs") o.epochs = to_int(flag, v, 1);
+    else if (flag == "--eval-every") o.eval_every = to_int(flag, v, 1);
+    else if (flag == "--checkpoint-every") o.checkpoint_every = to_int(flag, v, 0);
+    else if (flag == "--limit-docs") o.limit_docs = to_int(flag, v, 0);
+    else if (flag == "--max-steps") o.max_steps = to_int(flag, v, 0);
+    else if (flag == "--threads") o.threads = to_int(flag, v, 0);
+    else if (flag == "--seed") o.seed = static_cast<uint64_t>(to_int(flag, v, 0));
+    else if (flag == "--lr") o.lr = to_double(flag, v, 0);
+    else if (flag == "--weight-decay") o.weight_decay = to_double(flag, v, 0);
+    else if (flag == "--warmup") o.warmup = to_double(flag, v, 0);
+    else if (flag == "--clip-grad") o.clip_grad = to_double(flag, v, 0);
+    else if (flag == "--max-minutes") o.max_minutes = to_double(flag, v, 0);
+    else throw UsageError("unknown flag " + flag);
+  }
+  return o;
+}
+
+bert_example::FinetuneOptions parse_finetune(int argc, char** argv) {
+  bert_example::FinetuneOptions o;
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help") throw UsageError("help");
+    if (i + 1 >= argc) throw UsageError(flag + " needs a value");
+    const std::string v = argv[++i];
+    if (flag == "--data") o.data = v;
+    else if (flag == "--pretrained") o.pretrained = v;
+    else if (flag == "--out") o.out = v;
+    else if (flag == "--amp") o.amp = one_of(flag, v, {"off", "bf16"});
+    else if (flag == "--max-length") o.max_length = to_int(flag, v, 8);
+    else if (flag == "--batch-size") o.batch_size = to_int(flag, v, 1);
+    else if (flag == "--epochs") o.epochs = to_int(flag, v, 1);
+    else if (flag == "--patience") o.patience = to_int(flag, v, 1);
+    else if (flag == "--limit-train") o.limit_train = to_int(flag, v, 0);
+    else if (flag == "--threads") o.threads = to_int(flag, v, 0);
+    else if (flag == "--seed") o.seed = static_cast<uint64_t>(to_int(flag, v, 0));
+    else if (flag == "--lr") o.lr = to_double(flag, v, 0);
+    else if (flag == "--weight-decay") o.weight_decay = to_double(flag, v, 0);
+    else if (flag == "--warmup") o.warmup = to_double(flag, v, 0);
+    else if (flag == "--clip-grad") o.clip_grad = to_double(flag, v, 0);
+    else throw UsageError("unknown flag " + flag);
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode != "pretrain" && mode != "finetune") {
+    std::cerr << "train_bert: the first argument must be pretrain or finetune\n";
+    usage(std::cerr);
+    return 2;
+  }
+  try {
+    if (mode == "pretrain") {
+      auto o = seek::examples::parse_or_usage("train_bert", argc, argv, parse_pretrain, usage);
+      if (!o) return 2;
+      if (!std::filesystem::is_directory(o->data)) {
+        std::cerr << "train_bert: no text folder at " << o->data << " (scripts/get_bbc_news.sh makes it)\n";
+        return 2;
+      }
+      return bert_example::pretrain(*o);
+    }
+    auto o = seek::examples::parse_or_usage("train_bert", argc, argv, parse_finetune, usage);
+    if (!o) return 2;
+    if (!std::filesystem::is_directory(o->data)) {
+      std::cerr << "train_bert: no text folder at " << o->data << " (scripts/get_bbc_news.sh makes it)\n";
+      return 2;
+    }
+    return bert_example::finetune(*o);
+  } catch (const seek::Error& e) {
+    std::cerr << "train_bert: " << e.what() << "\n";
+    return 1;
+  }
+}
