@@ -3,8 +3,10 @@
 // benchmarks/run_bert.sh alternates the two and prints the comparison.
 //
 //   bench_bert [--config mini|tiny|small|base] [--batch 16] [--seq 128] [--warmup 2] [--steps 5] [--windows 1]
-//              [--attention standard|lsh]
+//              [--attention standard|lsh] [--device cpu|cuda] [--bf16 0|1]
 //
+// --device cuda runs on the GPU (synchronised around each window); --bf16 1 runs forward and loss under
+// autocast to bfloat16 (the GPU workload: --config base --batch 32 --device cuda --bf16 1).
 // Each window times --steps steps after the warm-up and prints one JSON line
 // {"impl": "seek", "config": ..., "tokens_per_s": ..., "step_ms": ...}. 15% of the positions carry a label
 // (the rest -100), as BERT's masking; every position is a real token (no padding).
@@ -20,8 +22,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Args {
-  std::string config = "mini", attention = "standard";
-  int64_t batch = 16, seq = 128, warmup = 2, steps = 5, windows = 1;
+  std::string config = "mini", attention = "standard", device = "cpu";
+  int64_t batch = 16, seq = 128, warmup = 2, steps = 5, windows = 1, bf16 = 0;
 };
 
 Args parse(int argc, char** argv) {
@@ -35,6 +37,8 @@ Args parse(int argc, char** argv) {
     else if (k == "--warmup") a.warmup = std::stoll(v);
     else if (k == "--steps") a.steps = std::stoll(v);
     else if (k == "--windows") a.windows = std::stoll(v);
+    else if (k == "--device") a.device = v;
+    else if (k == "--bf16") a.bf16 = std::stoll(v);
     else throw std::runtime_error("bench_bert: unknown option " + k);
   }
   return a;
@@ -52,6 +56,8 @@ int main(int argc, char** argv) {
   c.attention_type = a.attention;
   manual_seed(0);
   models::BertForMaskedLM model(c);
+  const Device dev(a.device);
+  model.to(dev);
   model.train();
   optim::AdamW opt(model.parameters(), optim::AdamWOptions(1e-4));
   TensorOptions i64(kInt64);
@@ -59,21 +65,32 @@ int main(int argc, char** argv) {
   Tensor mask = ones({a.batch, a.seq}, i64);
   Tensor chosen = rand({a.batch, a.seq}).lt(0.15);
   Tensor labels = ids.masked_fill(chosen.logical_not(), -100);
+  ids = ids.to(dev), mask = mask.to(dev), labels = labels.to(dev);
   auto step = [&] {
     opt.zero_grad();
-    Tensor loss = model.forward(ids, mask, Tensor(), labels).loss;
+    Tensor loss;
+    {
+      amp::AutocastGuard autocast(dev.type, kBFloat16, a.bf16 != 0);
+      loss = model.forward(ids, mask, Tensor(), labels).loss;
+    }
     loss.backward();
     opt.step();
   };
+  auto sync = [&] {
+    if (dev.type == DeviceType::CUDA) cuda::synchronize();
+  };
   for (int64_t i = 0; i < a.warmup; ++i) step();
+  sync();
   for (int64_t w = 0; w < a.windows; ++w) {
     auto t0 = Clock::now();
     for (int64_t i = 0; i < a.steps; ++i) step();
+    sync();
     double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::printf("{\"impl\": \"seek\", \"config\": \"%s\", \"batch\": %lld, \"seq\": %lld, \"tokens_per_s\": %.1f, "
-                "\"step_ms\": %.1f}\n",
-                a.config.c_str(), static_cast<long long>(a.batch), static_cast<long long>(a.seq),
-                static_cast<double>(a.batch * a.seq * a.steps) / s, 1e3 * s / static_cast<double>(a.steps));
+    std::printf("{\"impl\": \"seek\", \"device\": \"%s\", \"bf16\": %d, \"config\": \"%s\", \"batch\": %lld, \"seq\": %lld, \"tokens_per_s\": %.1f, "
+                "\"sequences_per_s\": %.2f, \"step_ms\": %.1f}\n",
+                a.device.c_str(), static_cast<int>(a.bf16), a.config.c_str(), static_cast<long long>(a.batch), static_cast<long long>(a.seq),
+                static_cast<double>(a.batch * a.seq * a.steps) / s, static_cast<double>(a.batch * a.steps) / s,
+                1e3 * s / static_cast<double>(a.steps));
     std::fflush(stdout);
   }
   return 0;

@@ -167,8 +167,10 @@ BertModelOutput BertModel::forward(const Tensor& input_ids, const Tensor& attent
     if (config_.attention_type == "lsh") {
       padding = attention_mask.eq(0);
     } else {  // HF's extended mask: (1 - mask) * the dtype's lowest value, [B, 1, 1, L]
-      const double lowest =
-          x.dtype() == kFloat64 ? std::numeric_limits<double>::lowest() : std::numeric_limits<float>::lowest();
+      const double lowest = x.dtype() == kFloat64    ? std::numeric_limits<double>::lowest()
+                            : x.dtype() == kFloat16  ? -65504.0
+                            : x.dtype() == kBFloat16 ? -3.3895313892515355e38  // bf16's lowest finite value
+                                                     : static_cast<double>(std::numeric_limits<float>::lowest());
       Tensor m = attention_mask.to(x.dtype());
       additive = (m.neg() + 1.0).mul(lowest).unsqueeze(1).unsqueeze(1);
     }

@@ -316,3 +316,19 @@ TEST(Bert, SimulatedCudaMatchesCpu) {
   gpu.loss.backward();
   EXPECT_TRUE(m->decoder_weight().grad().defined());
 }
+
+// The padding mask uses the dtype's lowest finite value (as HF's finfo.min), so a bf16 model stays finite,
+// even for a sequence that is all padding.
+TEST(Bert, BFloat16ModelWithPaddingStaysFinite) {
+  auto ref = reference();
+  auto m = BertModel::from_pretrained(kData / "base");
+  m->eval();
+  Tensor mask = ref["attention_mask"].clone();
+  mask.select(0, 2).zero_();
+  Tensor f32 = m->forward(ref["input_ids"], mask, ref["token_type_ids"]).last_hidden_state;
+  m->to(kBFloat16);
+  Tensor bf16 = m->forward(ref["input_ids"], mask, ref["token_type_ids"]).last_hidden_state;
+  EXPECT_EQ(bf16.dtype(), kBFloat16);
+  EXPECT_TRUE(bf16.to(kFloat32).isfinite().all().item<bool>());
+  EXPECT_LT(max_diff(bf16.narrow(0, 0, 2), f32.narrow(0, 0, 2)), 0.15);
+}

@@ -100,6 +100,26 @@ TEST(Module, ToDtypeKeepsLeavesAndIntegerBuffers) {
   EXPECT_EQ(net->forward(ones({1, 3}, kFloat64)).dtype(), kFloat64);
 }
 
+// A tensor registered under two names (tied weights, as BERT's decoder and word embeddings) stays one
+// tensor through to(): one parameter, both names, as PyTorch's in-place move keeps it.
+TEST(Module, ToKeepsTiedParametersTied) {
+  auto net = std::make_shared<Net>();
+  net->fc2->param("bias") = net->fc1->param("bias").narrow(0, 0, 2).detach().requires_grad_(true);
+  net->fc1->param("weight").set_grad(ones({4, 3}));
+  Tensor shared = net->fc1->param("weight");
+  auto tied = std::make_shared<Affine>(3, 4);
+  tied->param("weight") = shared;
+  net->register_module("tied", tied);
+  ASSERT_EQ(net->parameters().size(), 5u);  // fc1.weight, fc1.bias, fc2.weight, fc2.bias; tied.bias
+  net->to(kFloat64);
+  EXPECT_TRUE(net->fc1->param("weight").is_same(tied->param("weight")));
+  EXPECT_EQ(tied->param("weight").dtype(), kFloat64);
+  EXPECT_EQ(tied->param("weight").grad().dtype(), kFloat64);
+  EXPECT_FALSE(net->fc2->param("bias").is_same(net->fc1->param("bias")));  // distinct tensors stay distinct
+  EXPECT_EQ(net->parameters().size(), 5u);
+  EXPECT_EQ(net->state_dict().size(), 7u);  // both names of the tied weight, and the buffer "steps"
+}
+
 TEST(Module, BadRegistrationAndLookup) {
   Affine m(2, 2);
   EXPECT_THROW(m.register_parameter("weight", zeros({1})), ValueError);
