@@ -11,7 +11,9 @@
 // written back through an f32 buffer), so the kernels exist for float and double only. One
 // block per channel sums its N * L values with a fixed per-thread stride and combines the thread sums with block_reduce's
 // fixed tree: no atomics, results do not depend on scheduling. Thread 0 of the block then
-// turns the sums into the channel's coefficients, which one grid-stride kernel applies.
+// turns the sums into the channel's coefficients, which one grid-stride kernel applies. NHWC
+// statistics use coalesced tiles of 32 channels x row chunks instead (see nhwc_partial_sums_kernel).
+#include <algorithm>
 #include <cmath>
 
 #include "backend/cuda/cuda_backend.h"
@@ -53,6 +55,27 @@ struct ChanLayout {
   SEEK_HOST_DEVICE SEEK_INLINE int64_t chan(int64_t i) const { return nhwc ? i % C : (i / L) % C; }
 };
 
+// Channel c's statistics and coefficients from its n values' sums shifted by k.
+SEEK_HOST_DEVICE SEEK_INLINE void forward_finish(int64_t c, double k, Sums s, double n, double eps, const double* w,
+                                                 const double* b, double* mean, double* var, double* invstd, Coefs co) {
+  const double m = s.s1 / n;
+  double v = s.s2 / n - m * m;
+  if (v < 0.0) v = 0.0;  // rounding; NaN stays NaN
+  const double is = 1.0 / sqrt(v + eps);
+  mean[c] = k + m, var[c] = v, invstd[c] = is;
+  co.mean[c] = k + m, co.scale[c] = is * w[c], co.shift[c] = b[c];
+}
+
+// Channel c's gradients and grad_input coefficients from sum(gy) (s1) and sum(gy * (x - mean)) (s2).
+SEEK_HOST_DEVICE SEEK_INLINE void backward_finish(int64_t c, Sums s, double n, const double* w, const double* mean,
+                                                  const double* invstd, double* grad_w, double* grad_b, Coefs co,
+                                                  double* gm) {
+  const double is = invstd[c], k = w[c] * is;
+  grad_w[c] = s.s2 * is, grad_b[c] = s.s1;
+  co.mean[c] = mean[c], co.scale[c] = k, co.shift[c] = -k * s.s1 / n;
+  gm[c] = -k * is * is * s.s2 / n;
+}
+
 // One block per channel c: shifted sums of x, then the channel's statistics and coefficients.
 // stats = [mean, var, invstd] arrays; w/b per-channel f64 (weight 1 / bias 0 already filled in).
 template <typename T>
@@ -69,12 +92,7 @@ __global__ void forward_stats_kernel(const T* x, int64_t N, ChanLayout lay, doub
   Sums* smem = dynamic_shared_memory<Sums>();
   s = row_reduce(s, SumsCombine{}, Sums{0.0, 0.0}, smem, false);
   if (threadIdx.x != 0) return;
-  const double n = static_cast<double>(count), m = s.s1 / n;
-  double v = s.s2 / n - m * m;
-  if (v < 0.0) v = 0.0;  // rounding; NaN stays NaN
-  const double is = 1.0 / sqrt(v + eps);
-  mean[c] = k + m, var[c] = v, invstd[c] = is;
-  co.mean[c] = k + m, co.scale[c] = is * w[c], co.shift[c] = b[c];
+  forward_finish(c, k, s, static_cast<double>(count), eps, w, b, mean, var, invstd, co);
 }
 
 // Eval coefficients from given statistics: one thread per channel.
@@ -111,10 +129,75 @@ __global__ void backward_stats_kernel(const T* gy, const T* x, int64_t N, ChanLa
   Sums* smem = dynamic_shared_memory<Sums>();
   s = row_reduce(s, SumsCombine{}, Sums{0.0, 0.0}, smem, false);
   if (threadIdx.x != 0) return;
-  const double n = static_cast<double>(count), is = invstd[c], k = w[c] * is;
-  grad_w[c] = s.s2 * is, grad_b[c] = s.s1;
-  co.mean[c] = mean[c], co.scale[c] = k, co.shift[c] = -k * s.s1 / n;
-  gm[c] = -k * is * is * s.s2 / n;
+  backward_finish(c, s, static_cast<double>(count), w, mean, invstd, grad_w, grad_b, co, gm);
+}
+
+// ---- NHWC statistics: coalesced tiles, then a fixed-order combine ----
+// In a channels_last buffer a channel's values are C apart, so a block per channel would read one
+// value per 32-byte sector. Instead a block of kTileC x kTileRows threads takes 32 adjacent channels
+// (threadIdx.x: consecutive addresses, coalesced) over one chunk of rows (pixels), each thread
+// summing every kTileRows-th row of the chunk for its channel; row lane 0 adds the lanes in order
+// and writes the chunk's partial sums, and a thread per channel adds the chunks in order. The
+// shift and the double sums are those of the block-per-channel kernels; only the order differs,
+// and it is fixed by the launch, so results stay deterministic.
+constexpr int kTileC = 32, kTileRows = 8;
+constexpr int64_t kRowsPerChunk = 512;  // rows (pixels) per block; at most kMaxChunks chunks
+constexpr int64_t kMaxChunks = 1024;
+
+// partial[r * C + c] = channel c's sums over rows [r * chunk, (r + 1) * chunk) of dense NHWC x
+// [count, C]. Forward (gy null): sums of x - x[c] (the channel's first value) and its square.
+// Backward: sums of gy and of gy * (x - mean_T), mean_T = T(mean[c]) as the forward used it.
+template <typename T>
+__global__ void nhwc_partial_sums_kernel(const T* x, const T* gy, const double* mean, int64_t C, int64_t count,
+                                         int64_t chunk, Sums* partial) {
+  __shared__ Sums tile[kTileRows][kTileC];
+  const int tx = static_cast<int>(threadIdx.x), ty = static_cast<int>(threadIdx.y);
+  const int64_t c = static_cast<int64_t>(blockIdx.x) * kTileC + tx;
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * chunk;
+  const int64_t r1 = r0 + chunk < count ? r0 + chunk : count;
+  Sums s{0.0, 0.0};
+  if (c < C) {
+    const double k = gy ? static_cast<double>(static_cast<T>(mean[c])) : static_cast<double>(x[c]);
+    for (int64_t j = r0 + ty; j < r1; j += kTileRows) {
+      const double d = static_cast<double>(x[j * C + c]) - k;
+      if (gy) {
+        const double g = static_cast<double>(gy[j * C + c]);
+        s.s1 += g;
+        s.s2 += g * d;
+      } else {
+        s.s1 += d;
+        s.s2 += d * d;
+      }
+    }
+  }
+  tile[ty][tx] = s;
+  __syncthreads();
+  if (ty != 0 || c >= C) return;
+  Sums t = tile[0][tx];
+  for (int k = 1; k < kTileRows; ++k) t = SumsCombine{}(t, tile[k][tx]);
+  partial[blockIdx.y * C + c] = t;
+}
+
+// A thread per channel: the chunks' partial sums in order, then the forward statistics.
+template <typename T>
+__global__ void nhwc_forward_finish_kernel(const Sums* partial, int64_t chunks, const T* x, int64_t C, int64_t count,
+                                           double eps, const double* w, const double* b, double* mean, double* var,
+                                           double* invstd, Coefs co) {
+  SEEK_GRID_STRIDE_LOOP(c, C) {
+    Sums s = partial[c];
+    for (int64_t r = 1; r < chunks; ++r) s = SumsCombine{}(s, partial[r * C + c]);
+    forward_finish(c, static_cast<double>(x[c]), s, static_cast<double>(count), eps, w, b, mean, var, invstd, co);
+  }
+}
+
+__global__ void nhwc_backward_finish_kernel(const Sums* partial, int64_t chunks, int64_t C, int64_t count,
+                                            const double* w, const double* mean, const double* invstd, double* grad_w,
+                                            double* grad_b, Coefs co, double* gm) {
+  SEEK_GRID_STRIDE_LOOP(c, C) {
+    Sums s = partial[c];
+    for (int64_t r = 1; r < chunks; ++r) s = SumsCombine{}(s, partial[r * C + c]);
+    backward_finish(c, s, static_cast<double>(count), w, mean, invstd, grad_w, grad_b, co, gm);
+  }
 }
 
 template <typename T>
@@ -220,6 +303,23 @@ class NormRun {
   MemoryFormat fmt_;
 };
 
+// The NHWC statistics' tiling of g: chunks of rows per block column and their partial sums.
+struct NhwcTiles {
+  int64_t chunks, chunk;
+  Tensor partial;  // [chunks, C] Sums (f64 pairs)
+  NhwcTiles(const Geometry& g, Device dev) {
+    const int64_t count = g.count();
+    chunks = std::min(kMaxChunks, std::max<int64_t>(1, (count + kRowsPerChunk - 1) / kRowsPerChunk));
+    chunk = (count + chunks - 1) / chunks;
+    partial = empty({chunks * g.C * 2}, TensorOptions(kFloat64).device(dev));
+  }
+  Sums* sums() const { return static_cast<Sums*>(partial.data_ptr()); }
+  LaunchConfig config(const Geometry& g) const {
+    return {dim3(static_cast<unsigned>((g.C + kTileC - 1) / kTileC), static_cast<unsigned>(chunks)),
+            dim3(kTileC, kTileRows), 0, current_stream()};
+  }
+};
+
 Coefs coefs_of(Tensor& m, Tensor& s, Tensor& b) {
   return {static_cast<double*>(m.data_ptr()), static_cast<double*>(s.data_ptr()), static_cast<double*>(b.data_ptr())};
 }
@@ -259,9 +359,18 @@ void CudaBackend::batch_norm_forward_train(const Tensor& input, const Tensor& we
   const Tensor x = run.dense_as(input, cdt);
   dispatch_compute(cdt, [&]<typename T>() {
     const T* px = static_cast<const T*>(x.data_ptr());
-    launch(forward_stats_kernel<T>,
-           {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, px, g.N,
-           g.layout(), eps, f64(w), f64(b), f64_mut(mean), f64_mut(var), f64_mut(invstd), co);
+    if (g.nhwc) {
+      const NhwcTiles tiles(g, input.device());
+      launch(nhwc_partial_sums_kernel<T>, tiles.config(g), px, static_cast<const T*>(nullptr),
+             static_cast<const double*>(nullptr), g.C, g.count(), tiles.chunk, tiles.sums());
+      launch(nhwc_forward_finish_kernel<T>, {grid_size(g.C), kBlockThreads, 0, current_stream()},
+             static_cast<const Sums*>(tiles.sums()), tiles.chunks, px, g.C, g.count(), eps, f64(w), f64(b),
+             f64_mut(mean), f64_mut(var), f64_mut(invstd), co);
+    } else {
+      launch(forward_stats_kernel<T>,
+             {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, px, g.N,
+             g.layout(), eps, f64(w), f64(b), f64_mut(mean), f64_mut(var), f64_mut(invstd), co);
+    }
     run.write_through<T>(out, [&](T* y) {
       launch(affine_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()}, px, y, g.total(), g.layout(),
              co);
@@ -294,9 +403,18 @@ void CudaBackend::batch_norm_backward(const Tensor& grad_out, const Tensor& inpu
   dispatch_compute(cdt, [&]<typename T>() {
     const T* px = static_cast<const T*>(x.data_ptr());
     const T* pg = static_cast<const T*>(gy.data_ptr());
-    launch(backward_stats_kernel<T>,
-           {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, pg, px,
-           g.N, g.layout(), f64(w), f64(mean), f64(invstd), f64_mut(gw), f64_mut(gb), co, f64_mut(gm));
+    if (g.nhwc) {
+      const NhwcTiles tiles(g, input.device());
+      launch(nhwc_partial_sums_kernel<T>, tiles.config(g), px, pg, f64(mean), g.C, g.count(), tiles.chunk,
+             tiles.sums());
+      launch(nhwc_backward_finish_kernel, {grid_size(g.C), kBlockThreads, 0, current_stream()},
+             static_cast<const Sums*>(tiles.sums()), tiles.chunks, g.C, g.count(), f64(w), f64(mean), f64(invstd),
+             f64_mut(gw), f64_mut(gb), co, f64_mut(gm));
+    } else {
+      launch(backward_stats_kernel<T>,
+             {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, pg, px,
+             g.N, g.layout(), f64(w), f64(mean), f64(invstd), f64_mut(gw), f64_mut(gb), co, f64_mut(gm));
+    }
     if (!grad_input.defined() || g.total() == 0) return;
     run.write_through<T>(grad_input, [&](T* gx) {
       launch(grad_input_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()}, pg, px, gx, g.total(),

@@ -157,3 +157,42 @@ TEST_F(CudaNhwc, OptimStateInAnotherLayoutIsAnError) {
     EXPECT_NE(std::string(e.what()).find("must be laid out as its parameter"), std::string::npos) << e.what();
   }
 }
+
+// On a GPU with cuDNN: cuDNN's NHWC descriptors (CUDNN_TENSOR_NHWC tensors, an OHWI filter) against
+// seek's NHWC kernels, forward and backward, channels_last throughout. Skipped where conv2d has no
+// cuDNN path (the simulator build); scripts/gpu_check.sh runs it.
+TEST_F(CudaNhwc, OwnNhwcKernelsMatchCudnnNhwc) {
+  const cuda::ConvImpl saved = cuda::conv_impl();
+  cuda::set_conv_impl(cuda::ConvImpl::Library);
+  if (cuda::conv_impl() != cuda::ConvImpl::Library)
+    GTEST_SKIP() << "conv2d has no cuDNN path in this build (the simulator build, or cuDNN not found)";
+  Conv2dParams strided;
+  strided.stride = {2, 1}, strided.padding = {1, 2}, strided.dilation = {1, 2}, strided.groups = 2;
+  for (const Conv2dParams& p : {Conv2dParams{}, strided}) {
+    for (DType dt : {kFloat32, kFloat16, kBFloat16, kFloat64}) {
+      manual_seed(41);
+      const auto dev_cl = [&](const Tensor& t) { return t.to(kCUDA, dt, false, false, kCL); };
+      const Tensor x = dev_cl(randn({4, 6, 13, 11})), w = dev_cl(randn({8, 6 / p.groups, 3, 3}));
+      const Tensor b = randn({8}).to(kCUDA, dt);
+      const int64_t OH = (13 + 2 * p.padding[0] - p.dilation[0] * 2 - 1) / p.stride[0] + 1;
+      const int64_t OW = (11 + 2 * p.padding[1] - p.dilation[1] * 2 - 1) / p.stride[1] + 1;
+      const Tensor gy = dev_cl(randn({4, 8, OH, OW}));
+      std::vector<Tensor> results[2];
+      for (int own = 0; own < 2; ++own) {
+        cuda::set_conv_impl(own ? cuda::ConvImpl::Own : cuda::ConvImpl::Library);
+        const TensorOptions o = TensorOptions(dt).device(kCUDA);
+        Tensor y = empty(gy.sizes(), o, kCL), gx = empty(x.sizes(), o, kCL), gw = empty(w.sizes(), o, kCL);
+        Tensor gb = empty({8}, o);
+        backend(kCUDA).conv2d_forward(x, w, b, p, y);
+        backend(kCUDA).conv2d_backward(gy, x, w, p, gx, gw, gb);
+        results[own] = {y, gx, gw, gb};
+      }
+      const double tol = dt == kFloat64 ? 1e-12 : dt == kFloat32 ? 1e-5 : 3e-2;
+      const char* names[] = {"forward", "grad_input", "grad_weight", "grad_bias"};
+      for (int k = 0; k < 4; ++k)
+        expect_close(results[1][static_cast<size_t>(k)], results[0][static_cast<size_t>(k)], tol,
+                     str("own vs cuDNN NHWC conv2d ", names[k], " groups ", p.groups, " ", dtype_name(dt)));
+    }
+  }
+  cuda::set_conv_impl(saved);
+}

@@ -100,7 +100,10 @@ SEEK_DEVICE_TEST(ChannelsLastTest, BatchNormTrainEvalForwardBackward) {
   const DType acc = dtype() == kFloat64 ? kFloat64 : kFloat32;
   constexpr double kEps = 1e-5;
   uint64_t seed = 800;
-  for (const Shape& shape : {Shape{4, 3, 5, 7}, Shape{2, 8, 3, 3}, Shape{3, 5, 1, 9}}) {
+  // The CUDA NHWC statistics tile 32 channels x 512-row chunks: one tile, several chunks (a last
+  // partial one), several channel tiles (a last partial one).
+  for (const Shape& shape :
+       {Shape{4, 3, 5, 7}, Shape{2, 8, 3, 3}, Shape{3, 5, 1, 9}, Shape{5, 6, 11, 12}, Shape{2, 40, 3, 3}}) {
     const int64_t C = shape[1];
     const std::string what = "batch_norm channels_last " + str_of(shape);
     const Tensor xv = random_f64(shape, 1.0, 4.0, ++seed), gyv = random_f64(shape, -1, 1, ++seed);
