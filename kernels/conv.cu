@@ -68,22 +68,65 @@ __global__ void col2im_kernel(const T* col, ConvGeom g, int64_t nb, T* x) {
   }
 }
 
-// y[n, o, l] += b[o] over dense y [N, O, L] (any floating storage type; added in acc_t).
+// ---- NHWC (channels_last) kernels: the patch matrix has a row per output pixel, ----
+// col[(n*L + l) * ldc + (g*kh + i)*kw*Cg + j*Cg + cg] with ldc = kh*kw*C: channels innermost on
+// both sides, so consecutive threads read consecutive channels of x (coalesced) and the weight
+// is read as OHWI (a channels_last weight is already that; K = (i, j, cg) matches its rows).
+
+// col for the nb images at x (dense NHWC [nb, H, W, C]).
 template <typename T>
-__global__ void add_bias_kernel(T* y, const T* b, int64_t O, int64_t L, int64_t total) {
-  using A = acc_t<T>;
-  SEEK_GRID_STRIDE_LOOP(idx, total) { y[idx] = convert<T>(convert<A>(y[idx]) + convert<A>(b[(idx / L) % O])); }
+__global__ void im2col_nhwc_kernel(const T* x, ConvGeom g, int64_t nb, T* col) {
+  const int64_t ldc = g.kh * g.kw * g.C, total = nb * g.L * ldc;
+  SEEK_GRID_STRIDE_LOOP(idx, total) {
+    const int64_t r = idx / ldc, q = idx % ldc, n = r / g.L, l = r % g.L;
+    const int64_t grp = q / g.Kg, k = q % g.Kg, cg = k % g.Cg, j = (k / g.Cg) % g.kw, i = k / (g.Cg * g.kw);
+    const int64_t ih = (l / g.OW) * g.sh - g.ph + i * g.dh, iw = (l % g.OW) * g.sw - g.pw + j * g.dw;
+    col[idx] =
+        ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[((n * g.H + ih) * g.W + iw) * g.C + grp * g.Cg + cg] : T(0);
+  }
 }
 
-// gb[o] = sum over n, l of gy[n, o, l]: a block per channel, each thread summing a strided
-// share in f64, then a fixed tree in shared memory.
+// The adjoint of im2col_nhwc as a gather into dense NHWC x [nb, H, W, C] (overwritten).
 template <typename T>
-__global__ void bias_grad_kernel(const T* gy, int64_t N, int64_t O, int64_t L, T* gb) {
+__global__ void col2im_nhwc_kernel(const T* col, ConvGeom g, int64_t nb, T* x) {
+  const int64_t ldc = g.kh * g.kw * g.C, total = nb * g.H * g.W * g.C;
+  SEEK_GRID_STRIDE_LOOP(idx, total) {
+    const int64_t c = idx % g.C, iw = (idx / g.C) % g.W, ih = (idx / (g.C * g.W)) % g.H, n = idx / (g.C * g.W * g.H);
+    const int64_t base = (c / g.Cg) * g.Kg + c % g.Cg;
+    T s = T(0);
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const int64_t th = ih + g.ph - i * g.dh;
+      if (th < 0 || th % g.sh != 0 || th / g.sh >= g.OH) continue;
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const int64_t tw = iw + g.pw - j * g.dw;
+        if (tw < 0 || tw % g.sw != 0 || tw / g.sw >= g.OW) continue;
+        s += col[(n * g.L + (th / g.sh) * g.OW + tw / g.sw) * ldc + base + (i * g.kw + j) * g.Cg];
+      }
+    }
+    x[idx] = s;
+  }
+}
+
+// y[n, o, l] += b[o] over dense y [N, O, L], NCHW or NHWC (any floating storage type; added in acc_t).
+template <typename T>
+__global__ void add_bias_kernel(T* y, const T* b, int64_t O, int64_t L, bool nhwc, int64_t total) {
+  using A = acc_t<T>;
+  SEEK_GRID_STRIDE_LOOP(idx, total) {
+    const int64_t o = nhwc ? idx % O : (idx / L) % O;
+    y[idx] = convert<T>(convert<A>(y[idx]) + convert<A>(b[o]));
+  }
+}
+
+// gb[o] = sum over n, l of gy[n, o, l] (dense, NCHW or NHWC): a block per channel, each thread
+// summing a strided share in f64, then a fixed tree in shared memory.
+template <typename T>
+__global__ void bias_grad_kernel(const T* gy, int64_t N, int64_t O, int64_t L, bool nhwc, T* gb) {
   double* part = dynamic_shared_memory<double>();  // kBlockThreads of them (not static: see linalg.cu)
   const int tid = static_cast<int>(threadIdx.x);
   for (int64_t o = blockIdx.x; o < O; o += gridDim.x) {  // uniform across the block
     double s = 0;
-    for (int64_t q = tid; q < N * L; q += kBlockThreads) s += convert<double>(gy[((q / L) * O + o) * L + q % L]);
+    for (int64_t q = tid; q < N * L; q += kBlockThreads)
+      s += convert<double>(gy[nhwc ? q * O + o : ((q / L) * O + o) * L + q % L]);
     part[tid] = s;
     __syncthreads();
     for (int half = kBlockThreads / 2; half > 0; half /= 2) {
@@ -177,22 +220,89 @@ void conv_backward(const Tensor& gy_t, const T* x, const T* w, T* gx, T* gw, con
   }
 }
 
+// NHWC: y (dense [N, OH, OW, O]) = conv(x, w) for x dense [N, H, W, C] and w dense OHWI. Rows are
+// output pixels: one GEMM per chunk over the G groups, [n*L, Kg] @ [Kg, Og] into y's group columns.
+template <typename T>
+void conv_forward_nhwc(const T* x, const T* w, T* y, const ConvGeom& g, Device device, cudaStream_t stream) {
+  const DType dt = dtype_of<T>::value;
+  const int64_t nb = images_per_chunk(g), ldc = g.kh * g.kw * g.C;
+  const bool direct = pointwise(g);  // the patch matrix is x itself: rows of C, group g at column g*Cg
+  Tensor col = direct ? Tensor() : empty({nb * g.L * ldc}, TensorOptions(dt).device(device));
+  for (int64_t n0 = 0; n0 < g.N; n0 += nb) {
+    const int64_t n = std::min(nb, g.N - n0);
+    MatrixStack patches{x + n0 * g.L * g.C, 0, g.Cg, g.C, 1};
+    if (!direct) {
+      T* pc = static_cast<T*>(col.data_ptr());
+      const int64_t total = n * g.L * ldc;
+      launch(im2col_nhwc_kernel<T>, {grid_size(total), kBlockThreads, 0, stream}, x + n0 * g.H * g.W * g.C, g, n, pc);
+      patches = {pc, 0, g.Kg, ldc, 1};
+    }
+    gemm_forward(dt, GemmShape{1, g.G, n * g.L, g.Og, g.Kg}, patches, MatrixStack{w, 0, g.Og * g.Kg, 1, g.Kg},
+                 MatrixStack{y + n0 * g.L * g.O, 0, g.Og, g.O, 1}, 1.0, 0.0, stream);
+  }
+}
+
+// NHWC backward: gx (dense NHWC) and/or gw (dense OHWI) from gy (dense NHWC [N, OH, OW, O]).
+// The weight gradient reads gy's rows transposed in place: no gather of gy is needed.
+template <typename T>
+void conv_backward_nhwc(const T* gy, const T* x, const T* w, T* gx, T* gw, const ConvGeom& g, Device device,
+                        cudaStream_t stream) {
+  const DType dt = dtype_of<T>::value;
+  const int64_t nb = images_per_chunk(g), ldc = g.kh * g.kw * g.C;
+  const bool direct = pointwise(g);
+  Tensor col = direct ? Tensor() : empty({nb * g.L * ldc}, TensorOptions(dt).device(device));
+  T* pc = col.defined() ? static_cast<T*>(col.data_ptr()) : nullptr;
+  for (int64_t n0 = 0; n0 < g.N; n0 += nb) {
+    const int64_t n = std::min(nb, g.N - n0), rows = n * g.L;
+    const T* gyc = gy + n0 * g.L * g.O;
+    if (gw) {
+      MatrixStack patches{x + n0 * g.L * g.C, 0, g.Cg, g.C, 1};
+      if (!direct) {
+        launch(im2col_nhwc_kernel<T>, {grid_size(rows * ldc), kBlockThreads, 0, stream}, x + n0 * g.H * g.W * g.C, g, n,
+               pc);
+        patches = {pc, 0, g.Kg, ldc, 1};
+      }
+      gemm_forward(dt, GemmShape{1, g.G, g.Og, g.Kg, rows}, MatrixStack{gyc, 0, g.Og, 1, g.O}, patches,
+                   MatrixStack{gw, 0, g.Og * g.Kg, g.Kg, 1}, 1.0, n0 == 0 ? 0.0 : 1.0, stream);
+    }
+    if (gx) {
+      const MatrixStack out =
+          direct ? MatrixStack{gx + n0 * g.L * g.C, 0, g.Cg, g.C, 1} : MatrixStack{pc, 0, g.Kg, ldc, 1};
+      gemm_forward(dt, GemmShape{1, g.G, rows, g.Kg, g.Og}, MatrixStack{gyc, 0, g.Og, g.O, 1},
+                   MatrixStack{w, 0, g.Og * g.Kg, g.Kg, 1}, out, 1.0, 0.0, stream);
+      if (!direct) {
+        const int64_t total = n * g.H * g.W * g.C;
+        launch(col2im_nhwc_kernel<T>, {grid_size(total), kBlockThreads, 0, stream}, static_cast<const T*>(pc), g, n,
+               gx + n0 * g.H * g.W * g.C);
+      }
+    }
+  }
+}
+
 // ---- shapes, dtypes and buffers ----
 
 DType compute_dtype(DType t) { return t == DType::Float64 ? DType::Float64 : DType::Float32; }
 
-// t as a dense tensor of dtype dt on its device (t itself when it already is one).
-Tensor dense(const Tensor& t, DType dt) {
-  if (!t.defined() || (t.dtype() == dt && t.is_contiguous())) return t;
-  Tensor d = empty(t.sizes(), TensorOptions(dt).device(t.device()));
+// t as a dense tensor of dtype dt in format f (NCHW, or NHWC for 4-D t) on its device (t itself when it
+// already is one). A bias ([O]) is dense in either format.
+Tensor dense(const Tensor& t, DType dt, MemoryFormat f = MemoryFormat::Contiguous) {
+  if (!t.defined() || t.dim() != 4) f = MemoryFormat::Contiguous;
+  if (!t.defined() || (t.dtype() == dt && t.is_contiguous(f))) return t;
+  Tensor d = empty(t.sizes(), TensorOptions(dt).device(t.device()), f);
   cuda_backend()->copy(t, d);
   return d;
 }
 
-// A dense buffer of dtype dt to compute `out` into (out itself when possible).
-Tensor work(const Tensor& out, DType dt) {
-  if (!out.defined() || (out.dtype() == dt && out.is_contiguous())) return out;
-  return empty(out.sizes(), TensorOptions(dt).device(out.device()));
+// A dense buffer of dtype dt in format f to compute `out` into (out itself when possible).
+Tensor work(const Tensor& out, DType dt, MemoryFormat f = MemoryFormat::Contiguous) {
+  if (!out.defined() || out.dim() != 4) f = MemoryFormat::Contiguous;
+  if (!out.defined() || (out.dtype() == dt && out.is_contiguous(f))) return out;
+  return empty(out.sizes(), TensorOptions(dt).device(out.device()), f);
+}
+
+// Whether t is a dense channels_last 4-D tensor that is not also NCHW-contiguous.
+bool is_nhwc(const Tensor& t) {
+  return t.defined() && t.dim() == 4 && !t.is_contiguous() && t.is_contiguous(MemoryFormat::ChannelsLast);
 }
 
 void finish(const Tensor& result, const Tensor& out) {
@@ -246,7 +356,7 @@ void add_channel_bias(const Tensor& y, const Tensor& b, cudaStream_t stream) {
   if (total == 0) return;
   SEEK_DISPATCH_FLOATING(y.dtype(), "conv2d", [&] {
     launch(add_bias_kernel<scalar_t>, {grid_size(total), kBlockThreads, 0, stream},
-           static_cast<scalar_t*>(y.data_ptr()), static_cast<const scalar_t*>(b.data_ptr()), O, L, total);
+           static_cast<scalar_t*>(y.data_ptr()), static_cast<const scalar_t*>(b.data_ptr()), O, L, is_nhwc(y), total);
   });
 }
 
@@ -256,7 +366,7 @@ void channel_bias_grad(const Tensor& gy, const Tensor& gb, cudaStream_t stream) 
   const auto blocks = static_cast<unsigned>(std::min<int64_t>(O, 65535));
   SEEK_DISPATCH_FLOATING(gy.dtype(), "conv2d_backward", [&] {
     launch(bias_grad_kernel<scalar_t>, {blocks, kBlockThreads, kBlockThreads * sizeof(double), stream},
-           static_cast<const scalar_t*>(gy.data_ptr()), N, O, L, static_cast<scalar_t*>(gb.data_ptr()));
+           static_cast<const scalar_t*>(gy.data_ptr()), N, O, L, is_nhwc(gy), static_cast<scalar_t*>(gb.data_ptr()));
   });
 }
 
@@ -292,23 +402,31 @@ void CudaBackend::conv2d_forward(const Tensor& input, const Tensor& weight, cons
                    " should be [", g.O, "]");
   if (out.numel() == 0) return;
   DeviceGuard guard(out.device().index, "conv2d");
+  // NHWC when the op asked for a channels_last output (or the input is channels_last and the output
+  // is dense either way): input, weight (OHWI) and output are then used in place, no repacking.
+  const bool nhwc = is_nhwc(out) || (out.is_contiguous(MemoryFormat::ChannelsLast) && is_nhwc(input));
+  const MemoryFormat f = nhwc ? MemoryFormat::ChannelsLast : MemoryFormat::Contiguous;
 #if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
   if (conv_impl() == ConvImpl::Library && g.Kg > 0) {
     const DType st = input.dtype();
-    const Tensor y = work(out, st);
-    if (cudnn_conv_forward(dense(input, st), dense(weight, st), dense(bias, st), p, y)) {
+    const Tensor y = work(out, st, f);
+    if (cudnn_conv_forward(dense(input, st, f), dense(weight, st, f), dense(bias, st), p, y, nhwc)) {
       finish(y, out);
       return;
     }
   }
 #endif
   const DType dt = compute_dtype(input.dtype());
-  const Tensor x = dense(input, dt), w = dense(weight, dt), b = dense(bias, dt), y = work(out, dt);
+  const Tensor x = dense(input, dt, f), w = dense(weight, dt, f), b = dense(bias, dt), y = work(out, dt, f);
   if (g.Kg == 0 || g.N * g.C * g.H * g.W == 0) {  // an empty sum: the bias (or zeros)
     fill(y, Scalar(0));
     if (b.defined()) copy(b.view({1, g.O, 1, 1}).expand(y.sizes()), y);
   } else {
-    if (dt == DType::Float64)
+    if (nhwc && dt == DType::Float64)
+      conv_forward_nhwc(ptr<double>(x), ptr<double>(w), ptr<double>(y), g, out.device(), current_stream());
+    else if (nhwc)
+      conv_forward_nhwc(ptr<float>(x), ptr<float>(w), ptr<float>(y), g, out.device(), current_stream());
+    else if (dt == DType::Float64)
       conv_forward(ptr<double>(x), ptr<double>(w), ptr<double>(y), g, out.device(), current_stream());
     else
       conv_forward(ptr<float>(x), ptr<float>(w), ptr<float>(y), g, out.device(), current_stream());
@@ -332,12 +450,16 @@ void CudaBackend::conv2d_backward(const Tensor& grad_out, const Tensor& input, c
   SEEK_CHECK_SHAPE(!grad_bias.defined() || grad_bias.sizes() == Shape{g.O}, "conv2d_backward: grad_bias ",
                    shape_str(grad_bias.sizes()), " should be [", g.O, "]");
   DeviceGuard guard(weight.device().index, "conv2d_backward");
+  // NHWC when an activation (grad_input, grad_out or input) is channels_last: the activations and the
+  // weight and its gradient (OHWI) are then used in place.
+  const bool nhwc = is_nhwc(grad_input) || is_nhwc(grad_out) || is_nhwc(input);
+  const MemoryFormat f = nhwc ? MemoryFormat::ChannelsLast : MemoryFormat::Contiguous;
 #if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
   if (conv_impl() == ConvImpl::Library && grad_out.numel() > 0 && g.Kg > 0) {
     const DType st = weight.dtype();
-    const Tensor gx = work(grad_input, st), gw = work(grad_weight, st), gb = work(grad_bias, st);
-    const Tensor x = grad_weight.defined() ? dense(input, st) : Tensor();
-    if (cudnn_conv_backward(dense(grad_out, st), x, dense(weight, st), p, in_shape, gx, gw, gb)) {
+    const Tensor gx = work(grad_input, st, f), gw = work(grad_weight, st, f), gb = work(grad_bias, st);
+    const Tensor x = grad_weight.defined() ? dense(input, st, f) : Tensor();
+    if (cudnn_conv_backward(dense(grad_out, st, f), x, dense(weight, st, f), p, in_shape, gx, gw, gb, nhwc)) {
       finish(gx, grad_input);
       finish(gw, grad_weight);
       finish(gb, grad_bias);
@@ -346,14 +468,21 @@ void CudaBackend::conv2d_backward(const Tensor& grad_out, const Tensor& input, c
   }
 #endif
   const DType dt = compute_dtype(weight.dtype());
-  const Tensor gy = dense(grad_out, dt), w = dense(weight, dt);
-  const Tensor x = grad_weight.defined() ? dense(input, dt) : Tensor();
-  const Tensor gx = work(grad_input, dt), gw = work(grad_weight, dt), gb = work(grad_bias, dt);
+  const Tensor gy = dense(grad_out, dt, f), w = dense(weight, dt, f);
+  const Tensor x = grad_weight.defined() ? dense(input, dt, f) : Tensor();
+  const Tensor gx = work(grad_input, dt, f), gw = work(grad_weight, dt, f), gb = work(grad_bias, dt);
   if (gy.numel() == 0 || g.Kg == 0) {  // nothing flows back: zero gradients
     for (const Tensor* t : {&gx, &gw, &gb})
       if (t->defined()) fill(*t, Scalar(0));
   } else {
-    if (gx.defined() || gw.defined()) {
+    if (nhwc && (gx.defined() || gw.defined())) {
+      if (dt == DType::Float64)
+        conv_backward_nhwc(ptr<double>(gy), ptr<double>(x), ptr<double>(w), ptr<double>(gx), ptr<double>(gw), g,
+                           weight.device(), current_stream());
+      else
+        conv_backward_nhwc(ptr<float>(gy), ptr<float>(x), ptr<float>(w), ptr<float>(gx), ptr<float>(gw), g,
+                           weight.device(), current_stream());
+    } else if (gx.defined() || gw.defined()) {
       if (dt == DType::Float64)
         conv_backward(gy, ptr<double>(x), ptr<double>(w), ptr<double>(gx), ptr<double>(gw), g, current_stream());
       else

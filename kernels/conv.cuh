@@ -24,18 +24,20 @@ ConvImpl conv_impl();
 int64_t set_conv_patch_limit(int64_t elems);
 
 // Shared by both conv paths (kernels/conv.cu), on `stream`: y (dense [N, O, ...], any floating
-// dtype) += b[o]; and gb[o] = the sum of gy[n, o, ...] over n and the rest (dense gy, summed in
-// f64 in a fixed order).
+// dtype; NCHW, or NHWC when y is a channels_last 4-D tensor) += b[o]; and gb[o] = the sum of
+// gy[n, o, ...] over n and the rest (dense gy, either layout, summed in f64 in a fixed order).
 void add_channel_bias(const Tensor& y, const Tensor& b, cudaStream_t stream);
 void channel_bias_grad(const Tensor& gy, const Tensor& gb, cudaStream_t stream);
 
 #if defined(SEEK_HAVE_CUDNN) && !defined(SEEK_CUDA_SIM)
-// conv2d through cuDNN on dense NCHW tensors of one dtype (kernels/conv_cudnn.cu). Return false,
-// having queued nothing, for a conv cuDNN's descriptors cannot hold (2^31 elements or more).
-bool cudnn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, const Tensor& y);
+// conv2d through cuDNN on dense tensors of one dtype (kernels/conv_cudnn.cu), all NCHW, or with nhwc
+// all channels_last (CUDNN_TENSOR_NHWC descriptors; the filter OHWI). Return false, having queued
+// nothing, for a conv cuDNN's descriptors cannot hold (2^31 elements or more).
+bool cudnn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, const Tensor& y,
+                        bool nhwc = false);
 // x may be undefined when gw is; x_shape is the input's shape; undefined gradients are skipped.
 bool cudnn_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dParams& p,
-                         const Shape& x_shape, const Tensor& gx, const Tensor& gw, const Tensor& gb);
+                         const Shape& x_shape, const Tensor& gx, const Tensor& gw, const Tensor& gb, bool nhwc = false);
 #endif
 
 }  // namespace seek::cuda

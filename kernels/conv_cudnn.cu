@@ -57,13 +57,15 @@ cudnnMathType_t allowed_math(DType dt) {
   return CUDNN_FMA_MATH;
 }
 
-// The descriptors of one conv (NCHW, dense), destroyed with it.
+// The descriptors of one conv (dense; NCHW, or NHWC for channels_last tensors and an OHWI filter),
+// destroyed with it.
 struct ConvDescriptors {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
 
-  ConvDescriptors(const Shape& xs, const Shape& ws, const Shape& ys, const Conv2dParams& p, DType dt) {
+  ConvDescriptors(const Shape& xs, const Shape& ws, const Shape& ys, const Conv2dParams& p, DType dt, bool nhwc) {
+    const cudnnTensorFormat_t fmt = nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
     const cudnnDataType_t data = dt == DType::Float64    ? CUDNN_DATA_DOUBLE
                                  : dt == DType::Float16  ? CUDNN_DATA_HALF
                                  : dt == DType::BFloat16 ? CUDNN_DATA_BFLOAT16
@@ -74,9 +76,9 @@ struct ConvDescriptors {
     SEEK_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
     SEEK_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
     SEEK_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
-    SEEK_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, data, i(xs[0]), i(xs[1]), i(xs[2]), i(xs[3])));
-    SEEK_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, data, i(ys[0]), i(ys[1]), i(ys[2]), i(ys[3])));
-    SEEK_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, data, CUDNN_TENSOR_NCHW, i(ws[0]), i(ws[1]), i(ws[2]), i(ws[3])));
+    SEEK_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, fmt, data, i(xs[0]), i(xs[1]), i(xs[2]), i(xs[3])));
+    SEEK_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, fmt, data, i(ys[0]), i(ys[1]), i(ys[2]), i(ys[3])));
+    SEEK_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, data, fmt, i(ws[0]), i(ws[1]), i(ws[2]), i(ws[3])));
     SEEK_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, i(p.padding[0]), i(p.padding[1]), i(p.stride[0]),
                                                      i(p.stride[1]), i(p.dilation[0]), i(p.dilation[1]),
                                                      CUDNN_CROSS_CORRELATION, compute));
@@ -153,10 +155,11 @@ struct Scalars {
 
 }  // namespace
 
-bool cudnn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, const Tensor& y) {
+bool cudnn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, const Tensor& y,
+                        bool nhwc) {
   if (!backends::cudnn::enabled.load() || !fits(x) || !fits(w) || !fits(y)) return false;
   const DType dt = x.dtype();
-  const ConvDescriptors d(x.sizes(), w.sizes(), y.sizes(), p, dt);
+  const ConvDescriptors d(x.sizes(), w.sizes(), y.sizes(), p, dt, nhwc);
   cudnnHandle_t h = cudnn_handle(current_stream());
   const ConvAlgoChoice c =
       choose_conv_algo(conv_algo_cache(), make_conv_algo_key(x, w, y, p), ConvPass::Forward, [&](bool benchmark) {
@@ -188,10 +191,10 @@ bool cudnn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const
 }
 
 bool cudnn_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dParams& p,
-                         const Shape& x_shape, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+                         const Shape& x_shape, const Tensor& gx, const Tensor& gw, const Tensor& gb, bool nhwc) {
   if (!backends::cudnn::enabled.load() || !fits(gy) || !fits(x) || !fits(w) || !fits(gx)) return false;
   const DType dt = gy.dtype();
-  const ConvDescriptors d(x_shape, w.sizes(), gy.sizes(), p, dt);
+  const ConvDescriptors d(x_shape, w.sizes(), gy.sizes(), p, dt, nhwc);
   cudnnHandle_t h = cudnn_handle(current_stream());
   const Tensor& shape_src = x.defined() ? x : gx;
   const ConvAlgoKey key = make_conv_algo_key(shape_src, w, gy, p);

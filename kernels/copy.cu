@@ -17,8 +17,11 @@
 // with non_blocking) does not wait for a dense host-to-device copy from pinned
 // memory: the pinned block is marked as read by the stream, so the pinned
 // allocator keeps it until the copy has completed (as torch does).
+#include <atomic>
+
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
+#include "backend/cuda/layout_copies.h"
 #include "common.cuh"
 #include "seek/core/convert.h"
 #include "seek/core/dtype.h"
@@ -120,6 +123,12 @@ void move_bytes(const Tensor& src, const Tensor& dst) {
 
 // ---- CudaBackend::copy / fill ----
 
+namespace {
+std::atomic<int64_t> g_layout_copies{0};
+}  // namespace
+
+int64_t layout_copy_count() { return g_layout_copies.load(); }
+
 const FamilyRegistrar copy_family(BackendFamily::Copy, [](DType) { return true; });
 
 void CudaBackend::copy(const Tensor& src, const Tensor& dst) {
@@ -129,6 +138,7 @@ void CudaBackend::copy(const Tensor& src, const Tensor& dst) {
                "copy: the CUDA backend needs a CUDA tensor on one side, got ", src.device().str(), " -> ",
                dst.device().str());
   if (src.numel() == 0) return;
+  if (src.is_cuda() && dst.is_cuda() && src.dim() >= 4 && src.strides() != dst.strides()) ++g_layout_copies;
   if (src.dtype() == dst.dtype() && ((dense(src) && dense(dst)) || same_dense_layout(src, dst))) {
     if (src.data_ptr() != dst.data_ptr() || src.device() != dst.device()) move_bytes(src, dst);
     return;

@@ -1,15 +1,19 @@
 // Norm family on the GPU: batch norm's training forward, backward and eval forward over
-// [N, C, *] inputs viewed as contiguous [N, C, L], with the CPU backend's numerics
+// [N, C, *] inputs viewed as dense [N, C, L], with the CPU backend's numerics
 // (src/backend/cpu/cpu_norm.cpp): statistics as shifted sums in double (K = the channel's
 // first value, mean = K + s1 / n, var = s2 / n - (s1 / n)^2), the elementwise pass in T
 // with per-channel coefficients computed in double and rounded to T.
 //
-// Trick: the input is first copied (copy family) into a contiguous buffer of the compute
-// dtype (f64 for f64, f32 otherwise; f16/bf16 are written back through an f32 buffer), so
-// the kernels exist for float and double only. One block per channel sums its N * L
-// values with a fixed per-thread stride and combines the thread sums with block_reduce's
+// Trick: the kernels read and write dense [N, C, L] buffers either NCHW or NHWC (channels_last
+// 4-D input: C innermost, ChanLayout says where a channel's values are), so a channels_last
+// model runs without repacking. Only an input of another dtype or layout is first copied
+// (copy family) into a buffer of the compute dtype (f64 for f64, f32 otherwise; f16/bf16 are
+// written back through an f32 buffer), so the kernels exist for float and double only. One
+// block per channel sums its N * L values with a fixed per-thread stride and combines the thread sums with block_reduce's
 // fixed tree: no atomics, results do not depend on scheduling. Thread 0 of the block then
-// turns the sums into the channel's coefficients, which one grid-stride kernel applies.
+// turns the sums into the channel's coefficients, which one grid-stride kernel applies. NHWC
+// statistics use coalesced tiles of 32 channels x row chunks instead (see nhwc_partial_sums_kernel).
+#include <algorithm>
 #include <cmath>
 
 #include "backend/cuda/cuda_backend.h"
@@ -37,28 +41,58 @@ struct Coefs {
   double* shift;
 };
 
+// Where the values of channel c live in a dense [N, C, L] buffer: NCHW (c's values are L-long runs
+// C * L apart) or NHWC (channels_last: C innermost, c's values C apart). Every kernel takes one, so the
+// same numerics run on both layouts without a repacking copy.
+struct ChanLayout {
+  int64_t C, L;
+  bool nhwc;
+  // The offset of channel c's j-th value (j over N * L, image-major).
+  SEEK_HOST_DEVICE SEEK_INLINE int64_t at(int64_t c, int64_t j) const {
+    return nhwc ? j * C + c : ((j / L) * C + c) * L + j % L;
+  }
+  // The channel of flat element i.
+  SEEK_HOST_DEVICE SEEK_INLINE int64_t chan(int64_t i) const { return nhwc ? i % C : (i / L) % C; }
+};
+
+// Channel c's statistics and coefficients from its n values' sums shifted by k.
+SEEK_HOST_DEVICE SEEK_INLINE void forward_finish(int64_t c, double k, Sums s, double n, double eps, const double* w,
+                                                 const double* b, double* mean, double* var, double* invstd, Coefs co) {
+  const double m = s.s1 / n;
+  double v = s.s2 / n - m * m;
+  if (v < 0.0) v = 0.0;  // rounding; NaN stays NaN
+  const double is = 1.0 / sqrt(v + eps);
+  mean[c] = k + m, var[c] = v, invstd[c] = is;
+  co.mean[c] = k + m, co.scale[c] = is * w[c], co.shift[c] = b[c];
+}
+
+// Channel c's gradients and grad_input coefficients from sum(gy) (s1) and sum(gy * (x - mean)) (s2).
+SEEK_HOST_DEVICE SEEK_INLINE void backward_finish(int64_t c, Sums s, double n, const double* w, const double* mean,
+                                                  const double* invstd, double* grad_w, double* grad_b, Coefs co,
+                                                  double* gm) {
+  const double is = invstd[c], k = w[c] * is;
+  grad_w[c] = s.s2 * is, grad_b[c] = s.s1;
+  co.mean[c] = mean[c], co.scale[c] = k, co.shift[c] = -k * s.s1 / n;
+  gm[c] = -k * is * is * s.s2 / n;
+}
+
 // One block per channel c: shifted sums of x, then the channel's statistics and coefficients.
 // stats = [mean, var, invstd] arrays; w/b per-channel f64 (weight 1 / bias 0 already filled in).
 template <typename T>
-__global__ void forward_stats_kernel(const T* x, int64_t N, int64_t C, int64_t L, double eps, const double* w,
+__global__ void forward_stats_kernel(const T* x, int64_t N, ChanLayout lay, double eps, const double* w,
                                      const double* b, double* mean, double* var, double* invstd, Coefs co) {
-  const int64_t c = blockIdx.x, count = N * L;
-  const double k = static_cast<double>(x[c * L]);
+  const int64_t c = blockIdx.x, count = N * lay.L;
+  const double k = static_cast<double>(x[lay.at(c, 0)]);
   Sums s{0.0, 0.0};
   for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
-    const double d = static_cast<double>(x[((i / L) * C + c) * L + i % L]) - k;
+    const double d = static_cast<double>(x[lay.at(c, i)]) - k;
     s.s1 += d;
     s.s2 += d * d;
   }
   Sums* smem = dynamic_shared_memory<Sums>();
   s = row_reduce(s, SumsCombine{}, Sums{0.0, 0.0}, smem, false);
   if (threadIdx.x != 0) return;
-  const double n = static_cast<double>(count), m = s.s1 / n;
-  double v = s.s2 / n - m * m;
-  if (v < 0.0) v = 0.0;  // rounding; NaN stays NaN
-  const double is = 1.0 / sqrt(v + eps);
-  mean[c] = k + m, var[c] = v, invstd[c] = is;
-  co.mean[c] = k + m, co.scale[c] = is * w[c], co.shift[c] = b[c];
+  forward_finish(c, k, s, static_cast<double>(count), eps, w, b, mean, var, invstd, co);
 }
 
 // Eval coefficients from given statistics: one thread per channel.
@@ -67,11 +101,11 @@ __global__ void eval_coefs_kernel(int64_t C, double eps, const double* rm, const
   SEEK_GRID_STRIDE_LOOP(c, C) { co.mean[c] = rm[c], co.scale[c] = w[c] / sqrt(rv[c] + eps), co.shift[c] = b[c]; }
 }
 
-// y = (x - mean) * scale + shift in T, all contiguous [N, C, L].
+// y = (x - mean) * scale + shift in T, both dense [N, C, L] in lay's format.
 template <typename T>
-__global__ void affine_kernel(const T* x, T* y, int64_t total, int64_t C, int64_t L, Coefs co) {
+__global__ void affine_kernel(const T* x, T* y, int64_t total, ChanLayout lay, Coefs co) {
   SEEK_GRID_STRIDE_LOOP(i, total) {
-    const int64_t c = (i / L) % C;
+    const int64_t c = lay.chan(i);
     y[i] = (x[i] - static_cast<T>(co.mean[c])) * static_cast<T>(co.scale[c]) + static_cast<T>(co.shift[c]);
   }
 }
@@ -80,14 +114,14 @@ __global__ void affine_kernel(const T* x, T* y, int64_t total, int64_t C, int64_
 // grad_weight / grad_bias and the grad_input coefficients gx = gy * k + (x - mean) * m + d
 // (stored as co.scale = k, co.shift = d and gm = m).
 template <typename T>
-__global__ void backward_stats_kernel(const T* gy, const T* x, int64_t N, int64_t C, int64_t L, const double* w,
+__global__ void backward_stats_kernel(const T* gy, const T* x, int64_t N, ChanLayout lay, const double* w,
                                       const double* mean, const double* invstd, double* grad_w, double* grad_b,
                                       Coefs co, double* gm) {
-  const int64_t c = blockIdx.x, count = N * L;
+  const int64_t c = blockIdx.x, count = N * lay.L;
   const double mt = static_cast<double>(static_cast<T>(mean[c]));  // the saved mean as the forward used it
   Sums s{0.0, 0.0};
   for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
-    const int64_t off = ((i / L) * C + c) * L + i % L;
+    const int64_t off = lay.at(c, i);
     const double g = static_cast<double>(gy[off]);
     s.s1 += g;
     s.s2 += g * (static_cast<double>(x[off]) - mt);
@@ -95,17 +129,82 @@ __global__ void backward_stats_kernel(const T* gy, const T* x, int64_t N, int64_
   Sums* smem = dynamic_shared_memory<Sums>();
   s = row_reduce(s, SumsCombine{}, Sums{0.0, 0.0}, smem, false);
   if (threadIdx.x != 0) return;
-  const double n = static_cast<double>(count), is = invstd[c], k = w[c] * is;
-  grad_w[c] = s.s2 * is, grad_b[c] = s.s1;
-  co.mean[c] = mean[c], co.scale[c] = k, co.shift[c] = -k * s.s1 / n;
-  gm[c] = -k * is * is * s.s2 / n;
+  backward_finish(c, s, static_cast<double>(count), w, mean, invstd, grad_w, grad_b, co, gm);
+}
+
+// ---- NHWC statistics: coalesced tiles, then a fixed-order combine ----
+// In a channels_last buffer a channel's values are C apart, so a block per channel would read one
+// value per 32-byte sector. Instead a block of kTileC x kTileRows threads takes 32 adjacent channels
+// (threadIdx.x: consecutive addresses, coalesced) over one chunk of rows (pixels), each thread
+// summing every kTileRows-th row of the chunk for its channel; row lane 0 adds the lanes in order
+// and writes the chunk's partial sums, and a thread per channel adds the chunks in order. The
+// shift and the double sums are those of the block-per-channel kernels; only the order differs,
+// and it is fixed by the launch, so results stay deterministic.
+constexpr int kTileC = 32, kTileRows = 8;
+constexpr int64_t kRowsPerChunk = 512;  // rows (pixels) per block; at most kMaxChunks chunks
+constexpr int64_t kMaxChunks = 1024;
+
+// partial[r * C + c] = channel c's sums over rows [r * chunk, (r + 1) * chunk) of dense NHWC x
+// [count, C]. Forward (gy null): sums of x - x[c] (the channel's first value) and its square.
+// Backward: sums of gy and of gy * (x - mean_T), mean_T = T(mean[c]) as the forward used it.
+template <typename T>
+__global__ void nhwc_partial_sums_kernel(const T* x, const T* gy, const double* mean, int64_t C, int64_t count,
+                                         int64_t chunk, Sums* partial) {
+  __shared__ Sums tile[kTileRows][kTileC];
+  const int tx = static_cast<int>(threadIdx.x), ty = static_cast<int>(threadIdx.y);
+  const int64_t c = static_cast<int64_t>(blockIdx.x) * kTileC + tx;
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * chunk;
+  const int64_t r1 = r0 + chunk < count ? r0 + chunk : count;
+  Sums s{0.0, 0.0};
+  if (c < C) {
+    const double k = gy ? static_cast<double>(static_cast<T>(mean[c])) : static_cast<double>(x[c]);
+    for (int64_t j = r0 + ty; j < r1; j += kTileRows) {
+      const double d = static_cast<double>(x[j * C + c]) - k;
+      if (gy) {
+        const double g = static_cast<double>(gy[j * C + c]);
+        s.s1 += g;
+        s.s2 += g * d;
+      } else {
+        s.s1 += d;
+        s.s2 += d * d;
+      }
+    }
+  }
+  tile[ty][tx] = s;
+  __syncthreads();
+  if (ty != 0 || c >= C) return;
+  Sums t = tile[0][tx];
+  for (int k = 1; k < kTileRows; ++k) t = SumsCombine{}(t, tile[k][tx]);
+  partial[blockIdx.y * C + c] = t;
+}
+
+// A thread per channel: the chunks' partial sums in order, then the forward statistics.
+template <typename T>
+__global__ void nhwc_forward_finish_kernel(const Sums* partial, int64_t chunks, const T* x, int64_t C, int64_t count,
+                                           double eps, const double* w, const double* b, double* mean, double* var,
+                                           double* invstd, Coefs co) {
+  SEEK_GRID_STRIDE_LOOP(c, C) {
+    Sums s = partial[c];
+    for (int64_t r = 1; r < chunks; ++r) s = SumsCombine{}(s, partial[r * C + c]);
+    forward_finish(c, static_cast<double>(x[c]), s, static_cast<double>(count), eps, w, b, mean, var, invstd, co);
+  }
+}
+
+__global__ void nhwc_backward_finish_kernel(const Sums* partial, int64_t chunks, int64_t C, int64_t count,
+                                            const double* w, const double* mean, const double* invstd, double* grad_w,
+                                            double* grad_b, Coefs co, double* gm) {
+  SEEK_GRID_STRIDE_LOOP(c, C) {
+    Sums s = partial[c];
+    for (int64_t r = 1; r < chunks; ++r) s = SumsCombine{}(s, partial[r * C + c]);
+    backward_finish(c, s, static_cast<double>(count), w, mean, invstd, grad_w, grad_b, co, gm);
+  }
 }
 
 template <typename T>
-__global__ void grad_input_kernel(const T* gy, const T* x, T* gx, int64_t total, int64_t C, int64_t L, Coefs co,
+__global__ void grad_input_kernel(const T* gy, const T* x, T* gx, int64_t total, ChanLayout lay, Coefs co,
                                   const double* gm) {
   SEEK_GRID_STRIDE_LOOP(i, total) {
-    const int64_t c = (i / L) % C;
+    const int64_t c = lay.chan(i);
     gx[i] = gy[i] * static_cast<T>(co.scale[c]) + (x[i] - static_cast<T>(co.mean[c])) * static_cast<T>(gm[c]) +
             static_cast<T>(co.shift[c]);
   }
@@ -115,8 +214,11 @@ __global__ void grad_input_kernel(const T* gy, const T* x, T* gx, int64_t total,
 
 struct Geometry {
   int64_t N = 0, C = 0, L = 1;
+  bool nhwc = false;  // the kernels run on channels_last buffers (a channels_last 4-D input)
   int64_t count() const { return N * L; }
   int64_t total() const { return N * C * L; }
+  ChanLayout layout() const { return {C, L, nhwc}; }
+  MemoryFormat format() const { return nhwc ? MemoryFormat::ChannelsLast : MemoryFormat::Contiguous; }
 };
 
 Geometry make_geometry(const Tensor& x, const char* op) {
@@ -125,6 +227,7 @@ Geometry make_geometry(const Tensor& x, const char* op) {
   g.N = x.size(0);
   g.C = x.size(1);
   for (int64_t d = 2; d < x.dim(); ++d) g.L *= x.size(d);
+  g.nhwc = x.dim() == 4 && !x.is_contiguous() && x.is_contiguous(MemoryFormat::ChannelsLast);
   return g;
 }
 
@@ -134,8 +237,8 @@ void check_floating(const Tensor& t, const char* op) {
 }
 
 void check_out(const Tensor& out, const Tensor& input, const char* op) {
-  SEEK_CHECK_SHAPE(out.sizes() == input.sizes() && out.is_contiguous(), op, ": out must be contiguous with shape ",
-                   shape_str(input.sizes()), ", got shape ", shape_str(out.sizes()));
+  SEEK_CHECK_SHAPE(out.sizes() == input.sizes(), op, ": out must have shape ", shape_str(input.sizes()), ", got shape ",
+                   shape_str(out.sizes()));
   SEEK_CHECK_DTYPE(out.dtype() == input.dtype(), op, ": out must have dtype ", dtype_name(input.dtype()), ", got ",
                    dtype_name(out.dtype()));
   SEEK_CHECK_T(DeviceError, out.device() == input.device(), op, ": out is on ", out.device().str(),
@@ -147,7 +250,8 @@ DType compute_dtype(DType t) { return t == kFloat64 ? kFloat64 : kFloat32; }
 // The per-launch state: the device and its f64 [C] scratch vectors.
 class NormRun {
  public:
-  NormRun(CudaBackend& be, const Tensor& input, const Geometry& g) : be_(be), dev_(input.device()), C_(g.C) {}
+  NormRun(CudaBackend& be, const Tensor& input, const Geometry& g)
+      : be_(be), dev_(input.device()), C_(g.C), fmt_(g.format()) {}
 
   Tensor vec() const { return empty({C_}, TensorOptions(kFloat64).device(dev_)); }
 
@@ -171,21 +275,23 @@ class NormRun {
     be_.copy(v, out.reshape({C_}));
   }
 
-  Tensor contiguous_as(const Tensor& t, DType dt) {
-    if (t.is_contiguous() && t.dtype() == dt) return t;
-    Tensor d = empty(t.sizes(), TensorOptions(dt).device(dev_));
+  // t dense in the run's format (NCHW or NHWC) with dtype dt: t itself when it already is.
+  Tensor dense_as(const Tensor& t, DType dt) {
+    if (t.dtype() == dt && t.is_contiguous(fmt_)) return t;
+    Tensor d = empty(t.sizes(), TensorOptions(dt).device(dev_), fmt_);
     be_.copy(t, d);
     return d;
   }
 
-  // Runs f(T*) on `out`, through a compute-dtype buffer when out is f16/bf16.
+  // Runs f(T*) on `out`, through a buffer of the compute dtype and the run's format when out is
+  // f16/bf16 or laid out otherwise.
   template <typename T, typename F>
   void write_through(const Tensor& out, F f) {
-    if (out.dtype() == dtype_of<T>::value) {
+    if (out.dtype() == dtype_of<T>::value && out.is_contiguous(fmt_)) {
       f(static_cast<T*>(out.data_ptr()));
       return;
     }
-    Tensor tmp = empty(out.sizes(), TensorOptions(dtype_of<T>::value).device(dev_));
+    Tensor tmp = empty(out.sizes(), TensorOptions(dtype_of<T>::value).device(dev_), fmt_);
     f(static_cast<T*>(tmp.data_ptr()));
     be_.copy(tmp, out);
   }
@@ -194,6 +300,24 @@ class NormRun {
   CudaBackend& be_;
   Device dev_;
   int64_t C_;
+  MemoryFormat fmt_;
+};
+
+// The NHWC statistics' tiling of g: chunks of rows per block column and their partial sums.
+struct NhwcTiles {
+  int64_t chunks, chunk;
+  Tensor partial;  // [chunks, C] Sums (f64 pairs)
+  NhwcTiles(const Geometry& g, Device dev) {
+    const int64_t count = g.count();
+    chunks = std::min(kMaxChunks, std::max<int64_t>(1, (count + kRowsPerChunk - 1) / kRowsPerChunk));
+    chunk = (count + chunks - 1) / chunks;
+    partial = empty({chunks * g.C * 2}, TensorOptions(kFloat64).device(dev));
+  }
+  Sums* sums() const { return static_cast<Sums*>(partial.data_ptr()); }
+  LaunchConfig config(const Geometry& g) const {
+    return {dim3(static_cast<unsigned>((g.C + kTileC - 1) / kTileC), static_cast<unsigned>(chunks)),
+            dim3(kTileC, kTileRows), 0, current_stream()};
+  }
 };
 
 Coefs coefs_of(Tensor& m, Tensor& s, Tensor& b) {
@@ -232,14 +356,23 @@ void CudaBackend::batch_norm_forward_train(const Tensor& input, const Tensor& we
   Tensor mean = run.vec(), var = run.vec(), invstd = run.vec(), cm = run.vec(), cs = run.vec(), cb = run.vec();
   const Coefs co = coefs_of(cm, cs, cb);
   const DType cdt = compute_dtype(input.dtype());
-  const Tensor x = run.contiguous_as(input, cdt);
+  const Tensor x = run.dense_as(input, cdt);
   dispatch_compute(cdt, [&]<typename T>() {
     const T* px = static_cast<const T*>(x.data_ptr());
-    launch(forward_stats_kernel<T>,
-           {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, px, g.N,
-           g.C, g.L, eps, f64(w), f64(b), f64_mut(mean), f64_mut(var), f64_mut(invstd), co);
+    if (g.nhwc) {
+      const NhwcTiles tiles(g, input.device());
+      launch(nhwc_partial_sums_kernel<T>, tiles.config(g), px, static_cast<const T*>(nullptr),
+             static_cast<const double*>(nullptr), g.C, g.count(), tiles.chunk, tiles.sums());
+      launch(nhwc_forward_finish_kernel<T>, {grid_size(g.C), kBlockThreads, 0, current_stream()},
+             static_cast<const Sums*>(tiles.sums()), tiles.chunks, px, g.C, g.count(), eps, f64(w), f64(b),
+             f64_mut(mean), f64_mut(var), f64_mut(invstd), co);
+    } else {
+      launch(forward_stats_kernel<T>,
+             {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, px, g.N,
+             g.layout(), eps, f64(w), f64(b), f64_mut(mean), f64_mut(var), f64_mut(invstd), co);
+    }
     run.write_through<T>(out, [&](T* y) {
-      launch(affine_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()}, px, y, g.total(), g.C, g.L,
+      launch(affine_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()}, px, y, g.total(), g.layout(),
              co);
     });
   });
@@ -266,17 +399,26 @@ void CudaBackend::batch_norm_backward(const Tensor& grad_out, const Tensor& inpu
   Tensor gw = run.vec(), gb = run.vec(), gm = run.vec(), cm = run.vec(), cs = run.vec(), cb = run.vec();
   const Coefs co = coefs_of(cm, cs, cb);
   const DType cdt = compute_dtype(input.dtype());
-  const Tensor x = run.contiguous_as(input, cdt), gy = run.contiguous_as(grad_out, cdt);
+  const Tensor x = run.dense_as(input, cdt), gy = run.dense_as(grad_out, cdt);
   dispatch_compute(cdt, [&]<typename T>() {
     const T* px = static_cast<const T*>(x.data_ptr());
     const T* pg = static_cast<const T*>(gy.data_ptr());
-    launch(backward_stats_kernel<T>,
-           {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, pg, px,
-           g.N, g.C, g.L, f64(w), f64(mean), f64(invstd), f64_mut(gw), f64_mut(gb), co, f64_mut(gm));
+    if (g.nhwc) {
+      const NhwcTiles tiles(g, input.device());
+      launch(nhwc_partial_sums_kernel<T>, tiles.config(g), px, pg, f64(mean), g.C, g.count(), tiles.chunk,
+             tiles.sums());
+      launch(nhwc_backward_finish_kernel, {grid_size(g.C), kBlockThreads, 0, current_stream()},
+             static_cast<const Sums*>(tiles.sums()), tiles.chunks, g.C, g.count(), f64(w), f64(mean), f64(invstd),
+             f64_mut(gw), f64_mut(gb), co, f64_mut(gm));
+    } else {
+      launch(backward_stats_kernel<T>,
+             {static_cast<unsigned>(g.C), kStatThreads, (kStatThreads / 32) * sizeof(Sums), current_stream()}, pg, px,
+             g.N, g.layout(), f64(w), f64(mean), f64(invstd), f64_mut(gw), f64_mut(gb), co, f64_mut(gm));
+    }
     if (!grad_input.defined() || g.total() == 0) return;
     run.write_through<T>(grad_input, [&](T* gx) {
       launch(grad_input_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()}, pg, px, gx, g.total(),
-             g.C, g.L, co, f64(gm));
+             g.layout(), co, f64(gm));
     });
   });
   run.store(gw, grad_weight);
@@ -299,11 +441,11 @@ void CudaBackend::batch_norm_forward_eval(const Tensor& input, const Tensor& run
          f64(b), co);
   if (g.total() == 0) return;
   const DType cdt = compute_dtype(input.dtype());
-  const Tensor x = run.contiguous_as(input, cdt);
+  const Tensor x = run.dense_as(input, cdt);
   dispatch_compute(cdt, [&]<typename T>() {
     run.write_through<T>(out, [&](T* y) {
       launch(affine_kernel<T>, {grid_size(g.total()), kBlockThreads, 0, current_stream()},
-             static_cast<const T*>(x.data_ptr()), y, g.total(), g.C, g.L, co);
+             static_cast<const T*>(x.data_ptr()), y, g.total(), g.layout(), co);
     });
   });
 }

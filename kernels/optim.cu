@@ -18,11 +18,13 @@
 #include "backend/cuda/cuda_check.h"
 #include "block_reduce.cuh"
 #include "common.cuh"
+#include "backend/flat_storage.h"
 #include "backend/optim_steps.h"
 #include "multi_tensor_apply.cuh"
 #include "seek/backend/optim_op.h"
 #include "seek/core/convert.h"
 #include "seek/core/dtype.h"
+#include "seek/core/shape_util.h"
 
 namespace seek::cuda {
 
@@ -298,18 +300,30 @@ void scale_grads_forward(const OptimArgs& a, cudaStream_t stream) {
   }
 }
 
-// Every tensor of the call is a dense tensor on `device`.
+// Every tensor of the call is a dense tensor on `device` (any dim order: the kernels see flat storage),
+// and a parameter's gradient and states are laid out as the parameter (backend/flat_storage.h).
 void check_operands(const OptimArgs& a, Device device, const char* name) {
   auto check = [&](const Tensor& t, const char* role) {
     if (!t.defined()) return;
     SEEK_CHECK_T(DeviceError, t.device() == device, name, ": every tensor must be on ", device.str(), ", the ", role,
                  " is on ", t.device().str());
-    SEEK_CHECK(t.is_contiguous(), name, ": the ", role, " must be contiguous");
+    SEEK_CHECK(is_flat_storage(t), name, ": the ", role, " must be dense (contiguous in some dim order), got strides ",
+               shape_str(t.strides()), " for shape ", shape_str(t.sizes()));
+  };
+  auto check_like = [&](const Tensor& t, const Tensor& param, const char* role) {
+    SEEK_CHECK(!t.defined() || !param.defined() || same_flat_layout(t, param), name, ": the ", role,
+               " must be laid out as its parameter: strides ", shape_str(t.strides()), " vs ",
+               shape_str(param.strides()), " for shape ", shape_str(param.sizes()));
   };
   for (const Tensor& t : a.params) check(t, "parameter");
   for (const Tensor& t : a.grads) check(t, "gradient");
   for (const auto& list : a.states)
     for (const Tensor& t : list) check(t, "state");
+  if (!a.params.empty()) {
+    for (size_t i = 0; i < a.grads.size() && i < a.params.size(); ++i) check_like(a.grads[i], a.params[i], "gradient");
+    for (const auto& list : a.states)
+      for (size_t i = 0; i < list.size() && i < a.params.size(); ++i) check_like(list[i], a.params[i], "state");
+  }
   check(a.out, "norm output");
   check(a.scale, "scale");
   check(a.found_inf, "found_inf flag");

@@ -5,7 +5,9 @@
 // backward thread visits the few outputs whose windows hold its input element, in the
 // order the CPU scatters them, so both give the same sums without atomics. Only max
 // pool's backward scatters (its indices are arbitrary positions): atomics in the storage
-// type, which round after each add as the CPU loop does. Inputs may have any strides.
+// type, which round after each add as the CPU loop does. Inputs may have any strides; outputs
+// and input gradients are written dense NCHW or NHWC (channels_last, the op layer's choice), a
+// thread per element in that memory order, so NHWC runs with C innermost and no repacking.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -65,19 +67,31 @@ SEEK_HOST_DEVICE SEEK_INLINE Window adaptive_window(int64_t H, int64_t W, int64_
   return {h0, h1, w0, w1, max64((h1 - h0) * (w1 - w0), 1)};
 }
 
+// The (n, c, h, w) position of flat element idx of a dense [N, C, H, W] tensor stored NCHW, or NHWC
+// (channels_last: C fastest, so consecutive threads touch consecutive channels, coalesced).
+struct Pos4 {
+  int64_t n, c, h, w;
+};
+
+SEEK_HOST_DEVICE SEEK_INLINE Pos4 unflatten(int64_t idx, int64_t C, int64_t H, int64_t W, bool nhwc) {
+  if (nhwc) return {idx / (C * H * W), idx % C, (idx / (C * W)) % H, (idx / C) % W};
+  return {idx / (C * H * W), (idx / (H * W)) % C, (idx / W) % H, idx % W};
+}
+
 // ---- kernels ----
 
-// out/indices contiguous [N, C, OH, OW]. Taps in (i, j) order: the first valid tap starts the
-// window, a later one wins when larger or NaN (so ties keep the first, NaN the last NaN); a
-// window with no tap inside the input gives -inf and index -1, as on the CPU.
+// out/indices dense [N, C, OH, OW], both NCHW or both NHWC (nhwc). Taps in (i, j) order: the
+// first valid tap starts the window, a later one wins when larger or NaN (so ties keep the first,
+// NaN the last NaN); a window with no tap inside the input gives -inf and index -1, as on the CPU.
 template <typename T>
-__global__ void max_pool_forward_kernel(const T* x, Dims4 d, PoolGeom p, int64_t OH, int64_t OW, T* out,
+__global__ void max_pool_forward_kernel(const T* x, Dims4 d, PoolGeom p, int64_t OH, int64_t OW, bool nhwc, T* out,
                                         int64_t* indices) {
   using A = acc_t<T>;
   const int64_t total = d.N * d.C * OH * OW;
   SEEK_GRID_STRIDE_LOOP(idx, total) {
-    const int64_t ow = idx % OW, oh = (idx / OW) % OH, plane = idx / (OW * OH);
-    const T* src = x + (plane / d.C) * d.sn + (plane % d.C) * d.sc;
+    const Pos4 o = unflatten(idx, d.C, OH, OW, nhwc);
+    const int64_t ow = o.w, oh = o.h;
+    const T* src = x + o.n * d.sn + o.c * d.sc;
     A best = -std::numeric_limits<A>::infinity();
     int64_t arg = -1;
     for (int64_t i = 0; i < p.kh; ++i) {
@@ -108,20 +122,23 @@ SEEK_INLINE __device__ void atomic_add_to(BFloat16* p, float v) {
   atomicAdd(reinterpret_cast<__nv_bfloat16*>(p), __float2bfloat16(v));
 }
 
-// grad_input (contiguous [planes, HW], zeroed) += grad_out at each index; an index outside
-// [0, HW) is skipped and counted in *bad, which the host checks.
+// grad_input (dense [N, C, H, W] with HW = H * W, zeroed; NCHW, or NHWC when nhwc) += grad_out at
+// each index; indices are dense in grad_input's format. An index outside [0, HW) is skipped and
+// counted in *bad, which the host checks.
 template <typename T>
-__global__ void max_pool_backward_kernel(const T* gy, Dims4 d, const int64_t* indices, int64_t HW, T* gx, int* bad) {
-  const int64_t L = d.H * d.W, total = d.N * d.C * L;
+__global__ void max_pool_backward_kernel(const T* gy, Dims4 d, const int64_t* indices, int64_t HW, bool nhwc, T* gx,
+                                         int* bad) {
+  const int64_t total = d.N * d.C * d.H * d.W;
   SEEK_GRID_STRIDE_LOOP(idx, total) {
-    const int64_t plane = idx / L, l = idx % L;
+    const Pos4 o = unflatten(idx, d.C, d.H, d.W, nhwc);
     const int64_t k = indices[idx];
     if (k < 0 || k >= HW) {
       atomicAdd(bad, 1);
       continue;
     }
-    const T g = gy[(plane / d.C) * d.sn + (plane % d.C) * d.sc + (l / d.W) * d.sh + (l % d.W) * d.sw];
-    atomic_add_to(gx + plane * HW + k, convert<acc_t<T>>(g));
+    const T g = gy[o.n * d.sn + o.c * d.sc + o.h * d.sh + o.w * d.sw];
+    T* dst = nhwc ? gx + (o.n * HW + k) * d.C + o.c : gx + (o.n * d.C + o.c) * HW + k;
+    atomic_add_to(dst, convert<acc_t<T>>(g));
   }
 }
 
@@ -130,15 +147,17 @@ __global__ void zero_kernel(T* p, int64_t n) {
   SEEK_GRID_STRIDE_LOOP(i, n) { p[i] = convert<T>(0.0f); }
 }
 
-// out contiguous [N, C, OH, OW] = the window mean (avg or adaptive), summed in (row, col) order.
+// out dense [N, C, OH, OW] (NCHW, or NHWC when nhwc) = the window mean (avg or adaptive), summed in
+// (row, col) order.
 template <typename T>
 __global__ void avg_pool_forward_kernel(const T* x, Dims4 d, PoolGeom p, bool adaptive, int64_t OH, int64_t OW,
-                                        T* out) {
+                                        bool nhwc, T* out) {
   using A = acc_t<T>;
   const int64_t total = d.N * d.C * OH * OW;
   SEEK_GRID_STRIDE_LOOP(idx, total) {
-    const int64_t ow = idx % OW, oh = (idx / OW) % OH, plane = idx / (OW * OH);
-    const T* src = x + (plane / d.C) * d.sn + (plane % d.C) * d.sc;
+    const Pos4 o = unflatten(idx, d.C, OH, OW, nhwc);
+    const int64_t ow = o.w, oh = o.h;
+    const T* src = x + o.n * d.sn + o.c * d.sc;
     const Window w = adaptive ? adaptive_window(d.H, d.W, OH, OW, oh, ow) : avg_window(p, d.H, d.W, oh, ow);
     A s = A(0);
     for (int64_t ih = w.h0; ih < w.h1; ++ih)
@@ -160,16 +179,17 @@ SEEK_HOST_DEVICE SEEK_INLINE void candidates(bool adaptive, int64_t i, int64_t n
   lo = max64(lo, 0), hi = min64(hi, on);
 }
 
-// grad_input contiguous [N, C, H, W]: each element gathers grad_out / divisor over the windows
-// that hold it, outputs in row-major order (the CPU's scatter order).
+// grad_input dense [N, C, H, W] (NCHW, or NHWC when nhwc): each element gathers grad_out / divisor
+// over the windows that hold it, outputs in row-major order (the CPU's scatter order).
 template <typename T>
 __global__ void avg_pool_backward_kernel(const T* gy, Dims4 dy, PoolGeom p, bool adaptive, int64_t H, int64_t W,
-                                         T* gx) {
+                                         bool nhwc, T* gx) {
   using A = acc_t<T>;
   const int64_t OH = dy.H, OW = dy.W, total = dy.N * dy.C * H * W;
   SEEK_GRID_STRIDE_LOOP(idx, total) {
-    const int64_t iw = idx % W, ih = (idx / W) % H, plane = idx / (W * H);
-    const T* src = gy + (plane / dy.C) * dy.sn + (plane % dy.C) * dy.sc;
+    const Pos4 o = unflatten(idx, dy.C, H, W, nhwc);
+    const int64_t iw = o.w, ih = o.h;
+    const T* src = gy + o.n * dy.sn + o.c * dy.sc;
     int64_t oh0, oh1, ow0, ow1;
     candidates(adaptive, ih, H, OH, p.kh, p.sh, p.ph, oh0, oh1);
     candidates(adaptive, iw, W, OW, p.kw, p.sw, p.pw, ow0, ow1);
@@ -193,7 +213,20 @@ void check_pool(const char* op, const Tensor& in, const Tensor& out) {
   SEEK_CHECK_DTYPE(in.dtype() == out.dtype(), op, ": expected one dtype, got ", in.dtype(), " and ", out.dtype());
   SEEK_CHECK_T(DeviceError, in.is_cuda() && in.device() == out.device(), op,
                ": expected tensors on one CUDA device, got ", in.device().str(), " and ", out.device().str());
-  SEEK_CHECK(out.is_contiguous(), op, ": out must be contiguous");
+}
+
+// Whether a kernel writes `out` NHWC (dense channels_last, and not also NCHW-contiguous).
+bool is_nhwc(const Tensor& out) { return !out.is_contiguous() && out.is_contiguous(MemoryFormat::ChannelsLast); }
+
+// A dense buffer to write `out` into: out itself when NCHW or NHWC, else a contiguous one that `finish` copies
+// back (an arbitrary strided out; the op layer hands out NCHW or NHWC).
+Tensor staged(const Tensor& out) {
+  if (out.is_contiguous() || is_nhwc(out)) return out;
+  return empty(out.sizes(), TensorOptions(out.dtype()).device(out.device()));
+}
+
+void finish(const Tensor& buf, const Tensor& out) {
+  if (!buf.is_same(out)) cuda_backend()->copy(buf, out);
 }
 
 void check_params(const char* op, const PoolParams& p) {
@@ -202,32 +235,36 @@ void check_params(const char* op, const PoolParams& p) {
                      ": kernel, stride and dilation must be positive and padding non-negative");
 }
 
-void avg_forward(const char* op, const Tensor& x, const PoolParams* p, const Tensor& out) {
-  check_pool(op, x, out);
+void avg_forward(const char* op, const Tensor& x, const PoolParams* p, const Tensor& out_arg) {
+  check_pool(op, x, out_arg);
   if (p) check_params(op, *p);
-  if (out.numel() == 0) return;
-  DeviceGuard guard(out.device().index, op);
+  if (out_arg.numel() == 0) return;
+  DeviceGuard guard(out_arg.device().index, op);
   const PoolGeom g = p ? geom_of(*p) : PoolGeom{};
+  const Tensor out = staged(out_arg);
   SEEK_DISPATCH_FLOATING(x.dtype(), op, [&] {
     using T = scalar_t;
     launch(avg_pool_forward_kernel<T>, {grid_size(out.numel()), kBlockThreads, 0, current_stream()},
-           static_cast<const T*>(x.data_ptr()), dims_of(x), g, p == nullptr, out.size(2), out.size(3),
+           static_cast<const T*>(x.data_ptr()), dims_of(x), g, p == nullptr, out.size(2), out.size(3), is_nhwc(out),
            static_cast<T*>(out.data_ptr()));
   });
+  finish(out, out_arg);
 }
 
-void avg_backward(const char* op, const Tensor& gy, const PoolParams* p, const Tensor& gx) {
-  check_pool(op, gy, gx);
+void avg_backward(const char* op, const Tensor& gy, const PoolParams* p, const Tensor& gx_arg) {
+  check_pool(op, gy, gx_arg);
   if (p) check_params(op, *p);
-  if (gx.numel() == 0) return;
-  DeviceGuard guard(gx.device().index, op);
+  if (gx_arg.numel() == 0) return;
+  DeviceGuard guard(gx_arg.device().index, op);
   const PoolGeom g = p ? geom_of(*p) : PoolGeom{};
+  const Tensor gx = staged(gx_arg);
   SEEK_DISPATCH_FLOATING(gy.dtype(), op, [&] {
     using T = scalar_t;
     launch(avg_pool_backward_kernel<T>, {grid_size(gx.numel()), kBlockThreads, 0, current_stream()},
-           static_cast<const T*>(gy.data_ptr()), dims_of(gy), g, p == nullptr, gx.size(2), gx.size(3),
+           static_cast<const T*>(gy.data_ptr()), dims_of(gy), g, p == nullptr, gx.size(2), gx.size(3), is_nhwc(gx),
            static_cast<T*>(gx.data_ptr()));
   });
+  finish(gx, gx_arg);
 }
 
 }  // namespace
@@ -245,28 +282,38 @@ void CudaBackend::max_pool2d_forward(const Tensor& input, const PoolParams& p, c
                    " differs from out shape ", shape_str(out.sizes()));
   SEEK_CHECK_T(DeviceError, indices.device() == out.device(), "max_pool2d: indices on ", indices.device().str(),
                ", out on ", out.device().str());
-  SEEK_CHECK(indices.is_contiguous(), "max_pool2d: indices must be contiguous");
   if (out.numel() == 0) return;
   DeviceGuard guard(out.device().index, "max_pool2d");
+  // Values and indices in one dense format (NHWC when out is channels_last), else staged.
+  const bool nhwc = is_nhwc(out) && is_nhwc(indices);
+  const bool direct = nhwc || (out.is_contiguous() && indices.is_contiguous());
+  const Tensor o = direct ? out : empty(out.sizes(), TensorOptions(out.dtype()).device(out.device()));
+  const Tensor idx = direct ? indices : empty(out.sizes(), TensorOptions(DType::Int64).device(out.device()));
   SEEK_DISPATCH_FLOATING(input.dtype(), "max_pool2d", [&] {
     using T = scalar_t;
-    launch(max_pool_forward_kernel<T>, {grid_size(out.numel()), kBlockThreads, 0, current_stream()},
-           static_cast<const T*>(input.data_ptr()), dims_of(input), geom_of(p), out.size(2), out.size(3),
-           static_cast<T*>(out.data_ptr()), static_cast<int64_t*>(indices.data_ptr()));
+    launch(max_pool_forward_kernel<T>, {grid_size(o.numel()), kBlockThreads, 0, current_stream()},
+           static_cast<const T*>(input.data_ptr()), dims_of(input), geom_of(p), o.size(2), o.size(3), nhwc,
+           static_cast<T*>(o.data_ptr()), static_cast<int64_t*>(idx.data_ptr()));
   });
+  finish(o, out);
+  finish(idx, indices);
 }
 
-void CudaBackend::max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input) {
-  check_pool("max_pool2d_backward", grad_out, grad_input);
+void CudaBackend::max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input_arg) {
+  check_pool("max_pool2d_backward", grad_out, grad_input_arg);
   SEEK_CHECK_DTYPE(indices.dtype() == DType::Int64, "max_pool2d_backward: indices must be int64, got ",
                    indices.dtype());
   SEEK_CHECK_SHAPE(indices.sizes() == grad_out.sizes(), "max_pool2d_backward: indices shape ",
                    shape_str(indices.sizes()), " differs from grad_out shape ", shape_str(grad_out.sizes()));
   SEEK_CHECK_T(DeviceError, indices.device() == grad_out.device(), "max_pool2d_backward: indices on ",
                indices.device().str(), ", grad_out on ", grad_out.device().str());
-  if (grad_input.numel() == 0) return;
-  DeviceGuard guard(grad_input.device().index, "max_pool2d_backward");
-  const Tensor idx = indices.is_contiguous() ? indices : indices.contiguous();
+  if (grad_input_arg.numel() == 0) return;
+  DeviceGuard guard(grad_input_arg.device().index, "max_pool2d_backward");
+  const Tensor grad_input = staged(grad_input_arg);
+  const bool nhwc = is_nhwc(grad_input);
+  // The indices dense in grad_input's format (the kernel walks them in that order).
+  const MemoryFormat fmt = nhwc ? MemoryFormat::ChannelsLast : MemoryFormat::Contiguous;
+  const Tensor idx = indices.is_contiguous(fmt) ? indices : indices.contiguous(fmt);
   const int64_t HW = grad_input.size(2) * grad_input.size(3);
   // A device counter of out-of-range indices, read back (a sync) to report them as the CPU does.
   Tensor bad = empty({1}, TensorOptions(DType::Int32).device(grad_input.device()));
@@ -278,8 +325,9 @@ void CudaBackend::max_pool2d_backward(const Tensor& grad_out, const Tensor& indi
     if (grad_out.numel() == 0) return;
     launch(max_pool_backward_kernel<T>, {grid_size(grad_out.numel()), kBlockThreads, 0, current_stream()},
            static_cast<const T*>(grad_out.data_ptr()), dims_of(grad_out), static_cast<const int64_t*>(idx.data_ptr()),
-           HW, gx, static_cast<int*>(bad.data_ptr()));
+           HW, nhwc, gx, static_cast<int*>(bad.data_ptr()));
   });
+  finish(grad_input, grad_input_arg);
   int bad_count = 0;
   SEEK_CUDA_CHECK(cudaMemcpyAsync(&bad_count, bad.data_ptr(), sizeof(int), cudaMemcpyDeviceToHost, current_stream()));
   SEEK_CUDA_CHECK(cudaStreamSynchronize(current_stream()));

@@ -100,6 +100,7 @@ struct FlopRow {
 // cuda::mp_gemm; then with a per-column bias and GELU(tanh): matmul + add + gelu against mp_gemm's
 // fused epilogue.
 void gemm_rows(std::vector<Workload>& w, std::vector<FlopRow>& flops, const seek::Device& dev, int64_t side);
+void layout_rows(std::vector<Workload>& w, const seek::Device& dev);
 
 // Random values on the host (the CUDA backend draws no random numbers yet), then moved.
 Tensor random_on(const seek::Device& device, const seek::Shape& shape, seek::DType dtype) {
@@ -157,7 +158,38 @@ std::vector<Workload> workloads(const Args& a, const seek::Device& dev, std::vec
     for (int64_t gemm_side : simulated ? std::vector<int64_t>{128} : std::vector<int64_t>{4096, 8192})
       gemm_rows(w, flops, dev, gemm_side);
   }
+  layout_rows(w, dev);
   return w;
+}
+
+// channels_last against NCHW (issue 14): a ResNet stage's 3x3 conv, training-mode batch norm and the stem's
+// 3x3/2 max pool on [N, 64, 56, 56] f32 (N = 32 on a GPU, 4 on the CPU, [2, 8, 8, 8] on the simulated device),
+// each in both layouts; bytes are the input and output once (the conv's weight too).
+void layout_rows(std::vector<Workload>& w, const seek::Device& dev) {
+  using seek::kF32;
+  const bool simulated = dev.is_cuda() && seek::cuda::build_info().find("simulator") != std::string::npos;
+  const int64_t N = simulated ? 2 : dev.is_cuda() ? 32 : 4, C = simulated ? 8 : 64, HW = simulated ? 8 : 56;
+  const double act = 4.0 * double(N * C * HW * HW), wb = 4.0 * double(C * C * 9);
+  const std::string shape = "[" + std::to_string(N) + ", " + std::to_string(C) + ", " + std::to_string(HW) + ", " +
+                            std::to_string(HW) + "]";
+  for (seek::MemoryFormat fmt : {seek::MemoryFormat::ChannelsLast, seek::MemoryFormat::Contiguous}) {
+    const bool cl = fmt == seek::MemoryFormat::ChannelsLast;
+    const std::string tag = cl ? "nhwc" : "nchw", what = cl ? " channels_last" : " NCHW";
+    Tensor x = random_on(dev, {N, C, HW, HW}, kF32).contiguous(fmt);
+    Tensor wt = random_on(dev, {C, C, 3, 3}, kF32).contiguous(fmt);
+    Tensor rm = seek::zeros({C}, seek::TensorOptions(kF32).device(dev));
+    Tensor rv = seek::ones({C}, seek::TensorOptions(kF32).device(dev));
+    Tensor g = seek::ones({C}, seek::TensorOptions(kF32).device(dev)), b = seek::zeros_like(g);
+    // Names built first: tests/python/test_gpu_check_scripts.py matches literal names only.
+    const std::string conv = "conv3x3_" + tag + "_f32", bn = "batchnorm_train_" + tag + "_f32";
+    const std::string pool = "maxpool3x3s2_" + tag + "_f32";
+    w.push_back({conv, "conv2d 3x3 pad 1 f32 " + shape + what, 2 * act + wb,
+                 [=]() mutable { Tensor y = seek::conv2d(x, wt, Tensor(), 1, 1); }});
+    w.push_back({bn, "batch_norm training f32 " + shape + what, 2 * act,
+                 [=]() mutable { Tensor y = seek::batch_norm(x, rm, rv, g, b, true); }});
+    w.push_back({pool, "max_pool2d 3x3 stride 2 pad 1 f32 " + shape + what, 1.25 * act,
+                 [=]() mutable { Tensor y = seek::max_pool2d(x, 3, 2, 1); }});
+  }
 }
 
 void gemm_rows(std::vector<Workload>& w, std::vector<FlopRow>& flops, const seek::Device& dev, int64_t side) {

@@ -63,7 +63,27 @@ def workloads(torch, a, dev):
         w.append(("h2d_f32", f"gpu.copy_(host) f32, {mib}, pageable", 4 * n, lambda h=host, d=gpu: d.copy_(h)))
         back = empty([n], f32, device="cpu")
         w.append(("d2h_f32", f"host.copy_(gpu) f32, {mib}, pageable", 4 * n, lambda b=back, d=gpu: b.copy_(d)))
+    layout_rows(torch, w, rnd, dev)
     return w
+
+
+def layout_rows(torch, w, rnd, dev):
+    """channels_last against NCHW: bench_gpu.cpp's layout_rows (same names, shapes and bytes)."""
+    F = torch.nn.functional
+    n, c, hw = (32 if dev == "cuda" else 4), 64, 56
+    act, wb = 4 * n * c * hw * hw, 4 * c * c * 9
+    shape = f"[{n}, {c}, {hw}, {hw}]"
+    for tag, fmt, what in (("nhwc", torch.channels_last, " channels_last"), ("nchw", torch.contiguous_format, " NCHW")):
+        x = rnd([n, c, hw, hw], torch.float32).contiguous(memory_format=fmt)
+        wt = rnd([c, c, 3, 3], torch.float32).contiguous(memory_format=fmt)
+        rm, rv = torch.zeros(c, device=dev), torch.ones(c, device=dev)
+        g, b = torch.ones(c, device=dev), torch.zeros(c, device=dev)
+        w.append((f"conv3x3_{tag}_f32", f"conv2d 3x3 pad 1 f32 {shape}{what}", 2 * act + wb,
+                  lambda x=x, wt=wt: F.conv2d(x, wt, None, 1, 1)))
+        w.append((f"batchnorm_train_{tag}_f32", f"batch_norm training f32 {shape}{what}", 2 * act,
+                  lambda x=x, rm=rm, rv=rv, g=g, b=b: F.batch_norm(x, rm, rv, g, b, True)))
+        w.append((f"maxpool3x3s2_{tag}_f32", f"max_pool2d 3x3 stride 2 pad 1 f32 {shape}{what}", 1.25 * act,
+                  lambda x=x: F.max_pool2d(x, 3, 2, 1)))
 
 
 def time_workload(call, a, sync):

@@ -60,15 +60,15 @@ Tensor conv2d_4d(const Tensor& input, const Tensor& weight, const Tensor& bias, 
   SEEK_CHECK_SHAPE(ph >= kh && pw >= kw, op, ": calculated padded input size per channel: (", ph, " x ", pw,
                    "). Kernel size: (", kh, " x ", kw, "). Kernel size can't be greater than actual input size");
   const int64_t OH = (ph - kh) / p.stride[0] + 1, OW = (pw - kw) / p.stride[1] + 1;
-  Tensor out = alloc({input.size(0), O, OH, OW}, input.dtype(), input.device());
-  // channels_last when the input or the weight is (as PyTorch); the backend computes NCHW from any strides.
+  // channels_last when the input or the weight is (as PyTorch); the backend writes through out's strides
+  // (NHWC natively on the CUDA device), so no layout copy follows.
   const MemoryFormat fmt =
       layout_of(input) == MemoryFormat::ChannelsLast ? MemoryFormat::ChannelsLast : layout_of(weight);
+  Tensor out = alloc_in({input.size(0), O, OH, OW}, input.dtype(), input.device(), fmt);
   {
     NoGradGuard ng;
     backend(input.device()).conv2d_forward(input, weight, bias, p, out);
   }
-  out = in_format(out, fmt);
   if (autograd::needs_grad({input, weight, bias})) {
     autograd::record(
         "Conv2dBackward", {input, weight, bias}, {out},
@@ -76,12 +76,12 @@ Tensor conv2d_4d(const Tensor& input, const Tensor& weight, const Tensor& bias, 
          has_bias = bias.defined(), w_fmt = layout_of(weight),
          in_shape = input.sizes()](const variable_list& g, const std::vector<bool>& need) {
           const Tensor& w = sw.get();
-          Tensor gx = need[0] ? alloc(in_shape, w.dtype(), w.device()) : Tensor();
-          Tensor gw = need[1] ? alloc(w.sizes(), w.dtype(), w.device()) : Tensor();
+          Tensor gx = need[0] ? alloc_in(in_shape, w.dtype(), w.device(), fmt) : Tensor();
+          Tensor gw = need[1] ? alloc_in(w.sizes(), w.dtype(), w.device(), w_fmt) : Tensor();
           Tensor gb = need[2] && has_bias ? alloc({w.size(0)}, w.dtype(), w.device()) : Tensor();
           if (gx.defined() || gw.defined() || gb.defined())
             backend(w.device()).conv2d_backward(g[0], sx.defined() ? sx.get() : Tensor(), w, p, gx, gw, gb);
-          return variable_list{in_format(gx, fmt), in_format(gw, w_fmt), gb};
+          return variable_list{gx, gw, gb};
         });
   }
   return out;
@@ -114,13 +114,12 @@ Tensor conv_transpose2d_4d(const Tensor& input, const Tensor& weight, const Tens
                      output_padding.w + 1;
   SEEK_CHECK_SHAPE(OH > 0 && OW > 0 && input.size(2) > 0 && input.size(3) > 0, op, ": given input of size ",
                    shape_str(input.sizes()), ", the calculated output size (", OH, " x ", OW, ") is too small");
-  Tensor out = alloc({input.size(0), Cout, OH, OW}, input.dtype(), input.device());
   const MemoryFormat fmt =
       layout_of(input) == MemoryFormat::ChannelsLast ? MemoryFormat::ChannelsLast : layout_of(weight);
+  Tensor out = alloc_in({input.size(0), Cout, OH, OW}, input.dtype(), input.device(), fmt);
   {
     NoGradGuard ng;
     backend(input.device()).conv2d_backward(input, Tensor(), weight, p, out, Tensor(), Tensor());
-    out = in_format(out, fmt);
     if (bias.defined()) out = out + bias.view({1, Cout, 1, 1});
   }
   if (autograd::needs_grad({input, weight, bias})) {
@@ -132,14 +131,12 @@ Tensor conv_transpose2d_4d(const Tensor& input, const Tensor& weight, const Tens
           Backend& be = backend(w.device());
           Tensor gx, gw, gb;
           if (need[0]) {
-            gx = alloc(in_shape, w.dtype(), w.device());
+            gx = alloc_in(in_shape, w.dtype(), w.device(), fmt);
             be.conv2d_forward(g[0], w, Tensor(), p, gx);
-            gx = in_format(gx, fmt);
           }
           if (need[1]) {
-            gw = alloc(w.sizes(), w.dtype(), w.device());
+            gw = alloc_in(w.sizes(), w.dtype(), w.device(), layout_of(w));
             be.conv2d_backward(sx.get(), g[0], w, p, Tensor(), gw, Tensor());
-            gw = in_format(gw, layout_of(w));
           }
           if (need[2] && has_bias) gb = g[0].sum({0, 2, 3});
           return variable_list{gx, gw, gb};

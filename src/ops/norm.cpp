@@ -28,7 +28,6 @@
 
 namespace seek {
 
-using ops_detail::in_format;
 using ops_detail::layout_of;
 
 namespace {
@@ -118,13 +117,12 @@ Tensor fused_batch_stats_norm(const Tensor& input, const Tensor& weight, const T
   const int64_t c = input.size(1);
   const TensorOptions stat_options =
       TensorOptions(input.dtype() == kFloat64 ? kFloat64 : kFloat32).device(input.device());
-  Tensor out = empty(input.sizes(), TensorOptions(input.dtype()).device(input.device()));
+  const MemoryFormat fmt = layout_of(input);  // channels_last in, channels_last out (written so by the backend)
+  Tensor out = ops_detail::alloc_in(input.sizes(), input.dtype(), input.device(), fmt);
   Tensor save_invstd = empty({c}, stat_options);
   batch_mean = empty({c}, stat_options);
   batch_var = empty({c}, stat_options);
   backend(input.device()).batch_norm_forward_train(input, weight, bias, eps, out, batch_mean, save_invstd, batch_var);
-  const MemoryFormat fmt = layout_of(input);  // the backend writes NCHW; channels_last in, channels_last out
-  out = in_format(out, fmt);
   if (!autograd::needs_grad({input, weight, bias})) return out;
   autograd::record("BatchNormBackward", {input, weight, bias}, {out},
                    // SavedTensor detaches (and checks versions); a backward with grad mode on needs the
@@ -137,11 +135,11 @@ Tensor fused_batch_stats_norm(const Tensor& input, const Tensor& weight, const T
                      if (GradMode::is_enabled())
                        return batch_norm_backward_ops(g[0], input_ref, weight_ref, eps, dims, need);
                      const TensorOptions options = TensorOptions(x.dtype()).device(x.device());
-                     Tensor gx = need[0] ? empty(x.sizes(), options) : Tensor();
+                     Tensor gx = need[0] ? empty(x.sizes(), options, fmt) : Tensor();
                      Tensor gw = need[1] ? empty({c}, options) : Tensor();
                      Tensor gb = need[2] ? empty({c}, options) : Tensor();
                      backend(x.device()).batch_norm_backward(g[0], x, w, save_mean, save_invstd, gx, gw, gb);
-                     return autograd::variable_list{in_format(gx, fmt), gw, gb};
+                     return autograd::variable_list{gx, gw, gb};
                    });
   return out;
 }
@@ -208,9 +206,9 @@ Tensor batch_norm(const Tensor& input_arg, const Tensor& running_mean, const Ten
     return out.defined() ? out : batch_stats_norm(input, mean, var, weight, bias, eps, dims, n);
   }
   if (use_fused_kernels(input, weight, bias) && !autograd::needs_grad({input, weight, bias})) {
-    Tensor out = empty(input.sizes(), TensorOptions(input.dtype()).device(input.device()));
+    Tensor out = ops_detail::alloc_in(input.sizes(), input.dtype(), input.device(), layout_of(input));
     backend(input.device()).batch_norm_forward_eval(input, running_mean, running_var, weight, bias, eps, out);
-    return in_format(out, layout_of(input));
+    return out;
   }
   // Running statistics: y = (x - shift_mean) * scale + bias, differentiable through the ops.
   Tensor scale = channel_view((running_var.to(input.dtype()) + eps).rsqrt(), nd);

@@ -96,6 +96,11 @@ MemoryFormat layout_of(const Tensor& t) {
   return t.suggest_memory_format();
 }
 
+Tensor alloc_in(const Shape& shape, DType dtype, Device device, MemoryFormat f) {
+  if (f == MemoryFormat::Preserve) f = MemoryFormat::Contiguous;
+  return empty(shape, TensorOptions(dtype).device(device), f);
+}
+
 Tensor in_format(const Tensor& t, MemoryFormat f) {
   if (!t.defined() || f == MemoryFormat::Contiguous || f == MemoryFormat::Preserve) return t;
   NoGradGuard g;

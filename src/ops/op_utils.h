@@ -42,6 +42,9 @@ inline Tensor permuted(const Tensor& t, const std::vector<int64_t>& order) {
 // The layout an NCHW kernel's output and input gradient take: t's suggested format (channels-last when t's
 // strides order the dims so, as PyTorch), Contiguous for other ranks or an undefined t.
 MemoryFormat layout_of(const Tensor& t);
+// An uninitialised tensor of `shape` laid out in f (Contiguous, or ChannelsLast(3d) for 4-D (5-D) shapes): the
+// output of an NCHW-indexed op that the backend writes through its strides.
+Tensor alloc_in(const Shape& shape, DType dtype, Device device, MemoryFormat f);
 // A contiguous result of a backend (which writes NCHW) laid out in f, with no history recorded.
 Tensor in_format(const Tensor& t, MemoryFormat f);
 // `t` converted to dtype with no history recorded (returns t itself when equal).

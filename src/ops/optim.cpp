@@ -4,9 +4,11 @@
 
 #include <cmath>
 
+#include "backend/flat_storage.h"
 #include "ops/op_utils.h"
 #include "seek/autograd/grad_mode.h"
 #include "seek/backend/backend.h"
+#include "seek/ops/creation.h"
 
 namespace seek {
 
@@ -31,27 +33,48 @@ void check_no_grad(const std::vector<Tensor>& params, const char* op) {
     SEEK_CHECK(!p.requires_grad(), op, ": an in-place update of a tensor that requires grad; run it under NoGradGuard");
 }
 
-// Whether the kernel can take params (contiguous, one dtype: f32 or f64), grads (same dtype) and
-// states (contiguous, same dtype), all on params[0]'s device.
+// Whether the kernel can take params (dense in any dim order, e.g. channels_last weights; one dtype: f32
+// or f64), grads (same dtype) and states (same dtype, laid out as their parameter), all on params[0]'s
+// device. The kernels then treat every tensor as flat storage (backend/flat_storage.h).
 bool fusable_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                   std::initializer_list<const std::vector<Tensor>*> states) {
   const Device dev = params[0].device();
   const DType dt = params[0].dtype();
   if (dt != kFloat32 && dt != kFloat64) return false;
   for (size_t i = 0; i < params.size(); ++i) {
-    if (params[i].device() != dev || params[i].dtype() != dt || !params[i].is_contiguous()) return false;
+    if (params[i].device() != dev || params[i].dtype() != dt || !is_flat_storage(params[i])) return false;
     if (grads[i].device() != dev || grads[i].dtype() != dt) return false;
   }
   for (const auto* list : states)
-    for (const auto& t : *list)
-      if (t.device() != dev || t.dtype() != dt || !t.is_contiguous()) return false;
+    for (size_t i = 0; i < list->size(); ++i) {
+      const Tensor& t = (*list)[i];
+      if (t.device() != dev || t.dtype() != dt || !is_flat_storage(t) || !same_flat_layout(t, params[i])) return false;
+    }
   return true;
 }
 
-std::vector<Tensor> contiguous_all(const std::vector<Tensor>& ts) {
+// Each grad laid out as its parameter (itself when it already is: a leaf's grad takes its strides).
+std::vector<Tensor> grads_like_params(const std::vector<Tensor>& grads, const std::vector<Tensor>& params) {
+  std::vector<Tensor> out;
+  out.reserve(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const Tensor& g = grads[i];
+    if (is_flat_storage(g) && same_flat_layout(g, params[i])) {
+      out.push_back(g);
+    } else {
+      Tensor d = empty_like(params[i]);
+      d.copy_(g);
+      out.push_back(d);
+    }
+  }
+  return out;
+}
+
+// Each tensor as flat storage (itself when dense in any dim order).
+std::vector<Tensor> flat_all(const std::vector<Tensor>& ts) {
   std::vector<Tensor> out;
   out.reserve(ts.size());
-  for (const auto& t : ts) out.push_back(t.is_contiguous() ? t : t.contiguous());
+  for (const auto& t : ts) out.push_back(is_flat_storage(t) ? t : t.contiguous());
   return out;
 }
 
@@ -87,7 +110,7 @@ bool fused_sgd_(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
   if (!fusable_step(params, grads, {&momentum_buffers})) return false;
   OptimArgs a;
   a.params = params;
-  a.grads = contiguous_all(grads);
+  a.grads = grads_like_params(grads, params);
   if (momentum) {
     a.states = {momentum_buffers};
     a.fresh = fresh;
@@ -118,7 +141,7 @@ bool fused_adam_(const std::vector<Tensor>& params, const std::vector<Tensor>& g
   if (!fusable_step(params, grads, {&exp_avgs, &exp_avg_sqs, hyper.amsgrad ? &max_exp_avg_sqs : &none})) return false;
   OptimArgs a;
   a.params = params;
-  a.grads = contiguous_all(grads);
+  a.grads = grads_like_params(grads, params);
   a.states = {exp_avgs, exp_avg_sqs};
   if (hyper.amsgrad) a.states.push_back(max_exp_avg_sqs);
   a.steps = steps;
@@ -147,7 +170,7 @@ bool fused_rmsprop_(const std::vector<Tensor>& params, const std::vector<Tensor>
     return false;
   OptimArgs a;
   a.params = params;
-  a.grads = contiguous_all(grads);
+  a.grads = grads_like_params(grads, params);
   // states[k] stays in its slot (square_avg, grad_avg, momentum buffer); unused slots are empty.
   a.states = {square_avgs, hyper.centered ? grad_avgs : none, hyper.momentum > 0.0 ? momentum_buffers : none};
   a.hyper = hyper;
@@ -167,7 +190,7 @@ Tensor fused_total_norm(const std::vector<Tensor>& tensors, double norm_type) {
     if (t.device() != tensors[0].device()) return Tensor();
   }
   OptimArgs a;
-  a.grads = contiguous_all(tensors);
+  a.grads = flat_all(tensors);
   a.norm_type = norm_type;
   a.out = ops_detail::alloc({}, tensors[0].dtype(), tensors[0].device());
   if (!run(OptimOp::GradNorm, a, tensors[0].device(), tensors[0].dtype())) return Tensor();
@@ -189,7 +212,7 @@ bool fused_mul_check_finite_(const std::vector<Tensor>& tensors, const Tensor& s
   for (const auto& t : tensors) {
     check_defined(t, op, "tensor");
     ops_detail::check_floating(t, op);
-    if (t.device() != dev || !t.is_contiguous()) return false;
+    if (t.device() != dev || !is_flat_storage(t)) return false;
   }
   if (scale.device() != dev || (found_inf.defined() && (found_inf.device() != dev || !found_inf.is_contiguous())))
     return false;

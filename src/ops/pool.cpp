@@ -62,21 +62,21 @@ std::pair<Tensor, Tensor> max_pool_4d(const Tensor& input, Int2 kernel, Int2 str
                                       bool ceil_mode) {
   PoolParams p;
   Shape shape = pool_shape("max_pool2d", input, p, kernel, stride, padding, dilation, ceil_mode, true);
-  Tensor out = alloc(shape, input.dtype(), input.device());
-  Tensor idx = alloc(shape, DType::Int64, input.device());
-  const MemoryFormat fmt = layout_of(input);  // channels_last in, channels_last out (values and indices)
+  // channels_last in, channels_last out (values and indices), written so by the backend
+  const MemoryFormat fmt = layout_of(input);
+  Tensor out = alloc_in(shape, input.dtype(), input.device(), fmt);
+  Tensor idx = alloc_in(shape, DType::Int64, input.device(), fmt);
   {
     NoGradGuard ng;
     backend(input.device()).max_pool2d_forward(input, p, out, idx);
   }
-  out = in_format(out, fmt), idx = in_format(idx, fmt);
   if (autograd::needs_grad({input})) {
     autograd::record(
         "MaxPool2dBackward", {input}, {out},
         [si = SavedTensor(idx), fmt, in_shape = input.sizes()](const variable_list& g, const std::vector<bool>&) {
-          Tensor gx = alloc(in_shape, g[0].dtype(), g[0].device());
+          Tensor gx = alloc_in(in_shape, g[0].dtype(), g[0].device(), fmt);
           backend(gx.device()).max_pool2d_backward(g[0], si.get(), gx);
-          return variable_list{in_format(gx, fmt)};
+          return variable_list{gx};
         });
   }
   return {out, idx};
@@ -87,19 +87,18 @@ Tensor avg_pool_4d(const Tensor& input, Int2 kernel, Int2 stride, Int2 padding, 
   PoolParams p;
   Shape shape = pool_shape("avg_pool2d", input, p, kernel, stride, padding, 1, ceil_mode, false);
   p.count_include_pad = count_include_pad;
-  Tensor out = alloc(shape, input.dtype(), input.device());
   const MemoryFormat fmt = layout_of(input);
+  Tensor out = alloc_in(shape, input.dtype(), input.device(), fmt);
   {
     NoGradGuard ng;
     backend(input.device()).avg_pool2d_forward(input, p, out);
   }
-  out = in_format(out, fmt);
   if (autograd::needs_grad({input})) {
     autograd::record("AvgPool2dBackward", {input}, {out},
                      [p, fmt, in_shape = input.sizes()](const variable_list& g, const std::vector<bool>&) {
-                       Tensor gx = alloc(in_shape, g[0].dtype(), g[0].device());
+                       Tensor gx = alloc_in(in_shape, g[0].dtype(), g[0].device(), fmt);
                        backend(gx.device()).avg_pool2d_backward(g[0], p, gx);
-                       return variable_list{in_format(gx, fmt)};
+                       return variable_list{gx};
                      });
   }
   return out;
@@ -110,19 +109,19 @@ Tensor adaptive_avg_pool_4d(const Tensor& input, Int2 output_size) {
   check_input(input, op);
   SEEK_CHECK_VALUE(output_size.h >= 0 && output_size.w >= 0, op, ": output_size must be non-negative, got (",
                    output_size.h, ", ", output_size.w, ")");
-  Tensor out = alloc({input.size(0), input.size(1), output_size.h, output_size.w}, input.dtype(), input.device());
   const MemoryFormat fmt = layout_of(input);
+  Tensor out =
+      alloc_in({input.size(0), input.size(1), output_size.h, output_size.w}, input.dtype(), input.device(), fmt);
   {
     NoGradGuard ng;
     backend(input.device()).adaptive_avg_pool2d_forward(input, out);
   }
-  out = in_format(out, fmt);
   if (autograd::needs_grad({input})) {
     autograd::record("AdaptiveAvgPool2dBackward", {input}, {out},
                      [fmt, in_shape = input.sizes()](const variable_list& g, const std::vector<bool>&) {
-                       Tensor gx = alloc(in_shape, g[0].dtype(), g[0].device());
+                       Tensor gx = alloc_in(in_shape, g[0].dtype(), g[0].device(), fmt);
                        backend(gx.device()).adaptive_avg_pool2d_backward(g[0], gx);
-                       return variable_list{in_format(gx, fmt)};
+                       return variable_list{gx};
                      });
   }
   return out;

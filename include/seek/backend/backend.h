@@ -140,17 +140,18 @@ class Backend {
   virtual void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta);
 
   // ---- conv: input [N, C, H, W], weight [O, C/groups, kH, kW], bias [O] or undefined,
-  // out [N, O, OH, OW] (contiguous). One floating dtype throughout.
+  // out [N, O, OH, OW]. One floating dtype throughout. Outputs and gradients may have any strides
+  // (the ops pass NCHW or channels_last ones, written in place; CUDA computes NHWC natively).
   virtual void conv2d_forward(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
                               const Tensor& out);
   // Writes (overwrites) each defined gradient; input may be undefined when grad_weight is.
   virtual void conv2d_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight, const Conv2dParams& p,
                                const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias);
 
-  // ---- pool: input [N, C, H, W], outputs contiguous [N, C, OH, OW] ----
+  // ---- pool: input [N, C, H, W], outputs [N, C, OH, OW] of any strides (NCHW or channels_last) ----
   // indices (int64) hold the flat h * W + w position of each max (first wins ties).
   virtual void max_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out, const Tensor& indices);
-  // grad_input (contiguous) is overwritten.
+  // grad_input (any strides) is overwritten.
   virtual void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input);
   virtual void avg_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out);
   virtual void avg_pool2d_backward(const Tensor& grad_out, const PoolParams& p, const Tensor& grad_input);
@@ -160,20 +161,20 @@ class Backend {
   // ---- norm: batch norm over [N, C, *] (any strides), per channel c over N and the trailing dims ----
   // weight/bias ([C], input's dtype) may be undefined (no affine). save_mean, save_invstd and
   // save_var ([C], contiguous) have the accumulation dtype: f64 for f64 input, f32 otherwise.
-  // Training forward: mean and biased variance of the batch; out (contiguous, input's dtype)
+  // Training forward: mean and biased variance of the batch; out (any strides, input's dtype)
   // = (x - mean) * invstd * weight + bias with invstd = 1 / sqrt(var + eps). save_var may be
   // undefined. Results do not depend on the thread count or scheduling.
   virtual void batch_norm_forward_train(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps,
                                         const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,
                                         const Tensor& save_var);
   // With xhat = (x - save_mean) * save_invstd and n values per channel, writes each defined output:
-  // grad_input (contiguous, input's dtype) = weight * invstd * (gy - sum(gy) / n - xhat * sum(gy * xhat) / n),
+  // grad_input (any strides, input's dtype) = weight * invstd * (gy - sum(gy) / n - xhat * sum(gy * xhat) / n),
   // grad_weight = sum(gy * xhat), grad_bias = sum(gy) ([C], input's dtype).
   virtual void batch_norm_backward(const Tensor& grad_out, const Tensor& input, const Tensor& weight,
                                    const Tensor& save_mean, const Tensor& save_invstd, const Tensor& grad_input,
                                    const Tensor& grad_weight, const Tensor& grad_bias);
   // Eval forward with given statistics (running_mean/running_var [C], any floating dtype):
-  // out (contiguous) = (x - running_mean) / sqrt(running_var + eps) * weight + bias.
+  // out (any strides) = (x - running_mean) / sqrt(running_var + eps) * weight + bias.
   virtual void batch_norm_forward_eval(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                                        const Tensor& weight, const Tensor& bias, double eps, const Tensor& out);
 

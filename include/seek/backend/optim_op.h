@@ -12,8 +12,9 @@
 //              dtype; found_inf (0-dim f32, may be undefined) is set to 1 when a scaled value is
 //              inf or NaN and left alone otherwise (GradScaler's unscale-and-check)
 //
-// Every tensor of a call lives on the backend's device and is contiguous; a state tensor has its
-// parameter's shape and dtype. The update rules follow torch.optim (1.13) operation by operation
+// Every tensor of a call lives on the backend's device and is dense (contiguous in some dim order,
+// e.g. a channels_last weight: the kernels see flat storage); a gradient and a state tensor have
+// their parameter's shape, dtype and strides. The update rules follow torch.optim (1.13) operation by operation
 // in the parameter's dtype, so a fused step equals the per-op step (src/optim) up to rounding of
 // contracted multiply-adds. Results do not depend on the thread count.
 #include <cmath>

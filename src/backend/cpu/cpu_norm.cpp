@@ -308,16 +308,17 @@ void check_floating(const Tensor& t, const char* op) {
 }
 
 void check_out(const Tensor& out, const Tensor& input, const char* op) {
-  SEEK_CHECK_SHAPE(out.sizes() == input.sizes() && out.is_contiguous(), op, ": out must be contiguous with shape ",
-                   shape_str(input.sizes()), ", got shape ", shape_str(out.sizes()));
+  SEEK_CHECK_SHAPE(out.sizes() == input.sizes(), op, ": out must have shape ", shape_str(input.sizes()), ", got shape ",
+                   shape_str(out.sizes()));
   SEEK_CHECK_DTYPE(out.dtype() == input.dtype(), op, ": out must have dtype ", dtype_name(input.dtype()), ", got ",
                    dtype_name(out.dtype()));
 }
 
-// Runs f(T*) on `out`, through an f32 buffer when out is f16/bf16.
+// Runs f(T*) on `out`, through a contiguous f32/f64 buffer when out is f16/bf16 or not contiguous (a
+// channels_last out: the loops index [N, C, L]).
 template <typename T, typename F>
 void write_through(const Tensor& out, CpuBackend& be, F f) {
-  if (out.dtype() == dtype_of<T>::value) {
+  if (out.dtype() == dtype_of<T>::value && out.is_contiguous()) {
     f(out.data_ptr<T>());
     return;
   }

@@ -34,7 +34,12 @@ Tensor contiguous_in(const Tensor& t, CpuBackend& be) {
   return d;
 }
 
-void check_out(const Tensor& out, const char* op) { SEEK_CHECK(out.is_contiguous(), op, ": out must be contiguous"); }
+// The loops index NCHW planes: an out of other strides (channels_last) is computed into a contiguous
+// buffer and copied back (the CUDA backend writes NHWC natively; here the copy is cheap next to the loop).
+Tensor stage(const Tensor& out) { return out.is_contiguous() ? out : empty(out.sizes(), TensorOptions(out.dtype())); }
+void unstage(const Tensor& buf, const Tensor& out, CpuBackend& be) {
+  if (!buf.is_same(out)) be.copy(buf, out);
+}
 
 }  // namespace
 
@@ -95,8 +100,12 @@ void max_pool_2x2_row(const T* __restrict r0, const T* __restrict r1, int64_t ba
 
 void CpuBackend::max_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out,
                                     const Tensor& indices) {
-  check_out(out, "max_pool2d");
-  check_out(indices, "max_pool2d");
+  if (!out.is_contiguous() || !indices.is_contiguous()) {
+    const Tensor o = stage(out), i = stage(indices);
+    max_pool2d_forward(input, p, o, i);
+    unstage(o, out, *this), unstage(i, indices, *this);
+    return;
+  }
   Tensor x = contiguous_in(input, *this);
   const int64_t H = x.size(2), W = x.size(3), OH = out.size(2), OW = out.size(3);
   int64_t* idx = static_cast<int64_t*>(indices.data_ptr());
@@ -167,7 +176,11 @@ void CpuBackend::max_pool2d_forward(const Tensor& input, const PoolParams& p, co
 }
 
 void CpuBackend::max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input) {
-  check_out(grad_input, "max_pool2d_backward");
+  if (!grad_input.is_contiguous()) {
+    const Tensor g = stage(grad_input);
+    max_pool2d_backward(grad_out, indices, g);
+    return unstage(g, grad_input, *this);
+  }
   Tensor gy = contiguous_in(grad_out, *this), id = contiguous_in(indices, *this);
   const int64_t HW = grad_input.size(2) * grad_input.size(3), L = gy.size(2) * gy.size(3);
   const int64_t* pid = static_cast<const int64_t*>(id.data_ptr());
@@ -265,28 +278,44 @@ void avg_backward(const Tensor& gy, const Tensor& gx, Win win) {
 }  // namespace
 
 void CpuBackend::avg_pool2d_forward(const Tensor& input, const PoolParams& p, const Tensor& out) {
-  check_out(out, "avg_pool2d");
+  if (!out.is_contiguous()) {
+    const Tensor o = stage(out);
+    avg_pool2d_forward(input, p, o);
+    return unstage(o, out, *this);
+  }
   Tensor x = contiguous_in(input, *this);
   const int64_t H = x.size(2), W = x.size(3);
   avg_forward(x, out, [&](int64_t oh, int64_t ow) { return avg_window(p, H, W, oh, ow); });
 }
 
 void CpuBackend::avg_pool2d_backward(const Tensor& grad_out, const PoolParams& p, const Tensor& grad_input) {
-  check_out(grad_input, "avg_pool2d_backward");
+  if (!grad_input.is_contiguous()) {
+    const Tensor g = stage(grad_input);
+    avg_pool2d_backward(grad_out, p, g);
+    return unstage(g, grad_input, *this);
+  }
   Tensor gy = contiguous_in(grad_out, *this);
   const int64_t H = grad_input.size(2), W = grad_input.size(3);
   avg_backward(gy, grad_input, [&](int64_t oh, int64_t ow) { return avg_window(p, H, W, oh, ow); });
 }
 
 void CpuBackend::adaptive_avg_pool2d_forward(const Tensor& input, const Tensor& out) {
-  check_out(out, "adaptive_avg_pool2d");
+  if (!out.is_contiguous()) {
+    const Tensor o = stage(out);
+    adaptive_avg_pool2d_forward(input, o);
+    return unstage(o, out, *this);
+  }
   Tensor x = contiguous_in(input, *this);
   const int64_t H = x.size(2), W = x.size(3), OH = out.size(2), OW = out.size(3);
   avg_forward(x, out, [&](int64_t oh, int64_t ow) { return adaptive_window(H, W, OH, OW, oh, ow); });
 }
 
 void CpuBackend::adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_input) {
-  check_out(grad_input, "adaptive_avg_pool2d_backward");
+  if (!grad_input.is_contiguous()) {
+    const Tensor g = stage(grad_input);
+    adaptive_avg_pool2d_backward(grad_out, g);
+    return unstage(g, grad_input, *this);
+  }
   Tensor gy = contiguous_in(grad_out, *this);
   const int64_t H = grad_input.size(2), W = grad_input.size(3), OH = gy.size(2), OW = gy.size(3);
   avg_backward(gy, grad_input, [&](int64_t oh, int64_t ow) { return adaptive_window(H, W, OH, OW, oh, ow); });

@@ -203,7 +203,12 @@ TEST(FusedOptimOps, BumpsVersionsAndFallsBackWhereTheKernelCannotRun) {
   ASSERT_TRUE(fused_sgd_({p}, {g}, {buf}, {0}, h));
   EXPECT_GT(p.version(), vp);
   EXPECT_GT(buf.version(), vb);
-  // A non-contiguous parameter, a float16 parameter and mixed dtypes go to the per-op path.
+  // A parameter with gaps (not dense), a dense one whose state is laid out otherwise, a float16 parameter
+  // and mixed dtypes go to the per-op path.
+  Tensor pg = randn({4, 6, 2}).select(2, 0);
+  Tensor before_pg = pg.clone();
+  EXPECT_FALSE(fused_sgd_({pg}, {randn({4, 6})}, {zeros({4, 6})}, {1}, h));
+  EXPECT_TRUE(equal(pg, before_pg));
   Tensor pt = randn({6, 4}).t();
   Tensor before = pt.clone();
   EXPECT_FALSE(fused_sgd_({pt}, {g}, {zeros({4, 6})}, {1}, h));
