@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "seek/autograd/grad_mode.h"
+#include "seek/cuda/graph.h"
 #include "seek/ops/creation.h"
 #include "seek/ops/optim.h"
 
@@ -73,6 +74,15 @@ bool Adam::fused_step(size_t g) {
 
 void Adam::step() {
   NoGradGuard guard;
+  // The bias corrections come from host-side step counts, which a CUDA graph would freeze at
+  // their captured values: refuse to be captured (torch's capturable=True is not implemented).
+  bool on_cuda = false;
+  for (const auto& group : param_groups())
+    for (const Tensor& p : group.params) on_cuda = on_cuda || p.is_cuda();
+  if (on_cuda && cuda::is_current_stream_capturing())
+    throw Error(str(name(), ".step: cannot be captured into a CUDA graph: its bias correction uses host-side step ",
+                    "counts that a replay would not advance (capturable Adam is not implemented). Run the optimizer ",
+                    "step outside the graph, or capture an optimizer without step counts (SGD)"));
   for (size_t g = 0; g < param_groups().size(); ++g) {
     if (fused_ && fused_step(g)) continue;
     const auto& o = options<AdamOptions>(g);
