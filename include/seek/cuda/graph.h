@@ -66,10 +66,11 @@ class CUDAGraph {
   MempoolId pool() const { return pool_; }
   bool captured() const { return exec_ != nullptr; }
   bool capturing() const { return capturing_; }
+  // Ends a capture that failed (an exception left the captured code), dropping
+  // what was captured; nothing happens when the graph is not capturing.
+  void abandon_capture() noexcept;
 
  private:
-  friend class GraphCapture;
-  void abandon_capture() noexcept;  // ends a capture that failed, dropping its graph
   CUgraph_st* graph_ = nullptr;
   CUgraphExec_st* exec_ = nullptr;
   MempoolId pool_ = 0;
