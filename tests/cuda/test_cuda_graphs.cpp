@@ -6,6 +6,7 @@
 // a capture raise seek::Error; the graph's private memory pool is kept until reset().
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -269,6 +270,54 @@ TEST_F(CudaGraphs, ReplayedTrainingStepEqualsEagerStepsBitwise) {
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "parameter " << i;
   // And the graph did train: the parameters moved away from the warm-up's.
   EXPECT_NE(got, params_of(*mlp()));
+}
+
+TEST_F(CudaGraphs, ReplayedClassifierStepWithCrossEntropyEqualsEager) {
+  // Class targets cannot be checked on the host inside a capture: the fused cross-entropy
+  // kernels check them instead (an out-of-range target gives a NaN loss, never a stray read).
+  constexpr int kSteps = 4;
+  const optim::SGDOptions sgd = optim::SGDOptions(0.1).momentum_(0.9);
+  auto targets = [](int i) {
+    return on_cuda(tensor<int64_t>({i % 3, (i + 1) % 3, 2, 0, 1, (2 * i) % 3, 1, 2}, Shape{8}));
+  };
+  auto eager = mlp();
+  optim::SGD eager_opt(eager->parameters(), sgd);
+  auto model = mlp();
+  optim::SGD opt(model->parameters(), sgd);
+  auto ce_step = [](nn::Sequential& m, optim::Optimizer& o, const Tensor& x, const Tensor& t) {
+    o.zero_grad(true);
+    nn::functional::cross_entropy(m.forward(x), t).backward();
+    o.step();
+  };
+  ce_step(*eager, eager_opt, batch(8, 6, 500), targets(0));
+  Tensor static_x = batch(8, 6, 500), static_t = targets(0);
+  {
+    cuda::Stream side;
+    cuda::StreamGuard guard(side);
+    ce_step(*model, opt, static_x, static_t);  // warm-up
+  }
+  cuda::CUDAGraph g;
+  opt.zero_grad(true);
+  Tensor static_loss;
+  {
+    cuda::GraphCapture capture(g);
+    static_loss = nn::functional::cross_entropy(model->forward(static_x), static_t);
+    static_loss.backward();
+    opt.step();
+  }
+  for (int i = 1; i <= kSteps; ++i) {
+    ce_step(*eager, eager_opt, batch(8, 6, 500 + i), targets(i));
+    static_x.copy_(batch(8, 6, 500 + i));
+    static_t.copy_(targets(i));
+    g.replay();
+  }
+  const auto want = params_of(*eager), got = params_of(*model);
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "parameter " << i;
+
+  static_t.copy_(on_cuda(tensor<int64_t>({0, 1, 2, 7, 0, 1, 2, 0}, Shape{8})));  // 7: out of range
+  g.replay();
+  EXPECT_TRUE(std::isnan(static_loss.item<float>()));
+  EXPECT_THROW(nn::functional::cross_entropy(model->forward(static_x), static_t), IndexError);  // eager: checked
 }
 
 }  // namespace
