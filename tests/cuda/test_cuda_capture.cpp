@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "cuda_device_test.h"
@@ -180,6 +181,40 @@ TEST_F(CudaCapture, WaitingForAnEventFromOutsideTheCaptureIsIsolationError) {
   EXPECT_EQ(cudaStreamEndCapture(s1_, &g), cudaErrorStreamCaptureInvalidated);
   cudaGetLastError();
   cudaEventDestroy(e);
+}
+
+TEST_F(CudaCapture, CaptureModesDecideWhichThreadsAreProhibited) {
+  std::vector<unsigned char> h(8, 9);
+  auto other_thread_copy = [&](bool relaxed) {
+    cudaError_t err = cudaSuccess;
+    std::thread t([&] {
+      cudaSetDevice(0);
+      cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+      if (relaxed) cudaThreadExchangeStreamCaptureMode(&mode);
+      err = cudaMemcpy(buf_, h.data(), 8, cudaMemcpyHostToDevice);
+      if (relaxed) cudaThreadExchangeStreamCaptureMode(&mode);  // restore
+      cudaGetLastError();
+    });
+    t.join();
+    return err;
+  };
+  cudaGraph_t g = nullptr;
+  // Global: another thread's unsafe call fails and invalidates the capture...
+  ASSERT_EQ(cudaStreamBeginCapture(s1_, cudaStreamCaptureModeGlobal), cudaSuccess);
+  EXPECT_NE(other_thread_copy(false), cudaSuccess);
+  EXPECT_EQ(cudaStreamEndCapture(s1_, &g), cudaErrorStreamCaptureInvalidated);
+  cudaGetLastError();
+  // ...unless that thread made itself relaxed.
+  ASSERT_EQ(cudaStreamBeginCapture(s1_, cudaStreamCaptureModeGlobal), cudaSuccess);
+  EXPECT_EQ(other_thread_copy(true), cudaSuccess);
+  ASSERT_EQ(cudaStreamEndCapture(s1_, &g), cudaSuccess);
+  cudaGraphDestroy(g);
+  // Thread-local: other threads are not concerned.
+  ASSERT_EQ(cudaStreamBeginCapture(s1_, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+  EXPECT_EQ(other_thread_copy(false), cudaSuccess);
+  ASSERT_EQ(cudaStreamEndCapture(s1_, &g), cudaSuccess);
+  cudaGraphDestroy(g);
+  EXPECT_EQ(read()[0], 9);
 }
 
 }  // namespace
