@@ -320,4 +320,59 @@ TEST_F(CudaGraphs, ReplayedClassifierStepWithCrossEntropyEqualsEager) {
   EXPECT_THROW(nn::functional::cross_entropy(model->forward(static_x), static_t), IndexError);  // eager: checked
 }
 
+TEST_F(CudaGraphs, CapturableAdamIsAdamWithItsStepCountOnTheDevice) {
+  for (bool decoupled : {false, true}) {
+    auto a = mlp(), b = mlp();
+    optim::AdamOptions o(0.01);
+    o.weight_decay_(0.01);
+    std::unique_ptr<optim::Optimizer> plain, capt;
+    if (decoupled) {
+      plain = std::make_unique<optim::AdamW>(a->parameters(), optim::AdamWOptions(0.01));
+      capt = std::make_unique<optim::AdamW>(b->parameters(), optim::AdamWOptions(0.01).capturable_(true));
+    } else {
+      plain = std::make_unique<optim::Adam>(a->parameters(), o);
+      capt = std::make_unique<optim::Adam>(b->parameters(), optim::AdamOptions(o).capturable_(true));
+    }
+    for (int i = 0; i < 4; ++i) {
+      train_step(*a, *plain, batch(8, 6, 600 + i), batch(8, 3, 700 + i));
+      train_step(*b, *capt, batch(8, 6, 600 + i), batch(8, 3, 700 + i));
+    }
+    const auto want = params_of(*a), got = params_of(*b);
+    for (size_t i = 0; i < want.size(); ++i)
+      for (size_t k = 0; k < want[i].size(); ++k)
+        EXPECT_NEAR(got[i][k], want[i][k], 1e-5) << (decoupled ? "AdamW" : "Adam") << " parameter " << i;
+  }
+}
+
+TEST_F(CudaGraphs, ReplayedCapturableAdamStepEqualsEagerBitwise) {
+  constexpr int kSteps = 5;
+  const auto opts = optim::AdamWOptions(0.01).capturable_(true);
+  auto eager = mlp();
+  optim::AdamW eager_opt(eager->parameters(), opts);
+  auto model = mlp();
+  optim::AdamW opt(model->parameters(), opts);
+  Tensor static_x = batch(8, 6, 800), static_t = batch(8, 3, 900);
+  train_step(*eager, eager_opt, static_x, static_t);
+  {
+    cuda::Stream side;
+    cuda::StreamGuard guard(side);
+    train_step(*model, opt, static_x, static_t);  // warm-up: makes the state
+  }
+  cuda::CUDAGraph g;
+  opt.zero_grad(true);
+  {
+    cuda::GraphCapture capture(g);
+    nn::functional::mse_loss(model->forward(static_x), static_t).backward();
+    opt.step();
+  }
+  for (int i = 1; i <= kSteps; ++i) {
+    train_step(*eager, eager_opt, batch(8, 6, 800 + i), batch(8, 3, 900 + i));
+    static_x.copy_(batch(8, 6, 800 + i));
+    static_t.copy_(batch(8, 3, 900 + i));
+    g.replay();
+  }
+  const auto want = params_of(*eager), got = params_of(*model);
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "parameter " << i;
+}
+
 }  // namespace

@@ -135,7 +135,7 @@ def test_replayed_training_step_equals_eager_steps_bitwise():
     assert static_loss.item() > 0
 
 
-def test_adam_step_refuses_capture():
+def test_non_capturable_adam_step_refuses_capture():
     p = seek.ones(3, device="cuda", requires_grad=True)
     opt = seek.optim.Adam([p], lr=0.1)
     p.sum().backward()
@@ -143,3 +143,33 @@ def test_adam_step_refuses_capture():
     with pytest.raises(RuntimeError, match="cannot be captured into a CUDA graph"):
         with seek.cuda.graph(g):
             opt.step()
+
+
+@pytest.mark.parametrize("opt_class", [seek.optim.Adam, seek.optim.AdamW])
+def test_capturable_adam_replays_like_eager_steps(opt_class):
+    data = [(rand(6, 5, seed=80 + i), rand(6, 2, seed=90 + i)) for i in range(5)]
+    eager = make_model()
+    opt = opt_class(eager.parameters(), lr=0.01, capturable=True)
+    for x, t in data:
+        opt.zero_grad(set_to_none=True)
+        nn.functional.mse_loss(eager(x), t).backward()
+        opt.step()
+
+    model = make_model()
+    opt = opt_class(model.parameters(), lr=0.01, capturable=True)
+    static_x, static_t = data[0][0].clone(), data[0][1].clone()
+    with seek.cuda.stream(seek.cuda.Stream()):
+        opt.zero_grad(set_to_none=True)
+        nn.functional.mse_loss(model(static_x), static_t).backward()
+        opt.step()
+    g = seek.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=True)
+    with seek.cuda.graph(g):
+        nn.functional.mse_loss(model(static_x), static_t).backward()
+        opt.step()
+    for x, t in data[1:]:
+        static_x.copy_(x)
+        static_t.copy_(t)
+        g.replay()
+    for p, q in zip(model.parameters(), eager.parameters()):
+        assert np.array_equal(p.detach().cpu().numpy(), q.detach().cpu().numpy())
