@@ -25,6 +25,7 @@
 #include "common.cuh"
 #include "seek/core/convert.h"
 #include "seek/core/dtype.h"
+#include "seek/cuda/graph.h"
 
 namespace seek::cuda {
 
@@ -115,6 +116,7 @@ void move_bytes(const Tensor& src, const Tensor& dst) {
     return;
   }
   DeviceGuard guard(dst.is_cuda() ? dst.device().index : src.device().index, "copy");
+  if (src.is_cpu() || dst.is_cpu()) check_not_capturing("a copy between the host and a CUDA device");
   SEEK_CUDA_CHECK(cudaMemcpyAsync(dst.data_ptr(), src.data_ptr(), src.nbytes(), cudaMemcpyDefault, current_stream()));
   if (src.is_cpu() || dst.is_cpu()) SEEK_CUDA_CHECK(cudaStreamSynchronize(current_stream()));
 }

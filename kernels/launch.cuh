@@ -10,6 +10,8 @@
 // `extern __shared__ T smem[];` names), in both builds.
 #include <cuda_runtime.h>
 
+#include <functional>
+#include <memory>
 #include <source_location>
 #include <tuple>
 #include <type_traits>
@@ -35,6 +37,11 @@ namespace sim_detail {
 // Kernel arguments that are pointers must point into device memory (the simulated
 // device's own heap) or be null, as on a GPU; defined by the simulated runtime.
 void check_kernel_pointer(const void* p, int index, const std::source_location& where);
+// Stream capture (src/backend/cuda/sim_graph.cpp): whether any stream captures now, and
+// the launch's entry into a capture: true when `run` was kept for the graph instead of
+// run now; throws where CUDA rejects the launch (an invalidated capture, the legacy stream).
+bool sim_any_capture();
+bool capture_launch(cudaStream_t stream, std::function<void()> run, const std::source_location& where);
 
 template <typename Tuple, size_t... I>
 void check_pointers(const Tuple& args, const std::source_location& where, std::index_sequence<I...>) {
@@ -64,13 +71,19 @@ void launch(void (*kernel)(Params...), const LaunchConfig& cfg, Args&&... args) 
   const Closure closure{kernel, std::tuple<std::decay_t<Params>...>(std::forward<Args>(args)...)};
   sim_detail::check_pointers(closure.args, cfg.where, std::index_sequence_for<Params...>{});
   // Each CUDA thread gets its own copies of the arguments, as kernel parameters are.
-  sim::launch(
-      {cfg.grid, cfg.block, cfg.dynamic_smem, cfg.where},
-      [](const void* c) {
-        const Closure& cl = *static_cast<const Closure*>(c);
-        std::apply(cl.kernel, cl.args);
-      },
-      &closure);
+  void (*const body)(const void*) = [](const void* c) {
+    const Closure& cl = *static_cast<const Closure*>(c);
+    std::apply(cl.kernel, cl.args);
+  };
+  const sim::LaunchSpec spec{cfg.grid, cfg.block, cfg.dynamic_smem, cfg.where};
+  if (sim_detail::sim_any_capture()) {
+    // A captured launch keeps a copy of the arguments (as CUDA copies them at capture) for every replay.
+    auto held = std::make_shared<const Closure>(closure);
+    if (sim_detail::capture_launch(
+            cfg.stream, [held, spec, body] { sim::launch(spec, body, held.get()); }, cfg.where))
+      return;
+  }
+  sim::launch(spec, body, &closure);
 #elif defined(__CUDACC__)
   // clang-format off
   kernel<<<cfg.grid, cfg.block, cfg.dynamic_smem, cfg.stream>>>(std::forward<Args>(args)...);

@@ -10,6 +10,7 @@
 // one thread per row, adjacent threads on adjacent rows (coalesced). f16/bf16 logits are read
 // as stored and computed in float (the loss and lse are float, as autocast wants).
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "backend/cross_entropy_checks.h"
@@ -38,6 +39,14 @@ constexpr unsigned kMaxRowBlocks = softmax_rows::kMaxBlocks;
 
 // inner == 1: row r = base + threadIdx.y, blockDim.x lanes per row; the loop is uniform across
 // the block so that every thread reaches row_reduce's barriers.
+// A target outside [0, C) that is not ignore_index. The host rejects such targets before
+// launching (src/nn/loss.cpp), except inside a CUDA graph capture, where it cannot read them:
+// then the row's loss, weight and gradient are NaN instead of a read out of bounds.
+template <typename C>
+__device__ SEEK_INLINE C out_of_range_target() {
+  return std::numeric_limits<C>::quiet_NaN();
+}
+
 template <typename T, typename C>
 __global__ void ce_forward_rows_kernel(const T* x, const int64_t* target, const C* weight, int64_t rows, int64_t n,
                                        functors::CrossEntropyRow<C> f, int64_t ignore_index, C* loss, C* lse_out,
@@ -55,15 +64,20 @@ __global__ void ce_forward_rows_kernel(const T* x, const int64_t* target, const 
     const C lse = lse_r.finalize(st);
     const int64_t t = r < rows ? target[r] : ignore_index;
     const bool ignored = t == ignore_index;
+    const bool bad = !ignored && (t < 0 || t >= n);  // see out_of_range_target
     C smooth = C(0);
     if (f.smoothing) {  // uniform: every thread takes part in the reduction
-      if (!ignored)
+      if (!ignored && !bad)
         for (int64_t c = threadIdx.x; c < n; c += blockDim.x)
           smooth += (weight ? weight[c] : C(1)) * (lse - convert<C>(xr[c]));
       smooth = row_reduce(smooth, SumCombine<C>{}, C(0), reinterpret_cast<C*>(smem), false);
     }
     if (r >= rows || threadIdx.x != 0) continue;
     lse_out[r] = lse;
+    if (bad) {
+      loss[r] = wt_out[r] = out_of_range_target<C>();
+      continue;
+    }
     const C w_t = ignored ? C(0) : weight ? weight[t] : C(1);
     loss[r] = ignored ? C(0) : f.loss(lse, convert<C>(xr[t]), w_t, smooth);
     wt_out[r] = w_t;
@@ -86,6 +100,10 @@ __global__ void ce_forward_columns_kernel(const T* x, const int64_t* target, con
     if (t == ignore_index) {
       loss[r] = C(0);
       wt_out[r] = C(0);
+      continue;
+    }
+    if (t < 0 || t >= n) {
+      loss[r] = wt_out[r] = out_of_range_target<C>();
       continue;
     }
     const C w_t = weight ? weight[t] : C(1);
@@ -118,8 +136,9 @@ __global__ void ce_backward_rows_kernel(const C* g, const T* x, const int64_t* t
     if (r >= rows) continue;  // no barriers below
     const int64_t t = target[r];
     T* gr = gx + r * n;
-    if (t == ignore_index) {
-      for (int64_t c = threadIdx.x; c < n; c += blockDim.x) gr[c] = convert<T>(C(0));
+    if (t == ignore_index || t < 0 || t >= n) {
+      const C v = t == ignore_index ? C(0) : out_of_range_target<C>();
+      for (int64_t c = threadIdx.x; c < n; c += blockDim.x) gr[c] = convert<T>(v);
       continue;
     }
     const T* xr = x + r * n;
@@ -137,8 +156,9 @@ __global__ void ce_backward_columns_kernel(const C* g, const T* x, const int64_t
   SEEK_GRID_STRIDE_LOOP(r, outer * inner) {
     const int64_t off = (r / inner) * n * inner + r % inner;
     const int64_t t = target[r];
-    if (t == ignore_index) {
-      for (int64_t c = 0; c < n; ++c) gx[off + c * inner] = convert<T>(C(0));
+    if (t == ignore_index || t < 0 || t >= n) {
+      const C v = t == ignore_index ? C(0) : out_of_range_target<C>();
+      for (int64_t c = 0; c < n; ++c) gx[off + c * inner] = convert<T>(v);
       continue;
     }
     const C w_t = weight ? weight[t] : C(1), l = lse[r], gl = g[r];

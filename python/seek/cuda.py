@@ -14,7 +14,8 @@ __all__ = ["is_available", "device_count", "current_device", "set_device", "sync
            "memory_reserved", "max_memory_allocated", "reset_peak_memory_stats", "empty_cache", "get_device_name",
            "get_device_properties", "get_device_capability", "build_info", "OutOfMemoryError", "Stream", "Event",
            "current_stream", "default_stream", "set_stream", "stream", "memory_stats", "memory_summary",
-           "max_memory_reserved", "reset_accumulated_memory_stats", "build_config"]
+           "max_memory_reserved", "reset_accumulated_memory_stats", "build_config", "CUDAGraph", "graph",
+           "graph_pool_handle", "is_current_stream_capturing"]
 
 is_available = _cuda.is_available
 device_count = _cuda.device_count
@@ -24,6 +25,10 @@ build_info = _cuda.build_info
 # Streams and events (torch.cuda.Stream(device=None, priority=0), torch.cuda.Event(enable_timing=False)).
 Stream = _cuda.Stream
 Event = _cuda.Event
+# CUDA graphs (torch.cuda.CUDAGraph, torch.cuda.graph_pool_handle, torch.cuda.is_current_stream_capturing).
+CUDAGraph = _cuda.CUDAGraph
+graph_pool_handle = _cuda.graph_pool_handle
+is_current_stream_capturing = _cuda.is_current_stream_capturing
 
 
 def build_config():
@@ -165,3 +170,50 @@ def max_memory_reserved(device=None):
 
 def reset_accumulated_memory_stats(device=None):
     _cuda.reset_accumulated_memory_stats(_index(device, "reset_accumulated_memory_stats"))
+
+
+class graph:
+    """`with seek.cuda.graph(g, pool=None, stream=None, capture_error_mode="global"):` captures the
+    work the block queues into the CUDAGraph g, as torch.cuda.graph: it synchronises the device,
+    makes `stream` (default: one side stream shared by all graph contexts) current, begins the
+    capture, and ends it (instantiating the graph) when the block ends. If the block raises, the
+    capture is dropped and the exception goes on. `pool` shares another graph's memory pool
+    (other.pool() or graph_pool_handle()). Host reads (item(), .cpu(), printing) and synchronisation
+    are not allowed inside: they raise RuntimeError."""
+
+    default_capture_stream = None
+
+    def __init__(self, cuda_graph, pool=None, stream=None, capture_error_mode="global"):
+        if stream is None:
+            if graph.default_capture_stream is None:
+                graph.default_capture_stream = Stream()
+            stream = graph.default_capture_stream
+        self.cuda_graph = cuda_graph
+        self.pool = pool
+        self.capture_stream = stream
+        self.capture_error_mode = capture_error_mode
+        self._stream_ctx = None
+
+    def __enter__(self):
+        synchronize()
+        self._stream_ctx = _stream_context(self.capture_stream)
+        self._stream_ctx.__enter__()
+        try:
+            self.cuda_graph.capture_begin(self.pool, capture_error_mode=self.capture_error_mode)
+        except BaseException:
+            self._stream_ctx.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.cuda_graph.capture_end()
+            else:
+                self.cuda_graph._abandon_capture()
+        finally:
+            self._stream_ctx.__exit__(None, None, None)
+        return False
+
+
+_stream_context = stream

@@ -1,13 +1,15 @@
 // seek._C.cuda's streams, events and memory statistics (seek.cuda wraps them):
 // Stream and Event as torch.cuda.Stream / torch.cuda.Event, current_stream,
 // set_stream, memory_stats as torch's flat dict ("allocated_bytes.all.current",
-// ...), memory_summary and build_config. init_cuda_runtime is called by
+// ...), memory_summary and build_config; CUDAGraph, graph_pool_handle and
+// is_current_stream_capturing as torch.cuda's (seek.cuda.graph wraps them). init_cuda_runtime is called by
 // init_tensor (tensor_types.cpp) on the seek._C.cuda submodule.
 #include <map>
 
 #include "common.h"
 
 #include "seek/cuda.h"
+#include "seek/cuda/graph.h"
 
 namespace seek::python {
 
@@ -144,6 +146,39 @@ void init_cuda_runtime(py::module_& cuda) {
     d["device_count"] = c.device_count;
     return d;
   });
+
+  // CUDA graphs (seek/cuda/graph.h); seek.cuda.graph is the context manager over these.
+  using seek::cuda::CUDAGraph;
+  py::class_<CUDAGraph>(cuda, "CUDAGraph",
+                        "A CUDA graph (torch.cuda.CUDAGraph): capture the work queued on the current stream once "
+                        "(capture_begin / capture_end, or `with seek.cuda.graph(g):`), then replay() it.")
+      .def(py::init<>())
+      .def(
+          "capture_begin",
+          [](CUDAGraph& g, const std::optional<uint64_t>& pool, const std::string& mode) {
+            auto m = seek::cuda::CaptureErrorMode::Global;
+            if (mode == "thread_local")
+              m = seek::cuda::CaptureErrorMode::ThreadLocal;
+            else if (mode == "relaxed")
+              m = seek::cuda::CaptureErrorMode::Relaxed;
+            else if (mode != "global")
+              throw ValueError(
+                  str("capture_error_mode must be 'global', 'thread_local' or 'relaxed', got '", mode, "'"));
+            g.capture_begin(pool.value_or(0), m);
+          },
+          py::arg("pool") = py::none(), py::arg("capture_error_mode") = "global",
+          "Begins capturing the current stream (not the default stream) into this graph; `pool` shares "
+          "another graph's memory pool (other.pool() or graph_pool_handle()).")
+      .def("capture_end", &CUDAGraph::capture_end, "Ends the capture and instantiates the graph.")
+      .def("replay", &CUDAGraph::replay, py::call_guard<py::gil_scoped_release>(),
+           "Launches the captured work on the current stream.")
+      .def("reset", &CUDAGraph::reset, "Frees the graph and releases its memory pool.")
+      .def("pool", &CUDAGraph::pool, "The graph's memory pool handle (pass it to share the pool).")
+      .def("_abandon_capture", &CUDAGraph::abandon_capture, "Ends a failed capture, dropping what it captured.");
+  cuda.def("graph_pool_handle", &seek::cuda::graph_pool_handle,
+           "A new memory pool handle for graphs that share memory (torch.cuda.graph_pool_handle).");
+  cuda.def("is_current_stream_capturing", &seek::cuda::is_current_stream_capturing,
+           "Whether the current stream of the current device is being captured into a CUDA graph.");
 }
 
 }  // namespace seek::python

@@ -5,6 +5,7 @@
 #include "seek/core/error.h"
 #include "seek/core/tensor.h"
 #include "seek/cuda.h"
+#include "seek/cuda/graph.h"
 
 namespace seek::cuda {
 
@@ -92,3 +93,22 @@ void Tensor::record_stream(const cuda::Stream&) const {
 }
 
 }  // namespace seek
+
+// CUDA graphs (seek/cuda/graph.h): nothing ever captures without CUDA.
+
+namespace seek::cuda {
+MempoolId graph_pool_handle() { no_cuda("graph_pool_handle"); }
+bool is_current_stream_capturing() { return false; }
+void check_not_capturing(const char*) {}
+CUDAGraph::~CUDAGraph() = default;
+void CUDAGraph::capture_begin(MempoolId, CaptureErrorMode) { no_cuda("CUDAGraph::capture_begin"); }
+void CUDAGraph::capture_end() { no_cuda("CUDAGraph::capture_end"); }
+void CUDAGraph::replay() { no_cuda("CUDAGraph::replay"); }
+void CUDAGraph::reset() {}
+void CUDAGraph::abandon_capture() noexcept {}
+GraphCapture::GraphCapture(CUDAGraph& graph, MempoolId, std::optional<Stream>, CaptureErrorMode) : graph_(graph) {
+  no_cuda("GraphCapture");
+}
+GraphCapture::~GraphCapture() noexcept(false) = default;
+void GraphCapture::end() {}
+}  // namespace seek::cuda

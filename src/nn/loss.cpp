@@ -13,6 +13,7 @@
 #include "seek/core/autocast.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
+#include "seek/cuda/graph.h"
 #include "seek/ops/creation.h"
 #include "seek/ops/index.h"
 #include "seek/ops/ternary.h"
@@ -83,6 +84,9 @@ Tensor check_class_targets(const Tensor& input, const Tensor& target, int64_t ig
   SEEK_CHECK_SHAPE(target.sizes() == expected, op, ": target shape ", shape_str(target.sizes()),
                    " does not match input ", shape_str(input.sizes()), " (expected ", shape_str(expected), ")");
   Tensor valid = target.ne(ignore_index);
+  // Inside a CUDA graph capture the targets cannot be read on the host: the fused kernels
+  // then turn an out-of-range target into a NaN loss (kernels/softmax_cross_entropy.cu).
+  if (target.is_cuda() && cuda::is_current_stream_capturing()) return valid;
   Tensor bad = valid.logical_and(target.lt(0).logical_or(target.ge(ci.classes)));
   if (bad.any().item<bool>()) {
     int64_t v = target.masked_select(bad).select(0, 0).item<int64_t>();

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "seek/autograd/grad_mode.h"
+#include "seek/cuda/graph.h"
 #include "seek/ops/creation.h"
 #include "seek/ops/optim.h"
 
@@ -20,7 +21,8 @@ const OptionTable& AdamOptions::table() const {
        SEEK_OPTIM_FIELD(AdamOptions, eps, "epsilon", 0.0, kInf),
        SEEK_OPTIM_FIELD(AdamOptions, weight_decay, "weight_decay", 0.0, kInf),
        SEEK_OPTIM_FIELD(AdamOptions, amsgrad, "amsgrad", 0.0, 2.0),
-       SEEK_OPTIM_FIELD(AdamOptions, maximize, "maximize", 0.0, 2.0)}};
+       SEEK_OPTIM_FIELD(AdamOptions, maximize, "maximize", 0.0, 2.0),
+       SEEK_OPTIM_FIELD(AdamOptions, capturable, "capturable", 0.0, 2.0)}};
   return t;
 }
 
@@ -73,7 +75,21 @@ bool Adam::fused_step(size_t g) {
 
 void Adam::step() {
   NoGradGuard guard;
+  // Without `capturable` the bias corrections come from host-side step counts, which a CUDA
+  // graph would freeze at their captured values: refuse to be captured.
+  bool on_cuda = false;
+  for (size_t g = 0; g < param_groups().size(); ++g)
+    if (!options<AdamOptions>(g).capturable)
+      for (const Tensor& p : param_groups()[g].params) on_cuda = on_cuda || p.is_cuda();
+  if (on_cuda && cuda::is_current_stream_capturing())
+    throw Error(str(name(), ".step: cannot be captured into a CUDA graph: its bias correction uses host-side step ",
+                    "counts that a replay would not advance. Construct it with capturable=true (the step count then ",
+                    "lives on the device), or run the optimizer step outside the graph"));
   for (size_t g = 0; g < param_groups().size(); ++g) {
+    if (options<AdamOptions>(g).capturable) {
+      capturable_step(g);
+      continue;
+    }
     if (fused_ && fused_step(g)) continue;
     const auto& o = options<AdamOptions>(g);
     auto& params = param_groups()[g].params;
@@ -108,6 +124,53 @@ void Adam::step() {
       }
       p.addcdiv_(m, denom, -(o.lr / bc1));
     }
+  }
+}
+
+// capturable: the same update with the step count t in a one-element f32 tensor on the
+// parameter's device ("step_t"), and 1 - beta^t computed there, so every operation is device
+// work that a CUDA graph records. (The host count s.step still advances, for state_dict.)
+// step_t is 0-d, so it broadcasts against parameters of any shape.
+void Adam::capturable_step(size_t g) {
+  const auto& o = options<AdamOptions>(g);
+  auto& params = param_groups()[g].params;
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor& p = params[i];
+    Tensor d = p.grad();
+    if (!d.defined()) continue;
+    if (o.maximize) d = d.neg();
+    ParamState& s = state(g, i);
+    auto buffer = [&](const char* key) -> Tensor& { return s.buffer(key, p); };
+    auto it = s.buffers.find("step_t");
+    if (it == s.buffers.end())
+      it =
+          s.buffers
+              .emplace("step_t", full(Shape{}, static_cast<double>(s.step), TensorOptions(kFloat32).device(p.device())))
+              .first;
+    Tensor& step_t = it->second;
+    s.step += 1;
+    step_t.add_(1.0);
+    if (o.weight_decay != 0.0) {
+      if (decoupled_)
+        p.mul_(1.0 - o.lr * o.weight_decay);
+      else
+        d = d.add(p, o.weight_decay);
+    }
+    Tensor& m = buffer("exp_avg");
+    Tensor& v = buffer("exp_avg_sq");
+    m.mul_(o.beta1).add_(d, 1.0 - o.beta1);
+    v.mul_(o.beta2).addcmul_(d, d, 1.0 - o.beta2);
+    const Tensor bc1 = full_like(step_t, o.beta1).pow(step_t).neg().add(1.0);
+    const Tensor bc2_sqrt = full_like(step_t, o.beta2).pow(step_t).neg().add(1.0).sqrt();
+    Tensor denom;
+    if (o.amsgrad) {
+      Tensor& vmax = buffer("max_exp_avg_sq");
+      vmax.copy_(vmax.maximum(v));
+      denom = vmax.sqrt().div(bc2_sqrt.to(p.dtype())).add_(o.eps);
+    } else {
+      denom = v.sqrt().div(bc2_sqrt.to(p.dtype())).add_(o.eps);
+    }
+    p.sub_(m.div(denom).mul(bc1.reciprocal().mul(o.lr).to(p.dtype())));
   }
 }
 

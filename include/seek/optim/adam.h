@@ -5,6 +5,9 @@
 //   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g * g
 //   vmax = max(vmax, v) when amsgrad, used in place of v below
 //   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+// capturable (torch's capturable=True): the step count t lives on the parameter's device
+// (state buffer "step_t") and the bias corrections are computed there, so the step can be
+// captured into a CUDA graph and replayed; without it, capturing step() raises.
 #include "seek/optim/optimizer.h"
 
 namespace seek::optim {
@@ -15,7 +18,8 @@ struct AdamOptions : OptimizerOptions {
   double eps = 1e-8;
   double weight_decay = 0.0;
   bool amsgrad = false;
-  bool maximize = false;  // ascend: follow -grad
+  bool maximize = false;    // ascend: follow -grad
+  bool capturable = false;  // step count on the device: the step may be captured in a CUDA graph
 
   explicit AdamOptions(double lr_ = 1e-3) : OptimizerOptions(lr_) {}
   AdamOptions& lr_(double v) {
@@ -41,6 +45,10 @@ struct AdamOptions : OptimizerOptions {
   }
   AdamOptions& maximize_(bool v) {
     maximize = v;
+    return *this;
+  }
+  AdamOptions& capturable_(bool v) {
+    capturable = v;
     return *this;
   }
 
@@ -76,6 +84,10 @@ struct AdamWOptions : AdamOptions {
     maximize = v;
     return *this;
   }
+  AdamWOptions& capturable_(bool v) {
+    capturable = v;
+    return *this;
+  }
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamWOptions>(*this); }
 };
 
@@ -90,6 +102,7 @@ class Adam : public Optimizer {
 
  private:
   bool fused_step(size_t group);
+  void capturable_step(size_t group);
   bool decoupled_ = false;  // AdamW: decay the weights directly instead of adding to the gradient
 };
 

@@ -30,14 +30,15 @@ class SGD(_CppOptimizer):
 
 
 class Adam(_CppOptimizer):
-    """Adam, exactly torch.optim.Adam (amsgrad: the max of the second moments)."""
+    """Adam, exactly torch.optim.Adam (amsgrad: the max of the second moments; capturable: the step
+    count lives on the device, so that step() can be captured into a CUDA graph)."""
 
     _impl_class = _C.optim.Adam
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
-                 maximize=False):
+                 maximize=False, capturable=False):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize)
+                         maximize=maximize, capturable=capturable)
 
 
 class AdamW(_CppOptimizer):
@@ -46,9 +47,9 @@ class AdamW(_CppOptimizer):
     _impl_class = _C.optim.AdamW
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
+                 maximize=False, capturable=False):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize)
+                         maximize=maximize, capturable=capturable)
 
 
 class RMSprop(_CppOptimizer):

@@ -15,16 +15,26 @@
 // large pool). On cudaErrorMemoryAllocation every cached block of the device is
 // returned to the driver and the request retried once before OutOfMemoryError;
 // the allocator's state is consistent after the throw, so the next request works.
+//
+// CUDA graphs (cuda_graph_pool.h): while a stream captures for a CUDAGraph, its
+// requests are served from the graph's private pool (Block::pool; key part of
+// the free lists), so a replay finds its memory untouched by eager code; the
+// pool's cached blocks are kept (not returned by empty_cache) until the last
+// graph using it is reset. During a capture no event is queried (that is not
+// allowed while capturing): cross-stream frees are deferred until it ends, and
+// an out-of-memory retry does not release cached blocks (cudaFree is not allowed).
 #include <algorithm>
 #include <deque>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
+#include "backend/cuda/cuda_graph_pool.h"
 #include "seek/core/logging.h"
 #include "seek/cuda.h"
 
@@ -42,10 +52,11 @@ struct Block {
   cudaStream_t stream = nullptr;          // allocated on; only this stream reuses it
   std::vector<cudaStream_t> stream_uses;  // other streams (record_stream)
   int pending_events = 0;                 // events to complete before reuse
+  uint64_t pool = 0;                      // 0: the default pool; else a CUDA graph's private pool
   bool small() const { return size <= kSmallLimit; }
 };
 
-using PoolKey = std::pair<uintptr_t, size_t>;  // (stream, size)
+using PoolKey = std::tuple<uint64_t, uintptr_t, size_t>;  // (pool, stream, size)
 
 struct DeviceState {
   std::map<PoolKey, std::vector<Block*>> free_blocks;
@@ -54,6 +65,11 @@ struct DeviceState {
   MemoryStats stats;
   size_t cached_bytes = 0;   // in free_blocks
   size_t pending_bytes = 0;  // waiting for events
+  // CUDA graphs: the captures under way (capture id -> private pool), how many
+  // graphs use each pool, and frees that need events, deferred until no capture is under way.
+  std::map<unsigned long long, uint64_t> captures;
+  std::map<uint64_t, int> pool_users;
+  std::vector<Block*> deferred_frees;
 };
 
 void apply(Stat& s, int64_t delta) {
@@ -88,9 +104,10 @@ class CachingAllocator final : public Allocator {
     if (nbytes > std::numeric_limits<size_t>::max() - kLargeRound) throw oom(dev, st, nbytes, nbytes);
     const size_t size = nbytes <= kSmallLimit ? (nbytes + kSmallRound - 1) / kSmallRound * kSmallRound
                                               : (nbytes + kLargeRound - 1) / kLargeRound * kLargeRound;
-    process_events(st);
+    const uint64_t pool = capture_pool(st, stream);
+    if (st.captures.empty()) process_events(st);
     Block* b = nullptr;
-    auto it = st.free_blocks.find({reinterpret_cast<uintptr_t>(stream), size});
+    auto it = st.free_blocks.find({pool, reinterpret_cast<uintptr_t>(stream), size});
     if (it != st.free_blocks.end() && !it->second.empty()) {
       b = it->second.back();
       it->second.pop_back();
@@ -98,6 +115,7 @@ class CachingAllocator final : public Allocator {
       ++st.stats.num_cache_hits;
     } else {
       b = new_block(dev, st, nbytes, size, stream);
+      b->pool = pool;
     }
     const bool small = b->small();
     update(st.stats.allocation, small, 1);
@@ -125,6 +143,16 @@ class CachingAllocator final : public Allocator {
       to_pool(st, b);
       return;
     }
+    if (!st.captures.empty()) {  // no events may be recorded or queried now: later
+      st.pending_bytes += b->size;
+      st.deferred_frees.push_back(b);
+      return;
+    }
+    cross_stream_free(st, b);
+  }
+
+  // Records an event on every other stream that used `b`; the block returns to its pool when all have completed.
+  void cross_stream_free(DeviceState& st, Block* b) {
     ++st.stats.num_cross_stream_frees;
     st.pending_bytes += b->size;
     try {
@@ -163,7 +191,54 @@ class CachingAllocator final : public Allocator {
 
   void empty_cache() {
     std::lock_guard<std::mutex> lock(mu_);
-    for (size_t d = 0; d < devices_.size(); ++d) release_cached(static_cast<int>(d), devices_[d]);
+    for (size_t d = 0; d < devices_.size(); ++d)
+      if (devices_[d].captures.empty()) release_cached(static_cast<int>(d), devices_[d]);  // no cudaFree in a capture
+  }
+
+  // ---- CUDA graphs (cuda_graph_pool.h) ----
+  void begin_capture(int dev, uint64_t pool, unsigned long long id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    devices_.at(static_cast<size_t>(dev)).captures[id] = pool;
+  }
+
+  void end_capture(int dev, unsigned long long id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    DeviceState& st = devices_.at(static_cast<size_t>(dev));
+    st.captures.erase(id);
+    if (!st.captures.empty()) return;
+    std::vector<Block*> deferred;
+    deferred.swap(st.deferred_frees);
+    DeviceGuard guard(dev, "free");
+    for (Block* b : deferred) {
+      st.pending_bytes -= b->size;
+      cross_stream_free(st, b);
+    }
+  }
+
+  void retain_pool(int dev, uint64_t pool) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++devices_.at(static_cast<size_t>(dev)).pool_users[pool];
+  }
+
+  void release_pool(int dev, uint64_t pool) {
+    std::lock_guard<std::mutex> lock(mu_);
+    DeviceState& st = devices_.at(static_cast<size_t>(dev));
+    auto it = st.pool_users.find(pool);
+    if (it == st.pool_users.end() || --it->second > 0) return;
+    st.pool_users.erase(it);
+    // Nobody replays into the pool any more: its cached blocks serve eager requests again.
+    for (auto f = st.free_blocks.begin(); f != st.free_blocks.end();) {
+      if (std::get<0>(f->first) != pool) {
+        ++f;
+        continue;
+      }
+      auto& into = st.free_blocks[{0, std::get<1>(f->first), std::get<2>(f->first)}];
+      for (Block* b : f->second) {
+        b->pool = 0;
+        into.push_back(b);
+      }
+      f = st.free_blocks.erase(f);
+    }
   }
 
   MemoryStats stats(int device) {
@@ -198,11 +273,27 @@ class CachingAllocator final : public Allocator {
     return {&s.allocated_bytes, &s.reserved_bytes, &s.active_bytes, &s.allocation, &s.segment, &s.active};
   }
 
-  // cudaMalloc of a new block; on OOM, releases the pool and retries once. The caller holds mu_.
+  // The private pool a request on `stream` is served from (0: the default pool): the pool of
+  // the CUDA graph capture `stream` takes part in, if the allocator was told of it.
+  static uint64_t capture_pool(const DeviceState& st, cudaStream_t stream) {
+    if (st.captures.empty()) return 0;
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    unsigned long long id = 0;
+    if (cudaStreamGetCaptureInfo(stream, &status, &id) != cudaSuccess) {
+      cudaGetLastError();
+      return 0;
+    }
+    if (status == cudaStreamCaptureStatusNone) return 0;
+    auto it = st.captures.find(id);
+    return it == st.captures.end() ? 0 : it->second;
+  }
+
+  // cudaMalloc of a new block; on OOM, releases the pool and retries once (not during
+  // a capture, where cudaFree is not allowed). The caller holds mu_.
   Block* new_block(int dev, DeviceState& st, size_t nbytes, size_t size, cudaStream_t stream) {
     void* p = nullptr;
     cudaError_t err = cudaMalloc(&p, size);
-    if (err == cudaErrorMemoryAllocation) {
+    if (err == cudaErrorMemoryAllocation && st.captures.empty()) {
       cudaGetLastError();
       ++st.stats.num_alloc_retries;
       release_cached(dev, st);
@@ -229,8 +320,15 @@ class CachingAllocator final : public Allocator {
     b->stream_uses.clear();
     update(st.stats.active, b->small(), -1);
     update(st.stats.active_bytes, b->small(), -static_cast<int64_t>(b->size));
-    st.free_blocks[{reinterpret_cast<uintptr_t>(b->stream), b->size}].push_back(b);
+    if (b->pool != 0 && !st.pool_users.count(b->pool) && !capturing_into(st, b->pool)) b->pool = 0;  // pool released
+    st.free_blocks[{b->pool, reinterpret_cast<uintptr_t>(b->stream), b->size}].push_back(b);
     st.cached_bytes += b->size;
+  }
+
+  static bool capturing_into(const DeviceState& st, uint64_t pool) {
+    for (const auto& kv : st.captures)
+      if (kv.second == pool) return true;
+    return false;
   }
 
   cudaEvent_t spare_event(DeviceState& st) {
@@ -276,6 +374,7 @@ class CachingAllocator final : public Allocator {
       drain_pending(st, true);
     }
     for (auto& kv : st.free_blocks) {
+      if (std::get<0>(kv.first) != 0) continue;  // a graph's private pool: its replays use these blocks
       for (Block* b : kv.second) {
         SEEK_CUDA_CHECK(cudaFree(b->ptr));
         update(st.stats.segment, b->small(), -1);
@@ -285,7 +384,7 @@ class CachingAllocator final : public Allocator {
       }
       kv.second.clear();
     }
-    st.free_blocks.clear();
+    std::erase_if(st.free_blocks, [](const auto& kv) { return kv.second.empty(); });
   }
 
   OutOfMemoryError oom(int dev, const DeviceState& st, size_t nbytes, size_t rounded) const {
@@ -325,6 +424,15 @@ int stats_device(int device, const char* fn) {
 }  // namespace
 
 Allocator* cuda_allocator() { return &caching_allocator(); }
+
+void allocator_begin_capture(int device, uint64_t pool, unsigned long long capture_id) {
+  caching_allocator().begin_capture(device, pool, capture_id);
+}
+void allocator_end_capture(int device, unsigned long long capture_id) {
+  caching_allocator().end_capture(device, capture_id);
+}
+void allocator_retain_pool(int device, uint64_t pool) { caching_allocator().retain_pool(device, pool); }
+void allocator_release_pool(int device, uint64_t pool) { caching_allocator().release_pool(device, pool); }
 
 void allocator_record_stream(void* ptr, const Stream& stream) { caching_allocator().record_stream(ptr, stream); }
 

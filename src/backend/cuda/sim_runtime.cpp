@@ -110,7 +110,9 @@ const char* kind_name(cudaMemcpyKind k) {
   }
 }
 
-cudaError_t memcpy_checked(const char* call, void* dst, const void* src, size_t n, cudaMemcpyKind kind) {
+// Checks a copy's arguments, then copies unless `run` is false (a captured copy runs at replay).
+cudaError_t memcpy_checked(const char* call, void* dst, const void* src, size_t n, cudaMemcpyKind kind,
+                           bool run = true) {
   if (n == 0) return ok();
   if (!dst || !src) return fail(cudaErrorInvalidValue, str(call, ": null pointer"));
   mem::Region g;
@@ -130,7 +132,7 @@ cudaError_t memcpy_checked(const char* call, void* dst, const void* src, size_t 
   if (!check_side(what.c_str(), "destination", dst, n, want_dst_dev, &why) ||
       !check_side(what.c_str(), "source", src, n, want_src_dev, &why))
     return fail(cudaErrorInvalidValue, why);
-  std::memmove(dst, src, n);
+  if (run) std::memmove(dst, src, n);
   return ok();
 }
 
@@ -176,21 +178,45 @@ const char* cudaGetErrorName(cudaError_t error) {
     case cudaErrorInvalidMemcpyDirection: return "cudaErrorInvalidMemcpyDirection";
     case cudaErrorInvalidDevicePointer: return "cudaErrorInvalidDevicePointer";
     case cudaErrorNotReady: return "cudaErrorNotReady";
+    case cudaErrorIllegalState: return "cudaErrorIllegalState";
+    case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
+    case cudaErrorStreamCaptureUnsupported: return "cudaErrorStreamCaptureUnsupported";
+    case cudaErrorStreamCaptureInvalidated: return "cudaErrorStreamCaptureInvalidated";
+    case cudaErrorStreamCaptureMerge: return "cudaErrorStreamCaptureMerge";
+    case cudaErrorStreamCaptureUnmatched: return "cudaErrorStreamCaptureUnmatched";
+    case cudaErrorStreamCaptureUnjoined: return "cudaErrorStreamCaptureUnjoined";
+    case cudaErrorStreamCaptureIsolation: return "cudaErrorStreamCaptureIsolation";
+    case cudaErrorStreamCaptureImplicit: return "cudaErrorStreamCaptureImplicit";
+    case cudaErrorCapturedEvent: return "cudaErrorCapturedEvent";
+    case cudaErrorStreamCaptureWrongThread: return "cudaErrorStreamCaptureWrongThread";
     default: return "cudaErrorUnknown";
   }
 }
 
 const char* cudaGetErrorString(cudaError_t error) {
   static thread_local std::string text;
-  const char* base = error == cudaSuccess                       ? "no error"
-                     : error == cudaErrorInvalidValue           ? "invalid argument"
-                     : error == cudaErrorMemoryAllocation       ? "out of memory"
-                     : error == cudaErrorNoDevice               ? "no CUDA-capable device is detected"
-                     : error == cudaErrorInvalidDevice          ? "invalid device ordinal"
-                     : error == cudaErrorInvalidResourceHandle  ? "invalid resource handle"
-                     : error == cudaErrorInvalidMemcpyDirection ? "invalid copy direction for memcpy"
-                     : error == cudaErrorInvalidDevicePointer   ? "invalid device pointer"
-                                                                : "unknown error";
+  const char* base =
+      error == cudaSuccess                         ? "no error"
+      : error == cudaErrorInvalidValue             ? "invalid argument"
+      : error == cudaErrorMemoryAllocation         ? "out of memory"
+      : error == cudaErrorNoDevice                 ? "no CUDA-capable device is detected"
+      : error == cudaErrorInvalidDevice            ? "invalid device ordinal"
+      : error == cudaErrorInvalidResourceHandle    ? "invalid resource handle"
+      : error == cudaErrorInvalidMemcpyDirection   ? "invalid copy direction for memcpy"
+      : error == cudaErrorInvalidDevicePointer     ? "invalid device pointer"
+      : error == cudaErrorIllegalState             ? "the operation cannot be performed in the present state"
+      : error == cudaErrorLaunchFailure            ? "unspecified launch failure"
+      : error == cudaErrorStreamCaptureUnsupported ? "operation not permitted when stream is capturing"
+      : error == cudaErrorStreamCaptureInvalidated ? "operation failed due to a previous error during capture"
+      : error == cudaErrorStreamCaptureUnmatched   ? "capture was not initiated in this stream"
+      : error == cudaErrorStreamCaptureUnjoined    ? "capturing stream has unjoined work"
+      : error == cudaErrorStreamCaptureIsolation   ? "dependency created on uncaptured work in another stream"
+      : error == cudaErrorStreamCaptureImplicit
+          ? "operation would make the legacy stream depend on a capturing blocking stream"
+      : error == cudaErrorCapturedEvent ? "operation not permitted on an event last recorded in a capturing stream"
+      : error == cudaErrorStreamCaptureWrongThread
+          ? "attempt to terminate a thread-local capture sequence from another thread"
+          : "unknown error";
   text = last_detail.empty() || error == cudaSuccess ? std::string(base)
                                                      : str(base, " (simulated device: ", last_detail, ")");
   return text.c_str();
@@ -222,6 +248,7 @@ cudaError_t cudaSetDevice(int device) {
 
 cudaError_t cudaDeviceSynchronize(void) {
   if (visible_devices() == 0) return fail(cudaErrorNoDevice, "no simulated device is visible");
+  if (cudaError_t err = sim_check_sync(nullptr, "cudaDeviceSynchronize", true); err != cudaSuccess) return err;
   sim_complete_device(current);  // every stream's pending events complete (sim_streams.cpp)
   return cudaSuccess;
 }
@@ -296,6 +323,7 @@ cudaError_t cudaMalloc(void** p, size_t size) {
 
 cudaError_t cudaFree(void* p) {
   if (!p) return cudaSuccess;
+  if (cudaError_t err = sim_check_unsafe("cudaFree"); err != cudaSuccess) return err;
   if (!mem::release(p, mem::Kind::Device))
     return fail(cudaErrorInvalidValue, str("cudaFree(", p, "): not the start of a live device allocation"));
   return cudaSuccess;
@@ -309,6 +337,7 @@ cudaError_t cudaHostAlloc(void** p, size_t size, unsigned int) {
 cudaError_t cudaMallocHost(void** p, size_t size) { return cudaHostAlloc(p, size, 0); }
 cudaError_t cudaFreeHost(void* p) {
   if (!p) return cudaSuccess;
+  if (cudaError_t err = sim_check_unsafe("cudaFreeHost"); err != cudaSuccess) return err;
   if (!mem::release(p, mem::Kind::PinnedHost))
     return fail(cudaErrorInvalidValue, str("cudaFreeHost(", p, "): not the start of a live pinned allocation"));
   return cudaSuccess;
@@ -336,16 +365,35 @@ cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
   return cudaSuccess;
 }
 
+// Synchronous calls on the legacy stream: not allowed where a capture prohibits unsafe calls.
+static cudaError_t check_sync_call(const char* what) {
+  bool captured = false;
+  if (cudaError_t err = sim_check_unsafe(what); err != cudaSuccess) return err;
+  return sim_enqueue(nullptr, what, nullptr, &captured);
+}
+
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t n, cudaMemcpyKind kind) {
+  if (cudaError_t err = check_sync_call("cudaMemcpy (synchronous)"); err != cudaSuccess) return err;
   return memcpy_checked("cudaMemcpy", dst, src, n, kind);
 }
 
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t n, cudaMemcpyKind kind, cudaStream_t stream) {
   if (!valid_stream(stream)) return fail(cudaErrorInvalidResourceHandle, "cudaMemcpyAsync: unknown stream");
-  return memcpy_checked("cudaMemcpyAsync", dst, src, n, kind);
+  if (cudaError_t err = memcpy_checked("cudaMemcpyAsync", dst, src, n, kind, false); err != cudaSuccess) return err;
+  bool captured = false;
+  if (cudaError_t err = sim_enqueue(
+          stream, "cudaMemcpyAsync",
+          [=](cudaStream_t) {
+            if (n) std::memmove(dst, src, n);
+          },
+          &captured);
+      err != cudaSuccess)
+    return err;
+  return captured ? cudaSuccess : memcpy_checked("cudaMemcpyAsync", dst, src, n, kind);
 }
 
 cudaError_t cudaMemcpyPeer(void* dst, int dst_device, const void* src, int src_device, size_t n) {
+  if (cudaError_t err = check_sync_call("cudaMemcpyPeer (synchronous)"); err != cudaSuccess) return err;
   mem::Region d, s;
   if (n == 0) return cudaSuccess;
   if (!mem::find(dst, n, &d) || d.kind != mem::Kind::Device || d.device != dst_device)
@@ -368,9 +416,17 @@ cudaError_t cudaMemsetAsync(void* p, int value, size_t n, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
   if (!mem::find(p, n, &g) || g.kind != mem::Kind::Device)
     return fail(cudaErrorInvalidValue, str("cudaMemset: ", p, " is not ", n, " bytes of device memory"));
-  std::memset(p, value, n);
+  bool captured = false;
+  if (cudaError_t err = sim_enqueue(
+          stream, "cudaMemsetAsync", [=](cudaStream_t) { std::memset(p, value, n); }, &captured);
+      err != cudaSuccess)
+    return err;
+  if (!captured) std::memset(p, value, n);
   return cudaSuccess;
 }
-cudaError_t cudaMemset(void* p, int value, size_t n) { return cudaMemsetAsync(p, value, n, nullptr); }
+cudaError_t cudaMemset(void* p, int value, size_t n) {
+  if (cudaError_t err = check_sync_call("cudaMemset (synchronous)"); err != cudaSuccess) return err;
+  return cudaMemsetAsync(p, value, n, nullptr);
+}
 
 cudaError_t cudaFuncSetAttribute(const void*, cudaFuncAttribute, int) { return cudaSuccess; }

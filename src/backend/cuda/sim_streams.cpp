@@ -14,39 +14,13 @@
 // them the host knows complete (`completed`); an event is its (stream, seq).
 // cudaStreamWaitEvent records (position, other stream, seq): completing the
 // waiting stream past that position completes the awaited event too.
-#include <chrono>
-#include <cstdint>
-#include <mutex>
 #include <set>
 #include <vector>
 
 #include "backend/cuda/sim_streams.h"
 #include "seek/core/error.h"
 
-namespace {
-struct Wait {
-  uint64_t at;  // the waiting stream's `recorded` when it waited
-  CUstream_st* other;
-  uint64_t seq;
-};
-}  // namespace
-
-struct CUstream_st {
-  int device = 0;
-  int priority = 0;
-  unsigned flags = 0;
-  uint64_t recorded = 0;
-  uint64_t completed = 0;
-  std::vector<Wait> waits;
-};
-struct CUevent_st {
-  int device = 0;
-  unsigned flags = 0;
-  bool recorded = false;
-  CUstream_st* stream = nullptr;  // null: recorded on a default stream (complete)
-  uint64_t seq = 0;
-  std::chrono::steady_clock::time_point when;
-};
+using Wait = CUstream_st::Wait;
 
 namespace seek::cuda::sim_detail {
 namespace {
@@ -54,7 +28,7 @@ namespace {
 constexpr int kLeastPriority = 0;
 constexpr int kGreatestPriority = -5;  // as an H100 reports
 
-std::mutex mu;  // guards every stream and event
+std::mutex& mu = sim_stream_mutex();
 std::set<const void*>& handles() {
   static auto* h = new std::set<const void*>;  // never destroyed: handles may be released after main()
   return *h;
@@ -123,7 +97,21 @@ cudaError_t create_stream(cudaStream_t* s, unsigned flags, int priority, const c
   return cudaSuccess;
 }
 
+// At replay: records `e` on the stream the graph runs on, unless the event is gone.
+void record_at_replay(cudaEvent_t e, cudaStream_t launch_stream) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!live(e)) return;
+  }
+  cudaEventRecord(e, launch_stream);
+}
+
 }  // namespace
+
+std::mutex& sim_stream_mutex() {
+  static auto* m = new std::mutex;
+  return *m;
+}
 
 bool sim_valid_stream(cudaStream_t s) {
   if (is_default(s)) return true;
@@ -183,6 +171,9 @@ cudaError_t cudaStreamGetPriority(cudaStream_t s, int* priority) {
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t s) {
+  if (cudaError_t err = sim_check_sync(s, "cudaStreamSynchronize", s == nullptr || s == cudaStreamLegacy);
+      err != cudaSuccess)
+    return err;
   std::lock_guard<std::mutex> lock(mu);
   if (s == nullptr || s == cudaStreamLegacy) {
     // The legacy stream synchronises with every blocking stream of the device.
@@ -200,6 +191,7 @@ cudaError_t cudaStreamSynchronize(cudaStream_t s) {
 }
 
 cudaError_t cudaStreamQuery(cudaStream_t s) {
+  if (cudaError_t err = sim_check_sync(s, "cudaStreamQuery", false); err != cudaSuccess) return err;
   std::lock_guard<std::mutex> lock(mu);
   if (is_default(s)) return cudaSuccess;
   if (!live(s)) return fail(cudaErrorInvalidResourceHandle, "cudaStreamQuery: unknown stream");
@@ -236,6 +228,18 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   if (stream_device != e->device)
     return fail(cudaErrorInvalidResourceHandle,
                 str("cudaEventRecord: event of device ", e->device, " recorded on a stream of device ", stream_device));
+  bool captured = false;
+  if (cudaError_t err = sim_enqueue_locked(
+          s, "cudaEventRecord", [e](cudaStream_t launch) { record_at_replay(e, launch); }, &captured);
+      err != cudaSuccess)
+    return err;
+  if (captured) {  // an event of the capture: streams that wait for it fork from / join into it
+    e->capture = s->capture;
+    e->capture_stream = s;
+    e->capture_mark = s->capture_nodes;  // the stream is joined where it waited for nothing queued later
+    return cudaSuccess;
+  }
+  e->capture.reset();
   e->recorded = true;
   e->when = std::chrono::steady_clock::now();
   if (is_default(s)) {
@@ -247,15 +251,24 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   return cudaSuccess;
 }
 
+// Querying or waiting for an event recorded in a capture under way is cudaErrorCapturedEvent.
+static bool captured_event(const CUevent_st* e) { return e->capture && !e->capture->ended; }
+
 cudaError_t cudaEventQuery(cudaEvent_t e) {
+  if (cudaError_t err = sim_check_unsafe("cudaEventQuery"); err != cudaSuccess) return err;
   std::lock_guard<std::mutex> lock(mu);
   if (!live(e)) return fail(cudaErrorInvalidResourceHandle, "cudaEventQuery: unknown event");
+  if (captured_event(e))
+    return fail(cudaErrorCapturedEvent, "cudaEventQuery: the event was recorded in a stream capture under way");
   return event_done(e) ? cudaSuccess : cudaErrorNotReady;
 }
 
 cudaError_t cudaEventSynchronize(cudaEvent_t e) {
+  if (cudaError_t err = sim_check_unsafe("cudaEventSynchronize"); err != cudaSuccess) return err;
   std::lock_guard<std::mutex> lock(mu);
   if (!live(e)) return fail(cudaErrorInvalidResourceHandle, "cudaEventSynchronize: unknown event");
+  if (captured_event(e))
+    return fail(cudaErrorCapturedEvent, "cudaEventSynchronize: the event was recorded in a stream capture under way");
   if (e->recorded && e->stream) complete(e->stream, e->seq);
   return cudaSuccess;
 }
@@ -277,6 +290,8 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned int) {
   std::lock_guard<std::mutex> lock(mu);
   if (!live(e) || (!is_default(s) && !live(s)))
     return fail(cudaErrorInvalidResourceHandle, "cudaStreamWaitEvent: unknown stream or event");
+  bool in_capture = false;
+  if (cudaError_t err = sim_capture_wait_locked(s, e, &in_capture); err != cudaSuccess || in_capture) return err;
   if (event_done(e) || e->stream == s) return cudaSuccess;  // nothing to wait for / stream order
   if (is_default(s)) {
     auto& w = legacy_waits();
