@@ -12,6 +12,7 @@
 #include "seek/core/logging.h"
 #include "seek/core/shape_util.h"
 #include "seek/cuda.h"
+#include "seek/ops/creation.h"
 
 namespace seek::dist {
 namespace detail {
@@ -176,6 +177,26 @@ WorkPtr all_gather_into_tensor(Tensor& output, const Tensor& input, bool async_o
 }
 WorkPtr reduce_scatter_tensor(Tensor& output, const Tensor& input, ReduceOp op, bool async_op) {
   return default_group().reduce_scatter_tensor(output, input, op, async_op);
+}
+
+std::vector<double> all_reduce_values(const std::vector<double>& values, ReduceOp op) {
+  if (!is_initialized()) return values;
+  Tensor t = tensor(values, Shape{static_cast<int64_t>(values.size())}, TensorOptions(kFloat64));
+  default_group().all_reduce(t, op);
+  return to_vector<double>(t);
+}
+double all_reduce_value(double value, ReduceOp op) { return all_reduce_values({value}, op)[0]; }
+
+std::vector<std::string> all_gather_bytes(const std::string& mine) {
+  if (!is_initialized()) return {mine};
+  return default_group().all_gather_bytes(mine);
+}
+std::string broadcast_bytes(const std::string& bytes, int src) {
+  if (!is_initialized()) {
+    SEEK_CHECK_INDEX(src == 0, "broadcast_bytes: src rank ", src, " is not in [0, 1)");
+    return bytes;
+  }
+  return default_group().broadcast_bytes(bytes, src);
 }
 
 }  // namespace seek::dist

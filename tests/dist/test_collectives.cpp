@@ -259,3 +259,15 @@ TEST(DistCollectives, CudaTensorsStagedThroughTheHost) {
   for (int j = 0; j < 3; ++j)
     EXPECT_EQ(values_of(rs)[j], reduce_expected(kFloat32, dist::ReduceOp::Sum, 3 * rank() + j));
 }
+
+TEST(DistCollectives, PlainValueHelpers) {
+  EXPECT_EQ(dist::all_reduce_value(rank() + 0.5), world() * (world() - 1) / 2.0 + 0.5 * world());
+  const auto v = dist::all_reduce_values({1.0, static_cast<double>(rank())}, dist::ReduceOp::Max);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0], 1.0);
+  EXPECT_EQ(v[1], world() - 1.0);
+  EXPECT_EQ(dist::all_reduce_values({}, dist::ReduceOp::Sum).size(), 0u);
+  const auto all = dist::all_gather_bytes(std::to_string(rank()));
+  for (int r = 0; r < world(); ++r) EXPECT_EQ(all[r], std::to_string(r));
+  EXPECT_EQ(dist::broadcast_bytes(rank() == 0 ? "zero" : "other", 0), "zero");
+}

@@ -79,4 +79,12 @@ WorkPtr all_gather(std::vector<Tensor>& output, const Tensor& input, bool async_
 WorkPtr all_gather_into_tensor(Tensor& output, const Tensor& input, bool async_op = false);
 WorkPtr reduce_scatter_tensor(Tensor& output, const Tensor& input, ReduceOp op = ReduceOp::Sum, bool async_op = false);
 
+// Plain values through the default group, for metrics (loss sums, sample counts): the reduction over ranks,
+// computed in float64; without an initialised group, the values themselves (a world of one).
+double all_reduce_value(double value, ReduceOp op = ReduceOp::Sum);
+std::vector<double> all_reduce_values(const std::vector<double>& values, ReduceOp op = ReduceOp::Sum);
+// Bytes (serialised objects) of every rank, and rank src's bytes on every rank; world of one when not initialised.
+std::vector<std::string> all_gather_bytes(const std::string& mine);
+std::string broadcast_bytes(const std::string& bytes, int src = 0);
+
 }  // namespace seek::dist
