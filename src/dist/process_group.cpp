@@ -179,6 +179,9 @@ WorkPtr reduce_scatter_tensor(Tensor& output, const Tensor& input, ReduceOp op, 
   return default_group().reduce_scatter_tensor(output, input, op, async_op);
 }
 
+bool is_mpi_available() { return detail::mpi_available(); }
+bool is_nccl_available() { return detail::nccl_available(); }
+
 std::vector<double> all_reduce_values(const std::vector<double>& values, ReduceOp op) {
   if (!is_initialized()) return values;
   Tensor t = tensor(values, Shape{static_cast<int64_t>(values.size())}, TensorOptions(kFloat64));

@@ -87,4 +87,9 @@ std::vector<double> all_reduce_values(const std::vector<double>& values, ReduceO
 std::vector<std::string> all_gather_bytes(const std::string& mine);
 std::string broadcast_bytes(const std::string& bytes, int src = 0);
 
+// torch.distributed.is_mpi_available / is_nccl_available: seek was built with that engine (NCCL: and a real GPU
+// is visible).
+bool is_mpi_available();
+bool is_nccl_available();
+
 }  // namespace seek::dist
