@@ -174,7 +174,18 @@ void MpiEngine::complete(MpiOp& op) {
 void MpiEngine::progress_loop() {
   using clock = std::chrono::steady_clock;
   std::vector<std::shared_ptr<MpiOp>> inflight;
+  auto last_busy = clock::now();
   for (;;) {
+    if (inflight.empty() && clock::now() - last_busy < std::chrono::microseconds(200)) {
+      // Back-to-back collectives (DDP's buckets, a training loop's metrics) come within microseconds: poll the
+      // queue for a moment before sleeping on the condition variable.
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (queue_.empty() && !stopping_) {
+        lock.unlock();
+        std::this_thread::yield();
+        continue;
+      }
+    }
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (inflight.empty()) cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -186,6 +197,7 @@ void MpiEngine::progress_loop() {
     }
     bool progressed = false;
     const auto now = clock::now();
+    last_busy = now;
     for (size_t i = 0; i < inflight.size();) {
       MpiOp& op = *inflight[i];
       if (!op.started) {  // in queue order, so every rank posts its collectives in its call order
