@@ -14,7 +14,7 @@ cmake -S "$ROOT" -B "$BUILD" -DSEEK_BENCHMARKS=ON >/dev/null
 cmake --build "$BUILD" --target bench_dist_allreduce >/dev/null
 # Open MPI refuses to run as root without these; --oversubscribe allows NP above the core count.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 # shellcheck disable=SC2086
 mpirun --oversubscribe -np "$NP" ${MPIRUN_ARGS:-} "$BUILD/benchmarks/bench_dist_allreduce" \
   --max-mib "${MAX_MIB:-256}" --rounds "${ROUNDS:-5}"

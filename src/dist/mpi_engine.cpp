@@ -2,7 +2,9 @@
 // collectives, polls them and fails those past their deadline.
 #include "dist/mpi_engine.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 
 #include "seek/core/error.h"
@@ -21,8 +23,9 @@ void finalize_mpi_at_exit() {
   MPI_Finalized(&finalized);
   if (finalized) return;
   if (g_abandoned.load() > 0) {
-    // A collective that never completed is still posted: MPI_Finalize would wait for it forever.
-    logging::warn("seek.distributed: a timed-out collective never completed; MPI is not finalised at exit");
+    // A collective that never completed is still posted: MPI_Finalize would wait for it forever. (stderr, not
+    // the logger: at exit spdlog's registry may be gone already.)
+    std::fprintf(stderr, "seek.distributed: a timed-out collective never completed; MPI is not finalised at exit\n");
     return;
   }
   MPI_Finalize();
@@ -112,7 +115,7 @@ MpiEngine::~MpiEngine() {
   try {
     shutdown();
   } catch (const std::exception& e) {
-    logging::warn(str("seek.distributed: shutting down the MPI engine: ", e.what()));
+    std::fprintf(stderr, "seek.distributed: shutting down the MPI engine: %s\n", e.what());  // may run at exit
   }
 }
 
@@ -193,7 +196,10 @@ void MpiEngine::progress_loop() {
         inflight.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (stopping_ && (inflight.empty() || clock::now() > stop_deadline_)) break;
+      // Stopping: wait (at most the timeout) for collectives in flight, but not for those already timed out.
+      if (stopping_ && (clock::now() > stop_deadline_ ||
+                        std::all_of(inflight.begin(), inflight.end(), [](const auto& op) { return op->abandoned; })))
+        break;
     }
     bool progressed = false;
     const auto now = clock::now();
@@ -229,8 +235,8 @@ void MpiEngine::progress_loop() {
         op.abandoned = true;
         g_abandoned++;
         fail(op, std::make_exception_ptr(
-                     Error(str("seek.distributed: ", op.name, " ", op.what, " timed out after ", timeout_.count(),
-                               " ms on rank ", rank_, " (world size ", size_,
+                     Error(str("seek.distributed: ", op.name, op.what.empty() ? "" : " ", op.what, " timed out after ",
+                               timeout_.count(), " ms on rank ", rank_, " (world size ", size_,
                                "): not every rank joined this collective (a rank skipped it, is stuck, or exited)"))));
       }
       ++i;
