@@ -3,6 +3,12 @@
 
 #include "bind.h"
 
+namespace seek::python {
+// issue 16: _C._distributed (distributed.cpp). Declared here rather than in bind.h, which every binding file
+// includes, so that adding it recompiles one file.
+void init_distributed(py::module_& m);
+}  // namespace seek::python
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "seek's C++ core (use the seek package, not this module directly)";
   // pybind11's numpy API table is a function-local static whose initializer imports numpy, which
@@ -26,4 +32,5 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_io_checkpoint(m);
   seek::python::init_backends(m);
   seek::python::init_text(m);
+  seek::python::init_distributed(m);
 }
