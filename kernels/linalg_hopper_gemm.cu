@@ -20,6 +20,7 @@
 // column-major, B row-major) two boxes of 64 (m or n) x 64 (k) rows, and wgmma's transpose
 // flags read them. Tails: TMA fills what lies past M, N, K with zeros (its bounds are the
 // matrix's), so only the epilogue is predicated.
+#include <atomic>
 #include <cstdint>
 
 #include "backend/cuda/cuda_backend.h"
@@ -254,19 +255,34 @@ std::string hopper_gemm_unsupported(const MpGemmArgs& g) {
   return why;
 }
 
+bool hopper_gemm_device_ok() {
+#if defined(SEEK_CUDA_SIM)
+  return true;
+#else
+  constexpr int kMaxDevices = 64;
+  static std::atomic<int> known[kMaxDevices];  // 0 unknown, 1 yes, 2 no
+  int device = 0;
+  SEEK_CUDA_CHECK(cudaGetDevice(&device));
+  if (device >= kMaxDevices) return false;
+  int v = known[device].load();
+  if (v == 0) {
+    int major = 0, minor = 0;
+    SEEK_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    SEEK_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+    v = major == 9 && minor == 0 ? 1 : 2;
+    known[device].store(v);
+  }
+  return v == 1;
+#endif
+}
+
 void hopper_gemm(const MpGemmArgs& args, cudaStream_t stream) {
   check_mp_gemm_args(args, "cuda::hopper_gemm");
   const std::string why = hopper_gemm_unsupported(args);
   SEEK_CHECK(why.empty(), "cuda::hopper_gemm: ", why, "; use cuda::mp_gemm for these operands");
   if (args.M == 0 || args.N == 0) return;
-#if !defined(SEEK_CUDA_SIM)
-  int device = 0, major = 0, minor = 0;
-  SEEK_CUDA_CHECK(cudaGetDevice(&device));
-  SEEK_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  SEEK_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  SEEK_CHECK_T(DeviceError, major == 9 && minor == 0, "cuda::hopper_gemm: needs an sm_90 GPU (H100/H200), device ",
-               device, " is sm_", major, minor);
-#endif
+  SEEK_CHECK_T(DeviceError, hopper_gemm_device_ok(),
+               "cuda::hopper_gemm: needs an sm_90 GPU (H100/H200); the current device is not one");
   check_device_pointer(args.a.data, "a");
   check_device_pointer(args.b.data, "b");
   check_device_pointer(args.out.data, "out");

@@ -15,6 +15,10 @@ namespace seek::cuda {
 // when it can. The arguments must already pass check_mp_gemm_args.
 std::string hopper_gemm_unsupported(const MpGemmArgs& args);
 
+// Whether the current device can run the kernel: always on the simulated device; in the nvcc
+// build an sm_90 GPU (cached per device).
+bool hopper_gemm_device_ok();
+
 // Queues the GEMM on `stream` (arguments checked; pointers must be device memory). Throws
 // seek::Error when hopper_gemm_unsupported says why not, or, in the nvcc build, when the
 // device is not sm_90 (the kernel is compiled for sm_90a only).
