@@ -2,7 +2,7 @@
 // Hopper (sm_90a) primitives for seek's kernels, in both builds of a kernel file: mbarriers
 // (init, arrive, arrive.expect_tx, try_wait.parity), TMA tile loads (cp.async.bulk.tensor with
 // a CUtensorMap built on the host, 128-byte swizzle, out-of-bounds zero fill), wgmma
-// (m64n128k16, bf16/f16 in, f32 accumulate, both operands from shared memory through matrix
+// (m64n128k16 and m64n256k16, bf16/f16 in, f32 accumulate, both operands from shared memory through matrix
 // descriptors), wgmma fence/commit/wait and setmaxnreg. Kernels reach these instructions only
 // through this header (docs/cuda.md), as they reach mma.sync through kernels/tensor_core.cuh.
 //
@@ -420,7 +420,7 @@ void wgmma_combine(const sim::WarpCall& call) {
 template <typename T, int N, bool TransA, bool TransB>
 __device__ inline void wgmma_m64k16(float (&d)[N / 2], uint64_t desc_a, uint64_t desc_b SEEK_HOPPER_CALL_SITE) {
   static_assert(std::is_same_v<T, __nv_bfloat16> || std::is_same_v<T, __half>, "wgmma: bf16 or f16 inputs");
-  static_assert(N == 128, "wgmma_m64k16: N = 128 is the instantiated shape");
+  static_assert(N == 128 || N == 256, "wgmma_m64k16: N = 128 or 256");
 #if defined(SEEK_CUDA_SIM)
   const sim_detail::WgmmaLane in{desc_a, desc_b, static_cast<int>((threadIdx.x + blockDim.x * threadIdx.y) / 32 % 4),
                                  d};
@@ -433,24 +433,49 @@ __device__ inline void wgmma_m64k16(float (&d)[N / 2], uint64_t desc_a, uint64_t
 #define SEEK_WG_D8(i)                                                                                         \
   "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), \
       "+f"(d[i + 7])
-#define SEEK_WG_ASM(TYPE)                                                                                             \
+#define SEEK_WG_ASM128(TYPE)                                                                                          \
   asm volatile(                                                                                                       \
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"                                                                    \
       "wgmma.mma_async.sync.aligned.m64n128k16.f32." TYPE "." TYPE                                                    \
-      " {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, "                  \
-      "%20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, "               \
-      "%39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, "               \
-      "%58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, %67, %68;\n"                                                 \
-      "}\n"                                                                                                           \
+      " {"                                                                                                            \
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, "                    \
+      "%20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, "                    \
+      "%38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, "                    \
+      "%56, %57, %58, %59, %60, %61, %62, %63"                                                                        \
+      "}, %64, %65, p, 1, 1, %67, %68;\n}\n"                                                                          \
       : SEEK_WG_D8(0), SEEK_WG_D8(8), SEEK_WG_D8(16), SEEK_WG_D8(24), SEEK_WG_D8(32), SEEK_WG_D8(40), SEEK_WG_D8(48), \
         SEEK_WG_D8(56)                                                                                                \
       : "l"(desc_a), "l"(desc_b), "n"(1), "n"(TransA ? 1 : 0), "n"(TransB ? 1 : 0))
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-    SEEK_WG_ASM("bf16");
+#define SEEK_WG_ASM256(TYPE)                                                                                          \
+  asm volatile(                                                                                                       \
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"                                                                   \
+      "wgmma.mma_async.sync.aligned.m64n256k16.f32." TYPE "." TYPE                                                    \
+      " {"                                                                                                            \
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, "                    \
+      "%20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, "                    \
+      "%38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, "                    \
+      "%56, %57, %58, %59, %60, %61, %62, %63, %64, %65, %66, %67, %68, %69, %70, %71, %72, %73, "                    \
+      "%74, %75, %76, %77, %78, %79, %80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, "                    \
+      "%92, %93, %94, %95, %96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, "                      \
+      "%108, %109, %110, %111, %112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, "                    \
+      "%123, %124, %125, %126, %127"                                                                                  \
+      "}, %128, %129, p, 1, 1, %131, %132;\n}\n"                                                                      \
+      : SEEK_WG_D8(0), SEEK_WG_D8(8), SEEK_WG_D8(16), SEEK_WG_D8(24), SEEK_WG_D8(32), SEEK_WG_D8(40), SEEK_WG_D8(48), \
+        SEEK_WG_D8(56), SEEK_WG_D8(64), SEEK_WG_D8(72), SEEK_WG_D8(80), SEEK_WG_D8(88), SEEK_WG_D8(96),               \
+        SEEK_WG_D8(104), SEEK_WG_D8(112), SEEK_WG_D8(120)                                                             \
+      : "l"(desc_a), "l"(desc_b), "n"(1), "n"(TransA ? 1 : 0), "n"(TransB ? 1 : 0))
+  constexpr bool bf16 = std::is_same_v<T, __nv_bfloat16>;
+  if constexpr (N == 128 && bf16) {
+    SEEK_WG_ASM128("bf16");
+  } else if constexpr (N == 128) {
+    SEEK_WG_ASM128("f16");
+  } else if constexpr (bf16) {
+    SEEK_WG_ASM256("bf16");
   } else {
-    SEEK_WG_ASM("f16");
+    SEEK_WG_ASM256("f16");
   }
-#undef SEEK_WG_ASM
+#undef SEEK_WG_ASM128
+#undef SEEK_WG_ASM256
 #undef SEEK_WG_D8
 #elif defined(__CUDA_ARCH__)
   __trap();

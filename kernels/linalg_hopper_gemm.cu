@@ -7,17 +7,17 @@
 //
 // Block: 384 threads = warpgroup 0 (producer: one thread issues the TMA loads, the others leave
 // at once; setmaxnreg gives its registers to the consumers) + warpgroups 1, 2 (consumers: each
-// owns 64 rows of the 128 x 128 tile, one wgmma m64n128k16 per k-step of 16, 64 f32
+// owns 64 rows of the 128 x 256 tile, one wgmma m64n256k16 per k-step of 16, 128 f32
 // accumulators per thread). k advances 64 at a time (128 bytes of 16-bit elements: one
 // 128-byte-swizzled row per tile row).
-// Ring: stage s holds A (16 KiB) and B (16 KiB); full[s] completes when the stage's bytes have
+// Ring: stage s holds A (16 KiB) and B (32 KiB), 4 stages = 192 KiB; full[s] completes when the stage's bytes have
 // landed (the producer's arrive.expect_tx + the copies' complete_tx), empty[s] when the 8
 // consumer warps have finished reading it (one arrive per warp after wgmma.wait_group). The
 // producer waits on empty with the inverted parity, so the first pass through the ring does
 // not wait.
 // Layouts: each operand is loaded in its global layout (TMA does not transpose). K-major
-// operands (A row-major, B column-major) are one box of 64 (k) x 128 rows; M/N-major ones (A
-// column-major, B row-major) two boxes of 64 (m or n) x 64 (k) rows, and wgmma's transpose
+// operands (A row-major, B column-major) are one box of 64 (k) x 128 or 256 rows; M/N-major ones
+// (A column-major, B row-major) 2 or 4 boxes of 64 (m or n) x 64 (k) rows, and wgmma's transpose
 // flags read them. Tails: TMA fills what lies past M, N, K with zeros (its bounds are the
 // matrix's), so only the epilogue is predicated.
 #include <atomic>
@@ -35,13 +35,14 @@ namespace seek::cuda {
 
 namespace {
 
-constexpr int kBM = 128, kBN = 128, kBK = 64, kStages = 4;
-constexpr int kThreads = 384;                   // producer warpgroup + 2 consumer warpgroups
-constexpr uint32_t kTileBytes = kBM * kBK * 2;  // A or B per stage: 16 KiB
-constexpr uint32_t kStageBytes = 2 * kTileBytes;
-constexpr uint32_t kBoxBytes = 64 * 64 * 2;  // one 64 x 64 box (MN-major operands take two)
-constexpr size_t kSmemBytes = size_t{kStages} * kStageBytes + 2 * kStages * 8 + hopper::kSwizzleAtomBytes;
-static_assert(kBM == kBN && kTileBytes == 2 * kBoxBytes, "a tile is one 64 x 128 or two 64 x 64 boxes");
+constexpr int kBM = 128, kBN = 256, kBK = 64, kStages = 4;
+constexpr int kThreads = 384;                    // producer warpgroup + 2 consumer warpgroups
+constexpr uint32_t kATileBytes = kBM * kBK * 2;  // 16 KiB
+constexpr uint32_t kBTileBytes = kBN * kBK * 2;  // 32 KiB
+constexpr uint32_t kStageBytes = kATileBytes + kBTileBytes;
+constexpr uint32_t kBoxBytes = 64 * 64 * 2;  // one 64 x 64 box (MN-major operands take several)
+constexpr size_t kSmemBytes = size_t{kStages} * kStageBytes + 2 * kStages * 8 + hopper::kSwizzleAtomBytes;  // 193 KiB
+static_assert(kATileBytes == 2 * kBoxBytes && kBTileBytes == 4 * kBoxBytes, "tiles are whole 64 x 64 boxes");
 
 struct HopperOut {  // out, c, residual: row-major, the output type
   void* p;
@@ -116,7 +117,7 @@ __global__ void __launch_bounds__(kThreads, 1) hopper_gemm_kernel(const __grid_c
         hopper::mbarrier_wait_parity(&empty[stage], phase ^ 1u);  // the consumers released it
         hopper::mbarrier_arrive_expect_tx(&full[stage], kStageBytes);
         unsigned char* As = ring + size_t{static_cast<unsigned>(stage)} * kStageBytes;
-        unsigned char* Bs = As + kTileBytes;
+        unsigned char* Bs = As + kATileBytes;
         const int k0 = static_cast<int>(kt * kBK);
         if (TransA) {  // [k][m] boxes
           hopper::tma_load_4d(As, &g.map_a, &full[stage], m0, k0, a1, a0);
@@ -125,8 +126,8 @@ __global__ void __launch_bounds__(kThreads, 1) hopper_gemm_kernel(const __grid_c
           hopper::tma_load_4d(As, &g.map_a, &full[stage], k0, m0, a1, a0);
         }
         if (TransB) {  // [k][n] boxes
-          hopper::tma_load_4d(Bs, &g.map_b, &full[stage], n0, k0, b1, b0);
-          hopper::tma_load_4d(Bs + kBoxBytes, &g.map_b, &full[stage], n0 + 64, k0, b1, b0);
+          for (int h = 0; h < kBN / 64; ++h)
+            hopper::tma_load_4d(Bs + h * kBoxBytes, &g.map_b, &full[stage], n0 + 64 * h, k0, b1, b0);
         } else {  // [n][k]
           hopper::tma_load_4d(Bs, &g.map_b, &full[stage], k0, n0, b1, b0);
         }
@@ -154,12 +155,12 @@ __global__ void __launch_bounds__(kThreads, 1) hopper_gemm_kernel(const __grid_c
       hopper::mbarrier_wait_parity(&full[stage], phase);
       const uint32_t a_addr =
           ring_addr + static_cast<uint32_t>(stage) * kStageBytes + static_cast<uint32_t>(c) * kBoxBytes;
-      const uint32_t b_addr = ring_addr + static_cast<uint32_t>(stage) * kStageBytes + kTileBytes;
+      const uint32_t b_addr = ring_addr + static_cast<uint32_t>(stage) * kStageBytes + kATileBytes;
       hopper::wgmma_fence();
       SEEK_UNROLL
       for (int ks = 0; ks < kBK / 16; ++ks) {
         // K-major: +32 bytes per k-step inside the swizzled 128-byte rows, 8-row groups 1024 apart.
-        // MN-major: +2 groups of 8 k-rows (2048 bytes) per k-step; the two 64-wide boxes of B are
+        // MN-major: +2 groups of 8 k-rows (2048 bytes) per k-step; the 64-wide boxes of B are
         // kBoxBytes apart (LBO).
         const uint64_t da = TransA ? hopper::make_smem_desc(a_addr + ks * 2048u, kBoxBytes, 1024)
                                    : hopper::make_smem_desc(a_addr + ks * 32u, 16, 1024);
@@ -303,7 +304,7 @@ void hopper_gemm(const MpGemmArgs& args, cudaStream_t stream) {
     operand_map(&p.map_a, args.a, args.M, args.K, B0, B1, 64, 64);
   else
     operand_map(&p.map_a, args.a, args.K, args.M, B0, B1, 64, kBM);
-  // b: [K, N] column-major -> (K, N) boxes 64 x 128; row-major -> (N, K) boxes 64 x 64.
+  // b: [K, N] column-major -> (K, N) boxes 64 x 256; row-major -> (N, K) boxes 64 x 64.
   if (args.K == 0) {
   } else if (tb)
     operand_map(&p.map_b, args.b, args.N, args.K, B0, B1, 64, 64);
