@@ -246,6 +246,12 @@ std::string hopper_gemm_unsupported(const MpGemmArgs& g) {
       return str(name, ".batch_stride is not a multiple of 8 elements");
     if (steps(g.batch_inner, o.batch_stride_inner) && o.batch_stride_inner % 8 != 0)
       return str(name, ".batch_stride_inner is not a multiple of 8 elements");
+    // A tensor map's strides nest: each batch level at least spans the one inside it.
+    const int64_t plane = (outer > 1 ? o.ld : 1) * outer;
+    const bool s1 = steps(g.batch_inner, o.batch_stride_inner), s0 = steps(g.batch, o.batch_stride);
+    if (s1 && o.batch_stride_inner < plane) return str(name, "'s inner batch matrices overlap");
+    if (s0 && o.batch_stride < (s1 ? o.batch_stride_inner * g.batch_inner : plane))
+      return str(name, "'s outer batch matrices overlap");
     return "";
   };
   constexpr int64_t kLim = int64_t{1} << 31;

@@ -11,7 +11,8 @@
 namespace seek::cuda {
 
 // Why the Hopper path cannot take these arguments (TMA needs 16-byte aligned bases, leading
-// dimensions and batch strides that are multiples of 8 elements, sizes below 2^31), or ""
+// dimensions and batch strides that are multiples of 8 elements, batch levels that do not
+// overlap, sizes below 2^31), or ""
 // when it can. The arguments must already pass check_mp_gemm_args.
 std::string hopper_gemm_unsupported(const MpGemmArgs& args);
 

@@ -123,6 +123,8 @@ TEST(CudaHopperGemm, RefusesWhatTmaCannotLoad) {
   MpGemmArgs bat = g;
   bat.batch = 2, bat.a.batch_stride = 260;
   EXPECT_EQ(cuda::hopper_gemm_unsupported(bat), "a.batch_stride is not a multiple of 8 elements");
+  bat.a.batch_stride = 128;  // 16 x 16 matrices 128 elements apart
+  EXPECT_EQ(cuda::hopper_gemm_unsupported(bat), "a's outer batch matrices overlap");
   try {
     cuda::hopper_gemm(odd, cuda::current_stream());
     ADD_FAILURE() << "expected seek::Error";
