@@ -133,6 +133,15 @@ function(seek_add_cuda target)
     if(SEEK_NVCC_CHECK)
       # nvcc compiles every kernel file too (not linked): a kernel that the simulator
       # accepts but nvcc rejects fails the build.
+      # The Hopper kernel (wgmma, TMA, setmaxnreg) needs sm_90a: it is checked for that target alone.
+      list(FILTER cuda_kernels EXCLUDE REGEX "/linalg_hopper_gemm\\.cu$")
+      add_library(seek_kernels_nvcc_sm90a OBJECT ${PROJECT_SOURCE_DIR}/kernels/linalg_hopper_gemm.cu)
+      set_target_properties(seek_kernels_nvcc_sm90a PROPERTIES CUDA_ARCHITECTURES OFF)
+      target_include_directories(seek_kernels_nvcc_sm90a PRIVATE ${PROJECT_SOURCE_DIR}/include
+                                 ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
+      target_compile_definitions(seek_kernels_nvcc_sm90a PRIVATE SEEK_WITH_CUDA=1)
+      target_compile_options(seek_kernels_nvcc_sm90a PRIVATE --expt-relaxed-constexpr
+                             -gencode=arch=compute_90a,code=sm_90a -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter)
       add_library(seek_kernels_nvcc OBJECT ${cuda_kernels})
       target_include_directories(seek_kernels_nvcc PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src
                                  ${PROJECT_SOURCE_DIR})
@@ -168,6 +177,23 @@ function(seek_add_cuda target)
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter>)
 
+  # kernels/linalg_hopper_gemm.cu uses sm_90a instructions (wgmma, TMA, setmaxnreg): where sm_90 is
+  # among the architectures it is compiled for sm_90a alone (a plain sm_90 image of it would only
+  # trap, and the driver must not pick it); elsewhere for the others, where its kernel traps and
+  # cuda::hopper_gemm refuses the device.
+  if("90" IN_LIST CMAKE_CUDA_ARCHITECTURES OR "90-real" IN_LIST CMAKE_CUDA_ARCHITECTURES)
+    set(hopper_cu ${PROJECT_SOURCE_DIR}/kernels/linalg_hopper_gemm.cu)
+    set_source_files_properties(${hopper_cu} PROPERTIES COMPILE_OPTIONS "-gencode=arch=compute_90a,code=sm_90a")
+    list(FILTER cuda_kernels EXCLUDE REGEX "/linalg_hopper_gemm\\.cu$")
+    add_library(seek_hopper_kernels OBJECT ${hopper_cu})
+    set_target_properties(seek_hopper_kernels PROPERTIES CUDA_ARCHITECTURES OFF POSITION_INDEPENDENT_CODE ON)
+    target_include_directories(seek_hopper_kernels PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src
+                               ${PROJECT_SOURCE_DIR})
+    target_compile_definitions(seek_hopper_kernels PRIVATE SEEK_WITH_CUDA=1)
+    target_compile_options(seek_hopper_kernels PRIVATE --expt-relaxed-constexpr
+                           -Xcompiler=-Wall,-Wextra,-Wno-unused-parameter)
+    target_sources(${target} PRIVATE $<TARGET_OBJECTS:seek_hopper_kernels>)
+  endif()
   target_sources(${target} PRIVATE ${cuda_host} ${cuda_kernels})
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR})  # "kernels/..."
   # For seek::cuda::build_info(): the architectures the kernels were built for.

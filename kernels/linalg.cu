@@ -29,7 +29,9 @@
 #include "backend/cuda/cuda_check.h"
 #include "common.cuh"
 #include "kernels/linalg.cuh"
-#include "kernels/linalg_mp_gemm.cuh"  // mp_gemm hook
+#include "backend/cuda/gemm_dispatch.h"
+#include "kernels/linalg_hopper_gemm.cuh"
+#include "kernels/linalg_mp_gemm.cuh"
 #include "backend/gemm_epilogue.h"
 #include "seek/backend/unary_op.h"
 #include "seek/core/convert.h"
@@ -313,6 +315,39 @@ GemmImpl gemm_impl() {
 #endif
 }
 
+namespace {
+
+// 16-bit products through the dispatch table (src/backend/cuda/gemm_dispatch.h): the Hopper or
+// the mma.sync kernel runs it here (true); Lt or Own (false) leave it to the caller's paths.
+bool dispatch_16bit_gemm(DType dtype, const GemmShape& s, const MatrixStack& a, const MatrixStack& b,
+                         const MatrixStack& out, double alpha, double beta, const GemmEpilogueArgs* ep,
+                         cudaStream_t stream) {
+  MpGemmArgs g;
+  if (!mp_gemm_args_from_stack(dtype, s, a, b, out, alpha, beta, &g)) return false;
+  if (ep) {  // the pre-activation output (aux) and strided biases stay with the other paths
+    if (ep->aux || (ep->bias && ep->bias_stride != 1)) return false;
+    g.bias = ep->bias;
+    g.act = ep->act == GemmAct::Relu       ? MpActivation::Relu
+            : ep->act == GemmAct::GeluTanh ? MpActivation::GeluTanh
+                                           : MpActivation::None;
+  }
+  GemmProblem p;
+  p.dtype = dtype, p.batch = s.B0 * s.B1, p.M = s.M, p.N = s.N, p.K = s.K;
+#if defined(SEEK_CUDA_SIM)
+  p.simulated = true;
+#endif
+  p.hopper_ok = hopper_gemm_unsupported(g).empty() && hopper_gemm_device_ok();
+  const GemmPath path = choose_gemm_path(p);
+  count_gemm_path(path);
+  switch (path) {
+    case GemmPath::Hopper: hopper_gemm(g, stream); return true;
+    case GemmPath::Mp: mp_gemm(g, stream); return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
 void gemm_forward(DType dtype, const GemmShape& s, MatrixStack a, MatrixStack b, MatrixStack out, double alpha,
                   double beta, cudaStream_t stream) {
   SEEK_CHECK(out.sc == 1, "gemm: the output's columns must be contiguous");
@@ -320,9 +355,8 @@ void gemm_forward(DType dtype, const GemmShape& s, MatrixStack a, MatrixStack b,
   // Strides of size-1 batch levels do not matter: zero them so that they flatten.
   if (s.B0 == 1) a.sb0 = b.sb0 = out.sb0 = 0;
   if (s.B1 == 1) a.sb1 = b.sb1 = out.sb1 = 0;
-  // mp_gemm hook (kernels/linalg_mp_gemm.cu): f16/bf16 on tensor cores, always on the simulated
-  // device, with SEEK_CUDA_GEMM=mp in the nvcc build; false when it does not take the layout.
-  if (mp_gemm_selected() && mp_gemm_stack(dtype, s, a, b, out, alpha, beta, stream)) return;
+  // f16/bf16: the dispatch table's hand-written path (Hopper or mma.sync), else cuBLASLt below.
+  if (dispatch_16bit_gemm(dtype, s, a, b, out, alpha, beta, nullptr, stream)) return;
 #if !defined(SEEK_CUDA_SIM)
   if (gemm_impl() == GemmImpl::Library && (lt_gemm(dtype, s, a, b, out, alpha, beta, nullptr, stream) ||
                                            blas_gemm(dtype, s, a, b, out, alpha, beta, stream)))
@@ -337,6 +371,7 @@ void gemm_epilogue_forward(DType dtype, const GemmShape& s, MatrixStack a, Matri
   SEEK_CHECK(s.B0 == 1 && s.B1 == 1, "gemm: an epilogue takes one product, got a batch of ", s.B0 * s.B1);
   if (s.M == 0 || s.N == 0) return;
   a.sb0 = a.sb1 = b.sb0 = b.sb1 = out.sb0 = out.sb1 = 0;
+  if (dispatch_16bit_gemm(dtype, s, a, b, out, 1.0, 0.0, &ep, stream)) return;
 #if !defined(SEEK_CUDA_SIM)
   if (gemm_impl() == GemmImpl::Library && lt_gemm(dtype, s, a, b, out, 1.0, 0.0, &ep, stream)) return;
 #endif

@@ -296,20 +296,8 @@ void mp_gemm(const MpGemmArgs& args, cudaStream_t stream) {
     launch_for_out<BFloat16>(args.out_dtype, p, stream);
 }
 
-bool mp_gemm_selected() {
-#if defined(SEEK_CUDA_SIM)
-  return true;
-#else
-  static const bool selected = [] {
-    const char* env = std::getenv("SEEK_CUDA_GEMM");
-    return env != nullptr && std::strcmp(env, "mp") == 0;
-  }();
-  return selected;
-#endif
-}
-
-bool mp_gemm_stack(DType dtype, const GemmShape& s, const MatrixStack& a, const MatrixStack& b, const MatrixStack& out,
-                   double alpha, double beta, cudaStream_t stream) {
+bool mp_gemm_args_from_stack(DType dtype, const GemmShape& s, const MatrixStack& a, const MatrixStack& b,
+                             const MatrixStack& out, double alpha, double beta, MpGemmArgs* args) {
   if (dtype != DType::Float16 && dtype != DType::BFloat16) return false;
   // Row-major (columns contiguous) or column-major (rows contiguous); strides of size-1
   // dims do not matter.
@@ -324,14 +312,14 @@ bool mp_gemm_stack(DType dtype, const GemmShape& s, const MatrixStack& a, const 
     }
     return false;
   };
-  MpGemmArgs g;
+  MpGemmArgs& g = *args;
+  g = MpGemmArgs{};
   if (!operand(a, s.M, s.K, &g.a) || !operand(b, s.K, s.N, &g.b) || out.sc != 1) return false;
   g.M = s.M, g.N = s.N, g.K = s.K, g.batch = s.B0, g.batch_inner = s.B1;
   g.in_dtype = g.out_dtype = dtype;
   g.out = {out.p, s.M == 1 ? s.N : out.sr, out.sb0, out.sb1, false};
   g.alpha = static_cast<float>(alpha), g.beta = static_cast<float>(beta);
   if (beta != 0.0) g.c = g.out;
-  mp_gemm(g, stream);
   return true;
 }
 

@@ -15,14 +15,9 @@ namespace seek::cuda {
 // the bad argument.
 void mp_gemm(const MpGemmArgs& args, cudaStream_t stream);
 
-// Whether gemm_forward routes f16/bf16 products here: always on the simulated device; in the
-// nvcc build when the environment sets SEEK_CUDA_GEMM=mp (cuBLAS stays the default there).
-bool mp_gemm_selected();
-
-// gemm_forward's hook: runs out = alpha * a @ b + beta * out through mp_gemm when dtype is
-// f16/bf16 and a and b are each row- or column-major (any other strides: returns false and
-// queues nothing).
-bool mp_gemm_stack(DType dtype, const GemmShape& s, const MatrixStack& a, const MatrixStack& b, const MatrixStack& out,
-                   double alpha, double beta, cudaStream_t stream);
+// gemm_forward's adapter: the MpGemmArgs of out = alpha * a @ b + beta * out when dtype is
+// f16/bf16 and a and b are each row- or column-major (false otherwise: any other strides).
+bool mp_gemm_args_from_stack(DType dtype, const GemmShape& s, const MatrixStack& a, const MatrixStack& b,
+                             const MatrixStack& out, double alpha, double beta, MpGemmArgs* g);
 
 }  // namespace seek::cuda

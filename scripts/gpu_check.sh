@@ -192,7 +192,9 @@ run_tests() {
 # seek itself must see the GPU (else every GPU test would skip, not fail): one test that needs it.
 run_tests sees_gpu 60 test_cuda --gtest_filter='Cuda.DiscoversDevices'
 run_tests tensorcore 120 test_cuda --gtest_filter='TensorCore*'
-run_tests cuda_tests 180 test_cuda --gtest_filter='-TensorCore*:Cuda.DiscoversDevices'
+# The Hopper GEMM (sm_90a: TMA, mbarriers, wgmma) against its CPU twin, before the rest.
+run_tests hopper 90 test_cuda --gtest_filter='HopperPrimitives*:CudaHopperGemm*'
+run_tests cuda_tests 180 test_cuda --gtest_filter='-TensorCore*:Cuda.DiscoversDevices:HopperPrimitives*:CudaHopperGemm*'
 run_tests backend_cuda 180 test_backend --gtest_filter='*cuda*'
 # Issue 16: the NCCL process group at world size 1 (tests/dist/test_nccl.cpp). Its engine bootstraps over MPI,
 # so test_dist exists only where the GPU machine has MPI (libopenmpi-dev); otherwise a skip.
@@ -243,6 +245,16 @@ for tool in memcheck racecheck; do
     fi
   fi
 done
+
+# ---- the GEMM dispatch table: time cuBLASLt / mma.sync / Hopper per (dtype, shape class), write the
+# fastest (OUT/gemm_table.txt, SEEK_CUDA_GEMM_TABLE's format), then the GEMM tests under that table ----
+if [ -x "$BUILD/benchmarks/gpu/bench_gpu" ] && [ $HAVE_GPU -eq 1 ]; then
+  run_phase gemm_table 90 "${SEEK_ENV[@]}" "$BUILD/benchmarks/gpu/bench_gpu" --write-gemm-table "$OUT/gemm_table.txt"
+  if [ -s "$OUT/gemm_table.txt" ]; then
+    SEEK_CUDA_GEMM_TABLE=$OUT/gemm_table.txt run_tests gemm_table_tests 90 test_backend \
+      --gtest_filter='*Gemm*/cuda*:*Matmul*/cuda*:*Linear*/cuda*'
+  fi
+fi
 
 # ---- benchmarks: seek and PyTorch on the same GPU ----
 if [ ! -x "$BUILD/benchmarks/gpu/bench_gpu" ]; then

@@ -18,7 +18,17 @@
 // nvcc build) and through the tensor-core cuda::mp_gemm (kernels/linalg_mp_gemm.cu) in the
 // same run, and GEMM + bias + GELU(tanh) fused in mp_gemm's epilogue against matmul followed
 // by the separate bias add and gelu; they report TFLOP/s and the ratio to their baseline row.
+// The Hopper kernel (kernels/linalg_hopper_gemm.cu, sm_90 GPUs) has the same two rows (`_hopper`),
+// and `_lt_epilogue` is cuBLASLt's own fused GELU_BIAS epilogue (seek::fused_linear). The matmul
+// rows are pinned to cuBLASLt: the run starts from the all-lt dispatch table.
 // On the simulated device they run at 128^3 (the smoke test only checks that they run).
+//
+//   bench_gpu --write-gemm-table FILE
+// times matmul through cuBLASLt, cuda::mp_gemm and cuda::hopper_gemm (where the GPU is sm_90) for
+// bf16 and f16 at one shape per class of the GEMM dispatch table (512^3 small, 2048^3 medium,
+// 4096^3 large; 64, 128, 256 on the simulated device), writes the fastest path of each entry to
+// FILE in the table's format (src/backend/cuda/gemm_dispatch.h; SEEK_CUDA_GEMM_TABLE=FILE loads
+// it), prints the times and exits.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -29,6 +39,8 @@
 #include <vector>
 
 #include "backend/cuda/cuda_backend.h"
+#include "backend/cuda/gemm_dispatch.h"
+#include "kernels/linalg_hopper_gemm.cuh"
 #include "kernels/linalg_mp_gemm.cuh"
 #include "seek/cuda.h"
 #include "seek/seek.h"
@@ -45,6 +57,7 @@ struct Args {
   double target_ms = 5.0;
   std::string filter;
   std::string json;
+  std::string write_table;
 };
 
 struct Workload {
@@ -57,7 +70,7 @@ struct Workload {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "bench_gpu: %s\nusage: bench_gpu [--device cuda|cpu] [--mib N] [--runs N] [--target-ms MS] "
-               "[--filter SUBSTRING] [--json FILE]\n",
+               "[--filter SUBSTRING] [--json FILE] [--write-gemm-table FILE]\n",
                why);
   std::exit(1);
 }
@@ -78,6 +91,8 @@ Args parse(int argc, char** argv) {
       a.target_ms = std::atof(v.c_str());
     } else if (k == "--filter") {
       a.filter = v;
+    } else if (k == "--write-gemm-table") {
+      a.write_table = v;
     } else if (k == "--json") {
       a.json = v;
     } else {
@@ -221,6 +236,18 @@ void gemm_rows(std::vector<Workload>& w, std::vector<FlopRow>& flops, const seek
   w.push_back({fused + "_mp", "cuda::mp_gemm bf16 " + shape + " + bias + gelu_tanh epilogue", bytes,
                [=] { seek::cuda::mp_gemm(gf, seek::cuda::current_stream()); }});
   flops.push_back({fused + "_mp", f, fused + "_matmul"});
+  Tensor weight = random_on(dev, {side, side}, kBF16);  // [N, K]: fused_linear's layout
+  w.push_back({fused + "_lt_epilogue", "fused_linear bf16 " + shape + " (cuBLASLt GELU_BIAS epilogue)", bytes,
+               [=]() mutable { out = seek::fused_linear(a, weight, bias, seek::GemmEpilogue::BiasGelu); }});
+  flops.push_back({fused + "_lt_epilogue", f, fused + "_matmul"});
+  if (seek::cuda::hopper_gemm_device_ok()) {
+    w.push_back({base + "_hopper", "cuda::hopper_gemm bf16 " + shape, bytes,
+                 [=] { seek::cuda::hopper_gemm(g, seek::cuda::current_stream()); }});
+    flops.push_back({base + "_hopper", f, base + "_matmul"});
+    w.push_back({fused + "_hopper", "cuda::hopper_gemm bf16 " + shape + " + bias + gelu_tanh epilogue", bytes,
+                 [=] { seek::cuda::hopper_gemm(gf, seek::cuda::current_stream()); }});
+    flops.push_back({fused + "_hopper", f, fused + "_matmul"});
+  }
 }
 
 double median(std::vector<double> v) {
@@ -263,6 +290,53 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
+// --write-gemm-table: the fastest path per (dtype, class), written in the table's format.
+int write_gemm_table(const Args& args, const seek::Device& dev, bool simulated) {
+  using seek::cuda::GemmPath;
+  Args quick = args;
+  quick.runs = 5, quick.target_ms = 2.0;
+  seek::cuda::GemmDispatchTable table;
+  const int64_t sides[seek::cuda::kGemmShapeClasses] = {simulated ? 64 : 512, simulated ? 128 : 2048,
+                                                         simulated ? 256 : 4096};
+  for (seek::DType dt : {seek::DType::BFloat16, seek::DType::Float16}) {
+    for (int c = 0; c < seek::cuda::kGemmShapeClasses; ++c) {
+      const int64_t side = sides[c];
+      Tensor a = random_on(dev, {side, side}, dt), b = random_on(dev, {side, side}, dt);
+      Tensor out = seek::empty({side, side}, seek::TensorOptions(dt).device(dev));
+      seek::MpGemmArgs g;
+      g.M = g.N = g.K = side;
+      g.in_dtype = g.out_dtype = dt;
+      g.a = {a.data_ptr(), side, 0, 0, false};
+      g.b = {b.data_ptr(), side, 0, 0, false};
+      g.out = {out.data_ptr(), side, 0, 0, false};
+      std::vector<std::pair<GemmPath, Workload>> paths;
+      if (!simulated)  // the all-lt table is in force: matmul is cuBLASLt
+        paths.push_back({GemmPath::Lt, {"lt", "", 0, [=]() mutable { out = seek::matmul(a, b); }}});
+      paths.push_back({GemmPath::Mp, {"mp", "", 0, [=] { seek::cuda::mp_gemm(g, seek::cuda::current_stream()); }}});
+      if (seek::cuda::hopper_gemm_device_ok())
+        paths.push_back(
+            {GemmPath::Hopper, {"hopper", "", 0, [=] { seek::cuda::hopper_gemm(g, seek::cuda::current_stream()); }}});
+      GemmPath best = GemmPath::Lt;
+      double best_s = 0;
+      for (const auto& [path, w] : paths) {
+        const double t = time_workload(w, quick, true).median_s;
+        std::fprintf(stderr, "gemm table: %s %lld^3 %-6s %10.3f us %8.1f TFLOP/s\n", dt == seek::kBF16 ? "bf16" : "f16",
+                     static_cast<long long>(side), w.name.c_str(), t * 1e6, 2.0 * side * side * side / t / 1e12);
+        if (best_s == 0 || t < best_s) best = path, best_s = t;
+      }
+      table.set(dt, static_cast<seek::cuda::GemmShapeClass>(c), best);
+    }
+  }
+  FILE* f = std::fopen(args.write_table.c_str(), "w");
+  const std::string text = table.str();
+  if (!f || std::fputs(text.c_str(), f) < 0 || std::fclose(f) != 0) {
+    std::fprintf(stderr, "bench_gpu: cannot write %s\n", args.write_table.c_str());
+    return 1;
+  }
+  std::fputs(text.c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -280,6 +354,12 @@ int main(int argc, char** argv) {
   }
   seek::manual_seed(0);
   const seek::Device dev = cuda ? seek::kCUDA : seek::kCPU;
+  // matmul means cuBLASLt here (the simulated device: mp_gemm), whatever SEEK_CUDA_GEMM_TABLE says.
+  if (cuda) seek::cuda::set_gemm_dispatch_table(seek::cuda::GemmDispatchTable());
+  if (!a.write_table.empty()) {
+    if (!cuda) usage("--write-gemm-table needs --device cuda");
+    return write_gemm_table(a, dev, seek::cuda::build_info().find("simulator") != std::string::npos);
+  }
 
   std::string json = "{\n  \"_meta\": {\"impl\": \"seek\", \"device\": \"" + json_escape(device_name) +
                      "\", \"mib\": " + std::to_string(a.mib) + ", \"runs\": " + std::to_string(a.runs) + "}";

@@ -107,6 +107,15 @@ void cp_async(void* dst, const void* src, size_t bytes);
 void cp_async_commit();
 void cp_async_wait(int pending);
 
+// Spin-waits (the mbarrier wait of kernels/hopper_primitives.cuh): the calling thread lets the
+// block's other threads run and resumes in the scheduler's next pass. A pass in which every thread
+// that ran only yielded again (no barrier, warp collective, exit or progress() in it) is a deadlock:
+// nothing can end the spin, and the block fails naming `what` and `where`.
+void yield(const char* what, std::source_location where);
+// Records that the block made progress a spin-wait may be waiting for (an mbarrier arrival, a
+// completed bulk copy); barriers, warp collectives and exits count by themselves.
+void progress();
+
 // Fails the calling thread's block with `message`, naming the thread and the launch site, as the
 // simulator's own checks do (for wrappers that check their operands, e.g. kernels/tensor_core.cuh).
 [[noreturn]] void misuse(const std::string& message);

@@ -206,6 +206,7 @@ void BlockRun::on_exit(SimThread& t) {
   const int warp = t.linear / 32, lane = t.linear % 32;
   WarpLanes& w = warps[static_cast<size_t>(warp)];
   w.exited |= 1u << lane;
+  ++events;
   if (failed) return;
   // A lane that ends while lanes of its warp wait for it in a collective naming it.
   for (unsigned waiting = w.waiting; waiting; waiting &= waiting - 1) {
@@ -364,6 +365,9 @@ void BlockRun::reset_threads() {
   n_exited = n_at_barrier = n_at_warp = 0;
   barrier_first = nullptr;
   barrier_count = 0;
+  events = 0;
+  yields_in_pass = 0;
+  last_yielder = nullptr;
 }
 
 void BlockRun::run() {
@@ -374,11 +378,18 @@ void BlockRun::run() {
     // Runnable threads run in order, each switching to the next when it waits or ends;
     // threads made runnable behind the cursor wait for the next pass.
     cursor = 0;
+    const uint64_t events_before = events;
+    yields_in_pass = 0;
     while (SimThread* t = next_ready()) {
       enter(*t, &sched_ctx, &sched_asan_fake_stack);
       if (failed) break;
     }
     if (failed || n_exited == nthreads) break;
+    if (yields_in_pass > 0 && events == events_before) {  // only spins ran: none can end
+      fail(str("deadlock: ", thread_str(*last_yielder), " spins in ", last_yielder->what, " at ",
+               site_str(last_yielder->where), " and no thread of the block can make progress"));
+      break;
+    }
     if (n_ready > 0) continue;
     if (n_at_warp == 0) {
       release_barrier();
@@ -443,6 +454,7 @@ int BlockRun::barrier(SimThread& t, int predicate, const char* what, std::source
   }
   barrier_count += predicate != 0;
   ++n_at_barrier;
+  ++events;
   suspend(t);
   return t.result;
 }
@@ -476,6 +488,17 @@ unsigned BlockRun::active_mask(SimThread& t) {
   return m;
 }
 
+// A spin-wait's turn: runnable again in the next pass (behind the pass's cursor).
+void BlockRun::yield(SimThread& t, const char* what, std::source_location where) {
+  t.what = what;
+  t.where = where;
+  ++yields_in_pass;
+  last_yielder = &t;
+  t.state = ThreadState::Ready;
+  ++n_ready;
+  suspend(t);
+}
+
 void BlockRun::warp_collective(SimThread& t, const char* what, unsigned mask, const void* in, void* out,
                                void (*combine)(const WarpCall&), const void* ctx, std::source_location where) {
   const int warp = t.linear / 32, lane = t.linear % 32;
@@ -484,6 +507,7 @@ void BlockRun::warp_collective(SimThread& t, const char* what, unsigned mask, co
   const unsigned existing = lanes == 32 ? 0xffffffffu : ((1u << lanes) - 1u);
   WarpLanes& w = warps[static_cast<size_t>(warp)];
   SimThread* const warp_threads = &threads[static_cast<size_t>(warp * 32)];
+  ++events;
   t.what = what;
   t.where = where;
   t.mask = mask;

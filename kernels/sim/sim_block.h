@@ -86,6 +86,11 @@ struct BlockRun {
   bool entering_from_sched = false;          // the switch under way comes from the scheduler
   const void* sched_stack_bottom = nullptr;  // the worker's own stack, for AddressSanitizer
   size_t sched_stack_size = 0;
+  // Spin-waits: progress events (barrier and warp arrivals, exits, sim::progress) and the threads
+  // that yielded in the current pass (a pass with yields and no events is a deadlock).
+  uint64_t events = 0;
+  int yields_in_pass = 0;
+  const SimThread* last_yielder = nullptr;
   bool failed = false;
   std::string error;             // misuse found by the simulator
   std::exception_ptr exception;  // anything else a thread threw
@@ -104,6 +109,7 @@ struct BlockRun {
   void warp_collective(SimThread& t, const char* what, unsigned mask, const void* in, void* out,
                        void (*combine)(const WarpCall&), const void* ctx, std::source_location where);
   unsigned active_mask(SimThread& t);
+  void yield(SimThread& t, const char* what, std::source_location where);
   [[noreturn]] void abort_thread(std::string message);
   void on_exit(SimThread& t);
   SimThread* finish_thread(SimThread& t);

@@ -299,6 +299,9 @@ void detail::bad_shuffle_width(const char* what, int width, std::source_location
 
 unsigned active_mask() { return tls_block->active_mask(self("__activemask")); }
 
+void yield(const char* what, std::source_location where) { tls_block->yield(self(what), what, where); }
+void progress() { self("a progress mark"), ++tls_block->events; }
+
 void cp_async(void* dst, const void* src, size_t bytes) {
   SimThread& t = self("cp.async");
   if (!tls_block->sched.late_copies) {
