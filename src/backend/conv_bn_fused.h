@@ -12,8 +12,8 @@ namespace seek::backend_detail {
 
 // Forward with batch statistics. input [N, C, H, W] (any strides), weight [O, C/groups, kH, kW],
 // conv_bias [O] or undefined, bn_weight / bn_bias [O] or undefined (no affine), residual undefined or
-// [N, O, OH, OW] contiguous NCHW. Writes z = conv(input) and out = relu?(bn(z) + residual), both
-// contiguous NCHW in the input's dtype, and the per-channel mean, invstd = 1 / sqrt(var + eps) and
+// [N, O, OH, OW] dense in the table's `layout`. Writes z = conv(input) and out = relu?(bn(z) + residual),
+// both allocated by the caller dense in `layout` (NCHW on the CPU, NHWC on CUDA) in the input's dtype, and the per-channel mean, invstd = 1 / sqrt(var + eps) and
 // the biased var ([O], f64 for f64 input, f32 otherwise).
 struct ConvBnForwardArgs {
   Tensor input, weight, conv_bias;
@@ -24,7 +24,7 @@ struct ConvBnForwardArgs {
   Tensor z, out, mean, invstd, var;
 };
 
-// Backward. grad_out contiguous NCHW; z, out, mean, invstd as the forward wrote them. With
+// Backward. grad_out dense in the table's `layout`; z, out, mean, invstd as the forward wrote them. With
 // m = (out > 0) under relu (1 otherwise), g = grad_out * m, xhat = (z - mean) * invstd and n values
 // per channel, writes each defined output:
 //   grad_bn_bias = sum(g), grad_bn_weight = sum(g * xhat), grad_residual = g,
@@ -39,6 +39,8 @@ struct ConvBnBackwardArgs {
 };
 
 struct ConvBnKernels {
+  // The layout of z, out, residual, grad_out, grad_residual: Contiguous (NCHW) or ChannelsLast (NHWC).
+  MemoryFormat layout = MemoryFormat::Contiguous;
   bool (*supports)(DType input_dtype) = nullptr;
   void (*forward)(const ConvBnForwardArgs& args) = nullptr;
   void (*backward)(const ConvBnBackwardArgs& args) = nullptr;

@@ -16,6 +16,7 @@
 #include "seek/core/shape_util.h"
 #include "seek/ops/binary.h"
 #include "seek/ops/conv.h"
+#include "seek/ops/creation.h"
 #include "seek/ops/norm.h"
 #include "seek/ops/unary.h"
 
@@ -122,9 +123,11 @@ Tensor conv_bn(const Tensor& input, const Tensor& weight, const Tensor& conv_bia
   a.input = input, a.weight = weight, a.conv_bias = conv_bias;
   a.p.stride = o.stride.arr(), a.p.padding = o.padding.arr(), a.p.dilation = o.dilation.arr(), a.p.groups = o.groups;
   a.bn_weight = bn_weight, a.bn_bias = bn_bias, a.relu = o.relu, a.eps = o.eps;
-  if (residual.defined()) a.residual = residual.contiguous();
-  a.z = alloc(out_shape, input.dtype(), input.device());
-  a.out = alloc(out_shape, input.dtype(), input.device());
+  const MemoryFormat kl = k->layout;  // the kernels' own layout of the activations
+  const TensorOptions act_options = TensorOptions(input.dtype()).device(input.device());
+  if (residual.defined()) a.residual = residual.contiguous(kl);
+  a.z = empty(out_shape, act_options, kl);
+  a.out = empty(out_shape, act_options, kl);
   const DType acc = input.dtype() == kFloat64 ? kFloat64 : kFloat32;
   a.mean = alloc({O}, acc, input.device());
   a.invstd = alloc({O}, acc, input.device());
@@ -138,11 +141,11 @@ Tensor conv_bn(const Tensor& input, const Tensor& weight, const Tensor& conv_bia
                          static_cast<double>(per_channel));
   const MemoryFormat fmt =
       layout_of(input) == MemoryFormat::ChannelsLast ? MemoryFormat::ChannelsLast : layout_of(weight);
-  Tensor out = in_format(a.out, fmt);
+  Tensor out = a.out.contiguous(fmt);
   if (!autograd::needs_grad({input, weight, conv_bias, bn_weight, bn_bias, residual})) return out;
   autograd::record(
       "ConvBnReluBackward", {input, weight, conv_bias, bn_weight, bn_bias, residual}, {out},
-      [k, p = a.p, relu = o.relu, fmt, w_fmt = layout_of(weight),
+      [k, kl, p = a.p, relu = o.relu, fmt, w_fmt = layout_of(weight),
        r_fmt = residual.defined() ? layout_of(residual) : MemoryFormat::Contiguous, sx = SavedTensor(input),
        sw = SavedTensor(weight), sbw = bn_weight.defined() ? SavedTensor(bn_weight) : SavedTensor(), z = a.z,
        so = SavedTensor(out), mean = a.mean, invstd = a.invstd,
@@ -151,9 +154,9 @@ Tensor conv_bn(const Tensor& input, const Tensor& weight, const Tensor& conv_bia
                      "conv_bn: the fused conv + batch norm backward is not differentiable (double backward); use "
                      "the unfused conv2d and batch_norm for higher-order gradients");
         ConvBnBackwardArgs b;
-        b.grad_out = g[0].contiguous();
+        b.grad_out = g[0].contiguous(kl);
         b.input = sx.get(), b.weight = sw.get(), b.p = p, b.z = z, b.relu = relu;
-        b.out = relu ? so.get().contiguous() : Tensor();
+        b.out = relu ? so.get().contiguous(kl) : Tensor();
         b.bn_weight = sbw.defined() ? sbw.get() : Tensor();
         b.mean = mean, b.invstd = invstd;
         const DType dt = z.dtype();
@@ -164,14 +167,15 @@ Tensor conv_bn(const Tensor& input, const Tensor& weight, const Tensor& conv_bia
         if (need[2] && has_conv_bias) b.grad_conv_bias = alloc({C}, dt, dev);
         if (need[3]) b.grad_bn_weight = alloc({C}, dt, dev);
         if (need[4]) b.grad_bn_bias = alloc({C}, dt, dev);
-        if (need[5]) b.grad_residual = alloc(z.sizes(), dt, dev);
+        if (need[5]) b.grad_residual = empty(z.sizes(), TensorOptions(dt).device(dev), kl);
         k->backward(b);
+        Tensor gres = b.grad_residual.defined() ? b.grad_residual.contiguous(r_fmt) : Tensor();
         return variable_list{in_format(b.grad_input, fmt),
                              in_format(b.grad_weight, w_fmt),
                              b.grad_conv_bias,
                              b.grad_bn_weight,
                              b.grad_bn_bias,
-                             in_format(b.grad_residual, r_fmt)};
+                             gres};
       });
   return out;
 }

@@ -151,7 +151,8 @@ void cpu_backward(const ConvBnBackwardArgs& a) {
                          a.grad_conv_bias);
 }
 
-const ConvBnRegistrar cpu_conv_bn(DeviceType::CPU, ConvBnKernels{&cpu_supports, &cpu_forward, &cpu_backward});
+const ConvBnRegistrar cpu_conv_bn(DeviceType::CPU,
+                                  ConvBnKernels{MemoryFormat::Contiguous, &cpu_supports, &cpu_forward, &cpu_backward});
 
 }  // namespace
 
