@@ -6,12 +6,13 @@
 // normalise + affine + residual + ReLU write, so the activations cross memory once per direction
 // instead of the unfused path's four passes (stats, normalise, add, relu) and their three temporaries.
 // The backward likewise: one sweep of a channel for sum(g) and sum(g * xhat) with g = dy * relu mask,
-// a second (cache-hot) one for grad_z and grad_residual. Sums are f64, sequential within a channel, so
-// results do not depend on the thread count.
+// a second (cache-hot) one for grad_z and grad_residual. Sums run in 16 lanes of the input type per
+// plane (vectorised), added in f64 in a fixed order, so results do not depend on the thread count.
 #include <omp.h>
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "backend/conv_bn_fused.h"
 #include "seek/backend/backend.h"
@@ -28,6 +29,22 @@ const T* cptr(const Tensor& t) {
 template <typename T>
 T* mptr(const Tensor& t) {
   return t.defined() ? static_cast<T*>(t.data_ptr()) : nullptr;
+}
+
+// sum over j < n of f(j) with kLanes independent accumulators of type T (float lanes for f32: the compiler
+// vectorises them; one serial f64 chain would cost an add latency per element), added up in f64 in a
+// fixed order, so the result does not depend on threads.
+constexpr int kLanes = 16;
+template <typename T, typename F>
+double lane_sum(int64_t n, F f) {
+  T acc[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += f(j + l);
+  double s = 0.0;
+  for (int l = 0; l < kLanes; ++l) s += static_cast<double>(acc[l]);
+  for (; j < n; ++j) s += static_cast<double>(f(j));
+  return s;
 }
 
 template <typename T>
@@ -49,30 +66,38 @@ void normalize_channels(const ConvBnForwardArgs& a) {
     double sum = 0.0;
     for (int64_t i = 0; i < N; ++i) {
       const T* p = z + (i * C + c) * HW;
-      for (int64_t j = 0; j < HW; ++j) sum += static_cast<double>(p[j]);
+      sum += lane_sum<T>(HW, [p](int64_t j) { return p[j]; });
     }
     const double mean = sum / n;
+    const T mt = static_cast<T>(mean);
     double ss = 0.0;  // centred second pass over the cache-hot channel: no cancellation
     for (int64_t i = 0; i < N; ++i) {
       const T* p = z + (i * C + c) * HW;
-      for (int64_t j = 0; j < HW; ++j) {
-        const double d = static_cast<double>(p[j]) - mean;
-        ss += d * d;
-      }
+      ss += lane_sum<T>(HW, [p, mt](int64_t j) {
+        const T d = p[j] - mt;
+        return d * d;
+      });
     }
     const double var = ss / n, invstd = 1.0 / std::sqrt(var + eps);
     const double scale = (gamma ? static_cast<double>(gamma[c]) : 1.0) * invstd;
     const double shift = (beta ? static_cast<double>(beta[c]) : 0.0) - mean * scale;
     const T s = static_cast<T>(scale), b = static_cast<T>(shift);
+    const T lo = relu ? T(0) : -std::numeric_limits<T>::infinity();
     for (int64_t i = 0; i < N; ++i) {
       const int64_t off = (i * C + c) * HW;
       const T* p = z + off;
       T* o = out + off;
-      const T* r = res ? res + off : nullptr;
-      for (int64_t j = 0; j < HW; ++j) {
-        T y = p[j] * s + b;
-        if (r) y += r[j];
-        o[j] = relu && y < T(0) ? T(0) : y;  // NaN passes, as torch.relu
+      if (res != nullptr) {
+        const T* r = res + off;
+        for (int64_t j = 0; j < HW; ++j) {
+          const T y = p[j] * s + b + r[j];
+          o[j] = y < lo ? lo : y;  // NaN passes, as torch.relu
+        }
+      } else {
+        for (int64_t j = 0; j < HW; ++j) {
+          const T y = p[j] * s + b;
+          o[j] = y < lo ? lo : y;
+        }
       }
     }
     mean_out[c] = static_cast<T>(mean);
@@ -98,14 +123,21 @@ void backward_channels(const ConvBnBackwardArgs& a, const Tensor& grad_z) {
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
     const double mu = static_cast<double>(mean[c]), is = static_cast<double>(invstd[c]);
+    const T mt = mean[c];
     double sg = 0.0, sgx = 0.0;
     for (int64_t i = 0; i < N; ++i) {
       const int64_t off = (i * C + c) * HW;
-      for (int64_t j = 0; j < HW; ++j) {
-        if (out && !(out[off + j] > T(0))) continue;
-        const double g = static_cast<double>(gy[off + j]);
-        sg += g;
-        sgx += g * (static_cast<double>(z[off + j]) - mu);
+      const T* g = gy + off;
+      const T* p = z + off;
+      if (out != nullptr) {
+        const T* o = out + off;
+        // The mask as a factor, not a select: GCC 12 at -O3 -march=native (AVX-512) miscompiles the select
+        // form of this f64 lane reduction (wrong sums; the f32 one is right).
+        sg += lane_sum<T>(HW, [g, o](int64_t j) { return g[j] * static_cast<T>(o[j] > T(0)); });
+        sgx += lane_sum<T>(HW, [g, o, p, mt](int64_t j) { return g[j] * static_cast<T>(o[j] > T(0)) * (p[j] - mt); });
+      } else {
+        sg += lane_sum<T>(HW, [g](int64_t j) { return g[j]; });
+        sgx += lane_sum<T>(HW, [g, p, mt](int64_t j) { return g[j] * (p[j] - mt); });
       }
     }
     sgx *= is;  // sum(g * xhat)
@@ -118,10 +150,15 @@ void backward_channels(const ConvBnBackwardArgs& a, const Tensor& grad_z) {
             slope = static_cast<T>(-k * is * sgx / n);
     for (int64_t i = 0; i < N; ++i) {
       const int64_t off = (i * C + c) * HW;
+      const T* g = gy + off;
+      const T* p = z + off;
+      const T* o = out != nullptr ? out + off : nullptr;
+      T* dz = gz != nullptr ? gz + off : nullptr;
+      T* dr = gres != nullptr ? gres + off : nullptr;
       for (int64_t j = 0; j < HW; ++j) {
-        const T g = out && !(out[off + j] > T(0)) ? T(0) : gy[off + j];
-        if (gres) gres[off + j] = g;
-        if (gz) gz[off + j] = kk * g + slope * z[off + j] + shift;
+        const T gm = o == nullptr || o[j] > T(0) ? g[j] : T(0);
+        if (dr) dr[j] = gm;
+        if (dz) dz[j] = kk * gm + slope * p[j] + shift;
       }
     }
   }
