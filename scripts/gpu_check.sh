@@ -21,6 +21,7 @@
 # (<repo>/.gpu-deps), SEEK_GPU_JOBS (all cores), SEEK_GPU_CMAKE_ARGS (extra configure
 # arguments), SEEK_GPU_BENCH_ARGS (for both benchmark programs, e.g. "--mib 16"), PYTHON,
 # SEEK_GPU_BUDGET (seconds for the whole check, 450; phases still running then time out).
+# Last, issue 15's fused conv -> BN -> ReLU bench (benchmarks/gpu/run_conv_bn.sh; SEEK_GPU_CONVBN_ARGS).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -ne 1 ]; then
@@ -156,7 +157,7 @@ run_phase configure 240 "${SEEK_ENV[@]}" cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}
 KEEP_GOING=()
 [ ${#GEN[@]} -gt 0 ] && KEEP_GOING=(-- -k 0)  # build every target that can be built
 run_phase build 480 "${SEEK_ENV[@]}" cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_backend bench_gpu \
-  "${KEEP_GOING[@]}"
+  bench_conv_bn "${KEEP_GOING[@]}"
 
 # ---- tests: gtest XML per phase (gpu_summary.py --counts reads passed/failed/skipped) ----
 # run_tests NAME TIMEOUT BINARY [gtest args...]. On a GPU machine a phase that runs no test,
@@ -275,6 +276,30 @@ else
     record bench fail "$(elapsed "$t0")" "$(tail -1 "$OUT/bench.log")"
   else
     record bench pass "$(elapsed "$t0")" "$(grep -c '^| [^w-]' "$OUT/bench/table.md") rows in bench/table.md"
+  fi
+fi
+
+# ---- issue 15: fused conv -> BN -> ReLU against seek's unfused ops and PyTorch (cuDNN), bf16 NHWC,
+# the ResNet-50 conv shapes; SEEK_GPU_CONVBN_ARGS overrides the options (e.g. "--batch 32", "--filter _56") ----
+if [ ! -x "$BUILD/benchmarks/gpu/bench_conv_bn" ]; then
+  record bench_conv_bn fail 0 "bench_conv_bn was not built"
+else
+  t0=$EPOCHREALTIME
+  echo "== bench_conv_bn: benchmarks/gpu/run_conv_bn.sh ${SEEK_GPU_CONVBN_ARGS:---batch 256 --runs 3 --target-ms 5}"
+  limit=$(limit_for 180)
+  # shellcheck disable=SC2086
+  PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH timeout --kill-after=10 "$limit" \
+    "$ROOT/benchmarks/gpu/run_conv_bn.sh" "$BUILD" "$OUT/bench" ${SEEK_GPU_CONVBN_ARGS:---batch 256 --runs 3 --target-ms 5} \
+    2>&1 | tee "$OUT/bench_conv_bn.log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    record bench_conv_bn timeout "$(elapsed "$t0")" "stopped after ${limit}s (rows so far in bench_conv_bn.log)"
+  elif [ "$rc" -eq 2 ] && [ $HAVE_GPU -eq 0 ]; then
+    record bench_conv_bn skip "$(elapsed "$t0")" "no GPU visible"
+  elif [ "$rc" -ne 0 ]; then
+    record bench_conv_bn fail "$(elapsed "$t0")" "$(tail -1 "$OUT/bench_conv_bn.log")"
+  else
+    record bench_conv_bn pass "$(elapsed "$t0")" "bench/conv_bn_table.md"
   fi
 fi
 

@@ -9,6 +9,8 @@
 
 namespace seek::python {
 
+void init_nn_fused_conv_bn(py::module_& m);  // nn_fused_conv_bn.cpp
+
 namespace {
 std::atomic<bool>& bool_flag(const std::string& name) {
   namespace b = seek::backends;
@@ -43,6 +45,7 @@ void init_backends(py::module_& m) {
   py::module_ nn = m.attr("nn").cast<py::module_>();
   nn.def("_fuse_conv_bn_eval", &seek::nn::fuse_conv_bn_eval, py::arg("conv"), py::arg("bn"));
   nn.def("_fuse_conv_bn", &seek::nn::fuse_conv_bn, py::arg("model"));
+  init_nn_fused_conv_bn(m);  // the training half (nn_fused_conv_bn.cpp)
 }
 
 }  // namespace seek::python

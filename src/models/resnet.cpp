@@ -35,7 +35,38 @@ BasicBlock::BasicBlock(int64_t inplanes, int64_t planes, int64_t stride, std::sh
   if (downsample) downsample_ = register_module("downsample", std::move(downsample));
 }
 
+namespace {
+// relu?(bn(conv(x)) + residual) fused when conv / bn are still a Conv2d and a BatchNorm2d and relu (when
+// applied) a ReLU; otherwise the children's own forwards, as the unfused block.
+Tensor conv_bn_step(const nn::Child<nn::Module>& conv, const nn::Child<nn::Module>& bn,
+                    const nn::Child<nn::Module>& relu, const Tensor& x, const Tensor& residual, bool apply_relu) {
+  auto* c = dynamic_cast<nn::Conv2d*>(conv.module().get());
+  auto* b = dynamic_cast<nn::BatchNorm2d*>(bn.module().get());
+  const bool plain_relu = !apply_relu || dynamic_cast<nn::ReLU*>(relu.module().get()) != nullptr;
+  if (c != nullptr && b != nullptr && plain_relu && nn::can_fuse_conv_bn(*c, *b))
+    return nn::conv_bn_forward(*c, *b, x, residual, apply_relu);
+  Tensor y = bn(conv(x));
+  if (residual.defined()) y = y + residual;
+  return apply_relu ? relu(y) : y;
+}
+}  // namespace
+
+int64_t BasicBlock::set_conv_bn_fused(bool fused) {
+  fused_ = fused;
+  return fused ? 2 : 0;
+}
+
+int64_t Bottleneck::set_conv_bn_fused(bool fused) {
+  fused_ = fused;
+  return fused ? 3 : 0;
+}
+
 Tensor BasicBlock::forward(const Tensor& input) {
+  if (fused_) {
+    Tensor out = conv_bn_step(conv1_, bn1_, relu_, input, Tensor(), true);
+    Tensor identity = downsample_ ? downsample_(input) : input;
+    return conv_bn_step(conv2_, bn2_, relu_, out, identity, true);
+  }
   Tensor out = relu_(bn1_(conv1_(input)));
   out = bn2_(conv2_(out));
   Tensor identity = downsample_ ? downsample_(input) : input;
@@ -55,6 +86,12 @@ Bottleneck::Bottleneck(int64_t inplanes, int64_t planes, int64_t stride, std::sh
 }
 
 Tensor Bottleneck::forward(const Tensor& input) {
+  if (fused_) {
+    Tensor out = conv_bn_step(conv1_, bn1_, relu_, input, Tensor(), true);
+    out = conv_bn_step(conv2_, bn2_, relu_, out, Tensor(), true);
+    Tensor identity = downsample_ ? downsample_(input) : input;
+    return conv_bn_step(conv3_, bn3_, relu_, out, identity, true);
+  }
   Tensor out = relu_(bn1_(conv1_(input)));
   out = relu_(bn2_(conv2_(out)));
   out = bn3_(conv3_(out));
@@ -162,10 +199,15 @@ std::shared_ptr<nn::Sequential> ResNet::make_layer(int64_t planes, int64_t block
   return layer;
 }
 
+int64_t ResNet::set_conv_bn_fused(bool fused) {
+  fused_ = fused;
+  return fused && dynamic_cast<nn::Conv2d*>(conv1_.module().get()) != nullptr ? 1 : 0;
+}
+
 Tensor ResNet::forward(const Tensor& input) {
   SEEK_CHECK_SHAPE(input.dim() == 4 && input.size(1) == config_.in_channels, "ResNet: expected input [N, ",
                    config_.in_channels, ", H, W], got ", shape_str(input.sizes()));
-  Tensor x = relu_(bn1_(conv1_(input)));
+  Tensor x = fused_ ? conv_bn_step(conv1_, bn1_, relu_, input, Tensor(), true) : relu_(bn1_(conv1_(input)));
   if (maxpool_) x = maxpool_(x);
   for (auto& stage : stages_) x = stage(x);
   x = avgpool_(x).flatten(1);

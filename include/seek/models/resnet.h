@@ -12,6 +12,7 @@
 
 #include "seek/nn/container.h"
 #include "seek/nn/conv.h"
+#include "seek/nn/fused_conv_bn.h"
 #include "seek/nn/layers_basic.h"
 #include "seek/nn/linear.h"
 #include "seek/nn/normalization.h"
@@ -20,27 +21,33 @@
 namespace seek::models {
 
 // conv3x3 -> bn -> relu -> conv3x3 -> bn, plus the (possibly downsampled) input, then relu.
-class BasicBlock : public nn::Module {
+// issue 15: nn::fuse_conv_bn_relu_train switches a block to the fused conv + batch norm (+ residual)
+// (+ ReLU) op over the same children (ConvBnFusable); its keys and parameters do not change.
+class BasicBlock : public nn::Module, public nn::ConvBnFusable {
  public:
   static constexpr int64_t expansion = 1;
   // downsample may be null (identity shortcut).
   BasicBlock(int64_t inplanes, int64_t planes, int64_t stride = 1, std::shared_ptr<nn::Module> downsample = nullptr);
   Tensor forward(const Tensor& input) override;
+  int64_t set_conv_bn_fused(bool fused) override;
 
  private:
   // Called through the registry, so replacing e.g. "conv1" takes effect (as torchvision's self.conv1).
   nn::Child<nn::Module> conv1_, bn1_, relu_, conv2_, bn2_, downsample_;  // downsample_ empty: identity
+  bool fused_ = false;
 };
 
 // 1x1 -> 3x3 (stride here, as torchvision v1.5) -> 1x1 expanding by 4, plus the shortcut, then relu.
-class Bottleneck : public nn::Module {
+class Bottleneck : public nn::Module, public nn::ConvBnFusable {
  public:
   static constexpr int64_t expansion = 4;
   Bottleneck(int64_t inplanes, int64_t planes, int64_t stride = 1, std::shared_ptr<nn::Module> downsample = nullptr);
   Tensor forward(const Tensor& input) override;
+  int64_t set_conv_bn_fused(bool fused) override;
 
  private:
   nn::Child<nn::Module> conv1_, bn1_, conv2_, bn2_, conv3_, bn3_, relu_, downsample_;  // downsample_ empty: identity
+  bool fused_ = false;
 };
 
 enum class BlockType { Basic, Bottleneck };
@@ -85,11 +92,12 @@ struct ResNetConfig {
 
 // Input [N, in_channels, H, W] float; output logits [N, num_classes].
 // Convs get kaiming_normal_(fan_out, relu), batch norms weight 1 / bias 0, like torchvision.
-class ResNet : public nn::Module {
+class ResNet : public nn::Module, public nn::ConvBnFusable {
  public:
   explicit ResNet(const ResNetConfig& config);
   Tensor forward(const Tensor& input) override;
   const ResNetConfig& config() const { return config_; }
+  int64_t set_conv_bn_fused(bool fused) override;  // the stem's conv1 -> bn1 -> relu (issue 15)
 
  private:
   std::shared_ptr<nn::Sequential> make_layer(int64_t planes, int64_t blocks, int64_t stride);
@@ -102,6 +110,7 @@ class ResNet : public nn::Module {
   nn::Child<nn::Module> maxpool_;  // empty with small_input
   std::vector<nn::Child<nn::Module>> stages_;
   nn::Child<nn::Module> avgpool_, fc_;
+  bool fused_ = false;
 };
 
 std::shared_ptr<ResNet> resnet18(int64_t num_classes = 1000, int64_t in_channels = 3, bool small_input = false);

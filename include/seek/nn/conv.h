@@ -25,6 +25,13 @@ class Conv2d : public Module {
   // issue 15: a new Conv2d of the same configuration with a bias, on the weight's device and
   // dtype, freshly initialised (fuse_conv_bn_eval writes its parameters; src/nn/fusion.cpp).
   std::shared_ptr<Conv2d> make_biased_twin();
+  // issue 15: the configuration, for the fused conv + batch norm training path (nn/fused_conv_bn.h).
+  Int2 stride() const { return stride_; }
+  Int2 padding() const { return padding_; }
+  Int2 dilation() const { return dilation_; }
+  int64_t groups() const { return groups_; }
+  const std::string& padding_mode() const { return padding_mode_; }
+  const std::string& padding_str() const { return padding_str_; }
 
  private:
   int64_t in_, out_;

@@ -116,3 +116,7 @@ from .parallel import DataParallel  # noqa: E402,F401
 from . import modules_extra as _modules_extra  # noqa: E402
 
 globals().update({name: getattr(_modules_extra, name) for name in _modules_extra.__all__})
+
+# issue 15: the fused Conv2d -> BatchNorm2d (-> ReLU) for training (seek.nn.utils.fusion.fuse_conv_bn_relu_train).
+FusedConvBNReLU = _nn.FusedConvBNReLU
+FusedBatchNormState = _nn.FusedBatchNormState

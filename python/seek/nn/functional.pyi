@@ -133,3 +133,9 @@ def soft_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: str = "mean") -> Tensor: ...
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False, eps: float = 1e-6,
                       reduction: str = "mean") -> Tensor: ...
+def conv_bn_relu(input: Tensor, weight: Tensor, conv_bias: Optional[Tensor] = None,
+                 running_mean: Optional[Tensor] = None, running_var: Optional[Tensor] = None,
+                 bn_weight: Optional[Tensor] = None, bn_bias: Optional[Tensor] = None,
+                 residual: Optional[Tensor] = None, stride: _Int2 = 1, padding: _Int2 = 0, dilation: _Int2 = 1,
+                 groups: int = 1, training: bool = True, momentum: Optional[float] = 0.1, eps: float = 1e-5,
+                 relu: bool = True, num_batches_tracked: Optional[Tensor] = None) -> Tensor: ...

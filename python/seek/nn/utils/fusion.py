@@ -4,6 +4,10 @@ inference, like torch.nn.utils.fusion (seek/nn/fusion.h does the work in C++).
 fuse_conv_bn_eval(conv, bn) returns a new Conv2d (eval mode, with a bias) equal to bn(conv(x));
 fuse_conv_bn(model) rewrites every Conv2d -> BatchNorm2d pair of the model's Sequentials in place
 (the BatchNorm2d becomes an Identity, a following ReLU stays) and returns how many it folded.
+
+fuse_conv_bn_relu_train(model) is the training counterpart: every Conv2d -> BatchNorm2d (-> ReLU) runs
+as one fused op with batch statistics (seek.nn.FusedConvBNReLU), ResNet blocks included, and the
+model's parameters (the same tensors) and state_dict keys do not change, so checkpoints load both ways.
 """
 from ... import _C
 
@@ -20,4 +24,10 @@ def fuse_conv_bn(model):
     return _C.nn._fuse_conv_bn(model)
 
 
-__all__ = ["fuse_conv_bn_eval", "fuse_conv_bn"]
+def fuse_conv_bn_relu_train(model):
+    """Runs every Conv2d -> BatchNorm2d (-> ReLU) of the model as the fused training op, in place,
+    keeping parameters and state_dict keys; returns how many conv + batch norm pairs now run fused."""
+    return _C.nn._fuse_conv_bn_relu_train(model)
+
+
+__all__ = ["fuse_conv_bn_eval", "fuse_conv_bn", "fuse_conv_bn_relu_train"]
