@@ -41,6 +41,10 @@ class BatchNormBase : public Module {
   void reset_parameters();  // running stats, then weight = 1, bias = 0
   int64_t num_features() const { return num_features_; }
   double eps() const { return eps_; }  // issue 15: what fuse_conv_bn_eval folds in
+  // issue 16: what SyncBatchNorm::convert_sync_batchnorm copies (torch's attributes of the same names).
+  std::optional<double> momentum() const { return momentum_; }
+  bool affine() const { return affine_; }
+  bool track_running_stats() const { return track_; }
 
  protected:
   BatchNormBase(std::string type_name, int64_t num_features, double eps, std::optional<double> momentum, bool affine,
