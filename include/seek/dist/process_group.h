@@ -77,6 +77,7 @@ WorkPtr all_reduce(Tensor& tensor, ReduceOp op = ReduceOp::Sum, bool async_op = 
 WorkPtr broadcast(Tensor& tensor, int src = 0, bool async_op = false);
 WorkPtr all_gather(std::vector<Tensor>& output, const Tensor& input, bool async_op = false);
 WorkPtr all_gather_into_tensor(Tensor& output, const Tensor& input, bool async_op = false);
-WorkPtr reduce_scatter_tensor(Tensor& output, const Tensor& input, ReduceOp op = ReduceOp::Sum, bool async_op = false);
+WorkPtr reduce_scatter_tensor(Tensor& output, const Tensor& input, ReduceOp op = ReduceOp::Sum,
+                              bool async_op = false);
 
 }  // namespace seek::dist
