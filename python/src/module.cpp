@@ -25,4 +25,5 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_tensor_shape_extra(m);
   seek::python::init_io_checkpoint(m);
   seek::python::init_backends(m);
+  seek::python::init_dist_ddp(m);
 }
