@@ -7,4 +7,5 @@
 #include "seek/data/idx.h"
 #include "seek/data/image_folder.h"
 #include "seek/data/mix.h"
+#include "seek/data/sampler.h"
 #include "seek/data/transforms.h"

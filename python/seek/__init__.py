@@ -100,6 +100,7 @@ from . import train  # noqa: E402
 from . import amp, io  # noqa: E402
 from . import utils, vision, backends, onnx  # noqa: E402  (torch.utils.data, torchvision, shims)
 from . import multiprocessing  # noqa: E402,F401
+from . import distributed  # noqa: E402,F401  (torch.distributed)
 from .amp import autocast  # noqa: E402
 from .io import load, save  # noqa: E402
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402

@@ -29,7 +29,4 @@ void init_io_checkpoint(py::module_& m);
 // issue 14: _C._backends, torch.backends-style switches (backends.cpp)
 void init_backends(py::module_& m);
 
-// issue 16: _C._ddp (DDP's Reducer) and _C.nn.SyncBatchNorm (dist_ddp.cpp), after init_nn
-void init_dist_ddp(py::module_& m);
-
 }  // namespace seek::python

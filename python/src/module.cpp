@@ -3,6 +3,14 @@
 
 #include "bind.h"
 
+namespace seek::python {
+// issue 16: _C._distributed (distributed.cpp). Declared here rather than in bind.h, which every binding file
+// includes, so that adding it recompiles one file.
+void init_distributed(py::module_& m);
+// issue 16: _C._ddp (DDP's Reducer) and _C.nn.SyncBatchNorm (dist_ddp.cpp), after init_nn.
+void init_dist_ddp(py::module_& m);
+}  // namespace seek::python
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "seek's C++ core (use the seek package, not this module directly)";
   // pybind11's numpy API table is a function-local static whose initializer imports numpy, which
@@ -25,5 +33,6 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_tensor_shape_extra(m);
   seek::python::init_io_checkpoint(m);
   seek::python::init_backends(m);
+  seek::python::init_distributed(m);
   seek::python::init_dist_ddp(m);
 }

@@ -153,12 +153,14 @@ DataLoader::DataLoader(DatasetPtr dataset, DataLoaderOptions options, IndexedCol
   SEEK_CHECK_VALUE(options_.batch_size > 0, "DataLoader: batch_size must be positive, got 0");
   SEEK_CHECK_VALUE(options_.prefetch_factor > 0, "DataLoader: prefetch_factor must be positive, got 0");
   SEEK_CHECK_VALUE(static_cast<bool>(collate_), "DataLoader: collate function is empty");
+  SEEK_CHECK_VALUE(!(options_.sampler && options_.shuffle),
+                   "DataLoader: sampler option is mutually exclusive with shuffle (the sampler orders the indices)");
 }
 
 DataLoader::~DataLoader() = default;
 
 size_t DataLoader::len() const {
-  const size_t n = dataset_->size(), bs = options_.batch_size;
+  const size_t n = options_.sampler ? options_.sampler->size() : dataset_->size(), bs = options_.batch_size;
   return options_.drop_last ? n / bs : (n + bs - 1) / bs;
 }
 
@@ -172,6 +174,12 @@ void DataLoader::load_state(const DataLoaderState& state) {
 
 std::vector<size_t> DataLoader::epoch_indices(uint64_t epoch) const {
   const size_t n = dataset_->size();
+  if (options_.sampler) {
+    auto order = options_.sampler->indices(epoch);
+    for (size_t i : order)
+      SEEK_CHECK_INDEX(i < n, "DataLoader: the sampler gave index ", i, " for a dataset of ", n, " examples");
+    return order;
+  }
   std::vector<size_t> order(n);
   if (!options_.shuffle || n == 0) {
     for (size_t i = 0; i < n; ++i) order[i] = i;

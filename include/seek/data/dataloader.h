@@ -2,7 +2,8 @@
 // DataLoader: batches of a map-style Dataset, optionally shuffled and produced
 // by worker threads (torch.utils.data.DataLoader, with threads for processes).
 //
-// ORDER. Epoch e visits the dataset in the order perm_e: the identity without
+// ORDER. With a sampler (DataLoaderOptions::sampler), epoch e visits sampler->indices(e). Otherwise
+// epoch e visits the dataset in the order perm_e: the identity without
 // shuffle, else randperm(n) drawn from Generator(seed) at offset e * n (randperm
 // of n takes n blocks, so every epoch reads its own part of one Philox stream:
 // epochs differ, and a given (seed, epoch) always gives the same order). Batch
@@ -39,6 +40,7 @@
 #include <vector>
 
 #include "seek/data/dataset.h"
+#include "seek/data/sampler.h"
 
 namespace seek::data {
 
@@ -67,6 +69,9 @@ struct DataLoaderOptions {
   // them), so that .to(kCUDA, false, true) copies them without waiting. Without a
   // visible GPU the option is ignored with a warning, as in torch.
   bool pin_memory = false;
+  // The indices each epoch visits (sampler->indices(epoch), e.g. a DistributedSampler's share) instead of the
+  // whole dataset; then shuffle must be false (the sampler orders them), as in torch.
+  SamplerPtr sampler;
 };
 
 struct DataLoaderState {

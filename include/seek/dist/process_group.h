@@ -77,7 +77,19 @@ WorkPtr all_reduce(Tensor& tensor, ReduceOp op = ReduceOp::Sum, bool async_op = 
 WorkPtr broadcast(Tensor& tensor, int src = 0, bool async_op = false);
 WorkPtr all_gather(std::vector<Tensor>& output, const Tensor& input, bool async_op = false);
 WorkPtr all_gather_into_tensor(Tensor& output, const Tensor& input, bool async_op = false);
-WorkPtr reduce_scatter_tensor(Tensor& output, const Tensor& input, ReduceOp op = ReduceOp::Sum,
-                              bool async_op = false);
+WorkPtr reduce_scatter_tensor(Tensor& output, const Tensor& input, ReduceOp op = ReduceOp::Sum, bool async_op = false);
+
+// Plain values through the default group, for metrics (loss sums, sample counts): the reduction over ranks,
+// computed in float64; without an initialised group, the values themselves (a world of one).
+double all_reduce_value(double value, ReduceOp op = ReduceOp::Sum);
+std::vector<double> all_reduce_values(const std::vector<double>& values, ReduceOp op = ReduceOp::Sum);
+// Bytes (serialised objects) of every rank, and rank src's bytes on every rank; world of one when not initialised.
+std::vector<std::string> all_gather_bytes(const std::string& mine);
+std::string broadcast_bytes(const std::string& bytes, int src = 0);
+
+// torch.distributed.is_mpi_available / is_nccl_available: seek was built with that engine (NCCL: and a real GPU
+// is visible).
+bool is_mpi_available();
+bool is_nccl_available();
 
 }  // namespace seek::dist

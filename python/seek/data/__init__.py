@@ -17,6 +17,7 @@ from ..utils.data import (  # noqa: F401  (the torch.utils.data API: one DataLoa
     BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler, Sampler,
     SequentialSampler, Subset, SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate,
     default_convert, get_worker_info, random_split)
+from ..utils.data import DistributedSampler  # noqa: F401
 from . import transforms  # noqa: F401
 
 _d = _C.data

@@ -15,6 +15,7 @@ from ..utils.data import (BatchSampler as BatchSampler, ChainDataset as ChainDat
                           WeightedRandomSampler as WeightedRandomSampler, default_collate as default_collate,
                           default_convert as default_convert, get_worker_info as get_worker_info,
                           random_split as random_split)
+from ..utils.data import DistributedSampler as DistributedSampler
 
 class MapDataset(Dataset):
     def __init__(self, dataset: Dataset, transform: Callable[[Tensor], Tensor], *, seed: Optional[int] = None,
