@@ -12,6 +12,7 @@
 #include "seek/core/logging.h"
 #include "seek/core/shape_util.h"
 #include "seek/dist/ddp.h"
+#include "seek/data/sampler.h"
 #include "seek/dist/process_group.h"
 #include "seek/nn/loss.h"
 #include "seek/ops/shape.h"
@@ -137,6 +138,16 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
     } catch (const std::bad_weak_ptr&) {
       SEEK_CHECK_VALUE(false, "Trainer: distributed = true needs the model to be owned by a std::shared_ptr");
     }
+    const auto* sampler = dynamic_cast<const data::DistributedSampler*>(train_loader_.options().sampler.get());
+    SEEK_CHECK_VALUE(sampler != nullptr || dist::get_world_size() == 1,
+                     "Trainer: distributed = true needs a training loader that reads this rank's share: set "
+                     "DataLoaderOptions::sampler = std::make_shared<data::DistributedSampler>(dataset->size(), ",
+                     dist::get_world_size(), ", ", dist::get_rank(), ", {.shuffle = true, .seed = ...})");
+    SEEK_CHECK_VALUE(sampler == nullptr ||
+                         (sampler->num_replicas() == dist::get_world_size() && sampler->rank() == dist::get_rank()),
+                     "Trainer: the training loader's DistributedSampler is for rank ", sampler ? sampler->rank() : 0,
+                     " of ", sampler ? sampler->num_replicas() : 0, ", but this process is rank ", dist::get_rank(),
+                     " of ", dist::get_world_size());
     nn::DistributedDataParallelOptions d;
     d.bucket_cap_mb = o.ddp_bucket_cap_mb;
     d.find_unused_parameters = o.ddp_find_unused_parameters;
