@@ -59,11 +59,7 @@ bool is_rank0(bool distributed) { return !distributed || dist::get_rank() == 0; 
 double global_value(Metric& m, bool distributed) {
   if (!distributed || dist::get_world_size() == 1) return m.compute();
   const std::vector<double> local = m.state();
-  Tensor t = empty({static_cast<int64_t>(local.size())}, TensorOptions(kFloat64));
-  for (size_t i = 0; i < local.size(); ++i) t.data_ptr<double>()[i] = local[i];
-  dist::all_reduce(t, dist::ReduceOp::Sum);
-  std::vector<double> total(local.size());
-  for (size_t i = 0; i < local.size(); ++i) total[i] = t.data_ptr<double>()[i];
+  const std::vector<double> total = dist::all_reduce_values(local, dist::ReduceOp::Sum);
   m.load_state(total);
   const double v = m.compute();
   m.load_state(local);
