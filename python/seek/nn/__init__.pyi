@@ -481,3 +481,22 @@ class Transformer(Module):
                 tgt_is_causal: bool = False, memory_is_causal: bool = False) -> Tensor: ...
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: _Device = None, dtype: Optional[dtype] = None) -> Tensor: ...
+
+# issue 16: batch norm over every rank of a process group.
+class SyncBatchNorm(Module):
+    num_features: int
+    eps: float
+    momentum: Optional[float]
+    affine: bool
+    track_running_stats: bool
+    weight: Tensor
+    bias: Tensor
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group: Any = None, *, device: _Device = None,
+                 dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, input: Tensor) -> Tensor: ...
+    @staticmethod
+    def convert_sync_batchnorm(module: Module, process_group: Any = None) -> Module: ...
