@@ -56,3 +56,14 @@ def test_sync_batchnorm_without_a_group_is_batchnorm():
     ref = seek.nn.BatchNorm1d(3, momentum=0.3)
     assert float((sync(x) - ref(x)).abs().max()) < 1e-6
     assert float((sync.running_mean - ref.running_mean).abs().max()) < 1e-6
+
+
+def test_trainer_distributed_option():
+    model = seek.nn.Linear(3, 2)
+    opt = seek.optim.SGD(model.parameters(), lr=0.1)
+    loader = seek.utils.data.DataLoader(seek.utils.data.TensorDataset(seek.randn(4, 3), seek.tensor([0, 1, 0, 1])),
+                                        batch_size=2)
+    with pytest.raises(ValueError, match="init_process_group"):
+        seek.train.Trainer(model, opt, loader, distributed=True, progress=False)
+    t = seek.train.Trainer(model, opt, loader, progress=False, ddp_bucket_cap_mb=5.0)
+    assert t.options["distributed"] is False and t.options["ddp_bucket_cap_mb"] == 5.0
