@@ -2,7 +2,9 @@
 // collectives, polls them and fails those past their deadline.
 #include "dist/mpi_engine.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 
 #include "seek/core/error.h"
@@ -21,8 +23,9 @@ void finalize_mpi_at_exit() {
   MPI_Finalized(&finalized);
   if (finalized) return;
   if (g_abandoned.load() > 0) {
-    // A collective that never completed is still posted: MPI_Finalize would wait for it forever.
-    logging::warn("seek.distributed: a timed-out collective never completed; MPI is not finalised at exit");
+    // A collective that never completed is still posted: MPI_Finalize would wait for it forever. (stderr, not
+    // the logger: at exit spdlog's registry may be gone already.)
+    std::fprintf(stderr, "seek.distributed: a timed-out collective never completed; MPI is not finalised at exit\n");
     return;
   }
   MPI_Finalize();
@@ -112,7 +115,7 @@ MpiEngine::~MpiEngine() {
   try {
     shutdown();
   } catch (const std::exception& e) {
-    logging::warn(str("seek.distributed: shutting down the MPI engine: ", e.what()));
+    std::fprintf(stderr, "seek.distributed: shutting down the MPI engine: %s\n", e.what());  // may run at exit
   }
 }
 
@@ -174,7 +177,18 @@ void MpiEngine::complete(MpiOp& op) {
 void MpiEngine::progress_loop() {
   using clock = std::chrono::steady_clock;
   std::vector<std::shared_ptr<MpiOp>> inflight;
+  auto last_busy = clock::now();
   for (;;) {
+    if (inflight.empty() && clock::now() - last_busy < std::chrono::microseconds(200)) {
+      // Back-to-back collectives (DDP's buckets, a training loop's metrics) come within microseconds: poll the
+      // queue for a moment before sleeping on the condition variable.
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (queue_.empty() && !stopping_) {
+        lock.unlock();
+        std::this_thread::yield();
+        continue;
+      }
+    }
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (inflight.empty()) cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -182,10 +196,14 @@ void MpiEngine::progress_loop() {
         inflight.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (stopping_ && (inflight.empty() || clock::now() > stop_deadline_)) break;
+      // Stopping: wait (at most the timeout) for collectives in flight, but not for those already timed out.
+      if (stopping_ && (clock::now() > stop_deadline_ ||
+                        std::all_of(inflight.begin(), inflight.end(), [](const auto& op) { return op->abandoned; })))
+        break;
     }
     bool progressed = false;
     const auto now = clock::now();
+    last_busy = now;
     for (size_t i = 0; i < inflight.size();) {
       MpiOp& op = *inflight[i];
       if (!op.started) {  // in queue order, so every rank posts its collectives in its call order
@@ -217,8 +235,8 @@ void MpiEngine::progress_loop() {
         op.abandoned = true;
         g_abandoned++;
         fail(op, std::make_exception_ptr(
-                     Error(str("seek.distributed: ", op.name, " ", op.what, " timed out after ", timeout_.count(),
-                               " ms on rank ", rank_, " (world size ", size_,
+                     Error(str("seek.distributed: ", op.name, op.what.empty() ? "" : " ", op.what, " timed out after ",
+                               timeout_.count(), " ms on rank ", rank_, " (world size ", size_,
                                "): not every rank joined this collective (a rank skipped it, is stuck, or exited)"))));
       }
       ++i;

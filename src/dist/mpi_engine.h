@@ -7,6 +7,9 @@
 // checks each op's deadline. An op past its deadline is failed with a seek::Error naming it; its requests stay with
 // the engine (MPI cannot cancel a collective), so its buffers stay alive, and if the late rank joins after all,
 // the collective still completes in order and later ones match again.
+// While collectives are in flight (and for 200 us after the last, for back-to-back calls) the thread polls,
+// yielding the core between polls (MPI's non-blocking collectives progress only inside MPI calls); otherwise it
+// sleeps on a condition variable.
 //
 // Threading: MPI is initialised with MPI_THREAD_SERIALIZED; after init only the progress thread calls MPI (init,
 // communicator set-up and finalisation happen on the caller's thread while no progress thread runs).
@@ -14,6 +17,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>

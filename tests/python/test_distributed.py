@@ -94,3 +94,20 @@ def test_sampler_in_a_dataloader_and_bad_arguments():
     with pytest.raises(ValueError, match="num_replicas"):
         DistributedSampler(ds, num_replicas=0, rank=0)
     assert seek.data.DistributedSampler is DistributedSampler
+
+
+@needs_mpi
+@pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+def test_a_rank_that_exits_makes_the_others_fail_with_a_clear_error():
+    script = ("import datetime, sys\n"
+              "import seek.distributed as d\n"
+              "d.init_process_group(timeout=datetime.timedelta(seconds=2))\n"
+              "if d.get_rank() == 1:\n"
+              "    sys.exit(3)\n"
+              "d.barrier()\n")
+    cmd = ["mpirun", "--oversubscribe", "-np", "2", sys.executable, "-c", script]
+    p = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
+    assert p.returncode != 0
+    out = p.stdout + p.stderr
+    assert "barrier timed out after 2000 ms on rank 0 (world size 2)" in out, out
+    assert "Segmentation fault" not in out, out
