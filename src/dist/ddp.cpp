@@ -3,6 +3,7 @@
 // the same collectives in the same order even when gradients become ready in a different order.
 #include "seek/dist/ddp.h"
 
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 #include <unordered_map>
@@ -150,7 +151,10 @@ Reducer::Reducer(std::vector<Tensor> params, std::vector<std::string> names, Pro
   }
   const size_t n = st.params.size();
   // Buckets in reverse registration order; a new bucket when the cap is reached or dtype/device change.
-  const double cap = options.bucket_cap_mb * 1024.0 * 1024.0;
+  // As torch, the first bucket (the last layers' gradients, ready first) holds at most 1 MiB, so that
+  // communication starts early in backward.
+  const double full_cap = options.bucket_cap_mb * 1024.0 * 1024.0;
+  const double first_cap = std::min(full_cap, 1024.0 * 1024.0);
   st.bucket_of.assign(n, 0);
   st.slot_of.assign(n, 0);
   State::Bucket cur;
@@ -177,6 +181,7 @@ Reducer::Reducer(std::vector<Tensor> params, std::vector<std::string> names, Pro
     const Tensor& p = st.params[r];
     if (!cur.params.empty()) {
       const Tensor& q = st.params[cur.params[0]];
+      const double cap = st.buckets.empty() ? first_cap : full_cap;
       if (q.dtype() != p.dtype() || q.device() != p.device() || cur_bytes + p.nbytes() > cap) close();
     }
     cur.params.push_back(r);

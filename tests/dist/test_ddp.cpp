@@ -142,6 +142,20 @@ TEST(DDP, SmallBucketsSplitAndStayEqual) {
   expect_equivalent(sgd(), 200.0 / (1024 * 1024));
 }
 
+TEST(DDP, FirstBucketHoldsAtMostOneMiB) {
+  manual_seed(0);
+  auto m = std::make_shared<nn::Sequential>();
+  for (int i = 0; i < 3; ++i) m->push_back(std::make_shared<nn::Linear>(256, 256));  // 514 KiB each in float64
+  m->to(kFloat64);
+  nn::DistributedDataParallel ddp(m);  // default 25 MB
+  const auto& buckets = ddp.reducer().bucket_indices();
+  ASSERT_EQ(buckets.size(), 2u);
+  int64_t first = 0;
+  for (size_t i : buckets[0]) first += static_cast<int64_t>(m->parameters()[i].nbytes());
+  EXPECT_LE(first, 1 << 20);
+  EXPECT_EQ(buckets[0].front(), m->parameters().size() - 1);
+}
+
 TEST(DDP, BatchNormUsesLocalStatisticsAndRankZerosBuffers) {
   // torch's DDP: each rank normalises with its own batch; running stats come from rank 0 (broadcast before
   // each forward). The reference runs each rank's half separately and averages the losses.

@@ -7,8 +7,8 @@
 //   { auto guard = ddp->no_sync(); ...backward... }                      // accumulate locally
 //
 // The Reducer does the gradient work. Parameters are grouped into buckets in reverse registration order
-// (about the order backward produces their gradients), up to bucket_cap_mb each, one dtype and device per
-// bucket. A hook on every parameter copies its gradient (plus what .grad already holds, so no_sync
+// (about the order backward produces their gradients), up to bucket_cap_mb each (the first, as torch's, up to
+// 1 MiB, so that communication starts early), one dtype and device per bucket. A hook on every parameter copies its gradient (plus what .grad already holds, so no_sync
 // accumulation is included) into its bucket's flat buffer; when the last gradient of a bucket arrives, the
 // bucket's all-reduce (average) starts asynchronously, in bucket order on every rank, while backward goes on.
 // The first hook of a backward queues an engine callback (autograd::queue_callback) that runs when the
