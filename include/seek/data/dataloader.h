@@ -71,7 +71,7 @@ struct DataLoaderOptions {
   bool pin_memory = false;
   // The indices each epoch visits (sampler->indices(epoch), e.g. a DistributedSampler's share) instead of the
   // whole dataset; then shuffle must be false (the sampler orders them), as in torch.
-  SamplerPtr sampler;
+  SamplerPtr sampler = nullptr;
 };
 
 struct DataLoaderState {
