@@ -6,15 +6,21 @@
 //                [--mixup ALPHA] [--cutmix ALPHA]
 //                [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]
 //                [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda] [--amp bf16|fp16]
-//                [--channels-last]
+//                [--channels-last] [--distributed] [--zero]
 // stdout: "epoch N test accuracy X%" per epoch and "final test accuracy X% (T s)"; stderr: progress.
 // --out DIR gets metrics.csv / metrics.jsonl (a row per epoch) and, with --checkpoint-every N,
 // DIR/checkpoint every N epochs, which --resume DIR/checkpoint continues from.
 // --amp bf16|fp16 trains with mixed precision (autocast; fp16 also scales the loss), default off.
 // --channels-last lays the model's 4-D weights out channels_last (NHWC), so every activation is too.
+// --distributed: data-parallel training, one process per rank (mpirun -np 2 train_resnet --distributed ...):
+// DistributedDataParallel, a DistributedSampler, --batch-size per rank; rank 0 prints and writes. --zero shards
+// the optimizer state over the ranks (ZeroRedundancyOptimizer) and prints the state bytes per rank.
 // Exit codes: 0 done, 2 bad arguments, unreadable data or no CUDA for --device cuda, 1 other errors.
 #include <omp.h>
 #include <seek/seek.h>
+#include <seek/data/sampler.h>
+#include <seek/dist/process_group.h>
+#include <seek/dist/zero_optimizer.h>
 
 #include <algorithm>
 #include <chrono>
@@ -68,6 +74,8 @@ struct Args {
   double cutmix = 0;  // > 0: CutMix with Beta(alpha, alpha); with both, one of the two per batch
   std::string amp;    // "" (off), "bf16" or "fp16": TrainerOptions::amp
   bool channels_last = false;
+  bool distributed = false;  // one process per rank (mpirun), DDP + DistributedSampler
+  bool zero = false;         // ZeroRedundancyOptimizer (sharded optimizer state)
 };
 
 const std::vector<std::string> kModels = {"resnet20", "resnet56", "resnet18", "resnet18d", "mobilenet_v3_small",
@@ -80,11 +88,13 @@ void usage(std::ostream& os) {
         "                    [--mixup ALPHA] [--cutmix ALPHA]\n"
         "                    [--seed N] [--out DIR] [--checkpoint-every N] [--resume DIR] [--limit-train N]\n"
         "                    [--limit-test N] [--threads N] [--workers N] [--device cpu|cuda]\n"
-        "                    [--amp bf16|fp16] [--channels-last]\n"
+        "                    [--amp bf16|fp16] [--channels-last] [--distributed] [--zero]\n"
         "models: resnet20 (default), resnet56, resnet18, resnet18d, mobilenet_v3_small, mobilenet_v3_large\n"
         "        (the ImageNet models with their small-input stem)\n"
         "--amp: mixed precision (autocast in bfloat16 or float16; fp16 adds loss scaling); default off\n"
-        "--channels-last: NHWC memory format for the weights and activations (model.to(channels_last))\n";
+        "--channels-last: NHWC memory format for the weights and activations (model.to(channels_last))\n"
+        "--distributed: one process per rank under mpirun (DDP; --batch-size is per rank); --zero: sharded\n"
+        "               optimizer state (ZeRO stage 1)\n";
 }
 
 Args parse(int argc, char** argv) {
@@ -94,6 +104,10 @@ Args parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       usage(std::cout);
       std::exit(0);
+    }
+    if (flag == "--distributed" || flag == "--zero") {
+      (flag == "--distributed" ? a.distributed : a.zero) = true;
+      continue;
     }
     if (flag == "--channels-last") {
       a.channels_last = true;
@@ -139,6 +153,7 @@ Args parse(int argc, char** argv) {
   if (a.amp != "bf16" && a.amp != "fp16" && !a.amp.empty())
     throw UsageError("--amp must be bf16 or fp16, got '" + a.amp + "'");
   if (a.checkpoint_every > 0 && a.out.empty()) throw UsageError("--checkpoint-every needs --out DIR");
+  if (a.zero && !a.distributed) throw UsageError("--zero needs --distributed");
   return a;
 }
 
@@ -155,11 +170,12 @@ constexpr double kMean = 0.2860, kStd = 0.3530;
 class EpochReport : public train::Callback {
  public:
   double accuracy = -1;  // percent; < 0 until an evaluation
+  bool quiet = false;    // ranks other than 0
   void on_epoch_end(train::Trainer&, int64_t epoch, const train::MetricValues& m) override {
     auto it = m.find("val_accuracy");
     if (it == m.end()) return;
     accuracy = 100.0 * it->second;
-    std::cout << "epoch " << epoch + 1 << " test accuracy " << fmt(accuracy, 2) << "%" << std::endl;
+    if (!quiet) std::cout << "epoch " << epoch + 1 << " test accuracy " << fmt(accuracy, 2) << "%" << std::endl;
   }
 };
 
@@ -175,6 +191,9 @@ std::unique_ptr<optim::LRScheduler> make_schedule(const Args& a, optim::Optimize
 
 int run(const Args& a) {
   if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
+  if (a.distributed) dist::init_process_group("mpi");
+  const int rank = dist::get_rank(), world = dist::get_world_size();
+  const bool rank0 = rank == 0;
   manual_seed(a.seed);
   if (a.device == "cuda" && !cuda::is_available()) {
     std::cerr << "train_resnet: --device cuda: CUDA is not available (seek was built without CUDA, or no GPU "
@@ -221,6 +240,11 @@ int run(const Args& a) {
   train_opts.batch_size = static_cast<size_t>(a.batch_size);
   train_opts.shuffle = true;
   train_opts.seed = a.seed;
+  if (a.distributed) {  // this rank's share of every epoch, shuffled by the sampler (seed + epoch)
+    train_opts.shuffle = false;
+    train_opts.sampler = std::make_shared<data::DistributedSampler>(
+        train_set->size(), world, rank, data::DistributedSamplerOptions{.shuffle = true, .seed = a.seed});
+  }
   train_opts.num_workers = static_cast<size_t>(a.workers);
   // MixUp / CutMix turn each batch's targets into soft targets; seeded per (epoch, batch) too.
   std::unique_ptr<data::DataLoader> train_loader_ptr;
@@ -258,7 +282,19 @@ int run(const Args& a) {
   model->train();
 
   std::unique_ptr<optim::Optimizer> opt;
-  if (a.optimizer == "sgd") {
+  if (a.zero && a.distributed) {
+    std::vector<optim::ParamGroup> groups;
+    groups.emplace_back(model->parameters());
+    if (a.optimizer == "sgd") {
+      optim::SGDOptions so = optim::SGDOptions(a.lr).momentum_(0.9).nesterov_(true).weight_decay_(a.weight_decay);
+      opt = std::make_unique<optim::ZeroRedundancyOptimizer>(std::move(groups), so,
+                                                             optim::ZeroRedundancyOptimizer::make<optim::SGD>(so));
+    } else {
+      optim::AdamWOptions ao = optim::AdamWOptions(a.lr).weight_decay_(a.weight_decay);
+      opt = std::make_unique<optim::ZeroRedundancyOptimizer>(std::move(groups), ao,
+                                                             optim::ZeroRedundancyOptimizer::make<optim::AdamW>(ao));
+    }
+  } else if (a.optimizer == "sgd") {
     opt = std::make_unique<optim::SGD>(
         model->parameters(), optim::SGDOptions(a.lr).momentum_(0.9).nesterov_(true).weight_decay_(a.weight_decay));
   } else {
@@ -283,6 +319,7 @@ int run(const Args& a) {
   o.progress_counts_items = true;
   o.progress_options.unit = "img";
   o.progress_options.print_every = 50;
+  o.distributed = a.distributed;
   train::Trainer trainer(*model, *opt, train_loader, o);
   trainer.set_val_loader(&test_loader);
   trainer.set_scheduler(sched.get());
@@ -291,25 +328,47 @@ int run(const Args& a) {
     return nn::functional::cross_entropy(out, target, Tensor(), -100, "mean", smoothing);
   });
   auto report = std::make_shared<EpochReport>();
+  report->quiet = !rank0;
   trainer.add_callback(report);
   if (!a.resume.empty()) {
     trainer.resume(a.resume);
-    std::cerr << "train_resnet: resumed from '" << a.resume << "' after epoch " << trainer.epoch() << ", step "
+    if (rank0)
+      std::cerr << "train_resnet: resumed from '" << a.resume << "' after epoch " << trainer.epoch() << ", step "
               << trainer.global_step() << "\n";
   }
 
-  std::cerr << "train_resnet: " << a.model << " (" << model->num_parameters() << " parameters) on " << a.device
+  if (rank0)
+    std::cerr << "train_resnet: " << a.model << " (" << model->num_parameters() << " parameters) on " << a.device
             << ", " << train_set->size() << " training / " << test_set->size() << " test images, " << a.epochs
             << " epochs x " << steps_per_epoch << " steps, batch " << a.batch_size << " x " << a.accumulation
             << ", " << a.optimizer << " lr " << a.lr << " (" << a.schedule << "), "
-            << (a.amp.empty() ? std::string() : "amp " + a.amp + ", ") << omp_get_max_threads() << " threads\n";
+            << (a.amp.empty() ? std::string() : "amp " + a.amp + ", ") << omp_get_max_threads() << " threads"
+              << (a.distributed ? ", " + std::to_string(world) + " ranks" : std::string()) << "\n";
 
   const auto start = Clock::now();
   trainer.fit();
+  const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   // A run resumed after its last epoch trains no more; it still reports the accuracy.
   const double accuracy = report->accuracy >= 0 ? report->accuracy : 100.0 * trainer.evaluate().at("val_accuracy");
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::cout << "final test accuracy " << fmt(accuracy, 2) << "% (" << fmt(seconds, 1) << " s)" << std::endl;
+  if (a.zero && a.distributed) {
+    // Optimizer state bytes held by each rank (ZeRO stage 1 shards it).
+    const auto* z = dynamic_cast<const optim::ZeroRedundancyOptimizer*>(opt.get());
+    const int64_t mine = z->local_state_bytes();
+    const std::vector<std::string> all = dist::all_gather_bytes(std::to_string(mine));
+    if (rank0) {
+      std::cout << "optimizer state bytes per rank:";
+      for (const std::string& b : all) std::cout << " " << b;
+      std::cout << std::endl;
+    }
+  }
+  if (rank0) {
+    const double images = static_cast<double>(train_set->size()) * static_cast<double>(a.epochs);
+    std::cout << "final test accuracy " << fmt(accuracy, 2) << "% (" << fmt(seconds, 1) << " s; fit "
+              << fmt(train_seconds, 1) << " s, " << fmt(images / train_seconds, 1) << " train img/s incl. eval)"
+              << std::endl;
+  }
+  if (a.distributed) dist::destroy_process_group();
   return 0;
 }
 

@@ -55,6 +55,10 @@ class Trainer(_t.Trainer):
     plateau: a ReduceLROnPlateau fed with the monitored metric; loss_fn(output, target) -> scalar
     (default cross_entropy); forward_fn(model, input) -> output (default model(input)); callbacks:
     seek.train.Callback instances. A bad option is a ValueError naming it.
+
+    distributed (issue 16): data-parallel training over the default process group (seek.distributed): the model
+    is wrapped in DistributedDataParallel (ddp_bucket_cap_mb, ddp_find_unused_parameters), the train loader must
+    use a DistributedSampler, metrics are averaged over the ranks and only rank 0 prints and writes files.
     """
 
     def __init__(self, model, optimizer, train_loader, *, epochs=1, max_steps=0, accumulation_steps=1,
@@ -64,7 +68,8 @@ class Trainer(_t.Trainer):
                  log_jsonl=True, checkpoint_every_epochs=0, checkpoint_every_steps=0, save_best=True, device=None,
                  progress=True, progress_counts_items=False, progress_unit="it", progress_print_every=50,
                  log_every_steps=0, amp="", grad_scaler=None, val_loader=None, scheduler=None, plateau=None,
-                 loss_fn=None, forward_fn=None, callbacks=()):
+                 loss_fn=None, forward_fn=None, callbacks=(), distributed=False, ddp_bucket_cap_mb=25.0,
+                 ddp_find_unused_parameters=False):
         super().__init__(
             model, optimizer, train_loader, epochs=epochs, max_steps=max_steps,
             accumulation_steps=accumulation_steps, clip_grad_norm=clip_grad_norm, clip_norm_type=clip_norm_type,
@@ -76,7 +81,8 @@ class Trainer(_t.Trainer):
             checkpoint_every_steps=checkpoint_every_steps, save_best=save_best, device=device, progress=progress,
             progress_counts_items=progress_counts_items, progress_unit=progress_unit,
             progress_print_every=progress_print_every, log_every_steps=log_every_steps, amp=amp,
-            grad_scaler=grad_scaler)
+            grad_scaler=grad_scaler, distributed=distributed, ddp_bucket_cap_mb=ddp_bucket_cap_mb,
+            ddp_find_unused_parameters=ddp_find_unused_parameters)
         # The objects as given (the seek.optim wrappers, not just their C++ part).
         self.model = model
         self.optimizer = optimizer

@@ -67,6 +67,9 @@ class Trainer:
         loss_fn: Optional[Callable[[Tensor, Tensor], Tensor]] = None,
         forward_fn: Optional[Callable[[Module, Tensor], Tensor]] = None,
         callbacks: Iterable[Callback] = (),
+        distributed: bool = False,
+        ddp_bucket_cap_mb: float = 25.0,
+        ddp_find_unused_parameters: bool = False,
     ) -> None: ...
     def set_val_loader(self, loader: Optional[DataLoader]) -> None: ...
     def set_scheduler(self, scheduler: Any) -> None: ...

@@ -7,6 +7,8 @@ namespace seek::python {
 // issue 16: _C._distributed (distributed.cpp). Declared here rather than in bind.h, which every binding file
 // includes, so that adding it recompiles one file.
 void init_distributed(py::module_& m);
+// issue 16: _C._ddp (DDP's Reducer) and _C.nn.SyncBatchNorm (dist_ddp.cpp), after init_nn.
+void init_dist_ddp(py::module_& m);
 }  // namespace seek::python
 
 PYBIND11_MODULE(_C, m) {
@@ -33,4 +35,5 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_backends(m);
   seek::python::init_text(m);
   seek::python::init_distributed(m);
+  seek::python::init_dist_ddp(m);
 }

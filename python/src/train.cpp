@@ -225,6 +225,12 @@ TrainerOptions options_from(const py::kwargs& kwargs) {
       o.progress_options.print_every = integer();
     else if (key == "log_every_steps")
       o.log_every_steps = integer();
+    else if (key == "distributed")  // issue 16
+      o.distributed = flag();
+    else if (key == "ddp_bucket_cap_mb")
+      o.ddp_bucket_cap_mb = py::cast<double>(v);
+    else if (key == "ddp_find_unused_parameters")
+      o.ddp_find_unused_parameters = flag();
     else
       throw py::type_error("Trainer() got an unexpected keyword argument '" + key + "'");
   }
@@ -261,6 +267,9 @@ py::dict options_dict(const TrainerOptions& o) {
   d["progress_unit"] = o.progress_options.unit;
   d["progress_print_every"] = o.progress_options.print_every;
   d["log_every_steps"] = o.log_every_steps;
+  d["distributed"] = o.distributed;
+  d["ddp_bucket_cap_mb"] = o.ddp_bucket_cap_mb;
+  d["ddp_find_unused_parameters"] = o.ddp_find_unused_parameters;
   return d;
 }
 

@@ -21,6 +21,25 @@ struct ByLatest {
   bool operator()(const Node* a, const Node* b) const { return a->sequence_nr < b->sequence_nr; }
 };
 
+// The callbacks queued by the backward pass running on this thread (nullptr outside one; a backward
+// started inside a hook or callback gets its own list).
+thread_local std::vector<std::function<void()>>* current_callbacks = nullptr;
+
+struct CallbackScope {
+  std::vector<std::function<void()>> callbacks;
+  std::vector<std::function<void()>>* saved;
+  CallbackScope() : saved(current_callbacks) { current_callbacks = &callbacks; }
+  ~CallbackScope() { current_callbacks = saved; }
+  // Runs the queued callbacks in order, those queued by a callback included.
+  void run_all() {
+    for (size_t i = 0; i < callbacks.size(); ++i) {
+      std::function<void()> cb = std::move(callbacks[i]);
+      cb();
+    }
+    callbacks.clear();
+  }
+};
+
 struct Capture {
   Node* node;
   int input_nr;
@@ -96,6 +115,7 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
       if (deps[r.get()] == 0 && pushed.insert(r.get()).second) ready.push(r.get());
   }
   std::vector<Node*> executed;
+  CallbackScope callback_scope;
   NoGradGuard no_grad;
   // Backward formulas call ops:: functions; they must run in the dtypes the forward recorded,
   // so autocast is off while the graph runs (also when backward() is called inside a scope).
@@ -144,10 +164,21 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
   }
   if (!retain_graph)
     for (Node* n : executed) n->release_saved();
+  callback_scope.run_all();
   return captured;
 }
 
 }  // namespace
+
+void queue_callback(std::function<void()> callback) {
+  SEEK_CHECK_T(AutogradError, current_callbacks != nullptr,
+               "queue_callback: no backward pass is running on this thread; a callback can only be queued from "
+               "a hook (or another callback) while backward() runs");
+  SEEK_CHECK_VALUE(static_cast<bool>(callback), "queue_callback: the callback is empty");
+  current_callbacks->push_back(std::move(callback));
+}
+
+bool in_backward() { return current_callbacks != nullptr; }
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph) {
   run(outputs, grad_outputs, retain_graph, {});

@@ -11,6 +11,9 @@
 #include "seek/core/error.h"
 #include "seek/core/logging.h"
 #include "seek/core/shape_util.h"
+#include "seek/dist/ddp.h"
+#include "seek/data/sampler.h"
+#include "seek/dist/process_group.h"
 #include "seek/nn/loss.h"
 #include "seek/ops/shape.h"
 #include "seek/optim/clip_grad.h"
@@ -41,6 +44,26 @@ std::string fixed(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.4f", v);
   return buf;
+}
+
+// Where rank != 0 prints its (silent) progress bar: it keeps one so that its log points, where the ranks
+// average metrics together, are the same steps as rank 0's.
+std::ostream& null_stream() {
+  static std::ostream s(nullptr);
+  return s;
+}
+
+bool is_rank0(bool distributed) { return !distributed || dist::get_rank() == 0; }
+
+// The metric over every rank: the ranks' states (sums and counts) are added, then computed.
+double global_value(Metric& m, bool distributed) {
+  if (!distributed || dist::get_world_size() == 1) return m.compute();
+  const std::vector<double> local = m.state();
+  const std::vector<double> total = dist::all_reduce_values(local, dist::ReduceOp::Sum);
+  m.load_state(total);
+  const double v = m.compute();
+  m.load_state(local);
+  return v;
 }
 
 }  // namespace
@@ -102,6 +125,34 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
   if (o.early_stopping_patience > 0)
     early_stopping_ = std::make_unique<EarlyStopping>(o.mode, o.early_stopping_patience, o.early_stopping_min_delta);
   if (o.progress) progress_bar_ = std::make_unique<ProgressBar>(1, o.progress_options);  // checks the options
+  if (o.distributed) {
+    SEEK_CHECK_VALUE(dist::is_initialized(),
+                     "Trainer: distributed = true needs a process group: call dist::init_process_group() first");
+    std::shared_ptr<nn::Module> owned;
+    try {
+      owned = model_.shared_from_this();
+    } catch (const std::bad_weak_ptr&) {
+      SEEK_CHECK_VALUE(false, "Trainer: distributed = true needs the model to be owned by a std::shared_ptr");
+    }
+    const auto* sampler = dynamic_cast<const data::DistributedSampler*>(train_loader_.options().sampler.get());
+    SEEK_CHECK_VALUE(sampler != nullptr || dist::get_world_size() == 1,
+                     "Trainer: distributed = true needs a training loader that reads this rank's share: set "
+                     "DataLoaderOptions::sampler = std::make_shared<data::DistributedSampler>(dataset->size(), ",
+                     dist::get_world_size(), ", ", dist::get_rank(), ", {.shuffle = true, .seed = ...})");
+    SEEK_CHECK_VALUE(sampler == nullptr ||
+                         (sampler->num_replicas() == dist::get_world_size() && sampler->rank() == dist::get_rank()),
+                     "Trainer: the training loader's DistributedSampler is for rank ", sampler ? sampler->rank() : 0,
+                     " of ", sampler ? sampler->num_replicas() : 0, ", but this process is rank ", dist::get_rank(),
+                     " of ", dist::get_world_size());
+    nn::DistributedDataParallelOptions d;
+    d.bucket_cap_mb = o.ddp_bucket_cap_mb;
+    d.find_unused_parameters = o.ddp_find_unused_parameters;
+    ddp_ = std::make_shared<nn::DistributedDataParallel>(std::move(owned), d);
+    if (progress_bar_ && dist::get_rank() != 0) {
+      options_.progress_options.out = &null_stream();
+      options_.progress_options.tty = false;
+    }
+  }
   set_loss_fn(nullptr);
   set_forward_fn(nullptr);
   train_metrics_ = make_metrics();
@@ -173,7 +224,8 @@ Tensor Trainer::to_device(const Tensor& t) const {
 void Trainer::fit() {
   check_monitor();
   SEEK_CHECK_VALUE(train_loader_.len() > 0, "Trainer: the training loader has no batches");
-  if (!options_.output_dir.empty() && (options_.log_csv || options_.log_jsonl) && !metrics_log_) {
+  if (!options_.output_dir.empty() && (options_.log_csv || options_.log_jsonl) && !metrics_log_ &&
+      is_rank0(options_.distributed)) {
     std::vector<std::string> columns = {"epoch", "step", "lr"};
     for (const auto& n : metric_names()) columns.push_back(n);
     metrics_log_ = std::make_unique<MetricsLog>(options_.output_dir, columns,
@@ -189,6 +241,7 @@ void Trainer::fit() {
   };
   for (auto& cb : callbacks_) cb->on_train_begin(*this);
   model_.train();
+  nn::Module& net = ddp_ ? static_cast<nn::Module&>(*ddp_) : model_;
   const size_t n = train_loader_.len();
   const auto k = static_cast<size_t>(options_.accumulation_steps);
   while (!finished()) {
@@ -221,7 +274,10 @@ void Trainer::fit() {
         // Forward and loss under autocast; backward outside it, as PyTorch recommends.
         std::optional<amp::AutocastGuard> autocast;
         if (!options_.amp.empty()) autocast.emplace(x.device().type, amp_dtype(options_.amp));
-        out = forward_fn_(model_, x);
+        // With DDP, every micro-batch but the step's last accumulates locally (no_sync).
+        std::optional<nn::DistributedDataParallel::NoSyncGuard> no_sync;
+        if (ddp_ && in_group + 1 < group) no_sync.emplace(*ddp_);
+        out = forward_fn_(net, x);
         loss = loss_fn_(out, y);
       }
       SEEK_CHECK_SHAPE(loss.numel() == 1, "Trainer: the loss function must return a single value, got shape ",
@@ -244,8 +300,9 @@ void Trainer::fit() {
         Tensor step_loss;
         {
           NoGradGuard no_grad;
-          step_loss = group == 1 ? group_loss : group_loss.div(static_cast<double>(group));
+          step_loss = group == 1 ? group_loss.clone() : group_loss.div(static_cast<double>(group));
         }
+        if (ddp_) dist::all_reduce(step_loss, dist::ReduceOp::Avg);  // the global batch's loss
         optimizer_step(step_loss, b + 1 == n);
         // The epoch's last batch goes on to end_epoch() even when the run stops here.
         if (finished() && b + 1 < n) {
@@ -257,7 +314,8 @@ void Trainer::fit() {
     if (!stopped_mid_epoch) end_epoch();
   }
   if (progress_bar_) progress_bar_->finish();
-  if (stop_requested_) logging::info("Trainer: stopped at step " + std::to_string(step_) + ": " + stop_reason_);
+  if (stop_requested_ && is_rank0(options_.distributed))
+    logging::info("Trainer: stopped at step " + std::to_string(step_) + ": " + stop_reason_);
   for (auto& cb : callbacks_) cb->on_train_end(*this);
 }
 
@@ -313,7 +371,7 @@ void Trainer::optimizer_step(const Tensor& loss_tensor, bool ends_epoch) {
   const int64_t items = options_.progress_counts_items ? step_items_ : 0;
   if (is_log_point(step_)) {
     // A log point: the running loss (and the step's, for the log line) come back to the host.
-    const double running = train_metrics_[0]->compute();
+    const double running = global_value(*train_metrics_[0], options_.distributed);
     if (progress_bar_) progress_bar_->update(step_, running, items);
     if (options_.log_every_steps > 0 && step_ % options_.log_every_steps == 0)
       logging::info("step " + std::to_string(step_) + ": loss " + fixed(loss.item()) + " (epoch mean " +
@@ -341,7 +399,7 @@ void Trainer::end_epoch() {
   const int64_t e = epoch_;
   flush_step_losses();
   MetricValues row;
-  for (const auto& m : train_metrics_) row["train_" + m->name()] = m->compute();
+  for (const auto& m : train_metrics_) row["train_" + m->name()] = global_value(*m, options_.distributed);
   ++epoch_;
   if (scheduler_ && options_.scheduler_interval == "epoch") scheduler_->step();
   if (val_loader_ && options_.eval_every_epochs > 0 && epoch_ % options_.eval_every_epochs == 0) {
@@ -361,7 +419,7 @@ void Trainer::end_epoch() {
   summary += ":";
   for (const auto& [name, value] : row)
     if (starts_with(name, "train_") || starts_with(name, "val_")) summary += " " + name + " " + fixed(value);
-  logging::info(summary);
+  if (is_rank0(options_.distributed)) logging::info(summary);
   for (auto& cb : callbacks_) cb->on_epoch_end(*this, e, row);
   if ((options_.checkpoint_every_epochs > 0 && epoch_ % options_.checkpoint_every_epochs == 0) ||
       (options_.checkpoint_every_steps > 0 && step_ % options_.checkpoint_every_steps == 0))
@@ -392,7 +450,7 @@ MetricValues Trainer::evaluate(data::DataLoader* loader) {
   }
   model_.train(was_training);
   MetricValues values;
-  for (const auto& m : metrics) values["val_" + m->name()] = m->compute();
+  for (const auto& m : metrics) values["val_" + m->name()] = global_value(*m, options_.distributed);
   return values;
 }
 
@@ -453,7 +511,15 @@ TrainingProgress Trainer::progress_record() const {
   return p;
 }
 
-void Trainer::save(const std::filesystem::path& dir) { save_checkpoint(dir, parts(), progress_record()); }
+void Trainer::save(const std::filesystem::path& dir) {
+  if (!is_rank0(options_.distributed)) {
+    // Only rank 0 writes; the others still take part in an optimizer state_dict that gathers shards
+    // (ZeroRedundancyOptimizer's is a collective).
+    (void)optimizer_.state_dict();
+    return;
+  }
+  save_checkpoint(dir, parts(), progress_record());
+}
 
 void Trainer::resume(const std::filesystem::path& dir) {
   const TrainingProgress p = load_checkpoint(dir, parts());
@@ -479,11 +545,12 @@ void Trainer::resume(const std::filesystem::path& dir) {
   }
   // The logs may hold rows past the checkpoint (the run went on after saving it): drop them,
   // since the resumed run logs those steps again.
-  if (!options_.output_dir.empty()) rollback_metrics(options_.output_dir, step_);
+  if (!options_.output_dir.empty() && is_rank0(options_.distributed)) rollback_metrics(options_.output_dir, step_);
   const data::DataLoaderState ls = train_loader_.state();
   resumed_mid_epoch_ = static_cast<int64_t>(ls.epoch) == epoch_ && ls.next_batch > 0;
-  logging::info("Trainer: resumed from " + dir.string() + " at epoch " + std::to_string(epoch_) + ", step " +
-                std::to_string(step_));
+  if (is_rank0(options_.distributed))
+    logging::info("Trainer: resumed from " + dir.string() + " at epoch " + std::to_string(epoch_) + ", step " +
+                  std::to_string(step_));
 }
 
 }  // namespace seek::train

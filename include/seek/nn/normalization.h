@@ -41,7 +41,8 @@ class BatchNormBase : public Module {
   void reset_parameters();  // running stats, then weight = 1, bias = 0
   int64_t num_features() const { return num_features_; }
   double eps() const { return eps_; }  // issue 15: what fuse_conv_bn_eval folds in
-  // issue 15: the fused training path (nn/fused_conv_bn.h) reads the configuration.
+  // The configuration, for the fused conv + BN training path (nn/fused_conv_bn.h) and for
+  // SyncBatchNorm::convert_sync_batchnorm (torch's attributes of the same names).
   std::optional<double> momentum() const { return momentum_; }
   bool affine() const { return affine_; }
   bool track_running_stats() const { return track_; }

@@ -112,10 +112,11 @@ class Optimizer {
   bool fused() const { return fused_; }
   void set_fused(bool enabled) { fused_ = enabled; }
 
-  OptimizerStateDict state_dict() const;
+  // Virtual so that a wrapper (ZeroRedundancyOptimizer, which shards the state) gives the full state.
+  virtual OptimizerStateDict state_dict() const;
   // Throws ValueError when the dict does not fit this optimizer's groups and parameters;
   // nothing changes in that case.
-  void load_state_dict(const OptimizerStateDict& dict);
+  virtual void load_state_dict(const OptimizerStateDict& dict);
 
  protected:
   struct ParamState {

@@ -61,6 +61,10 @@
 #include "seek/train/metrics_log.h"
 #include "seek/train/progress.h"
 
+namespace seek::nn {
+class DistributedDataParallel;
+}
+
 namespace seek::train {
 
 // (model, input) -> output; the default calls model.forward(input).
@@ -107,6 +111,16 @@ struct TrainerOptions {
   bool progress_counts_items = false;  // rate in items (batch rows) per second, e.g. unit "img"
   int64_t log_every_steps = 0;         // > 0: logging::info of the running loss every this many steps
                                        // (a log point: the loss is read back from the device there)
+
+  // issue 16: data-parallel training over dist::default_group() (call dist::init_process_group first; the
+  // model must be owned by a std::shared_ptr). The model is wrapped in nn::DistributedDataParallel (micro-
+  // batches but the last of an optimizer step run under no_sync()); the training loader must shard the data
+  // (data::DistributedSampler); step losses and metrics are averaged over the ranks (weighted by rows); only
+  // rank 0 prints the progress bar and writes logs and checkpoints, which hold the unwrapped model, so a
+  // checkpoint resumes on any number of ranks (keep the global batch, ranks x batch_size, the same).
+  bool distributed = false;
+  double ddp_bucket_cap_mb = 25.0;
+  bool ddp_find_unused_parameters = false;
 };
 
 class Trainer {
@@ -149,7 +163,9 @@ class Trainer {
   const TrainerOptions& options() const { return options_; }
   // The metric names this trainer produces ("train_loss", ..., "val_loss", ...).
   std::vector<std::string> metric_names() const;
-  nn::Module& model() { return model_; }
+  nn::Module& model() { return model_; }  // the unwrapped model (also with distributed)
+  // With options.distributed: the DistributedDataParallel wrapper the forward runs through (else nullptr).
+  nn::DistributedDataParallel* ddp() { return ddp_.get(); }
   optim::Optimizer& optimizer() { return optimizer_; }
   // The loss scaler of options.amp == "fp16" (nullptr otherwise).
   amp::GradScaler* grad_scaler() { return grad_scaler_.get(); }
@@ -171,6 +187,7 @@ class Trainer {
   Tensor to_device(const Tensor& t) const;
 
   nn::Module& model_;
+  std::shared_ptr<nn::DistributedDataParallel> ddp_;  // with options.distributed
   optim::Optimizer& optimizer_;
   data::DataLoader& train_loader_;
   TrainerOptions options_;

@@ -77,6 +77,8 @@ Transformer = _nn.Transformer
 TransformerDecoder = _nn.TransformerDecoder
 TransformerDecoderLayer = _nn.TransformerDecoderLayer
 Upsample = _nn.Upsample
+# issue 16: batch norm over every rank of a process group (python/src/dist_ddp.cpp).
+SyncBatchNorm = _nn.SyncBatchNorm
 
 from . import functional, init, utils  # noqa: E402,F401
 from . import _module_ext  # noqa: E402

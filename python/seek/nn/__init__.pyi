@@ -493,3 +493,21 @@ class FusedConvBNReLU(Module):
     def __call__(self, input: Tensor, residual: Optional[Tensor] = None) -> Tensor: ...
 class FusedBatchNormState(Module):
     def forward(self, input: Tensor) -> Tensor: ...
+# issue 16: batch norm over every rank of a process group.
+class SyncBatchNorm(Module):
+    num_features: int
+    eps: float
+    momentum: Optional[float]
+    affine: bool
+    track_running_stats: bool
+    weight: Tensor
+    bias: Tensor
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group: Any = None, *, device: _Device = None,
+                 dtype: Optional[dtype] = None) -> None: ...
+    def forward(self, input: Tensor) -> Tensor: ...
+    @staticmethod
+    def convert_sync_batchnorm(module: Module, process_group: Any = None) -> Module: ...
