@@ -222,7 +222,9 @@ __global__ void __launch_bounds__(kThreads) lsh_tiled_forward_kernel(TiledArgs a
       if (qi[row] < 0) continue;
       const int64_t at = nr * a.L + qi[row];
       const float inv = lr > 0.f ? 1.f / lr : 0.f;
-      for (int vb = 0; vb < nv; ++vb) {
+      SEEK_UNROLL
+      for (int vb = 0; vb < kMaxD / 8; ++vb) {
+        if (vb >= nv) break;
         o_r[at * a.Dv + vb * 8 + 2 * t] = o[vb][2 * row] * inv;
         o_r[at * a.Dv + vb * 8 + 2 * t + 1] = o[vb][2 * row + 1] * inv;
       }
@@ -265,11 +267,15 @@ __global__ void lsh_delta_kernel(const uint16_t* go, const uint16_t* out, int64_
 __device__ SEEK_INLINE void atomic_add_rows(float* dst, const int64_t (&pos)[2], const float (&acc)[kMaxD / 8][4],
                                             int nb_count, int64_t width) {
   const int t = static_cast<int>(threadIdx.x) & 3;
-  for (int nb = 0; nb < nb_count; ++nb)
+  SEEK_UNROLL  // constant register indices: a runtime bound here would put acc in local memory
+      for (int nb = 0; nb < kMaxD / 8; ++nb) {
+    if (nb >= nb_count) break;
+    SEEK_UNROLL
     for (int e = 0; e < 4; ++e) {
       const int64_t p = pos[e >> 1];
       if (p >= 0) atomicAdd(dst + p * width + nb * 8 + 2 * t + (e & 1), acc[nb][e]);
     }
+  }
 }
 
 // ---- backward: block (n, r, c) for the KEYS of chunk c; queries of chunks c and c + 1 ----
@@ -294,7 +300,6 @@ __global__ void __launch_bounds__(kThreads)
   const bool* padn = a.pad ? a.pad + n * a.L : nullptr;
   const int kd = static_cast<int>(a.D / 16), kv = static_cast<int>(a.Dv / 16);
   const Win kw = chunk_window(c, a);  // kw.b0..kw.e0: this block's keys
-  const int64_t qchunks[2] = {c, (c + 1) % a.nc};
   const int n_qchunks = a.nc > 1 ? 2 : 1;
   for (int64_t k0 = kw.b0; k0 < kw.e0; k0 += kTile) {
     __syncthreads();
@@ -312,7 +317,7 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t kj[2] = {kidx[warp * 16 + g], kidx[warp * 16 + g + 8]};
     float dkacc[kMaxD / 8][4] = {}, dvacc[kMaxD / 8][4] = {};
     for (int qc = 0; qc < n_qchunks; ++qc) {
-      const Win qw = chunk_window(qchunks[qc], a);
+      const Win qw = chunk_window(qc == 0 ? c : (c + 1) % a.nc, a);
       for (int64_t q0 = qw.b0; q0 < qw.e0; q0 += kTile) {
         __syncthreads();  // Qs, Gs, DSt, qidx free
         for (int e = tid; e < kTile; e += kThreads) {
