@@ -4,15 +4,17 @@
 // compare_lsh.py prints one table. scripts/gpu_check.sh runs it on a GPU.
 //
 //   bench_lsh [--device cuda|cpu] [--dtype bf16|f32] [--lengths 1024,4096,16384,65536] [--heads 16]
-//             [--dim 64] [--full-max 4096] [--runs 5] [--json FILE]
+//             [--dim 64] [--buckets 64] [--full-max 4096] [--runs 5] [--json FILE]
 //
-// Rows: lsh_<L> (seek::lsh_attention: chunk 64, 2 hash rounds, L/64 buckets) and full_<L>
+// Rows: lsh_<L> (seek::lsh_attention: chunk 64, 2 hash rounds, --buckets buckets) and full_<L>
 // (seek's scaled_dot_product_attention, which materialises the L x L scores; only up to
 // --full-max). A call is forward + backward of [1, heads, L, dim] q, k, v against a fixed
 // output gradient. Time: two warm-up calls, then --runs timed calls between device
 // synchronisations, the median. Memory: the peak of seek's allocator during one call minus
 // what was allocated before it (cuda::max_memory_allocated on the GPU,
 // cpu_peak_allocated_bytes on the CPU), so inputs and the output gradient are not counted.
+// A fixed bucket count keeps hashing linear in L (its projections are [rows, rounds, L, buckets]);
+// L/64 buckets, one chunk per bucket on average, would make them grow as L^2/64.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,14 +35,14 @@ using Clock = std::chrono::steady_clock;
 struct Args {
   std::string device = "cuda", dtype = "bf16", json;
   std::vector<int64_t> lengths = {1024, 4096, 16384, 65536};
-  int64_t heads = 16, dim = 64, full_max = 4096;
+  int64_t heads = 16, dim = 64, buckets = 64, full_max = 4096;
   int runs = 5;
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
                "bench_lsh: %s\nusage: bench_lsh [--device cuda|cpu] [--dtype bf16|f32] [--lengths 1024,4096] "
-               "[--heads 16] [--dim 64] [--full-max 4096] [--runs 5] [--json FILE]\n",
+               "[--heads 16] [--dim 64] [--buckets 64] [--full-max 4096] [--runs 5] [--json FILE]\n",
                why.c_str());
   std::exit(1);
 }
@@ -63,6 +65,8 @@ Args parse(int argc, char** argv) {
       a.heads = std::atoll(v.c_str());
     } else if (k == "--dim") {
       a.dim = std::atoll(v.c_str());
+    } else if (k == "--buckets") {
+      a.buckets = std::atoll(v.c_str());
     } else if (k == "--full-max") {
       a.full_max = std::atoll(v.c_str());
     } else if (k == "--runs") {
@@ -76,6 +80,7 @@ Args parse(int argc, char** argv) {
   if (a.device != "cuda" && a.device != "cpu") usage("--device must be cuda or cpu");
   if (a.dtype != "bf16" && a.dtype != "f32") usage("--dtype must be bf16 or f32");
   if (a.runs < 1 || a.heads < 1 || a.dim < 1 || a.lengths.empty()) usage("--runs, --heads, --dim must be positive");
+  if (a.buckets < 2 || a.buckets % 2 != 0) usage("--buckets must be an even number >= 2");
   for (int64_t L : a.lengths)
     if (L < 128 || L % 128 != 0) usage("every length must be a positive multiple of 128");
   return a;
@@ -146,12 +151,12 @@ int main(int argc, char** argv) {
       q.set_grad(Tensor()), k.set_grad(Tensor()), v.set_grad(Tensor());  // no accumulation across calls
     };
     const seek::LSHAttentionOptions opt =
-        seek::LSHAttentionOptions().chunk(64).hashes(2).buckets(std::max<int64_t>(2, L / 64)).with_seed(1);
+        seek::LSHAttentionOptions().chunk(64).hashes(2).buckets(a.buckets).with_seed(1);
     struct Row {
       std::string name, label;
       std::function<void()> call;
     };
-    std::vector<Row> rows = {{"lsh_" + std::to_string(L), "seek lsh_attention (chunk 64, 2 rounds, L/64 buckets)",
+    std::vector<Row> rows = {{"lsh_" + std::to_string(L), "seek lsh_attention (chunk 64, 2 rounds, " + std::to_string(a.buckets) + " buckets)",
                               [&] { backward(seek::nn::functional::lsh_attention(q, k, v, opt)); }}};
     if (L <= a.full_max)
       rows.push_back({"full_" + std::to_string(L), "seek scaled_dot_product_attention (L x L scores)",
