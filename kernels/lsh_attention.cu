@@ -212,6 +212,7 @@ void CudaBackend::lsh_attention_forward(const Tensor& q, const Tensor& k, const 
     lsh_attention_forward(f32_copy(q), f32_copy(k), f32_copy(v), q_order, k_order, key_pad, p, o32, l32);
     return copy(o32, out), copy(l32, lse);
   }
+  if (lsh_simt_forward_supported(q, v, p)) return lsh_simt_forward(q, k, v, q_order, k_order, key_pad, p, out, lse);
   const Tensor q_inv = inverse_order(q_order);
   const unsigned grid = grid_size(d.N * d.L);
   if (q.dtype() == kFloat64)

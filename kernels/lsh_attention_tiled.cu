@@ -236,7 +236,7 @@ __global__ void __launch_bounds__(kThreads) lsh_tiled_forward_kernel(TiledArgs a
 // out[n, i] = sum_r exp(lse_r - lse) o_r, lse = log sum_r exp(lse_r): one thread per (n, i, x).
 template <typename Tag>
 __global__ void lsh_combine_rounds_kernel(const float* o_r, const float* lse_r, int64_t N, int64_t R, int64_t L,
-                                          int64_t Dv, uint16_t* out, float* lse) {
+                                          int64_t Dv, void* out, float* lse) {
   SEEK_GRID_STRIDE_LOOP(e, N * L * Dv) {
     const int64_t x = e % Dv, ni = e / Dv, n = ni / L, i = ni % L;
     float mx = -INFINITY;
@@ -248,8 +248,95 @@ __global__ void lsh_combine_rounds_kernel(const float* o_r, const float* lse_r, 
         sum += wr;
         acc += wr * o_r[((n * R + r) * L + i) * Dv + x];
       }
-    out[e] = static_cast<uint16_t>(pack_x2<Tag>(sum > 0.f ? acc / sum : 0.f, 0.f) & 0xffffu);
+    const float val = sum > 0.f ? acc / sum : 0.f;
+    if constexpr (std::is_same_v<Tag, float>)
+      static_cast<float*>(out)[e] = val;
+    else
+      static_cast<uint16_t*>(out)[e] = static_cast<uint16_t>(pack_x2<Tag>(val, 0.f) & 0xffffu);
     if (x == 0) lse[ni] = sum > 0.f ? mx + __logf(sum) : -INFINITY;
+  }
+}
+
+// ---- f32 forward on SIMT cores: block (n, r, c), one thread per query of a 64-query tile ----
+// The same blocks and window as the tensor-core kernel; each thread keeps its query row and its
+// running output row in shared memory (rows padded by one float: no bank conflicts) and walks
+// key tiles of 16 that every thread reads at the same address (broadcasts), with a per-key
+// online softmax.
+constexpr int kSimtKeys = 16;
+constexpr int kSimtRow = kMaxD + 1;
+constexpr size_t kSimtSmem = (2 * kTile * kSimtRow + 2 * kSimtKeys * kMaxD) * sizeof(float) + (kTile + kSimtKeys) * 4;
+static_assert(kSimtSmem <= 48 * 1024, "the f32 tiles must fit the default 48 KiB of shared memory");
+
+__global__ void __launch_bounds__(kTile) lsh_simt_forward_kernel(TiledArgs a, float* o_r, float* lse_r) {
+  float* Qs = dynamic_shared_memory<float>();
+  float* Os = Qs + kTile * kSimtRow;
+  float* Ks = Os + kTile * kSimtRow;
+  float* Vs = Ks + kSimtKeys * kMaxD;
+  int* qidx = reinterpret_cast<int*>(Vs + kSimtKeys * kMaxD);
+  int* kidx = qidx + kTile;
+  const int tid = static_cast<int>(threadIdx.x);
+  const int64_t c = blockIdx.x % a.nc, nr = blockIdx.x / a.nc, n = nr / a.R;
+  const int64_t *qo = a.q_order + nr * a.L, *ko = a.k_order + nr * a.L;
+  const float* qn = reinterpret_cast<const float*>(a.q) + n * a.L * a.D;
+  const float* kn = reinterpret_cast<const float*>(a.k) + n * a.L * a.D;
+  const float* vn = reinterpret_cast<const float*>(a.v) + n * a.L * a.Dv;
+  const bool* padn = a.pad ? a.pad + n * a.L : nullptr;
+  const Win w = chunk_window(c, a);
+  const int64_t wlen = (w.e0 - w.b0) + (w.e1 - w.b1);
+  float* q_me = Qs + tid * kSimtRow;
+  float* o_me = Os + tid * kSimtRow;
+  for (int64_t q0 = w.b0; q0 < w.e0; q0 += kTile) {
+    __syncthreads();
+    qidx[tid] = q0 + tid < w.e0 ? static_cast<int>(qo[q0 + tid]) : -1;
+    __syncthreads();
+    for (int e = tid; e < kTile * a.D; e += kTile) {  // consecutive threads read consecutive elements
+      const int row = static_cast<int>(e / a.D), x = static_cast<int>(e % a.D);
+      Qs[row * kSimtRow + x] = qidx[row] >= 0 ? qn[qidx[row] * a.D + x] : 0.f;
+    }
+    for (int x = 0; x < a.Dv; ++x) o_me[x] = 0.f;
+    const int64_t i = qidx[tid];
+    float m = -INFINITY, l = 0.f;
+    for (int64_t k0 = 0; k0 < wlen; k0 += kSimtKeys) {
+      __syncthreads();  // Qs complete; the previous key tile consumed
+      if (tid < kSimtKeys) kidx[tid] = k0 + tid < wlen ? static_cast<int>(ko[slot_pos(w, k0 + tid)]) : -1;
+      __syncthreads();
+      for (int e = tid; e < kSimtKeys * a.D; e += kTile) {
+        const int row = static_cast<int>(e / a.D), x = static_cast<int>(e % a.D);
+        Ks[row * kMaxD + x] = kidx[row] >= 0 ? kn[kidx[row] * a.D + x] : 0.f;
+      }
+      for (int e = tid; e < kSimtKeys * a.Dv; e += kTile) {
+        const int row = static_cast<int>(e / a.Dv), x = static_cast<int>(e % a.Dv);
+        Vs[row * kMaxD + x] = kidx[row] >= 0 ? vn[kidx[row] * a.Dv + x] : 0.f;
+      }
+      __syncthreads();
+      for (int u = 0; u < kSimtKeys; ++u) {
+        const int64_t j = kidx[u];
+        if (!key_visible(a, padn, i, j)) continue;
+        float s;
+        if (a.self_mask && i == j) {
+          s = kSelf;
+        } else {
+          s = 0.f;
+          for (int x = 0; x < a.D; ++x) s += q_me[x] * Ks[u * kMaxD + x];
+          s *= a.scale;
+        }
+        if (s > m) {  // a new maximum: rescale what was summed so far
+          const float alpha = __expf(m - s);
+          l *= alpha;
+          for (int x = 0; x < a.Dv; ++x) o_me[x] *= alpha;
+          m = s;
+        }
+        const float p = __expf(s - m);
+        l += p;
+        for (int x = 0; x < a.Dv; ++x) o_me[x] += p * Vs[u * kMaxD + x];
+      }
+    }
+    if (i >= 0) {
+      const int64_t at = nr * a.L + i;
+      const float inv = l > 0.f ? 1.f / l : 0.f;
+      for (int x = 0; x < a.Dv; ++x) o_r[at * a.Dv + x] = o_me[x] * inv;
+      lse_r[at] = l > 0.f ? m + __logf(l) : -INFINITY;
+    }
   }
 }
 
@@ -442,6 +529,23 @@ Tensor lse_f32(const Tensor& lse) {
 }
 
 }  // namespace
+
+bool lsh_simt_forward_supported(const Tensor& q, const Tensor& v, const LshAttentionParams& p) {
+  return q.dtype() == kFloat32 && q.size(2) <= kMaxD && v.size(2) <= kMaxD && p.chunk_size >= 16 &&
+         q.size(1) < (int64_t{1} << 31);
+}
+
+void lsh_simt_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order, const Tensor& k_order,
+                      const Tensor& key_pad, const LshAttentionParams& p, const Tensor& out, const Tensor& lse) {
+  const TiledArgs a = args_of(q, k, v, q_order, k_order, key_pad, p);
+  const Device dev = q.device();
+  Tensor o_r = f32_empty({a.N, a.R, a.L, a.Dv}, dev), l_r = f32_empty({a.N, a.R, a.L}, dev);
+  const unsigned blocks = static_cast<unsigned>(a.N * a.R * a.nc);
+  launch(lsh_simt_forward_kernel, {blocks, kTile, kSimtSmem, current_stream()}, a, o_r.data_ptr<float>(),
+         l_r.data_ptr<float>());
+  launch(lsh_combine_rounds_kernel<float>, {grid_size(a.N * a.L * a.Dv), kBlockThreads, 0, current_stream()},
+         o_r.data_ptr<float>(), l_r.data_ptr<float>(), a.N, a.R, a.L, a.Dv, out.data_ptr(), lse.data_ptr<float>());
+}
 
 bool lsh_tiled_supported(const Tensor& q, const Tensor& k, const Tensor& v, const LshAttentionParams& p) {
   const DType dt = q.dtype();

@@ -13,6 +13,12 @@ namespace seek::cuda {
 // and at most 64, chunk_size >= 16, every operand 16-byte aligned.
 bool lsh_tiled_supported(const Tensor& q, const Tensor& k, const Tensor& v, const LshAttentionParams& p);
 
+// The f32 forward on SIMT cores (same blocks; one thread per query): f32 operands, D and Dv at most 64,
+// chunk_size >= 16. out and lse f32.
+bool lsh_simt_forward_supported(const Tensor& q, const Tensor& v, const LshAttentionParams& p);
+void lsh_simt_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order, const Tensor& k_order,
+                      const Tensor& key_pad, const LshAttentionParams& p, const Tensor& out, const Tensor& lse);
+
 // The same contracts as Backend::lsh_attention_forward / _backward (out, grads in q's dtype;
 // lse f32 or q's dtype).
 void lsh_tiled_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order, const Tensor& k_order,
