@@ -243,6 +243,8 @@ void CudaBackend::lsh_attention_backward(const Tensor& grad_out, const Tensor& q
                            f32_copy(out), f32_copy(lse), p, gq, gk, gv);
     return copy(gq, grad_q), copy(gk, grad_k), copy(gv, grad_v);
   }
+  if (lsh_simt_forward_supported(q, v, p) && lse.dtype() == kFloat32)
+    return lsh_simt_backward(grad_out, q, k, v, q_order, k_order, key_pad, out, lse, p, grad_q, grad_k, grad_v);
   fill(grad_k, 0), fill(grad_v, 0);  // atomically accumulated
   const Tensor q_inv = inverse_order(q_order);
   const unsigned grid = grid_size(d.N * d.L);

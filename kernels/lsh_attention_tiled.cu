@@ -340,6 +340,126 @@ __global__ void __launch_bounds__(kTile) lsh_simt_forward_kernel(TiledArgs a, fl
   }
 }
 
+// ---- f32 backward on SIMT cores: block (n, r, KEY chunk c), one thread per key of a 32-key tile ----
+// Each thread keeps its key's k, v, dk, dv rows in shared memory (padded: no bank conflicts) and
+// walks query tiles of 16 (rows read by every thread at one address) of chunks c and c + 1; the
+// tile's dS goes through shared memory so that dQ gets one atomicAdd per (query, element) and tile.
+constexpr int kSimtBwdKeys = 32, kSimtBwdQueries = 16, kSimtDsRow = kSimtBwdQueries + 1;
+constexpr size_t kSimtBwdSmem =
+    (4 * kSimtBwdKeys * kSimtRow + 2 * kSimtBwdQueries * kMaxD + kSimtBwdKeys * kSimtDsRow + 3 * kSimtBwdQueries) *
+        sizeof(float) +
+    (kSimtBwdKeys + kSimtBwdQueries) * 4;
+static_assert(kSimtBwdSmem <= 48 * 1024, "the f32 backward tiles must fit the default 48 KiB of shared memory");
+
+__global__ void __launch_bounds__(kSimtBwdKeys)
+    lsh_simt_backward_kernel(TiledArgs a, const float* go, const float* lse, const float* delta, float* dq, float* dk,
+                             float* dv) {
+  float* Ks = dynamic_shared_memory<float>();
+  float* Vs = Ks + kSimtBwdKeys * kSimtRow;
+  float* dKs = Vs + kSimtBwdKeys * kSimtRow;
+  float* dVs = dKs + kSimtBwdKeys * kSimtRow;
+  float* Qs = dVs + kSimtBwdKeys * kSimtRow;
+  float* Gs = Qs + kSimtBwdQueries * kMaxD;
+  float* DS = Gs + kSimtBwdQueries * kMaxD;  // DS[key][query]
+  float* lse_s = DS + kSimtBwdKeys * kSimtDsRow;
+  float* delta_s = lse_s + kSimtBwdQueries;
+  int* kidx = reinterpret_cast<int*>(delta_s + kSimtBwdQueries);
+  int* qidx = kidx + kSimtBwdKeys;
+  const int tid = static_cast<int>(threadIdx.x);
+  const int64_t c = blockIdx.x % a.nc, nr = blockIdx.x / a.nc, n = nr / a.R;
+  const int64_t *qo = a.q_order + nr * a.L, *ko = a.k_order + nr * a.L;
+  const float* qn = reinterpret_cast<const float*>(a.q) + n * a.L * a.D;
+  const float* kn = reinterpret_cast<const float*>(a.k) + n * a.L * a.D;
+  const float* vn = reinterpret_cast<const float*>(a.v) + n * a.L * a.Dv;
+  const float* gn = go + n * a.L * a.Dv;
+  const bool* padn = a.pad ? a.pad + n * a.L : nullptr;
+  const Win kw = chunk_window(c, a);
+  const int n_qchunks = a.nc > 1 ? 2 : 1;
+  float *k_me = Ks + tid * kSimtRow, *v_me = Vs + tid * kSimtRow;
+  float *dk_me = dKs + tid * kSimtRow, *dv_me = dVs + tid * kSimtRow;
+  for (int64_t k0 = kw.b0; k0 < kw.e0; k0 += kSimtBwdKeys) {
+    __syncthreads();
+    kidx[tid] = k0 + tid < kw.e0 ? static_cast<int>(ko[k0 + tid]) : -1;
+    __syncthreads();
+    for (int e = tid; e < kSimtBwdKeys * a.D; e += kSimtBwdKeys) {
+      const int row = static_cast<int>(e / a.D), x = static_cast<int>(e % a.D);
+      Ks[row * kSimtRow + x] = kidx[row] >= 0 ? kn[kidx[row] * a.D + x] : 0.f;
+      dKs[row * kSimtRow + x] = 0.f;
+    }
+    for (int e = tid; e < kSimtBwdKeys * a.Dv; e += kSimtBwdKeys) {
+      const int row = static_cast<int>(e / a.Dv), x = static_cast<int>(e % a.Dv);
+      Vs[row * kSimtRow + x] = kidx[row] >= 0 ? vn[kidx[row] * a.Dv + x] : 0.f;
+      dVs[row * kSimtRow + x] = 0.f;
+    }
+    const int64_t j = kidx[tid];
+    for (int qc = 0; qc < n_qchunks; ++qc) {
+      const Win qw = chunk_window(qc == 0 ? c : (c + 1) % a.nc, a);
+      for (int64_t q0 = qw.b0; q0 < qw.e0; q0 += kSimtBwdQueries) {
+        __syncthreads();  // Qs, Gs, DS, qidx free; this tile's k, v rows complete
+        if (tid < kSimtBwdQueries) {
+          const int i = q0 + tid < qw.e0 ? static_cast<int>(qo[q0 + tid]) : -1;
+          qidx[tid] = i;
+          lse_s[tid] = i >= 0 ? lse[n * a.L + i] : -INFINITY;
+          delta_s[tid] = i >= 0 ? delta[n * a.L + i] : 0.f;
+        }
+        __syncthreads();
+        for (int e = tid; e < kSimtBwdQueries * a.D; e += kSimtBwdKeys) {
+          const int row = static_cast<int>(e / a.D), x = static_cast<int>(e % a.D);
+          Qs[row * kMaxD + x] = qidx[row] >= 0 ? qn[qidx[row] * a.D + x] : 0.f;
+        }
+        for (int e = tid; e < kSimtBwdQueries * a.Dv; e += kSimtBwdKeys) {
+          const int row = static_cast<int>(e / a.Dv), x = static_cast<int>(e % a.Dv);
+          Gs[row * kMaxD + x] = qidx[row] >= 0 ? gn[qidx[row] * a.Dv + x] : 0.f;
+        }
+        __syncthreads();
+        for (int qq = 0; qq < kSimtBwdQueries; ++qq) {
+          const int64_t i = qidx[qq];
+          float ds = 0.f;
+          if (key_visible(a, padn, i, j) && lse_s[qq] != -INFINITY) {
+            const float *qr = Qs + qq * kMaxD, *gr = Gs + qq * kMaxD;
+            const bool self = a.self_mask && i == j;
+            float s = 0.f, dp = 0.f;
+            if (!self)
+              for (int x = 0; x < a.D; ++x) s += qr[x] * k_me[x];
+            const float p = __expf((self ? kSelf : s * a.scale) - lse_s[qq]);
+            for (int x = 0; x < a.Dv; ++x) {
+              dp += gr[x] * v_me[x];
+              dv_me[x] += p * gr[x];
+            }
+            if (!self) {  // a constant score has no gradient
+              ds = p * (dp - delta_s[qq]) * a.scale;
+              for (int x = 0; x < a.D; ++x) dk_me[x] += ds * qr[x];
+            }
+          }
+          DS[tid * kSimtDsRow + qq] = ds;
+        }
+        __syncthreads();
+        // dQ of the tile's 16 queries over these 32 keys: thread t takes query t % 16, every second element.
+        const int qq = tid % kSimtBwdQueries;
+        const int64_t i = qidx[qq];
+        if (i >= 0)
+          for (int x = tid / kSimtBwdQueries; x < a.D; x += kSimtBwdKeys / kSimtBwdQueries) {
+            float sum = 0.f;
+            for (int u = 0; u < kSimtBwdKeys; ++u) sum += DS[u * kSimtDsRow + qq] * Ks[u * kSimtRow + x];
+            atomicAdd(dq + (n * a.L + i) * a.D + x, sum);
+          }
+      }
+    }
+    if (j >= 0) {  // one add per element and round (a key is in one chunk per round)
+      for (int x = 0; x < a.D; ++x) atomicAdd(dk + (n * a.L + j) * a.D + x, dk_me[x]);
+      for (int x = 0; x < a.Dv; ++x) atomicAdd(dv + (n * a.L + j) * a.Dv + x, dv_me[x]);
+    }
+  }
+}
+
+__global__ void lsh_delta_f32_kernel(const float* go, const float* out, int64_t rows, int64_t Dv, float* delta) {
+  SEEK_GRID_STRIDE_LOOP(e, rows) {
+    float s = 0.f;
+    for (int64_t x = 0; x < Dv; ++x) s += go[e * Dv + x] * out[e * Dv + x];
+    delta[e] = s;
+  }
+}
+
 // delta[n, i] = sum_x dO * O (f32), one thread per query.
 template <typename Tag>
 __global__ void lsh_delta_kernel(const uint16_t* go, const uint16_t* out, int64_t rows, int64_t Dv, float* delta) {
@@ -545,6 +665,21 @@ void lsh_simt_forward(const Tensor& q, const Tensor& k, const Tensor& v, const T
          l_r.data_ptr<float>());
   launch(lsh_combine_rounds_kernel<float>, {grid_size(a.N * a.L * a.Dv), kBlockThreads, 0, current_stream()},
          o_r.data_ptr<float>(), l_r.data_ptr<float>(), a.N, a.R, a.L, a.Dv, out.data_ptr(), lse.data_ptr<float>());
+}
+
+void lsh_simt_backward(const Tensor& grad_out, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order,
+                       const Tensor& k_order, const Tensor& key_pad, const Tensor& out, const Tensor& lse,
+                       const LshAttentionParams& p, const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v) {
+  const TiledArgs a = args_of(q, k, v, q_order, k_order, key_pad, p);
+  const Tensor delta = f32_empty({a.N, a.L}, q.device());
+  Backend& b = *cuda_backend();
+  b.fill(grad_q, 0), b.fill(grad_k, 0), b.fill(grad_v, 0);  // f32: accumulated in place
+  launch(lsh_delta_f32_kernel, {grid_size(a.N * a.L), kBlockThreads, 0, current_stream()}, grad_out.data_ptr<float>(),
+         out.data_ptr<float>(), a.N * a.L, a.Dv, delta.data_ptr<float>());
+  launch(lsh_simt_backward_kernel,
+         {static_cast<unsigned>(a.N * a.R * a.nc), kSimtBwdKeys, kSimtBwdSmem, current_stream()}, a,
+         grad_out.data_ptr<float>(), lse.data_ptr<float>(), delta.data_ptr<float>(), grad_q.data_ptr<float>(),
+         grad_k.data_ptr<float>(), grad_v.data_ptr<float>());
 }
 
 bool lsh_tiled_supported(const Tensor& q, const Tensor& k, const Tensor& v, const LshAttentionParams& p) {
