@@ -10,7 +10,8 @@
 // Nothing of size L x L exists. The backward recomputes p = exp(s - lse) per window key:
 // dq_i accumulates in the owner thread, dk_j and dv_j (keys shared by many queries) by
 // atomicAdd, so their summation order varies from run to run (rounding only).
-// f32 and f64 (the op computes f16/bf16 in f32); operands contiguous.
+// f32 and f64 here; f16/bf16 go to the tiled tensor-core kernels (kernels/lsh_attention_tiled.cu)
+// when their shape allows, else through f32 copies into these kernels. Operands contiguous.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -18,6 +19,7 @@
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
 #include "common.cuh"
+#include "kernels/lsh_attention_tiled.cuh"
 #include "seek/core/dtype.h"
 
 namespace seek::cuda {
@@ -180,12 +182,23 @@ void check_lsh_operands(const char* fn, std::initializer_list<Tensor> ts) {
 
 const bool* pad_ptr(const Tensor& pad) { return pad.defined() ? pad.data_ptr<bool>() : nullptr; }
 
+bool is_16bit(DType dt) { return dt == kFloat16 || dt == kBFloat16; }
+
+// An f32 copy of a 16-bit operand (the fallback for shapes the tiled kernels do not take).
+Tensor f32_copy(const Tensor& t) {
+  Tensor f = empty(t.sizes(), TensorOptions(kFloat32).device(t.device()));
+  cuda_backend()->copy(t, f);
+  return f;
+}
+
+Tensor f32_like(const Tensor& t) { return empty(t.sizes(), TensorOptions(kFloat32).device(t.device())); }
+
 }  // namespace
 
 // ---- CudaBackend::lsh_attention_forward / _backward ----
 
 const FamilyRegistrar attention_family(BackendFamily::Attention,
-                                       [](DType dt) { return dt == kFloat32 || dt == kFloat64; });
+                                       [](DType dt) { return dt == kFloat32 || dt == kFloat64 || is_16bit(dt); });
 
 void CudaBackend::lsh_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& q_order,
                                         const Tensor& k_order, const Tensor& key_pad, const LshAttentionParams& p,
@@ -193,6 +206,13 @@ void CudaBackend::lsh_attention_forward(const Tensor& q, const Tensor& k, const 
   check_lsh_operands("lsh_attention", {q, k, v, q_order, k_order, key_pad, out, lse});
   const LshDims d = dims_of(q, v, q_order, p);
   if (d.N * d.L == 0) return;
+  if (is_16bit(q.dtype())) {
+    if (lsh_tiled_supported(q, k, v, p)) return lsh_tiled_forward(q, k, v, q_order, k_order, key_pad, p, out, lse);
+    const Tensor o32 = f32_like(out), l32 = f32_like(lse);
+    lsh_attention_forward(f32_copy(q), f32_copy(k), f32_copy(v), q_order, k_order, key_pad, p, o32, l32);
+    return copy(o32, out), copy(l32, lse);
+  }
+  if (lsh_simt_forward_supported(q, v, p)) return lsh_simt_forward(q, k, v, q_order, k_order, key_pad, p, out, lse);
   const Tensor q_inv = inverse_order(q_order);
   const unsigned grid = grid_size(d.N * d.L);
   if (q.dtype() == kFloat64)
@@ -215,6 +235,16 @@ void CudaBackend::lsh_attention_backward(const Tensor& grad_out, const Tensor& q
                      {grad_out, q, k, v, q_order, k_order, key_pad, out, lse, grad_q, grad_k, grad_v});
   const LshDims d = dims_of(q, v, q_order, p);
   if (d.N * d.L == 0) return;
+  if (is_16bit(q.dtype())) {
+    if (lsh_tiled_supported(q, k, v, p))
+      return lsh_tiled_backward(grad_out, q, k, v, q_order, k_order, key_pad, out, lse, p, grad_q, grad_k, grad_v);
+    const Tensor gq = f32_like(grad_q), gk = f32_like(grad_k), gv = f32_like(grad_v);
+    lsh_attention_backward(f32_copy(grad_out), f32_copy(q), f32_copy(k), f32_copy(v), q_order, k_order, key_pad,
+                           f32_copy(out), f32_copy(lse), p, gq, gk, gv);
+    return copy(gq, grad_q), copy(gk, grad_k), copy(gv, grad_v);
+  }
+  if (lsh_simt_forward_supported(q, v, p) && lse.dtype() == kFloat32)
+    return lsh_simt_backward(grad_out, q, k, v, q_order, k_order, key_pad, out, lse, p, grad_q, grad_k, grad_v);
   fill(grad_k, 0), fill(grad_v, 0);  // atomically accumulated
   const Tensor q_inv = inverse_order(q_order);
   const unsigned grid = grid_size(d.N * d.L);

@@ -7,7 +7,10 @@
 // number, as on the CPU; pad slots order after everything. Values are re-read
 // from the input through the sorted indices, so they are bit-exact (NaN
 // payloads, -0.0). Keys are acc_t (float for f16/bf16). Rows longer than
-// kMaxSortRow are sorted by the CPU backend through a host copy.
+// kMaxSortRow are merge-sorted in global memory on the device (sort_long_rows);
+// topk of such rows still goes through a host copy.
+#include <climits>
+
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_check.h"
 #include "common.cuh"
@@ -89,6 +92,56 @@ __global__ void sort_rows_kernel(const T* in, T* values, int64_t* indices, Strid
   }
 }
 
+// ---- rows longer than kMaxSortRow (sort only): a merge sort in global memory ----
+// Runs of width 1, 2, 4, ... are merged pairwise; every element finds its output slot on its
+// own: its index in its run plus how many elements of the partner run go before it (a binary
+// search in that run, which is sorted). The order is the network's total order (ties by
+// index), so the result is the same stable sort, on the device, with no host round trip.
+
+template <typename T, typename A>
+__global__ void merge_init_kernel(const T* src, int64_t total, int64_t n, A* keys, int* idx) {
+  SEEK_GRID_STRIDE_LOOP(e, total) {
+    keys[e] = convert<A>(src[e]);
+    idx[e] = static_cast<int>(e % n);
+  }
+}
+
+template <typename A>
+__global__ void merge_pass_kernel(const A* keys, const int* idx, A* keys_out, int* idx_out, int64_t total, int64_t n,
+                                  int64_t width, bool descending) {
+  SEEK_GRID_STRIDE_LOOP(e, total) {
+    const int64_t row = e / n, i = e % n, pair = i / (2 * width) * (2 * width);
+    const int64_t mid = pair + width < n ? pair + width : n, end = pair + 2 * width < n ? pair + 2 * width : n;
+    const bool in_a = i < mid;
+    int64_t lo = in_a ? mid : pair, hi = in_a ? end : mid;  // the partner run
+    const int64_t local = i - (in_a ? pair : mid);
+    const A* rk = keys + row * n;
+    const int* ri = idx + row * n;
+    const A k = rk[i];
+    const int x = ri[i];
+    while (lo < hi) {  // first partner element that does not go before this one
+      const int64_t m = (lo + hi) / 2;
+      if (goes_before(rk[m], ri[m], k, x, INT_MAX, descending))
+        lo = m + 1;
+      else
+        hi = m;
+    }
+    const int64_t dest = pair + local + (lo - (in_a ? mid : pair));
+    keys_out[row * n + dest] = k;
+    idx_out[row * n + dest] = x;
+  }
+}
+
+template <typename T>
+__global__ void merge_finish_kernel(const T* src, const int* idx, int64_t total, int64_t n, T* values,
+                                    int64_t* indices) {
+  SEEK_GRID_STRIDE_LOOP(e, total) {
+    const int64_t row = e / n;
+    values[e] = src[row * n + idx[e]];  // re-read: bit-exact values
+    indices[e] = idx[e];
+  }
+}
+
 // ---- launcher: queues the sort on `stream` and returns without waiting ----
 
 // values/indices along `dim` = the first k of in's row along `dim` in output order (k = n for sort).
@@ -110,6 +163,36 @@ void sort_rows_forward(const Tensor& in, int64_t dim, int64_t k, bool descending
            static_cast<int64_t*>(indices.data_ptr()), rows, in.stride(dim), values.stride(dim), indices.stride(dim),
            static_cast<int>(n), padded, static_cast<int>(k), descending);
   });
+}
+
+// Sorts rows longer than kMaxSortRow on the device: `dim` moved last and made contiguous, merge
+// passes over ping-pong key/index buffers, then the results copied into values / indices.
+void sort_long_rows(const Tensor& in, int64_t dim, bool descending, const Tensor& values, const Tensor& indices,
+                    cudaStream_t stream) {
+  const Tensor src = in.transpose(dim, -1).contiguous();
+  const int64_t n = in.size(dim), total = src.numel();
+  SEEK_CHECK(n <= 0x7FFFFFFF, "sort: rows of at most 2^31 - 1 elements on the GPU, got ", n);
+  const TensorOptions on = TensorOptions().device(in.device());
+  Tensor vals = empty(src.sizes(), on.dtype(in.dtype())), idx64 = empty(src.sizes(), on.dtype(kInt64));
+  Tensor idx[2] = {empty({total}, on.dtype(kInt32)), empty({total}, on.dtype(kInt32))};
+  const unsigned grid = grid_size(total);
+  SEEK_DISPATCH_ALL(in.dtype(), "sort", [&] {
+    using A = acc_t<scalar_t>;
+    const DType key_dt = sizeof(A) == 8 ? kInt64 : kInt32;  // raw storage for the keys
+    Tensor keys[2] = {empty({total}, on.dtype(key_dt)), empty({total}, on.dtype(key_dt))};
+    auto kp = [&](int b) { return static_cast<A*>(keys[b].data_ptr()); };
+    auto ip = [&](int b) { return idx[b].data_ptr<int>(); };
+    const auto* sp = static_cast<const scalar_t*>(src.data_ptr());
+    launch(merge_init_kernel<scalar_t, A>, {grid, kBlockThreads, 0, stream}, sp, total, n, kp(0), ip(0));
+    int cur = 0;
+    for (int64_t width = 1; width < n; width *= 2, cur ^= 1)
+      launch(merge_pass_kernel<A>, {grid, kBlockThreads, 0, stream}, kp(cur), ip(cur), kp(cur ^ 1), ip(cur ^ 1), total,
+             n, width, descending);
+    launch(merge_finish_kernel<scalar_t>, {grid, kBlockThreads, 0, stream}, sp, ip(cur), total, n,
+           static_cast<scalar_t*>(vals.data_ptr()), idx64.data_ptr<int64_t>());
+  });
+  cuda_backend()->copy(vals, values.transpose(dim, -1));
+  cuda_backend()->copy(idx64, indices.transpose(dim, -1));
 }
 
 // A long row: sort (or topk) on the host and copy the results back.
@@ -145,13 +228,7 @@ void CudaBackend::sort(const Tensor& in, int64_t dim, bool descending, bool stab
                    "sort: values and indices must have the input's shape ", shape_str(in.sizes()));
   if (in.numel() == 0) return;
   DeviceGuard guard(in.device().index, "sort");
-  if (in.size(dim) > kMaxSortRow) {
-    const Tensor host_in = in.cpu();
-    via_host(values, indices, [&](const Tensor& hv, const Tensor& hx) {
-      backend(kCPU).sort(host_in, dim, descending, /*stable=*/true, hv, hx);
-    });
-    return;
-  }
+  if (in.size(dim) > kMaxSortRow) return sort_long_rows(in, dim, descending, values, indices, current_stream());
   sort_rows_forward(in, dim, in.size(dim), descending, values, indices, current_stream());
 }
 

@@ -8,7 +8,7 @@
 # reference (test_cuda --gtest_filter='TensorCore*'), (b) every CUDA test (test_cuda;
 # test_backend's *cuda* cases), (c) compute-sanitizer memcheck and racecheck over test_cuda (a refusal such as
 # "Device not supported" is reported, and the check goes on), (d) the GPU benchmarks next
-# to PyTorch (benchmarks/gpu/run_gpu.sh). Writes OUTDIR/summary.md (scripts/gpu_summary.py)
+# to PyTorch (benchmarks/gpu/run_gpu.sh; run_lsh.sh: LSH attention, SEEK_GPU_LSH_ARGS). Writes OUTDIR/summary.md (scripts/gpu_summary.py)
 # and every raw log, and prints how long each phase took.
 # Exit status: 0 all passed; 1 something failed; 2 no GPU visible (nothing was checked).
 #
@@ -157,7 +157,7 @@ run_phase configure 240 "${SEEK_ENV[@]}" cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}
 KEEP_GOING=()
 [ ${#GEN[@]} -gt 0 ] && KEEP_GOING=(-- -k 0)  # build every target that can be built
 run_phase build 480 "${SEEK_ENV[@]}" cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_backend bench_gpu \
-  bench_conv_bn "${KEEP_GOING[@]}"
+  bench_conv_bn bench_lsh "${KEEP_GOING[@]}"
 
 # ---- tests: gtest XML per phase (gpu_summary.py --counts reads passed/failed/skipped) ----
 # run_tests NAME TIMEOUT BINARY [gtest args...]. On a GPU machine a phase that runs no test,
@@ -300,6 +300,28 @@ else
     record bench_conv_bn fail "$(elapsed "$t0")" "$(tail -1 "$OUT/bench_conv_bn.log")"
   else
     record bench_conv_bn pass "$(elapsed "$t0")" "bench/conv_bn_table.md"
+  fi
+fi
+
+# ---- LSH attention against flash SDPA and naive attention (benchmarks/gpu/run_lsh.sh) ----
+if [ ! -x "$BUILD/benchmarks/gpu/bench_lsh" ]; then
+  record bench_lsh fail 0 "bench_lsh was not built"
+else
+  t0=$EPOCHREALTIME
+  echo "== bench_lsh: benchmarks/gpu/run_lsh.sh ${SEEK_GPU_LSH_ARGS:-}"
+  limit=$(limit_for 150)
+  # shellcheck disable=SC2086  # SEEK_GPU_LSH_ARGS is a list of words (e.g. "--lengths 1024,4096 --runs 3")
+  PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH timeout --kill-after=10 "$limit" \
+    "$ROOT/benchmarks/gpu/run_lsh.sh" "$BUILD" "$OUT/bench" ${SEEK_GPU_LSH_ARGS:-} 2>&1 | tee "$OUT/bench_lsh.log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    record bench_lsh timeout "$(elapsed "$t0")" "stopped after ${limit}s"
+  elif [ "$rc" -eq 2 ] && [ $HAVE_GPU -eq 0 ]; then
+    record bench_lsh skip "$(elapsed "$t0")" "no GPU visible"
+  elif [ "$rc" -ne 0 ]; then
+    record bench_lsh fail "$(elapsed "$t0")" "$(tail -1 "$OUT/bench_lsh.log")"
+  else
+    record bench_lsh pass "$(elapsed "$t0")" "$(grep -c '^| [0-9]' "$OUT/bench/lsh_table.md") lengths in bench/lsh_table.md"
   fi
 fi
 

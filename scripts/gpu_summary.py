@@ -118,6 +118,10 @@ def main():
             lines.append(f.read().rstrip())
     else:
         lines.append("(no benchmark results: see bench.log)")
+    lsh_table = os.path.join(out, "bench", "lsh_table.md")  # benchmarks/gpu/run_lsh.sh
+    if os.path.exists(lsh_table) and os.path.getsize(lsh_table) > 0:
+        with open(lsh_table) as f:
+            lines += ["", "### LSH attention against flash SDPA and naive attention", "", f.read().rstrip()]
 
     lines += ["", "## Raw logs", ""]
     for root, _, files in sorted(os.walk(out)):

@@ -122,9 +122,15 @@ Tensor lsh_attention(const Tensor& query, const Tensor& key, const Tensor& value
   SEEK_CHECK_VALUE(!opt.scale || std::isfinite(*opt.scale), kFn, ": scale must be finite");
   SEEK_CHECK_SHAPE(L >= 1 && D >= 1, kFn, ": query ", shape_str(query.sizes()), " needs L >= 1 and D >= 1");
 
-  // f16/bf16 compute in f32 (a differentiable cast, so gradients come back in the input's dtype).
-  const DType dt = query.dtype() == kFloat64 ? kFloat64 : kFloat32;
+  // f16/bf16 stay 16-bit where the device's backend takes them (the CUDA tensor-core kernels; the CPU computes
+  // them in f32 inside), else compute in f32 (a differentiable cast, so gradients come back in the input's dtype).
+  // Hashing is in f32 (f64 for f64 inputs) either way, and the log-sum-exp is kept in f32.
   const Device dev = query.device();
+  const bool half = query.dtype() == kFloat16 || query.dtype() == kBFloat16;
+  const DType dt = query.dtype() == kFloat64                                                ? kFloat64
+                   : half && backend(dev).supports(BackendFamily::Attention, query.dtype()) ? query.dtype()
+                                                                                            : kFloat32;
+  const DType hash_dt = dt == kFloat64 ? kFloat64 : kFloat32;
   const int64_t Dv = value.size(-1), N = query.numel() / (L * D);
   Tensor q3 = query.to(dt).reshape({N, L, D}).contiguous();
   Tensor v3 = value.to(dt).reshape({N, L, Dv}).contiguous();
@@ -139,16 +145,16 @@ Tensor lsh_attention(const Tensor& query, const Tensor& key, const Tensor& value
       k_order = arange(L, TensorOptions(kInt64).device(dev)).expand({N, opt.n_hashes, L}).contiguous();
       q_order = k_order;
     } else {
-      Tensor R = rotations(D, opt.n_buckets, opt.n_hashes, dt, dev, opt.seed);
-      k_order = sorted_order(buckets_of(k3.detach(), R), L);
-      q_order = opt.shared_qk ? k_order : sorted_order(buckets_of(q3.detach(), R), L);
+      Tensor R = rotations(D, opt.n_buckets, opt.n_hashes, hash_dt, dev, opt.seed);
+      k_order = sorted_order(buckets_of(k3.detach().to(hash_dt), R), L);
+      q_order = opt.shared_qk ? k_order : sorted_order(buckets_of(q3.detach().to(hash_dt), R), L);
     }
   }
 
   LshAttentionParams p;
   p.chunk_size = opt.chunk_size, p.causal = opt.causal, p.self_mask = opt.shared_qk;
   p.scale = opt.scale ? *opt.scale : 1.0 / std::sqrt(static_cast<double>(D));
-  Tensor out = alloc({N, L, Dv}, dt, dev), lse = alloc({N, L}, dt, dev);
+  Tensor out = alloc({N, L, Dv}, dt, dev), lse = alloc({N, L}, hash_dt, dev);
   {
     NoGradGuard ng;
     backend(dev).lsh_attention_forward(q3, k3, v3, q_order, k_order, pad, p, out, lse);

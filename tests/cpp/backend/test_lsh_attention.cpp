@@ -9,7 +9,15 @@
 namespace seek::backend_test {
 namespace {
 
-class LshAttentionTest : public DeviceTest {};
+struct Case {
+  int64_t L, cs, R;
+  bool shared, causal, pad;
+};
+
+class LshAttentionTest : public DeviceTest {
+ protected:
+  void run_cases(const std::vector<Case>& cases, int64_t D, int64_t Dv, uint64_t seed);
+};
 
 // [N, R, L] int64: an independent random permutation of 0..L-1 per (row, round).
 Tensor random_orders(int64_t N, int64_t R, int64_t L, uint64_t seed) {
@@ -19,17 +27,8 @@ Tensor random_orders(int64_t N, int64_t R, int64_t L, uint64_t seed) {
   return stack(rows, 0).reshape({N, R, L});
 }
 
-struct Case {
-  int64_t L, cs, R;
-  bool shared, causal, pad;
-};
-
-SEEK_DEVICE_TEST(LshAttentionTest, ForwardAndBackwardEntries) {
-  SEEK_REQUIRE_FAMILY(BackendFamily::Attention);
-  const Case cases[] = {{13, 4, 2, false, false, false}, {13, 4, 3, false, true, true},  {17, 5, 2, true, false, true},
-                        {17, 5, 1, true, true, false},   {9, 16, 2, false, false, true}, {10, 5, 2, true, true, true}};
-  const int64_t N = 3, D = 4, Dv = 3;
-  uint64_t seed = 300;
+void LshAttentionTest::run_cases(const std::vector<Case>& cases, int64_t D, int64_t Dv, uint64_t seed) {
+  const int64_t N = 3;
   for (const Case& c : cases) {
     const std::string what = str("L=", c.L, " chunk=", c.cs, " rounds=", c.R, c.shared ? " shared" : " separate",
                                  c.causal ? " causal" : "", c.pad ? " padded" : "");
@@ -50,13 +49,15 @@ SEEK_DEVICE_TEST(LshAttentionTest, ForwardAndBackwardEntries) {
     p.chunk_size = c.cs, p.causal = c.causal, p.self_mask = c.shared, p.scale = 0.7;
 
     GuardedOutput out = guarded_empty({N, c.L, Dv}, dtype(), device());
-    GuardedOutput lse = guarded_empty({N, c.L}, dtype(), device());
+    // lsh_attention keeps the log-sum-exp of 16-bit operands in f32 (f16 cannot hold the self score -1e5).
+    const DType lse_dt = dtype() == kFloat16 || dtype() == kBFloat16 ? kFloat32 : dtype();
+    GuardedOutput lse = guarded_empty({N, c.L}, lse_dt, device());
     dev().lsh_attention_forward(q, k, v, qo, ko, pad, p, out.out, lse.out);
     Tensor want_out = empty({N, c.L, Dv}, TensorOptions(kFloat64)), want_lse = empty({N, c.L}, TensorOptions(kFloat64));
     backend(kCPU).lsh_attention_forward(to_f64(q), to_f64(k), to_f64(v), qo_cpu, ko_cpu, pad_cpu, p, want_out,
                                         want_lse);
     expect_close(out.out, want_out, tolerance(dtype()), what + " out");
-    expect_close(lse.out, want_lse, tolerance(dtype()), what + " lse");
+    expect_close(lse.out, want_lse, tolerance(lse_dt), what + " lse");
     expect_sentinels_intact(out, what + " out");
     expect_sentinels_intact(lse, what + " lse");
 
@@ -78,8 +79,29 @@ SEEK_DEVICE_TEST(LshAttentionTest, ForwardAndBackwardEntries) {
   }
 }
 
+SEEK_DEVICE_TEST(LshAttentionTest, ForwardAndBackwardEntries) {
+  SEEK_REQUIRE_FAMILY(BackendFamily::Attention);
+  run_cases({{13, 4, 2, false, false, false},
+             {13, 4, 3, false, true, true},
+             {17, 5, 2, true, false, true},
+             {17, 5, 1, true, true, false},
+             {9, 16, 2, false, false, true},
+             {10, 5, 2, true, true, true}},
+            4, 3, 300);
+}
+
+// Head dims that are multiples of 16 and chunks of 16 or more: the CUDA backend's tiled tensor-core
+// kernels for f16/bf16 (kernels/lsh_attention_tiled.cu): several chunks, a ragged last chunk, a chunk
+// longer than one 64-row tile (two query tiles, a window of three key tiles), a single chunk.
+SEEK_DEVICE_TEST(LshAttentionTest, TiledShapes) {
+  SEEK_REQUIRE_FAMILY(BackendFamily::Attention);
+  run_cases({{70, 16, 2, false, true, true}, {70, 16, 3, true, false, true}, {150, 70, 2, false, false, false}}, 32, 16,
+            400);
+  run_cases({{40, 64, 1, true, true, true}, {37, 16, 2, false, false, true}}, 16, 32, 500);
+}
+
 }  // namespace
 
-SEEK_INSTANTIATE_ON_DEVICES(LshAttentionTest, kFloat64, kFloat32, kBFloat16);
+SEEK_INSTANTIATE_ON_DEVICES(LshAttentionTest, kFloat64, kFloat32, kBFloat16, kFloat16);
 
 }  // namespace seek::backend_test
