@@ -258,72 +258,45 @@ if [ -x "$BUILD/benchmarks/gpu/bench_gpu" ] && [ $HAVE_GPU -eq 1 ]; then
 fi
 
 # ---- benchmarks: seek and PyTorch on the same GPU ----
-if [ ! -x "$BUILD/benchmarks/gpu/bench_gpu" ]; then
-  record bench fail 0 "bench_gpu was not built"
-else
+# bench_phase NAME BINARY LIMIT_S PASS_DETAIL_CMD SCRIPT [args...]: runs benchmarks/gpu/SCRIPT (seek's
+# BINARY and its PyTorch twin) into OUT/bench with its log in OUT/NAME.log; PASS_DETAIL_CMD (a shell
+# command) says what a passing run produced.
+bench_phase() {
+  local name=$1 binary=$2 limit=$3 detail=$4 script=$5 t0 rc
+  shift 5
+  if [ ! -x "$BUILD/benchmarks/gpu/$binary" ]; then
+    record "$name" fail 0 "$binary was not built"
+    return
+  fi
   t0=$EPOCHREALTIME
-  echo "== bench: benchmarks/gpu/run_gpu.sh ${SEEK_GPU_BENCH_ARGS:-}"
-  # shellcheck disable=SC2086
-  limit=$(limit_for 300)
+  echo "== $name: benchmarks/gpu/$script $*"
+  limit=$(limit_for "$limit")
   PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH timeout --kill-after=10 "$limit" \
-    "$ROOT/benchmarks/gpu/run_gpu.sh" "$BUILD" "$OUT/bench" ${SEEK_GPU_BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log"
+    "$ROOT/benchmarks/gpu/$script" "$BUILD" "$OUT/bench" "$@" 2>&1 | tee "$OUT/$name.log"
   rc=${PIPESTATUS[0]}
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-    record bench timeout "$(elapsed "$t0")" "stopped after ${limit}s"
+    record "$name" timeout "$(elapsed "$t0")" "stopped after ${limit}s (rows so far in $name.log)"
   elif [ "$rc" -eq 2 ] && [ $HAVE_GPU -eq 0 ]; then
-    record bench skip "$(elapsed "$t0")" "no GPU visible"
+    record "$name" skip "$(elapsed "$t0")" "no GPU visible"
   elif [ "$rc" -ne 0 ]; then
-    record bench fail "$(elapsed "$t0")" "$(tail -1 "$OUT/bench.log")"
+    record "$name" fail "$(elapsed "$t0")" "$(tail -1 "$OUT/$name.log")"
   else
-    record bench pass "$(elapsed "$t0")" "$(grep -c '^| [^w-]' "$OUT/bench/table.md") rows in bench/table.md"
+    record "$name" pass "$(elapsed "$t0")" "$(eval "$detail")"
   fi
-fi
-
-# ---- issue 15: fused conv -> BN -> ReLU against seek's unfused ops and PyTorch (cuDNN), bf16 NHWC,
-# the ResNet-50 conv shapes; SEEK_GPU_CONVBN_ARGS overrides the options (e.g. "--batch 32", "--filter _56") ----
-if [ ! -x "$BUILD/benchmarks/gpu/bench_conv_bn" ]; then
-  record bench_conv_bn fail 0 "bench_conv_bn was not built"
-else
-  t0=$EPOCHREALTIME
-  echo "== bench_conv_bn: benchmarks/gpu/run_conv_bn.sh ${SEEK_GPU_CONVBN_ARGS:---batch 256 --runs 3 --target-ms 5}"
-  limit=$(limit_for 180)
-  # shellcheck disable=SC2086
-  PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH timeout --kill-after=10 "$limit" \
-    "$ROOT/benchmarks/gpu/run_conv_bn.sh" "$BUILD" "$OUT/bench" ${SEEK_GPU_CONVBN_ARGS:---batch 256 --runs 3 --target-ms 5} \
-    2>&1 | tee "$OUT/bench_conv_bn.log"
-  rc=${PIPESTATUS[0]}
-  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-    record bench_conv_bn timeout "$(elapsed "$t0")" "stopped after ${limit}s (rows so far in bench_conv_bn.log)"
-  elif [ "$rc" -eq 2 ] && [ $HAVE_GPU -eq 0 ]; then
-    record bench_conv_bn skip "$(elapsed "$t0")" "no GPU visible"
-  elif [ "$rc" -ne 0 ]; then
-    record bench_conv_bn fail "$(elapsed "$t0")" "$(tail -1 "$OUT/bench_conv_bn.log")"
-  else
-    record bench_conv_bn pass "$(elapsed "$t0")" "bench/conv_bn_table.md"
-  fi
-fi
-
-# ---- LSH attention against flash SDPA and naive attention (benchmarks/gpu/run_lsh.sh) ----
-if [ ! -x "$BUILD/benchmarks/gpu/bench_lsh" ]; then
-  record bench_lsh fail 0 "bench_lsh was not built"
-else
-  t0=$EPOCHREALTIME
-  echo "== bench_lsh: benchmarks/gpu/run_lsh.sh ${SEEK_GPU_LSH_ARGS:-}"
-  limit=$(limit_for 150)
-  # shellcheck disable=SC2086  # SEEK_GPU_LSH_ARGS is a list of words (e.g. "--lengths 1024,4096 --runs 3")
-  PYTHON=$PYTHON SEEK_BENCH_LD_PATH=$SEEK_LD_PATH timeout --kill-after=10 "$limit" \
-    "$ROOT/benchmarks/gpu/run_lsh.sh" "$BUILD" "$OUT/bench" ${SEEK_GPU_LSH_ARGS:-} 2>&1 | tee "$OUT/bench_lsh.log"
-  rc=${PIPESTATUS[0]}
-  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-    record bench_lsh timeout "$(elapsed "$t0")" "stopped after ${limit}s"
-  elif [ "$rc" -eq 2 ] && [ $HAVE_GPU -eq 0 ]; then
-    record bench_lsh skip "$(elapsed "$t0")" "no GPU visible"
-  elif [ "$rc" -ne 0 ]; then
-    record bench_lsh fail "$(elapsed "$t0")" "$(tail -1 "$OUT/bench_lsh.log")"
-  else
-    record bench_lsh pass "$(elapsed "$t0")" "$(grep -c '^| [0-9]' "$OUT/bench/lsh_table.md") lengths in bench/lsh_table.md"
-  fi
-fi
+}
+# The options are lists of words (e.g. SEEK_GPU_LSH_ARGS="--lengths 1024,4096 --runs 3").
+# shellcheck disable=SC2086
+bench_phase bench bench_gpu 300 'echo "$(grep -c "^| [^w-]" "$OUT/bench/table.md") rows in bench/table.md"' \
+  run_gpu.sh ${SEEK_GPU_BENCH_ARGS:-}
+# issue 15: fused conv -> BN -> ReLU against seek's unfused ops and PyTorch (cuDNN), bf16 NHWC, the ResNet-50
+# conv shapes; SEEK_GPU_CONVBN_ARGS overrides the options (e.g. "--batch 32", "--filter _56").
+# shellcheck disable=SC2086
+bench_phase bench_conv_bn bench_conv_bn 180 'echo bench/conv_bn_table.md' \
+  run_conv_bn.sh ${SEEK_GPU_CONVBN_ARGS:---batch 256 --runs 3 --target-ms 5}
+# LSH attention against flash SDPA and naive attention.
+# shellcheck disable=SC2086
+bench_phase bench_lsh bench_lsh 150 'echo "$(grep -c "^| [0-9]" "$OUT/bench/lsh_table.md") lengths in bench/lsh_table.md"' \
+  run_lsh.sh ${SEEK_GPU_LSH_ARGS:-}
 
 env_line total_seconds "$(elapsed "$T_START")"
 "$PYTHON" "$ROOT/scripts/gpu_summary.py" "$OUT" || echo "gpu_check: gpu_summary.py failed; the raw logs are in $OUT"
