@@ -35,9 +35,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench_common.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/gemm_dispatch.h"
 #include "kernels/linalg_hopper_gemm.cuh"
@@ -342,16 +344,9 @@ int write_gemm_table(const Args& args, const seek::Device& dev, bool simulated) 
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   const bool cuda = a.device == "cuda";
-  std::string device_name = "cpu";
-  if (cuda) {
-    if (!seek::cuda::is_available()) {
-      std::fprintf(stderr, "bench_gpu: no CUDA GPU visible (%s); --device cpu runs the CPU rows\n",
-                   seek::cuda::build_info().c_str());
-      return 2;
-    }
-    seek::cuda::set_device(0);
-    device_name = seek::cuda::get_device_properties(0).name;
-  }
+  const std::optional<std::string> selected = seek_bench::select_device("bench_gpu", cuda);
+  if (!selected) return 2;
+  const std::string device_name = *selected;
   seek::manual_seed(0);
   const seek::Device dev = cuda ? seek::kCUDA : seek::kCPU;
   // matmul means cuBLASLt here (the simulated device: mp_gemm), whatever SEEK_CUDA_GEMM_TABLE says.
@@ -403,14 +398,5 @@ int main(int argc, char** argv) {
     json += "}";
   }
   json += "\n}\n";
-  if (a.json.empty()) {
-    std::fputs(json.c_str(), stdout);
-  } else {
-    FILE* f = std::fopen(a.json.c_str(), "w");
-    if (!f || std::fputs(json.c_str(), f) < 0 || std::fclose(f) != 0) {
-      std::fprintf(stderr, "bench_gpu: cannot write %s\n", a.json.c_str());
-      return 1;
-    }
-  }
-  return 0;
+  return seek_bench::write_json("bench_gpu", json, a.json);
 }

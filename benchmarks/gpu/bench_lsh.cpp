@@ -21,9 +21,11 @@
 #include <cstdlib>
 #include <functional>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench_common.h"
 #include "seek/cuda.h"
 #include "seek/seek.h"
 
@@ -125,16 +127,9 @@ Measure measure(const std::function<void()>& call, const Args& a, bool cuda) {
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   const bool cuda = a.device == "cuda";
-  std::string device_name = "cpu";
-  if (cuda) {
-    if (!seek::cuda::is_available()) {
-      std::fprintf(stderr, "bench_lsh: no CUDA GPU visible (%s); --device cpu runs on the CPU\n",
-                   seek::cuda::build_info().c_str());
-      return 2;
-    }
-    seek::cuda::set_device(0);
-    device_name = seek::cuda::get_device_properties(0).name;
-  }
+  const std::optional<std::string> selected = seek_bench::select_device("bench_lsh", cuda);
+  if (!selected) return 2;
+  const std::string device_name = *selected;
   seek::manual_seed(0);
   const seek::Device dev = cuda ? seek::kCUDA : seek::kCPU;
   const seek::DType dt = a.dtype == "bf16" ? seek::kBF16 : seek::kF32;
@@ -173,14 +168,5 @@ int main(int argc, char** argv) {
     }
   }
   json += "\n}\n";
-  if (a.json.empty()) {
-    std::fputs(json.c_str(), stdout);
-  } else {
-    FILE* f = std::fopen(a.json.c_str(), "w");
-    if (!f || std::fputs(json.c_str(), f) < 0 || std::fclose(f) != 0) {
-      std::fprintf(stderr, "bench_lsh: cannot write %s\n", a.json.c_str());
-      return 1;
-    }
-  }
-  return 0;
+  return seek_bench::write_json("bench_lsh", json, a.json);
 }

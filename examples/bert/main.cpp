@@ -35,6 +35,25 @@ std::string one_of(const std::string& flag, const std::string& v, std::initializ
   throw UsageError(flag + " must be one of " + list + ", got '" + v + "'");
 }
 
+// The flags both modes take (their option structs share these member names); false for any other flag.
+template <typename Options>
+bool common_flag(Options& o, const std::string& flag, const std::string& v) {
+  if (flag == "--data") o.data = v;
+  else if (flag == "--out") o.out = v;
+  else if (flag == "--amp") o.amp = one_of(flag, v, {"off", "bf16"});
+  else if (flag == "--max-length") o.max_length = to_int(flag, v, 8);
+  else if (flag == "--batch-size") o.batch_size = to_int(flag, v, 1);
+  else if (flag == "--epochs") o.epochs = to_int(flag, v, 1);
+  else if (flag == "--threads") o.threads = to_int(flag, v, 0);
+  else if (flag == "--seed") o.seed = static_cast<uint64_t>(to_int(flag, v, 0));
+  else if (flag == "--lr") o.lr = to_double(flag, v, 0);
+  else if (flag == "--weight-decay") o.weight_decay = to_double(flag, v, 0);
+  else if (flag == "--warmup") o.warmup = to_double(flag, v, 0);
+  else if (flag == "--clip-grad") o.clip_grad = to_double(flag, v, 0);
+  else return false;
+  return true;
+}
+
 bert_example::PretrainOptions parse_pretrain(int argc, char** argv) {
   bert_example::PretrainOptions o;
   for (int i = 2; i < argc; ++i) {
@@ -42,29 +61,18 @@ bert_example::PretrainOptions parse_pretrain(int argc, char** argv) {
     if (flag == "--help") throw UsageError("help");
     if (i + 1 >= argc) throw UsageError(flag + " needs a value");
     const std::string v = argv[++i];
-    if (flag == "--data") o.data = v;
-    else if (flag == "--corpus") o.corpus.push_back(v);
-    else if (flag == "--out") o.out = v;
+    if (common_flag(o, flag, v)) continue;
+    if (flag == "--corpus") o.corpus.push_back(v);
     else if (flag == "--resume") o.resume = v;
     else if (flag == "--model") o.model = one_of(flag, v, {"mini", "tiny"});
     else if (flag == "--attention") o.attention = one_of(flag, v, {"standard", "lsh"});
     else if (flag == "--schedule") o.schedule = one_of(flag, v, {"linear", "cosine"});
-    else if (flag == "--amp") o.amp = one_of(flag, v, {"off", "bf16"});
     else if (flag == "--vocab-size") o.vocab_size = to_int(flag, v, 16);
-    else if (flag == "--max-length") o.max_length = to_int(flag, v, 8);
-    else if (flag == "--batch-size") o.batch_size = to_int(flag, v, 1);
     else if (flag == "--accumulation") o.accumulation = to_int(flag, v, 1);
-    else if (flag == "--epochs") o.epochs = to_int(flag, v, 1);
     else if (flag == "--eval-every") o.eval_every = to_int(flag, v, 1);
     else if (flag == "--checkpoint-every") o.checkpoint_every = to_int(flag, v, 0);
     else if (flag == "--limit-docs") o.limit_docs = to_int(flag, v, 0);
     else if (flag == "--max-steps") o.max_steps = to_int(flag, v, 0);
-    else if (flag == "--threads") o.threads = to_int(flag, v, 0);
-    else if (flag == "--seed") o.seed = static_cast<uint64_t>(to_int(flag, v, 0));
-    else if (flag == "--lr") o.lr = to_double(flag, v, 0);
-    else if (flag == "--weight-decay") o.weight_decay = to_double(flag, v, 0);
-    else if (flag == "--warmup") o.warmup = to_double(flag, v, 0);
-    else if (flag == "--clip-grad") o.clip_grad = to_double(flag, v, 0);
     else if (flag == "--max-minutes") o.max_minutes = to_double(flag, v, 0);
     else throw UsageError("unknown flag " + flag);
   }
@@ -78,21 +86,10 @@ bert_example::FinetuneOptions parse_finetune(int argc, char** argv) {
     if (flag == "--help") throw UsageError("help");
     if (i + 1 >= argc) throw UsageError(flag + " needs a value");
     const std::string v = argv[++i];
-    if (flag == "--data") o.data = v;
-    else if (flag == "--pretrained") o.pretrained = v;
-    else if (flag == "--out") o.out = v;
-    else if (flag == "--amp") o.amp = one_of(flag, v, {"off", "bf16"});
-    else if (flag == "--max-length") o.max_length = to_int(flag, v, 8);
-    else if (flag == "--batch-size") o.batch_size = to_int(flag, v, 1);
-    else if (flag == "--epochs") o.epochs = to_int(flag, v, 1);
+    if (common_flag(o, flag, v)) continue;
+    if (flag == "--pretrained") o.pretrained = v;
     else if (flag == "--patience") o.patience = to_int(flag, v, 1);
     else if (flag == "--limit-train") o.limit_train = to_int(flag, v, 0);
-    else if (flag == "--threads") o.threads = to_int(flag, v, 0);
-    else if (flag == "--seed") o.seed = static_cast<uint64_t>(to_int(flag, v, 0));
-    else if (flag == "--lr") o.lr = to_double(flag, v, 0);
-    else if (flag == "--weight-decay") o.weight_decay = to_double(flag, v, 0);
-    else if (flag == "--warmup") o.warmup = to_double(flag, v, 0);
-    else if (flag == "--clip-grad") o.clip_grad = to_double(flag, v, 0);
     else throw UsageError("unknown flag " + flag);
   }
   return o;
@@ -107,23 +104,18 @@ int main(int argc, char** argv) {
     usage(std::cerr);
     return 2;
   }
-  try {
-    if (mode == "pretrain") {
-      auto o = seek::examples::parse_or_usage("train_bert", argc, argv, parse_pretrain, usage);
-      if (!o) return 2;
-      if (!std::filesystem::is_directory(o->data)) {
-        std::cerr << "train_bert: no text folder at " << o->data << " (scripts/get_bbc_news.sh makes it)\n";
-        return 2;
-      }
-      return bert_example::pretrain(*o);
-    }
-    auto o = seek::examples::parse_or_usage("train_bert", argc, argv, parse_finetune, usage);
+  // Parses the mode's flags, checks the data folder, trains.
+  auto run = [&](auto parse, auto train) -> int {
+    auto o = seek::examples::parse_or_usage("train_bert", argc, argv, parse, usage);
     if (!o) return 2;
     if (!std::filesystem::is_directory(o->data)) {
       std::cerr << "train_bert: no text folder at " << o->data << " (scripts/get_bbc_news.sh makes it)\n";
       return 2;
     }
-    return bert_example::finetune(*o);
+    return train(*o);
+  };
+  try {
+    return mode == "pretrain" ? run(parse_pretrain, bert_example::pretrain) : run(parse_finetune, bert_example::finetune);
   } catch (const seek::Error& e) {
     std::cerr << "train_bert: " << e.what() << "\n";
     return 1;

@@ -1,40 +1,26 @@
 """seek.nn.parallel.DistributedDataParallel and seek.nn.SyncBatchNorm. The training runs in subprocesses
 (tests/python/ddp_worker.py: alone, and under mpirun -np 2), so that this pytest process never initialises MPI."""
-import os
 import pathlib
-import shutil
-import subprocess
-import sys
 
 import pytest
 
 import seek
-import seek.distributed as dist
+from mpi_launch import needs_mpi, needs_mpirun, run_python
 
 WORKER = pathlib.Path(__file__).with_name("ddp_worker.py")
-LAUNCH_VARS = ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE", "SLURM_PROCID",
-               "SLURM_NTASKS", "RANK", "WORLD_SIZE")
-needs_mpi = pytest.mark.skipif(not dist.is_mpi_available(), reason="seek built without MPI (SEEK_DIST=OFF)")
-
-
-def _env():
-    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
-    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    return env
 
 
 @needs_mpi
 def test_ddp_in_a_single_process():
-    p = subprocess.run([sys.executable, str(WORKER)], env=_env(), capture_output=True, text=True, timeout=300)
+    p = run_python([WORKER])
     assert p.returncode == 0, p.stdout + p.stderr
     assert "rank 0: ok" in p.stdout
 
 
 @needs_mpi
-@pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+@needs_mpirun
 def test_ddp_under_mpirun_with_two_ranks():
-    cmd = ["mpirun", "--oversubscribe", "-np", "2", sys.executable, str(WORKER)]
-    p = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
+    p = run_python([WORKER], ranks=2)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "rank 0: ok" in p.stdout and "rank 1: ok" in p.stdout, p.stdout + p.stderr
 

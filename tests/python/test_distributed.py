@@ -1,10 +1,7 @@
 """seek.distributed and seek.utils.data.DistributedSampler. The collectives run in subprocesses
 (tests/python/dist_worker.py: alone, and under mpirun -np 2), so that this pytest process never initialises MPI;
 the sampler and the argument checks run here."""
-import os
 import pathlib
-import shutil
-import subprocess
 import sys
 
 import pytest
@@ -12,31 +9,22 @@ import pytest
 import seek
 import seek.distributed as dist
 from seek.utils.data import DataLoader, DistributedSampler, TensorDataset
+from mpi_launch import needs_mpi, needs_mpirun, run_python
 
 WORKER = pathlib.Path(__file__).with_name("dist_worker.py")
-LAUNCH_VARS = ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE", "SLURM_PROCID",
-               "SLURM_NTASKS", "RANK", "WORLD_SIZE")
-needs_mpi = pytest.mark.skipif(not dist.is_mpi_available(), reason="seek built without MPI (SEEK_DIST=OFF)")
-
-
-def _env():
-    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
-    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    return env
 
 
 @needs_mpi
 def test_collectives_in_a_single_process():
-    p = subprocess.run([sys.executable, str(WORKER)], env=_env(), capture_output=True, text=True, timeout=300)
+    p = run_python([WORKER])
     assert p.returncode == 0, p.stdout + p.stderr
     assert "rank 0: ok" in p.stdout
 
 
 @needs_mpi
-@pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+@needs_mpirun
 def test_collectives_under_mpirun_with_two_ranks():
-    cmd = ["mpirun", "--oversubscribe", "-np", "2", sys.executable, str(WORKER)]
-    p = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
+    p = run_python([WORKER], ranks=2)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "rank 0: ok" in p.stdout and "rank 1: ok" in p.stdout, p.stdout + p.stderr
 
@@ -97,7 +85,7 @@ def test_sampler_in_a_dataloader_and_bad_arguments():
 
 
 @needs_mpi
-@pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+@needs_mpirun
 def test_a_rank_that_exits_makes_the_others_fail_with_a_clear_error():
     script = ("import datetime, sys\n"
               "import seek.distributed as d\n"
@@ -105,8 +93,7 @@ def test_a_rank_that_exits_makes_the_others_fail_with_a_clear_error():
               "if d.get_rank() == 1:\n"
               "    sys.exit(3)\n"
               "d.barrier()\n")
-    cmd = ["mpirun", "--oversubscribe", "-np", "2", sys.executable, "-c", script]
-    p = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
+    p = run_python(["-c", script], ranks=2)
     assert p.returncode != 0
     out = p.stdout + p.stderr
     assert "barrier timed out after 2000 ms on rank 0 (world size 2)" in out, out
