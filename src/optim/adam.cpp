@@ -73,6 +73,33 @@ bool Adam::fused_step(size_t g) {
   return true;
 }
 
+namespace {
+
+// What both update forms (host step counts, capturable) share: the gradient (negated for maximize), weight
+// decay (decoupled: on the parameter; L2: into the gradient), and the moment updates. Returns exp_avg and the
+// second moment the denominator uses (exp_avg_sq, or its running maximum under amsgrad).
+// (A template: Optimizer::ParamState is protected, its type is deduced at the call.)
+template <typename ParamState>
+std::pair<Tensor, Tensor> update_moments(Tensor& p, Tensor d, ParamState& s, const AdamOptions& o, bool decoupled) {
+  if (o.maximize) d = d.neg();
+  if (o.weight_decay != 0.0) {
+    if (decoupled)
+      p.mul_(1.0 - o.lr * o.weight_decay);
+    else
+      d = d.add(p, o.weight_decay);
+  }
+  Tensor& m = s.buffer("exp_avg", p);
+  Tensor& v = s.buffer("exp_avg_sq", p);
+  m.mul_(o.beta1).add_(d, 1.0 - o.beta1);
+  v.mul_(o.beta2).addcmul_(d, d, 1.0 - o.beta2);
+  if (!o.amsgrad) return {m, v};
+  Tensor& vmax = s.buffer("max_exp_avg_sq", p);
+  vmax.copy_(vmax.maximum(v));
+  return {m, vmax};
+}
+
+}  // namespace
+
 void Adam::step() {
   NoGradGuard guard;
   // Without `capturable` the bias corrections come from host-side step counts, which a CUDA
@@ -97,32 +124,13 @@ void Adam::step() {
       Tensor& p = params[i];
       Tensor d = p.grad();
       if (!d.defined()) continue;
-      if (o.maximize) d = d.neg();
       ParamState& s = state(g, i);
-      auto buffer = [&](const char* key) -> Tensor& { return s.buffer(key, p); };
       s.step += 1;
-      if (o.weight_decay != 0.0) {
-        if (decoupled_)
-          p.mul_(1.0 - o.lr * o.weight_decay);
-        else
-          d = d.add(p, o.weight_decay);
-      }
-      Tensor& m = buffer("exp_avg");
-      Tensor& v = buffer("exp_avg_sq");
-      m.mul_(o.beta1).add_(d, 1.0 - o.beta1);
-      v.mul_(o.beta2).addcmul_(d, d, 1.0 - o.beta2);
+      const auto [m, v_hat] = update_moments(p, d, s, o, decoupled_);
       const double t = static_cast<double>(s.step);
       const double bc1 = 1.0 - std::pow(o.beta1, t);
       const double bc2_sqrt = std::sqrt(1.0 - std::pow(o.beta2, t));
-      Tensor denom;
-      if (o.amsgrad) {
-        Tensor& vmax = buffer("max_exp_avg_sq");
-        vmax.copy_(vmax.maximum(v));
-        denom = vmax.sqrt().div(bc2_sqrt).add_(o.eps);
-      } else {
-        denom = v.sqrt().div(bc2_sqrt).add_(o.eps);
-      }
-      p.addcdiv_(m, denom, -(o.lr / bc1));
+      p.addcdiv_(m, v_hat.sqrt().div(bc2_sqrt).add_(o.eps), -(o.lr / bc1));
     }
   }
 }
@@ -138,9 +146,7 @@ void Adam::capturable_step(size_t g) {
     Tensor& p = params[i];
     Tensor d = p.grad();
     if (!d.defined()) continue;
-    if (o.maximize) d = d.neg();
     ParamState& s = state(g, i);
-    auto buffer = [&](const char* key) -> Tensor& { return s.buffer(key, p); };
     auto it = s.buffers.find("step_t");
     if (it == s.buffers.end())
       it =
@@ -150,26 +156,10 @@ void Adam::capturable_step(size_t g) {
     Tensor& step_t = it->second;
     s.step += 1;
     step_t.add_(1.0);
-    if (o.weight_decay != 0.0) {
-      if (decoupled_)
-        p.mul_(1.0 - o.lr * o.weight_decay);
-      else
-        d = d.add(p, o.weight_decay);
-    }
-    Tensor& m = buffer("exp_avg");
-    Tensor& v = buffer("exp_avg_sq");
-    m.mul_(o.beta1).add_(d, 1.0 - o.beta1);
-    v.mul_(o.beta2).addcmul_(d, d, 1.0 - o.beta2);
+    const auto [m, v_hat] = update_moments(p, d, s, o, decoupled_);
     const Tensor bc1 = full_like(step_t, o.beta1).pow(step_t).neg().add(1.0);
     const Tensor bc2_sqrt = full_like(step_t, o.beta2).pow(step_t).neg().add(1.0).sqrt();
-    Tensor denom;
-    if (o.amsgrad) {
-      Tensor& vmax = buffer("max_exp_avg_sq");
-      vmax.copy_(vmax.maximum(v));
-      denom = vmax.sqrt().div(bc2_sqrt.to(p.dtype())).add_(o.eps);
-    } else {
-      denom = v.sqrt().div(bc2_sqrt.to(p.dtype())).add_(o.eps);
-    }
+    const Tensor denom = v_hat.sqrt().div(bc2_sqrt.to(p.dtype())).add_(o.eps);
     p.sub_(m.div(denom).mul(bc1.reciprocal().mul(o.lr).to(p.dtype())));
   }
 }
