@@ -78,6 +78,17 @@ __device__ SEEK_INLINE void gather_rows(uint16_t* tile, const uint16_t* src, con
   }
 }
 
+// The f32 kernels' gather: `rows` rows of `width` floats into shared memory with row stride `stride`, row r
+// being src row idx[r] (zeros where idx[r] < 0); thread t of `threads` takes elements t, t + threads, ... so
+// consecutive threads read consecutive elements.
+__device__ SEEK_INLINE void gather_rows_f32(float* dst, int stride, const float* src, const int* idx, int rows,
+                                            int64_t width, int tid, int threads) {
+  for (int e = tid; e < rows * width; e += threads) {
+    const int row = static_cast<int>(e / width), x = static_cast<int>(e % width);
+    dst[row * stride + x] = idx[row] >= 0 ? src[idx[row] * width + x] : 0.f;
+  }
+}
+
 template <typename Tag>
 __device__ SEEK_INLINE float to_f(uint16_t bits) {
   return unpack_x2<Tag>(bits).x;
@@ -289,10 +300,7 @@ __global__ void __launch_bounds__(kTile) lsh_simt_forward_kernel(TiledArgs a, fl
     __syncthreads();
     qidx[tid] = q0 + tid < w.e0 ? static_cast<int>(qo[q0 + tid]) : -1;
     __syncthreads();
-    for (int e = tid; e < kTile * a.D; e += kTile) {  // consecutive threads read consecutive elements
-      const int row = static_cast<int>(e / a.D), x = static_cast<int>(e % a.D);
-      Qs[row * kSimtRow + x] = qidx[row] >= 0 ? qn[qidx[row] * a.D + x] : 0.f;
-    }
+    gather_rows_f32(Qs, kSimtRow, qn, qidx, kTile, a.D, tid, kTile);
     for (int x = 0; x < a.Dv; ++x) o_me[x] = 0.f;
     const int64_t i = qidx[tid];
     float m = -INFINITY, l = 0.f;
@@ -300,14 +308,8 @@ __global__ void __launch_bounds__(kTile) lsh_simt_forward_kernel(TiledArgs a, fl
       __syncthreads();  // Qs complete; the previous key tile consumed
       if (tid < kSimtKeys) kidx[tid] = k0 + tid < wlen ? static_cast<int>(ko[slot_pos(w, k0 + tid)]) : -1;
       __syncthreads();
-      for (int e = tid; e < kSimtKeys * a.D; e += kTile) {
-        const int row = static_cast<int>(e / a.D), x = static_cast<int>(e % a.D);
-        Ks[row * kMaxD + x] = kidx[row] >= 0 ? kn[kidx[row] * a.D + x] : 0.f;
-      }
-      for (int e = tid; e < kSimtKeys * a.Dv; e += kTile) {
-        const int row = static_cast<int>(e / a.Dv), x = static_cast<int>(e % a.Dv);
-        Vs[row * kMaxD + x] = kidx[row] >= 0 ? vn[kidx[row] * a.Dv + x] : 0.f;
-      }
+      gather_rows_f32(Ks, kMaxD, kn, kidx, kSimtKeys, a.D, tid, kTile);
+      gather_rows_f32(Vs, kMaxD, vn, kidx, kSimtKeys, a.Dv, tid, kTile);
       __syncthreads();
       for (int u = 0; u < kSimtKeys; ++u) {
         const int64_t j = kidx[u];
@@ -403,14 +405,8 @@ __global__ void __launch_bounds__(kSimtBwdKeys)
           delta_s[tid] = i >= 0 ? delta[n * a.L + i] : 0.f;
         }
         __syncthreads();
-        for (int e = tid; e < kSimtBwdQueries * a.D; e += kSimtBwdKeys) {
-          const int row = static_cast<int>(e / a.D), x = static_cast<int>(e % a.D);
-          Qs[row * kMaxD + x] = qidx[row] >= 0 ? qn[qidx[row] * a.D + x] : 0.f;
-        }
-        for (int e = tid; e < kSimtBwdQueries * a.Dv; e += kSimtBwdKeys) {
-          const int row = static_cast<int>(e / a.Dv), x = static_cast<int>(e % a.Dv);
-          Gs[row * kMaxD + x] = qidx[row] >= 0 ? gn[qidx[row] * a.Dv + x] : 0.f;
-        }
+        gather_rows_f32(Qs, kMaxD, qn, qidx, kSimtBwdQueries, a.D, tid, kSimtBwdKeys);
+        gather_rows_f32(Gs, kMaxD, gn, qidx, kSimtBwdQueries, a.Dv, tid, kSimtBwdKeys);
         __syncthreads();
         for (int qq = 0; qq < kSimtBwdQueries; ++qq) {
           const int64_t i = qidx[qq];
