@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "seek/optim/adadelta.h"
+#include "seek/dist/zero_optimizer.h"
 #include "seek/optim/adagrad.h"
 #include "seek/optim/adam.h"
 #include "seek/optim/adamax.h"
@@ -105,6 +106,30 @@ py::dict group_options(const ParamGroup& g) {
   return d;
 }
 
+// Options{} with the keyword arguments set (torch's names; 'betas' sets beta1 and beta2); an unknown keyword is
+// the TypeError Python gives.
+template <typename Options>
+Options options_from_kwargs(const std::string& name, const py::kwargs& kwargs) {
+  Options d;
+  for (auto [k, v] : kwargs) {
+    const std::string key = py::cast<std::string>(k);
+    const bool known =
+        (key == "betas" && has_field(d, "beta1")) || (key != "beta1" && key != "beta2" && has_field(d, key));
+    if (!known) throw py::type_error(str(name, "() got an unexpected keyword argument '", key, "'"));
+    set_option(d, key, v);
+  }
+  return d;
+}
+
+// ZeroRedundancyOptimizer over the optimizer named `inner` (a seek.optim class name) with its options.
+template <typename Opt, typename Options>
+std::unique_ptr<optim::ZeroRedundancyOptimizer> make_zero(const std::string& name, const py::object& params,
+                                                          const py::kwargs& kwargs) {
+  Options d = options_from_kwargs<Options>(name, kwargs);
+  return std::make_unique<optim::ZeroRedundancyOptimizer>(param_groups(params, d), d,
+                                                          optim::ZeroRedundancyOptimizer::make<Opt>(d));
+}
+
 // An optimizer class whose constructor takes `params` and, as keywords, the fields of its
 // options' table (torch's names: beta1 and beta2 as the 'betas' pair); options not given keep
 // the defaults of Options{}, which the Python wrappers (python/seek/optim) repeat in their signatures.
@@ -129,14 +154,7 @@ void def_optimizer(py::module_& m, const char* name, const char* doc) {
   }();
   py::class_<Opt, Base>(m, name, full_doc.c_str())
       .def(py::init([name](const py::object& params, const py::kwargs& kwargs) {
-             Options d;
-             for (auto [k, v] : kwargs) {
-               const std::string key = py::cast<std::string>(k);
-               const bool known =
-                   (key == "betas" && has_field(d, "beta1")) || (key != "beta1" && key != "beta2" && has_field(d, key));
-               if (!known) throw py::type_error(str(name, "() got an unexpected keyword argument '", key, "'"));
-               set_option(d, key, v);
-             }
+             Options d = options_from_kwargs<Options>(name, kwargs);
              return std::make_unique<Opt>(param_groups(params, d), d);
            }),
            py::arg("params"));
@@ -299,6 +317,31 @@ void init_optim(py::module_& m) {
   def_optimizer<optim::Adamax, optim::AdamaxOptions, Optimizer>(o, "Adamax", "Adamax, like torch.optim.Adamax.");
   def_optimizer<optim::NAdam, optim::NAdamOptions, Optimizer>(o, "NAdam", "NAdam, like torch.optim.NAdam.");
   def_optimizer<optim::RAdam, optim::RAdamOptions, Optimizer>(o, "RAdam", "RAdam, like torch.optim.RAdam.");
+
+  py::class_<optim::ZeroRedundancyOptimizer, Optimizer>(
+      o, "ZeroRedundancyOptimizer",
+      "ZeRO stage 1 over the default process group (seek/dist/zero_optimizer.h): each rank keeps the state of "
+      "its shard of the parameters; wrapped by seek.distributed.optim.ZeroRedundancyOptimizer.")
+      .def(py::init([](const py::object& params, const std::string& optimizer, const py::kwargs& kwargs) {
+             if (optimizer == "SGD") return make_zero<optim::SGD, optim::SGDOptions>(optimizer, params, kwargs);
+             if (optimizer == "Adam") return make_zero<optim::Adam, optim::AdamOptions>(optimizer, params, kwargs);
+             if (optimizer == "AdamW") return make_zero<optim::AdamW, optim::AdamWOptions>(optimizer, params, kwargs);
+             if (optimizer == "RMSprop")
+               return make_zero<optim::RMSprop, optim::RMSpropOptions>(optimizer, params, kwargs);
+             if (optimizer == "Adagrad")
+               return make_zero<optim::Adagrad, optim::AdagradOptions>(optimizer, params, kwargs);
+             if (optimizer == "Adamax")
+               return make_zero<optim::Adamax, optim::AdamaxOptions>(optimizer, params, kwargs);
+             throw py::value_error(
+                 "ZeroRedundancyOptimizer: optimizer_class must be one of seek.optim's SGD, Adam, "
+                 "AdamW, RMSprop, Adagrad or Adamax, got '" +
+                 optimizer + "'");
+           }),
+           py::arg("params"), py::arg("optimizer_class"))
+      .def("local_state_bytes", &optim::ZeroRedundancyOptimizer::local_state_bytes,
+           "Bytes of optimizer state (all tensors) this rank holds.")
+      .def("owner", &optim::ZeroRedundancyOptimizer::owner, py::arg("group"), py::arg("index"),
+           "The rank that holds the state of parameter `index` of group `group`.");
 
   py::module_ sched = o.def_submodule("lr_scheduler", "C++ learning-rate schedulers");
   init_schedulers(sched);

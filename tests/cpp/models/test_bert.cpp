@@ -332,3 +332,30 @@ TEST(Bert, BFloat16ModelWithPaddingStaysFinite) {
   EXPECT_TRUE(bf16.to(kFloat32).isfinite().all().item<bool>());
   EXPECT_LT(max_diff(bf16.narrow(0, 0, 2), f32.narrow(0, 0, 2)), 0.15);
 }
+
+// Issue 17's memory goal: BERT-mini (4 layers, 256 hidden, 4 heads, the trainer's 8,000-token vocabulary)
+// fine-tuning at sequence length 1024, one forward + backward of BertForSequenceClassification in training mode:
+// the LSH variant's peak extra bytes (seek's CPU allocator, parameters and inputs excluded) at most 35% of the
+// standard attention's. The standard attention keeps L x L scores, probabilities and dropout masks per layer.
+TEST(Bert, LshVariantPeakMemoryAtLength1024) {
+  auto peak = [](const std::string& attention) {
+    BertConfig c = BertConfig::bert_mini();
+    c.vocab_size = 8000, c.max_position_embeddings = 1024, c.num_labels = 5;
+    c.attention_type = attention;
+    c.lsh_n_buckets = 16, c.lsh_n_hashes = 2, c.lsh_chunk_size = 64, c.lsh_seed = 3;
+    manual_seed(0);
+    BertForSequenceClassification m(c);
+    m.train();
+    Tensor ids = randint(0, 8000, {1, 1024}, kInt64);
+    Tensor mask = ones({1, 1024}, kInt64);
+    Tensor labels = tensor({int64_t{2}});
+    const size_t before = cpu_allocated_bytes();
+    reset_cpu_peak_bytes();
+    m.forward(ids, mask, Tensor(), labels).loss.backward();
+    return static_cast<double>(cpu_peak_allocated_bytes() - before);
+  };
+  const double standard = peak("standard"), lsh = peak("lsh");
+  std::cout << "[bert-mini L=1024 fwd+bwd peak extra bytes] standard " << standard / (1 << 20) << " MiB, lsh "
+            << lsh / (1 << 20) << " MiB (" << 100.0 * lsh / standard << "%)\n";
+  EXPECT_LE(lsh, 0.35 * standard);
+}

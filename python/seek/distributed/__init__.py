@@ -14,7 +14,7 @@ Unlike torch, get_rank() and get_world_size() return 0 and 1 before init_process
 import datetime
 import pickle
 
-from . import _C
+from .. import _C
 
 _d = _C._distributed
 
