@@ -3,13 +3,16 @@
 // benchmarks/run_bert.sh alternates the two and prints the comparison.
 //
 //   bench_bert [--config mini|tiny|small|base] [--batch 16] [--seq 128] [--warmup 2] [--steps 5] [--windows 1]
-//              [--attention standard|lsh] [--device cpu|cuda] [--bf16 0|1]
+//              [--attention standard|lsh] [--device cpu|cuda] [--bf16 0|1] [--accumulation 1]
 //
+// --accumulation N: each optimizer step accumulates the gradients of N micro-batches of --batch sequences
+// (tokens/s counts every micro-batch).
 // --device cuda runs on the GPU (synchronised around each window); --bf16 1 runs forward and loss under
 // autocast to bfloat16 (the GPU workload: --config base --batch 32 --device cuda --bf16 1).
 // Each window times --steps steps after the warm-up and prints one JSON line
 // {"impl": "seek", "config": ..., "tokens_per_s": ..., "step_ms": ...}. 15% of the positions carry a label
 // (the rest -100), as BERT's masking; every position is a real token (no padding).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -23,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Args {
   std::string config = "mini", attention = "standard", device = "cpu";
-  int64_t batch = 16, seq = 128, warmup = 2, steps = 5, windows = 1, bf16 = 0;
+  int64_t batch = 16, seq = 128, warmup = 2, steps = 5, windows = 1, bf16 = 0, accumulation = 1;
 };
 
 Args parse(int argc, char** argv) {
@@ -39,6 +42,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--windows") a.windows = std::stoll(v);
     else if (k == "--device") a.device = v;
     else if (k == "--bf16") a.bf16 = std::stoll(v);
+    else if (k == "--accumulation") a.accumulation = std::max<int64_t>(1, std::stoll(v));
     else throw std::runtime_error("bench_bert: unknown option " + k);
   }
   return a;
@@ -68,12 +72,14 @@ int main(int argc, char** argv) {
   ids = ids.to(dev), mask = mask.to(dev), labels = labels.to(dev);
   auto step = [&] {
     opt.zero_grad();
-    Tensor loss;
-    {
-      amp::AutocastGuard autocast(dev.type, kBFloat16, a.bf16 != 0);
-      loss = model.forward(ids, mask, Tensor(), labels).loss;
+    for (int64_t micro = 0; micro < a.accumulation; ++micro) {
+      Tensor loss;
+      {
+        amp::AutocastGuard autocast(dev.type, kBFloat16, a.bf16 != 0);
+        loss = model.forward(ids, mask, Tensor(), labels).loss;
+      }
+      (a.accumulation > 1 ? loss / static_cast<double>(a.accumulation) : loss).backward();
     }
-    loss.backward();
     opt.step();
   };
   auto sync = [&] {
@@ -86,10 +92,11 @@ int main(int argc, char** argv) {
     for (int64_t i = 0; i < a.steps; ++i) step();
     sync();
     double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::printf("{\"impl\": \"seek\", \"device\": \"%s\", \"bf16\": %d, \"config\": \"%s\", \"batch\": %lld, \"seq\": %lld, \"tokens_per_s\": %.1f, "
+    std::printf("{\"impl\": \"seek\", \"device\": \"%s\", \"bf16\": %d, \"config\": \"%s\", \"batch\": %lld, \"seq\": %lld, \"accumulation\": %lld, \"tokens_per_s\": %.1f, "
                 "\"sequences_per_s\": %.2f, \"step_ms\": %.1f}\n",
                 a.device.c_str(), static_cast<int>(a.bf16), a.config.c_str(), static_cast<long long>(a.batch), static_cast<long long>(a.seq),
-                static_cast<double>(a.batch * a.seq * a.steps) / s, static_cast<double>(a.batch * a.steps) / s,
+                static_cast<long long>(a.accumulation), static_cast<double>(a.batch * a.seq * a.steps * a.accumulation) / s,
+                static_cast<double>(a.batch * a.steps * a.accumulation) / s,
                 1e3 * s / static_cast<double>(a.steps));
     std::fflush(stdout);
   }

@@ -3,7 +3,7 @@ workload as benchmarks/bench_bert.cpp (random ids, 15% labelled positions, AdamW
 per window. Needs torch and transformers (the torch venv: /work/torchref/bin/python).
 
     torch_bert.py [--config mini] [--batch 16] [--seq 128] [--warmup 2] [--steps 5] [--windows 1] [--threads 2]
-                  [--device cpu|cuda] [--bf16 0|1]   (bf16 autocast: CUDA only; torch 1.13 CPU autocast fails here)
+                  [--device cpu|cuda] [--bf16 0|1] [--accumulation 1]   (bf16 autocast: CUDA only; torch 1.13 CPU autocast fails here)
 """
 import argparse
 import json
@@ -18,7 +18,8 @@ SIZES = {"tiny": (2, 128, 2), "mini": (4, 256, 4), "small": (4, 512, 8), "base":
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--config", default="mini", choices=sorted(SIZES))
-    for name, default in (("batch", 16), ("seq", 128), ("warmup", 2), ("steps", 5), ("windows", 1), ("threads", 2)):
+    for name, default in (("batch", 16), ("seq", 128), ("warmup", 2), ("steps", 5), ("windows", 1), ("threads", 2),
+                          ("accumulation", 1)):
         p.add_argument("--" + name, type=int, default=default)
     p.add_argument("--device", default="cpu")
     p.add_argument("--bf16", type=int, default=0)
@@ -44,9 +45,10 @@ def main():
 
     def step():
         opt.zero_grad(set_to_none=True)
-        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bool(a.bf16)):
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-        loss.backward()
+        for _ in range(a.accumulation):
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bool(a.bf16)):
+                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            (loss / a.accumulation if a.accumulation > 1 else loss).backward()
         opt.step()
 
     for _ in range(a.warmup):
@@ -59,8 +61,9 @@ def main():
         sync()
         s = time.perf_counter() - t0
         print(json.dumps({"impl": "torch", "device": a.device, "bf16": a.bf16, "config": a.config,
-                          "batch": a.batch, "seq": a.seq, "tokens_per_s": round(a.batch * a.seq * a.steps / s, 1),
-                          "sequences_per_s": round(a.batch * a.steps / s, 2),
+                          "batch": a.batch, "seq": a.seq, "accumulation": a.accumulation,
+                          "tokens_per_s": round(a.batch * a.seq * a.steps * a.accumulation / s, 1),
+                          "sequences_per_s": round(a.batch * a.steps * a.accumulation / s, 2),
                           "step_ms": round(1e3 * s / a.steps, 1), "torch": torch.__version__}), flush=True)
 
 

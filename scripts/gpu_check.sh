@@ -157,7 +157,7 @@ run_phase configure 240 "${SEEK_ENV[@]}" cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}
 KEEP_GOING=()
 [ ${#GEN[@]} -gt 0 ] && KEEP_GOING=(-- -k 0)  # build every target that can be built
 run_phase build 480 "${SEEK_ENV[@]}" cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_backend bench_gpu \
-  bench_conv_bn bench_lsh "${KEEP_GOING[@]}"
+  bench_conv_bn bench_lsh bench_bert "${KEEP_GOING[@]}"
 
 # ---- tests: gtest XML per phase (gpu_summary.py --counts reads passed/failed/skipped) ----
 # run_tests NAME TIMEOUT BINARY [gtest args...]. On a GPU machine a phase that runs no test,
@@ -297,6 +297,10 @@ bench_phase bench_conv_bn bench_conv_bn 180 'echo bench/conv_bn_table.md' \
 # shellcheck disable=SC2086
 bench_phase bench_lsh bench_lsh 150 'echo "$(grep -c "^| [0-9]" "$OUT/bench/lsh_table.md") lengths in bench/lsh_table.md"' \
   run_lsh.sh ${SEEK_GPU_LSH_ARGS:-}
+# issue 17: BERT-base MLM training, batch 32 x 128, bf16, against PyTorch eager, with and without accumulation
+# (bench_bert lives in benchmarks/, hence the ../).
+# shellcheck disable=SC2086
+bench_phase bench_bert ../bench_bert 150 'echo bench/bert_table.md' run_bert.sh ${SEEK_GPU_BERT_ARGS:-}
 
 env_line total_seconds "$(elapsed "$T_START")"
 "$PYTHON" "$ROOT/scripts/gpu_summary.py" "$OUT" || echo "gpu_check: gpu_summary.py failed; the raw logs are in $OUT"

@@ -118,10 +118,14 @@ def main():
             lines.append(f.read().rstrip())
     else:
         lines.append("(no benchmark results: see bench.log)")
-    lsh_table = os.path.join(out, "bench", "lsh_table.md")  # benchmarks/gpu/run_lsh.sh
-    if os.path.exists(lsh_table) and os.path.getsize(lsh_table) > 0:
-        with open(lsh_table) as f:
-            lines += ["", "### LSH attention against flash SDPA and naive attention", "", f.read().rstrip()]
+    extra_tables = (("conv_bn_table.md", "Fused conv + BN + ReLU against PyTorch's three ops"),  # run_conv_bn.sh
+                    ("lsh_table.md", "LSH attention against flash SDPA and naive attention"),  # run_lsh.sh
+                    ("bert_table.md", "BERT-base MLM training against PyTorch eager"))  # run_bert.sh
+    for name, title in extra_tables:
+        path = os.path.join(out, "bench", name)
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            with open(path) as f:
+                lines += ["", f"### {title}", "", f.read().rstrip()]
 
     lines += ["", "## Raw logs", ""]
     for root, _, files in sorted(os.walk(out)):
