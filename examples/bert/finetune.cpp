@@ -12,6 +12,7 @@
 #include "seek/core/autocast.h"
 #include "seek/autograd/grad_mode.h"
 #include "seek/data/dataloader.h"
+#include "seek/io/safetensors.h"
 #include "seek/ops/reduce.h"
 #include "seek/optim/clip_grad.h"
 #include "seek/train/progress.h"
@@ -90,7 +91,24 @@ int finetune(const FinetuneOptions& o) {
   config.max_position_embeddings = std::max(config.max_position_embeddings, o.max_length);
   manual_seed(o.seed);
   auto model = std::make_shared<models::BertForSequenceClassification>(config);
-  if (!fresh) model->load_safetensors(pre / "model.safetensors", /*strict=*/false);
+  if (!fresh) {
+    nn::StateDict state = io::load_safetensors(pre / "model.safetensors").tensors;
+    const nn::StateDict initial = model->state_dict();
+    // Fine-tuning on longer sequences than the pre-training saw: the pre-trained position embeddings fill the
+    // first rows of the larger table, the rows after them keep their initialisation (BERT's own 128 -> 512 step).
+    for (auto& [key, t] : state) {
+      if (key != "bert.embeddings.position_embeddings.weight" || t.size(0) >= config.max_position_embeddings)
+        continue;
+      Tensor grown;
+      for (const auto& [k, v] : initial)
+        if (k == key) grown = v.detach().clone();
+      grown.narrow(0, 0, t.size(0)).copy_(t);
+      std::cerr << "position embeddings: the " << t.size(0) << " pre-trained rows extended to "
+                << config.max_position_embeddings << " for --max-length " << o.max_length << "\n";
+      t = grown;
+    }
+    model->load_state_dict(state, /*strict=*/false);
+  }
   model->train();
 
   std::vector<size_t> train_idx = split.train;

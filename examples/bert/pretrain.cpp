@@ -82,7 +82,7 @@ int pretrain(const PretrainOptions& o) {
 
   models::BertConfig config = o.model == "tiny" ? models::BertConfig::bert_tiny() : models::BertConfig::bert_mini();
   config.vocab_size = tok.vocab_size();
-  config.max_position_embeddings = std::max<int64_t>(o.max_length, 128);
+  config.max_position_embeddings = std::max<int64_t>(o.max_length, 512);  // BERT's 512: fine-tuning may use longer inputs
   config.attention_type = o.attention;
   config.pad_token_id = tok.pad_token_id();
   manual_seed(o.seed);
