@@ -3,6 +3,7 @@
 // non_max_suppression on a hand-made prediction; errors.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "seek/vision/nms.h"
@@ -115,6 +116,10 @@ TEST(Nms, MatchesBruteForceOnRandomSets) {
       const RandomSet r = random_set(n, seed * 1000 + uint64_t(n), 1);
       for (double thr : {-0.1, 0.0, 0.2, 0.45, 0.7, 1.0}) {
         const auto want = naive_nms(r.boxes, r.scores, thr);
+        if (n >= 50 && thr == 0.45) {  // the sets do give NMS work: some boxes go, several stay
+          EXPECT_LT(want.size(), r.scores.size());
+          EXPECT_GT(want.size(), 3u);
+        }
         EXPECT_EQ(to_vector<int64_t>(nms(as_boxes(r.boxes), as_scores(r.scores), thr)), want)
             << "n " << n << " seed " << seed << " thr " << thr;
         ++checked;
@@ -122,6 +127,14 @@ TEST(Nms, MatchesBruteForceOnRandomSets) {
     }
   }
   EXPECT_EQ(checked, 108);
+}
+
+TEST(Nms, NonFiniteCoordinatesTakeTheExhaustivePass) {
+  RandomSet r = random_set(400, 5, 1);
+  r.boxes[4 * 7 + 2] = std::nanf("");
+  r.boxes[4 * 9] = -std::numeric_limits<float>::infinity();
+  for (double thr : {0.3, 0.6})
+    EXPECT_EQ(to_vector<int64_t>(nms(as_boxes(r.boxes), as_scores(r.scores), thr)), naive_nms(r.boxes, r.scores, thr));
 }
 
 TEST(Nms, Float64BoxesAndMaxKeep) {
