@@ -275,3 +275,25 @@ TEST(NonMaxSuppression, Errors) {
 
 }  // namespace
 }  // namespace seek::vision
+
+namespace seek::vision {
+namespace {
+
+TEST(NmsCuda, CudaTensorsGiveTheCpuResultOnTheirDevice) {
+  if (!cuda::is_available()) GTEST_SKIP() << "no CUDA device (simulated or real)";
+  const RandomSet r = random_set(60, 21, 3);
+  const Tensor b = as_boxes(r.boxes), s = as_scores(r.scores);
+  const Tensor idxs = tensor(r.cls, Shape{60}, TensorOptions(kInt64));
+  const Tensor keep = nms(b.cuda(), s.cuda(), 0.4);
+  EXPECT_TRUE(keep.is_cuda());
+  EXPECT_EQ(to_vector<int64_t>(keep.cpu()), to_vector<int64_t>(nms(b, s, 0.4)));
+  EXPECT_EQ(to_vector<int64_t>(batched_nms(b.cuda(), s.cuda(), idxs.cuda(), 0.4).cpu()),
+            to_vector<int64_t>(batched_nms(b, s, idxs, 0.4)));
+  const auto out = non_max_suppression(hand_prediction().cuda());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].is_cuda());
+  EXPECT_TRUE(equal(out[0].cpu(), non_max_suppression(hand_prediction())[0]));
+}
+
+}  // namespace
+}  // namespace seek::vision
