@@ -98,6 +98,12 @@ TEST(Nms, TiesAndIdenticalBoxesKeepTheLowerIndex) {
             (std::vector<int64_t>{1, 2, 3, 0}));
 }
 
+TEST(Nms, Float64ScoresAreOrderedInFloat64) {
+  // 0.5 and 0.5 + 1e-12 are one float32 value; the higher one must still win.
+  const Tensor scores = tensor<double>({0.5, 0.5 + 1e-12});
+  EXPECT_EQ(to_vector<int64_t>(nms(as_boxes({0, 0, 4, 4, 0, 0, 4, 4}), scores, 0.5)), (std::vector<int64_t>{1}));
+}
+
 TEST(Nms, EmptyAndZeroAreaInputs) {
   const Tensor keep = nms(zeros({0, 4}), zeros({0}), 0.5);
   EXPECT_EQ(keep.sizes(), (Shape{0}));
