@@ -175,8 +175,13 @@ int baseline(const BaselineOptions& o) {
   const Tensor x_train = tfidf.fit_transform(train_words);
   const Tensor x_val = tfidf.transform(val_words), x_test = tfidf.transform(test_words);
   const int64_t v = x_train.size(1), classes = static_cast<int64_t>(folder.classes().size());
+  auto seconds_since = [](auto t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
   std::cerr << "TF-IDF: " << v << " terms from " << y_train.size() << " training articles; validation "
-            << y_val.size() << ", test " << y_test.size() << "\n";
+            << y_val.size() << ", test " << y_test.size() << " (" << std::fixed << std::setprecision(1)
+            << seconds_since(t0) << " s with the words)\n";
+  const auto t_fit = std::chrono::steady_clock::now();
 
   nn::Linear linear(v, classes);
   {
@@ -188,8 +193,8 @@ int baseline(const BaselineOptions& o) {
   Objective f{linear, x_train, y, 1.0 / (2.0 * o.c * static_cast<double>(y_train.size()))};
   double loss = 0;
   const int64_t iters = minimise_lbfgs(linear, f, o.max_iter, o.tol, &loss);
-  std::cerr << "logistic regression: objective " << std::setprecision(8) << loss << " after " << iters
-            << " L-BFGS iterations\n";
+  std::cerr << "logistic regression: objective " << std::setprecision(7) << loss << " after " << iters
+            << " L-BFGS iterations (" << std::setprecision(1) << seconds_since(t_fit) << " s)\n";
 
   auto predict = [&](const Tensor& x) {
     NoGradGuard no_grad;
@@ -197,7 +202,7 @@ int baseline(const BaselineOptions& o) {
   };
   const Scores val = classification_scores(y_val, predict(x_val), classes);
   const Scores test = classification_scores(y_test, predict(x_test), classes);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = seconds_since(t0);
   std::cerr << "validation accuracy " << std::fixed << std::setprecision(2) << 100 * val.accuracy << "%, macro-F1 "
             << std::setprecision(4) << val.macro_f1 << "; " << std::setprecision(1) << secs << " s in all\n";
   print_test_scores(test, folder.classes(),

@@ -19,6 +19,8 @@ and its output files, so a model pre-trained here fine-tunes with the C++ traine
     PYTHONPATH=<build>/python python3 examples/python/train_bert.py finetune --data data/bbc_news \\
         --pretrained build/train_bert_py/pretrain
 
+Same seed, same flags: the same losses as the C++ trainer step for step (the shuffle is the C++ DataLoader's,
+randperm from Generator(seed) at offset epoch * n; tests/python/test_examples_bert.py compares the logs).
 Not offered here: the C++ trainer's --checkpoint-every / --resume. --limit-train draws its subset with
 Python's random.Random(seed), so it differs from the C++ trainer's subset.
 Exit codes: 0 done, 2 bad arguments or no data folder, 1 other errors.
@@ -78,6 +80,13 @@ def parse_args(argv):
 def split_documents(seek, folder, seed):
     """The C++ trainer's stratified 80/10/10 split of the folder (train, validation, test index lists)."""
     return seek.text.stratified_split(folder.targets, [0.8, 0.1, 0.1], seed)
+
+
+def epoch_order(seek, n, seed, epoch):
+    """The C++ DataLoader's shuffle: randperm(n) from Generator(seed) at offset epoch * n."""
+    gen = seek.Generator()
+    gen.set_state(seek.tensor([seed, epoch * n], dtype=seek.int64))
+    return seek.randperm(n, generator=gen)
 
 
 def make_adamw(seek, model, lr, weight_decay):
@@ -168,15 +177,14 @@ def pretrain(seek, a):
     print(f"BERT-{a.model} ({config.num_hidden_layers} layers, {config.hidden_size} hidden, {config.attention_type}"
           f" attention), {total} steps, batch {a.batch_size} x {a.accumulation}, amp {a.amp}", file=sys.stderr)
 
-    mask_gen, order_gen = seek.Generator(), seek.Generator()
+    mask_gen = seek.Generator()
     budget = a.max_minutes * 60.0
     t_train = time.monotonic()
     step, done = 0, False
     with open(os.path.join(a.out, "pretrain_log.csv"), "w") as log:
         log.write("step,lr,train_loss,eval_loss,eval_accuracy,seconds\n")
         for epoch in range(a.epochs):
-            order_gen.manual_seed(a.seed * 1000003 + epoch)
-            order = seek.randperm(train_ids.shape[0], generator=order_gen)
+            order = epoch_order(seek, train_ids.shape[0], a.seed, epoch)
             loss_acc = 0.0
             for b in range(steps_per_epoch * a.accumulation):
                 micro = b % a.accumulation
@@ -292,12 +300,10 @@ def finetune(seek, a):
           f"{config.hidden_size}) on {n} articles, validating on {len(y_val)}, testing on {len(y_test)} "
           f"({classes} classes)", file=sys.stderr)
     best_val, best_epoch, waited, best = -1.0, 0, 0, None
-    order_gen = seek.Generator()
     with open(os.path.join(a.out, "finetune_log.csv"), "w") as log:
         log.write("epoch,train_loss,val_accuracy,val_macro_f1\n")
         for epoch in range(a.epochs):
-            order_gen.manual_seed(a.seed * 1000003 + epoch)
-            order = seek.randperm(n, generator=order_gen)
+            order = epoch_order(seek, n, a.seed, epoch)
             loss_sum = 0.0
             for b in range(steps):
                 rows = order[b * a.batch_size:(b + 1) * a.batch_size]

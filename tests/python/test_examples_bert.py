@@ -88,3 +88,36 @@ def test_bad_input_exits_with_2(tmp_path):
     assert bad.returncode == 2 and "--epochs must be >= 1" in bad.stderr
     no_model = run("finetune", "--data", tmp_path, "--pretrained", tmp_path / "none_here")
     assert no_model.returncode == 2 and "no pre-trained model folder" in no_model.stderr
+
+
+# The C++ trainer of the same build (build/examples/train_bert beside build/python).
+BUILD = os.path.abspath(os.path.join(os.path.dirname(models.__file__), "..", "..", ".."))
+CPP_TRAINER = os.path.join(BUILD, "examples", "train_bert")
+
+
+@pytest.mark.skipif(not os.path.isfile(CPP_TRAINER), reason="the C++ train_bert of this build is not built")
+def test_python_trainer_matches_cpp_trainer(folder, tmp_path):
+    """Same split, vocabulary, packing, initialisation, shuffle order, masks and optimizer: the same losses
+    (the C++ log has 6 significant digits)."""
+    common = ["--data", folder, "--max-length", "32", "--batch-size", "8", "--threads", "2"]
+    pre = ["pretrain", *common, "--model", "tiny", "--vocab-size", "120", "--eval-every", "1", "--max-steps", "4"]
+    fin = ["finetune", *common, "--epochs", "2", "--lr", "1e-3", "--patience", "2"]
+    cpp = subprocess.run([CPP_TRAINER, *map(str, pre), "--out", str(tmp_path / "c")], capture_output=True, text=True,
+                         timeout=600)
+    assert cpp.returncode == 0, cpp.stderr
+    py = run(*pre, "--out", tmp_path / "p")
+    assert py.returncode == 0, py.stderr
+    cpp_f = subprocess.run([CPP_TRAINER, *map(str, fin), "--pretrained", str(tmp_path / "c"), "--out",
+                            str(tmp_path / "fc")], capture_output=True, text=True, timeout=600)
+    assert cpp_f.returncode == 0, cpp_f.stderr
+    py_f = run(*fin, "--pretrained", tmp_path / "c", "--out", tmp_path / "fp")
+    assert py_f.returncode == 0, py_f.stderr
+    for c, p, keys in (("c", "p", ["train_loss", "eval_loss", "eval_accuracy"]),
+                       ("fc", "fp", ["train_loss", "val_accuracy", "val_macro_f1"])):
+        log = "pretrain_log.csv" if c == "c" else "finetune_log.csv"
+        a, b = log_rows(tmp_path / c / log), log_rows(tmp_path / p / log)
+        assert len(a) == len(b) > 0
+        for ra, rb in zip(a, b):
+            for k in keys:
+                assert math.isclose(float(ra[k]), float(rb[k]), rel_tol=2e-5, abs_tol=1e-6), (log, k, ra, rb)
+    assert cpp_f.stdout.splitlines()[0] == py_f.stdout.splitlines()[0]  # "test accuracy ..., macro-F1 ..."
