@@ -8,7 +8,9 @@ seek's), and with sklearn's own tokenisation of the raw files (its default token
 
     build/examples/train_bert baseline --data data/bbc_news --out /tmp/baseline
     python3 -m venv /tmp/skl && /tmp/skl/bin/pip install scikit-learn
-    /tmp/skl/bin/python examples/bert/baseline_sklearn.py /tmp/baseline/baseline_docs.tsv
+    /tmp/skl/bin/python examples/bert/baseline_sklearn.py /tmp/baseline/baseline_docs.tsv [--sublinear-tf]
+
+(--sublinear-tf goes with `train_bert baseline --sublinear-tf 1`.)
 """
 import csv
 import sys
@@ -50,18 +52,19 @@ def fit(name, train_docs, test_docs, y_train, y_test, **tfidf):
           f"{100 * accuracy_score(y_test, pred):.2f}%, macro-F1 {f1_score(y_test, pred, average='macro'):.4f}")
 
 
-def main(path):
+def main(path, sublinear_tf):
     parts = read_docs(path)
     y_train = np.array([d[0] for d in parts["train"]])
     y_test = np.array([d[0] for d in parts["test"]])
     print(f"{len(parts['train'])} training, {len(parts['val'])} validation, {len(parts['test'])} test documents")
     fit("sklearn, seek's words", [d[2] for d in parts["train"]], [d[2] for d in parts["test"]], y_train, y_test,
-        analyzer=str.split)
+        analyzer=str.split, sublinear_tf=sublinear_tf)
     fit("sklearn, its own tokenisation", [raw_text(d[1]) for d in parts["train"]],
-        [raw_text(d[1]) for d in parts["test"]], y_train, y_test)
+        [raw_text(d[1]) for d in parts["test"]], y_train, y_test, sublinear_tf=sublinear_tf)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: baseline_sklearn.py OUT/baseline_docs.tsv")
-    main(sys.argv[1])
+    args = [a for a in sys.argv[1:] if a != "--sublinear-tf"]
+    if len(args) != 1:
+        sys.exit("usage: baseline_sklearn.py OUT/baseline_docs.tsv [--sublinear-tf]")
+    main(args[0], "--sublinear-tf" in sys.argv[1:])
