@@ -87,7 +87,7 @@ int64_t minimise_lbfgs(nn::Linear& linear, Objective& f, int64_t max_iter, doubl
       alpha[k] = dot(s, q) / dot(y, s);
       add_(q, y, -alpha[k]);
     }
-    double gamma = 1.0 / std::max(1.0, std::sqrt(dot(g, g)));  // first step: a unit-length move
+    double gamma = 1.0 / std::max(1.0, std::sqrt(dot(g, g)));  // first step: at most unit length
     if (!history.empty()) gamma = dot(history.back().first, history.back().second) /
                                   dot(history.back().second, history.back().second);
     Params d = scaled(q, gamma);
@@ -111,13 +111,16 @@ int64_t minimise_lbfgs(nn::Linear& linear, Objective& f, int64_t max_iter, doubl
       add_(params, d, t);
     }
     Params new_g;
-    for (int tries = 0; tries < 40; ++tries) {
+    bool accepted = false;
+    for (int tries = 0; tries < 40 && !accepted; ++tries) {
       new_loss = f(&new_g);
-      if (new_loss <= loss + 1e-4 * t * slope) break;
+      accepted = new_loss <= loss + 1e-4 * t * slope;
+      if (accepted) break;
       NoGradGuard no_grad;
-      add_(params, d, -t / 2);
+      add_(params, d, tries + 1 < 40 ? -t / 2 : -t);  // halve the step; after the last try, undo it
       t /= 2;
     }
+    if (!accepted) break;  // no decrease along d at this precision: the parameters stay where they were
     Params s = scaled(d, t), y = cloned(new_g);
     add_(y, g, -1.0);
     if (dot(s, y) > 1e-12) {
