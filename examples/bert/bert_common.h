@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <iomanip>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -104,6 +106,17 @@ struct PretrainOptions {
   uint64_t seed = 0;
 };
 
+// The TF-IDF + logistic regression baseline (train_bert baseline): scikit-learn's TfidfVectorizer and
+// LogisticRegression defaults (min_df 1, smooth idf, l2 rows; C = 1, multinomial, unpenalised intercept).
+struct BaselineOptions {
+  std::string data = "data/bbc_news";
+  std::string out = "build/train_bert_out/baseline";  // baseline_docs.tsv: the split and the words
+  int64_t min_df = 1, max_iter = 2000, threads = 0;
+  bool sublinear_tf = false;
+  double c = 1.0, lr = 0.05, tol = 1e-4;  // Adam's step; stop when every gradient entry is below tol
+  uint64_t seed = 0;
+};
+
 struct FinetuneOptions {
   std::string data = "data/bbc_news";
   std::string pretrained = "build/train_bert_out/pretrain";  // vocab.txt, config.json, model.safetensors
@@ -116,6 +129,49 @@ struct FinetuneOptions {
 
 int pretrain(const PretrainOptions& o);
 int finetune(const FinetuneOptions& o);
+int baseline(const BaselineOptions& o);
+
+// Test-split figures: accuracy, macro-F1 (the unweighted mean of the classes' F1) and the confusion matrix.
+struct Scores {
+  double accuracy = 0, macro_f1 = 0;
+  std::vector<std::vector<int64_t>> confusion;  // [true][predicted]
+};
+
+inline Scores classification_scores(const std::vector<int64_t>& targets, const std::vector<int64_t>& predicted,
+                                    int64_t classes) {
+  Scores s;
+  s.confusion.assign(static_cast<size_t>(classes), std::vector<int64_t>(static_cast<size_t>(classes), 0));
+  for (size_t i = 0; i < targets.size(); ++i)
+    ++s.confusion[static_cast<size_t>(targets[i])][static_cast<size_t>(predicted[i])];
+  int64_t correct = 0;
+  double f1_sum = 0;
+  for (size_t c = 0; c < s.confusion.size(); ++c) {
+    int64_t tp = s.confusion[c][c], fp = 0, fn = 0;
+    for (size_t k = 0; k < s.confusion.size(); ++k) {
+      if (k == c) continue;
+      fp += s.confusion[k][c];
+      fn += s.confusion[c][k];
+    }
+    correct += tp;
+    f1_sum += tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + fp + fn);
+  }
+  s.accuracy = targets.empty() ? 0 : static_cast<double>(correct) / static_cast<double>(targets.size());
+  s.macro_f1 = f1_sum / static_cast<double>(classes);
+  return s;
+}
+
+// "test accuracy 97.31%, macro-F1 0.9712 (<note>)" and the confusion matrix, on stdout.
+inline void print_test_scores(const Scores& t, const std::vector<std::string>& class_names, const std::string& note) {
+  std::cout << "test accuracy " << std::fixed << std::setprecision(2) << 100 * t.accuracy << "%, macro-F1 "
+            << std::setprecision(4) << t.macro_f1 << " (" << note << ")\n";
+  std::cout << "confusion matrix (rows: true ";
+  for (const auto& c : class_names) std::cout << c << ' ';
+  std::cout << ")\n";
+  for (const auto& row : t.confusion) {
+    for (int64_t x : row) std::cout << std::setw(5) << x;
+    std::cout << '\n';
+  }
+}
 
 inline void set_num_threads_if(int64_t threads) {
   if (threads > 0) omp_set_num_threads(static_cast<int>(threads));

@@ -21,44 +21,23 @@ namespace bert_example {
 
 namespace {
 
-struct Scores {
-  double accuracy = 0, macro_f1 = 0;
-  std::vector<std::vector<int64_t>> confusion;  // [true][predicted]
-};
-
 Scores evaluate(models::BertForSequenceClassification& model, const TokenisedSet& ds, int64_t classes,
                 int64_t pad_id, int64_t batch_size, const std::string& amp_mode) {
   NoGradGuard no_grad;
   model.eval();
-  Scores s;
-  s.confusion.assign(static_cast<size_t>(classes), std::vector<int64_t>(static_cast<size_t>(classes), 0));
   const Tensor& ids = ds.ids;
   const auto targets = to_vector<int64_t>(ds.labels);
   const int64_t n = ids.size(0);
+  std::vector<int64_t> predicted;
   for (int64_t b = 0; b < n; b += batch_size) {
     const Tensor x = ids.slice(0, b, std::min(n, b + batch_size));
     std::optional<amp::AutocastGuard> amp;
     if (amp_mode == "bf16") amp.emplace(DeviceType::CPU, kBFloat16);
     const auto pred = to_vector<int64_t>(argmax(model.forward(x, attention_mask_of(x, pad_id)).logits.to(kF32), -1));
-    for (size_t i = 0; i < pred.size(); ++i)
-      ++s.confusion[static_cast<size_t>(targets[static_cast<size_t>(b) + i])][static_cast<size_t>(pred[i])];
+    predicted.insert(predicted.end(), pred.begin(), pred.end());
   }
-  int64_t correct = 0;
-  double f1_sum = 0;
-  for (int64_t c = 0; c < classes; ++c) {
-    int64_t tp = s.confusion[c][c], fp = 0, fn = 0;
-    for (int64_t k = 0; k < classes; ++k) {
-      if (k == c) continue;
-      fp += s.confusion[k][c];
-      fn += s.confusion[c][k];
-    }
-    correct += tp;
-    f1_sum += tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + fp + fn);
-  }
-  s.accuracy = n ? static_cast<double>(correct) / n : 0;
-  s.macro_f1 = f1_sum / classes;
   model.train();
-  return s;
+  return classification_scores(targets, predicted, classes);
 }
 
 }  // namespace
@@ -182,15 +161,7 @@ int finetune(const FinetuneOptions& o) {
   }
   model->nn::Module::load_state_dict(best);
   const Scores t = evaluate(*model, test_ds, classes, pad, o.batch_size, o.amp);
-  std::cout << "test accuracy " << std::fixed << std::setprecision(2) << 100 * t.accuracy << "%, macro-F1 "
-            << std::setprecision(4) << t.macro_f1 << " (best validation epoch " << best_epoch << ")\n";
-  std::cout << "confusion matrix (rows: true " ;
-  for (const auto& c : folder.classes()) std::cout << c << ' ';
-  std::cout << ")\n";
-  for (const auto& row : t.confusion) {
-    for (int64_t x : row) std::cout << std::setw(5) << x;
-    std::cout << '\n';
-  }
+  print_test_scores(t, folder.classes(), "best validation epoch " + std::to_string(best_epoch));
   return 0;
 }
 

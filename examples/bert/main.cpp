@@ -10,6 +10,8 @@
 //   train_bert finetune [--data DIR] [--pretrained DIR|none] [--out DIR] [--max-length N] [--batch-size N]
 //                       [--epochs N] [--lr X] [--weight-decay X] [--warmup FRACTION] [--patience N]
 //                       [--clip-grad X] [--amp off|bf16] [--limit-train N] [--seed N] [--threads N]
+//   train_bert baseline [--data DIR] [--out DIR] [--min-df N] [--sublinear-tf 0|1] [--C X] [--max-iter N]
+//                       [--tol X] [--seed N] [--threads N]      (TF-IDF + logistic regression, same split)
 #include <filesystem>
 #include <iostream>
 
@@ -24,7 +26,7 @@ using seek::examples::UsageError;
 namespace {
 
 void usage(std::ostream& os) {
-  os << "usage: train_bert pretrain|finetune [flags]   (flags: see examples/bert/main.cpp or docs/bert.md)\n";
+  os << "usage: train_bert pretrain|finetune|baseline [flags]   (flags: see examples/bert/main.cpp or docs/bert.md)\n";
 }
 
 std::string one_of(const std::string& flag, const std::string& v, std::initializer_list<const char*> allowed) {
@@ -95,12 +97,33 @@ bert_example::FinetuneOptions parse_finetune(int argc, char** argv) {
   return o;
 }
 
+bert_example::BaselineOptions parse_baseline(int argc, char** argv) {
+  bert_example::BaselineOptions o;
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help") throw UsageError("help");
+    if (i + 1 >= argc) throw UsageError(flag + " needs a value");
+    const std::string v = argv[++i];
+    if (flag == "--data") o.data = v;
+    else if (flag == "--out") o.out = v;
+    else if (flag == "--min-df") o.min_df = to_int(flag, v, 1);
+    else if (flag == "--sublinear-tf") o.sublinear_tf = one_of(flag, v, {"0", "1"}) == "1";
+    else if (flag == "--C") o.c = to_double(flag, v, 1e-12);
+    else if (flag == "--max-iter") o.max_iter = to_int(flag, v, 1);
+    else if (flag == "--tol") o.tol = to_double(flag, v, 0);
+    else if (flag == "--seed") o.seed = static_cast<uint64_t>(to_int(flag, v, 0));
+    else if (flag == "--threads") o.threads = to_int(flag, v, 0);
+    else throw UsageError("unknown flag " + flag);
+  }
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode != "pretrain" && mode != "finetune") {
-    std::cerr << "train_bert: the first argument must be pretrain or finetune\n";
+  if (mode != "pretrain" && mode != "finetune" && mode != "baseline") {
+    std::cerr << "train_bert: the first argument must be pretrain, finetune or baseline\n";
     usage(std::cerr);
     return 2;
   }
@@ -115,6 +138,7 @@ int main(int argc, char** argv) {
     return train(*o);
   };
   try {
+    if (mode == "baseline") return run(parse_baseline, bert_example::baseline);
     return mode == "pretrain" ? run(parse_pretrain, bert_example::pretrain) : run(parse_finetune, bert_example::finetune);
   } catch (const seek::Error& e) {
     std::cerr << "train_bert: " << e.what() << "\n";

@@ -119,9 +119,11 @@ int pretrain(const PretrainOptions& o) {
   if (progress.step == 0) log << "step,lr,train_loss,eval_loss,eval_accuracy,seconds\n";
   for (int64_t epoch = progress.epoch; epoch < o.epochs && !out_of_time; ++epoch) {
     loader.set_epoch(static_cast<uint64_t>(epoch));
-    if (progress.step > epoch * steps_per_epoch)
-      loader.load_state({static_cast<uint64_t>(epoch),
-                         static_cast<size_t>((progress.step - epoch * steps_per_epoch) * o.accumulation)});
+    int64_t first_batch = 0;  // > 0 when resuming inside this epoch
+    if (progress.step > epoch * steps_per_epoch) {
+      first_batch = (progress.step - epoch * steps_per_epoch) * o.accumulation;
+      loader.load_state({static_cast<uint64_t>(epoch), static_cast<size_t>(first_batch)});
+    }
     train::ProgressOptions po;
     po.unit = "tok";
     train::ProgressBar bar(steps_per_epoch, po);
@@ -129,6 +131,9 @@ int pretrain(const PretrainOptions& o) {
     int64_t micro = 0;
     double loss_acc = 0;
     for (const auto& batch : loader) {
+      // Micro-batches short of a whole step at the end of the epoch are left out: their gradients would
+      // leak into the next epoch's first step.
+      if (first_batch + micro >= steps_per_epoch * o.accumulation) break;
       // The mask of each micro-batch depends only on the seed and its position, so a resumed run draws
       // the masks the uninterrupted run would have.
       mask_gen.manual_seed(o.seed + 1 + static_cast<uint64_t>(progress.step * o.accumulation + micro % o.accumulation));

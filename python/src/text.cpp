@@ -1,10 +1,15 @@
-// seek._C.text: the WordPiece tokenizer, its trainer and the text datasets (seek/text/*.h), wrapped
+// seek._C.text: the WordPiece tokenizer, its trainer, the text datasets and the MLM data helpers
+// (packing, padding, dynamic masking, the stratified split the trainers share) (seek/text/*.h), wrapped
 // by python/seek/text with a Hugging Face-style __call__.
 #include <pybind11/stl.h>
 
 #include "bind.h"
 #include "seek/core/error.h"
+#include "seek/core/generator.h"
+#include "seek/data/dataset.h"
+#include "seek/ops/creation.h"
 #include "seek/text/bert_tokenizer.h"
+#include "seek/text/mlm.h"
 #include "seek/text/text_data.h"
 
 namespace seek::python {
@@ -198,6 +203,52 @@ void init_text(py::module_& m) {
         return read_corpus(paths, corpus_split(split));
       },
       py::arg("paths"), py::arg("split") = "paragraphs");
+
+  t.def(
+      "basic_tokenize",
+      [](const std::string& text, bool lowercase, std::optional<bool> strip_accents) {
+        return basic_tokenize(text, normalizer(lowercase, strip_accents, true, true));
+      },
+      py::arg("text"), py::arg("lowercase") = true, py::arg("strip_accents") = py::none(),
+      "BERT's basic tokenizer: the normalised words and punctuation marks of text.");
+  t.def(
+      "pack_sequences",
+      [](const BertTokenizer& tok, const std::vector<std::string>& texts, int64_t max_length, bool separate_documents,
+         int64_t min_tokens) {
+        py::gil_scoped_release release;
+        return pack_sequences(tok, texts, max_length, separate_documents, min_tokens);
+      },
+      py::arg("tokenizer"), py::arg("texts"), py::arg("max_length"), py::arg("separate_documents") = true,
+      py::arg("min_tokens") = 8);
+  t.def("pad_sequences", &pad_sequences, py::arg("sequences"), py::arg("max_length"), py::arg("pad_id"));
+  t.def(
+      "mask_tokens",
+      [](const Tensor& ids, const BertTokenizer& tok, double mlm_probability, double mask_replace_prob,
+         double random_replace_prob, const std::optional<std::shared_ptr<Generator>>& generator) {
+        MlmMaskingOptions o;
+        o.mlm_probability = mlm_probability;
+        o.mask_replace_prob = mask_replace_prob;
+        o.random_replace_prob = random_replace_prob;
+        MlmBatch b;
+        {
+          py::gil_scoped_release release;
+          b = mask_tokens(ids, tok, o, generator ? generator->get() : nullptr);
+        }
+        return py::make_tuple(b.input_ids, b.labels, b.attention_mask);
+      },
+      py::arg("input_ids"), py::arg("tokenizer"), py::arg("mlm_probability") = 0.15, py::arg("mask_replace_prob") = 0.8,
+      py::arg("random_replace_prob") = 0.1, py::arg("generator") = py::none());
+  t.def(
+      "stratified_split",
+      [](const std::vector<int64_t>& labels, const std::vector<double>& fractions, uint64_t seed) {
+        // The C++ split over a TensorDataset of the labels: the trainers' split, index for index.
+        const auto n = static_cast<int64_t>(labels.size());
+        auto ds = std::make_shared<data::TensorDataset>(arange(n).to(kInt64), tensor(labels, Shape{n}));
+        std::vector<std::vector<size_t>> parts;
+        for (const auto& p : data::stratified_split(ds, fractions, seed)) parts.push_back(p->indices());
+        return parts;
+      },
+      py::arg("labels"), py::arg("fractions"), py::arg("seed") = 0);
 }
 
 }  // namespace seek::python

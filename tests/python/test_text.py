@@ -69,3 +69,38 @@ def test_text_folder_and_trainer(tmp_path):
     tok = seek.text.BertTokenizer(vocab)
     assert "[UNK]" not in tok.tokenize("the match was won")
     assert tok.decode(tok.encode("a late goal")) == "a late goal"
+
+
+def test_mlm_data_helpers_and_split():
+    assert seek.text.basic_tokenize("Héllo, World!") == ["hello", ",", "world", "!"]
+    assert seek.text.basic_tokenize("Héllo", lowercase=False) == ["Héllo"]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "c", "d"]
+    tok = seek.text.BertTokenizer(vocab)
+    seqs = seek.text.pack_sequences(tok, ["a b c d a b c d", "d c b a"], 6, min_tokens=1)
+    assert all(s[0] == tok.cls_token_id and s[-1] == tok.sep_token_id and len(s) <= 6 for s in seqs)
+    inner = [i for s in seqs for i in s[1:-1]]
+    assert inner == [5, 6, 7, 8, 5, 6, 7, 8, 3, 8, 7, 6, 5, 3]  # the documents with a [SEP] after each
+    ids = seek.text.pad_sequences(seqs, 6, tok.pad_token_id)
+    assert ids.shape == (len(seqs), 6) and ids.dtype == seek.int64
+    batch = seek.tensor([[2] + [5, 6, 7, 8] * 10 + [3]] * 8, dtype=seek.int64)
+    gen = seek.Generator()
+    gen.manual_seed(3)
+    masked, labels, mask = seek.text.mask_tokens(batch, tok, generator=gen)
+    gen.manual_seed(3)
+    again, labels2, _ = seek.text.mask_tokens(batch, tok, generator=gen)
+    assert masked.tolist() == again.tolist() and labels.tolist() == labels2.tolist()
+    chosen = labels != -100
+    assert 0 < chosen.sum().item() < batch.numel() / 2
+    assert (labels[chosen] == batch[chosen]).all().item()  # labels are the original ids where chosen
+    assert (masked[~chosen] == batch[~chosen]).all().item()
+    assert not chosen[:, 0].any().item() and not chosen[:, -1].any().item()  # never [CLS] / [SEP]
+    assert mask.tolist() == [[1] * 42] * 8
+    with pytest.raises(ValueError):
+        seek.text.mask_tokens(batch, tok, mlm_probability=1.5)
+
+    labels = [0] * 50 + [1] * 30 + [2] * 20
+    train, val, test = seek.text.stratified_split(labels, [0.8, 0.1, 0.1], seed=4)
+    assert sorted(train + val + test) == list(range(100))
+    assert [sum(labels[i] == c for i in test) for c in range(3)] == [5, 3, 2]
+    assert seek.text.stratified_split(labels, [0.8, 0.1, 0.1], seed=4)[2] == test
+    assert seek.text.stratified_split(labels, [0.8, 0.1, 0.1], seed=5)[2] != test

@@ -16,8 +16,31 @@ from .. import _C
 TextFolder = _C.text.TextFolder
 read_corpus = _C.text.read_corpus
 train_wordpiece = _C.text.train_wordpiece
+basic_tokenize = _C.text.basic_tokenize
+pad_sequences = _C.text.pad_sequences
 
-__all__ = ["BertTokenizer", "TextFolder", "read_corpus", "train_wordpiece"]
+__all__ = ["BertTokenizer", "TextFolder", "read_corpus", "train_wordpiece", "basic_tokenize", "pack_sequences",
+           "pad_sequences", "mask_tokens", "stratified_split"]
+
+
+def pack_sequences(tokenizer, texts, max_length, separate_documents=True, min_tokens=8):
+    """run_mlm's group_texts: the texts' ids concatenated and cut into "[CLS] ... [SEP]" lists of at most
+    max_length ids (a last, shorter one kept when it has min_tokens tokens)."""
+    return _C.text.pack_sequences(tokenizer._tok, list(texts), max_length, separate_documents, min_tokens)
+
+
+def mask_tokens(input_ids, tokenizer, mlm_probability=0.15, mask_replace_prob=0.8, random_replace_prob=0.1,
+                generator=None):
+    """DataCollatorForLanguageModeling on a [B, L] int64 batch: returns (masked input_ids, labels with -100
+    where no prediction is due, attention_mask); a new mask at every call (or the generator's stream)."""
+    return _C.text.mask_tokens(input_ids, tokenizer._tok, mlm_probability, mask_replace_prob, random_replace_prob,
+                               generator)
+
+
+def stratified_split(labels, fractions, seed=0):
+    """Index lists, one per fraction, each keeping the class proportions of labels: the split the C++
+    trainer (examples/bert) computes for the same labels and seed."""
+    return _C.text.stratified_split(list(labels), list(fractions), seed)
 
 
 def _padding_mode(padding):
