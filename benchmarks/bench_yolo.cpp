@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
   seek::manual_seed(0);
   yolo::YoloConfig config = a.config == "small" ? yolo::YoloConfig::small(10) : yolo::YoloConfig::nano(10);
   config.dynamic_anchors = !a.fixed;
-  yolo::YoloModel model(config);
+  auto model_ptr = std::make_shared<yolo::YoloModel>(config);  // named_modules() needs a shared_ptr
+  yolo::YoloModel& model = *model_ptr;
   const double gflops = conv_gflops(model, a.flops_size > 0 ? a.flops_size : a.size, config.in_channels);
   if (a.fused) model.set_conv_bn_fused(true);
   Tensor x = seek::rand({a.batch, config.in_channels, a.size, a.size});
