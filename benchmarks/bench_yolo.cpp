@@ -4,10 +4,13 @@
 // model's own cost).
 //
 //   bench_yolo [--config nano|small] [--batch 32] [--size 128] [--warmup 2] [--steps 5]
-//              [--fused] [--channels-last] [--fixed] [--flops-size N]
+//              [--fused] [--channels-last] [--fixed] [--flops-size N] [--depth D] [--max-channels M]
+// (--depth 0.33 --max-channels 1024 with nano is YOLOv5n's graph: depths 1, 2, 3, 1 and widths up to 256)
 //
-// Prints one JSON line {"config", "params", "gflops", "images_per_s", "step_ms", ...}.
+// Prints one JSON line {"config", "params", "gflops", "images_per_s", "step_ms", "images_per_cpu_s", ...}
+// (images per second of process CPU time, all threads: the steadier figure on a shared machine).
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -26,6 +29,8 @@ struct Args {
   std::string config = "nano";
   int64_t batch = 32, size = 128, warmup = 2, steps = 5, flops_size = 0;
   bool fused = false, channels_last = false, fixed = false;
+  double depth = 0;          // > 0: overrides depth_multiple
+  int64_t max_channels = 0;  // > 0: overrides max_channels
 };
 
 Args parse(int argc, char** argv) {
@@ -49,6 +54,10 @@ Args parse(int argc, char** argv) {
       a.fused = true;
     else if (is("--channels-last"))
       a.channels_last = true;
+    else if (is("--depth"))
+      a.depth = std::stod(next());
+    else if (is("--max-channels"))
+      a.max_channels = std::stoll(next());
     else if (is("--fixed"))
       a.fixed = true;
     else {
@@ -90,6 +99,8 @@ int main(int argc, char** argv) {
   seek::manual_seed(0);
   yolo::YoloConfig config = a.config == "small" ? yolo::YoloConfig::small(10) : yolo::YoloConfig::nano(10);
   config.dynamic_anchors = !a.fixed;
+  if (a.depth > 0) config.depth_multiple = a.depth;
+  if (a.max_channels > 0) config.max_channels = a.max_channels;
   auto model_ptr = std::make_shared<yolo::YoloModel>(config);  // named_modules() needs a shared_ptr
   yolo::YoloModel& model = *model_ptr;
   const double gflops = conv_gflops(model, a.flops_size > 0 ? a.flops_size : a.size, config.in_channels);
@@ -109,15 +120,19 @@ int main(int argc, char** argv) {
   };
   for (int64_t i = 0; i < a.warmup; ++i) step();
   const auto t0 = Clock::now();
+  const std::clock_t c0 = std::clock();
   for (int64_t i = 0; i < a.steps; ++i) step();
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  // Process CPU seconds (all threads): on a shared machine images per CPU-second is the steadier figure.
+  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
   std::printf(
       "{\"config\": \"%s\", \"params\": %lld, \"gflops\": %.3f, \"flops_size\": %lld, \"batch\": %lld, \"size\": %lld, "
-      "\"fused\": %s, \"channels_last\": %s, \"dynamic\": %s, \"images_per_s\": %.1f, \"step_ms\": %.1f}\n",
+      "\"fused\": %s, \"channels_last\": %s, \"dynamic\": %s, \"images_per_s\": %.1f, \"step_ms\": %.1f, "
+      "\"images_per_cpu_s\": %.1f}\n",
       a.config.c_str(), static_cast<long long>(model.num_parameters()), gflops,
       static_cast<long long>(a.flops_size > 0 ? a.flops_size : a.size), static_cast<long long>(a.batch),
       static_cast<long long>(a.size), a.fused ? "true" : "false", a.channels_last ? "true" : "false",
-      a.fixed ? "false" : "true", static_cast<double>(a.batch * a.steps) / s,
-      1000.0 * s / static_cast<double>(a.steps));
+      a.fixed ? "false" : "true", static_cast<double>(a.batch * a.steps) / s, 1000.0 * s / static_cast<double>(a.steps),
+      cpu > 0 ? static_cast<double>(a.batch * a.steps) / cpu : 0.0);
   return 0;
 }

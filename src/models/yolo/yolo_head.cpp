@@ -125,7 +125,8 @@ YoloHead::YoloHead(const YoloConfig& config, const std::vector<int64_t>& in_chan
   const int64_t A = config.num_anchors;
   auto m = std::make_shared<nn::ModuleList>();
   for (int64_t i = 0; i < nl; ++i) {
-    auto branch = std::make_shared<DecoupledHead>(in_channels[i], in_channels[i], A, config.num_classes);
+    // YOLOX's decoupled head width: the same hidden width (the reference 256 channels) at every scale.
+    auto branch = std::make_shared<DecoupledHead>(in_channels[i], config.channels(256), A, config.num_classes);
     branch->initialize_biases(config.strides[i], config.image_size);
     m->push_back(branch);
   }

@@ -94,6 +94,8 @@ TEST(YoloModel, YoloV5LikeNamesAndWidths) {
   EXPECT_EQ(k.at("neck.23.cv3.bn.weight"), (Shape{128}));
   EXPECT_EQ(k.at("neck.attn.0.fc1.weight"), (Shape{8, 64, 1, 1}));
   EXPECT_EQ(k.at("head.m.0.stem.conv.weight"), (Shape{64, 64, 1, 1}));
+  EXPECT_EQ(k.at("head.m.2.stem.conv.weight"), (Shape{64, 128, 1, 1}));  // YOLOX: hidden 256 * 0.25 everywhere
+  EXPECT_EQ(k.at("head.m.2.box_conv.conv.weight"), (Shape{64, 64, 3, 3}));
   EXPECT_EQ(k.at("head.m.0.box_pred.weight"), (Shape{15, 64, 1, 1}));
   EXPECT_EQ(k.at("head.m.2.cls_pred.bias"), (Shape{30}));
   EXPECT_EQ(k.at("head.anchor_gen.1.conv.weight"), (Shape{18, 128, 1, 1}));
@@ -362,7 +364,7 @@ TEST(YoloModel, BiasInitAsYoloV5) {
   YoloModel model(nano());
   auto sd = model.state_dict();
   std::map<std::string, Tensor> m(sd.begin(), sd.end());
-  const int64_t strides[3] = {8, 16, 32}, widths[3] = {64, 128, 128};
+  const int64_t strides[3] = {8, 16, 32}, widths[3] = {64, 64, 64};  // the head's hidden width
   for (int s = 0; s < 3; ++s) {
     const double bound = 1.0 / std::sqrt(static_cast<double>(widths[s]));  // the default bias init's range
     const double cells = 128.0 / static_cast<double>(strides[s]);
