@@ -427,3 +427,26 @@ TEST(YoloModel, DefaultAnchorsScaleWithImageSize) {
   EXPECT_NEAR(a[2][2][1], 65.2, 1e-12);  // (373, 326)
   EXPECT_EQ(YoloConfig::small(2).resolved_anchors()[1][1], (std::array<double, 2>{62, 45}));
 }
+
+TEST(YoloModel, AutocastKeepsAnchorsAndDecodeInFloat32) {
+  for (bool dynamic : {true, false}) {
+    manual_seed(8);
+    YoloConfig c = nano(dynamic);
+    c.anchors[1][2] = {33.3, 41.7};  // not a bf16 value
+    YoloModel model(c);
+    model.eval();
+    YoloOutput out;
+    Tensor decoded;
+    {
+      amp::AutocastGuard guard(DeviceType::CPU, kBFloat16);
+      out = model.forward(rand({1, 3, 64, 64}));
+      decoded = model.decode(out);
+    }
+    // Fixed: the raw logits come out of the bf16 convs; dynamic: the f32 gate promotes them.
+    EXPECT_EQ(out.preds[0].dtype(), dynamic ? kFloat32 : kBFloat16);
+    EXPECT_EQ(decoded.dtype(), kFloat32);
+    EXPECT_EQ(out.anchors[1].dtype(), kFloat32);
+    EXPECT_EQ(out.anchors[1][0][2][0].item<float>(), 33.3f) << dynamic;  // exactly the base shape
+    EXPECT_EQ(out.anchors[1][0][2][1].item<float>(), 41.7f) << dynamic;
+  }
+}
