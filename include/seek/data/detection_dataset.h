@@ -57,7 +57,7 @@ struct DetectionAugment {
   double area_thr = 0.1;
 };
 
-class DetectionDataset {  // images are read with data::read_image (image_folder.h)
+class DetectionDataset {  // images decoded as data::read_image (image_folder.h) does, RGB
  public:
   // Checks every record (boxes float [n, 4] with x1 <= x2, y1 <= y2, labels
   // integral [n] in [0, classes) when class names are given) and the options;
