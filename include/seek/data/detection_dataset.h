@@ -37,6 +37,9 @@ struct DetectionSample {
   int64_t orig_height = 0, orig_width = 0;
   double ratio = 1.0;
   double pad_x = 0.0, pad_y = 0.0;  // letterbox: x_new = x_orig * ratio + pad_x
+  // (Exact for samples built without augmenting. Augmented samples record the
+  // letterbox before the random warp, or for a mosaic the first image's
+  // long-side resize ratio with no padding: meta data only.)
 };
 
 struct DetectionAugment {

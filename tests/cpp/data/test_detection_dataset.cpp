@@ -158,6 +158,30 @@ TEST(DetectionDataset, HsvOnlyKeepsTheLetterboxedBoxes) {
   EXPECT_FALSE(allclose(p.image, j.image, 0, 1e-3));  // the colours did change
 }
 
+TEST(DetectionDataset, DegenerateBoxesDroppedWhenAugmenting) {
+  // Scene 0 (64 x 64 -> 96, ratio 1.5) gets a third box 1 pixel wide (1.5 after
+  // the resize, below min_box_size 2) and one half outside the image.
+  DetectionSet set = make_set();
+  set.records[0].boxes = tensor(std::vector<float>{8, 10, 30, 40, 36, 30, 56, 54, 40, 2, 41, 20, 50, 40, 80, 60},
+                                {4, 4}, TensorOptions(kFloat32));
+  set.records[0].labels = tensor(std::vector<int64_t>{0, 1, 2, 2}, {4}, TensorOptions(kInt64));
+  DetectionAugment a;
+  a.img_size = 96;
+  a.mosaic = 0.0;
+  a.translate = a.scale = 0.0;  // the identity warp: only the box filter acts
+  a.fliplr = 0.0;
+  a.hsv_h = a.hsv_s = a.hsv_v = 0.0;
+  Generator g(0);
+  const DetectionSample s = DetectionDataset(set, a, true).get(0, &g);
+  EXPECT_EQ(to_vector<int64_t>(s.labels), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_TRUE(
+      allclose(s.boxes, tensor(std::vector<float>{12, 15, 45, 60, 54, 45, 84, 81, 75, 60, 96, 90}, {3, 4}), 0, 1e-4));
+  // Without augmenting, boxes are only clipped to the image.
+  const DetectionSample v = DetectionDataset(set, a, false).get(0, nullptr);
+  EXPECT_EQ(to_vector<int64_t>(v.labels), (std::vector<int64_t>{0, 1, 2, 2}));
+  EXPECT_FLOAT_EQ(to_vector<float>(v.boxes)[14], 96.0f);
+}
+
 TEST(DetectionDataset, SameGeneratorSameSampleAndCacheChangesNothing) {
   DetectionDataset ds(make_set(), geometric_augment(), true);
   Generator g1(42), g2(42);
