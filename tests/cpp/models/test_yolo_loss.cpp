@@ -197,6 +197,25 @@ TEST(YoloLoss, OneMatchByHand) {
   EXPECT_NEAR(YoloLoss(s).gains(2, 640)[0], 0.05 * 1.5, 1e-12);
 }
 
+TEST(YoloLoss, NoTargetsLeavesOnlyObjectness) {
+  YoloOutput out = make_output(2, 3, 32, {8, 16}, {{{8, 8}}, {{16, 16}}});
+  out.preds[0].fill_(-1.0);
+  for (auto& p : out.preds) p.requires_grad_();
+  for (const std::string assigner : {"ratio", "simota"}) {
+    YoloLossOptions o = opts(3, {4.0, 1.0});
+    o.assigner = assigner;
+    o.scale_hyp = false;
+    auto items = YoloLoss(o)(out, zeros({0, 6}));
+    EXPECT_EQ(items.box, 0.0);
+    EXPECT_EQ(items.cls, 0.0);
+    // all-zero objectness targets: BCE(-1, 0) = log(1 + e^-1) on scale 0 (weight 4), log 2 on scale 1
+    EXPECT_NEAR(items.obj, 4 * std::log1p(std::exp(-1.0)) + std::log(2.0), 1e-6) << assigner;
+    items.loss.backward();
+    EXPECT_TRUE(out.preds[0].grad().defined());
+    for (auto& p : out.preds) p.set_grad(Tensor());
+  }
+}
+
 TEST(YoloLoss, BoxLossIsOneMinusCiouOfTheDecodedBox) {
   YoloOutput out = make_output(1, 1, 16, {8}, {{{8, 8}}});
   out.preds[0].index_put_({0, 0, 0, 0, 0}, scalar_tensor(0.7));
