@@ -137,10 +137,10 @@ void draw_background(Canvas& cv, Rng& rng, const FashionDetectionOptions& o) {
     for (int64_t x = 0; x < n; ++x) {
       const auto t = static_cast<float>(((x - n / 2.0) * ca + (y - n / 2.0) * sa) / n);  // in about [-0.7, 0.7]
       float* c = cv.at(y, x);
-      for (int k = 0; k < 3; ++k) {
-        const double noise = o.noise > 0 ? o.noise * rng.uniform(-1, 1) : 0.0;
-        c[k] = static_cast<float>(base[k] + delta[k] * t + noise);
-      }
+      // Luminance noise (one value for the three channels): a third of the entropy of colour
+      // noise, so the PNGs stay small.
+      const double noise = o.noise > 0 ? o.noise * rng.uniform(-1, 1) : 0.0;
+      for (int k = 0; k < 3; ++k) c[k] = static_cast<float>(base[k] + delta[k] * t + noise);
     }
 }
 
@@ -374,7 +374,7 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
         render(sources[s], options, fashion_detection_image_seed(options.seed, s, i), hwc.data(), &boxes[s][i],
                &labels[s][i]);
         std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
-        write_image((fs::path(out_dir) / split_names[s] / "images" / name).string(), hwc.data(), n, n, 3);
+        write_image((fs::path(out_dir) / split_names[s] / "images" / name).string(), hwc.data(), n, n, 3, 1);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
