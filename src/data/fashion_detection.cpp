@@ -330,11 +330,25 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
   check_options(options);
   const char* split_names[3] = {"train", "val", "test"};
   const int64_t counts[3] = {options.train, options.val, options.test};
-  // Folders first: refuse to mix with an earlier set unless asked to replace it.
+  // The items first (a missing file leaves nothing behind): train items from the train split,
+  // val / test items from t10k.
+  std::optional<MNIST> train_items, test_items;
+  if (options.train > 0) train_items.emplace(mnist_dir, true);
+  if (options.val + options.test > 0) test_items.emplace(mnist_dir, false);
+  // Then the folders: refuse to mix with an earlier set (any file below a split folder)
+  // unless asked to replace it.
   std::error_code ec;
   for (int s = 0; s < 3; ++s) {
     const fs::path dir = fs::path(out_dir) / split_names[s];
-    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    bool holds_files = false;
+    if (fs::is_directory(dir, ec))
+      for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec))
+        if (!it->is_directory(ec)) {
+          holds_files = true;
+          break;
+        }
+    if (holds_files) {
       SEEK_CHECK_T(IOError, options.overwrite, "make_fashion_detection: '", dir.string(),
                    "' already holds files (set overwrite to replace it)");
       fs::remove_all(dir / "images", ec);
@@ -345,10 +359,6 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
     SEEK_CHECK_T(IOError, fs::is_directory(dir / "labels"), "make_fashion_detection: cannot create '", dir.string(),
                  "'");
   }
-  // Train items from the train split, val / test items from t10k.
-  std::optional<MNIST> train_items, test_items;
-  if (options.train > 0) train_items.emplace(mnist_dir, true);
-  if (options.val + options.test > 0) test_items.emplace(mnist_dir, false);
   Source sources[3];
   if (train_items) sources[0] = source_of(train_items->images(), train_items->labels());
   if (test_items) sources[1] = sources[2] = source_of(test_items->images(), test_items->labels());
