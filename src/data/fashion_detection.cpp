@@ -217,7 +217,8 @@ void render(const Source& src, const FashionDetectionOptions& o, uint64_t image_
   draw_background(cv, rng, o);
   const int64_t lines = rng.integer(0, o.max_lines);
   for (int64_t i = 0; i < lines; ++i) draw_line(cv, rng);
-  // Cut pieces: a quarter to a half of an item's frame around one of its pixels, placed off every item box.
+  // Cut pieces: a fifth to a third of an item's frame around one of its pixels (a fragment rather than a
+  // whole item), placed off every item box.
   const int64_t pieces = rng.integer(0, o.max_pieces);
   for (int64_t i = 0; i < pieces; ++i) {
     const int64_t index = rng.integer(0, src.count - 1);
@@ -232,9 +233,9 @@ void render(const Source& src, const FashionDetectionOptions& o, uint64_t image_
       }
     }
     const int64_t ch =
-        std::min(src.height, rng.integer(std::max<int64_t>(1, frame / 4), std::max<int64_t>(1, frame / 2)));
+        std::min(src.height, rng.integer(std::max<int64_t>(1, frame / 5), std::max<int64_t>(1, frame / 3)));
     const int64_t cw =
-        std::min(src.width, rng.integer(std::max<int64_t>(1, frame / 4), std::max<int64_t>(1, frame / 2)));
+        std::min(src.width, rng.integer(std::max<int64_t>(1, frame / 5), std::max<int64_t>(1, frame / 3)));
     const int64_t y0 = std::clamp(cy - ch / 2, int64_t{0}, src.height - ch),
                   x0 = std::clamp(cx - cw / 2, int64_t{0}, src.width - cw);
     const int64_t side = item_side(rng, o);
