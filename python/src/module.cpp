@@ -9,6 +9,11 @@ namespace seek::python {
 void init_distributed(py::module_& m);
 // issue 16: _C._ddp (DDP's Reducer) and _C.nn.SyncBatchNorm (dist_ddp.cpp), after init_nn.
 void init_dist_ddp(py::module_& m);
+// issue 18: _C.vision (vision.cpp), _C.models.yolo (models_yolo.cpp, after init_models) and _C.data's
+// detection part (data_detection.cpp, after init_data).
+void init_vision(py::module_& m);
+void init_models_yolo(py::module_& m);
+void init_data_detection(py::module_& m);
 }  // namespace seek::python
 
 PYBIND11_MODULE(_C, m) {
@@ -36,4 +41,7 @@ PYBIND11_MODULE(_C, m) {
   seek::python::init_text(m);
   seek::python::init_distributed(m);
   seek::python::init_dist_ddp(m);
+  seek::python::init_vision(m);
+  seek::python::init_models_yolo(m);
+  seek::python::init_data_detection(m);
 }
