@@ -35,12 +35,46 @@ IndexedCollate = _d.IndexedCollate
 analyze = _d.analyze
 content_hash = _d.content_hash
 DatasetAnalysis = _d.DatasetAnalysis
+# Detection (seek/data/detection_*.h): YOLO-folder / COCO readers, the augmenting DetectionDataset, the
+# DetectionLoader (batches unpack as images, targets [T, 6], counts), the Fashion-MNIST detection generator.
+DetectionRecord = _d.DetectionRecord
+DetectionSet = _d.DetectionSet
+DetectionAugment = _d.DetectionAugment
+DetectionSample = _d.DetectionSample
+DetectionDataset = _d.DetectionDataset
+DetectionBatch = _d.DetectionBatch
+DetectionLoader = _d.DetectionLoader
+collate_detection = _d.collate_detection
+read_yolo_folder = _d.read_yolo_folder
+read_coco_json = _d.read_coco_json
+write_yolo_labels = _d.write_yolo_labels
+write_coco_json = _d.write_coco_json
+read_class_names = _d.read_class_names
+write_class_names = _d.write_class_names
+write_image = _d.write_image
+FashionDetectionOptions = _d.FashionDetectionOptions
+FashionDetectionResult = _d.FashionDetectionResult
+make_fashion_detection = _d.make_fashion_detection
+fashion_mnist_class_names = _d.fashion_mnist_class_names
+DetectionStats = _d.DetectionStats
+Histogram = _d.Histogram
+detection_stats = _d.detection_stats
+kmeans_anchors = _d.kmeans_anchors
+best_possible_recall = _d.best_possible_recall
+mean_best_iou = _d.mean_best_iou
+anchor_summary = _d.anchor_summary
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset", "MapDataset",
            "DataLoader", "MNIST", "FashionMNIST", "random_split", "transforms", "CIFAR10", "ImageFolder",
            "read_image", "read_cifar10_batch", "default_collate", "default_convert", "get_worker_info",
            "collate_with_transform", "IndexedCollate", "analyze", "content_hash", "DatasetAnalysis", "Sampler",
-           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
+           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
+           "DetectionRecord", "DetectionSet", "DetectionAugment", "DetectionSample", "DetectionDataset",
+           "DetectionBatch", "DetectionLoader", "collate_detection", "read_yolo_folder", "read_coco_json",
+           "write_yolo_labels", "write_coco_json", "read_class_names", "write_class_names", "write_image",
+           "FashionDetectionOptions", "FashionDetectionResult", "make_fashion_detection",
+           "fashion_mnist_class_names", "DetectionStats", "Histogram", "detection_stats", "kmeans_anchors",
+           "best_possible_recall", "mean_best_iou", "anchor_summary"]
 
 
 class FashionMNIST(MNIST):

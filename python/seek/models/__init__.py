@@ -15,6 +15,9 @@ BertForSequenceClassification = _m.BertForSequenceClassification
 BertModelOutput = _m.BertModelOutput
 MaskedLMOutput = _m.MaskedLMOutput
 SequenceClassifierOutput = _m.SequenceClassifierOutput
+# The YOLO detector (seek/models/yolo): seek.models.yolo.YoloModel, YoloConfig, YoloLoss.
+from . import yolo  # noqa: E402
+from .yolo import YoloConfig, YoloLoss, YoloModel  # noqa: E402
 # The factories' models remember how they were made, for copy.deepcopy and pickle (seek.nn._module_ext).
 from ..nn._module_ext import record_factory as _recorded  # noqa: E402
 
@@ -32,4 +35,4 @@ mobilenet_v3_large = _recorded(_m.mobilenet_v3_large)
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "MobileNetV3", "resnet18", "resnet34", "resnet50", "resnet18d",
            "resnet34d", "resnet50d", "resnet20", "resnet56", "mobilenet_v3_small", "mobilenet_v3_large",
            "BertConfig", "BertModel", "BertForMaskedLM", "BertForSequenceClassification", "BertModelOutput",
-           "MaskedLMOutput", "SequenceClassifierOutput"]
+           "MaskedLMOutput", "SequenceClassifierOutput", "yolo", "YoloConfig", "YoloModel", "YoloLoss"]
