@@ -105,3 +105,129 @@ class DatasetAnalysis:
 def analyze(dataset: Dataset, num_classes: int = 0, class_names: Sequence[str] = ...,
             pixel_stats: bool = True) -> DatasetAnalysis: ...
 def content_hash(dataset: Dataset) -> int: ...
+
+# ---- detection (issue 18: seek/data/detection_*.h) ----
+class DetectionRecord:
+    image_path: str
+    image_id: int
+    width: int
+    height: int
+    boxes: Tensor
+    labels: Tensor
+    def __init__(self, image_path: str, image_id: int, width: int, height: int, boxes: Tensor,
+                 labels: Tensor) -> None: ...
+
+class DetectionSet:
+    records: List[DetectionRecord]
+    class_names: List[str]
+    def __init__(self, records: Sequence[DetectionRecord] = ..., class_names: Sequence[str] = ...) -> None: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int) -> DetectionRecord: ...
+
+class DetectionAugment:
+    img_size: int
+    mosaic: float
+    degrees: float
+    translate: float
+    scale: float
+    shear: float
+    fliplr: float
+    flipud: float
+    hsv_h: float
+    hsv_s: float
+    hsv_v: float
+    pad_value: int
+    min_box_size: float
+    perspective: float
+    area_thr: float
+    def __init__(self, **fields: Any) -> None: ...
+
+class DetectionSample:
+    image: Tensor
+    boxes: Tensor
+    labels: Tensor
+    image_id: int
+    orig_height: int
+    orig_width: int
+    ratio: float
+    pad_x: float
+    pad_y: float
+
+class DetectionDataset:
+    set: DetectionSet
+    augment: DetectionAugment
+    augmenting: bool
+    cached: bool
+    def __init__(self, set: DetectionSet, augment: Optional[DetectionAugment] = None, augmenting: bool = False,
+                 cache: bool = False, **augment_fields: Any) -> None: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int) -> DetectionSample: ...
+    def get(self, index: int, generator: Any = None) -> DetectionSample: ...
+    def cache_images(self) -> None: ...
+
+class DetectionBatch:
+    images: Tensor
+    targets: Tensor
+    counts: List[int]
+    samples: List[DetectionSample]
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+class DetectionLoader:
+    epoch: int
+    def __init__(self, dataset: DetectionDataset, batch_size: int = 16, shuffle: bool = False, seed: int = 0,
+                 num_workers: int = 1, drop_last: bool = False) -> None: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[DetectionBatch]: ...
+    def set_epoch(self, epoch: int) -> None: ...
+    def make_batch(self, index: int) -> DetectionBatch: ...
+
+def collate_detection(samples: Sequence[DetectionSample]) -> DetectionBatch: ...
+def read_yolo_folder(images_dir: str, labels_dir: str, class_names: Sequence[str]) -> DetectionSet: ...
+def read_coco_json(json_path: str, image_root: str) -> DetectionSet: ...
+def write_yolo_labels(set: DetectionSet, labels_dir: str) -> None: ...
+def write_coco_json(set: DetectionSet, json_path: str) -> None: ...
+def read_class_names(path: str) -> List[str]: ...
+def write_class_names(names: Sequence[str], path: str) -> None: ...
+def write_image(path: str, image: Tensor) -> None: ...
+
+class FashionDetectionOptions:
+    def __init__(self, **fields: Any) -> None: ...
+
+class FashionDetectionResult:
+    train: DetectionSet
+    val: DetectionSet
+    test: DetectionSet
+    seconds: float
+
+def make_fashion_detection(mnist_dir: str, out_dir: str, **options: Any) -> FashionDetectionResult: ...
+def fashion_mnist_class_names() -> List[str]: ...
+
+class Histogram:
+    edges: List[float]
+    counts: List[int]
+
+class DetectionStats:
+    images: int
+    boxes: int
+    empty_images: int
+    boxes_per_image: List[int]
+    per_class: List[int]
+    class_names: List[str]
+    width: Histogram
+    height: Histogram
+    area: Histogram
+    coco_small: int
+    coco_medium: int
+    coco_large: int
+    mean_width: float
+    mean_height: float
+    wh: Tensor
+    def summary(self) -> str: ...
+
+def detection_stats(set: DetectionSet, bins: int = 10) -> DetectionStats: ...
+def kmeans_anchors(wh: Tensor, k: int, seed: int = 0, iterations: int = 300) -> Tensor: ...
+def best_possible_recall(wh: Tensor, anchors: Tensor, ratio_threshold: float = 4.0) -> float: ...
+def mean_best_iou(wh: Tensor, anchors: Tensor) -> float: ...
+def anchor_summary(wh: Tensor, scales: int = 3, per_scale: int = 3, seed: int = 0,
+                   ratio_threshold: float = 4.0) -> str: ...

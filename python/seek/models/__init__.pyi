@@ -106,3 +106,7 @@ class BertForSequenceClassification(Module):
     def load_safetensors(self, path: str, strict: bool = True) -> None: ...
     @staticmethod
     def from_pretrained(path: str) -> BertForSequenceClassification: ...
+
+# The YOLO detector (issue 18): seek.models.yolo.
+from . import yolo as yolo
+from .yolo import YoloConfig as YoloConfig, YoloLoss as YoloLoss, YoloModel as YoloModel
