@@ -53,8 +53,8 @@ void def_io(py::module_& d) {
       .def_readwrite("image_id", &DetectionRecord::image_id)
       .def_readwrite("width", &DetectionRecord::width)
       .def_readwrite("height", &DetectionRecord::height)
-      .def_readwrite("boxes", &DetectionRecord::boxes)
-      .def_readwrite("labels", &DetectionRecord::labels)
+      .def_property("boxes", by_value(&DetectionRecord::boxes), setter(&DetectionRecord::boxes))
+      .def_property("labels", by_value(&DetectionRecord::labels), setter(&DetectionRecord::labels))
       .def("__repr__", [](const DetectionRecord& r) {
         return "DetectionRecord(image_path='" + r.image_path + "', image_id=" + std::to_string(r.image_id) +
                ", width=" + std::to_string(r.width) + ", height=" + std::to_string(r.height) +
@@ -65,7 +65,7 @@ void def_io(py::module_& d) {
              return DetectionSet{std::move(records), std::move(names)};
            }),
            py::arg("records") = std::vector<DetectionRecord>{}, py::arg("class_names") = std::vector<std::string>{})
-      .def_readwrite("records", &DetectionSet::records)
+      .def_property("records", by_value(&DetectionSet::records), setter(&DetectionSet::records))
       .def_readwrite("class_names", &DetectionSet::class_names)
       .def("__len__", [](const DetectionSet& s) { return s.records.size(); })
       .def("__getitem__", [](const DetectionSet& s, int64_t i) {
@@ -121,9 +121,9 @@ void def_dataset(py::module_& d) {
   py::class_<DetectionSample>(d, "DetectionSample",
                               "image float32 [3, S, S], boxes [n, 4] xyxy in its pixels, labels [n], image_id, "
                               "orig_height, orig_width, and the letterbox (x_new = x_orig * ratio + pad_x).")
-      .def_readonly("image", &DetectionSample::image)
-      .def_readonly("boxes", &DetectionSample::boxes)
-      .def_readonly("labels", &DetectionSample::labels)
+      .def_property_readonly("image", by_value(&DetectionSample::image))
+      .def_property_readonly("boxes", by_value(&DetectionSample::boxes))
+      .def_property_readonly("labels", by_value(&DetectionSample::labels))
       .def_readonly("image_id", &DetectionSample::image_id)
       .def_readonly("orig_height", &DetectionSample::orig_height)
       .def_readonly("orig_width", &DetectionSample::orig_width)
@@ -180,10 +180,10 @@ void def_dataset(py::module_& d) {
                              "images [B, 3, S, S]; targets [T, 6] (batch index, class, cx, cy, w, h / S); counts "
                              "(boxes per image); samples (metadata, images released). Unpacks as (images, targets, "
                              "counts).")
-      .def_readonly("images", &DetectionBatch::images)
-      .def_readonly("targets", &DetectionBatch::targets)
+      .def_property_readonly("images", by_value(&DetectionBatch::images))
+      .def_property_readonly("targets", by_value(&DetectionBatch::targets))
       .def_readonly("counts", &DetectionBatch::counts)
-      .def_readonly("samples", &DetectionBatch::samples)
+      .def_property_readonly("samples", by_value(&DetectionBatch::samples))
       .def("__len__", [](const DetectionBatch& b) { return b.counts.size(); })
       .def("__iter__", [](const DetectionBatch& b) { return py::iter(py::make_tuple(b.images, b.targets, b.counts)); });
   d.def("collate_detection", &collate_detection, py::arg("samples"), "Samples -> DetectionBatch.");
@@ -259,9 +259,9 @@ void def_generation(py::module_& d) {
   SEEK_FIELD(overwrite);
 #undef SEEK_FIELD
   py::class_<FashionDetectionResult>(d, "FashionDetectionResult", "train, val, test (DetectionSet), seconds.")
-      .def_readonly("train", &FashionDetectionResult::train)
-      .def_readonly("val", &FashionDetectionResult::val)
-      .def_readonly("test", &FashionDetectionResult::test)
+      .def_property_readonly("train", by_value(&FashionDetectionResult::train))
+      .def_property_readonly("val", by_value(&FashionDetectionResult::val))
+      .def_property_readonly("test", by_value(&FashionDetectionResult::test))
       .def_readonly("seconds", &FashionDetectionResult::seconds);
   d.def(
       "make_fashion_detection",
@@ -296,7 +296,7 @@ void def_generation(py::module_& d) {
       .def_readonly("coco_large", &DetectionStats::coco_large)
       .def_readonly("mean_width", &DetectionStats::mean_width)
       .def_readonly("mean_height", &DetectionStats::mean_height)
-      .def_readonly("wh", &DetectionStats::wh)
+      .def_property_readonly("wh", by_value(&DetectionStats::wh))
       .def("summary", &DetectionStats::summary)
       .def("__str__", &DetectionStats::summary);
   auto rel = py::call_guard<py::gil_scoped_release>();

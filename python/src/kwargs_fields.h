@@ -23,3 +23,21 @@ void set_fields_from_kwargs(T& target, const py::kwargs& kwargs, const char* wha
 }
 
 }  // namespace seek::python
+
+namespace seek::python {
+
+// A getter returning a member by value. Tensor fields are exposed through these rather than def_readonly:
+// a Tensor instance that merely refers to a C++ member (reference_internal) is not taken by Tensor's fast
+// number slots (tensor_ops.cpp), so `a - b` on it raised TypeError; a copy (a shared handle) is an owned
+// instance and behaves like any other tensor.
+template <typename C, typename T>
+auto by_value(T C::*member) {
+  return [member](const C& c) -> T { return c.*member; };
+}
+
+template <typename C, typename T>
+auto setter(T C::*member) {
+  return [member](C& c, T value) { c.*member = std::move(value); };
+}
+
+}  // namespace seek::python

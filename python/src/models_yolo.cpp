@@ -85,8 +85,8 @@ void def_output(py::module_& ym) {
              return YoloOutput{std::move(preds), std::move(anchors), std::move(strides)};
            }),
            py::arg("preds"), py::arg("anchors"), py::arg("strides"))
-      .def_readwrite("preds", &YoloOutput::preds)
-      .def_readwrite("anchors", &YoloOutput::anchors)
+      .def_property("preds", by_value(&YoloOutput::preds), setter(&YoloOutput::preds))
+      .def_property("anchors", by_value(&YoloOutput::anchors), setter(&YoloOutput::anchors))
       .def_readwrite("strides", &YoloOutput::strides)
       .def("__len__", [](const YoloOutput& o) { return o.preds.size(); })
       .def("__getitem__", [](const YoloOutput& o, int64_t i) {
@@ -207,7 +207,7 @@ void def_loss(py::module_& ym) {
   py::class_<YoloLossItems>(ym, "YoloLossItems",
                             "loss: scalar, differentiable ((box + obj + cls) * batch size); box, obj, cls: the "
                             "scaled parts as floats. Unpacks as (loss, (box, obj, cls)).")
-      .def_readonly("loss", &YoloLossItems::loss)
+      .def_property_readonly("loss", by_value(&YoloLossItems::loss))
       .def_readonly("box", &YoloLossItems::box)
       .def_readonly("obj", &YoloLossItems::obj)
       .def_readonly("cls", &YoloLossItems::cls)

@@ -68,6 +68,7 @@ def test_model_is_a_module_with_yolo_outputs():
     x = seek.rand(2, 3, S, S)
     out = m(x)
     assert isinstance(out, YoloOutput) and out.strides == [8, 16, 32]
+    assert (out.preds[0] - out[0]).abs().max().item() == 0.0
     for p, a, s in zip(out.preds, out.anchors, out.strides):
         assert tuple(p.shape) == (2, 3, S // s, S // s, 8) and tuple(a.shape) == (2, 3, 2)
     dec = m.decode(out)
@@ -106,6 +107,7 @@ def test_loss_options_parts_and_assignment():
     assert crit.options["iou_type"] == "GIoU" and crit.options["label_smoothing"] == 0.1
     items = crit(out, targets)
     loss, (box, obj, cls) = items
+    assert (items.loss - loss).item() == 0.0
     assert box > 0 and obj > 0 and cls > 0
     assert loss.item() == pytest.approx((box + obj + cls) * 2, rel=1e-4)
     loss.backward()
@@ -156,6 +158,11 @@ def test_dataset_loader_stats(det_set, tmp_path):
     assert seen == 8
     loader.set_epoch(1)
     assert loader.epoch == 1
+    # the same batch index of an epoch is the same batch; returned tensors take part in arithmetic
+    b1, b2 = loader.make_batch(0), loader.make_batch(0)
+    assert (b1.images - b2.images).abs().max().item() == 0.0
+    assert (b1.targets - b2.targets).abs().max().item() == 0.0
+    assert (det_set[0].boxes - det_set.records[0].boxes).abs().sum().item() == 0.0
     st = data.detection_stats(det_set)
     assert st.images == 8 and st.boxes == sum(int(r.labels.numel()) for r in det_set.records)
     assert sum(st.per_class) == st.boxes and "boxes" in st.summary()
