@@ -11,7 +11,7 @@ namespace seek::python {
 namespace py = pybind11;
 
 template <typename T>
-void set_fields_from_kwargs(T& target, const py::kwargs& kwargs, const char* what) {
+void set_fields_from_kwargs(T& target, const py::dict& kwargs, const char* what) {
   py::object self = py::cast(&target, py::return_value_policy::reference);
   for (auto& [key, value] : kwargs) {
     std::string k = py::str(key);

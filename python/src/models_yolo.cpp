@@ -68,6 +68,29 @@ void def_config(py::module_& ym) {
       .def("resolved_anchors", &YoloConfig::resolved_anchors, "anchors, or the defaults for image_size when empty.")
       .def("channels", &YoloConfig::channels, py::arg("reference"))
       .def("depth", &YoloConfig::depth, py::arg("reference"))
+      .def(py::pickle(
+          [](const YoloConfig& x) {
+            py::dict d;
+            d["num_classes"] = x.num_classes;
+            d["depth_multiple"] = x.depth_multiple;
+            d["width_multiple"] = x.width_multiple;
+            d["in_channels"] = x.in_channels;
+            d["strides"] = x.strides;
+            d["num_anchors"] = x.num_anchors;
+            d["dynamic_anchors"] = x.dynamic_anchors;
+            d["anchor_candidates"] = x.anchor_candidates;
+            d["anchors"] = x.anchors;
+            d["attention"] = x.attention;
+            d["max_channels"] = x.max_channels;
+            d["image_size"] = x.image_size;
+            d["anchor_range"] = x.anchor_range;
+            return d;
+          },
+          [](const py::dict& d) {
+            YoloConfig config;
+            set_fields_from_kwargs(config, d, "YoloConfig");
+            return config;
+          }))
       .def("__repr__", [](const YoloConfig& x) {
         return "YoloConfig(num_classes=" + std::to_string(x.num_classes) +
                ", depth_multiple=" + std::to_string(x.depth_multiple) +

@@ -113,6 +113,10 @@ def test_non_max_suppression_hand_case():
     # multi-label: box 0 also as class 1 (.09 < conf) no; box 1 as class 0 (.16 < conf) no; max_det cuts
     ml = V.non_max_suppression(prediction(), conf_thres=0.1, iou_thres=0.45, multi_label=True, max_det=2)[0]
     assert ml.shape[0] == 2
+    # multi-label with classes=[0]: (box 3, class 0) at .2 * .9 = .18 survives, boxes 1, 2 as class 0 are
+    # suppressed by box 0
+    ml0 = V.non_max_suppression(prediction(), conf_thres=0.1, iou_thres=0.45, multi_label=True, classes=[0])[0]
+    np.testing.assert_allclose(ml0.numpy()[:, 4:], [[0.81, 0], [0.18, 0]], rtol=1e-5)
     with pytest.raises(ValueError, match="out of range"):
         V.non_max_suppression(prediction(), classes=[5])
 

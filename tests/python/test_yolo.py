@@ -2,7 +2,9 @@
 (shapes, decode on hand-set logits, state_dict round trip), YoloLoss's options and parts, the YOLO-folder
 reader with its errors (file and line in the message), DetectionDataset / DetectionLoader batches, the
 statistics and k-means anchors, and a tiny training loop in Python whose loss falls."""
+import copy
 import os
+import pickle
 
 import numpy as np
 import pytest
@@ -83,6 +85,16 @@ def test_model_is_a_module_with_yolo_outputs():
     np.testing.assert_allclose(other.predict(x).detach().numpy(), m.predict(x).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
     assert m.to("cpu") is not None
+    # copy.deepcopy (as an EMA copy is made) and pickle rebuild the model from its config, with its weights
+    twin = copy.deepcopy(m)
+    assert twin.config.image_size == S and not twin.training
+    np.testing.assert_allclose(twin.predict(x).detach().numpy(), m.predict(x).detach().numpy())
+    with seek.no_grad():
+        for p in twin.parameters():
+            p.zero_()
+    assert np.abs(twin.predict(x).detach().numpy() - m.predict(x).detach().numpy()).max() > 0
+    again = pickle.loads(pickle.dumps(m))
+    np.testing.assert_allclose(again.predict(x).detach().numpy(), m.predict(x).detach().numpy())
     with pytest.raises(ValueError):
         m(seek.rand(1, 3, 60, 60))  # not a multiple of 32
 

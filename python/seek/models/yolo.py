@@ -19,4 +19,10 @@ YoloLoss = _y.YoloLoss
 YoloLossItems = _y.YoloLossItems
 decode_predictions = _y.decode_predictions
 
+# YoloModel(config) remembers its config, for copy.deepcopy (an EMA copy) and pickle, as the classes of
+# seek._C.models do (seek.nn._module_ext).
+from ..nn._module_ext import _record_init  # noqa: E402
+
+_record_init(YoloModel)
+
 __all__ = ["YoloConfig", "YoloModel", "YoloOutput", "YoloLoss", "YoloLossItems", "decode_predictions"]
