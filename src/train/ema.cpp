@@ -51,8 +51,7 @@ ModelEMA::ModelEMA(std::shared_ptr<nn::Module> ema_model, const nn::Module& mode
                      " in the model but ", dtype_name(it->second.dtype()), " in the EMA model");
   }
   for (const auto& [name, t] : ema_tensors)
-    SEEK_CHECK_VALUE(model_names.count(name), "ModelEMA: the model has no tensor '", name,
-                     "' (the EMA model does)");
+    SEEK_CHECK_VALUE(model_names.count(name), "ModelEMA: the model has no tensor '", name, "' (the EMA model does)");
   NoGradGuard no_grad;
   for (const auto& [name, t] : model_tensors) ema_tensors.at(name).detach().copy_(t.detach());
   for (auto& p : ema_->parameters()) p.requires_grad_(false);

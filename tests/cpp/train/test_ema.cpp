@@ -63,7 +63,10 @@ TEST(ModelEMA, StartsAsACopyOutOfAutogradInEvalMode) {
   for (const auto& p : ema.module().parameters()) EXPECT_FALSE(p.requires_grad());
   for (const auto& p : model->parameters()) EXPECT_TRUE(p.requires_grad());
   // The copy does not share storage with the model.
-  { NoGradGuard g; model->parameters()[0].fill_(7.0); }
+  {
+    NoGradGuard g;
+    model->parameters()[0].fill_(7.0);
+  }
   EXPECT_NE(values(ema.module().parameters()[0])[0], 7.0);
 }
 
