@@ -75,8 +75,7 @@ DetectionDataset::DetectionDataset(DetectionSet set, DetectionAugment augment, b
   const auto num_classes = static_cast<int64_t>(set_.class_names.size());
   for (auto& r : set_.records) {
     const std::string where = "DetectionDataset: record of '" + r.image_path + "'";
-    SEEK_CHECK_VALUE(!r.image_path.empty(), "DetectionDataset: a record (image_id ", r.image_id,
-                     ") has no image path");
+    SEEK_CHECK_VALUE(!r.image_path.empty(), "DetectionDataset: a record (image_id ", r.image_id, ") has no image path");
     SEEK_CHECK_VALUE(r.width >= 0 && r.height >= 0, where, ": negative size ", r.width, "x", r.height);
     const BoxedImage checked =
         checked_boxed_image({zeros({1, 1, 1}, TensorOptions(kFloat32)), r.boxes, r.labels}, where.c_str());
@@ -126,8 +125,8 @@ void DetectionDataset::cache_images() {
 }
 
 DetectionSample DetectionDataset::get(int64_t index, Generator* g) const {
-  SEEK_CHECK_INDEX(index >= 0 && index < size(), "DetectionDataset::get: index ", index, " out of range for ",
-                   size(), " images");
+  SEEK_CHECK_INDEX(index >= 0 && index < size(), "DetectionDataset::get: index ", index, " out of range for ", size(),
+                   " images");
   const DetectionRecord& rec = set_.records[static_cast<size_t>(index)];
   const int64_t s = augment_.img_size;
   const double pad = static_cast<double>(augment_.pad_value) / 255.0;
@@ -158,8 +157,8 @@ DetectionSample DetectionDataset::get(int64_t index, Generator* g) const {
       std::array<BoxedImage, 4> pieces;
       pieces[0] = first.image;
       for (size_t k = 1; k < 4; ++k) {
-        const auto other = std::min<int64_t>(static_cast<int64_t>(draw_uniform(g, 0.0, static_cast<double>(size()))),
-                                             size() - 1);
+        const auto other =
+            std::min<int64_t>(static_cast<int64_t>(draw_uniform(g, 0.0, static_cast<double>(size()))), size() - 1);
         pieces[k] = load_resized(other).image;
       }
       // The ratio / padding describe the first image's long-side resize only.

@@ -50,11 +50,11 @@ DetectionBatch collate_detection(std::vector<DetectionSample> samples) {
   std::vector<float> targets;
   for (int64_t i = 0; i < n; ++i) {
     DetectionSample& s = samples[static_cast<size_t>(i)];
-    SEEK_CHECK_SHAPE(s.image.defined() && s.image.dim() == 3 && s.image.size(0) == c && s.image.size(1) == h &&
-                         s.image.size(2) == w,
-                     "collate_detection: sample ", i, " (image_id ", s.image_id, ") has an image of shape ",
-                     s.image.defined() ? shape_str(s.image.sizes()) : std::string("(none)"), ", sample 0 has [", c, ", ",
-                     h, ", ", w, "]");
+    SEEK_CHECK_SHAPE(
+        s.image.defined() && s.image.dim() == 3 && s.image.size(0) == c && s.image.size(1) == h && s.image.size(2) == w,
+        "collate_detection: sample ", i, " (image_id ", s.image_id, ") has an image of shape ",
+        s.image.defined() ? shape_str(s.image.sizes()) : std::string("(none)"), ", sample 0 has [", c, ", ", h, ", ", w,
+        "]");
     const Tensor img = s.image.cpu().to(kFloat32).contiguous();
     std::memcpy(dst + i * c * h * w, img.data_ptr<float>(), static_cast<size_t>(c * h * w) * sizeof(float));
     const BoxedImage bi = checked_boxed_image({img, s.boxes, s.labels}, "collate_detection");
@@ -97,7 +97,10 @@ struct DetectionLoader::Run {
   std::vector<std::thread> threads;
 
   Run(const DetectionLoader* l, int64_t workers)
-      : loader(l), epoch(l->epoch_), order(l->epoch_indices(l->epoch_)), num_batches(l->num_batches()),
+      : loader(l),
+        epoch(l->epoch_),
+        order(l->epoch_indices(l->epoch_)),
+        num_batches(l->num_batches()),
         ahead(2 * workers) {
     for (int64_t k = 0; k < workers; ++k) threads.emplace_back([this] { work(); });
   }
@@ -153,8 +156,12 @@ struct DetectionLoader::Run {
 
 DetectionLoader::DetectionLoader(std::shared_ptr<const DetectionDataset> dataset, int64_t batch_size, bool shuffle,
                                  uint64_t seed, int64_t num_workers, bool drop_last)
-    : dataset_(std::move(dataset)), batch_size_(batch_size), shuffle_(shuffle), seed_(seed),
-      num_workers_(num_workers), drop_last_(drop_last) {
+    : dataset_(std::move(dataset)),
+      batch_size_(batch_size),
+      shuffle_(shuffle),
+      seed_(seed),
+      num_workers_(num_workers),
+      drop_last_(drop_last) {
   SEEK_CHECK_VALUE(dataset_ != nullptr, "DetectionLoader: no dataset");
   SEEK_CHECK_VALUE(batch_size_ > 0, "DetectionLoader: batch_size must be positive, got ", batch_size_);
   SEEK_CHECK_VALUE(num_workers_ >= 0, "DetectionLoader: num_workers must be >= 0, got ", num_workers_);

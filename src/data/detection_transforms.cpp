@@ -16,8 +16,8 @@
 namespace seek::data {
 namespace {
 
-using detection_detail::boxes_tensor;
 using detection_detail::box_vector;
+using detection_detail::boxes_tensor;
 using detection_detail::label_vector;
 using detection_detail::labels_tensor;
 using detection_detail::new_image;
@@ -117,15 +117,56 @@ Matrix3 inverse(const Matrix3& m) {
   const double det = a * A + b * B + c * C;
   SEEK_CHECK_VALUE(std::abs(det) > 1e-12, "warp_perspective: the matrix is singular (determinant ", det, ")");
   const double r = 1.0 / det;
-  return {A * r,
-          -(b * i - c * h) * r,
-          (b * f - c * e) * r,
-          B * r,
-          (a * i - c * g) * r,
-          -(a * f - c * d) * r,
-          C * r,
-          -(a * h - b * g) * r,
-          (a * e - b * d) * r};
+  return {A * r, -(b * i - c * h) * r, (b * f - c * e) * r, B * r, (a * i - c * g) * r, -(a * f - c * d) * r,
+          C * r, -(a * h - b * g) * r, (a * e - b * d) * r};
+}
+
+struct Point {
+  double x, y;
+};
+
+// Sutherland-Hodgman: the part of the polygon on the side of the line where
+// inside(p) holds; cut(p, q) is where the edge p -> q crosses the line.
+template <typename Inside, typename Cut>
+std::vector<Point> clip_half(const std::vector<Point>& poly, Inside inside, Cut cut) {
+  std::vector<Point> out;
+  for (size_t i = 0; i < poly.size(); ++i) {
+    const Point& p = poly[i];
+    const Point& q = poly[(i + 1) % poly.size()];
+    const bool pin = inside(p), qin = inside(q);
+    if (pin) out.push_back(p);
+    if (pin != qin) out.push_back(cut(p, q));
+  }
+  return out;
+}
+
+// The bounding box of a convex polygon clipped to [0, w] x [0, h]; a zero box
+// when nothing is left.
+std::array<double, 4> clipped_bbox(std::vector<Point> poly, double w, double h) {
+  auto at_x = [](const Point& p, const Point& q, double x) {
+    const double t = (x - p.x) / (q.x - p.x);
+    return Point{x, p.y + t * (q.y - p.y)};
+  };
+  auto at_y = [](const Point& p, const Point& q, double y) {
+    const double t = (y - p.y) / (q.y - p.y);
+    return Point{p.x + t * (q.x - p.x), y};
+  };
+  poly = clip_half(
+      poly, [](const Point& p) { return p.x >= 0.0; }, [&](auto& p, auto& q) { return at_x(p, q, 0.0); });
+  poly = clip_half(
+      poly, [&](const Point& p) { return p.x <= w; }, [&](auto& p, auto& q) { return at_x(p, q, w); });
+  poly = clip_half(
+      poly, [](const Point& p) { return p.y >= 0.0; }, [&](auto& p, auto& q) { return at_y(p, q, 0.0); });
+  poly = clip_half(
+      poly, [&](const Point& p) { return p.y <= h; }, [&](auto& p, auto& q) { return at_y(p, q, h); });
+  if (poly.empty()) return {0, 0, 0, 0};
+  std::array<double, 4> r = {poly[0].x, poly[0].y, poly[0].x, poly[0].y};
+  for (const Point& p : poly) {
+    r[0] = std::min(r[0], p.x), r[1] = std::min(r[1], p.y);
+    r[2] = std::max(r[2], p.x), r[3] = std::max(r[3], p.y);
+  }
+  for (size_t k = 0; k < 4; ++k) r[k] = std::clamp(r[k], 0.0, k % 2 == 0 ? w : h);
+  return r;
 }
 
 }  // namespace
@@ -139,12 +180,12 @@ double draw_uniform(Generator* generator, double low, double high) {
 
 BoxedImage checked_boxed_image(const BoxedImage& in, const char* op) {
   const Tensor& x = in.image;
-  SEEK_CHECK_SHAPE(x.defined() && x.dim() == 3, op, ": expected an image [C, H, W], got ",
-                   x.defined() ? x.dim() : 0, "-D");
+  SEEK_CHECK_SHAPE(x.defined() && x.dim() == 3, op, ": expected an image [C, H, W], got ", x.defined() ? x.dim() : 0,
+                   "-D");
   SEEK_CHECK_T(DeviceError, x.is_cpu(), op, ": expected a CPU image, got ", x.device());
   SEEK_CHECK_DTYPE(x.is_floating_point(), op, ": expected a floating image, got ", x.dtype());
-  SEEK_CHECK_SHAPE(x.size(1) > 0 && x.size(2) > 0 && x.size(0) > 0, op, ": empty image ", x.size(0), "x",
-                   x.size(1), "x", x.size(2));
+  SEEK_CHECK_SHAPE(x.size(1) > 0 && x.size(2) > 0 && x.size(0) > 0, op, ": empty image ", x.size(0), "x", x.size(1),
+                   "x", x.size(2));
   BoxedImage out;
   out.image = x.to(kFloat32).contiguous();
   if (!in.boxes.defined() || in.boxes.numel() == 0) {
@@ -263,8 +304,7 @@ Matrix3 random_perspective_matrix(int64_t in_h, int64_t in_w, int64_t border, co
 
 BoxedImage warp_perspective(const BoxedImage& input, const Matrix3& m, int64_t out_h, int64_t out_w,
                             const PerspectiveOptions& o) {
-  SEEK_CHECK_VALUE(out_h > 0 && out_w > 0, "warp_perspective: output size must be positive, got ", out_h, "x",
-                   out_w);
+  SEEK_CHECK_VALUE(out_h > 0 && out_w > 0, "warp_perspective: output size must be positive, got ", out_h, "x", out_w);
   const BoxedImage in = checked_boxed_image(input, "warp_perspective");
   const int64_t c = in.image.size(0), h = in.image.size(1), w = in.image.size(2);
   const Matrix3 mi = inverse(m);
@@ -313,16 +353,18 @@ BoxedImage warp_perspective(const BoxedImage& input, const Matrix3& m, int64_t o
       }
     }
   }
-  // Boxes: the bounding box of the four mapped corners, clipped; the zoom of the
+  // Boxes: the mapped corners form a quadrilateral; it is clipped to the output
+  // and its bounding box taken (YOLOv5 clips the corners' bounding box instead,
+  // which overshoots when a rotated box is cut by the border). The zoom of the
   // affine part (sqrt |det|) scales the old box for box_candidates' area test.
   const std::vector<float> b = box_vector(in.boxes);
   const std::vector<int64_t> l = label_vector(in.labels);
   const double zoom = std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));
   std::vector<float> before, after;
   for (size_t i = 0; i < l.size(); ++i) {
-    const double xs[4] = {b[4 * i], b[4 * i + 2], b[4 * i], b[4 * i + 2]};
-    const double ys[4] = {b[4 * i + 1], b[4 * i + 3], b[4 * i + 3], b[4 * i + 1]};
-    double x1 = 1e300, y1 = 1e300, x2 = -1e300, y2 = -1e300;
+    const double xs[4] = {b[4 * i], b[4 * i + 2], b[4 * i + 2], b[4 * i]};
+    const double ys[4] = {b[4 * i + 1], b[4 * i + 1], b[4 * i + 3], b[4 * i + 3]};
+    std::vector<Point> poly;
     for (int k = 0; k < 4; ++k) {
       double px = m[0] * xs[k] + m[1] * ys[k] + m[2], py = m[3] * xs[k] + m[4] * ys[k] + m[5];
       if (!affine) {
@@ -330,12 +372,10 @@ BoxedImage warp_perspective(const BoxedImage& input, const Matrix3& m, int64_t o
         px /= z;
         py /= z;
       }
-      x1 = std::min(x1, px), x2 = std::max(x2, px), y1 = std::min(y1, py), y2 = std::max(y2, py);
+      poly.push_back({px, py});
     }
-    after.insert(after.end(), {static_cast<float>(std::clamp(x1, 0.0, static_cast<double>(out_w))),
-                               static_cast<float>(std::clamp(y1, 0.0, static_cast<double>(out_h))),
-                               static_cast<float>(std::clamp(x2, 0.0, static_cast<double>(out_w))),
-                               static_cast<float>(std::clamp(y2, 0.0, static_cast<double>(out_h)))});
+    const std::array<double, 4> box = clipped_bbox(poly, static_cast<double>(out_w), static_cast<double>(out_h));
+    for (int k = 0; k < 4; ++k) after.push_back(static_cast<float>(box[static_cast<size_t>(k)]));
     for (int k = 0; k < 4; ++k) before.push_back(static_cast<float>(b[4 * i + k] * zoom));
   }
   const std::vector<bool> keep = box_candidates(before, after, o.min_box_size, 100.0, o.area_thr);
@@ -354,8 +394,8 @@ BoxedImage random_perspective(const BoxedImage& input, const PerspectiveOptions&
   const BoxedImage in = checked_boxed_image(input, "random_perspective");
   const int64_t h = in.image.size(1), w = in.image.size(2);
   const int64_t out_h = h + 2 * border, out_w = w + 2 * border;
-  SEEK_CHECK_VALUE(out_h > 0 && out_w > 0, "random_perspective: border ", border, " leaves no output for a ", h,
-                   "x", w, " image");
+  SEEK_CHECK_VALUE(out_h > 0 && out_w > 0, "random_perspective: border ", border, " leaves no output for a ", h, "x", w,
+                   " image");
   const Matrix3 m = random_perspective_matrix(h, w, border, o, g);
   return warp_perspective(in, m, out_h, out_w, o);
 }

@@ -73,15 +73,16 @@ struct PerspectiveOptions {
 // A row-major 3x3 matrix mapping input pixel coordinates to output ones.
 using Matrix3 = std::array<double, 9>;
 // YOLOv5's M = T * S * R * P * C for an input of in_h x in_w and an output of
-// (in_h + 2 border) x (in_w + 2 border). Draws 7 numbers in this order: the two
+// (in_h + 2 border) x (in_w + 2 border). Draws 8 numbers in this order: the two
 // perspective terms (x, y), the angle, the scale, the x and y shears, the x and
 // y translations (uniform in the ranges above).
 Matrix3 random_perspective_matrix(int64_t in_h, int64_t in_w, int64_t border, const PerspectiveOptions& options,
                                   Generator* generator = nullptr);
 // Warps image and boxes by M into an out_h x out_w image: each output pixel
 // samples the input bilinearly at M^-1 (its centre) (pad_value outside). Each
-// box becomes the bounding box of its four mapped corners, clipped to the
-// output; boxes failing box_candidates (against the box scaled by the affine
+// box becomes the bounding box of its mapped quadrilateral clipped to the
+// output (tighter than YOLOv5's clipped box of the corners when a rotated box
+// is cut by the border); boxes failing box_candidates (against the box scaled by the affine
 // part's zoom, as YOLOv5) are dropped with their labels.
 BoxedImage warp_perspective(const BoxedImage& in, const Matrix3& m, int64_t out_h, int64_t out_w,
                             const PerspectiveOptions& options);
@@ -100,8 +101,7 @@ BoxedImage vflip(const BoxedImage& in);  // y -> H - y
 // saturation -> min(s * gain_s, 1), value -> min(v * gain_v, 1). Boxes unchanged.
 BoxedImage adjust_hsv(const BoxedImage& in, double gain_h, double gain_s, double gain_v);
 // gains = 1 + uniform(-1, 1) * (hgain, sgain, vgain), drawn in that order.
-BoxedImage augment_hsv(const BoxedImage& in, double hgain, double sgain, double vgain,
-                       Generator* generator = nullptr);
+BoxedImage augment_hsv(const BoxedImage& in, double hgain, double sgain, double vgain, Generator* generator = nullptr);
 
 // ---- mosaic ----
 // YOLOv5's load_mosaic: a 2 size x 2 size canvas filled with pad_value, the four

@@ -33,8 +33,8 @@ inline data::BoxedImage boxed_scene(int64_t h, int64_t w, const std::vector<Rect
   std::vector<float> b;
   std::vector<int64_t> l;
   for (const Rect& r : rects) {
-    b.insert(b.end(), {static_cast<float>(r.x1), static_cast<float>(r.y1), static_cast<float>(r.x2),
-                       static_cast<float>(r.y2)});
+    b.insert(b.end(),
+             {static_cast<float>(r.x1), static_cast<float>(r.y1), static_cast<float>(r.x2), static_cast<float>(r.y2)});
     l.push_back(r.colour);
   }
   return {scene(h, w, rects), tensor(b, {static_cast<int64_t>(rects.size()), 4}, TensorOptions(kFloat32)),
@@ -84,10 +84,10 @@ inline int64_t expect_boxes_on_colour(const Tensor& image, const Tensor& boxes, 
         colour_bbox(image, l[i], {box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin});
     EXPECT_GT(got[2] - got[0], 0.0) << "box " << i << " of colour " << l[i] << " covers no pixel of its colour";
     for (int k = 0; k < 4; ++k)
-      EXPECT_NEAR(got[k], box[k], tol) << "box " << i << " (colour " << l[i] << ") edge " << k << ": box ("
-                                       << box[0] << ", " << box[1] << ", " << box[2] << ", " << box[3]
-                                       << "), its colour's pixels span (" << got[0] << ", " << got[1] << ", "
-                                       << got[2] << ", " << got[3] << ")";
+      EXPECT_NEAR(got[k], box[k], tol) << "box " << i << " (colour " << l[i] << ") edge " << k << ": box (" << box[0]
+                                       << ", " << box[1] << ", " << box[2] << ", " << box[3]
+                                       << "), its colour's pixels span (" << got[0] << ", " << got[1] << ", " << got[2]
+                                       << ", " << got[3] << ")";
   }
   return static_cast<int64_t>(l.size());
 }
