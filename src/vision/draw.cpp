@@ -306,6 +306,12 @@ Tensor plot_lines(const std::vector<PlotSeries>& series, const PlotOptions& opti
   for (const auto& s : series) legend_w = std::max(legend_w, text_size(s.name)[0]);
   int64_t ly = top + 4;
   const int64_t lx = right - legend_w - 22;
+  // On a white panel with a grey frame, so curves under it do not cross the names.
+  cv.fill_rect(lx - 4, ly - 3, right - 1, ly + 12 * static_cast<int64_t>(series.size()) + 1, Color{255, 255, 255});
+  cv.line(lx - 4, ly - 3, right - 2, ly - 3, grey);
+  cv.line(lx - 4, ly + 12 * static_cast<int64_t>(series.size()) + 1, right - 2,
+          ly + 12 * static_cast<int64_t>(series.size()) + 1, grey);
+  cv.line(lx - 4, ly - 3, lx - 4, ly + 12 * static_cast<int64_t>(series.size()) + 1, grey);
   for (const auto& s : series) {
     cv.fill_rect(lx, ly + 2, lx + 14, ly + 6, s.color);
     cv.text(lx + 18, ly, s.name, black, 1);
