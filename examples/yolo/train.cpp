@@ -4,9 +4,10 @@
 // what gets evaluated and saved, gradient accumulation to a nominal batch of 64 (weight decay scaled to
 // it), mosaic switched off for the last epochs, bf16 autocast, and a time budget.
 //
-// THE BUDGET. With --max-minutes, the schedule is fitted to the time: after every epoch the epochs that
-// still fit (by the mean epoch time so far) become the new end of the cosine, so a budgeted run still
-// anneals its learning rate and gets its mosaic-free epochs, instead of being cut at a high lr.
+// THE BUDGET. With --max-minutes, the schedule is fitted to the time: after the first 8 steps (from the time
+// per step) and again after every epoch (from the mean epoch time), the epochs that fit become the end of the
+// cosine (at most --epochs), and the first plan caps the warmup at 15% of the run, so a budgeted run still
+// warms up, anneals its learning rate and gets its mosaic-free epochs instead of being cut at a high lr.
 //
 // FILES under --out: metrics.csv / metrics.jsonl (a row per epoch), last/ (a checkpoint at every epoch's
 // end: model and EMA weights in one file, optimizer, schedule, generators; --resume last/ continues
@@ -75,6 +76,7 @@ class YoloSchedule : public optim::LRScheduler {
     initial_step();
   }
   void set_total_steps(int64_t total) { total_ = total; }
+  void set_warmup_steps(int64_t warmup) { warmup_ = std::max<int64_t>(warmup, 1); }
   int64_t total_steps() const { return total_; }
   int64_t warmup_steps() const { return warmup_; }
 
@@ -362,8 +364,13 @@ int train(const TrainOptions& o) {
     progress = train::load_checkpoint(o.resume, {state.get(), nullptr, nullptr, nullptr, nullptr, false});
     planned_epochs = static_cast<int64_t>(progress.values.at("planned_epochs"));
   }
-  const int64_t warmup = std::clamp<int64_t>(std::llround(o.warmup_epochs * steps_per_epoch), 1,
-                                             std::max<int64_t>(1, planned_epochs * steps_per_epoch / 3));
+  // The warmup: warmup_epochs, but at most 15% of the planned steps (a short budgeted run).
+  auto warmup_for = [&](int64_t epochs) {
+    return std::clamp<int64_t>(std::llround(o.warmup_epochs * steps_per_epoch), 1,
+                               std::max<int64_t>(1, std::llround(0.15 * epochs * steps_per_epoch)));
+  };
+  const int64_t warmup =
+      o.resume.empty() ? warmup_for(planned_epochs) : static_cast<int64_t>(progress.values.at("warmup_steps"));
   YoloSchedule sched(*opt, warmup, planned_epochs * steps_per_epoch, o, 0, sgd);
   train::CheckpointParts parts{state.get(), opt.get(), &sched, nullptr, nullptr};
   if (!o.resume.empty()) {
@@ -392,7 +399,20 @@ int train(const TrainOptions& o) {
   val_nms.iou_threshold = 0.6;
   const auto t_train = Clock::now();
   const double budget = o.max_minutes * 60.0;
-  const int64_t first_epoch = progress.epoch;
+  const int64_t first_epoch = progress.epoch, first_step = progress.step;
+  // The plan of a budgeted run, made after kPlanSteps steps of a fresh run and then after every epoch: the
+  // epochs that fit in the budget (at the time per step / per epoch so far, a val pass counted as a third of a
+  // training pass over as many images) end the cosine; the first plan also sizes the warmup.
+  constexpr int64_t kPlanSteps = 8;
+  auto replan = [&](double per_epoch, int64_t done, const char* when) {
+    const auto fit = done + static_cast<int64_t>(std::floor((budget - seconds_since(t_train)) / per_epoch));
+    const int64_t plan = std::clamp<int64_t>(fit, std::max<int64_t>(done, 1), o.epochs);
+    if (plan == planned_epochs) return;
+    planned_epochs = plan;
+    sched.set_total_steps(planned_epochs * steps_per_epoch);
+    std::cerr << "\nthe budget fits " << planned_epochs << " epochs (" << std::fixed << std::setprecision(1)
+              << per_epoch << " s each, " << when << "): the schedule ends there\n";
+  };
   bool out_of_time = false;
   for (int64_t epoch = progress.epoch; epoch < planned_epochs && !out_of_time; ++epoch) {
     const auto t_epoch = Clock::now();
@@ -432,6 +452,13 @@ int train(const TrainOptions& o) {
         if (ema) ema->update(*model);
         ++progress.step;
         in_group = 0;
+        if (budget > 0 && first_step == 0 && progress.step == kPlanSteps) {
+          const double per_step = seconds_since(t_train) / kPlanSteps;
+          const double val_pass =
+              static_cast<double>(val_ds->size()) / static_cast<double>(o.batch_size * accumulate) * per_step / 3;
+          replan(per_step * static_cast<double>(steps_per_epoch) + val_pass, 0, "measured over the first steps");
+          sched.set_warmup_steps(std::min(sched.warmup_steps(), warmup_for(planned_epochs)));
+        }
       }
       bar.update(b, (sum_box + sum_obj + sum_cls) / static_cast<double>(b), batch.images.size(0));
       if (budget > 0 && seconds_since(t_train) > budget) {
@@ -481,6 +508,7 @@ int train(const TrainOptions& o) {
     std::cout << line.str() << std::endl;
     progress.epoch = epoch + 1;
     progress.values["planned_epochs"] = static_cast<double>(planned_epochs);
+    progress.values["warmup_steps"] = static_cast<double>(sched.warmup_steps());
     progress.values["ema_updates"] = ema ? static_cast<double>(ema->updates()) : 0.0;
     progress.values["best_fitness"] = best_fitness;
     train::save_checkpoint(out / "last", parts, progress);
@@ -490,18 +518,8 @@ int train(const TrainOptions& o) {
       plot_curves(out);
       return 0;
     }
-    // Fit the schedule to the budget: the epochs that still fit at the mean epoch time so far.
-    if (budget > 0 && !last_epoch) {
-      const double per_epoch = seconds_since(t_train) / static_cast<double>(epoch + 1 - first_epoch);
-      const auto fit = epoch + 1 + static_cast<int64_t>(std::floor((budget - seconds_since(t_train)) / per_epoch));
-      const int64_t plan = std::max<int64_t>(epoch + 1, std::min(planned_epochs, fit));
-      if (plan < planned_epochs) {
-        planned_epochs = plan;
-        sched.set_total_steps(planned_epochs * steps_per_epoch);
-        std::cerr << "the budget fits " << planned_epochs << " epochs at " << std::setprecision(1) << per_epoch
-                  << " s each: the schedule now ends there\n";
-      }
-    }
+    if (budget > 0 && !last_epoch)
+      replan(seconds_since(t_train) / static_cast<double>(epoch + 1 - first_epoch), epoch + 1, "the mean so far");
   }
   const double train_minutes = seconds_since(t_train) / 60;
   plot_curves(out);
