@@ -22,6 +22,7 @@
 #include "seek/core/error.h"
 #include "seek/data/idx.h"
 #include "seek/data/image_write.h"
+#include "detection_rng.h"
 #include "seek/ops/creation.h"
 
 namespace seek::data {
@@ -29,38 +30,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-uint64_t splitmix64(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-class Rng {  // xoshiro256**
- public:
-  explicit Rng(uint64_t seed) {
-    for (auto& s : s_) s = splitmix64(seed);
-  }
-  uint64_t next() {
-    const uint64_t r = rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return r;
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double uniform(double a, double b) { return a + (b - a) * uniform(); }
-  int64_t integer(int64_t lo, int64_t hi) {  // inclusive
-    return std::min(hi, lo + static_cast<int64_t>(uniform() * static_cast<double>(hi - lo + 1)));
-  }
-
- private:
-  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
-};
+using detail::Rng;
+using detail::splitmix64;
 
 struct Source {  // the items of one split
   const uint8_t* pixels;
@@ -166,10 +137,10 @@ void draw_background(Canvas& cv, Rng& rng, const FashionDetectionOptions& o) {
     for (int64_t x = 0; x < n; ++x) {
       const auto t = static_cast<float>(((x - n / 2.0) * ca + (y - n / 2.0) * sa) / n);  // in about [-0.7, 0.7]
       float* c = cv.at(y, x);
-      for (int k = 0; k < 3; ++k) {
-        const double noise = o.noise > 0 ? o.noise * rng.uniform(-1, 1) : 0.0;
-        c[k] = static_cast<float>(base[k] + delta[k] * t + noise);
-      }
+      // Luminance noise (one value for the three channels): a third of the entropy of colour
+      // noise, so the PNGs stay small.
+      const double noise = o.noise > 0 ? o.noise * rng.uniform(-1, 1) : 0.0;
+      for (int k = 0; k < 3; ++k) c[k] = static_cast<float>(base[k] + delta[k] * t + noise);
     }
 }
 
@@ -359,11 +330,25 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
   check_options(options);
   const char* split_names[3] = {"train", "val", "test"};
   const int64_t counts[3] = {options.train, options.val, options.test};
-  // Folders first: refuse to mix with an earlier set unless asked to replace it.
+  // The items first (a missing file leaves nothing behind): train items from the train split,
+  // val / test items from t10k.
+  std::optional<MNIST> train_items, test_items;
+  if (options.train > 0) train_items.emplace(mnist_dir, true);
+  if (options.val + options.test > 0) test_items.emplace(mnist_dir, false);
+  // Then the folders: refuse to mix with an earlier set (any file below a split folder)
+  // unless asked to replace it.
   std::error_code ec;
   for (int s = 0; s < 3; ++s) {
     const fs::path dir = fs::path(out_dir) / split_names[s];
-    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    bool holds_files = false;
+    if (fs::is_directory(dir, ec))
+      for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec))
+        if (!it->is_directory(ec)) {
+          holds_files = true;
+          break;
+        }
+    if (holds_files) {
       SEEK_CHECK_T(IOError, options.overwrite, "make_fashion_detection: '", dir.string(),
                    "' already holds files (set overwrite to replace it)");
       fs::remove_all(dir / "images", ec);
@@ -374,10 +359,6 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
     SEEK_CHECK_T(IOError, fs::is_directory(dir / "labels"), "make_fashion_detection: cannot create '", dir.string(),
                  "'");
   }
-  // Train items from the train split, val / test items from t10k.
-  std::optional<MNIST> train_items, test_items;
-  if (options.train > 0) train_items.emplace(mnist_dir, true);
-  if (options.val + options.test > 0) test_items.emplace(mnist_dir, false);
   Source sources[3];
   if (train_items) sources[0] = source_of(train_items->images(), train_items->labels());
   if (test_items) sources[1] = sources[2] = source_of(test_items->images(), test_items->labels());
@@ -403,7 +384,7 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
         render(sources[s], options, fashion_detection_image_seed(options.seed, s, i), hwc.data(), &boxes[s][i],
                &labels[s][i]);
         std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
-        write_image((fs::path(out_dir) / split_names[s] / "images" / name).string(), hwc.data(), n, n, 3);
+        write_image((fs::path(out_dir) / split_names[s] / "images" / name).string(), hwc.data(), n, n, 3, 1);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();

@@ -26,7 +26,7 @@ struct FashionDetectionOptions {
   double max_iou = 0.2;                           // between the boxes of two items
   double max_cover = 0.35;                        // of the smaller box's area covered by another box
   double item_threshold = 0.1;                    // item pixels above this (of 1) are drawn and boxed
-  double noise = 0.05;                            // background noise amplitude (0: none)
+  double noise = 0.04;                            // background luminance noise amplitude (0: none)
   double gradient = 0.15;                         // background colour change across the image (0: flat)
   int64_t max_lines = 4;                          // unlabelled line fragments per image (0..max)
   int64_t max_pieces = 3;                         // unlabelled cut pieces of items per image (0..max)

@@ -1,6 +1,7 @@
 #pragma once
-// Image files out: write_image (PNG, JPEG or BMP by the file's extension, encoded by
-// stb_image_write), the counterpart of read_image in image_folder.h.
+// Image files out: write_image (PNG, JPEG or BMP by the file's extension; PNG deflated with
+// zlib, JPEG and BMP encoded by stb_image_write), the counterpart of read_image in
+// image_folder.h.
 #include <cstdint>
 #include <string>
 
@@ -19,7 +20,9 @@ namespace seek::data {
 void write_image(const std::string& path, const Tensor& image);
 
 // The same from interleaved bytes: `pixels` holds height rows of width * channels
-// samples (row-major [H, W, C]), as image generators produce them.
-void write_image(const std::string& path, const uint8_t* pixels, int64_t height, int64_t width, int64_t channels);
+// samples (row-major [H, W, C]), as image generators produce them. png_level is zlib's
+// compression level for PNG (0 none .. 9 smallest; 1 is the fastest that compresses).
+void write_image(const std::string& path, const uint8_t* pixels, int64_t height, int64_t width, int64_t channels,
+                 int png_level = 6);
 
 }  // namespace seek::data

@@ -158,6 +158,10 @@ TEST_F(FashionDetectionTest, ExistingSetIsReplacedOnlyWhenAsked) {
   EXPECT_FALSE(fs::exists(out / "train/images/000002.png"));
   EXPECT_FALSE(fs::exists(out / "train/labels/000002.txt"));
   EXPECT_TRUE(fs::exists(out / "train/images/000001.png"));
+  // Empty split folders (say, left by hand) are no earlier set.
+  fs::create_directories(tmp_.path() / "empty/train/images");
+  make_fashion_detection(mnist_.string(), (tmp_.path() / "empty").string(), small(1, 1, 1, 0));
+  EXPECT_TRUE(fs::exists(tmp_.path() / "empty/train/images/000000.png"));
 }
 
 TEST_F(FashionDetectionTest, BoxesAreTightAndApart) {
@@ -269,6 +273,7 @@ TEST_F(FashionDetectionTest, BadOptionsAndMissingFiles) {
   EXPECT_THROW(
       make_fashion_detection((tmp_.path() / "none").string(), (tmp_.path() / "o2").string(), small(1, 0, 0, 0)),
       IOError);
+  EXPECT_FALSE(fs::exists(tmp_.path() / "o2/train"));  // nothing is written before the items are read
 }
 
 TEST(FashionDetectionReal, GeneratesFromFashionMnist) {

@@ -93,6 +93,17 @@ TEST_F(ImageWriteTest, InterleavedBytesOverload) {
   EXPECT_EQ(back, want);
 }
 
+TEST_F(ImageWriteTest, EveryPngLevelIsLossless) {
+  const Tensor img = pattern_u8(3, 11, 13);
+  const auto hwc = to_vector<uint8_t>(img.permute({1, 2, 0}).contiguous());
+  for (int level : {0, 1, 6, 9}) {
+    const std::string p = path("l" + std::to_string(level) + ".png");
+    write_image(p, hwc.data(), 11, 13, 3, level);
+    EXPECT_EQ(to_vector<float>(read_image(p)), to_vector<float>(img.to(kFloat32).div(255.0))) << level;
+  }
+  EXPECT_THROW(write_image(path("l.png"), hwc.data(), 11, 13, 3, 10), ValueError);
+}
+
 TEST_F(ImageWriteTest, Errors) {
   const Tensor img = pattern_u8(3, 4, 4);
   EXPECT_THROW(write_image(path("x.gif"), img), ValueError);
