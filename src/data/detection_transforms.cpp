@@ -189,7 +189,7 @@ BoxedImage checked_boxed_image(const BoxedImage& in, const char* op) {
   BoxedImage out;
   out.image = x.to(kFloat32).contiguous();
   if (!in.boxes.defined() || in.boxes.numel() == 0) {
-    out.boxes = zeros({0, 4}, TensorOptions(kFloat32));
+    out.boxes = empty({0, 4}, TensorOptions(kFloat32));
   } else {
     SEEK_CHECK_SHAPE(in.boxes.dim() == 2 && in.boxes.size(1) == 4, op, ": boxes must be [n, 4] xyxy, got ",
                      in.boxes.dim(), "-D with last size ", in.boxes.size(-1));
@@ -198,8 +198,8 @@ BoxedImage checked_boxed_image(const BoxedImage& in, const char* op) {
   }
   const int64_t n = out.boxes.size(0);
   if (!in.labels.defined() || (in.labels.numel() == 0 && n == 0)) {
-    out.labels = zeros({n}, TensorOptions(kInt64));
     SEEK_CHECK_SHAPE(n == 0 || in.labels.defined(), op, ": ", n, " boxes but no labels");
+    out.labels = empty({0}, TensorOptions(kInt64));
   } else {
     SEEK_CHECK_SHAPE(in.labels.dim() == 1 && in.labels.size(0) == n, op, ": labels must be [", n,
                      "] (one per box), got ", in.labels.dim(), "-D with ", in.labels.numel(), " elements");

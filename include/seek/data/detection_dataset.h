@@ -37,6 +37,9 @@ struct DetectionSample {
   int64_t orig_height = 0, orig_width = 0;
   double ratio = 1.0;
   double pad_x = 0.0, pad_y = 0.0;  // letterbox: x_new = x_orig * ratio + pad_x
+  // (Exact for samples built without augmenting. Augmented samples record the
+  // letterbox before the random warp, or for a mosaic the first image's
+  // long-side resize ratio with no padding: meta data only.)
 };
 
 struct DetectionAugment {
@@ -57,7 +60,7 @@ struct DetectionAugment {
   double area_thr = 0.1;
 };
 
-class DetectionDataset {  // images are read with data::read_image (image_folder.h)
+class DetectionDataset {  // images decoded as data::read_image (image_folder.h) does, RGB
  public:
   // Checks every record (boxes float [n, 4] with x1 <= x2, y1 <= y2, labels
   // integral [n] in [0, classes) when class names are given) and the options;

@@ -92,8 +92,8 @@ DetectionSet make_set() {
 DetectionAugment geometric_augment() {
   DetectionAugment a;
   a.img_size = 96;
-  a.degrees = 5;
-  a.shear = 2;
+  a.degrees = 10;
+  a.shear = 4;
   a.flipud = 0.5;
   a.hsv_h = a.hsv_s = a.hsv_v = 0.0;  // colours stay pure for the check
   return a;
@@ -122,13 +122,13 @@ TEST(DetectionDataset, LetterboxOnlyWithoutAugmenting) {
 TEST(DetectionDataset, MosaicSamplesKeepBoxesOnTheirColour) {
   const DetectionDataset ds(make_set(), geometric_augment(), true);
   int64_t boxes = 0;
-  for (uint64_t seed = 0; seed < 24; ++seed) {
+  for (uint64_t seed = 0; seed < 48; ++seed) {
     Generator g(seed);
     const DetectionSample s = ds.get(static_cast<int64_t>(seed % 6), &g);
     ASSERT_EQ(s.image.sizes(), (Shape{3, 96, 96}));
     boxes += expect_boxes_on_colour(s.image, s.boxes, s.labels, 1.5);
   }
-  EXPECT_GT(boxes, 24);
+  EXPECT_GT(boxes, 48);
 }
 
 TEST(DetectionDataset, LetterboxPathAugmentedKeepsBoxesOnTheirColour) {
@@ -156,6 +156,30 @@ TEST(DetectionDataset, HsvOnlyKeepsTheLetterboxedBoxes) {
   const DetectionSample p = plain.get(1, nullptr), j = jitter.get(1, &g);
   EXPECT_TRUE(allclose(p.boxes, j.boxes, 0, 1e-4));
   EXPECT_FALSE(allclose(p.image, j.image, 0, 1e-3));  // the colours did change
+}
+
+TEST(DetectionDataset, DegenerateBoxesDroppedWhenAugmenting) {
+  // Scene 0 (64 x 64 -> 96, ratio 1.5) gets a third box 1 pixel wide (1.5 after
+  // the resize, below min_box_size 2) and one half outside the image.
+  DetectionSet set = make_set();
+  set.records[0].boxes = tensor(std::vector<float>{8, 10, 30, 40, 36, 30, 56, 54, 40, 2, 41, 20, 50, 40, 80, 60},
+                                {4, 4}, TensorOptions(kFloat32));
+  set.records[0].labels = tensor(std::vector<int64_t>{0, 1, 2, 2}, {4}, TensorOptions(kInt64));
+  DetectionAugment a;
+  a.img_size = 96;
+  a.mosaic = 0.0;
+  a.translate = a.scale = 0.0;  // the identity warp: only the box filter acts
+  a.fliplr = 0.0;
+  a.hsv_h = a.hsv_s = a.hsv_v = 0.0;
+  Generator g(0);
+  const DetectionSample s = DetectionDataset(set, a, true).get(0, &g);
+  EXPECT_EQ(to_vector<int64_t>(s.labels), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_TRUE(
+      allclose(s.boxes, tensor(std::vector<float>{12, 15, 45, 60, 54, 45, 84, 81, 75, 60, 96, 90}, {3, 4}), 0, 1e-4));
+  // Without augmenting, boxes are only clipped to the image.
+  const DetectionSample v = DetectionDataset(set, a, false).get(0, nullptr);
+  EXPECT_EQ(to_vector<int64_t>(v.labels), (std::vector<int64_t>{0, 1, 2, 2}));
+  EXPECT_FLOAT_EQ(to_vector<float>(v.boxes)[14], 96.0f);
 }
 
 TEST(DetectionDataset, SameGeneratorSameSampleAndCacheChangesNothing) {
