@@ -307,4 +307,22 @@ std::vector<CocoDetection> coco_detections_from_xyxy(const Tensor& detections, i
   return out;
 }
 
+std::vector<CocoGroundTruth> coco_ground_truth_from_xyxy(const Tensor& boxes, const Tensor& labels, int64_t image_id,
+                                                         int64_t category_offset) {
+  SEEK_CHECK_SHAPE(boxes.dim() == 2 && boxes.size(1) == 4 && labels.dim() == 1 && labels.size(0) == boxes.size(0),
+                   "coco_ground_truth_from_xyxy: expected boxes [n, 4] and labels [n], got ", boxes.dim(),
+                   "-d boxes and ", labels.dim(), "-d labels");
+  const std::vector<double> b = to_vector<double>(boxes.to(kCPU).to(kFloat64).contiguous());
+  const std::vector<double> l = to_vector<double>(labels.to(kCPU).to(kFloat64).contiguous());
+  std::vector<CocoGroundTruth> out;
+  for (size_t n = 0; n < l.size(); ++n) {
+    SEEK_CHECK_VALUE(std::isfinite(l[n]) && l[n] >= 0 && l[n] == std::floor(l[n]),
+                     "coco_ground_truth_from_xyxy: label ", n, " is ", l[n], ", not a non-negative integer");
+    const double* x = b.data() + 4 * n;
+    out.push_back(CocoGroundTruth{
+        image_id, static_cast<int64_t>(l[n]) + category_offset, {x[0], x[1], x[2] - x[0], x[3] - x[1]}, -1, false});
+  }
+  return out;
+}
+
 }  // namespace seek::vision

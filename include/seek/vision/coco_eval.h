@@ -126,5 +126,9 @@ void write_coco_detections(const std::vector<CocoDetection>& dets, const std::st
 // any float dtype and device, as COCO results: category_id = class + category_offset, bbox = x, y, w, h.
 std::vector<CocoDetection> coco_detections_from_xyxy(const Tensor& detections, int64_t image_id,
                                                      int64_t category_offset = 1);
+// Ground truth of one image from boxes [n, 4] xyxy (pixels) and labels [n] (0-based class indices, any
+// integer or float dtype): category_id = label + category_offset, area w * h, not crowd.
+std::vector<CocoGroundTruth> coco_ground_truth_from_xyxy(const Tensor& boxes, const Tensor& labels, int64_t image_id,
+                                                         int64_t category_offset = 1);
 
 }  // namespace seek::vision

@@ -3,6 +3,7 @@
 // ties, categories without detections or ground truth), hand-made cases with known answers, json files,
 // precision-recall curves and bad input.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -282,6 +283,27 @@ TEST(CocoEval, DetectionsFromNmsOutput) {
   EXPECT_EQ(coco_detections_from_xyxy(t, 1, 0)[1].category_id, 0);
   EXPECT_THROW(coco_detections_from_xyxy(tensor<float>(std::vector<float>{1, 2, 3}, Shape{3}), 1), ShapeError);
   EXPECT_THROW(coco_detections_from_xyxy(tensor<float>(std::vector<float>{0, 0, 1, 1, 0.5f, 1.5f}, Shape{1, 6}), 1),
+               ValueError);
+}
+
+TEST(CocoEval, GroundTruthFromTensors) {
+  const Tensor boxes = tensor<float>(std::vector<float>{10, 20, 40, 60, 0, 0, 8, 4}, Shape{2, 4});
+  const Tensor labels = tensor<int64_t>(std::vector<int64_t>{2, 0}, Shape{2});
+  const std::vector<CocoGroundTruth> g = coco_ground_truth_from_xyxy(boxes, labels, 7);
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0].image_id, 7);
+  EXPECT_EQ(g[0].category_id, 3);
+  EXPECT_EQ(g[0].bbox, (std::array<double, 4>{10, 20, 30, 40}));
+  EXPECT_EQ(g[0].area, -1);
+  EXPECT_FALSE(g[0].iscrowd);
+  EXPECT_EQ(g[1].category_id, 1);
+  // ground truth and detections from the same boxes: AP 1
+  CocoEvaluator ev(g, {7}, {1, 2, 3});
+  ev.add(coco_detections_from_xyxy(
+      tensor<float>(std::vector<float>{10, 20, 40, 60, 0.9f, 2, 0, 0, 8, 4, 0.8f, 0}, Shape{2, 6}), 7));
+  EXPECT_NEAR(ev.evaluate().map50_95, 1.0, 1e-15);
+  EXPECT_THROW(coco_ground_truth_from_xyxy(boxes, tensor<int64_t>(std::vector<int64_t>{1}, Shape{1}), 7), ShapeError);
+  EXPECT_THROW(coco_ground_truth_from_xyxy(boxes, tensor<int64_t>(std::vector<int64_t>{1, -1}, Shape{2}), 7),
                ValueError);
 }
 
