@@ -1,6 +1,6 @@
 // torchvision.ops.nms and batched_nms over the shared greedy kernel (nms_core.h). Inputs are
-// brought to contiguous host memory once (float64 boxes stay float64, everything else becomes
-// float32), the kernel runs, and the kept indices go back to the boxes' device.
+// brought to contiguous host memory once (float64 boxes stay float64, other boxes become float32;
+// scores are ordered in float64), the kernel runs, and the kept indices go back to the boxes' device.
 #include "seek/vision/nms.h"
 
 #include <cmath>
@@ -27,11 +27,11 @@ template <typename T>
 Tensor run_nms(const Tensor& boxes, const Tensor& scores, const Tensor& idxs, double iou_threshold, int64_t max_keep) {
   const DType dt = dtype_of<T>::value;
   const Tensor b = boxes.to(kCPU, dt).contiguous();
-  const Tensor s = scores.to(kCPU, dt).contiguous();
+  const Tensor s = scores.to(kCPU, kFloat64).contiguous();  // ordered in float64: no ties made by rounding
   Tensor c;
   if (idxs.defined()) c = idxs.to(kCPU, kInt64).contiguous();
   const int64_t n = b.size(0);
-  const std::vector<int64_t> order = detail::score_order(s.data_ptr<T>(), n);
+  const std::vector<int64_t> order = detail::score_order(s.data_ptr<double>(), n);
   auto cand = detail::gather_candidates(b.data_ptr<T>(), c.defined() ? c.data_ptr<int64_t>() : nullptr, order);
   std::vector<int64_t> keep = detail::run_greedy_nms(cand, iou_threshold, max_keep);
   const int64_t k = static_cast<int64_t>(keep.size());

@@ -194,3 +194,24 @@ TEST(BoxErrors, NameTheArgumentAndShape) {
 
 }  // namespace
 }  // namespace seek::vision
+
+namespace seek::vision {
+namespace {
+
+TEST(BoxesCuda, SameValuesAsOnTheCpu) {
+  if (!cuda::is_available()) GTEST_SKIP() << "no CUDA device (simulated or real)";
+  const Tensor a = a_boxes().to(kFloat32), b = b_boxes().to(kFloat32);
+  for (auto* fn : {+[](const Tensor&x, const Tensor&y) { return box_iou(x, y); },
+                   +[](const Tensor&x, const Tensor&y) { return generalized_box_iou(x, y); },
+                   +[](const Tensor&x, const Tensor&y) { return distance_box_iou(x, y); },
+                   +[](const Tensor&x, const Tensor&y) { return complete_box_iou(x, y); }}) {
+    const Tensor got = fn(a.cuda(), b.cuda());
+    EXPECT_TRUE(got.is_cuda());
+    EXPECT_TRUE(allclose(got.cpu(), fn(a, b), 1e-6, 1e-7));
+  }
+  EXPECT_TRUE(allclose(scale_boxes(a.cuda(), {128, 128}, 0.5, 3, 4, {100, 100}).cpu(),
+                       scale_boxes(a, {128, 128}, 0.5, 3, 4, {100, 100})));
+}
+
+}  // namespace
+}  // namespace seek::vision

@@ -3,6 +3,7 @@
 // non_max_suppression on a hand-made prediction; errors.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "seek/vision/nms.h"
@@ -97,6 +98,12 @@ TEST(Nms, TiesAndIdenticalBoxesKeepTheLowerIndex) {
             (std::vector<int64_t>{1, 2, 3, 0}));
 }
 
+TEST(Nms, Float64ScoresAreOrderedInFloat64) {
+  // 0.5 and 0.5 + 1e-12 are one float32 value; the higher one must still win.
+  const Tensor scores = tensor<double>({0.5, 0.5 + 1e-12});
+  EXPECT_EQ(to_vector<int64_t>(nms(as_boxes({0, 0, 4, 4, 0, 0, 4, 4}), scores, 0.5)), (std::vector<int64_t>{1}));
+}
+
 TEST(Nms, EmptyAndZeroAreaInputs) {
   const Tensor keep = nms(zeros({0, 4}), zeros({0}), 0.5);
   EXPECT_EQ(keep.sizes(), (Shape{0}));
@@ -115,6 +122,10 @@ TEST(Nms, MatchesBruteForceOnRandomSets) {
       const RandomSet r = random_set(n, seed * 1000 + uint64_t(n), 1);
       for (double thr : {-0.1, 0.0, 0.2, 0.45, 0.7, 1.0}) {
         const auto want = naive_nms(r.boxes, r.scores, thr);
+        if (n >= 50 && thr == 0.45) {  // the sets do give NMS work: some boxes go, several stay
+          EXPECT_LT(want.size(), r.scores.size());
+          EXPECT_GT(want.size(), 3u);
+        }
         EXPECT_EQ(to_vector<int64_t>(nms(as_boxes(r.boxes), as_scores(r.scores), thr)), want)
             << "n " << n << " seed " << seed << " thr " << thr;
         ++checked;
@@ -122,6 +133,14 @@ TEST(Nms, MatchesBruteForceOnRandomSets) {
     }
   }
   EXPECT_EQ(checked, 108);
+}
+
+TEST(Nms, NonFiniteCoordinatesTakeTheExhaustivePass) {
+  RandomSet r = random_set(400, 5, 1);
+  r.boxes[4 * 7 + 2] = std::nanf("");
+  r.boxes[4 * 9] = -std::numeric_limits<float>::infinity();
+  for (double thr : {0.3, 0.6})
+    EXPECT_EQ(to_vector<int64_t>(nms(as_boxes(r.boxes), as_scores(r.scores), thr)), naive_nms(r.boxes, r.scores, thr));
 }
 
 TEST(Nms, Float64BoxesAndMaxKeep) {
@@ -258,6 +277,28 @@ TEST(NonMaxSuppression, Errors) {
   o = NmsOptions{};
   o.max_det = -1;
   EXPECT_SEEK_ERROR_ALL(non_max_suppression(zeros({1, 5, 8}), o), ValueError, {"max_det"});
+}
+
+}  // namespace
+}  // namespace seek::vision
+
+namespace seek::vision {
+namespace {
+
+TEST(NmsCuda, CudaTensorsGiveTheCpuResultOnTheirDevice) {
+  if (!cuda::is_available()) GTEST_SKIP() << "no CUDA device (simulated or real)";
+  const RandomSet r = random_set(60, 21, 3);
+  const Tensor b = as_boxes(r.boxes), s = as_scores(r.scores);
+  const Tensor idxs = tensor(r.cls, Shape{60}, TensorOptions(kInt64));
+  const Tensor keep = nms(b.cuda(), s.cuda(), 0.4);
+  EXPECT_TRUE(keep.is_cuda());
+  EXPECT_EQ(to_vector<int64_t>(keep.cpu()), to_vector<int64_t>(nms(b, s, 0.4)));
+  EXPECT_EQ(to_vector<int64_t>(batched_nms(b.cuda(), s.cuda(), idxs.cuda(), 0.4).cpu()),
+            to_vector<int64_t>(batched_nms(b, s, idxs, 0.4)));
+  const auto out = non_max_suppression(hand_prediction().cuda());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].is_cuda());
+  EXPECT_TRUE(equal(out[0].cpu(), non_max_suppression(hand_prediction())[0]));
 }
 
 }  // namespace
