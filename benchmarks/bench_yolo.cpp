@@ -4,10 +4,14 @@
 // model's own cost).
 //
 //   bench_yolo [--config nano|small] [--batch 32] [--size 128] [--warmup 2] [--steps 5]
-//              [--fused] [--channels-last] [--fixed] [--flops-size N]
+//              [--fused] [--channels-last] [--fixed] [--flops-size N] [--depth D] [--max-channels M] [--profile]
+// --profile: forward milliseconds per layer of the backbone and neck and per head scale (call hooks), train mode.
+// (--depth 0.33 --max-channels 1024 with nano is YOLOv5n's graph: depths 1, 2, 3, 1 and widths up to 256)
 //
-// Prints one JSON line {"config", "params", "gflops", "images_per_s", "step_ms", ...}.
+// Prints one JSON line {"config", "params", "gflops", "images_per_s", "step_ms", "images_per_cpu_s", ...}
+// (images per second of process CPU time, all threads: the steadier figure on a shared machine).
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -25,7 +29,9 @@ namespace yolo = seek::models::yolo;
 struct Args {
   std::string config = "nano";
   int64_t batch = 32, size = 128, warmup = 2, steps = 5, flops_size = 0;
-  bool fused = false, channels_last = false, fixed = false;
+  bool fused = false, channels_last = false, fixed = false, profile = false;
+  double depth = 0;          // > 0: overrides depth_multiple
+  int64_t max_channels = 0;  // > 0: overrides max_channels
 };
 
 Args parse(int argc, char** argv) {
@@ -49,6 +55,12 @@ Args parse(int argc, char** argv) {
       a.fused = true;
     else if (is("--channels-last"))
       a.channels_last = true;
+    else if (is("--depth"))
+      a.depth = std::stod(next());
+    else if (is("--max-channels"))
+      a.max_channels = std::stoll(next());
+    else if (is("--profile"))
+      a.profile = true;
     else if (is("--fixed"))
       a.fixed = true;
     else {
@@ -83,6 +95,37 @@ double conv_gflops(yolo::YoloModel& model, int64_t size, int64_t in_channels) {
   return 2.0 * macs / 1e9;
 }
 
+// Forward time of each backbone / neck layer and head branch (call hooks), averaged over `steps` forwards.
+void profile_forward(yolo::YoloModel& model, const Tensor& x, int64_t steps) {
+  std::vector<std::pair<std::string, double>> ms;
+  std::vector<std::shared_ptr<seek::nn::Module>> hooked;
+  for (const char* part : {"backbone", "neck", "head"}) {
+    auto parent = model.child(part);
+    std::vector<std::pair<std::string, std::shared_ptr<seek::nn::Module>>> layers;
+    if (std::string(part) == "head") {
+      for (auto& [name, m] : std::dynamic_pointer_cast<seek::nn::Module>(parent->child("m"))->named_children())
+        layers.emplace_back("head.m." + name, m);
+    } else {
+      for (auto& [name, m] : parent->named_children()) layers.emplace_back(std::string(part) + "." + name, m);
+    }
+    for (auto& [name, m] : layers) {
+      if (name == "neck.attn") continue;  // a ModuleList: no forward of its own
+      const size_t slot = ms.size();
+      ms.emplace_back(name, 0.0);
+      m->set_call_hook([&ms, slot](seek::nn::Module& mod, const Tensor& in) {
+        const auto t0 = Clock::now();
+        Tensor y = mod.forward(in);
+        ms[slot].second += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        return y;
+      });
+      hooked.push_back(m);
+    }
+  }
+  for (int64_t i = 0; i < steps; ++i) model.forward(x);
+  for (auto& m : hooked) m->set_call_hook(nullptr);
+  for (auto& [name, t] : ms) std::printf("%-14s %8.2f ms\n", name.c_str(), t / static_cast<double>(steps));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,7 +133,10 @@ int main(int argc, char** argv) {
   seek::manual_seed(0);
   yolo::YoloConfig config = a.config == "small" ? yolo::YoloConfig::small(10) : yolo::YoloConfig::nano(10);
   config.dynamic_anchors = !a.fixed;
-  yolo::YoloModel model(config);
+  if (a.depth > 0) config.depth_multiple = a.depth;
+  if (a.max_channels > 0) config.max_channels = a.max_channels;
+  auto model_ptr = std::make_shared<yolo::YoloModel>(config);  // named_modules() needs a shared_ptr
+  yolo::YoloModel& model = *model_ptr;
   const double gflops = conv_gflops(model, a.flops_size > 0 ? a.flops_size : a.size, config.in_channels);
   if (a.fused) model.set_conv_bn_fused(true);
   Tensor x = seek::rand({a.batch, config.in_channels, a.size, a.size});
@@ -107,16 +153,24 @@ int main(int argc, char** argv) {
     loss.backward();
   };
   for (int64_t i = 0; i < a.warmup; ++i) step();
+  if (a.profile) {
+    profile_forward(model, x, a.steps);
+    return 0;
+  }
   const auto t0 = Clock::now();
+  const std::clock_t c0 = std::clock();
   for (int64_t i = 0; i < a.steps; ++i) step();
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  // Process CPU seconds (all threads): on a shared machine images per CPU-second is the steadier figure.
+  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
   std::printf(
       "{\"config\": \"%s\", \"params\": %lld, \"gflops\": %.3f, \"flops_size\": %lld, \"batch\": %lld, \"size\": %lld, "
-      "\"fused\": %s, \"channels_last\": %s, \"dynamic\": %s, \"images_per_s\": %.1f, \"step_ms\": %.1f}\n",
+      "\"fused\": %s, \"channels_last\": %s, \"dynamic\": %s, \"images_per_s\": %.1f, \"step_ms\": %.1f, "
+      "\"images_per_cpu_s\": %.1f}\n",
       a.config.c_str(), static_cast<long long>(model.num_parameters()), gflops,
       static_cast<long long>(a.flops_size > 0 ? a.flops_size : a.size), static_cast<long long>(a.batch),
       static_cast<long long>(a.size), a.fused ? "true" : "false", a.channels_last ? "true" : "false",
-      a.fixed ? "false" : "true", static_cast<double>(a.batch * a.steps) / s,
-      1000.0 * s / static_cast<double>(a.steps));
+      a.fixed ? "false" : "true", static_cast<double>(a.batch * a.steps) / s, 1000.0 * s / static_cast<double>(a.steps),
+      cpu > 0 ? static_cast<double>(a.batch * a.steps) / cpu : 0.0);
   return 0;
 }

@@ -110,8 +110,10 @@ const std::vector<AnchorChoice>& YoloModel::last_anchor_choices() const {
 
 int64_t YoloModel::set_conv_bn_fused(bool fused) {
   int64_t n = 0;
-  for (auto& [name, module] : named_modules())
-    if (auto* conv = dynamic_cast<Conv*>(module.get())) n += conv->set_conv_bn_fused(fused);
+  // (named_modules() on `this` needs shared_from_this, which a model on the stack has not: walk the children.)
+  for (auto& top : children())
+    for (auto& [name, module] : top->named_modules())
+      if (auto* conv = dynamic_cast<Conv*>(module.get())) n += conv->set_conv_bn_fused(fused);
   return n;
 }
 

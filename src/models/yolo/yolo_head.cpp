@@ -67,7 +67,8 @@ AnchorChoice AnchorGenerator::choose(const Tensor& feature, const Tensor& base) 
   SEEK_CHECK_SHAPE(base.dim() == 2 && base.size(0) == num_anchors_ && base.size(1) == 2,
                    "AnchorGenerator: expected base shapes [", num_anchors_, ", 2], got ", shape_str(base.sizes()));
   const int64_t B = feature.size(0), K = num_candidates_, A = num_anchors_;
-  Tensor g = conv_(pool_(feature)).view({B, K, 3});
+  // The anchor arithmetic runs in the base shapes' dtype (the model's: f32 also under bf16 autocast).
+  Tensor g = conv_(pool_(feature)).view({B, K, 3}).to(base.dtype());
   // Start shapes [K, 2]: the candidate's base shape times its ring factor.
   Tensor start = base.index_select(0, buffer("base_index")) * buffer("ring").to(base.dtype()).exp();
   Tensor shape_logits = g.narrow(2, 0, 2);
@@ -125,7 +126,8 @@ YoloHead::YoloHead(const YoloConfig& config, const std::vector<int64_t>& in_chan
   const int64_t A = config.num_anchors;
   auto m = std::make_shared<nn::ModuleList>();
   for (int64_t i = 0; i < nl; ++i) {
-    auto branch = std::make_shared<DecoupledHead>(in_channels[i], in_channels[i], A, config.num_classes);
+    // YOLOX's decoupled head width: the same hidden width (the reference 256 channels) at every scale.
+    auto branch = std::make_shared<DecoupledHead>(in_channels[i], config.channels(256), A, config.num_classes);
     branch->initialize_biases(config.strides[i], config.image_size);
     m->push_back(branch);
   }
@@ -156,7 +158,7 @@ YoloOutput YoloHead::forward_features(const std::vector<Tensor>& features, bool 
     const Tensor& f = features[i];
     const int64_t B = f.size(0);
     Tensor pred = m[i]->call(f);
-    Tensor base = buffer("anchors").select(0, i).to(f.dtype());
+    Tensor base = buffer("anchors").select(0, i);
     if (anchor_gen_) {
       auto& gen = dynamic_cast<AnchorGenerator&>(*dynamic_cast<nn::ModuleList&>(*anchor_gen_.module())[i]);
       AnchorChoice ch = gen.choose(f, base);
@@ -181,7 +183,9 @@ Tensor decode_predictions(const YoloOutput& out) {
       out.anchors.size(), ", ", out.strides.size());
   std::vector<Tensor> scales;
   for (size_t i = 0; i < out.preds.size(); ++i) {
-    const Tensor& p = out.preds[i];
+    // bf16 / f16 logits (autocast) decode in f32: pixel coordinates need the precision.
+    const bool reduced = out.preds[i].dtype() == kBFloat16 || out.preds[i].dtype() == kFloat16;
+    const Tensor p = reduced ? out.preds[i].to(kFloat32) : out.preds[i];
     SEEK_CHECK_SHAPE(p.dim() == 5 && p.size(4) > 5, "decode: expected preds[", i, "] [B, A, H, W, 5 + nc], got ",
                      shape_str(p.sizes()));
     const int64_t B = p.size(0), A = p.size(1), H = p.size(2), W = p.size(3), no = p.size(4);

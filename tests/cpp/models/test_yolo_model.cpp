@@ -94,6 +94,8 @@ TEST(YoloModel, YoloV5LikeNamesAndWidths) {
   EXPECT_EQ(k.at("neck.23.cv3.bn.weight"), (Shape{128}));
   EXPECT_EQ(k.at("neck.attn.0.fc1.weight"), (Shape{8, 64, 1, 1}));
   EXPECT_EQ(k.at("head.m.0.stem.conv.weight"), (Shape{64, 64, 1, 1}));
+  EXPECT_EQ(k.at("head.m.2.stem.conv.weight"), (Shape{64, 128, 1, 1}));  // YOLOX: hidden 256 * 0.25 everywhere
+  EXPECT_EQ(k.at("head.m.2.box_conv.conv.weight"), (Shape{64, 64, 3, 3}));
   EXPECT_EQ(k.at("head.m.0.box_pred.weight"), (Shape{15, 64, 1, 1}));
   EXPECT_EQ(k.at("head.m.2.cls_pred.bias"), (Shape{30}));
   EXPECT_EQ(k.at("head.anchor_gen.1.conv.weight"), (Shape{18, 128, 1, 1}));
@@ -122,6 +124,7 @@ TEST(YoloModel, AttentionVariants) {
   EXPECT_EQ(cbam.forward(rand({1, 3, 64, 64})).preds[0].sizes(), (Shape{1, 3, 8, 8, 15}));
   c.attention = "none";
   YoloModel none(c);
+  none.eval();  // one image with a 1x1 P5: batch norm needs running statistics
   for (auto& [name, shape] : key_shapes(none)) EXPECT_EQ(name.find("attn"), std::string::npos) << name;
   EXPECT_EQ(none.forward(rand({1, 3, 32, 32})).preds[2].sizes(), (Shape{1, 3, 1, 1, 15}));
 }
@@ -361,7 +364,7 @@ TEST(YoloModel, BiasInitAsYoloV5) {
   YoloModel model(nano());
   auto sd = model.state_dict();
   std::map<std::string, Tensor> m(sd.begin(), sd.end());
-  const int64_t strides[3] = {8, 16, 32}, widths[3] = {64, 128, 128};
+  const int64_t strides[3] = {8, 16, 32}, widths[3] = {64, 64, 64};  // the head's hidden width
   for (int s = 0; s < 3; ++s) {
     const double bound = 1.0 / std::sqrt(static_cast<double>(widths[s]));  // the default bias init's range
     const double cells = 128.0 / static_cast<double>(strides[s]);
@@ -423,4 +426,27 @@ TEST(YoloModel, DefaultAnchorsScaleWithImageSize) {
   EXPECT_NEAR(a[0][0][0], 2.0, 1e-12);   // YOLOv5's (10, 13) at 640 -> 128
   EXPECT_NEAR(a[2][2][1], 65.2, 1e-12);  // (373, 326)
   EXPECT_EQ(YoloConfig::small(2).resolved_anchors()[1][1], (std::array<double, 2>{62, 45}));
+}
+
+TEST(YoloModel, AutocastKeepsAnchorsAndDecodeInFloat32) {
+  for (bool dynamic : {true, false}) {
+    manual_seed(8);
+    YoloConfig c = nano(dynamic);
+    c.anchors[1][2] = {33.3, 41.7};  // not a bf16 value
+    YoloModel model(c);
+    model.eval();
+    YoloOutput out;
+    Tensor decoded;
+    {
+      amp::AutocastGuard guard(DeviceType::CPU, kBFloat16);
+      out = model.forward(rand({1, 3, 64, 64}));
+      decoded = model.decode(out);
+    }
+    // Fixed: the raw logits come out of the bf16 convs; dynamic: the f32 gate promotes them.
+    EXPECT_EQ(out.preds[0].dtype(), dynamic ? kFloat32 : kBFloat16);
+    EXPECT_EQ(decoded.dtype(), kFloat32);
+    EXPECT_EQ(out.anchors[1].dtype(), kFloat32);
+    EXPECT_EQ(out.anchors[1][0][2][0].item<float>(), 33.3f) << dynamic;  // exactly the base shape
+    EXPECT_EQ(out.anchors[1][0][2][1].item<float>(), 41.7f) << dynamic;
+  }
 }

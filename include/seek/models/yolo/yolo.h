@@ -156,7 +156,7 @@ class AnchorGenerator : public nn::Module {
   double range_;
 };
 
-// One scale's decoupled head: "stem" (1x1 Conv), "box_conv" (3x3 Conv) -> "box_pred" (1x1, A * 5, bias),
+// One scale's decoupled head (YOLOX's, hidden = channels(256) at every scale): "stem" (1x1 Conv), "box_conv" (3x3 Conv) -> "box_pred" (1x1, A * 5, bias),
 // "cls_conv" (3x3 Conv) -> "cls_pred" (1x1, A * nc, bias). forward -> [B, A, H, W, 5 + nc].
 class DecoupledHead : public nn::Module {
  public:
