@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <fstream>
+#include <sstream>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -195,6 +197,25 @@ TEST(YoloLoss, OneMatchByHand) {
   EXPECT_NEAR(YoloLoss(s).gains(2, 640)[0], 0.05 * 1.5, 1e-12);
 }
 
+TEST(YoloLoss, NoTargetsLeavesOnlyObjectness) {
+  YoloOutput out = make_output(2, 3, 32, {8, 16}, {{{8, 8}}, {{16, 16}}});
+  out.preds[0].fill_(-1.0);
+  for (auto& p : out.preds) p.requires_grad_();
+  for (const std::string assigner : {"ratio", "simota"}) {
+    YoloLossOptions o = opts(3, {4.0, 1.0});
+    o.assigner = assigner;
+    o.scale_hyp = false;
+    auto items = YoloLoss(o)(out, zeros({0, 6}));
+    EXPECT_EQ(items.box, 0.0);
+    EXPECT_EQ(items.cls, 0.0);
+    // all-zero objectness targets: BCE(-1, 0) = log(1 + e^-1) on scale 0 (weight 4), log 2 on scale 1
+    EXPECT_NEAR(items.obj, 4 * std::log1p(std::exp(-1.0)) + std::log(2.0), 1e-6) << assigner;
+    items.loss.backward();
+    EXPECT_TRUE(out.preds[0].grad().defined());
+    for (auto& p : out.preds) p.set_grad(Tensor());
+  }
+}
+
 TEST(YoloLoss, BoxLossIsOneMinusCiouOfTheDecodedBox) {
   YoloOutput out = make_output(1, 1, 16, {8}, {{{8, 8}}});
   out.preds[0].index_put_({0, 0, 0, 0, 0}, scalar_tensor(0.7));
@@ -320,4 +341,66 @@ TEST(YoloLoss, BadInputs) {
   YoloLossOptions bad = opts(3);
   bad.assigner = "atss";
   EXPECT_THROW(YoloLoss{bad}, ValueError);
+}
+
+namespace {
+
+std::vector<float> floats(const io::json::Value& v) {
+  std::vector<float> r;
+  for (const auto& x : v.as_array()) r.push_back(static_cast<float>(x.as_double()));
+  return r;
+}
+
+}  // namespace
+
+// Parity with a PyTorch transcription of YOLOv5's ComputeLoss (gen_yolo_loss_ref.py beside this file):
+// loss, items, matches per scale and the gradients to predictions and (per-image) anchors.
+TEST(YoloLoss, MatchesYolov5Reference) {
+  std::ifstream f(std::string(SEEK_SOURCE_DIR) + "/tests/cpp/models/yolo_loss_ref.json");
+  ASSERT_TRUE(f.good()) << "missing yolo_loss_ref.json";
+  std::stringstream text;
+  text << f.rdbuf();
+  const io::json::Value root = io::json::parse(text.str());
+  int checked = 0;
+  for (const auto& c : root.find("cases")->as_array()) {
+    const int64_t B = c.find("batch")->as_int64(), A = c.find("num_anchors")->as_int64();
+    const int64_t nc = c.find("num_classes")->as_int64(), S = c.find("image_size")->as_int64();
+    YoloOutput out;
+    for (const auto& s : c.find("strides")->as_array()) out.strides.push_back(s.as_int64());
+    const size_t nl = out.strides.size();
+    for (size_t i = 0; i < nl; ++i) {
+      const int64_t g = S / out.strides[i];
+      out.preds.push_back(tensor(floats(c.find("preds")->as_array()[i]), {B, A, g, g, 5 + nc}).requires_grad_());
+      out.anchors.push_back(tensor(floats(c.find("anchors")->as_array()[i]), {B, A, 2}).requires_grad_());
+    }
+    const auto tv = floats(*c.find("targets"));
+    Tensor targets = tensor(tv, {static_cast<int64_t>(tv.size() / 6), 6});
+    YoloLossOptions o = opts(nc, nl == 3 ? std::vector<double>{4.0, 1.0, 0.4} : std::vector<double>{4.0, 1.0});
+    o.iou_type = vision::iou_type_from_string(c.find("iou_type")->as_string());
+    o.label_smoothing = c.find("label_smoothing")->as_double();
+    YoloLoss loss(o);
+    const auto counts = c.find("counts")->as_array();
+    auto as = loss.assign(out, targets, S);
+    for (size_t i = 0; i < nl; ++i) EXPECT_EQ(as.b[i].size(0), counts[i].as_int64()) << "scale " << i;
+    auto items = loss(out, targets);
+    const double want = c.find("loss")->as_double();
+    EXPECT_NEAR(items.loss.item<double>(), want, 2e-5 * std::abs(want));
+    const auto parts = c.find("items")->as_array();
+    EXPECT_NEAR(items.box, parts[0].as_double(), 1e-6);
+    EXPECT_NEAR(items.obj, parts[1].as_double(), 1e-6);
+    EXPECT_NEAR(items.cls, parts[2].as_double(), 1e-6);
+    items.loss.backward();
+    for (size_t i = 0; i < nl; ++i) {
+      for (auto [got, key] :
+           {std::pair{out.preds[i].grad(), "grad_preds"}, std::pair{out.anchors[i].grad(), "grad_anchors"}}) {
+        ASSERT_TRUE(got.defined()) << key;
+        const auto g = to_vector<float>(got), w = floats(c.find(key)->as_array()[i]);
+        ASSERT_EQ(g.size(), w.size());
+        for (size_t k = 0; k < g.size(); ++k)
+          EXPECT_NEAR(g[k], w[k], 1e-6 + 1e-4 * std::abs(w[k])) << key << " " << i << " " << k;
+      }
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3);
 }

@@ -164,3 +164,26 @@ TEST(BboxIou, BadInputs) {
   EXPECT_EQ(vision::iou_type_from_string("ciou"), IouType::CIoU);
   EXPECT_EQ(vision::iou_type_from_string("GIoU"), IouType::GIoU);
 }
+
+// Against YOLOv5's bbox_iou transcribed to PyTorch (gen_bbox_iou_ref.py beside this file), float64.
+TEST(BboxIou, MatchesYolov5Reference) {
+  const std::vector<std::array<double, 16>> ref{
+#include "bbox_iou_ref.inc"
+  };
+  ASSERT_EQ(ref.size(), 24u);
+  const IouType types[] = {IouType::IoU, IouType::GIoU, IouType::DIoU, IouType::CIoU};
+  for (size_t r = 0; r < ref.size(); ++r) {
+    const auto& row = ref[r];
+    Tensor b1 = tensor(std::vector<double>(row.begin(), row.begin() + 4), {4});
+    Tensor b2 = tensor(std::vector<double>(row.begin() + 4, row.begin() + 8), {4});
+    auto corners = [](const Tensor& b) {
+      return cat({b.narrow(0, 0, 2) - b.narrow(0, 2, 2) * 0.5, b.narrow(0, 0, 2) + b.narrow(0, 2, 2) * 0.5});
+    };
+    for (int k = 0; k < 4; ++k) {
+      EXPECT_NEAR(bbox_iou(b1, b2, true, types[k]).item<double>(), row[8 + k], 1e-12)
+          << "pair " << r << " " << vision::iou_type_name(types[k]) << " xywh";
+      EXPECT_NEAR(bbox_iou(corners(b1), corners(b2), false, types[k]).item<double>(), row[12 + k], 1e-12)
+          << "pair " << r << " " << vision::iou_type_name(types[k]) << " xyxy";
+    }
+  }
+}
