@@ -5,7 +5,7 @@
 //                     [--img-size N] [--batch-size N] [--nominal-batch N] [--epochs N] [--max-minutes X]
 //                     [--optimizer sgd|adamw] [--lr0 X] [--lrf X] [--momentum X] [--weight-decay X]
 //                     [--warmup-epochs X] [--warmup-bias-lr X] [--warmup-momentum X] [--amp off|bf16]
-//                     [--fixed-anchors] [--no-kmeans] [--no-ema] [--no-fuse] [--assigner ratio|simota]
+//                     [--fixed-anchors] [--no-kmeans] [--no-ema] [--fuse] [--assigner ratio|simota]
 //                     [--attention se|cbam|none] [--mosaic P] [--close-mosaic N] [--fliplr P] [--scale X]
 //                     [--translate X] [--hsv-h X] [--hsv-s X] [--hsv-v X] [--eval-every N] [--limit-train N]
 //                     [--limit-val N] [--no-test] [--stop-after-epochs N] [--workers N] [--threads N] [--seed N]
@@ -58,8 +58,8 @@ yolo_example::TrainOptions parse_train(int argc, char** argv) {
       o.ema = false;
     else if (flag == "--no-test")
       o.test = false;
-    else if (flag == "--no-fuse")
-      o.fuse = false;
+    else if (flag == "--fuse")
+      o.fuse = true;
     else {
       if (i + 1 >= argc) throw UsageError(flag + " needs a value");
       const std::string v = argv[++i];

@@ -27,10 +27,7 @@
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/autocast.h"
 #include "seek/core/error.h"
-#if __has_include("seek/data/detection_stats.h")  // TEMPORARY until i18-datagen lands it
 #include "seek/data/detection_stats.h"
-#define YOLO_HAVE_STATS 1
-#endif
 #include "seek/data/image_write.h"
 #include "seek/io/safetensors.h"
 #include "seek/models/yolo/yolo_loss.h"
@@ -182,9 +179,6 @@ void kmeans_anchors_into(models::yolo::YoloConfig& config, const data::Detection
     std::cerr << "k-means anchors: " << n << " boxes for " << k << " anchors; keeping the config's anchors\n";
     return;
   }
-#ifndef YOLO_HAVE_STATS
-  return;
-#else
   const Tensor whs = tensor<float>(wh, Shape{n, 2});
   const Tensor before = [&] {
     std::vector<float> a;
@@ -204,8 +198,7 @@ void kmeans_anchors_into(models::yolo::YoloConfig& config, const data::Detection
       std::cerr << " " << std::setprecision(1) << x[0] << "x" << x[1];
       ++next;
     }
-  std::cerr << "\n";
-#endif
+  std::cerr << std::defaultfloat << std::setprecision(6) << "\n";
 }
 
 // The rows of <out>/metrics.csv as columns of numbers (NAN for empty cells).
@@ -411,7 +404,8 @@ int train(const TrainOptions& o) {
     planned_epochs = plan;
     sched.set_total_steps(planned_epochs * steps_per_epoch);
     std::cerr << "\nthe budget fits " << planned_epochs << " epochs (" << std::fixed << std::setprecision(1)
-              << per_epoch << " s each, " << when << "): the schedule ends there\n";
+              << per_epoch << " s each, " << when << "): the schedule ends there\n"
+              << std::defaultfloat;
   };
   bool out_of_time = false;
   for (int64_t epoch = progress.epoch; epoch < planned_epochs && !out_of_time; ++epoch) {

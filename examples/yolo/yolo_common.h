@@ -36,7 +36,7 @@ struct TrainOptions {
   bool fixed_anchors = false;      // default: dynamic anchors
   bool kmeans = true;              // k-means anchors from the training labels
   bool ema = true;
-  bool fuse = true;  // conv + BatchNorm as one fused node (models::yolo)
+  bool fuse = false;  // conv + BatchNorm as one fused node (docs/yolo.md: no faster on this CPU)
   int64_t img_size = 128, batch_size = 32, nominal_batch = 64, epochs = 60, workers = 1, threads = 0;
   int64_t close_mosaic = 3;                // the last N epochs train without mosaic
   int64_t limit_train = 0, limit_val = 0;  // 0: all images
