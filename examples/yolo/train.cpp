@@ -4,7 +4,7 @@
 // what gets evaluated and saved, gradient accumulation to a nominal batch of 64 (weight decay scaled to
 // it), mosaic switched off for the last epochs, bf16 autocast, and a time budget.
 //
-// THE BUDGET. With --max-minutes, the schedule is fitted to the time: after the first 8 steps (from the time
+// THE BUDGET. With --max-minutes, the schedule is fitted to the time: after the first 10 steps (from the time
 // per step) and again after every epoch (from the mean epoch time), the epochs that fit become the end of the
 // cosine (at most --epochs), and the first plan caps the warmup at 15% of the run, so a budgeted run still
 // warms up, anneals its learning rate and gets its mosaic-free epochs instead of being cut at a high lr.
@@ -393,10 +393,11 @@ int train(const TrainOptions& o) {
   const auto t_train = Clock::now();
   const double budget = o.max_minutes * 60.0;
   const int64_t first_epoch = progress.epoch, first_step = progress.step;
-  // The plan of a budgeted run, made after kPlanSteps steps of a fresh run and then after every epoch: the
+  // The plan of a budgeted run, made after kPlanSteps steps of a fresh run (timing steps kPlanFrom + 1 .. kPlanSteps) and then after every epoch: the
   // epochs that fit in the budget (at the time per step / per epoch so far, a val pass counted as a third of a
   // training pass over as many images) end the cosine; the first plan also sizes the warmup.
-  constexpr int64_t kPlanSteps = 8;
+  constexpr int64_t kPlanFrom = 2, kPlanSteps = 10;  // timed: steps 3..10 (the first ones allocate)
+  Clock::time_point t_plan_from = t_train;
   auto replan = [&](double per_epoch, int64_t done, const char* when) {
     const auto fit = done + static_cast<int64_t>(std::floor((budget - seconds_since(t_train)) / per_epoch));
     const int64_t plan = std::clamp<int64_t>(fit, std::max<int64_t>(done, 1), o.epochs);
@@ -446,8 +447,9 @@ int train(const TrainOptions& o) {
         if (ema) ema->update(*model);
         ++progress.step;
         in_group = 0;
+        if (progress.step == kPlanFrom) t_plan_from = Clock::now();
         if (budget > 0 && first_step == 0 && progress.step == kPlanSteps) {
-          const double per_step = seconds_since(t_train) / kPlanSteps;
+          const double per_step = seconds_since(t_plan_from) / (kPlanSteps - kPlanFrom);
           const double val_pass =
               static_cast<double>(val_ds->size()) / static_cast<double>(o.batch_size * accumulate) * per_step / 3;
           replan(per_step * static_cast<double>(steps_per_epoch) + val_pass, 0, "measured over the first steps");
