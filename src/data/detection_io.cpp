@@ -18,6 +18,7 @@
 
 #include "seek/io/json.h"
 #include "seek/ops/creation.h"
+#include "yolo_label_text.h"
 
 namespace seek::data {
 namespace {
@@ -199,15 +200,7 @@ void write_yolo_labels(const DetectionSet& set, const std::string& labels_dir) {
     check_detection_record(r, num_classes, str("write_yolo_labels: ", r.image_path));
     const auto b = to_vector<float>(r.boxes);
     const auto l = to_vector<int64_t>(r.labels);
-    std::string text;
-    char line[160];
-    const double w = static_cast<double>(r.width), h = static_cast<double>(r.height);
-    for (size_t i = 0; i < l.size(); ++i) {
-      const double x1 = b[4 * i], y1 = b[4 * i + 1], x2 = b[4 * i + 2], y2 = b[4 * i + 3];
-      std::snprintf(line, sizeof line, "%lld %.6f %.6f %.6f %.6f\n", static_cast<long long>(l[i]), (x1 + x2) / 2 / w,
-                    (y1 + y2) / 2 / h, (x2 - x1) / w, (y2 - y1) / h);
-      text += line;
-    }
+    const std::string text = detail::yolo_label_text(b.data(), l.data(), l.size(), r.width, r.height);
     const fs::path path = fs::path(labels_dir) / (fs::path(r.image_path).stem().string() + ".txt");
     write_text(path.string(), text, "write_yolo_labels");
   }

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <numbers>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "seek/data/idx.h"
 #include "seek/data/image_write.h"
 #include "detection_rng.h"
+#include "yolo_label_text.h"
 #include "seek/ops/creation.h"
 
 namespace seek::data {
@@ -215,7 +217,8 @@ void render(const Source& src, const FashionDetectionOptions& o, uint64_t image_
   draw_background(cv, rng, o);
   const int64_t lines = rng.integer(0, o.max_lines);
   for (int64_t i = 0; i < lines; ++i) draw_line(cv, rng);
-  // Cut pieces: a quarter to a half of an item's frame around one of its pixels, placed off every item box.
+  // Cut pieces: a fifth to a third of an item's frame around one of its pixels (a fragment rather than a
+  // whole item), placed off every item box.
   const int64_t pieces = rng.integer(0, o.max_pieces);
   for (int64_t i = 0; i < pieces; ++i) {
     const int64_t index = rng.integer(0, src.count - 1);
@@ -230,9 +233,9 @@ void render(const Source& src, const FashionDetectionOptions& o, uint64_t image_
       }
     }
     const int64_t ch =
-        std::min(src.height, rng.integer(std::max<int64_t>(1, frame / 4), std::max<int64_t>(1, frame / 2)));
+        std::min(src.height, rng.integer(std::max<int64_t>(1, frame / 5), std::max<int64_t>(1, frame / 3)));
     const int64_t cw =
-        std::min(src.width, rng.integer(std::max<int64_t>(1, frame / 4), std::max<int64_t>(1, frame / 2)));
+        std::min(src.width, rng.integer(std::max<int64_t>(1, frame / 5), std::max<int64_t>(1, frame / 3)));
     const int64_t y0 = std::clamp(cy - ch / 2, int64_t{0}, src.height - ch),
                   x0 = std::clamp(cx - cw / 2, int64_t{0}, src.width - cw);
     const int64_t side = item_side(rng, o);
@@ -383,8 +386,14 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
       try {
         render(sources[s], options, fashion_detection_image_seed(options.seed, s, i), hwc.data(), &boxes[s][i],
                &labels[s][i]);
-        std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
-        write_image((fs::path(out_dir) / split_names[s] / "images" / name).string(), hwc.data(), n, n, 3, 1);
+        const fs::path dir = fs::path(out_dir) / split_names[s];
+        std::snprintf(name, sizeof name, "%06lld", static_cast<long long>(i));
+        write_image((dir / "images" / (std::string(name) + ".png")).string(), hwc.data(), n, n, 3, 1);
+        const std::string label_path = (dir / "labels" / (std::string(name) + ".txt")).string();
+        std::ofstream out(label_path, std::ios::binary | std::ios::trunc);
+        out << detail::yolo_label_text(boxes[s][i].data(), labels[s][i].data(), labels[s][i].size(), n, n);
+        out.flush();
+        SEEK_CHECK_T(IOError, out.good(), "make_fashion_detection: cannot write '", label_path, "'");
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
@@ -419,8 +428,6 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
       r.boxes = tensor<float>(boxes[s][i], {nb, 4});
       r.labels = tensor<int64_t>(labels[s][i], {nb});
     }
-    const fs::path dir = fs::path(out_dir) / split_names[s];
-    write_yolo_labels(set, (dir / "labels").string());
     write_coco_json(set, (fs::path(out_dir) / (std::string(split_names[s]) + ".json")).string());
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
