@@ -296,6 +296,12 @@ TEST(DetectionLoader, OrderWithoutShuffleAndDropLast) {
   int64_t n = 0;
   for (auto& b : drop) n += b.images.size(0);
   EXPECT_EQ(n, 4);
+  // An empty set: no batch, with or without workers.
+  DetectionSet none;
+  auto empty_ds = std::make_shared<const DetectionDataset>(none, a, true);
+  DetectionLoader nothing(empty_ds, 4, true, 0, 2);
+  EXPECT_EQ(nothing.num_batches(), 0);
+  EXPECT_TRUE(nothing.begin() == nothing.end());
   // Leaving an iteration early stops the workers cleanly.
   DetectionLoader early(ds, 1, true, 0, 2);
   for (auto& b : early) {
