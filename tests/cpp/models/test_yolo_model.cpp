@@ -102,6 +102,10 @@ TEST(YoloModel, YoloV5LikeNamesAndWidths) {
   EXPECT_EQ(k.at("head.anchors"), (Shape{3, 3, 2}));
   EXPECT_EQ(k.count("head.anchor_gen.0.ring"), 0u);                                          // non-persistent
   for (auto& [name, shape] : k) EXPECT_EQ(name.find("neck.11"), std::string::npos) << name;  // Upsample: no state
+  const std::string repr = n.repr();
+  for (const char* word : {"YoloBackbone", "SPPF", "C3", "Bottleneck", "YoloNeck", "Upsample", "DecoupledHead",
+                           "AnchorGenerator", "SqueezeExcitation"})
+    EXPECT_NE(repr.find(word), std::string::npos) << word;
 
   // YOLOv5s widths and depths (C3 at layer 6 of the yaml has 9 * 0.33 = 3 bottlenecks).
   YoloConfig sc = YoloConfig::small(80);
@@ -449,4 +453,33 @@ TEST(YoloModel, AutocastKeepsAnchorsAndDecodeInFloat32) {
     EXPECT_EQ(out.anchors[1][0][2][0].item<float>(), 33.3f) << dynamic;  // exactly the base shape
     EXPECT_EQ(out.anchors[1][0][2][1].item<float>(), 41.7f) << dynamic;
   }
+}
+
+TEST(YoloModel, FitsOneBatchWithTheAnchorGeneratorTraining) {
+  // Objectness BCE towards one "object" cell per image at stride 8 plus a pull of every chosen anchor towards
+  // 1.5x its base shape: SGD steps lower both, so the head, the gate and the generator's shapes all train.
+  manual_seed(9);
+  YoloModel model(nano(true));
+  Tensor x = rand({2, 3, 64, 64});
+  Tensor target = zeros({2, 3, 8, 8});
+  target.select(0, 0).select(1, 2).select(1, 5).fill_(1.0);
+  target.select(0, 1).select(1, 6).select(1, 1).fill_(1.0);
+  const Tensor want = tensor<float>({9, 12, 15, 21, 24, 18}, {1, 3, 2});  // 1.5 x the P3 base shapes
+  optim::SGD opt(model.parameters(), optim::SGDOptions(0.05).momentum_(0.9));
+  auto losses = [&] {
+    YoloOutput out = model.forward(x);
+    Tensor obj = nn::functional::binary_cross_entropy_with_logits(out.preds[0].select(4, 4), target);
+    Tensor shape = (out.anchors[0] / want).log().square().mean();
+    return std::make_pair(obj, shape);
+  };
+  auto [obj0, shape0] = losses();
+  for (int i = 0; i < 30; ++i) {
+    opt.zero_grad();
+    auto [obj, shape] = losses();
+    (obj + shape).backward();
+    opt.step();
+  }
+  auto [obj1, shape1] = losses();
+  EXPECT_LT(obj1.item<double>(), 0.5 * obj0.item<double>());
+  EXPECT_LT(shape1.item<double>(), 0.5 * shape0.item<double>());
 }
