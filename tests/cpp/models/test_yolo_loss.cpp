@@ -404,3 +404,33 @@ TEST(YoloLoss, MatchesYolov5Reference) {
   }
   EXPECT_EQ(checked, 3);
 }
+
+// The loss is tensor ops plus host bookkeeping: on a CUDA device (the simulated one in the sim build)
+// it gives the CPU's loss and gradients, with either assigner.
+TEST(YoloLoss, SameOnCudaAsOnCpu) {
+  if (!cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  manual_seed(5);
+  YoloOutput out = make_output(2, 4, 64, {8, 16, 32}, {{{8, 8}}, {{16, 16}}, {{32, 32}}});
+  for (size_t i = 0; i < 3; ++i) {
+    out.preds[i] = randn({2, 3, 64 / out.strides[i], 64 / out.strides[i], 9});
+    out.anchors[i] = rand({2, 3, 2}) * (8.0 * static_cast<double>(i + 1)) + 4.0;
+  }
+  Tensor t = targets_of({{0, 1, 0.3, 0.4, 0.2, 0.3}, {1, 3, 0.7, 0.6, 0.3, 0.25}, {1, 0, 0.5, 0.5, 0.1, 0.1}});
+  for (const std::string assigner : {"ratio", "simota"}) {
+    YoloLossOptions o = opts(4, {4.0, 1.0, 0.4});
+    o.assigner = assigner;
+    o.label_smoothing = 0.1;
+    YoloLoss loss(o);
+    YoloOutput c = out, g = out;
+    for (auto& p : c.preds) p = p.clone().requires_grad_();
+    for (auto& p : g.preds) p = p.to(kCUDA).requires_grad_();
+    for (auto& a : g.anchors) a = a.to(kCUDA);
+    auto lc = loss(c, t), lg = loss(g, t.to(kCUDA));
+    EXPECT_TRUE(lg.loss.is_cuda());
+    EXPECT_NEAR(lc.loss.item<double>(), lg.loss.item<double>(), 1e-5) << assigner;
+    lc.loss.backward();
+    lg.loss.backward();
+    for (size_t i = 0; i < 3; ++i)
+      EXPECT_LT((c.preds[i].grad() - g.preds[i].grad().cpu()).abs().max().item<double>(), 1e-6) << assigner << i;
+  }
+}
