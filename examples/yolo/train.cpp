@@ -136,6 +136,11 @@ std::vector<optim::ParamGroup> param_groups(nn::Module& model, const TrainOption
         weights.push_back(p);
     }
   }
+  size_t trainable = 0;
+  for (const auto& p : model.parameters()) trainable += p.requires_grad();
+  SEEK_CHECK(biases.size() + weights.size() + bn.size() == trainable,
+             "param_groups: ", biases.size() + weights.size() + bn.size(), " parameters grouped but the model has ",
+             trainable);
   std::vector<optim::ParamGroup> groups;
   if (sgd) {
     optim::SGDOptions base(o.lr0);
