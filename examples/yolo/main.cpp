@@ -140,6 +140,8 @@ yolo_example::TrainOptions parse_train(int argc, char** argv) {
     }
   }
   if (o.img_size % 32 != 0) throw UsageError("--img-size must be a multiple of 32, got " + std::to_string(o.img_size));
+  // AdamW's and SGD's usual starting rates; AdamW is the default: in a 15-minute budget it learns far faster.
+  if (o.lr0 < 0) o.lr0 = o.optimizer == "sgd" ? 0.01 : 0.002;
   return o;
 }
 

@@ -29,7 +29,7 @@ struct TrainOptions {
   std::string out = "build/train_yolo_out";
   std::string resume;              // a checkpoint dir (<out>/last)
   std::string model = "nano";      // or "small"
-  std::string optimizer = "sgd";   // or "adamw"
+  std::string optimizer = "adamw";  // or "sgd" (YOLOv5's: nesterov, momentum 0.937)
   std::string amp = "off";         // or "bf16"
   std::string assigner = "ratio";  // or "simota"
   std::string attention;           // "" (the config's), "se", "cbam", "none"
@@ -42,7 +42,7 @@ struct TrainOptions {
   int64_t limit_train = 0, limit_val = 0;  // 0: all images
   int64_t eval_every = 1;                  // epochs between evaluations on val
   int64_t stop_after_epochs = 0;           // > 0: end the run after this many epochs (an interruption)
-  double lr0 = 0.01, lrf = 0.01, momentum = 0.937, weight_decay = 5e-4;
+  double lr0 = -1, lrf = 0.01, momentum = 0.937, weight_decay = 5e-4;  // lr0 < 0: 0.002 (AdamW), 0.01 (SGD)
   double warmup_epochs = 3.0, warmup_momentum = 0.8, warmup_bias_lr = 0.1;
   double mosaic = 1.0, fliplr = 0.5, scale = 0.5, translate = 0.1, hsv_h = 0.015, hsv_s = 0.7, hsv_v = 0.4;
   double max_minutes = 15;  // training budget (0: none); the schedule is fitted to it
