@@ -122,6 +122,8 @@ struct FinetuneOptions {
   std::string pretrained = "build/train_bert_out/pretrain";  // vocab.txt, config.json, model.safetensors
   std::string out = "build/train_bert_out/finetune";
   std::string amp = "off";
+  std::string attention;  // "standard" or "lsh" (empty: the pre-trained config's); the weights are the same
+  int64_t lsh_buckets = 0, lsh_hashes = 0, lsh_chunk = 0;  // 0: the config's (BertConfig's lsh_* fields)
   int64_t max_length = 256, batch_size = 16, epochs = 4, patience = 2, limit_train = 0, threads = 0;
   double lr = 1e-4, weight_decay = 0.01, warmup = 0.1, clip_grad = 1.0;
   uint64_t seed = 0;

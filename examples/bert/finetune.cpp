@@ -67,6 +67,12 @@ int finetune(const FinetuneOptions& o) {
     config = models::BertConfig::from_json_file(pre / "config.json");
   }
   config.num_labels = static_cast<int64_t>(folder.classes().size());
+  // The attention is a choice of computation, not of weights: a model pre-trained with either runs with the other.
+  if (!o.attention.empty()) config.attention_type = o.attention;
+  if (o.lsh_buckets > 0) config.lsh_n_buckets = o.lsh_buckets;
+  if (o.lsh_hashes > 0) config.lsh_n_hashes = o.lsh_hashes;
+  if (o.lsh_chunk > 0) config.lsh_chunk_size = o.lsh_chunk;
+  config.validate();
   config.max_position_embeddings = std::max(config.max_position_embeddings, o.max_length);
   manual_seed(o.seed);
   auto model = std::make_shared<models::BertForSequenceClassification>(config);
@@ -110,7 +116,12 @@ int finetune(const FinetuneOptions& o) {
   auto opt = make_adamw(*model, o.lr, o.weight_decay);
   auto sched = make_schedule(*opt, "linear", static_cast<int64_t>(o.warmup * total), total);
   std::cerr << "fine-tuning " << (fresh ? "a fresh" : "the pre-trained") << " BERT (" << config.num_hidden_layers
-            << " x " << config.hidden_size << ") on " << train_ds.size() << " articles, validating on "
+            << " x " << config.hidden_size << ", " << config.attention_type << " attention"
+            << (config.attention_type == "lsh" ? " " + std::to_string(config.lsh_n_buckets) + " buckets x " +
+                                                     std::to_string(config.lsh_n_hashes) + " hashes, chunk " +
+                                                     std::to_string(config.lsh_chunk_size)
+                                               : std::string())
+            << ", length " << o.max_length << ") on " << train_ds.size() << " articles, validating on "
             << val_ds.size() << ", testing on " << test_ds.size() << " (" << config.num_labels << " classes)\n";
 
   const int64_t classes = config.num_labels, pad = tok->pad_token_id();

@@ -10,6 +10,7 @@
 //   train_bert finetune [--data DIR] [--pretrained DIR|none] [--out DIR] [--max-length N] [--batch-size N]
 //                       [--epochs N] [--lr X] [--weight-decay X] [--warmup FRACTION] [--patience N]
 //                       [--clip-grad X] [--amp off|bf16] [--limit-train N] [--seed N] [--threads N]
+//                       [--attention standard|lsh] [--lsh-buckets N] [--lsh-hashes N] [--lsh-chunk N]
 //   train_bert baseline [--data DIR] [--out DIR] [--min-df N] [--sublinear-tf 0|1] [--C X] [--max-iter N]
 //                       [--tol X] [--seed N] [--threads N]      (TF-IDF + logistic regression, same split)
 #include <filesystem>
@@ -90,6 +91,10 @@ bert_example::FinetuneOptions parse_finetune(int argc, char** argv) {
     const std::string v = argv[++i];
     if (common_flag(o, flag, v)) continue;
     if (flag == "--pretrained") o.pretrained = v;
+    else if (flag == "--attention") o.attention = one_of(flag, v, {"standard", "lsh"});
+    else if (flag == "--lsh-buckets") o.lsh_buckets = to_int(flag, v, 1);
+    else if (flag == "--lsh-hashes") o.lsh_hashes = to_int(flag, v, 1);
+    else if (flag == "--lsh-chunk") o.lsh_chunk = to_int(flag, v, 1);
     else if (flag == "--patience") o.patience = to_int(flag, v, 1);
     else if (flag == "--limit-train") o.limit_train = to_int(flag, v, 0);
     else throw UsageError("unknown flag " + flag);

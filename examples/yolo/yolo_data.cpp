@@ -53,26 +53,46 @@ Args parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw UsageError(flag + " expects a value");
     const std::string v = argv[++i];
-    if (flag == "--mnist") a.mnist = v;
-    else if (flag == "--out") a.out = v;
-    else if (flag == "--data") a.data = v;
-    else if (flag == "--train") a.gen.train = to_int(flag, v, 0);
-    else if (flag == "--val") a.gen.val = to_int(flag, v, 0);
-    else if (flag == "--test") a.gen.test = to_int(flag, v, 0);
-    else if (flag == "--seed") a.gen.seed = a.seed = static_cast<uint64_t>(to_int(flag, v, 0));
-    else if (flag == "--canvas") a.gen.canvas = to_int(flag, v, 8);
-    else if (flag == "--min-items") a.gen.min_items = to_int(flag, v, 0);
-    else if (flag == "--max-items") a.gen.max_items = to_int(flag, v, 0);
-    else if (flag == "--min-size") a.gen.min_item_size = to_int(flag, v, 4);
-    else if (flag == "--max-size") a.gen.max_item_size = to_int(flag, v, 4);
-    else if (flag == "--max-iou") a.gen.max_iou = to_double(flag, v, 0);
-    else if (flag == "--noise") a.gen.noise = to_double(flag, v, 0);
-    else if (flag == "--lines") a.gen.max_lines = to_int(flag, v, 0);
-    else if (flag == "--pieces") a.gen.max_pieces = to_int(flag, v, 0);
-    else if (flag == "--threads") a.gen.num_threads = to_int(flag, v, 0);
-    else if (flag == "--anchors") a.anchors = to_int(flag, v, 1);
-    else if (flag == "--bins") a.bins = to_int(flag, v, 1);
-    else throw UsageError("unknown flag '" + flag + "'");
+    if (flag == "--mnist")
+      a.mnist = v;
+    else if (flag == "--out")
+      a.out = v;
+    else if (flag == "--data")
+      a.data = v;
+    else if (flag == "--train")
+      a.gen.train = to_int(flag, v, 0);
+    else if (flag == "--val")
+      a.gen.val = to_int(flag, v, 0);
+    else if (flag == "--test")
+      a.gen.test = to_int(flag, v, 0);
+    else if (flag == "--seed")
+      a.gen.seed = a.seed = static_cast<uint64_t>(to_int(flag, v, 0));
+    else if (flag == "--canvas")
+      a.gen.canvas = to_int(flag, v, 8);
+    else if (flag == "--min-items")
+      a.gen.min_items = to_int(flag, v, 0);
+    else if (flag == "--max-items")
+      a.gen.max_items = to_int(flag, v, 0);
+    else if (flag == "--min-size")
+      a.gen.min_item_size = to_int(flag, v, 4);
+    else if (flag == "--max-size")
+      a.gen.max_item_size = to_int(flag, v, 4);
+    else if (flag == "--max-iou")
+      a.gen.max_iou = to_double(flag, v, 0);
+    else if (flag == "--noise")
+      a.gen.noise = to_double(flag, v, 0);
+    else if (flag == "--lines")
+      a.gen.max_lines = to_int(flag, v, 0);
+    else if (flag == "--pieces")
+      a.gen.max_pieces = to_int(flag, v, 0);
+    else if (flag == "--threads")
+      a.gen.num_threads = to_int(flag, v, 0);
+    else if (flag == "--anchors")
+      a.anchors = to_int(flag, v, 1);
+    else if (flag == "--bins")
+      a.bins = to_int(flag, v, 1);
+    else
+      throw UsageError("unknown flag '" + flag + "'");
   }
   if (a.command == "generate" && (a.mnist.empty() || a.out.empty()))
     throw UsageError("generate needs --mnist DIR and --out DIR");
@@ -86,11 +106,12 @@ int generate(const Args& a) {
   int64_t boxes = 0;
   for (const auto* set : {&result.train, &result.val, &result.test})
     for (const auto& r : set->records) boxes += r.labels.size(0);
-  std::printf("generated %lld / %lld / %lld images (train / val / test), %lld boxes, in %.2f s (%.0f images/s) "
-              "into %s\n",
-              static_cast<long long>(a.gen.train), static_cast<long long>(a.gen.val),
-              static_cast<long long>(a.gen.test), static_cast<long long>(boxes), result.seconds,
-              result.seconds > 0 ? static_cast<double>(images) / result.seconds : 0.0, a.out.c_str());
+  std::printf(
+      "generated %lld / %lld / %lld images (train / val / test), %lld boxes, in %.2f s (%.0f images/s) "
+      "into %s\n",
+      static_cast<long long>(a.gen.train), static_cast<long long>(a.gen.val), static_cast<long long>(a.gen.test),
+      static_cast<long long>(boxes), result.seconds,
+      result.seconds > 0 ? static_cast<double>(images) / result.seconds : 0.0, a.out.c_str());
   return 0;
 }
 

@@ -1,0 +1,223 @@
+// Data splits, the saved model description, and evaluation for the YOLO example: `train` scores the EMA
+// model on val with it every epoch, `val` scores saved weights on any split. Detections go through YOLOv5's
+// validation settings (conf 0.001, IoU 0.6, up to 300 per image), are mapped back from the letterboxed
+// picture to the original image (scale_boxes) and scored by the COCO evaluator against the split's labels.
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "seek/autograd/grad_mode.h"
+#include "seek/core/autocast.h"
+#include "seek/core/error.h"
+#include "seek/io/json.h"
+#include "seek/io/safetensors.h"
+#include "seek/ops/creation.h"
+#include "seek/vision/boxes.h"
+#include "yolo/yolo_common.h"
+
+namespace yolo_example {
+
+namespace json = io::json;
+
+std::vector<std::string> read_class_names(const fs::path& data) {
+  return data::read_class_names((data / "classes.txt").string());
+}
+
+data::DetectionSet read_split(const fs::path& data, const std::string& split, const std::string& format,
+                              int64_t limit) {
+  data::DetectionSet set;
+  if (format == "coco") {
+    set = data::read_coco_json((data / (split + ".json")).string(), (data / split / "images").string());
+  } else {
+    SEEK_CHECK_T(IOError, fs::is_directory(data / split / "images"), "no folder ", (data / split / "images").string(),
+                 " (a YOLO data split: images/ and labels/)");
+    set = data::read_yolo_folder((data / split / "images").string(), (data / split / "labels").string(),
+                                 read_class_names(data));
+  }
+  if (limit > 0 && static_cast<int64_t>(set.records.size()) > limit) set.records.resize(static_cast<size_t>(limit));
+  SEEK_CHECK_T(IOError, !set.records.empty(), "the ", split, " split of ", data.string(), " has no image");
+  return set;
+}
+
+void save_model_info(const ModelInfo& info, const fs::path& path) {
+  const auto& c = info.config;
+  json::Value v = json::Value::object();
+  v.set("size", info.size);
+  v.set("img_size", info.img_size);
+  v.set("num_classes", c.num_classes);
+  v.set("dynamic_anchors", c.dynamic_anchors);
+  v.set("num_anchors", c.num_anchors);
+  v.set("anchor_candidates", c.anchor_candidates);
+  v.set("attention", c.attention);
+  json::Value anchors = json::Value::array();
+  for (const auto& scale : c.anchors) {
+    json::Value s = json::Value::array();
+    for (const auto& wh : scale) {
+      json::Value pair = json::Value::array();
+      pair.push_back(wh[0]);
+      pair.push_back(wh[1]);
+      s.push_back(std::move(pair));
+    }
+    anchors.push_back(std::move(s));
+  }
+  v.set("anchors", std::move(anchors));
+  json::Value names = json::Value::array();
+  for (const auto& n : info.class_names) names.push_back(n);
+  v.set("class_names", std::move(names));
+  std::ofstream(path) << json::dump(v, 2) << "\n";
+}
+
+ModelInfo load_model_info(const fs::path& path) {
+  std::ifstream f(path);
+  SEEK_CHECK_T(IOError, f.good(), "cannot read ", path.string(), " (written by train_yolo train)");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const json::Value v = json::parse(ss.str());
+  auto get = [&](const char* key) -> const json::Value& {
+    const json::Value* x = v.find(key);
+    SEEK_CHECK_T(IOError, x != nullptr, path.string(), ": no \"", key, "\"");
+    return *x;
+  };
+  ModelInfo info;
+  info.size = get("size").as_string();
+  info.img_size = get("img_size").as_int64();
+  const int64_t nc = get("num_classes").as_int64();
+  info.config = info.size == "small" ? models::yolo::YoloConfig::small(nc) : models::yolo::YoloConfig::nano(nc);
+  info.config.image_size = info.img_size;
+  info.config.dynamic_anchors = get("dynamic_anchors").as_bool();
+  info.config.num_anchors = get("num_anchors").as_int64();
+  info.config.anchor_candidates = get("anchor_candidates").as_int64();
+  info.config.attention = get("attention").as_string();
+  info.config.anchors.clear();
+  for (const auto& scale : get("anchors").as_array()) {
+    info.config.anchors.emplace_back();
+    for (const auto& wh : scale.as_array())
+      info.config.anchors.back().push_back({wh.as_array().at(0).as_double(), wh.as_array().at(1).as_double()});
+  }
+  for (const auto& n : get("class_names").as_array()) info.class_names.push_back(n.as_string());
+  return info;
+}
+
+std::shared_ptr<models::yolo::YoloModel> load_trained_model(const fs::path& dir, ModelInfo* info_out) {
+  const ModelInfo info = load_model_info(dir / "model.json");
+  auto model = std::make_shared<models::yolo::YoloModel>(info.config);
+  model->load_state_dict(io::load_safetensors(dir / "model.safetensors").tensors);
+  model->eval();
+  if (info_out) *info_out = info;
+  return model;
+}
+
+vision::CocoEvaluator make_evaluator(const data::DetectionSet& set) {
+  std::vector<vision::CocoGroundTruth> gt;
+  std::vector<int64_t> image_ids, category_ids;
+  for (const auto& r : set.records) {
+    image_ids.push_back(r.image_id);
+    const int64_t n = r.boxes.defined() ? r.boxes.size(0) : 0;
+    if (n == 0) continue;
+    const Tensor b = r.boxes.to(kFloat64).contiguous();
+    const Tensor l = r.labels.to(kInt64).contiguous();
+    const double* bp = b.data_ptr<double>();
+    const int64_t* lp = l.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      const double* x = bp + 4 * i;
+      vision::CocoGroundTruth g;
+      g.image_id = r.image_id;
+      g.category_id = lp[i] + 1;
+      g.bbox = {x[0], x[1], x[2] - x[0], x[3] - x[1]};
+      gt.push_back(g);
+    }
+  }
+  for (size_t c = 0; c < set.class_names.size(); ++c) category_ids.push_back(static_cast<int64_t>(c) + 1);
+  return vision::CocoEvaluator(std::move(gt), std::move(image_ids), std::move(category_ids));
+}
+
+std::vector<vision::CocoDetection> to_coco(const Tensor& dets, const data::DetectionSample& sample) {
+  std::vector<vision::CocoDetection> out;
+  if (!dets.defined() || dets.size(0) == 0) return out;
+  const Tensor boxes = vision::scale_boxes(
+      dets.slice(1, 0, 4),
+      {sample.image.defined() ? sample.image.size(1) : 0, sample.image.defined() ? sample.image.size(2) : 0},
+      sample.ratio, sample.pad_x, sample.pad_y, {sample.orig_height, sample.orig_width});
+  const Tensor b = boxes.to(kFloat64).contiguous(), d = dets.to(kFloat64).contiguous();
+  const double* bp = b.data_ptr<double>();
+  const double* dp = d.data_ptr<double>();
+  for (int64_t i = 0; i < d.size(0); ++i) {
+    const double* x = bp + 4 * i;
+    vision::CocoDetection det;
+    det.image_id = sample.image_id;
+    det.category_id = static_cast<int64_t>(dp[6 * i + 5]) + 1;
+    det.bbox = {x[0], x[1], x[2] - x[0], x[3] - x[1]};
+    det.score = dp[6 * i + 4];
+    out.push_back(det);
+  }
+  return out;
+}
+
+EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const data::DetectionDataset>& dataset,
+                    int64_t batch_size, const vision::NmsOptions& nms, const std::string& amp, int64_t workers) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  vision::CocoEvaluator evaluator = make_evaluator(dataset->set());
+  EvalResult result;
+  data::DetectionLoader loader(dataset, batch_size, false, 0, workers);
+  for (const data::DetectionBatch& batch : loader) {
+    Tensor pred;
+    {
+      std::optional<amp::AutocastGuard> autocast;
+      if (amp == "bf16") autocast.emplace(DeviceType::CPU, kBFloat16);
+      pred = model.decode(model.forward(batch.images));
+    }
+    const std::vector<Tensor> per_image = vision::non_max_suppression(pred.to(kFloat32), nms);
+    for (size_t i = 0; i < per_image.size(); ++i) {
+      data::DetectionSample meta = batch.samples[i];
+      meta.image = batch.images[static_cast<int64_t>(i)];  // the letterboxed size for scale_boxes
+      auto dets = to_coco(per_image[i], meta);
+      result.detections.insert(result.detections.end(), dets.begin(), dets.end());
+    }
+  }
+  evaluator.add(result.detections);
+  result.metrics = evaluator.evaluate();
+  model.train(was_training);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+std::string map_line(const vision::CocoMetrics& m) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(4) << "mAP@0.5 " << m.map50 << "  mAP@0.5:0.95 " << m.map50_95;
+  return s.str();
+}
+
+int val(const ValOptions& o) {
+  set_num_threads_if(o.threads);
+  ModelInfo info;
+  auto model = load_trained_model(o.weights, &info);
+  data::DetectionSet set = read_split(o.data, o.split, o.format, o.limit);
+  data::DetectionAugment aug;
+  aug.img_size = info.img_size;
+  auto ds = std::make_shared<const data::DetectionDataset>(std::move(set), aug, false);
+  vision::NmsOptions nms;
+  nms.conf_threshold = o.conf;
+  nms.iou_threshold = o.iou;
+  const EvalResult r = evaluate(*model, ds, o.batch_size, nms, o.amp, o.workers);
+  std::cerr << r.metrics.summary() << "\n";
+  std::cout << "per-class AP@0.5 / AP@0.5:0.95:\n";
+  for (size_t c = 0; c < info.class_names.size() && c < r.metrics.per_class_ap50.size(); ++c)
+    std::cout << "  " << std::left << std::setw(14) << info.class_names[c] << std::right << std::fixed
+              << std::setprecision(4) << r.metrics.per_class_ap50[c] << "  " << r.metrics.per_class_ap50_95[c] << "\n";
+  if (!o.out.empty()) {
+    fs::create_directories(o.out);
+    vision::write_coco_detections(r.detections, (fs::path(o.out) / "predictions.json").string());
+    vision::write_pr_curve_csv((fs::path(o.out) / "pr_curves.csv").string(), r.metrics, info.class_names);
+  }
+  std::cout << o.split << " " << map_line(r.metrics) << " (" << ds->size() << " images, " << std::setprecision(1)
+            << r.seconds << " s)\n";
+  return 0;
+}
+
+}  // namespace yolo_example
