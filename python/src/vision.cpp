@@ -12,6 +12,7 @@
 #include "seek/vision/bbox_iou.h"
 #include "seek/vision/boxes.h"
 #include "seek/vision/coco_eval.h"
+#include "seek/vision/draw.h"
 #include "seek/vision/nms.h"
 
 namespace seek::python {
@@ -321,12 +322,49 @@ void def_coco(py::module_& v) {
       "xyxy boxes [n, 4] + labels [n] -> ground-truth dicts.");
 }
 
+// None, one (r, g, b) for every box, or one per box.
+std::vector<Color> colors_of(const py::object& colors) {
+  if (colors.is_none()) return {};
+  auto rgb = [](const py::handle& c) {
+    auto v = c.cast<std::vector<int64_t>>();
+    if (v.size() != 3)
+      throw seek::ValueError("draw_bounding_boxes: a colour must be (r, g, b), got " + std::to_string(v.size()) +
+                             " numbers");
+    for (auto x : v)
+      if (x < 0 || x > 255) throw seek::ValueError("draw_bounding_boxes: colour values must be in [0, 255]");
+    return Color{static_cast<uint8_t>(v[0]), static_cast<uint8_t>(v[1]), static_cast<uint8_t>(v[2])};
+  };
+  auto seq = colors.cast<py::sequence>();
+  if (seq.size() > 0 && py::isinstance<py::int_>(seq[0])) return {rgb(colors)};  // one colour
+  std::vector<Color> out;
+  for (const auto& c : seq) out.push_back(rgb(c));
+  return out;
+}
+
+void def_draw(py::module_& v) {
+  v.def(
+      "draw_bounding_boxes",
+      [](const Tensor& image, const Tensor& boxes, const py::object& labels, const py::object& colors, bool fill,
+         int64_t width) {
+        std::vector<std::string> names =
+            labels.is_none() ? std::vector<std::string>{} : labels.cast<std::vector<std::string>>();
+        std::vector<Color> c = colors_of(colors);
+        py::gil_scoped_release nogil;
+        return draw_bounding_boxes(image, boxes, names, c, width, fill);
+      },
+      py::arg("image"), py::arg("boxes"), py::arg("labels") = py::none(), py::arg("colors") = py::none(),
+      py::arg("fill") = false, py::arg("width") = 1,
+      "torchvision.utils.draw_bounding_boxes: a uint8 [3, H, W] copy of image (uint8, or float in [0, 1]) with "
+      "the xyxy boxes outlined, labels in tags; colors: None (a palette), one (r, g, b) or one per box.");
+}
+
 }  // namespace
 
 void init_vision(py::module_& m) {
   py::module_ v = m.def_submodule("vision", "Detection ops and COCO evaluation (wrapped by seek.vision)");
   def_ops(v);
   def_coco(v);
+  def_draw(v);
 }
 
 }  // namespace seek::python

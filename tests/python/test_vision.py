@@ -199,3 +199,22 @@ def test_errors_carry_the_cpp_message(tmp_path):
         ev.evaluate()
     with pytest.raises(Exception, match="nope.json"):
         V.CocoEvaluator.from_json(str(tmp_path / "nope.json"))
+
+
+def test_draw_bounding_boxes():
+    img = seek.zeros(3, 20, 30, dtype=seek.uint8)
+    out = V.draw_bounding_boxes(img, t([[2, 3, 12, 15]]), colors=(255, 0, 0), width=1)
+    a = out.numpy()
+    assert a.shape == (3, 20, 30) and a.dtype == np.uint8
+    assert a[:, 3, 5].tolist() == [255, 0, 0] and a[:, 8, 2].tolist() == [255, 0, 0]  # top and left edges
+    assert a[:, 8, 7].tolist() == [0, 0, 0]  # inside untouched without fill
+    assert img.numpy().max() == 0  # a copy
+    filled = V.draw_bounding_boxes(img, t([[2, 3, 12, 15]]), colors=[(0, 255, 0)], fill=True).numpy()
+    assert filled[1, 8, 7] > 0
+    assert seek.vision.utils.draw_bounding_boxes is V.draw_bounding_boxes
+    labelled = V.draw_bounding_boxes(seek.zeros(3, 40, 60, dtype=seek.uint8), t([[5, 20, 40, 35]]), labels=["Bag"])
+    assert labelled.numpy()[:, :20].max() > 0  # the tag above the box
+    with pytest.raises(ValueError, match="colour"):
+        V.draw_bounding_boxes(img, t([[2, 3, 12, 15]]), colors=(255, 0))
+    with pytest.raises(ValueError):
+        V.draw_bounding_boxes(img, t([[2, 3, 12, 15]]), labels=["a", "b"])

@@ -12,7 +12,10 @@ import numpy as np
 
 from .. import _C
 
-__all__ = ["make_grid", "save_image", "write_png"]
+__all__ = ["make_grid", "save_image", "write_png", "draw_bounding_boxes"]
+
+# torchvision.utils.draw_bounding_boxes (seek/vision/draw.h, C++).
+draw_bounding_boxes = _C.vision.draw_bounding_boxes
 
 
 def _as_batch(tensor):
