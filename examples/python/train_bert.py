@@ -43,9 +43,9 @@ def parse_args(argv):
         q.add_argument("--out", default=out)
         q.add_argument("--amp", default="off", choices=["off", "bf16"])
         q.add_argument("--batch-size", type=int, default=32 if q is pre else 16)
-        q.add_argument("--max-length", type=int, default=128 if q is pre else 256)
-        q.add_argument("--epochs", type=int, default=3 if q is pre else 4)
-        q.add_argument("--lr", type=float, default=5e-4 if q is pre else 1e-4)
+        q.add_argument("--max-length", type=int, default=128)
+        q.add_argument("--epochs", type=int, default=1 if q is pre else 8)  # the C++ trainer's defaults
+        q.add_argument("--lr", type=float, default=5e-4 if q is pre else 3e-4)
         q.add_argument("--weight-decay", type=float, default=0.01)
         q.add_argument("--warmup", type=float, default=0.06 if q is pre else 0.1, help="fraction of the steps")
         q.add_argument("--clip-grad", type=float, default=1.0, help="> 0: clip the gradients' total norm")
@@ -62,7 +62,7 @@ def parse_args(argv):
     pre.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0: no limit)")
     pre.add_argument("--max-minutes", type=float, default=15.0, help="time budget of the training loop")
     fin.add_argument("--pretrained", default="build/train_bert_py/pretrain", help="pre-trained folder or none")
-    fin.add_argument("--patience", type=int, default=2)
+    fin.add_argument("--patience", type=int, default=3)
     fin.add_argument("--limit-train", type=int, default=0, help="a seeded random subset of N training articles")
     a = p.parse_args(argv)
     minimum = {"batch_size": 1, "epochs": 1, "max_length": 8, "accumulation": 1, "eval_every": 1, "vocab_size": 16,

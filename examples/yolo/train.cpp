@@ -1,6 +1,6 @@
-// YOLO training (train_yolo train), after YOLOv5's train.py: SGD (nesterov) with three parameter groups
-// (weights with decay, BatchNorm weights and biases without), a warmup (lr from 0, the bias lr from
-// warmup_bias_lr, momentum from warmup_momentum) then cosine to lr0 * lrf, an EMA of the weights that is
+// YOLO training (train_yolo train), after YOLOv5's train.py: AdamW (or YOLOv5's SGD, nesterov) with three
+// parameter groups (weights with decay, BatchNorm weights and biases without), a warmup (lr from 0, the bias
+// lr from warmup_bias_lr, SGD's momentum from warmup_momentum) then cosine to lr0 * lrf, an EMA of the weights that is
 // what gets evaluated and saved, gradient accumulation to a nominal batch of 64 (weight decay scaled to
 // it), mosaic switched off for the last epochs, bf16 autocast, and a time budget.
 //
