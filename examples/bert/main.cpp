@@ -20,6 +20,7 @@
 #include "common/cli.h"
 #include "seek/core/error.h"
 
+using seek::examples::one_of;
 using seek::examples::to_double;
 using seek::examples::to_int;
 using seek::examples::UsageError;
@@ -28,14 +29,6 @@ namespace {
 
 void usage(std::ostream& os) {
   os << "usage: train_bert pretrain|finetune|baseline [flags]   (flags: see examples/bert/main.cpp or docs/bert.md)\n";
-}
-
-std::string one_of(const std::string& flag, const std::string& v, std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed)
-    if (v == a) return v;
-  std::string list;
-  for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-  throw UsageError(flag + " must be one of " + list + ", got '" + v + "'");
 }
 
 // The flags both modes take (their option structs share these member names); false for any other flag.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <iostream>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,15 @@ inline double to_double(const std::string& flag, const std::string& v, double mi
   if (used != v.size() || v.empty()) throw UsageError(flag + " expects a number, got '" + v + "'");
   if (x < min) throw UsageError(flag + " must be >= " + std::to_string(min) + ", got " + v);
   return x;
+}
+
+// `v` when it is one of `allowed`; else a UsageError listing them.
+inline std::string one_of(const std::string& flag, const std::string& v, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed)
+    if (v == a) return v;
+  std::string list;
+  for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+  throw UsageError(flag + " must be one of " + list + ", got '" + v + "'");
 }
 
 // parse(argc, argv); on a UsageError prints "<program>: <message>" and usage(std::cerr) to stderr

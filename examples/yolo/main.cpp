@@ -21,6 +21,7 @@
 #include "seek/core/error.h"
 #include "yolo/yolo_common.h"
 
+using seek::examples::one_of;
 using seek::examples::to_double;
 using seek::examples::to_int;
 using seek::examples::UsageError;
@@ -29,14 +30,6 @@ namespace {
 
 void usage(std::ostream& os) {
   os << "usage: train_yolo train|val|detect [flags]   (flags: see examples/yolo/main.cpp or docs/yolo.md)\n";
-}
-
-std::string one_of(const std::string& flag, const std::string& v, std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed)
-    if (v == a) return v;
-  std::string list;
-  for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-  throw UsageError(flag + " must be one of " + list + ", got '" + v + "'");
 }
 
 double fraction(const std::string& flag, const std::string& v) {
