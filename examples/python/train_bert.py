@@ -158,7 +158,7 @@ def pretrain(seek, a):
 
     config = seek.models.BertConfig.bert_tiny() if a.model == "tiny" else seek.models.BertConfig.bert_mini()
     config.vocab_size = tok.vocab_size
-    config.max_position_embeddings = max(a.max_length, 128)
+    config.max_position_embeddings = max(a.max_length, 512)  # BERT's 512, as the C++ trainer: fine-tuning may use longer inputs
     config.attention_type = a.attention
     config.pad_token_id = tok.pad_token_id
     seek.manual_seed(a.seed)
@@ -276,7 +276,19 @@ def finetune(seek, a):
     seek.manual_seed(a.seed)
     model = seek.models.BertForSequenceClassification(config)
     if not fresh:
-        model.load_safetensors(os.path.join(a.pretrained, "model.safetensors"), strict=False)
+        from seek.io.safetensors import load_file
+        state = load_file(os.path.join(a.pretrained, "model.safetensors"))
+        # Longer inputs than the checkpoint has positions for: its rows fill the start of the larger table, the
+        # rest keep their initialisation (as the C++ trainer).
+        key = "bert.embeddings.position_embeddings.weight"
+        if key in state and state[key].shape[0] < config.max_position_embeddings:
+            rows = state[key].shape[0]
+            grown = model.state_dict()[key].detach().clone()
+            grown[:rows] = state[key]
+            print(f"position embeddings: the {rows} pre-trained rows extended to {config.max_position_embeddings} "
+                  f"for --max-length {a.max_length}", file=sys.stderr)
+            state[key] = grown
+        model.load_state_dict(state, strict=False)
     model.train()
     if 0 < a.limit_train < len(train_idx):
         train_idx = list(train_idx)

@@ -39,7 +39,7 @@ def run(*args):
 
 
 PRE = ["--model", "tiny", "--max-length", "32", "--batch-size", "8", "--vocab-size", "120", "--eval-every", "1",
-       "--warmup", "0", "--lr", "2e-3"]
+       "--warmup", "0", "--lr", "2e-3", "--epochs", "3"]
 
 
 def log_rows(path):
@@ -70,6 +70,11 @@ def test_pretrain_then_finetune(folder, tmp_path):
     assert len(log_rows(tmp_path / "fin" / "finetune_log.csv")) in (1, 2)
     confusion = [line.split() for line in fin.stdout.splitlines()[-2:]]
     assert sum(int(x) for row in confusion for x in row) == 4
+    # Fine-tuning on longer inputs than the 512 positions: the table grows, the pre-trained rows kept.
+    longer = run("finetune", "--data", folder, "--pretrained", tmp_path / "pre", "--out", tmp_path / "fin600",
+                 "--max-length", "600", "--batch-size", "8", "--epochs", "1")
+    assert longer.returncode == 0, longer.stderr
+    assert "512 pre-trained rows extended to 600" in longer.stderr
 
 
 def test_same_seed_same_losses(folder, tmp_path):
@@ -103,7 +108,7 @@ def test_python_trainer_matches_cpp_trainer(folder, tmp_path):
     # 63 training sequences: 7 batches of 8, 3 steps of 2 per epoch (the 7th batch left out), 5 steps cross
     # into the second epoch.
     pre = ["pretrain", *common, "--model", "tiny", "--vocab-size", "120", "--eval-every", "1", "--max-steps", "5",
-           "--accumulation", "2"]
+           "--accumulation", "2", "--epochs", "3"]
     fin = ["finetune", *common, "--epochs", "2", "--lr", "1e-3", "--patience", "2"]
     cpp = subprocess.run([CPP_TRAINER, *map(str, pre), "--out", str(tmp_path / "c")], capture_output=True, text=True,
                          timeout=600)
