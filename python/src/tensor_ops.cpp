@@ -40,7 +40,9 @@ const py::detail::type_info* g_tensor_info = nullptr;
 const Tensor* tensor_in(PyObject* obj) {
   if (!PyObject_TypeCheck(obj, g_tensor_info->type)) return nullptr;
   auto vh = reinterpret_cast<py::detail::instance*>(obj)->get_value_and_holder(g_tensor_info, false);
-  if (!vh || !vh.holder_constructed()) return nullptr;
+  // A Tensor that pybind11 returned by reference (def_readonly fields, reference_internal) has a value but no
+  // holder of its own; only an instance whose __init__ has not run yet has no value.
+  if (!vh || vh.value_ptr() == nullptr) return nullptr;
   return vh.value_ptr<Tensor>();
 }
 

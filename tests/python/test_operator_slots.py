@@ -53,3 +53,16 @@ def test_subclasses_and_autograd_through_the_fast_path():
     assert x.grad.tolist() == [1.0 + 1.0 - 1.0, 2.0 + 0.5 - 1.0]
     with seek.no_grad():
         assert (w + x).grad_fn is None
+
+
+def test_tensors_returned_by_reference_take_the_operators():
+    # pybind11 returns def_readonly fields (here BertModelOutput.last_hidden_state) by reference: an instance
+    # with a value and no holder of its own. The fast slots took only owning instances, so `h - h` raised
+    # "unsupported operand type(s)".
+    from seek.models import BertConfig, BertModel
+    c = BertConfig.bert_tiny()
+    c.vocab_size = 50
+    h = BertModel(c)(seek.randint(0, 50, (1, 4))).last_hidden_state
+    assert float((h - h).abs().max()) == 0.0
+    assert float(((h + h) - 2 * h).abs().max()) < 1e-6
+    assert float((h * h - h.mul(h)).abs().max()) == 0.0 and (h / 2).shape == h.shape
