@@ -3,11 +3,13 @@
 // agree on, tokenised datasets, AdamW with Hugging Face's weight-decay exclusions, and the schedule.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -89,6 +91,47 @@ inline std::unique_ptr<optim::LRScheduler> make_schedule(optim::Optimizer& opt, 
   return std::make_unique<optim::LinearWarmupDecayLR>(opt, warmup, total);
 }
 
+// Warmup from 0, then linear decay to 0 or cosine to 0 at total_steps (the formulas of LinearWarmupDecayLR and
+// WarmupCosineLR), with an end that can move: a budgeted pre-training run (--max-minutes) times its first steps
+// and sets total_steps to the steps that fit in the budget, so the rate has decayed when the time is up instead
+// of being cut near its peak.
+class WarmupDecaySchedule : public optim::LRScheduler {
+ public:
+  WarmupDecaySchedule(optim::Optimizer& opt, const std::string& kind, int64_t warmup, int64_t total)
+      : LRScheduler(opt, "WarmupDecaySchedule"), cosine_(kind == "cosine"), warmup_(warmup), total_(total) {
+    initial_step();
+  }
+  int64_t total_steps() const { return total_; }
+  int64_t warmup_steps() const { return warmup_; }
+  void set_steps(int64_t warmup, int64_t total) {
+    warmup_ = std::max<int64_t>(warmup, 0);
+    total_ = std::max<int64_t>(total, warmup_ + 1);
+  }
+
+ protected:
+  std::vector<double> compute_lr() const override {
+    const int64_t s = last_epoch();
+    std::vector<double> lrs;
+    for (double base : base_lrs()) {
+      if (s < warmup_)
+        lrs.push_back(base * static_cast<double>(s) / static_cast<double>(warmup_));
+      else if (s >= total_)
+        lrs.push_back(0.0);
+      else if (cosine_)
+        lrs.push_back(base * 0.5 *
+                      (1.0 + std::cos(std::numbers::pi * static_cast<double>(s - warmup_) /
+                                      static_cast<double>(total_ - warmup_))));
+      else
+        lrs.push_back(base * static_cast<double>(total_ - s) / static_cast<double>(total_ - warmup_));
+    }
+    return lrs;
+  }
+
+ private:
+  bool cosine_;
+  int64_t warmup_, total_;
+};
+
 inline Tensor attention_mask_of(const Tensor& ids, int64_t pad_id) { return (ids != pad_id).to(kInt64); }
 
 struct PretrainOptions {
@@ -102,7 +145,7 @@ struct PretrainOptions {
   std::string amp = "off";              // or "bf16"
   // One epoch (546 steps of 32 x 128 tokens) is what 15 minutes of the 2-core machine train: the schedule
   // then ends with the budget.
-  int64_t vocab_size = 8000, max_length = 128, batch_size = 32, accumulation = 1, epochs = 1;
+  int64_t vocab_size = 8000, max_length = 128, batch_size = 32, accumulation = 1, epochs = 3;
   int64_t eval_every = 200, checkpoint_every = 0, limit_docs = 0, threads = 0, max_steps = 0;
   double lr = 5e-4, weight_decay = 0.01, warmup = 0.06, clip_grad = 1.0, max_minutes = 15;
   uint64_t seed = 0;

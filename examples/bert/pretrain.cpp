@@ -34,11 +34,14 @@ std::pair<double, double> evaluate_mlm(models::BertForMaskedLM& model, const tex
     const text::MlmBatch m = text::mask_tokens(ids, tok, {}, &gen);
     std::optional<amp::AutocastGuard> amp;
     if (o.amp == "bf16") amp.emplace(DeviceType::CPU, kBFloat16);
-    const auto out = model.forward(m.input_ids, m.attention_mask, Tensor(), m.labels);
-    const Tensor mask = m.labels != -100;
-    const double count = mask.sum().item<double>();
+    // The head on the masked positions only (logits [n_masked, vocab], labels in the same order).
+    const auto out = model.forward_masked(m.input_ids, m.attention_mask, m.labels);
+    const Tensor labels = m.labels.reshape({-1});
+    const Tensor due = labels.index_select(0, (labels != -100).nonzero().reshape({-1}));
+    const double count = static_cast<double>(due.numel());
+    if (count == 0) continue;
     loss_sum += out.loss.item<double>() * count;
-    correct += ((argmax(out.logits.to(kF32), -1) == m.labels) && mask).sum().item<double>();
+    correct += (argmax(out.logits.to(kF32), -1) == due).sum().item<double>();
     predicted += count;
   }
   model.train();
@@ -98,23 +101,56 @@ int pretrain(const PretrainOptions& o) {
   lo.drop_last = true;
   data::DataLoader loader(ds, lo);
   const int64_t steps_per_epoch = static_cast<int64_t>(loader.len()) / o.accumulation;
-  const int64_t total_steps = std::max<int64_t>(1, steps_per_epoch * o.epochs);
+  const int64_t max_total = std::max<int64_t>(1, steps_per_epoch * o.epochs);
+  const int64_t first_plan = max_total;  // --max-steps stops a run early without moving the schedule's end
+  auto warmup_of = [&](int64_t total) { return static_cast<int64_t>(o.warmup * static_cast<double>(total)); };
   auto opt = make_adamw(*model, o.lr, o.weight_decay);
-  auto sched = make_schedule(*opt, o.schedule, static_cast<int64_t>(o.warmup * total_steps), total_steps);
+  auto sched = std::make_unique<WarmupDecaySchedule>(*opt, o.schedule, warmup_of(first_plan), first_plan);
   Generator mask_gen(o.seed + 1);
   train::CheckpointParts parts{model.get(), opt.get(), sched.get(), nullptr, &loader};
   train::TrainingProgress progress;
   if (!o.resume.empty()) {
     progress = train::load_checkpoint(o.resume, parts);
+    if (progress.values.contains("planned_steps"))  // the schedule's end as the interrupted run had planned it
+      sched->set_steps(static_cast<int64_t>(progress.values.at("warmup_steps")),
+                       static_cast<int64_t>(progress.values.at("planned_steps")));
     std::cerr << "resumed at step " << progress.step << " (epoch " << progress.epoch << ")\n";
   }
   std::cerr << "BERT-" << o.model << " (" << config.num_hidden_layers << " layers, " << config.hidden_size
-            << " hidden, " << config.attention_type << " attention), " << total_steps << " steps, batch "
-            << o.batch_size << " x " << o.accumulation << ", amp " << o.amp << "\n";
+            << " hidden, " << config.attention_type << " attention), " << sched->total_steps()
+            << " steps planned, batch " << o.batch_size << " x " << o.accumulation << ", amp " << o.amp << "\n";
 
   const auto budget = std::chrono::duration<double>(o.max_minutes * 60.0);
   const auto t_train = std::chrono::steady_clock::now();
+  const int64_t first_step = progress.step;
   bool out_of_time = false;
+  // THE BUDGET: after kPlanSteps steps of a fresh run (timed from step kPlanFrom: the first ones allocate), and
+  // again after every evaluation, the steps that fit in the rest of the budget (an evaluation counted at its
+  // measured cost, or a third of a training step per held-out batch before the first one) become the end of the
+  // schedule, and the warmup its --warmup fraction of them.
+  constexpr int64_t kPlanFrom = 3, kPlanSteps = 15;
+  auto t_plan_from = t_train;
+  double eval_seconds = -1;  // the last evaluation's cost
+  const int64_t eval_batches = (eval_ids.size(0) + o.batch_size - 1) / o.batch_size;
+  auto replan = [&](double per_step, const char* when) {
+    if (budget.count() <= 0) return;
+    const double left = budget.count() - std::chrono::duration<double>(std::chrono::steady_clock::now() - t_train).count();
+    const double per_eval = eval_seconds >= 0 ? eval_seconds : per_step / 3 * static_cast<double>(eval_batches);
+    const double cost = per_step + per_eval / static_cast<double>(o.eval_every);
+    int64_t plan = progress.step + static_cast<int64_t>(std::floor(std::max(0.0, left) / cost));
+    plan = std::clamp<int64_t>(plan, std::max<int64_t>(progress.step, 1), first_plan);
+    if (plan == sched->total_steps()) return;
+    // The warmup moves with the plan only while it is still running.
+    const int64_t warmup = progress.step < sched->warmup_steps() ? warmup_of(plan) : sched->warmup_steps();
+    sched->set_steps(warmup, plan);
+    std::cerr << "\nthe budget fits " << plan << " steps (" << std::fixed << std::setprecision(2) << per_step
+              << " s each, " << when << "): the schedule ends there, warmup " << warmup << " steps\n"
+              << std::defaultfloat;
+  };
+  auto save_plan = [&] {
+    progress.values["planned_steps"] = static_cast<double>(sched->total_steps());
+    progress.values["warmup_steps"] = static_cast<double>(sched->warmup_steps());
+  };
   std::ofstream log(fs::path(o.out) / "pretrain_log.csv", progress.step > 0 ? std::ios::app : std::ios::trunc);
   if (progress.step == 0) log << "step,lr,train_loss,eval_loss,eval_accuracy,seconds\n";
   for (int64_t epoch = progress.epoch; epoch < o.epochs && !out_of_time; ++epoch) {
@@ -142,7 +178,7 @@ int pretrain(const PretrainOptions& o) {
       {
         std::optional<amp::AutocastGuard> amp;
         if (o.amp == "bf16") amp.emplace(DeviceType::CPU, kBFloat16);
-        loss = model->forward(m.input_ids, m.attention_mask, Tensor(), m.labels).loss;
+        loss = model->forward_masked(m.input_ids, m.attention_mask, m.labels).loss;  // sparse prediction
       }
       (loss / static_cast<double>(o.accumulation)).backward();
       loss_acc += loss.item<double>() / o.accumulation;
@@ -154,11 +190,18 @@ int pretrain(const PretrainOptions& o) {
       ++progress.step;
       const int64_t in_epoch = progress.step - epoch * steps_per_epoch;
       bar.update(in_epoch, loss_acc, o.batch_size * o.accumulation * o.max_length);
+      if (progress.step == kPlanFrom) t_plan_from = std::chrono::steady_clock::now();
+      if (progress.step == kPlanSteps && o.resume.empty())
+        replan(std::chrono::duration<double>(std::chrono::steady_clock::now() - t_plan_from).count() /
+                   (kPlanSteps - kPlanFrom),
+               "measured over the first steps");
       const bool last = in_epoch == steps_per_epoch;
-      out_of_time = std::chrono::steady_clock::now() - t_train > budget ||
-                    (o.max_steps > 0 && progress.step >= o.max_steps);
+      out_of_time = (budget.count() > 0 && std::chrono::steady_clock::now() - t_train > budget) ||
+                    progress.step >= sched->total_steps() || (o.max_steps > 0 && progress.step >= o.max_steps);
       if (progress.step % o.eval_every == 0 || last || out_of_time) {
+        const auto t_eval = std::chrono::steady_clock::now();
         const auto [el, ea] = evaluate_mlm(*model, tok, eval_ids, o.batch_size, o);
+        eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_eval).count();
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_train).count();
         log << progress.step << ',' << opt->param_groups()[0].lr() << ',' << loss_acc << ',' << el << ',' << ea << ','
             << secs << '\n'
@@ -167,6 +210,14 @@ int pretrain(const PretrainOptions& o) {
                   << ", accuracy " << std::setprecision(2) << 100 * ea << "%\n";
       }
       loss_acc = 0;
+      if (progress.step % o.eval_every == 0 && !out_of_time && progress.step > kPlanSteps) {
+        const double trained = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_train).count();
+        const int64_t evals = progress.step / o.eval_every - first_step / o.eval_every;
+        replan((trained - eval_seconds * static_cast<double>(evals)) /
+                   static_cast<double>(std::max<int64_t>(progress.step - first_step, 1)),
+               "the mean so far");
+      }
+      save_plan();
       if (o.checkpoint_every > 0 && progress.step % o.checkpoint_every == 0)
         train::save_checkpoint(fs::path(o.out) / "checkpoint", parts, progress);
       if (out_of_time) break;
@@ -174,7 +225,9 @@ int pretrain(const PretrainOptions& o) {
     bar.finish();
     if (!out_of_time) progress.epoch = epoch + 1;
   }
-  if (out_of_time) std::cerr << "stopped at step " << progress.step << " (time budget or --max-steps)\n";
+  if (out_of_time)
+    std::cerr << "stopped at step " << progress.step << " (the planned end, the time budget or --max-steps)\n";
+  save_plan();
   train::save_checkpoint(fs::path(o.out) / "checkpoint", parts, progress);
   const auto [el, ea] = evaluate_mlm(*model, tok, eval_ids, o.batch_size, o);
   io::save_safetensors(fs::path(o.out) / "model.safetensors", model->state_dict());

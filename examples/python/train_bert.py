@@ -44,7 +44,7 @@ def parse_args(argv):
         q.add_argument("--amp", default="off", choices=["off", "bf16"])
         q.add_argument("--batch-size", type=int, default=32 if q is pre else 16)
         q.add_argument("--max-length", type=int, default=128)
-        q.add_argument("--epochs", type=int, default=1 if q is pre else 8)  # the C++ trainer's defaults
+        q.add_argument("--epochs", type=int, default=3 if q is pre else 8)  # the C++ trainer's defaults
         q.add_argument("--lr", type=float, default=5e-4 if q is pre else 3e-4)
         q.add_argument("--weight-decay", type=float, default=0.01)
         q.add_argument("--warmup", type=float, default=0.06 if q is pre else 0.1, help="fraction of the steps")
@@ -98,6 +98,23 @@ def make_adamw(seek, model, lr, weight_decay):
                              {"params": no_decay, "weight_decay": 0.0}], lr=lr, weight_decay=weight_decay)
 
 
+class WarmupDecay:
+    """The C++ trainer's WarmupDecaySchedule as a LambdaLR factor: warmup from 0, then linear decay to 0 or cosine
+    to 0 at `total`, an end that a budgeted run moves once it knows how many steps fit in its time."""
+
+    def __init__(self, kind, warmup, total):
+        self.cosine, self.warmup, self.total = kind == "cosine", warmup, total
+
+    def __call__(self, s):
+        if s < self.warmup:
+            return s / self.warmup
+        if s >= self.total:
+            return 0.0
+        if self.cosine:
+            return 0.5 * (1.0 + math.cos(math.pi * (s - self.warmup) / (self.total - self.warmup)))
+        return (self.total - s) / (self.total - self.warmup)
+
+
 def make_schedule(seek, opt, kind, warmup, total):
     sched = seek.optim.lr_scheduler
     if kind == "cosine":
@@ -119,11 +136,13 @@ def evaluate_mlm(seek, model, tok, held_out, batch_size, amp):
         for s in range(0, held_out.shape[0], batch_size):
             ids, labels, mask = seek.text.mask_tokens(held_out[s:s + batch_size], tok, generator=gen)
             with autocast(seek, amp):
-                out = model(ids, attention_mask=mask, labels=labels)
-            due = labels != -100
-            count = due.sum().item()
+                out = model.forward_masked(ids, attention_mask=mask, labels=labels)
+            due = labels.reshape(-1)[labels.reshape(-1) != -100]
+            count = due.numel()
+            if count == 0:
+                continue
             loss_sum += out.loss.item() * count
-            correct += ((out.logits.float().argmax(-1) == labels) & due).sum().item()
+            correct += (out.logits.float().argmax(-1) == due).sum().item()
             predicted += count
     model.train()
     return (loss_sum / predicted, correct / predicted) if predicted else (math.nan, math.nan)
@@ -171,16 +190,38 @@ def pretrain(seek, a):
         print(f"train_bert: {train_ids.shape[0]} training sequences make no step of batch {a.batch_size} x "
               f"{a.accumulation}", file=sys.stderr)
         return 2
-    total = steps_per_epoch * a.epochs
+    first_plan = steps_per_epoch * a.epochs  # --max-steps stops a run early without moving the schedule's end
     opt = make_adamw(seek, model, a.lr, a.weight_decay)
-    sched = make_schedule(seek, opt, a.schedule, int(a.warmup * total), total)
+    plan = WarmupDecay(a.schedule, int(a.warmup * first_plan), first_plan)
+    sched = seek.optim.lr_scheduler.LambdaLR(opt, plan)
     print(f"BERT-{a.model} ({config.num_hidden_layers} layers, {config.hidden_size} hidden, {config.attention_type}"
-          f" attention), {total} steps, batch {a.batch_size} x {a.accumulation}, amp {a.amp}", file=sys.stderr)
+          f" attention), {plan.total} steps planned, batch {a.batch_size} x {a.accumulation}, amp {a.amp}",
+          file=sys.stderr)
 
     mask_gen = seek.Generator()
     budget = a.max_minutes * 60.0
     t_train = time.monotonic()
     step, done = 0, False
+    # The budget, as the C++ trainer: after 15 steps (timed from step 3) and after every evaluation, the steps
+    # that fit in the rest of the budget become the schedule's end (and the warmup its fraction, while it runs).
+    t_plan_from, eval_seconds = t_train, -1.0
+    eval_batches = -(-eval_ids.shape[0] // a.batch_size)
+
+    def replan(per_step, when):
+        if budget <= 0:
+            return
+        left = budget - (time.monotonic() - t_train)
+        per_eval = eval_seconds if eval_seconds >= 0 else per_step / 3 * eval_batches
+        fit = step + int(max(0.0, left) // (per_step + per_eval / a.eval_every))
+        total = min(max(fit, step, 1), first_plan)
+        if total == plan.total:
+            return
+        if step < plan.warmup:
+            plan.warmup = int(a.warmup * total)
+        plan.total = max(total, plan.warmup + 1)
+        print(f"\nthe budget fits {plan.total} steps ({per_step:.2f} s each, {when}): the schedule ends there, "
+              f"warmup {plan.warmup} steps", file=sys.stderr)
+
     with open(os.path.join(a.out, "pretrain_log.csv"), "w") as log:
         log.write("step,lr,train_loss,eval_loss,eval_accuracy,seconds\n")
         for epoch in range(a.epochs):
@@ -192,8 +233,8 @@ def pretrain(seek, a):
                 # The mask depends only on the seed and the micro-batch's position in the run.
                 mask_gen.manual_seed(a.seed + 1 + step * a.accumulation + micro)
                 ids, labels, mask = seek.text.mask_tokens(batch, tok, generator=mask_gen)
-                with autocast(seek, a.amp):
-                    loss = model(ids, attention_mask=mask, labels=labels).loss
+                with autocast(seek, a.amp):  # sparse prediction: the head on the masked positions only
+                    loss = model.forward_masked(ids, attention_mask=mask, labels=labels).loss
                 (loss / a.accumulation).backward()
                 loss_acc += loss.item() / a.accumulation
                 if micro + 1 < a.accumulation:
@@ -204,20 +245,29 @@ def pretrain(seek, a):
                 opt.zero_grad()
                 sched.step()
                 step += 1
+                if step == 3:
+                    t_plan_from = time.monotonic()
+                if step == 15:
+                    replan((time.monotonic() - t_plan_from) / 12, "measured over the first steps")
                 elapsed = time.monotonic() - t_train
-                done = elapsed > budget or (a.max_steps > 0 and step >= a.max_steps)
+                done = (budget > 0 and elapsed > budget) or step >= plan.total or 0 < a.max_steps <= step
                 last = (step % steps_per_epoch) == 0
                 if step % a.eval_every == 0 or last or done:
+                    t_eval = time.monotonic()
                     el, ea = evaluate_mlm(seek, model, tok, eval_ids, a.batch_size, a.amp)
+                    eval_seconds = time.monotonic() - t_eval
                     log.write(f"{step},{opt.param_groups[0]['lr']},{loss_acc},{el},{ea},{elapsed}\n")
                     log.flush()
                     print(f"step {step}: train loss {loss_acc:.4f}, held-out MLM loss {el:.4f}, accuracy "
                           f"{100 * ea:.2f}%", file=sys.stderr)
                 loss_acc = 0.0
+                if step % a.eval_every == 0 and not done and step > 15:
+                    trained = time.monotonic() - t_train - eval_seconds * (step // a.eval_every)
+                    replan(trained / step, "the mean so far")
                 if done:
                     break
             if done:
-                print(f"stopped at step {step} (time budget or --max-steps)", file=sys.stderr)
+                print(f"stopped at step {step} (the planned end, the time budget or --max-steps)", file=sys.stderr)
                 break
     el, ea = evaluate_mlm(seek, model, tok, eval_ids, a.batch_size, a.amp)
     seek.io.safetensors.save_file(dict(model.state_dict()), os.path.join(a.out, "model.safetensors"))

@@ -167,6 +167,18 @@ void init_models_bert(py::module_& mm) {
           },
           py::arg("input_ids"), py::arg("attention_mask") = py::none(), py::arg("token_type_ids") = py::none(),
           py::arg("labels") = py::none(), py::arg("position_ids") = py::none())
+      .def(
+          "forward_masked",
+          [](models::BertForMaskedLM& m, const Tensor& ids, const py::object& mask, const py::object& labels,
+             const py::object& types, const py::object& pos) {
+            Tensor a = opt(mask), l = opt(labels), t = opt(types), p = opt(pos);
+            py::gil_scoped_release nogil;
+            return m.forward_masked(ids, a, l, t, p);
+          },
+          py::arg("input_ids"), py::arg("attention_mask") = py::none(), py::arg("labels") = py::none(),
+          py::arg("token_type_ids") = py::none(), py::arg("position_ids") = py::none(),
+          "Sparse prediction: the head only on the positions whose label is not -100; logits "
+          "[n_labelled, vocab_size], the loss equal to forward's.")
       .def_static(
           "from_pretrained", [](const std::string& dir) { return models::BertForMaskedLM::from_pretrained(dir); },
           py::arg("path"));

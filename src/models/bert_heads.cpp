@@ -147,6 +147,24 @@ MaskedLMOutput BertForMaskedLM::forward(const Tensor& input_ids, const Tensor& a
   return out;
 }
 
+MaskedLMOutput BertForMaskedLM::forward_masked(const Tensor& input_ids, const Tensor& attention_mask,
+                                               const Tensor& labels, const Tensor& token_type_ids,
+                                               const Tensor& position_ids) {
+  SEEK_CHECK_VALUE(labels.defined(), "BertForMaskedLM.forward_masked: labels are required (-100 where no loss)");
+  SEEK_CHECK_SHAPE(labels.sizes() == input_ids.sizes(), "BertForMaskedLM.forward_masked: labels ",
+                   shape_str(labels.sizes()), " must have input_ids' shape ", shape_str(input_ids.sizes()));
+  Tensor h = bert_->forward(input_ids, attention_mask, token_type_ids, position_ids).last_hidden_state;
+  const Tensor flat_labels = labels.reshape({-1});
+  const Tensor rows = (flat_labels != -100).nonzero().reshape({-1});
+  h = h.reshape({-1, config_.hidden_size}).index_select(0, rows);
+  auto transform = predictions_->child("transform");
+  h = transform->child("dense")->call(h);
+  h = transform->child("LayerNorm")->call(bert_activation(h, config_.hidden_act));
+  MaskedLMOutput out{Tensor(), predictions_->child("decoder")->call(h)};
+  out.loss = nn::functional::cross_entropy(out.logits, flat_labels.index_select(0, rows));
+  return out;
+}
+
 BertForSequenceClassification::BertForSequenceClassification(const BertConfig& config)
     : nn::Module("BertForSequenceClassification"), config_(config) {
   bert_ = register_module("bert", std::make_shared<BertModel>(config_));

@@ -40,6 +40,13 @@ def test_masked_lm_and_classification_match_transformers():
     assert max_diff(out.logits, REF["mlm.logits"]) < 1e-5
     assert abs(out.loss.item() - REF["mlm.loss"].item()) < 1e-5
     assert mlm(REF["input_ids"]).loss is None
+    # Sparse prediction: the labelled rows of the logits, the same loss (HF's reference values).
+    sparse = mlm.forward_masked(**inputs(), labels=REF["mlm_labels"])
+    due = (REF["mlm_labels"] != -100).reshape(-1)
+    assert max_diff(sparse.logits, REF["mlm.logits"].reshape(-1, sparse.logits.shape[-1])[due]) < 1e-5
+    assert abs(sparse.loss.item() - REF["mlm.loss"].item()) < 1e-5
+    with pytest.raises(ValueError, match="labels"):
+        mlm.forward_masked(**inputs())
     cls = models.BertForSequenceClassification.from_pretrained(os.path.join(DATA, "cls"))
     cls.eval()
     out = cls(**inputs(), labels=REF["cls_labels"])

@@ -129,3 +129,23 @@ def test_python_trainer_matches_cpp_trainer(folder, tmp_path):
             for k in keys:
                 assert math.isclose(float(ra[k]), float(rb[k]), rel_tol=2e-5, abs_tol=1e-6), (log, k, ra, rb)
     assert cpp_f.stdout.splitlines()[0] == py_f.stdout.splitlines()[0]  # "test accuracy ..., macro-F1 ..."
+
+
+@pytest.mark.parametrize("trainer", ["python", "cpp"])
+def test_budget_fits_the_schedule(folder, tmp_path, trainer):
+    """With --max-minutes the schedule's end moves to the steps that fit in the budget: a run whose --epochs
+    would take hours ends within its 15 seconds with its learning rate decayed (without the plan it would stay
+    at the peak)."""
+    if trainer == "cpp" and not os.path.isfile(CPP_TRAINER):
+        pytest.skip("the C++ train_bert of this build is not built")
+    args = ["pretrain", "--data", folder, "--out", tmp_path / "o", "--model", "tiny", "--max-length", "32",
+            "--batch-size", "8", "--vocab-size", "120", "--eval-every", "20", "--lr", "2e-3", "--epochs", "100000",
+            "--max-minutes", "0.25", "--threads", "2"]
+    r = run(*args) if trainer == "python" else subprocess.run(
+        [CPP_TRAINER, *map(str, args)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    planned = [int(m) for m in re.findall(r"the budget fits (\d+) steps", r.stderr)]
+    assert planned and all(0 < p < 7 * 100000 for p in planned), r.stderr
+    rows = log_rows(tmp_path / "o" / "pretrain_log.csv")
+    assert int(rows[-1]["step"]) <= planned[-1] + 1
+    assert float(rows[-1]["lr"]) < 0.5 * 2e-3, rows[-1]

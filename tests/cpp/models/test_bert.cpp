@@ -44,6 +44,8 @@ std::vector<std::string> hf_keys(const std::string& model) {
   return out;
 }
 
+int64_t c_vocab(const BertForMaskedLM& m) { return m.config().vocab_size; }
+
 }  // namespace
 
 TEST(Bert, ConfigReadsHuggingFaceJson) {
@@ -209,6 +211,35 @@ TEST(Bert, CheckpointsMoveBetweenBaseAndTaskModels) {
   Tensor a = base_ref->forward(ref["input_ids"], ref["attention_mask"]).last_hidden_state;
   Tensor b = cls.bert()->forward(ref["input_ids"], ref["attention_mask"]).last_hidden_state;
   EXPECT_EQ(max_diff(a, b), 0.0);
+}
+
+TEST(Bert, SparsePredictionEqualsTheFullHead) {
+  // forward_masked runs the head on the labelled positions only: the same loss, the labelled rows of the full
+  // logits, and the same gradients (float64, so the sums agree to rounding).
+  auto ref = reference();
+  auto m = BertForMaskedLM::from_pretrained(kData / "mlm");
+  m->eval();
+  m->to(kFloat64);
+  const Tensor& labels = ref["mlm_labels"];
+  auto full = m->forward(ref["input_ids"], ref["attention_mask"], ref["token_type_ids"], labels);
+  full.loss.backward();
+  std::map<std::string, Tensor> grads;
+  for (auto& [name, p] : m->named_parameters()) grads[name] = p.grad().clone();
+  m->zero_grad();
+  auto sparse = m->forward_masked(ref["input_ids"], ref["attention_mask"], labels, ref["token_type_ids"]);
+  sparse.loss.backward();
+  const Tensor rows = (labels.reshape({-1}) != -100).nonzero().reshape({-1});
+  ASSERT_GT(rows.size(0), 0);
+  EXPECT_EQ(sparse.logits.sizes(), (Shape{rows.size(0), c_vocab(*m)}));
+  EXPECT_LT(max_diff(sparse.logits, full.logits.reshape({-1, c_vocab(*m)}).index_select(0, rows)), 1e-12);
+  EXPECT_LT(max_diff(sparse.loss, full.loss), 1e-12);
+  for (auto& [name, p] : m->named_parameters()) {
+    ASSERT_TRUE(p.grad().defined()) << name;
+    EXPECT_LT(max_diff(p.grad(), grads[name]), 1e-12) << name;
+  }
+  EXPECT_SEEK_ERROR(m->forward_masked(ref["input_ids"], ref["attention_mask"], Tensor()), ValueError, "labels");
+  EXPECT_SEEK_ERROR(m->forward_masked(ref["input_ids"], ref["attention_mask"], labels.slice(1, 0, 3)), ShapeError,
+                    "labels");
 }
 
 TEST(Bert, MaskedLMTrainingStepLowersTheLoss) {
