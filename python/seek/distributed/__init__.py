@@ -22,10 +22,11 @@ __all__ = ["ReduceOp", "Work", "Backend", "is_available", "is_mpi_available", "i
            "init_process_group", "is_initialized", "destroy_process_group", "get_rank", "get_world_size",
            "get_backend", "barrier", "all_reduce", "broadcast", "all_gather", "all_gather_into_tensor",
            "reduce_scatter_tensor", "all_gather_object", "gather_object", "broadcast_object_list",
-           "default_pg_timeout"]
+           "default_pg_timeout", "TCPStore"]
 
 ReduceOp = _d.ReduceOp
 Work = _d.Work
+TCPStore = _d.TCPStore  # torch.distributed.TCPStore: set/get/add/wait/check/delete_key/num_keys (store.h)
 default_pg_timeout = datetime.timedelta(minutes=30)  # torch's default
 
 
