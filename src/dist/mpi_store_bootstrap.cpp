@@ -194,6 +194,11 @@ MPI_Comm MpiStoreBootstrap::connect() {
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
   }
   if (rank == 0) MPI_Close_port(port);
+  // Rank 0 closes the store once every rank is done with it, before anybody leaves init_process_group (the
+  // engine's MPI_Comm_idup waits for rank 0): a later init_process_group's clients can only find its new store.
+  if (rank != 0 && s.add("seek/mpi/done", 1) == size - 1) s.set("seek/mpi/all_done", "");
+  if (rank == 0 && size > 1) wait("seek/mpi/all_done", "every rank to finish joining");
+  store_.reset();
   int r = -1, n = 0;
   MPI_Comm_rank(comm, &r);
   MPI_Comm_size(comm, &n);

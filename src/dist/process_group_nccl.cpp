@@ -143,6 +143,7 @@ class NcclProcessGroup final : public ProcessGroup {
     SEEK_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
   }
   ~NcclProcessGroup() override {
+    if (store_) store_->close();  // rank 0 serves the store: it waits for the others' last requests
     if (comm_ == nullptr) return;
     if (broken_) {
       ncclCommAbort(comm_);

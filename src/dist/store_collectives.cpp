@@ -65,6 +65,18 @@ void StoreCollectives::finish(const std::string& base, const std::vector<std::st
   store_->delete_key(base + "/done");
 }
 
+void StoreCollectives::close() noexcept {
+  try {
+    const std::string base = prefix_ + "/close";
+    if (rank_ != 0) {
+      if (store_->add(base + "/count", 1) == size_ - 1) store_->set(base + "/all", "");
+    } else if (size_ > 1) {
+      store_->wait({base + "/all"}, timeout_);
+    }
+  } catch (const std::exception&) {  // the master is gone, or a rank never closed: nothing left to protect
+  }
+}
+
 void StoreCollectives::barrier() {
   const std::string base = next_prefix() + "/barrier";
   store_->set(str(base, "/", rank_), "");

@@ -38,6 +38,10 @@ class StoreCollectives {
   void barrier();
   std::vector<std::string> all_gather_bytes(const std::string& mine);
   std::string broadcast_bytes(const std::string& bytes, int src);
+  // When the group is destroyed, on every rank: rank 0 (whose process serves the store) returns once every other
+  // rank has called it (at most the timeout; a rank that is gone does not hold it longer), so that the store
+  // outlives their last requests. Never throws.
+  void close() noexcept;
 
  private:
   std::string next_prefix();

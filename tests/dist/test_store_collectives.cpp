@@ -58,6 +58,21 @@ TEST(StoreCollectives, GatherBroadcastAndBarrierOnThreeRanks) {
   EXPECT_FALSE(barrier_broken);
 }
 
+TEST(StoreCollectives, CloseOnRankZeroReturnsOnceEveryRankClosed) {
+  std::atomic<int> closing{0};
+  on_ranks(3, 30s, [&](int r, detail::StoreCollectives& c) {
+    if (r != 0) {
+      closing++;
+      c.close();
+    } else {
+      c.close();
+      EXPECT_EQ(closing.load(), 2);
+      c.store().delete_key("test/close/count");
+      c.store().delete_key("test/close/all");
+    }
+  });
+}
+
 TEST(StoreCollectives, ARankThatSkipsTimesOutNamingIt) {
   std::string error;
   on_ranks(2, 300ms, [&](int r, detail::StoreCollectives& c) {

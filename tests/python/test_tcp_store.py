@@ -2,6 +2,8 @@
 wait, check, delete_key, num_keys, timeouts as timedelta) in this process and across two processes, and the
 errors (a missing key, nobody listening, a port in use, the master gone) as RuntimeError naming what failed."""
 import datetime
+import pathlib
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -128,3 +130,23 @@ def test_clear_errors():
         TCPStore("no-such-host.invalid", 29500, timeout=T(seconds=2))
     with pytest.raises(ValueError, match="port 70000"):
         TCPStore("127.0.0.1", 70000, is_master=True)
+
+
+@pytest.mark.skipif(not dist.is_mpi_available() or shutil.which("ompi-server") is None,
+                    reason="seek built without MPI, or no ompi-server")
+def test_init_process_group_from_torch_launch_variables_without_mpirun():
+    """Two processes started as torchrun starts them (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; no mpirun) run
+    dist_worker.py: every collective, then destroy_process_group and a second group (the timeout check)."""
+    from mpi_launch import launch_env
+
+    port = master().port  # a free port (this master is gone at once)
+    worker = pathlib.Path(__file__).with_name("dist_worker.py")
+    procs = []
+    for rank in range(2):
+        env = dict(launch_env(), RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+        procs.append(subprocess.Popen([sys.executable, str(worker)], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate(timeout=300) for p in procs]
+    for rank, (p, (out, err)) in enumerate(zip(procs, outs)):
+        assert p.returncode == 0, f"rank {rank}:\n{out}\n{err}"
+        assert f"rank {rank}: ok" in out, out + err
