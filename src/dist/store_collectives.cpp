@@ -27,7 +27,12 @@ std::shared_ptr<TCPStore> launch_store(const LaunchEnv& env, std::chrono::millis
   o.is_master = env.rank == 0;
   o.world_size = env.world_size;
   o.timeout = timeout;
-  return std::make_shared<TCPStore>(addr, static_cast<int>(port) + (torchrun_agent ? 1 : 0), o);
+  try {
+    return std::make_shared<TCPStore>(addr, static_cast<int>(port) + (torchrun_agent ? 1 : 0), o);
+  } catch (const Error& e) {
+    throw Error(str("init_process_group: rank ", env.rank, " of ", env.world_size,
+                    " (torch's launch variables, no MPI launcher): ", e.what()));
+  }
 }
 
 StoreCollectives::StoreCollectives(std::shared_ptr<TCPStore> store, int rank, int size, std::string prefix,
