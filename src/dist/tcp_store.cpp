@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -76,7 +77,7 @@ struct TCPStore::Impl {
   std::string host;
   int port = 0;
   bool is_master = false;
-  milliseconds timeout;
+  std::atomic<int64_t> timeout_ms{0};  // atomic: set_timeout may run while another thread waits
   std::unique_ptr<detail::TCPStoreServer> server;
   std::mutex mutex;
   int fd = -1;
@@ -84,6 +85,7 @@ struct TCPStore::Impl {
   std::string where() const { return detail::host_port(host, port); }
 
   void connect(const std::string& to) {
+    const milliseconds timeout(timeout_ms.load());
     const auto deadline = Clock::now() + timeout;
     int err = 0;
     auto backoff = milliseconds(10);
@@ -120,10 +122,14 @@ struct TCPStore::Impl {
 
   // Sends one request and returns its reply body; `wait` is how long the server may park it.
   std::string request(const WireWriter& req, const char* what, milliseconds wait = milliseconds(0)) {
+    const std::string frame = req.frame();
+    SEEK_CHECK_VALUE(frame.size() - 4 <= detail::kMaxStoreFrame, "TCPStore: ", what, ": a request of ",
+                     frame.size() - 4, " bytes is more than the store takes (", detail::kMaxStoreFrame,
+                     "): it is for rendezvous, not a data transport");
     std::lock_guard<std::mutex> lock(mutex);
     SEEK_CHECK(fd >= 0, "TCPStore: ", what, ": not connected to ", where(), " (an earlier request failed)");
-    if (!detail::send_all(fd, req.frame())) lost(what);
-    const auto deadline = Clock::now() + wait + timeout;
+    if (!detail::send_all(fd, frame)) lost(what);
+    const auto deadline = Clock::now() + wait + milliseconds(timeout_ms.load());
     std::string in;
     char buf[65536];
     for (;;) {
@@ -137,7 +143,7 @@ struct TCPStore::Impl {
       if (left <= 0 || ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1 << 30))) == 0) {
         close_connection();  // the reply may still come: this connection is out of step now
         throw Error(str("TCPStore: ", what, ": no reply from ", where(), " within ",
-                        std::chrono::duration_cast<milliseconds>(wait + timeout).count(), " ms"));
+                        (wait + milliseconds(timeout_ms.load())).count(), " ms"));
       }
       const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
       if (n < 0 && errno == EINTR) continue;
@@ -156,7 +162,7 @@ TCPStore::TCPStore(std::string host, int port, const TCPStoreOptions& options) :
   impl_->host = std::move(host);
   impl_->port = port;
   impl_->is_master = options.is_master;
-  impl_->timeout = options.timeout;
+  impl_->timeout_ms = options.timeout.count();
   if (options.is_master) {
     impl_->server = std::make_unique<detail::TCPStoreServer>(impl_->host, port);
     impl_->port = impl_->server->port();
@@ -177,11 +183,14 @@ TCPStore::~TCPStore() {
 }
 
 void TCPStore::set(const std::string& key, const std::string& value) {
+  SEEK_CHECK_VALUE(value.size() < detail::kMaxStoreFrame, "TCPStore: set('", key, "'): a value of ", value.size(),
+                   " bytes is more than the store takes (", detail::kMaxStoreFrame,
+                   "): it is for rendezvous, not a data transport");
   impl_->request(WireWriter().u8(static_cast<uint8_t>(StoreCmd::Set)).bytes(key).bytes(value), "set");
 }
 
 std::string TCPStore::get(const std::string& key) {
-  const milliseconds t = impl_->timeout;
+  const milliseconds t(impl_->timeout_ms.load());
   const std::string reply =
       impl_->request(WireWriter().u8(static_cast<uint8_t>(StoreCmd::Get)).bytes(key).i64(t.count()), "get", t);
   WireReader r(reply);
@@ -203,7 +212,7 @@ bool TCPStore::check(const std::vector<std::string>& keys) {
              .u8() == 1;
 }
 
-void TCPStore::wait(const std::vector<std::string>& keys) { wait(keys, impl_->timeout); }
+void TCPStore::wait(const std::vector<std::string>& keys) { wait(keys, timeout()); }
 
 void TCPStore::wait(const std::vector<std::string>& keys, milliseconds timeout) {
   SEEK_CHECK_VALUE(timeout.count() >= 0, "TCPStore: wait: timeout must not be negative, got ", timeout.count(), " ms");
@@ -227,11 +236,10 @@ int64_t TCPStore::num_keys() {
 const std::string& TCPStore::host() const { return impl_->host; }
 int TCPStore::port() const { return impl_->port; }
 bool TCPStore::is_master() const { return impl_->is_master; }
-milliseconds TCPStore::timeout() const { return impl_->timeout; }
+milliseconds TCPStore::timeout() const { return milliseconds(impl_->timeout_ms.load()); }
 void TCPStore::set_timeout(milliseconds timeout) {
   SEEK_CHECK_VALUE(timeout.count() > 0, "TCPStore: timeout must be positive, got ", timeout.count(), " ms");
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  impl_->timeout = timeout;
+  impl_->timeout_ms = timeout.count();
 }
 
 }  // namespace seek::dist

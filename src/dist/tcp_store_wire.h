@@ -19,7 +19,7 @@ namespace seek::dist::detail {
 
 enum class StoreCmd : uint8_t { Set = 1, Get = 2, Add = 3, Check = 4, Wait = 5, Delete = 6, NumKeys = 7 };
 
-constexpr uint32_t kMaxStoreFrame = 1u << 30;  // a rendezvous store, not a data transport
+constexpr uint32_t kMaxStoreFrame = 1u << 28;  // 256 MiB: a rendezvous store, not a data transport
 
 class WireWriter {
  public:

@@ -193,3 +193,12 @@ TEST(TCPStore, BadArguments) {
   m.set_timeout(5s);
   EXPECT_EQ(m.timeout(), 5s);
 }
+
+TEST(TCPStore, AValueTooLargeForTheStoreIsRefusedByTheClient) {
+  TCPStore m("127.0.0.1", 0, master());
+  const std::string huge(size_t{1} << 28, 'x');  // 256 MiB
+  const std::string msg = error_of([&] { m.set("huge", huge); });
+  EXPECT_NE(msg.find("not a data transport"), std::string::npos) << msg;
+  m.set("small", "ok");  // still connected
+  EXPECT_EQ(m.get("small"), "ok");
+}
