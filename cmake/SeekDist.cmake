@@ -35,7 +35,7 @@ endfunction()
 function(seek_add_dist target)
   set(dir ${PROJECT_SOURCE_DIR}/src/dist)
   if(SEEK_HAVE_MPI)
-    set(mpi_sources ${dir}/mpi_engine.cpp ${dir}/process_group_mpi.cpp)
+    set(mpi_sources ${dir}/mpi_engine.cpp ${dir}/process_group_mpi.cpp ${dir}/mpi_store_bootstrap.cpp)
     target_sources(${target} PRIVATE ${mpi_sources})
     # MPI's include directories and definitions only on the files that include mpi.h (not on every file of
     # libseek, which would all recompile); the target links the libraries.

@@ -12,6 +12,8 @@
 
 namespace seek::python {
 
+void init_dist_store(py::module_& d);  // dist_store.cpp
+
 void init_distributed(py::module_& m) {
   namespace dist = seek::dist;
   py::module_ d = m.def_submodule("_distributed", "seek/dist/process_group.h: process groups and collectives");
@@ -125,6 +127,7 @@ void init_distributed(py::module_& m) {
       },
       py::arg("n"), py::arg("num_replicas"), py::arg("rank"), py::arg("shuffle"), py::arg("seed"), py::arg("drop_last"),
       py::arg("epoch"), "The indices rank `rank` of num_replicas reads in `epoch` (seek::data::DistributedSampler)");
+  init_dist_store(d);
 }
 
 }  // namespace seek::python

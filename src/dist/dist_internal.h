@@ -13,6 +13,7 @@ struct LaunchEnv {
   int rank = 0;
   int world_size = 1;
   std::string source = "none (a process started alone)";  // "OMPI_COMM_WORLD_RANK/SIZE", ...
+  bool torch_vars = false;  // from RANK/WORLD_SIZE (torchrun or one shell per rank): no MPI launcher
 };
 LaunchEnv read_launch_env();
 

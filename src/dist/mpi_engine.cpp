@@ -75,7 +75,7 @@ bool MpiWork::is_completed() {
 
 bool MpiEngine::has_abandoned_requests() { return g_abandoned.load() > 0; }
 
-MpiEngine::MpiEngine(std::chrono::milliseconds timeout) : timeout_(timeout) {
+MpiEngine::MpiEngine(std::chrono::milliseconds timeout, const std::function<MPI_Comm()>& world) : timeout_(timeout) {
   SEEK_CHECK_VALUE(timeout.count() > 0, "init_process_group: timeout must be positive, got ", timeout.count(), " ms");
   int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
@@ -91,9 +91,10 @@ MpiEngine::MpiEngine(std::chrono::milliseconds timeout) : timeout_(timeout) {
   }
   SEEK_CHECK(provided >= MPI_THREAD_SERIALIZED, "init_process_group: MPI provides thread level ", provided,
              " but seek's MPI engine needs MPI_THREAD_SERIALIZED (a progress thread makes the MPI calls)");
+  MPI_Comm base = world ? world() : MPI_COMM_WORLD;
   // The communicator is duplicated with a non-blocking call, so that a rank that never arrives is a timeout too.
   MPI_Request req = MPI_REQUEST_NULL;
-  mpi_check(MPI_Comm_idup(MPI_COMM_WORLD, &comm_, &req), "MPI_Comm_idup");
+  mpi_check(MPI_Comm_idup(base, &comm_, &req), "MPI_Comm_idup");
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   for (int flag = 0;;) {
     mpi_check(MPI_Test(&req, &flag, MPI_STATUS_IGNORE), "MPI_Test");
@@ -105,6 +106,9 @@ MpiEngine::MpiEngine(std::chrono::milliseconds timeout) : timeout_(timeout) {
     }
     std::this_thread::yield();
   }
+  // Joined singletons: only the duplicate stays (freed by shutdown); with a communicator still connecting them,
+  // Open MPI's MPI_Finalize at exit hangs or dies of SIGPIPE.
+  if (base != MPI_COMM_WORLD) MPI_Comm_free(&base);
   MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);  // MPI failures become seek::Error, not an abort
   MPI_Comm_rank(comm_, &rank_);
   MPI_Comm_size(comm_, &size_);

@@ -71,8 +71,9 @@ void mpi_check(int rc, const char* call);
 class MpiEngine {
  public:
   // Initialises MPI when nobody has (MPI_THREAD_SERIALIZED; MPI is finalised at process exit), duplicates
-  // MPI_COMM_WORLD and starts the progress thread.
-  explicit MpiEngine(std::chrono::milliseconds timeout);
+  // MPI_COMM_WORLD (or the communicator `world` returns after MPI_Init, which the engine then frees: a torch-style
+  // launch joins singletons, mpi_store_bootstrap.h) and starts the progress thread.
+  explicit MpiEngine(std::chrono::milliseconds timeout, const std::function<MPI_Comm()>& world = {});
   ~MpiEngine();  // shutdown()
   MpiEngine(const MpiEngine&) = delete;
   MpiEngine& operator=(const MpiEngine&) = delete;

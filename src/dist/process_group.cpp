@@ -49,6 +49,7 @@ LaunchEnv read_launch_env() {
     env.rank = rank;
     env.world_size = size;
     env.source = str(pair[0], "/", pair[1]);
+    env.torch_vars = std::string(pair[0]) == "RANK";
     return env;
   }
   return env;

@@ -16,6 +16,7 @@
 
 #include "dist/dist_internal.h"
 #include "dist/mpi_engine.h"
+#include "dist/mpi_store_bootstrap.h"
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/half.h"
 #include "seek/core/shape_util.h"
@@ -180,7 +181,8 @@ void check_world_shape(const char* name, const Tensor& big, const Tensor& small,
 
 class MpiProcessGroup final : public ProcessGroup {
  public:
-  explicit MpiProcessGroup(const InitOptions& options) : engine_(options.timeout) {}
+  explicit MpiProcessGroup(const InitOptions& options, const std::function<MPI_Comm()>& world = {})
+      : engine_(options.timeout, world) {}
 
   int rank() const override { return engine_.rank(); }
   int size() const override { return engine_.size(); }
@@ -431,11 +433,18 @@ class MpiProcessGroup final : public ProcessGroup {
 bool mpi_available() { return true; }
 
 std::unique_ptr<ProcessGroup> make_mpi_group(const InitOptions& options, const LaunchEnv& env) {
-  auto group = std::make_unique<MpiProcessGroup>(options);
+  std::unique_ptr<MpiProcessGroup> group;
+  if (needs_store_bootstrap(env)) {  // torchrun or one shell per rank: join the singletons (mpi_store_bootstrap.h)
+    MpiStoreBootstrap bootstrap(env, options.timeout);
+    group = std::make_unique<MpiProcessGroup>(options, [&] { return bootstrap.connect(); });
+  } else {
+    group = std::make_unique<MpiProcessGroup>(options);
+  }
   SEEK_CHECK(group->rank() == env.rank && group->size() == env.world_size, "init_process_group: ", env.source,
              " say this process is rank ", env.rank, " of ", env.world_size, " but MPI made it rank ", group->rank(),
              " of ", group->size(),
-             ": start the processes with an MPI launcher (mpirun -np N, or srun with MPI support), not torchrun");
+             ": an MPI launcher's variables and another launcher's disagree (start the processes with one launcher: "
+             "mpirun -np N, srun with MPI support, or torchrun-style RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT alone)");
   return group;
 }
 

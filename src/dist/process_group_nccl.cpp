@@ -1,7 +1,9 @@
 // The NCCL process group: collectives on CUDA tensors of a real GPU, queued on the caller's current seek stream.
 //
 // Bootstrap: an MPI group (process_group_mpi.cpp) gives rank and world size, broadcasts rank 0's ncclUniqueId and
-// serves barrier() and the byte collectives. Each process uses the GPU local_rank % device_count (local rank from
+// serves barrier() and the byte collectives; under torch's launch variables (RANK/WORLD_SIZE/MASTER_ADDR/
+// MASTER_PORT, no MPI launcher) a TCPStore on MASTER_ADDR:MASTER_PORT does instead (store_collectives.h), and
+// MPI is not used at all. Each process uses the GPU local_rank % device_count (local rank from
 // OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID, SLURM_LOCALID or LOCAL_RANK).
 // Work: a seek::cuda::Event recorded after the NCCL call. wait() blocks the host until the event (polling, so that
 // the timeout and NCCL's asynchronous errors are seen): past the timeout the communicator is aborted
@@ -17,6 +19,7 @@
 #include <thread>
 
 #include "dist/dist_internal.h"
+#include "dist/store_collectives.h"
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
@@ -112,25 +115,35 @@ class NcclWork final : public Work {
 
 class NcclProcessGroup final : public ProcessGroup {
  public:
-  NcclProcessGroup(const InitOptions& options, const LaunchEnv& env)
-      : bootstrap_(make_mpi_group(options, env)), timeout_(options.timeout) {
+  NcclProcessGroup(const InitOptions& options, const LaunchEnv& env) : timeout_(options.timeout) {
+    if (needs_store_bootstrap(env)) {
+      store_ = std::make_unique<StoreCollectives>(launch_store(env, options.timeout), env.rank, env.world_size,
+                                                  "seek/nccl", options.timeout);
+      rank_ = env.rank;
+      size_ = env.world_size;
+    } else {
+      bootstrap_ = make_mpi_group(options, env);
+      rank_ = bootstrap_->rank();
+      size_ = bootstrap_->size();
+    }
     const int devices = cuda::device_count();
     SEEK_CHECK(devices > 0, "init_process_group: backend 'nccl' needs a visible GPU (", cuda::build_info(), ")");
     device_ = local_rank() % devices;
     cuda::set_device(device_);
     ncclUniqueId id;
     std::string bytes;
-    if (bootstrap_->rank() == 0) {
+    if (rank_ == 0) {
       SEEK_NCCL_CHECK(ncclGetUniqueId(&id));
       bytes.assign(reinterpret_cast<const char*>(&id), sizeof(id));
     }
-    bytes = bootstrap_->broadcast_bytes(bytes, 0);
+    bytes = broadcast_bytes(bytes, 0);
     SEEK_CHECK(bytes.size() == sizeof(id), "init_process_group: the NCCL unique id from rank 0 has ", bytes.size(),
                " bytes, expected ", sizeof(id));
     std::memcpy(&id, bytes.data(), sizeof(id));
-    SEEK_NCCL_CHECK(ncclCommInitRank(&comm_, bootstrap_->size(), id, bootstrap_->rank()));
+    SEEK_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
   }
   ~NcclProcessGroup() override {
+    if (store_) store_->close();  // rank 0 serves the store: it waits for the others' last requests
     if (comm_ == nullptr) return;
     if (broken_) {
       ncclCommAbort(comm_);
@@ -139,8 +152,8 @@ class NcclProcessGroup final : public ProcessGroup {
     }
   }
 
-  int rank() const override { return bootstrap_->rank(); }
-  int size() const override { return bootstrap_->size(); }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
   std::string backend_name() const override { return "nccl"; }
 
   WorkPtr all_reduce(Tensor& tensor, ReduceOp op, bool async_op) override {
@@ -198,13 +211,16 @@ class NcclProcessGroup final : public ProcessGroup {
 
   void barrier() override {
     cuda::current_stream().synchronize();
-    bootstrap_->barrier();
+    if (bootstrap_)
+      bootstrap_->barrier();
+    else
+      store_->barrier();
   }
   std::vector<std::string> all_gather_bytes(const std::string& mine) override {
-    return bootstrap_->all_gather_bytes(mine);
+    return bootstrap_ ? bootstrap_->all_gather_bytes(mine) : store_->all_gather_bytes(mine);
   }
   std::string broadcast_bytes(const std::string& bytes, int src) override {
-    return bootstrap_->broadcast_bytes(bytes, src);
+    return bootstrap_ ? bootstrap_->broadcast_bytes(bytes, src) : store_->broadcast_bytes(bytes, src);
   }
 
  private:
@@ -248,7 +264,9 @@ class NcclProcessGroup final : public ProcessGroup {
     return work;
   }
 
-  std::unique_ptr<ProcessGroup> bootstrap_;
+  std::unique_ptr<ProcessGroup> bootstrap_;  // MPI launchers: an MPI group
+  std::unique_ptr<StoreCollectives> store_;  // torch's launch variables: a TCPStore
+  int rank_ = 0, size_ = 1;
   std::chrono::milliseconds timeout_;
   int device_ = 0;
   ncclComm_t comm_ = nullptr;

@@ -22,7 +22,7 @@ def main():
     dist.init_process_group(backend="gloo", timeout=datetime.timedelta(seconds=60))
     check(dist.is_initialized() and dist.get_backend() == "mpi", "initialised with the mpi engine")
     W, r = dist.get_world_size(), dist.get_rank()
-    check(r == int(os.environ.get("OMPI_COMM_WORLD_RANK", "0")), "rank from the launcher")
+    check(r == int(os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("RANK", "0"))), "rank from the launcher")
     ranks = sum(range(W))
 
     t = seek.tensor([1.0, 2.0, 3.0]) * (r + 1)

@@ -1,7 +1,9 @@
 """seek.distributed: torch.distributed's process groups and collectives over seek's engines (docs/distributed.md).
 
-Launch with an MPI launcher (`mpirun -np 2 python train.py`, or Slurm's `srun`); init_process_group() reads the
-rank and world size from its environment; a process started alone is rank 0 of 1. Backends: "mpi" (CPU tensors,
+Launch with an MPI launcher (`mpirun -np 2 python train.py`, or Slurm's `srun`) or as torch's launchers do
+(torchrun, or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT set per process: the processes then meet through a
+TCPStore on MASTER_ADDR:MASTER_PORT); init_process_group() reads the rank and world size from that environment;
+a process started alone is rank 0 of 1. Backends: "mpi" (CPU tensors,
 and CUDA tensors staged through host memory; "gloo" is accepted as a name for it), "nccl" (CUDA tensors on real
 GPUs) and "auto"/None (nccl where a real GPU and NCCL are there, else mpi).
 
@@ -22,10 +24,11 @@ __all__ = ["ReduceOp", "Work", "Backend", "is_available", "is_mpi_available", "i
            "init_process_group", "is_initialized", "destroy_process_group", "get_rank", "get_world_size",
            "get_backend", "barrier", "all_reduce", "broadcast", "all_gather", "all_gather_into_tensor",
            "reduce_scatter_tensor", "all_gather_object", "gather_object", "broadcast_object_list",
-           "default_pg_timeout"]
+           "default_pg_timeout", "TCPStore"]
 
 ReduceOp = _d.ReduceOp
 Work = _d.Work
+TCPStore = _d.TCPStore  # torch.distributed.TCPStore: set/get/add/wait/check/delete_key/num_keys (store.h)
 default_pg_timeout = datetime.timedelta(minutes=30)  # torch's default
 
 
@@ -55,12 +58,14 @@ def init_process_group(backend=None, init_method=None, timeout=default_pg_timeou
                        store=None, group_name="", pg_options=None):
     """Joins the default process group. Rank and world size come from the launcher's environment
     (OMPI_COMM_WORLD_RANK/SIZE, PMI_RANK/SIZE, SLURM_PROCID/NTASKS, RANK/WORLD_SIZE); world_size and rank, when
-    given, must agree with it. init_method may be None or "env://"; a store is not supported."""
+    given, must agree with it. init_method may be None or "env://"; a store is not supported (under torch's
+    variables seek makes its own TCPStore on MASTER_ADDR:MASTER_PORT)."""
     if init_method not in (None, "env://"):
         raise ValueError(f"init_process_group: init_method {init_method!r} is not supported; seek reads the "
                          "launcher's environment (init_method=None or 'env://')")
     if store is not None:
-        raise ValueError("init_process_group: a store is not supported; start the processes with mpirun or srun")
+        raise ValueError("init_process_group: a store is not supported; seek reads the launcher's environment "
+                         "(mpirun, srun, or torchrun's RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT) and makes its own")
     if not isinstance(timeout, datetime.timedelta):
         raise TypeError(f"init_process_group: timeout must be a datetime.timedelta, got {type(timeout).__name__}")
     _d.init_process_group(backend or "auto", timeout)
