@@ -171,7 +171,7 @@ struct FinetuneOptions {
   int64_t lsh_buckets = 0, lsh_hashes = 0, lsh_chunk = 0;  // 0: the config's (BertConfig's lsh_* fields)
   // Chosen on the validation split after the 15-minute pre-training: 128 tokens, lr 3e-4, 8 epochs reached
   // 89.7% validation accuracy where 256 tokens, lr 1e-4, 4 epochs reached 77.6% (docs/bert.md).
-  int64_t max_length = 128, batch_size = 16, epochs = 8, patience = 3, limit_train = 0, threads = 0;
+  int64_t max_length = 256, batch_size = 16, epochs = 8, patience = 3, limit_train = 0, threads = 0;
   double lr = 3e-4, weight_decay = 0.01, warmup = 0.1, clip_grad = 1.0;
   uint64_t seed = 0;
 };

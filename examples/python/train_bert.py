@@ -43,7 +43,7 @@ def parse_args(argv):
         q.add_argument("--out", default=out)
         q.add_argument("--amp", default="off", choices=["off", "bf16"])
         q.add_argument("--batch-size", type=int, default=32 if q is pre else 16)
-        q.add_argument("--max-length", type=int, default=128)
+        q.add_argument("--max-length", type=int, default=128 if q is pre else 256)
         q.add_argument("--epochs", type=int, default=3 if q is pre else 8)  # the C++ trainer's defaults
         q.add_argument("--lr", type=float, default=5e-4 if q is pre else 3e-4)
         q.add_argument("--weight-decay", type=float, default=0.01)
