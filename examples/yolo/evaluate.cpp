@@ -1,13 +1,15 @@
 // Data splits, the saved model description, and evaluation for the YOLO example: `train` scores the EMA
 // model on val with it every epoch, `val` scores saved weights on any split. Detections go through YOLOv5's
 // validation settings (conf 0.001, IoU 0.6, up to 300 per image), are mapped back from the letterboxed
-// picture to the original image (scale_boxes) and scored by the COCO evaluator against the split's labels.
+// picture to the original image (scale_boxes) and scored by the COCO evaluator against the split's labels, and
+// counted in a confusion matrix (vision::DetectionConfusionMatrix at YOLOv5's confidence 0.25, IoU 0.45).
 #include <chrono>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <unordered_map>
 
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/autocast.h"
@@ -15,6 +17,7 @@
 #include "seek/io/json.h"
 #include "seek/io/safetensors.h"
 #include "seek/ops/creation.h"
+#include "seek/ops/shape.h"
 #include "seek/vision/boxes.h"
 #include "yolo/yolo_common.h"
 
@@ -134,26 +137,18 @@ vision::CocoEvaluator make_evaluator(const data::DetectionSet& set) {
   return vision::CocoEvaluator(std::move(gt), std::move(image_ids), std::move(category_ids));
 }
 
-std::vector<vision::CocoDetection> to_coco(const Tensor& dets, const data::DetectionSample& sample) {
-  std::vector<vision::CocoDetection> out;
-  if (!dets.defined() || dets.size(0) == 0) return out;
+Tensor to_original(const Tensor& dets, const data::DetectionSample& sample) {
+  if (!dets.defined() || dets.size(0) == 0) return dets;
   const Tensor boxes = vision::scale_boxes(
       dets.slice(1, 0, 4),
       {sample.image.defined() ? sample.image.size(1) : 0, sample.image.defined() ? sample.image.size(2) : 0},
       sample.ratio, sample.pad_x, sample.pad_y, {sample.orig_height, sample.orig_width});
-  const Tensor b = boxes.to(kFloat64).contiguous(), d = dets.to(kFloat64).contiguous();
-  const double* bp = b.data_ptr<double>();
-  const double* dp = d.data_ptr<double>();
-  for (int64_t i = 0; i < d.size(0); ++i) {
-    const double* x = bp + 4 * i;
-    vision::CocoDetection det;
-    det.image_id = sample.image_id;
-    det.category_id = static_cast<int64_t>(dp[6 * i + 5]) + 1;
-    det.bbox = {x[0], x[1], x[2] - x[0], x[3] - x[1]};
-    det.score = dp[6 * i + 4];
-    out.push_back(det);
-  }
-  return out;
+  return cat({boxes.to(dets.dtype()), dets.slice(1, 4, 6)}, 1);
+}
+
+std::vector<vision::CocoDetection> to_coco(const Tensor& dets, const data::DetectionSample& sample) {
+  if (!dets.defined() || dets.size(0) == 0) return {};
+  return vision::coco_detections_from_xyxy(to_original(dets, sample), sample.image_id, 1);
 }
 
 EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const data::DetectionDataset>& dataset,
@@ -164,6 +159,10 @@ EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const 
   NoGradGuard no_grad;
   vision::CocoEvaluator evaluator = make_evaluator(dataset->set());
   EvalResult result;
+  const auto& records = dataset->set().records;
+  std::unordered_map<int64_t, size_t> record_of;  // image id -> record, for the confusion matrix
+  for (size_t k = 0; k < records.size(); ++k) record_of.emplace(records[k].image_id, k);
+  result.confusion.emplace(model.config().num_classes);
   data::DetectionLoader loader(dataset, batch_size, false, 0, workers);
   for (const data::DetectionBatch& batch : loader) {
     Tensor pred;
@@ -176,8 +175,13 @@ EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const 
     for (size_t i = 0; i < per_image.size(); ++i) {
       data::DetectionSample meta = batch.samples[i];
       meta.image = batch.images[static_cast<int64_t>(i)];  // the letterboxed size for scale_boxes
-      auto dets = to_coco(per_image[i], meta);
-      result.detections.insert(result.detections.end(), dets.begin(), dets.end());
+      const Tensor original = to_original(per_image[i], meta);
+      if (original.defined() && original.size(0) > 0) {
+        auto dets = vision::coco_detections_from_xyxy(original, meta.image_id, 1);
+        result.detections.insert(result.detections.end(), dets.begin(), dets.end());
+      }
+      const data::DetectionRecord& rec = records.at(record_of.at(meta.image_id));
+      result.confusion->update(original, rec.boxes, rec.labels);
     }
   }
   evaluator.add(result.detections);
@@ -185,6 +189,13 @@ EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const 
   model.train(was_training);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
+}
+
+void write_confusion(const vision::DetectionConfusionMatrix& cm, const std::vector<std::string>& class_names,
+                     const fs::path& dir) {
+  fs::create_directories(dir);
+  cm.save_plot((dir / "confusion_matrix.png").string(), class_names);
+  cm.write_csv((dir / "confusion_matrix.csv").string(), class_names);
 }
 
 std::string map_line(const vision::CocoMetrics& m) {
@@ -214,7 +225,9 @@ int val(const ValOptions& o) {
     fs::create_directories(o.out);
     vision::write_coco_detections(r.detections, (fs::path(o.out) / "predictions.json").string());
     vision::write_pr_curve_csv((fs::path(o.out) / "pr_curves.csv").string(), r.metrics, info.class_names);
+    write_confusion(*r.confusion, info.class_names, o.out);
   }
+  std::cout << r.confusion->table(info.class_names);
   std::cout << o.split << " " << map_line(r.metrics) << " (" << ds->size() << " images, " << std::setprecision(1)
             << r.seconds << " s)\n";
   return 0;

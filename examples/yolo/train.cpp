@@ -12,7 +12,8 @@
 // FILES under --out: metrics.csv / metrics.jsonl (a row per epoch), last/ (a checkpoint at every epoch's
 // end: model and EMA weights in one file, optimizer, schedule, generators; --resume last/ continues
 // exactly), best/ (the EMA weights of the best val fitness, 0.1 mAP@0.5 + 0.9 mAP@0.5:0.95, plus
-// model.json), curves.png (loss and mAP per epoch), val_predictions.png, test_summary.txt.
+// model.json), curves.png (loss and mAP per epoch), val_predictions.png, test_summary.txt and the test
+// split's confusion_matrix.png / .csv.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -545,7 +546,10 @@ int train(const TrainOptions& o) {
     for (size_t c = 0; c < class_names.size() && c < r.metrics.per_class_ap50.size(); ++c)
       summary << "  " << class_names[c] << " " << r.metrics.per_class_ap50[c] << " " << r.metrics.per_class_ap50_95[c]
               << "\n";
+    summary << "\n" << r.confusion->table(class_names);
+    write_confusion(*r.confusion, class_names, out);
     std::cerr << r.metrics.summary() << "\n";
+    std::cout << r.confusion->table(class_names);
     std::cout << "final test " << map_line(r.metrics) << " (" << test_ds->size() << " images)" << std::endl;
   }
   return 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "seek/models/yolo/yolo.h"
 #include "seek/models/yolo/yolo_config.h"
 #include "seek/vision/coco_eval.h"
+#include "seek/vision/confusion_matrix.h"
 #include "seek/vision/nms.h"
 
 namespace yolo_example {
@@ -102,16 +104,24 @@ vision::CocoEvaluator make_evaluator(const data::DetectionSet& set);
 struct EvalResult {
   vision::CocoMetrics metrics;
   std::vector<vision::CocoDetection> detections;  // in the original images' pixels
+  // The same detections against the ground truth as YOLOv5's val.py counts them (confidence >= 0.25,
+  // IoU > 0.45): rows predicted, columns true class, background last.
+  std::optional<vision::DetectionConfusionMatrix> confusion;
   double seconds = 0;
 };
 // Runs `model` (eval mode, no gradients) over `dataset` (letterboxed, not augmenting) and scores the
-// detections with COCO mAP. The model's training mode is restored afterwards.
+// detections with COCO mAP and a confusion matrix. The model's training mode is restored afterwards.
 EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const data::DetectionDataset>& dataset,
                     int64_t batch_size, const vision::NmsOptions& nms, const std::string& amp, int64_t workers);
 
-// Per-image detections [n, 6] (x1, y1, x2, y2, conf, class) in letterboxed pixels -> COCO detections in the
-// original image of `sample`.
+// Per-image detections [n, 6] (x1, y1, x2, y2, conf, class) in letterboxed pixels -> the same in the
+// original image of `sample` (boxes mapped back and clipped), and as COCO detections.
+Tensor to_original(const Tensor& dets, const data::DetectionSample& sample);
 std::vector<vision::CocoDetection> to_coco(const Tensor& dets, const data::DetectionSample& sample);
+
+// Writes <dir>/confusion_matrix.png (per true-class fractions) and <dir>/confusion_matrix.csv (counts).
+void write_confusion(const vision::DetectionConfusionMatrix& cm, const std::vector<std::string>& class_names,
+                     const fs::path& dir);
 
 // A one-line summary: "mAP@0.5 0.912  mAP@0.5:0.95 0.653".
 std::string map_line(const vision::CocoMetrics& m);

@@ -9,9 +9,11 @@
 #include "bind.h"
 #include "seek/core/error.h"
 #include "seek/data/detection_io.h"
+#include "seek/ops/creation.h"
 #include "seek/vision/bbox_iou.h"
 #include "seek/vision/boxes.h"
 #include "seek/vision/coco_eval.h"
+#include "seek/vision/confusion_matrix.h"
 #include "seek/vision/draw.h"
 #include "seek/vision/nms.h"
 
@@ -322,6 +324,92 @@ void def_coco(py::module_& v) {
       "xyxy boxes [n, 4] + labels [n] -> ground-truth dicts.");
 }
 
+Tensor tensor_or_none(const py::object& o) { return o.is_none() ? Tensor() : o.cast<Tensor>(); }
+
+py::array_t<int64_t> int_array(const std::vector<int64_t>& v) {
+  py::array_t<int64_t> a(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+ConfusionPlotOptions plot_options(int64_t cell_width, int64_t cell_height, bool normalize, const py::object& title) {
+  ConfusionPlotOptions o;
+  o.cell_width = cell_width;
+  o.cell_height = cell_height;
+  o.normalize = normalize;
+  if (!title.is_none()) o.title = title.cast<std::string>();
+  return o;
+}
+
+void def_confusion(py::module_& v) {
+  using CM = DetectionConfusionMatrix;
+  py::class_<CM>(v, "DetectionConfusionMatrix",
+                 "YOLOv5's detection confusion matrix: per image, detections with confidence >= conf are matched "
+                 "one to one to ground-truth boxes at IoU > iou_thres (greedily by IoU, regardless of class); "
+                 "matrix[predicted, true] counts the matches, row nc the missed boxes, column nc the unmatched "
+                 "detections.")
+      .def(py::init<int64_t, double, double>(), py::arg("num_classes"), py::arg("conf") = 0.25,
+           py::arg("iou_thres") = 0.45)
+      .def(
+          "update",
+          [](CM& cm, const py::object& dets, const py::object& boxes, const py::object& labels) {
+            cm.update(tensor_or_none(dets), tensor_or_none(boxes), tensor_or_none(labels));
+          },
+          py::arg("detections"), py::arg("gt_boxes"), py::arg("gt_labels"),
+          "One image: detections [n, 6] (x1, y1, x2, y2, conf, class) as non_max_suppression returns them, "
+          "gt_boxes [m, 4] xyxy in the same pixels, gt_labels [m]; None for an empty one.")
+      .def_property_readonly("matrix",
+                             [](const CM& cm) {
+                               const auto n = static_cast<py::ssize_t>(cm.num_classes() + 1);
+                               py::array_t<int64_t> a({n, n});
+                               const std::vector<int64_t> m = to_vector<int64_t>(cm.matrix());
+                               std::copy(m.begin(), m.end(), a.mutable_data());
+                               return a;
+                             })
+      .def("tensor", &CM::matrix, "The matrix as an int64 seek tensor [nc + 1, nc + 1].")
+      .def_property_readonly("num_classes", &CM::num_classes)
+      .def_property_readonly("conf", &CM::conf_threshold)
+      .def_property_readonly("iou_thres", &CM::iou_threshold)
+      .def("reset", &CM::reset)
+      .def(
+          "tp_fp",
+          [](const CM& cm) { return py::make_tuple(int_array(cm.true_positives()), int_array(cm.false_positives())); },
+          "Per class (true positives, false positives) as YOLOv5's tp_fp().")
+      .def("false_negatives", [](const CM& cm) { return int_array(cm.false_negatives()); })
+      .def("precision", &CM::precision, "tp / (tp + fp) per class (-1 where nothing was predicted).")
+      .def("recall", &CM::recall, "tp / (tp + fn) per class (-1 without ground truth).")
+      .def("table", &CM::table, py::arg("names") = std::vector<std::string>{}, "The matrix as a text table.")
+      .def("csv", &CM::csv, py::arg("names") = std::vector<std::string>{})
+      .def("write_csv", &CM::write_csv, py::arg("path"), py::arg("names") = std::vector<std::string>{})
+      .def(
+          "plot",
+          [](const CM& cm, const std::vector<std::string>& names, bool normalize, int64_t cell_width,
+             int64_t cell_height, const py::object& title) {
+            const ConfusionPlotOptions o = plot_options(cell_width, cell_height, normalize, title);
+            py::gil_scoped_release nogil;
+            return cm.plot(names, o);
+          },
+          py::arg("names") = std::vector<std::string>{}, py::arg("normalize") = true, py::arg("cell_width") = 40,
+          py::arg("cell_height") = 24, py::arg("title") = py::none(),
+          "The heat map as a uint8 [3, H, W] tensor (normalize: fractions of each true-class column).")
+      .def(
+          "save_plot",
+          [](const CM& cm, const std::string& path, const std::vector<std::string>& names, bool normalize,
+             int64_t cell_width, int64_t cell_height, const py::object& title) {
+            const ConfusionPlotOptions o = plot_options(cell_width, cell_height, normalize, title);
+            py::gil_scoped_release nogil;
+            cm.save_plot(path, names, o);
+          },
+          py::arg("path"), py::arg("names") = std::vector<std::string>{}, py::arg("normalize") = true,
+          py::arg("cell_width") = 40, py::arg("cell_height") = 24, py::arg("title") = py::none(),
+          "Writes the heat map (PNG by the extension), as YOLOv5's confusion_matrix.png.")
+      .def("__repr__", [](const CM& cm) {
+        return "DetectionConfusionMatrix(num_classes=" + std::to_string(cm.num_classes()) +
+               ", conf=" + std::to_string(cm.conf_threshold()) + ", iou_thres=" + std::to_string(cm.iou_threshold()) +
+               ")";
+      });
+}
+
 // None, one (r, g, b) for every box, or one per box.
 std::vector<Color> colors_of(const py::object& colors) {
   if (colors.is_none()) return {};
@@ -364,6 +452,7 @@ void init_vision(py::module_& m) {
   py::module_ v = m.def_submodule("vision", "Detection ops and COCO evaluation (wrapped by seek.vision)");
   def_ops(v);
   def_coco(v);
+  def_confusion(v);
   def_draw(v);
 }
 

@@ -5,7 +5,8 @@ from . import datasets, ops, transforms, utils  # noqa: F401
 from .detection import (  # noqa: F401
     CocoEvaluator, CocoMetrics, bbox_iou, coco_detections_from_xyxy, coco_ground_truth_from_xyxy,
     draw_bounding_boxes, non_max_suppression, read_coco_detections, write_coco_detections)
+from .detection import DetectionConfusionMatrix  # noqa: F401
 
 __all__ = ["datasets", "transforms", "utils", "ops", "non_max_suppression", "bbox_iou", "CocoEvaluator",
            "CocoMetrics", "read_coco_detections", "write_coco_detections", "coco_detections_from_xyxy",
-           "coco_ground_truth_from_xyxy", "draw_bounding_boxes"]
+           "coco_ground_truth_from_xyxy", "draw_bounding_boxes", "DetectionConfusionMatrix"]

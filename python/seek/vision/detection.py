@@ -23,9 +23,11 @@ write_coco_detections = _v.write_coco_detections
 coco_detections_from_xyxy = _v.coco_detections_from_xyxy
 coco_ground_truth_from_xyxy = _v.coco_ground_truth_from_xyxy
 draw_bounding_boxes = _v.draw_bounding_boxes
+DetectionConfusionMatrix = _v.DetectionConfusionMatrix
 
 __all__ = ["non_max_suppression", "bbox_iou", "CocoEvaluator", "CocoMetrics", "read_coco_detections",
-           "write_coco_detections", "coco_detections_from_xyxy", "coco_ground_truth_from_xyxy", "draw_bounding_boxes"]
+           "write_coco_detections", "coco_detections_from_xyxy", "coco_ground_truth_from_xyxy", "draw_bounding_boxes",
+           "DetectionConfusionMatrix"]
 
 
 def _keep_classes(prediction, classes, multi_label):
