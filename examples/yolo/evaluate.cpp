@@ -215,6 +215,7 @@ int val(const ValOptions& o) {
   vision::NmsOptions nms;
   nms.conf_threshold = o.conf;
   nms.iou_threshold = o.iou;
+  nms.multi_label = o.multi_label;
   const EvalResult r = evaluate(*model, ds, o.batch_size, nms, o.amp, o.workers);
   std::cerr << r.metrics.summary() << "\n";
   std::cout << "per-class AP@0.5 / AP@0.5:0.95:\n";

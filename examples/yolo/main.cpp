@@ -6,11 +6,12 @@
 //                     [--optimizer sgd|adamw] [--lr0 X] [--lrf X] [--momentum X] [--weight-decay X]
 //                     [--warmup-epochs X] [--warmup-bias-lr X] [--warmup-momentum X] [--amp off|bf16]
 //                     [--fixed-anchors] [--no-kmeans] [--no-ema] [--fuse] [--assigner ratio|simota]
-//                     [--attention se|cbam|none] [--mosaic P] [--close-mosaic N] [--fliplr P] [--scale X]
+//                     [--attention se|cbam|none] [--box X] [--obj X] [--cls X] [--label-smoothing X] [--mosaic P] [--close-mosaic N] [--fliplr P] [--scale X]
 //                     [--translate X] [--hsv-h X] [--hsv-s X] [--hsv-v X] [--eval-every N] [--limit-train N]
 //                     [--limit-val N] [--no-test] [--stop-after-epochs N] [--workers N] [--threads N] [--seed N]
 //   train_yolo val    [--data DIR] [--format yolo|coco] [--split val|test|train] [--weights DIR] [--out DIR]
-//                     [--batch-size N] [--conf X] [--iou X] [--amp off|bf16] [--limit N] [--workers N] [--threads N]
+//                     [--batch-size N] [--conf X] [--iou X] [--single-label] [--amp off|bf16] [--limit N]
+//                     [--workers N] [--threads N]
 //   train_yolo detect --source FILE|DIR [--weights DIR] [--out DIR] [--conf X] [--iou X] [--max-det N]
 //                     [--limit N] [--no-grid] [--threads N]
 // Exit codes: 0 done, 2 bad arguments or missing data / weights, 1 other errors.
@@ -112,6 +113,14 @@ yolo_example::TrainOptions parse_train(int argc, char** argv) {
         o.warmup_bias_lr = to_double(flag, v, 0);
       else if (flag == "--warmup-momentum")
         o.warmup_momentum = fraction(flag, v);
+      else if (flag == "--box")
+        o.box_gain = to_double(flag, v, 0);
+      else if (flag == "--obj")
+        o.obj_gain = to_double(flag, v, 0);
+      else if (flag == "--cls")
+        o.cls_gain = to_double(flag, v, 0);
+      else if (flag == "--label-smoothing")
+        o.label_smoothing = fraction(flag, v);
       else if (flag == "--mosaic")
         o.mosaic = fraction(flag, v);
       else if (flag == "--fliplr")
@@ -143,6 +152,10 @@ yolo_example::ValOptions parse_val(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help") throw UsageError("help");
+    if (flag == "--single-label") {
+      o.multi_label = false;
+      continue;
+    }
     if (i + 1 >= argc) throw UsageError(flag + " needs a value");
     const std::string v = argv[++i];
     if (flag == "--data")

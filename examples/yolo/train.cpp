@@ -328,6 +328,7 @@ int train(const TrainOptions& o) {
   models::yolo::YoloLossOptions lo;
   lo.num_classes = nc;
   lo.assigner = o.assigner;
+  lo.box = o.box_gain, lo.obj = o.obj_gain, lo.cls = o.cls_gain, lo.label_smoothing = o.label_smoothing;
   const models::yolo::YoloLoss loss_fn(lo);
 
   data::DetectionAugment aug;
@@ -396,6 +397,7 @@ int train(const TrainOptions& o) {
   vision::NmsOptions val_nms;
   val_nms.conf_threshold = 0.001;
   val_nms.iou_threshold = 0.6;
+  val_nms.multi_label = true;  // as YOLOv5's val.py
   const auto t_train = Clock::now();
   const double budget = o.max_minutes * 60.0;
   const int64_t first_epoch = progress.epoch, first_step = progress.step;

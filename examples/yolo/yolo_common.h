@@ -46,6 +46,7 @@ struct TrainOptions {
   int64_t stop_after_epochs = 0;           // > 0: end the run after this many epochs (an interruption)
   double lr0 = -1, lrf = 0.01, momentum = 0.937, weight_decay = 5e-4;  // lr0 < 0: 0.002 (AdamW), 0.01 (SGD)
   double warmup_epochs = 3.0, warmup_momentum = 0.8, warmup_bias_lr = 0.1;
+  double box_gain = 0.05, obj_gain = 1.0, cls_gain = 0.5, label_smoothing = 0.0;  // YOLOv5's hyp box / obj / cls
   double mosaic = 1.0, fliplr = 0.5, scale = 0.5, translate = 0.1, hsv_h = 0.015, hsv_s = 0.7, hsv_v = 0.4;
   double max_minutes = 15;  // training budget (0: none); the schedule is fitted to it
   bool test = true;         // evaluate the best weights on the test split at the end
@@ -61,6 +62,7 @@ struct ValOptions {
   std::string amp = "off";
   int64_t batch_size = 32, workers = 1, threads = 0, limit = 0;
   double conf = 0.001, iou = 0.6;
+  bool multi_label = true;  // YOLOv5's val.py: a detection per (box, class) above conf; --single-label: best class
 };
 
 struct DetectOptions {
