@@ -7,7 +7,7 @@
 # load; each figure is the median over rounds of the per-round median.
 #
 #   benchmarks/run_ops.sh [build-dir]        default build dir: <repo>/build-bench
-#   env: THREADS (2), ROUNDS (3), REPS (3 repetitions per round), MIN_TIME (0.2 s per
+#   env: PYTHON (the interpreter with torch; /usr/bin/python3), THREADS (2), ROUNDS (3), REPS (3 repetitions per round), MIN_TIME (0.2 s per
 #        repetition), EXTRA_CMAKE (e.g. "-DSEEK_BLAS=Eigen"), OUT (raw results; <build>/results),
 #        FILTER (regex: only the seek workloads whose names match, e.g. "Conv"; the table lists
 #        only those; torch still runs all of its workloads)
@@ -32,7 +32,7 @@ for r in $(seq 1 "$ROUNDS"); do
   OMP_NUM_THREADS=$THREADS "$BUILD/benchmarks/bench_ops" --benchmark_repetitions="$REPS" \
     --benchmark_min_time="$MIN_TIME" --benchmark_report_aggregates_only=true --benchmark_filter="${FILTER:-.}" \
     --benchmark_out="$OUT/seek_$r.json" --benchmark_out_format=json >"$OUT/seek_$r.txt" 2>&1
-  /usr/bin/python3 "$ROOT/benchmarks/torch_ops.py" --threads "$THREADS" --repeats "$((REPS * 3))" \
+  "${PYTHON:-/usr/bin/python3}" "$ROOT/benchmarks/torch_ops.py" --threads "$THREADS" --repeats "$((REPS * 3))" \
     --min-time "$(/usr/bin/python3 -c "print($REPS * $MIN_TIME)")" >"$OUT/torch_$r.json"
 done
 
@@ -70,6 +70,8 @@ def label(name):
         return f"conv2d f32 3x3 pad 1, [128, {args[0]}, {args[1]}, {args[1]}] -> {args[0]} channels"
     if kind == "BM_Conv2dBackward":
         return f"conv2d f32 forward + backward (input, weight), [128, {args[0]}, {args[1]}, {args[1]}]"
+    if kind == "BM_SiluBackward":
+        return f"silu f32 forward + backward, {int(args[0]) >> 20}M elements"
     if kind == "BM_Copy":
         return f"dst.copy_(src) f32, {int(args[0]) >> 20}M elements"
     return name

@@ -43,6 +43,7 @@ def main():
                     default=[(16, 28), (32, 14), (64, 7)], help="CxHW of the conv workloads, e.g. 16x28")
     ap.add_argument("--bn", type=lambda v: tuple(int(a) for a in v.split("x")), nargs="*",
                     default=[(16, 28), (32, 14), (64, 7)], help="CxHW of the batch-norm workloads, e.g. 16x28")
+    ap.add_argument("--silu", type=int, default=1 << 22, help="elements of the SiLU forward + backward workload")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -105,6 +106,15 @@ def main():
 
         t = time_call(bn_fwd_bwd, args.repeats, args.min_time)
         out[f"BM_BatchNormBackward/{c}/{hw}"] = {"time_s": t, "bytes": 8 * x.numel() * f4}
+    # SiLU forward + backward to the input (BM_SiluBackward): x read twice, g read, y and the gradient written.
+    n = args.silu
+    xs, gs = (torch.rand(n) * 2 - 1).requires_grad_(), torch.rand(n) * 2 - 1
+
+    def silu_fwd_bwd():
+        xs.grad = None
+        torch.nn.functional.silu(xs).backward(gs)
+
+    out[f"BM_SiluBackward/{n}"] = {"time_s": time_call(silu_fwd_bwd, args.repeats, args.min_time), "bytes": 5 * n * f4}
     out["_meta"] = {"torch": torch.__version__, "threads": torch.get_num_threads(),
                     "config": torch.__config__.parallel_info().splitlines()[:4]}
     print(json.dumps(out, indent=1))

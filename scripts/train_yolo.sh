@@ -2,9 +2,9 @@
 # YOLO on Fashion-MNIST detection: builds seek, generates the detection set (yolo_data generate: 2-6
 # Fashion-MNIST items with clutter on 128x128 canvases, train/val/test, fixed seed) into
 # data/fashion_detection when it is missing, trains the nano model with the trainer's defaults (dynamic
-# anchors, SGD + warmup + cosine, EMA, mosaic, batch 32 x 2, at most 15 minutes: the schedule is fitted to
-# the budget), then scores the best weights on the test split (COCO mAP) and draws detections on 16 test
-# images. Nothing is downloaded beyond Debian's dataset-fashion-mnist.
+# anchors, AdamW + warmup + cosine, EMA, batch 32, the short-budget augmentation of docs/yolo.md, at most
+# 15 minutes: the schedule is fitted to the budget), then scores the best weights on the test split (COCO
+# mAP) and draws detections on 16 test images. Nothing is downloaded beyond Debian's dataset-fashion-mnist.
 # Usage: scripts/train_yolo.sh [train_yolo train flags...]
 #   e.g. scripts/train_yolo.sh --max-minutes 5 --fixed-anchors --out build/train_yolo_fixed
 # Output: build/train_yolo_out/ (or --out): metrics.csv, curves.png, best/, last/, test/, detect/.
