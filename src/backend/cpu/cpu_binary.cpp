@@ -46,7 +46,8 @@ template <BinaryOp op>
 void run_binary(const Tensor& a, const Tensor& b, const Tensor& out) {
   functors::Binary<op> f;
   if constexpr (op == BinaryOp::SiluBackward) {
-    if (a.dtype() == kFloat32 && b.dtype() == kFloat32 && out.dtype() == kFloat32) return silu_backward_float(a, b, out);
+    if (a.dtype() == kFloat32 && b.dtype() == kFloat32 && out.dtype() == kFloat32)
+      return silu_backward_float(a, b, out);
   }
   constexpr BinaryKind kind = binary_op_kind(op);
   if constexpr (kind == BinaryKind::Compare || kind == BinaryKind::Logical) {
