@@ -4,7 +4,7 @@ with COCO mAP (seek.vision.CocoEvaluator, pycocotools' numbers).
 
 The whole loop is seek's Python API: make_fashion_detection writes the set (YOLO folders + COCO json) when
 --data has none, k-means anchors come from the training boxes (detection_stats + kmeans_anchors), a
-DetectionLoader feeds augmented batches (mosaic, affine, flips, HSV; C++ worker threads), YoloModel +
+DetectionLoader feeds augmented batches (affine, flips, HSV, optional mosaic; C++ worker threads), YoloModel +
 YoloLoss train with AdamW under a linear warmup + cosine schedule, and after each epoch the validation set
 is letterboxed, predicted, non_max_suppression'ed, mapped back with scale_boxes and scored. At the end the
 test set is scored the same way; its detections are written as a COCO results file.
@@ -43,7 +43,10 @@ def parse_args(argv):
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--warmup-epochs", type=float, default=1.0)
-    p.add_argument("--mosaic", type=float, default=1.0)
+    # The C++ trainer's short-budget defaults (docs/yolo.md, "Results"); YOLOv5's are mosaic 1.0, scale 0.5, cls 0.5.
+    p.add_argument("--mosaic", type=float, default=0.0)
+    p.add_argument("--scale", type=float, default=0.25, help="random affine scale gain")
+    p.add_argument("--cls", type=float, default=1.5, help="class loss gain")
     p.add_argument("--fixed-anchors", action="store_true", help="fixed (k-means) anchors instead of dynamic ones")
     p.add_argument("--workers", type=int, default=2, help="DetectionLoader threads")
     p.add_argument("--seed", type=int, default=0)
@@ -92,7 +95,8 @@ def evaluate(model, det_set, a, keep=None):
     model.eval()
     with seek.no_grad():
         for batch in loader:
-            dets = non_max_suppression(model.predict(batch.images), conf_thres=0.001, iou_thres=0.6)
+            dets = non_max_suppression(model.predict(batch.images), conf_thres=0.001, iou_thres=0.6,
+                                       multi_label=True)
             for det, s in zip(dets, batch.samples):
                 boxes = scale_boxes(det[:, :4], (a.img_size, a.img_size), s.ratio, s.pad_x, s.pad_y,
                                     (s.orig_height, s.orig_width))
@@ -113,8 +117,9 @@ def main(argv):
     os.makedirs(a.out, exist_ok=True)
 
     model = YoloModel(kmeans_config(train_set, a))
-    criterion = YoloLoss(num_classes=len(names))
-    train_data = data.DetectionDataset(train_set, augmenting=True, cache=True, img_size=a.img_size, mosaic=a.mosaic)
+    criterion = YoloLoss(num_classes=len(names), cls=a.cls)
+    train_data = data.DetectionDataset(train_set, augmenting=True, cache=True, img_size=a.img_size, mosaic=a.mosaic,
+                                       scale=a.scale)
     loader = data.DetectionLoader(train_data, batch_size=a.batch_size, shuffle=True, seed=a.seed,
                                   num_workers=a.workers)
     decay = [p for n, p in model.named_parameters() if n.endswith("weight") and ".bn." not in n]
