@@ -1,7 +1,7 @@
 // Op benchmarks: fp32 matmul, a large elementwise add, row softmax, a plain
 // copy of the same bytes as the memory-bandwidth baseline, and the 3x3 convs of
 // ResNet-20 (forward, and forward + backward to input and weight); also training-mode
-// batch norm at the same shapes (forward, forward + backward), and SiLU forward + backward. benchmarks/torch_ops.py
+// batch norm at the same shapes (forward, forward + backward), and SiLU / GELU forward + backward. benchmarks/torch_ops.py
 // runs the same workloads in PyTorch; benchmarks/run_ops.sh compares them.
 //
 // Bytes are counted as the minimum traffic an op must move (inputs read once,
@@ -189,5 +189,18 @@ void BM_SiluBackward(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * 5 * n * static_cast<int64_t>(sizeof(float)));
 }
 BENCHMARK(BM_SiluBackward)->Arg(1 << 22)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// GELU (erf form, BERT's) forward + backward to the input, the same size.
+void BM_GeluBackward(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  Tensor x = filled({n}, 10).requires_grad_(), g = filled({n}, 11);
+  for (auto _ : state) {
+    x.set_grad(Tensor());
+    x.gelu().backward(g);
+    benchmark::DoNotOptimize(x.grad().data_ptr());
+  }
+  state.SetBytesProcessed(state.iterations() * 5 * n * static_cast<int64_t>(sizeof(float)));
+}
+BENCHMARK(BM_GeluBackward)->Arg(1 << 22)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -72,6 +72,8 @@ def label(name):
         return f"conv2d f32 forward + backward (input, weight), [128, {args[0]}, {args[1]}, {args[1]}]"
     if kind == "BM_SiluBackward":
         return f"silu f32 forward + backward, {int(args[0]) >> 20}M elements"
+    if kind == "BM_GeluBackward":
+        return f"gelu (erf) f32 forward + backward, {int(args[0]) >> 20}M elements"
     if kind == "BM_Copy":
         return f"dst.copy_(src) f32, {int(args[0]) >> 20}M elements"
     return name

@@ -43,7 +43,8 @@ def main():
                     default=[(16, 28), (32, 14), (64, 7)], help="CxHW of the conv workloads, e.g. 16x28")
     ap.add_argument("--bn", type=lambda v: tuple(int(a) for a in v.split("x")), nargs="*",
                     default=[(16, 28), (32, 14), (64, 7)], help="CxHW of the batch-norm workloads, e.g. 16x28")
-    ap.add_argument("--silu", type=int, default=1 << 22, help="elements of the SiLU forward + backward workload")
+    ap.add_argument("--silu", type=int, default=1 << 22,
+                    help="elements of the SiLU / GELU forward + backward workloads")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -115,6 +116,12 @@ def main():
         torch.nn.functional.silu(xs).backward(gs)
 
     out[f"BM_SiluBackward/{n}"] = {"time_s": time_call(silu_fwd_bwd, args.repeats, args.min_time), "bytes": 5 * n * f4}
+
+    def gelu_fwd_bwd():
+        xs.grad = None
+        torch.nn.functional.gelu(xs).backward(gs)
+
+    out[f"BM_GeluBackward/{n}"] = {"time_s": time_call(gelu_fwd_bwd, args.repeats, args.min_time), "bytes": 5 * n * f4}
     out["_meta"] = {"torch": torch.__version__, "threads": torch.get_num_threads(),
                     "config": torch.__config__.parallel_info().splitlines()[:4]}
     print(json.dumps(out, indent=1))

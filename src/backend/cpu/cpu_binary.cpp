@@ -1,9 +1,11 @@
 // CPU binary family: dispatch_binary picks the row's functor, run over the
 // elementwise loop for the dtypes of the row's kind. Arithmetic runs in the acc type (float for f16/bf16).
-// SiLU's backward calls exp per element; its contiguous float32 runs take Eigen's vectorised logistic
-// instead of the scalar functor (libm's exp cannot be vectorised by the compiler).
+// The activation backwards (SiLU, GELU erf and tanh forms) call exp / erf / tanh per element; their
+// contiguous float32 runs take Eigen's vectorised array functions instead of the scalar functor (libm's
+// calls cannot be vectorised by the compiler).
 #include "backend/cpu/cpu_eigen.h"
 #include <algorithm>
+#include <unsupported/Eigen/SpecialFunctions>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_loops.h"
@@ -12,27 +14,54 @@ namespace seek::cpu {
 
 namespace {
 
-// silu'(x) * g = g * s * (1 + x * (1 - s)), s = sigmoid(x), for contiguous float runs: s in blocks on the stack.
-void silu_backward_eigen(const float* g, const float* x, float* out, int64_t n) {
+template <BinaryOp op>
+constexpr bool has_eigen_backward() {
+  return op == BinaryOp::SiluBackward || op == BinaryOp::GeluBackward || op == BinaryOp::GeluTanhBackward;
+}
+
+// out = g * act'(x) for contiguous float runs, in blocks with the transcendental part on the stack:
+//   silu:      s = sigmoid(x),                         s (1 + x (1 - s))
+//   gelu:      e = erf(x / sqrt 2),                    (1 + e) / 2 + x exp(-x^2 / 2) / sqrt(2 pi)
+//   gelu_tanh: t = tanh(b (x + k x^3)), b = sqrt(2/pi), (1 + t) / 2 + x (1 - t^2) b (1 + 3 k x^2) / 2,
+//              computed through s = sigmoid(2 b (x + k x^3)) (below)
+template <BinaryOp op>
+void backward_eigen(const float* g, const float* x, float* out, int64_t n) {
   using Arr = Eigen::Array<float, Eigen::Dynamic, 1>;
   constexpr int64_t kBlock = 512;
   alignas(64) float buf[kBlock];
   for (int64_t b = 0; b < n; b += kBlock) {
     const int64_t m = std::min(kBlock, n - b);
     Eigen::Map<const Arr> gv(g + b, m), xv(x + b, m);
-    Eigen::Map<Arr> s(buf, m);
-    s = xv.logistic();
-    Eigen::Map<Arr>(out + b, m) = gv * s * (1.0f + xv * (1.0f - s));
+    Eigen::Map<Arr> t(buf, m), o(out + b, m);
+    if constexpr (op == BinaryOp::SiluBackward) {
+      t = xv.logistic();
+      o = gv * t * (1.0f + xv * (1.0f - t));
+    } else if constexpr (op == BinaryOp::GeluBackward) {
+      t = (xv * 0.70710678118654752440f).erf();
+      o = gv * (0.5f * (1.0f + t) + xv * 0.39894228040143267794f * (-0.5f * xv.square()).exp());
+    } else {
+      // With s = sigmoid(2u) and its complement c = sigmoid(-2u): (1 + tanh u) / 2 = s and 1 - tanh^2 u = 4 s c,
+      // which keep their precision where tanh u rounds to +-1 in float (1 - t^2 would cancel to 0).
+      constexpr float kBeta = 0.79788456080286535588f, kKappa = 0.044715f;
+      alignas(64) float cbuf[kBlock];
+      Eigen::Map<Arr> c(cbuf, m);
+      // From exp, relatively accurate in both tails (Eigen's logistic is accurate to ~1e-7 absolute only).
+      c = 2.0f * kBeta * (xv + kKappa * xv.cube());
+      t = 1.0f / (1.0f + (-c).exp());
+      c = 1.0f / (1.0f + c.exp());
+      o = gv * (t + 2.0f * xv * t * c * kBeta * (1.0f + 3.0f * kKappa * xv.square()));
+    }
   }
 }
 
-void silu_backward_float(const Tensor& g, const Tensor& x, const Tensor& out) {
-  const functors::Binary<BinaryOp::SiluBackward> f;
+template <BinaryOp op>
+void backward_float(const Tensor& g, const Tensor& x, const Tensor& out) {
+  const functors::Binary<op> f;
   for_each<3>({&out, &g, &x}, [f](char** p, const int64_t* s, int64_t n) {
     constexpr int64_t sz = sizeof(float);
     if (s[0] == sz && s[1] == sz && s[2] == sz) {
-      silu_backward_eigen(reinterpret_cast<const float*>(p[1]), reinterpret_cast<const float*>(p[2]),
-                          reinterpret_cast<float*>(p[0]), n);
+      backward_eigen<op>(reinterpret_cast<const float*>(p[1]), reinterpret_cast<const float*>(p[2]),
+                         reinterpret_cast<float*>(p[0]), n);
       return;
     }
     for (int64_t i = 0; i < n; ++i)
@@ -45,9 +74,8 @@ void silu_backward_float(const Tensor& g, const Tensor& x, const Tensor& out) {
 template <BinaryOp op>
 void run_binary(const Tensor& a, const Tensor& b, const Tensor& out) {
   functors::Binary<op> f;
-  if constexpr (op == BinaryOp::SiluBackward) {
-    if (a.dtype() == kFloat32 && b.dtype() == kFloat32 && out.dtype() == kFloat32)
-      return silu_backward_float(a, b, out);
+  if constexpr (has_eigen_backward<op>()) {
+    if (a.dtype() == kFloat32 && b.dtype() == kFloat32 && out.dtype() == kFloat32) return backward_float<op>(a, b, out);
   }
   constexpr BinaryKind kind = binary_op_kind(op);
   if constexpr (kind == BinaryKind::Compare || kind == BinaryKind::Logical) {

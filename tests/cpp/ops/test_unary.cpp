@@ -358,27 +358,52 @@ TEST(Unary, ReducedPrecisionBackward) {
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(g[i], 1 - std::pow(std::tanh(xs[i]), 2), 2e-3);
 }
 
-TEST(Unary, Float32SiluBackwardMatchesFloat64Reference) {
-  // SiLU's float32 backward runs Eigen's vectorised logistic on contiguous runs (blocks of 512, a tail) and the
-  // scalar functor on strided ones; both against g * s * (1 + x (1 - s)) in float64.
-  auto check = [](const Tensor& x_in, const Tensor& g, const std::string& what) {
-    Tensor x = x_in.detach().requires_grad_();
-    x.silu().backward(g);
-    const std::vector<double> xs = to_vector<double>(x), gs = to_vector<double>(g), got = to_vector<double>(x.grad());
-    for (size_t i = 0; i < xs.size(); ++i) {
-      const double s = 1.0 / (1.0 + std::exp(-xs[i])), want = gs[i] * s * (1.0 + xs[i] * (1.0 - s));
-      if (!(std::fabs(got[i] - want) <= 2e-6 + 2e-6 * std::fabs(want)))
-        FAIL() << what << " at x = " << xs[i] << ", g = " << gs[i] << ": got " << got[i] << ", want " << want;
-    }
+TEST(Unary, Float32ActivationBackwardsMatchFloat64Reference) {
+  // SiLU's and GELU's (erf and tanh forms) float32 backwards run Eigen's vectorised functions on contiguous runs
+  // (blocks of 512, a tail) and the scalar functor on strided ones; both against the derivative in float64.
+  const double c = std::sqrt(2.0 / M_PI), k = 0.044715;
+  struct Act {
+    const char* name;
+    std::function<Tensor(const Tensor&)> fn;
+    std::function<double(double)> grad;
   };
-  check(uniform_tensor({1, 1229}, -20, 20, kFloat32, 5), uniform_tensor({1, 1229}, -2, 2, kFloat32, 6), "contiguous");
-  check(uniform_tensor({300, 300}, -10, 10, kFloat32, 7), uniform_tensor({300, 300}, -2, 2, kFloat32, 8), "large");
-  Tensor base = uniform_tensor({40, 30}, -10, 10, kFloat32, 9);
-  check(base.t(), uniform_tensor({30, 40}, -2, 2, kFloat32, 10), "transposed");
-  check(tensor<float>({-100.f, -88.f, 0.f, 88.f, 100.f}), tensor<float>({1.f, 1.f, 1.f, 1.f, 1.f}), "saturated");
-  Tensor nan_x = tensor<float>({std::nanf(""), 1.f}).requires_grad_();
-  nan_x.silu().backward(ones_like(nan_x));
-  EXPECT_TRUE(std::isnan(to_vector<float>(nan_x.grad())[0]));
+  const std::vector<Act> acts = {
+      {"silu", [](const Tensor& t) { return t.silu(); },
+       [](double x) {
+         const double s = 1.0 / (1.0 + std::exp(-x));
+         return s * (1.0 + x * (1.0 - s));
+       }},
+      {"gelu", [](const Tensor& t) { return t.gelu(); },
+       [](double x) {
+         return 0.5 * (1.0 + std::erf(x / std::sqrt(2.0))) + x * std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI);
+       }},
+      {"gelu_tanh", [](const Tensor& t) { return gelu(t, "tanh"); },
+       [c, k](double x) {
+         const double t = std::tanh(c * (x + k * x * x * x));
+         return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * c * (1.0 + 3.0 * k * x * x);
+       }},
+  };
+  for (const Act& act : acts) {
+    auto check = [&](const Tensor& x_in, const Tensor& g, const std::string& what) {
+      Tensor x = x_in.detach().requires_grad_();
+      act.fn(x).backward(g);
+      const std::vector<double> xs = to_vector<double>(x), gs = to_vector<double>(g), got = to_vector<double>(x.grad());
+      for (size_t i = 0; i < xs.size(); ++i) {
+        const double want = gs[i] * act.grad(xs[i]);
+        if (!(std::fabs(got[i] - want) <= 2e-6 + 2e-6 * std::fabs(want)))
+          FAIL() << act.name << " " << what << " at x = " << xs[i] << ", g = " << gs[i] << ": got " << got[i]
+                 << ", want " << want;
+      }
+    };
+    check(uniform_tensor({1, 1229}, -20, 20, kFloat32, 5), uniform_tensor({1, 1229}, -2, 2, kFloat32, 6), "contiguous");
+    check(uniform_tensor({300, 300}, -10, 10, kFloat32, 7), uniform_tensor({300, 300}, -2, 2, kFloat32, 8), "large");
+    Tensor base = uniform_tensor({40, 30}, -10, 10, kFloat32, 9);
+    check(base.t(), uniform_tensor({30, 40}, -2, 2, kFloat32, 10), "transposed");
+    check(tensor<float>({-100.f, -88.f, 0.f, 88.f, 100.f}), tensor<float>({1.f, 1.f, 1.f, 1.f, 1.f}), "saturated");
+    Tensor nan_x = tensor<float>({std::nanf(""), 1.f}).requires_grad_();
+    act.fn(nan_x).backward(ones_like(nan_x));
+    EXPECT_TRUE(std::isnan(to_vector<float>(nan_x.grad())[0])) << act.name;
+  }
 }
 
 TEST(Unary, BadInput) {
