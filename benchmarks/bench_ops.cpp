@@ -176,30 +176,28 @@ BENCHMARK(BM_BatchNormBackward)
 
 }  // namespace
 
-// SiLU forward + backward to the input on a YOLO-stem-sized activation (the backward's float32 path is
-// vectorised, docs/performance.md "YOLO nano training step").
-void BM_SiluBackward(benchmark::State& state) {
+// An activation's forward + backward to the input on n floats (x read twice, g read, y and the gradient written).
+template <typename Act>
+void activation_forward_backward(benchmark::State& state, Act act) {
   const int64_t n = state.range(0);
   Tensor x = filled({n}, 8).requires_grad_(), g = filled({n}, 9);
   for (auto _ : state) {
     x.set_grad(Tensor());
-    x.silu().backward(g);
+    act(x).backward(g);
     benchmark::DoNotOptimize(x.grad().data_ptr());
   }
   state.SetBytesProcessed(state.iterations() * 5 * n * static_cast<int64_t>(sizeof(float)));
 }
+
+// SiLU on a YOLO-stem-sized activation and GELU (erf form, BERT's): their float32 backwards are vectorised
+// (docs/performance.md, "YOLO nano training step").
+void BM_SiluBackward(benchmark::State& state) {
+  activation_forward_backward(state, [](const Tensor& x) { return x.silu(); });
+}
 BENCHMARK(BM_SiluBackward)->Arg(1 << 22)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// GELU (erf form, BERT's) forward + backward to the input, the same size.
 void BM_GeluBackward(benchmark::State& state) {
-  const int64_t n = state.range(0);
-  Tensor x = filled({n}, 10).requires_grad_(), g = filled({n}, 11);
-  for (auto _ : state) {
-    x.set_grad(Tensor());
-    x.gelu().backward(g);
-    benchmark::DoNotOptimize(x.grad().data_ptr());
-  }
-  state.SetBytesProcessed(state.iterations() * 5 * n * static_cast<int64_t>(sizeof(float)));
+  activation_forward_backward(state, [](const Tensor& x) { return x.gelu(); });
 }
 BENCHMARK(BM_GeluBackward)->Arg(1 << 22)->Unit(benchmark::kMillisecond)->UseRealTime();
 
