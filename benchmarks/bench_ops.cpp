@@ -1,8 +1,9 @@
 // Op benchmarks: fp32 matmul, a large elementwise add, row softmax, a plain
 // copy of the same bytes as the memory-bandwidth baseline, and the 3x3 convs of
 // ResNet-20 (forward, and forward + backward to input and weight); also training-mode
-// batch norm at the same shapes (forward, forward + backward), and SiLU / GELU forward + backward. benchmarks/torch_ops.py
-// runs the same workloads in PyTorch; benchmarks/run_ops.sh compares them.
+// batch norm at the same shapes (forward, forward + backward), and SiLU / GELU forward +
+// backward. benchmarks/torch_ops.py runs the same workloads in PyTorch; benchmarks/run_ops.sh
+// compares them.
 //
 // Bytes are counted as the minimum traffic an op must move (inputs read once,
 // outputs written once): copy 2N, add 3N, softmax 2N elements of 4 bytes.

@@ -7,8 +7,9 @@
 # load; each figure is the median over rounds of the per-round median.
 #
 #   benchmarks/run_ops.sh [build-dir]        default build dir: <repo>/build-bench
-#   env: PYTHON (the interpreter with torch; /usr/bin/python3), THREADS (2), ROUNDS (3), REPS (3 repetitions per round), MIN_TIME (0.2 s per
-#        repetition), EXTRA_CMAKE (e.g. "-DSEEK_BLAS=Eigen"), OUT (raw results; <build>/results),
+#   env: PYTHON (the interpreter with torch; /usr/bin/python3), THREADS (2), ROUNDS (3),
+#        REPS (3 repetitions per round), MIN_TIME (0.2 s per repetition), EXTRA_CMAKE (e.g.
+#        "-DSEEK_BLAS=Eigen"), OUT (raw results; <build>/results),
 #        FILTER (regex: only the seek workloads whose names match, e.g. "Conv"; the table lists
 #        only those; torch still runs all of its workloads)
 set -euo pipefail

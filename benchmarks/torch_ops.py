@@ -107,21 +107,18 @@ def main():
 
         t = time_call(bn_fwd_bwd, args.repeats, args.min_time)
         out[f"BM_BatchNormBackward/{c}/{hw}"] = {"time_s": t, "bytes": 8 * x.numel() * f4}
-    # SiLU forward + backward to the input (BM_SiluBackward): x read twice, g read, y and the gradient written.
+    # SiLU / GELU forward + backward to the input (BM_SiluBackward, BM_GeluBackward): x read twice, g read,
+    # y and the gradient written.
     n = args.silu
     xs, gs = (torch.rand(n) * 2 - 1).requires_grad_(), torch.rand(n) * 2 - 1
+    for name, act in (("Silu", torch.nn.functional.silu), ("Gelu", torch.nn.functional.gelu)):
 
-    def silu_fwd_bwd():
-        xs.grad = None
-        torch.nn.functional.silu(xs).backward(gs)
+        def act_fwd_bwd():
+            xs.grad = None
+            act(xs).backward(gs)
 
-    out[f"BM_SiluBackward/{n}"] = {"time_s": time_call(silu_fwd_bwd, args.repeats, args.min_time), "bytes": 5 * n * f4}
-
-    def gelu_fwd_bwd():
-        xs.grad = None
-        torch.nn.functional.gelu(xs).backward(gs)
-
-    out[f"BM_GeluBackward/{n}"] = {"time_s": time_call(gelu_fwd_bwd, args.repeats, args.min_time), "bytes": 5 * n * f4}
+        out[f"BM_{name}Backward/{n}"] = {"time_s": time_call(act_fwd_bwd, args.repeats, args.min_time),
+                                         "bytes": 5 * n * f4}
     out["_meta"] = {"torch": torch.__version__, "threads": torch.get_num_threads(),
                     "config": torch.__config__.parallel_info().splitlines()[:4]}
     print(json.dumps(out, indent=1))
