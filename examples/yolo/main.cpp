@@ -9,7 +9,9 @@
 //                     [--attention se|cbam|none] [--box X] [--obj X] [--cls X] [--label-smoothing X]
 //                     [--mosaic P] [--close-mosaic N] [--fliplr P] [--scale X] [--translate X] [--hsv-h X]
 //                     [--hsv-s X] [--hsv-v X] [--eval-every N] [--limit-train N] [--limit-val N] [--no-test]
-//                     [--stop-after-epochs N] [--workers N] [--threads N] [--seed N]
+//                     [--stop-after-epochs N] [--workers N] [--threads N] [--seed N] [--distributed]
+//     --distributed: data parallel, one process per rank under mpirun (mpirun -np 2 train_yolo train
+//     --distributed --threads 1 ...): --batch-size is per rank, rank 0 evaluates, prints and writes.
 //   train_yolo val    [--data DIR] [--format yolo|coco] [--split val|test|train] [--weights DIR] [--out DIR]
 //                     [--batch-size N] [--conf X] [--iou X] [--single-label] [--amp off|bf16] [--limit N]
 //                     [--workers N] [--threads N]
@@ -55,6 +57,8 @@ yolo_example::TrainOptions parse_train(int argc, char** argv) {
       o.test = false;
     else if (flag == "--fuse")
       o.fuse = true;
+    else if (flag == "--distributed")
+      o.distributed = true;
     else {
       if (i + 1 >= argc) throw UsageError(flag + " needs a value");
       const std::string v = argv[++i];

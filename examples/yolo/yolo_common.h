@@ -39,6 +39,7 @@ struct TrainOptions {
   bool kmeans = true;              // k-means anchors from the training labels
   bool ema = true;
   bool fuse = false;  // conv + BatchNorm as one fused node (docs/yolo.md: no faster on this CPU)
+  bool distributed = false;  // one process per rank under mpirun: DDP, a share of each epoch per rank
   // Defaults for a 15-minute CPU budget, chosen by side-by-side pilot runs (docs/yolo.md, "Results"): YOLOv5's
   // hyp.scratch-low except cls 1.5 (not 0.5), scale 0.25 (not 0.5), no mosaic (not 1.0), nominal batch 32 (not 64).
   int64_t img_size = 128, batch_size = 32, nominal_batch = 32, epochs = 60, workers = 1, threads = 0;

@@ -174,8 +174,16 @@ void DetectionLoader::set_epoch(int64_t epoch) {
   epoch_ = epoch;
 }
 
+void DetectionLoader::set_shard(int64_t num_replicas, int64_t rank) {
+  SEEK_CHECK_VALUE(num_replicas >= 1, "DetectionLoader::set_shard: num_replicas must be >= 1, got ", num_replicas);
+  SEEK_CHECK_VALUE(rank >= 0 && rank < num_replicas, "DetectionLoader::set_shard: rank ", rank, " out of range for ",
+                   num_replicas, " replicas");
+  num_replicas_ = num_replicas;
+  rank_ = rank;
+}
+
 int64_t DetectionLoader::num_batches() const {
-  const int64_t n = dataset_->size();
+  const int64_t n = (dataset_->size() + num_replicas_ - 1) / num_replicas_;
   return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
 }
 
@@ -190,7 +198,13 @@ std::vector<int64_t> DetectionLoader::epoch_indices(int64_t epoch) const {
       std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(j)]);
     }
   }
-  return order;
+  if (num_replicas_ == 1) return order;
+  const int64_t per_rank = (n + num_replicas_ - 1) / num_replicas_;
+  std::vector<int64_t> share;
+  share.reserve(static_cast<size_t>(per_rank));
+  for (int64_t k = 0; k < per_rank; ++k)
+    share.push_back(order[static_cast<size_t>((k * num_replicas_ + rank_) % std::max<int64_t>(n, 1))]);
+  return share;
 }
 
 DetectionBatch DetectionLoader::build(const std::vector<int64_t>& order, int64_t epoch, int64_t b) const {
@@ -199,7 +213,7 @@ DetectionBatch DetectionLoader::build(const std::vector<int64_t>& order, int64_t
   std::vector<DetectionSample> samples;
   samples.reserve(static_cast<size_t>(end - begin));
   for (int64_t k = begin; k < end; ++k) {
-    Generator g(stream_seed(seed_, epoch, static_cast<uint64_t>(k)));
+    Generator g(stream_seed(seed_, epoch, static_cast<uint64_t>(k * num_replicas_ + rank_)));  // position in the epoch
     samples.push_back(dataset_->get(order[static_cast<size_t>(k)], &g));
   }
   return collate_detection(std::move(samples));

@@ -118,8 +118,13 @@ class DetectionLoader {
 
   void set_epoch(int64_t epoch);
   int64_t epoch() const { return epoch_; }
+  // Data parallel (torch's DistributedSampler): this loader visits the share of replica `rank` of
+  // `num_replicas`, every num_replicas-th index of the epoch's order (padded by wrapping to a multiple of
+  // num_replicas, so every rank has as many batches). A sample's augmentation stream is keyed by its
+  // position in the whole epoch, so the ranks' shares are augmented as one loader would augment them.
+  void set_shard(int64_t num_replicas, int64_t rank);
   int64_t num_batches() const;
-  // The dataset indices of an epoch in visiting order.
+  // The dataset indices of an epoch in visiting order (this replica's share).
   std::vector<int64_t> epoch_indices(int64_t epoch) const;
   // Builds batch b of the current epoch on the calling thread.
   DetectionBatch make_batch(int64_t b) const;
@@ -158,6 +163,7 @@ class DetectionLoader {
   int64_t num_workers_;
   bool drop_last_;
   int64_t epoch_ = 0;
+  int64_t num_replicas_ = 1, rank_ = 0;
   DetectionBatch build(const std::vector<int64_t>& order, int64_t epoch, int64_t b) const;
 };
 

@@ -279,6 +279,43 @@ TEST(DetectionLoader, EpochsAndSeedsDiffer) {
   EXPECT_EQ(count, 1);
 }
 
+// Data parallel: the ranks' shares are the whole epoch's order dealt out in turn, each sample augmented as the
+// one loader would augment it at its position in the epoch, and padded (wrapping) to equal shares.
+TEST(DetectionLoader, ShardsDealOutTheEpochAsOneLoader) {
+  auto ds = std::make_shared<const DetectionDataset>(make_set(), geometric_augment(), true);
+  DetectionLoader whole(ds, 1, true, 5, 0);
+  whole.set_epoch(2);
+  const std::vector<int64_t> order = whole.epoch_indices(2);
+  for (const int64_t world : {2, 4}) {
+    std::vector<int64_t> seen;
+    for (int64_t rank = 0; rank < world; ++rank) {
+      DetectionLoader shard(ds, 1, true, 5, rank % 2);  // with and without workers
+      shard.set_shard(world, rank);
+      shard.set_epoch(2);
+      const int64_t per_rank = (6 + world - 1) / world;
+      EXPECT_EQ(shard.num_batches(), per_rank);
+      const std::vector<int64_t> mine = shard.epoch_indices(2);
+      ASSERT_EQ(static_cast<int64_t>(mine.size()), per_rank);
+      int64_t j = 0;
+      for (auto& b : shard) {
+        const int64_t position = j * world + rank;
+        EXPECT_EQ(mine[static_cast<size_t>(j)], order[static_cast<size_t>(position % 6)]);
+        if (position < 6) {  // a padded position repeats an image with another augmentation
+          EXPECT_TRUE(equal(b.images, whole.make_batch(position).images)) << "world " << world << " rank " << rank;
+          seen.push_back(mine[static_cast<size_t>(j)]);
+        }
+        ++j;
+      }
+      EXPECT_EQ(j, per_rank);
+    }
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2, 3, 4, 5})) << "world " << world;
+  }
+  EXPECT_THROW(whole.set_shard(0, 0), ValueError);
+  EXPECT_THROW(whole.set_shard(2, 2), ValueError);
+  EXPECT_THROW(whole.set_shard(2, -1), ValueError);
+}
+
 TEST(DetectionLoader, OrderWithoutShuffleAndDropLast) {
   DetectionAugment a;
   a.img_size = 64;
