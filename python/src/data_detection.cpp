@@ -213,6 +213,8 @@ void def_dataset(py::module_& d) {
            py::arg("num_workers") = 1, py::arg("drop_last") = false)
       .def("__len__", &DetectionLoader::num_batches)
       .def("set_epoch", &DetectionLoader::set_epoch, py::arg("epoch"))
+      .def("set_shard", &DetectionLoader::set_shard, py::arg("num_replicas"), py::arg("rank"),
+           "Data parallel: this loader visits replica `rank`'s share of every epoch, as torch's DistributedSampler.")
       .def_property_readonly("epoch", &DetectionLoader::epoch)
       .def("make_batch", &DetectionLoader::make_batch, py::arg("index"), py::call_guard<py::gil_scoped_release>(),
            "Batch `index` of the current epoch, built in this thread.")

@@ -170,6 +170,18 @@ def test_dataset_loader_stats(det_set, tmp_path):
     assert seen == 8
     loader.set_epoch(1)
     assert loader.epoch == 1
+    # data parallel: two shards of 4 batches of 1 deal out epoch 1's order, as one loader's batches
+    whole = data.DetectionLoader(ds, batch_size=1, shuffle=True, seed=0, num_workers=0)
+    whole.set_epoch(1)
+    for rank in range(2):
+        shard = data.DetectionLoader(ds, batch_size=1, shuffle=True, seed=0, num_workers=1)
+        shard.set_shard(2, rank)
+        shard.set_epoch(1)
+        assert len(shard) == 4
+        for j, batch in enumerate(shard):
+            assert (batch.images - whole.make_batch(2 * j + rank).images).abs().max().item() == 0.0
+    with pytest.raises(ValueError, match="rank 2 out of range"):
+        shard.set_shard(2, 2)
     # the same batch index of an epoch is the same batch; returned tensors take part in arithmetic
     b1, b2 = loader.make_batch(0), loader.make_batch(0)
     assert (b1.images - b2.images).abs().max().item() == 0.0
