@@ -138,7 +138,7 @@ void softmax_rows(const T* x, T* y, Shape3 s, bool log) {
           sum += (xr.segment(c, len) - m).exp().sum();
         } else {
           auto seg = br.segment(c, len);
-          seg = (xr.segment(c, len) - m).exp();
+          seg = exp_flushed(xr.segment(c, len) - m);
           sum += seg.sum();
         }
       });
@@ -166,7 +166,7 @@ void softmax_cols(const T* x, T* y, Shape3 s, bool log) {
       sum.setZero();
       for (int64_t i = 0; i < s.n; ++i) {
         MMap<T> yr(yb + i * s.inner, w);
-        yr = (CMap<T>(xb + i * s.inner, w) - m).exp();
+        yr = exp_flushed(CMap<T>(xb + i * s.inner, w) - m);
         sum += yr;
       }
       if (log) {
@@ -197,7 +197,7 @@ void backward_rows(const T* g, const T* y, T* gi, Shape3 s, bool log) {
         if (has_next)
           for (int64_t k = 0; k < len; k += 64 / int64_t(sizeof(T))) __builtin_prefetch(y + (r + 1) * n + c + k);
         if (log)
-          br.segment(c, len) = gr.segment(c, len) - yr.segment(c, len).exp() * acc;
+          br.segment(c, len) = gr.segment(c, len) - exp_flushed(yr.segment(c, len)) * acc;
         else
           br.segment(c, len) = yr.segment(c, len) * (gr.segment(c, len) - acc);
       });
@@ -228,7 +228,7 @@ void backward_cols(const T* g, const T* y, T* gi, Shape3 s, bool log) {
         CMap<T> gr(g + base + i * s.inner, w), yr(y + base + i * s.inner, w);
         MMap<T> out(gi + base + i * s.inner, w);
         if (log)
-          out = gr - yr.exp() * acc;
+          out = gr - exp_flushed(yr) * acc;
         else
           out = yr * (gr - acc);
       }

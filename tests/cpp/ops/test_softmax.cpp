@@ -121,6 +121,32 @@ TEST(Softmax, StableForLargeValuesAndInfinities) {
   EXPECT_NEAR(h.softmax(0)[1].item<double>(), 1 / (1 + std::exp(-1.0)), 1e-2);
 }
 
+// Rows long enough for the vectorised exp (whose input clamp once turned exp(-inf) into a denormal on AVX2):
+// masked positions get exactly 0 weight, and log_softmax's backward passes their gradient through exactly,
+// in float and double, along the last dim (row path) and along dim 0 (column path).
+TEST(Softmax, MaskedPositionsExactlyZeroInVectorisedRows) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> v(3 * 37);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = i % 5 == 1 ? -inf : std::sin(0.3 * static_cast<double>(i));
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor x = tensor<double>(v, {3, 37}).to(dt);
+    for (const Tensor& xs : {x, x.t().contiguous()}) {
+      const int64_t dim = xs.size(0) == 3 ? 1 : 0;
+      const std::vector<double> y = to_vector<double>(xs.softmax(dim));
+      const std::vector<double> xv = to_vector<double>(xs);
+      Tensor leaf = xs.clone().requires_grad_(true);
+      const Tensor g = uniform_tensor(xs.shape(), -1, 1, dt, 5);
+      leaf.log_softmax(dim).backward(g);
+      const std::vector<double> gi = to_vector<double>(leaf.grad()), gv = to_vector<double>(g);
+      for (size_t i = 0; i < y.size(); ++i)
+        if (std::isinf(xv[i])) {
+          ASSERT_EQ(y[i], 0.0) << dtype_name(dt) << " dim " << dim << " [" << i << "]";
+          ASSERT_EQ(gi[i], gv[i]) << dtype_name(dt) << " dim " << dim << " [" << i << "]";
+        }
+    }
+  }
+}
+
 TEST(Softmax, ZeroDimAndSizeOneDims) {
   Tensor s = scalar_tensor(3.0, kFloat64);
   EXPECT_DOUBLE_EQ(s.softmax(0).item<double>(), 1.0);
