@@ -25,7 +25,7 @@ for ((i = 1; i <= $#; i++)); do
   if [ "${!i}" = "--out" ]; then j=$((i + 1)); out="${!j}"; fi
 done
 # Data parallel: 2 ranks under mpirun, each with half the cores and a batch of 16 (the default 32 images per
-# optimizer step); on 2 cores they train ~10% more images per second than one process of 2 threads
+# optimizer step); on 2 cores they train 5-10% more images per second than one process of 2 threads
 # (docs/yolo.md, "Trainer"). SEEK_YOLO_RANKS=1 trains in one process; flags given to this script come last
 # and win (--batch-size is per rank).
 ranks=${SEEK_YOLO_RANKS:-2}

@@ -12,7 +12,7 @@
 // DATA PARALLEL. --distributed under mpirun: DistributedDataParallel averages the gradients, each rank reads its
 // share of every epoch (DetectionLoader::set_shard), the nominal batch counts every rank's images, and rank 0
 // alone evaluates, prints and writes; the budget's decisions (the planned epochs, the stop) are rank 0's. On
-// 2 cores, 2 ranks of 1 thread train ~10% more images per second than one process of 2 threads
+// 2 cores, 2 ranks of 1 thread train 5-10% more images per second than one process of 2 threads
 // (docs/yolo.md, "Trainer").
 //
 // FILES under --out: metrics.csv / metrics.jsonl (a row per epoch), last/ (a checkpoint at every epoch's
