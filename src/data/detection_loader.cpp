@@ -15,6 +15,7 @@
 #include "seek/core/error.h"
 #include "seek/core/shape_util.h"
 #include "seek/data/detection_dataset.h"
+#include "seek/data/sampler.h"
 #include "seek/ops/shape.h"
 
 namespace seek::data {
@@ -199,11 +200,11 @@ std::vector<int64_t> DetectionLoader::epoch_indices(int64_t epoch) const {
     }
   }
   if (num_replicas_ == 1) return order;
-  const int64_t per_rank = (n + num_replicas_ - 1) / num_replicas_;
+  // DistributedSampler's partition rule, applied to the positions of this epoch's order.
+  const DistributedSampler deal(static_cast<size_t>(n), static_cast<int>(num_replicas_), static_cast<int>(rank_),
+                                {.shuffle = false});
   std::vector<int64_t> share;
-  share.reserve(static_cast<size_t>(per_rank));
-  for (int64_t k = 0; k < per_rank; ++k)
-    share.push_back(order[static_cast<size_t>((k * num_replicas_ + rank_) % std::max<int64_t>(n, 1))]);
+  for (const size_t position : deal.indices(0)) share.push_back(order[position]);
   return share;
 }
 
