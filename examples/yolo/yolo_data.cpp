@@ -24,11 +24,14 @@ namespace {
 
 void usage(std::ostream& os) {
   os << "usage: yolo_data generate --mnist DIR --out DIR [--train N] [--val N] [--test N] [--seed S]\n"
-        "                          [--canvas N] [--min-items N] [--max-items N] [--min-size N] [--max-size N]\n"
+        "                          [--canvas N] [--min-items N] [--max-items N] [--train-min-items N]\n"
+        "                          [--train-max-items N] [--min-size N] [--max-size N]\n"
         "                          [--max-iou X] [--noise X] [--lines N] [--pieces N] [--threads N] [--overwrite]\n"
         "       yolo_data stats --data DIR|FILE.json [--anchors K] [--bins N] [--seed S]\n"
-        "  generate: the Fashion-MNIST detection set (defaults 8000 / 1000 / 1000 images of 128x128, 2-6 items\n"
-        "            of 20-56 px) as DIR/{train,val,test}/{images,labels}, DIR/{train,val,test}.json, classes.txt\n"
+        "  generate: the Fashion-MNIST detection set (defaults 8000 / 1000 / 1000 images of 128x128, items of\n"
+        "            20-56 px, 6-10 per train image and 2-6 per val / test image; --train-min-items -1\n"
+        "            --train-max-items -1: the train images as the others) as DIR/{train,val,test}/{images,labels},\n"
+        "            DIR/{train,val,test}.json, classes.txt\n"
         "  stats:    boxes per image, class balance, box sizes and k-means anchors (3 scales x K, default 3) of a\n"
         "            YOLO split folder (images/ + labels/; classes.txt in it or its parent) or a COCO json\n";
 }
@@ -73,6 +76,10 @@ Args parse(int argc, char** argv) {
       a.gen.min_items = to_int(flag, v, 0);
     else if (flag == "--max-items")
       a.gen.max_items = to_int(flag, v, 0);
+    else if (flag == "--train-min-items")
+      a.gen.train_min_items = to_int(flag, v, -1);
+    else if (flag == "--train-max-items")
+      a.gen.train_max_items = to_int(flag, v, -1);
     else if (flag == "--min-size")
       a.gen.min_item_size = to_int(flag, v, 4);
     else if (flag == "--max-size")

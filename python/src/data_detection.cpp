@@ -231,10 +231,11 @@ void def_dataset(py::module_& d) {
 }
 
 void def_generation(py::module_& d) {
-  py::class_<FashionDetectionOptions> o(d, "FashionDetectionOptions",
-                                        "canvas, min_items, max_items, min_item_size, max_item_size, max_iou, "
-                                        "max_cover, item_threshold, noise, gradient, max_lines, max_pieces, train, "
-                                        "val, test, seed, num_threads, overwrite.");
+  py::class_<FashionDetectionOptions> o(
+      d, "FashionDetectionOptions",
+      "canvas, min_items, max_items, train_min_items, train_max_items, min_item_size, max_item_size, max_iou, "
+      "max_cover, item_threshold, noise, gradient, max_lines, max_pieces, train, "
+      "val, test, seed, num_threads, overwrite.");
   o.def(py::init([](const py::kwargs& kwargs) {
     FashionDetectionOptions x;
     set_fields_from_kwargs(x, kwargs, "FashionDetectionOptions");
@@ -244,6 +245,8 @@ void def_generation(py::module_& d) {
   SEEK_FIELD(canvas);
   SEEK_FIELD(min_items);
   SEEK_FIELD(max_items);
+  SEEK_FIELD(train_min_items);
+  SEEK_FIELD(train_max_items);
   SEEK_FIELD(min_item_size);
   SEEK_FIELD(max_item_size);
   SEEK_FIELD(max_iou);

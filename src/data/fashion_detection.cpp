@@ -268,6 +268,10 @@ void check_options(const FashionDetectionOptions& o) {
   SEEK_CHECK_VALUE(o.min_items >= 0 && o.min_items <= o.max_items && o.max_items <= 1000,
                    "make_fashion_detection: need 0 <= min_items <= max_items <= 1000, got ", o.min_items, " and ",
                    o.max_items);
+  SEEK_CHECK_VALUE((o.train_min_items == -1 && o.train_max_items == -1) ||
+                       (o.train_min_items >= 0 && o.train_min_items <= o.train_max_items && o.train_max_items <= 1000),
+                   "make_fashion_detection: need 0 <= train_min_items <= train_max_items <= 1000 (or both -1: ",
+                   "min_items / max_items), got ", o.train_min_items, " and ", o.train_max_items);
   SEEK_CHECK_VALUE(o.min_item_size >= 4 && o.min_item_size <= o.max_item_size && o.max_item_size <= o.canvas,
                    "make_fashion_detection: need 4 <= min_item_size <= max_item_size <= canvas, got ", o.min_item_size,
                    " and ", o.max_item_size);
@@ -364,6 +368,11 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
   }
   Source sources[3];
   if (train_items) sources[0] = source_of(train_items->images(), train_items->labels());
+  FashionDetectionOptions split_options[3] = {options, options, options};
+  if (options.train_min_items >= 0) {
+    split_options[0].min_items = options.train_min_items;
+    split_options[0].max_items = options.train_max_items;
+  }
   if (test_items) sources[1] = sources[2] = source_of(test_items->images(), test_items->labels());
 
   std::vector<std::vector<float>> boxes[3];
@@ -384,7 +393,7 @@ FashionDetectionResult make_fashion_detection(const std::string& mnist_dir, cons
       const int s = k < counts[0] ? 0 : (k < counts[0] + counts[1] ? 1 : 2);
       const int64_t i = k - (s == 0 ? 0 : (s == 1 ? counts[0] : counts[0] + counts[1]));
       try {
-        render(sources[s], options, fashion_detection_image_seed(options.seed, s, i), hwc.data(), &boxes[s][i],
+        render(sources[s], split_options[s], fashion_detection_image_seed(options.seed, s, i), hwc.data(), &boxes[s][i],
                &labels[s][i]);
         const fs::path dir = fs::path(out_dir) / split_names[s];
         std::snprintf(name, sizeof name, "%06lld", static_cast<long long>(i));

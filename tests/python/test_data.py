@@ -186,6 +186,25 @@ def test_fashion_mnist_reader():
     assert sorted(set(test.targets.tolist())) == list(range(10))
 
 
+@pytest.mark.skipif(not os.path.isdir(FASHION), reason="Fashion-MNIST not installed")
+def test_fashion_detection_train_items_per_image(tmp_path):
+    o = data.FashionDetectionOptions()
+    assert (o.min_items, o.max_items, o.train_min_items, o.train_max_items) == (2, 6, 6, 10)
+    r = data.make_fashion_detection(FASHION, str(tmp_path / "a"), train=4, val=3, test=3, seed=1,
+                                    train_min_items=5, train_max_items=5, min_items=2, max_items=2)
+    assert [rec.labels.shape[0] for rec in r.train.records] == [5] * 4
+    assert [rec.labels.shape[0] for rec in r.val.records + r.test.records] == [2] * 6
+    # -1: the train images as the others; the val and test images are the same either way
+    same = data.make_fashion_detection(FASHION, str(tmp_path / "b"), train=4, val=3, test=3, seed=1,
+                                       train_min_items=-1, train_max_items=-1, min_items=2, max_items=2)
+    assert [rec.labels.shape[0] for rec in same.train.records] == [2] * 4
+    for name in ("val.json", "test.json", "test/images/000002.png"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    with pytest.raises(ValueError, match="train_min_items"):
+        data.make_fashion_detection(FASHION, str(tmp_path / "c"), train=1, val=0, test=0, train_min_items=4,
+                                    train_max_items=3)
+
+
 def test_mnist_missing_directory_raises():
     with pytest.raises(RuntimeError, match="/nonexistent"):
         data.MNIST("/nonexistent/dir")

@@ -19,8 +19,11 @@
 namespace seek::data {
 
 struct FashionDetectionOptions {
-  int64_t canvas = 128;                           // square images, canvas x canvas RGB
-  int64_t min_items = 2, max_items = 6;           // labelled items per image (uniform count)
+  int64_t canvas = 128;                  // square images, canvas x canvas RGB
+  int64_t min_items = 2, max_items = 6;  // labelled items per val / test image (uniform count)
+  // Per train image: denser canvases show a short training budget more items per image of compute (see
+  // docs/yolo.md, "Results"); -1: min_items / max_items. The val and test images do not depend on these.
+  int64_t train_min_items = 6, train_max_items = 10;
   int64_t min_item_size = 20;                     // side of the scaled 28x28 item frame, pixels
   int64_t max_item_size = 56;                     //   (log-uniform; the aspect is kept)
   double max_iou = 0.2;                           // between the boxes of two items

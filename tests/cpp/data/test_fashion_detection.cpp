@@ -126,10 +126,34 @@ TEST_F(FashionDetectionTest, WritesSplitsThatReadBack) {
       // Train items come from the train file (label 3), val / test items from t10k (label 7).
       for (int64_t label : to_vector<int64_t>(r.labels)) EXPECT_EQ(label, s == 0 ? 3 : 7);
       EXPECT_EQ(to_vector<int64_t>(yolo.records[i].labels), to_vector<int64_t>(r.labels));
-      EXPECT_GE(r.labels.size(0), 2);
-      EXPECT_LE(r.labels.size(0), 6);
+      EXPECT_GE(r.labels.size(0), 2);  // the first two items always fit, later ones may be dropped
+      EXPECT_LE(r.labels.size(0), s == 0 ? 10 : 6);
     }
   }
+}
+
+TEST_F(FashionDetectionTest, TrainItemsPerImageAreTheTrainSplitsOwn) {
+  auto opts = small(6, 3, 3, 5);
+  opts.min_items = opts.max_items = 2;
+  opts.train_min_items = opts.train_max_items = 4;
+  const auto result = make_fashion_detection(mnist_.string(), (tmp_.path() / "a").string(), opts);
+  for (const auto& r : result.train.records) EXPECT_EQ(r.labels.size(0), 4);
+  for (const auto* set : {&result.val, &result.test})
+    for (const auto& r : set->records) EXPECT_EQ(r.labels.size(0), 2);
+  // The val and test images do not depend on the train split's density; -1 takes min_items / max_items.
+  opts.train_min_items = opts.train_max_items = -1;
+  const auto same = make_fashion_detection(mnist_.string(), (tmp_.path() / "b").string(), opts);
+  for (const auto& r : same.train.records) EXPECT_EQ(r.labels.size(0), 2);
+  const auto a = files_of(tmp_.path() / "a"), b = files_of(tmp_.path() / "b");
+  int64_t compared = 0;
+  for (const auto& [path, bytes] : a)
+    if (path.rfind("val", 0) == 0 || path.rfind("test", 0) == 0) EXPECT_EQ(bytes, b.at(path)) << path, ++compared;
+  EXPECT_EQ(compared, 2 + 2 * 6);  // 2 json, an image and a label per val / test image
+  EXPECT_NE(a.at("train/labels/000000.txt"), b.at("train/labels/000000.txt"));
+  opts.train_min_items = 3;  // one of the pair -1, or min > max
+  EXPECT_THROW(make_fashion_detection(mnist_.string(), (tmp_.path() / "c").string(), opts), ValueError);
+  opts.train_min_items = 5, opts.train_max_items = 4;
+  EXPECT_THROW(make_fashion_detection(mnist_.string(), (tmp_.path() / "d").string(), opts), ValueError);
 }
 
 TEST_F(FashionDetectionTest, SameSeedSameFilesWhateverTheThreads) {
