@@ -4,6 +4,7 @@
 // picture to the original image (scale_boxes) and scored by the COCO evaluator against the split's labels, and
 // counted in a confusion matrix (vision::DetectionConfusionMatrix at YOLOv5's confidence 0.25, IoU 0.45).
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "seek/autograd/grad_mode.h"
 #include "seek/core/autocast.h"
 #include "seek/core/error.h"
+#include "seek/dist/process_group.h"
 #include "seek/io/json.h"
 #include "seek/io/safetensors.h"
 #include "seek/ops/creation.h"
@@ -55,6 +57,8 @@ void save_model_info(const ModelInfo& info, const fs::path& path) {
   v.set("num_anchors", c.num_anchors);
   v.set("anchor_candidates", c.anchor_candidates);
   v.set("attention", c.attention);
+  v.set("width_multiple", c.width_multiple);
+  v.set("depth_multiple", c.depth_multiple);
   json::Value anchors = json::Value::array();
   for (const auto& scale : c.anchors) {
     json::Value s = json::Value::array();
@@ -94,6 +98,9 @@ ModelInfo load_model_info(const fs::path& path) {
   info.config.num_anchors = get("num_anchors").as_int64();
   info.config.anchor_candidates = get("anchor_candidates").as_int64();
   info.config.attention = get("attention").as_string();
+  // (Files written before the multiples were options have the size's.)
+  if (const json::Value* w = v.find("width_multiple")) info.config.width_multiple = w->as_double();
+  if (const json::Value* d = v.find("depth_multiple")) info.config.depth_multiple = d->as_double();
   info.config.anchors.clear();
   for (const auto& scale : get("anchors").as_array()) {
     info.config.anchors.emplace_back();
@@ -151,19 +158,49 @@ std::vector<vision::CocoDetection> to_coco(const Tensor& dets, const data::Detec
   return vision::coco_detections_from_xyxy(to_original(dets, sample), sample.image_id, 1);
 }
 
+namespace {
+
+// One image's detections [n, 6] in original pixels, as bytes: image id, n, then the n x 6 floats.
+void append_image(std::string& out, int64_t image_id, const Tensor& dets) {
+  const int64_t n = dets.defined() ? dets.size(0) : 0;
+  out.append(reinterpret_cast<const char*>(&image_id), sizeof image_id);
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  if (n > 0) {
+    const Tensor c = dets.to(kFloat32).contiguous();
+    out.append(reinterpret_cast<const char*>(c.data_ptr<float>()), static_cast<size_t>(n * 6) * sizeof(float));
+  }
+}
+
+void read_images(const std::string& bytes, std::unordered_map<int64_t, Tensor>& by_image) {
+  size_t pos = 0;
+  auto take = [&](void* dst, size_t size) {
+    SEEK_CHECK(pos + size <= bytes.size(), "evaluate: truncated detections from a rank");
+    std::memcpy(dst, bytes.data() + pos, size);
+    pos += size;
+  };
+  while (pos < bytes.size()) {
+    int64_t id = 0, n = 0;
+    take(&id, sizeof id);
+    take(&n, sizeof n);
+    Tensor dets = zeros({n, 6}, kFloat32);
+    if (n > 0) take(dets.data_ptr<float>(), static_cast<size_t>(n * 6) * sizeof(float));
+    by_image.emplace(id, std::move(dets));  // a padded shard repeats an image: the first copy is kept
+  }
+}
+
+}  // namespace
+
 EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const data::DetectionDataset>& dataset,
-                    int64_t batch_size, const vision::NmsOptions& nms, const std::string& amp, int64_t workers) {
+                    int64_t batch_size, const vision::NmsOptions& nms, const std::string& amp, int64_t workers,
+                    int64_t world, int64_t rank) {
   const auto t0 = std::chrono::steady_clock::now();
   const bool was_training = model.is_training();
   model.eval();
   NoGradGuard no_grad;
-  vision::CocoEvaluator evaluator = make_evaluator(dataset->set());
   EvalResult result;
-  const auto& records = dataset->set().records;
-  std::unordered_map<int64_t, size_t> record_of;  // image id -> record, for the confusion matrix
-  for (size_t k = 0; k < records.size(); ++k) record_of.emplace(records[k].image_id, k);
-  result.confusion.emplace(model.config().num_classes);
   data::DetectionLoader loader(dataset, batch_size, false, 0, workers);
+  if (world > 1) loader.set_shard(world, rank);
+  std::string mine;  // this rank's images, in original pixels
   for (const data::DetectionBatch& batch : loader) {
     Tensor pred;
     {
@@ -175,18 +212,35 @@ EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const 
     for (size_t i = 0; i < per_image.size(); ++i) {
       data::DetectionSample meta = batch.samples[i];
       meta.image = batch.images[static_cast<int64_t>(i)];  // the letterboxed size for scale_boxes
-      const Tensor original = to_original(per_image[i], meta);
-      if (original.defined() && original.size(0) > 0) {
-        auto dets = vision::coco_detections_from_xyxy(original, meta.image_id, 1);
-        result.detections.insert(result.detections.end(), dets.begin(), dets.end());
-      }
-      const data::DetectionRecord& rec = records.at(record_of.at(meta.image_id));
-      result.confusion->update(original, rec.boxes, rec.labels);
+      append_image(mine, meta.image_id, to_original(per_image[i], meta));
     }
   }
-  evaluator.add(result.detections);
-  result.metrics = evaluator.evaluate();
   model.train(was_training);
+  // Rank 0 scores every image in the split's order, whichever rank ran it (one rank: the same path).
+  std::unordered_map<int64_t, Tensor> by_image;
+  if (world > 1) {
+    const std::vector<std::string> all = dist::all_gather_bytes(mine);
+    if (rank == 0)
+      for (const std::string& bytes : all) read_images(bytes, by_image);
+  } else {
+    read_images(mine, by_image);
+  }
+  if (rank == 0) {
+    vision::CocoEvaluator evaluator = make_evaluator(dataset->set());
+    result.confusion.emplace(model.config().num_classes);
+    for (const data::DetectionRecord& rec : dataset->set().records) {
+      const auto it = by_image.find(rec.image_id);
+      SEEK_CHECK(it != by_image.end(), "evaluate: no detections came back for image ", rec.image_id);
+      const Tensor& original = it->second;
+      if (original.size(0) > 0) {
+        auto dets = vision::coco_detections_from_xyxy(original, rec.image_id, 1);
+        result.detections.insert(result.detections.end(), dets.begin(), dets.end());
+      }
+      result.confusion->update(original, rec.boxes, rec.labels);
+    }
+    evaluator.add(result.detections);
+    result.metrics = evaluator.evaluate();
+  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }

@@ -6,6 +6,7 @@
 //                     [--optimizer sgd|adamw] [--lr0 X] [--lrf X] [--momentum X] [--weight-decay X]
 //                     [--warmup-epochs X] [--warmup-bias-lr X] [--warmup-momentum X] [--amp off|bf16]
 //                     [--fixed-anchors] [--no-kmeans] [--no-ema] [--fuse] [--assigner ratio|simota]
+//                     [--width-multiple X] [--depth-multiple X]
 //                     [--attention se|cbam|none] [--box X] [--obj X] [--cls X] [--label-smoothing X]
 //                     [--mosaic P] [--close-mosaic N] [--fliplr P] [--scale X] [--translate X] [--hsv-h X]
 //                     [--hsv-s X] [--hsv-v X] [--eval-every N] [--limit-train N] [--limit-val N] [--no-test]
@@ -39,6 +40,12 @@ void usage(std::ostream& os) {
 double fraction(const std::string& flag, const std::string& v) {
   const double x = to_double(flag, v, 0);
   if (x > 1) throw UsageError(flag + " must be in [0, 1], got " + v);
+  return x;
+}
+
+double positive(const std::string& flag, const std::string& v) {
+  const double x = to_double(flag, v, 0);
+  if (x <= 0) throw UsageError(flag + " must be positive, got " + v);
   return x;
 }
 
@@ -80,6 +87,10 @@ yolo_example::TrainOptions parse_train(int argc, char** argv) {
         o.assigner = one_of(flag, v, {"ratio", "simota"});
       else if (flag == "--attention")
         o.attention = one_of(flag, v, {"se", "cbam", "none"});
+      else if (flag == "--width-multiple")
+        o.width_multiple = positive(flag, v);
+      else if (flag == "--depth-multiple")
+        o.depth_multiple = positive(flag, v);
       else if (flag == "--img-size")
         o.img_size = to_int(flag, v, 32);
       else if (flag == "--batch-size")

@@ -5,13 +5,14 @@
 // it), mosaic switched off for the last epochs, bf16 autocast, and a time budget.
 //
 // THE BUDGET. With --max-minutes, the schedule is fitted to the time: after the first 10 steps (from the time
-// per step) and again after every epoch (from the mean epoch time), the epochs that fit become the end of the
-// cosine (at most --epochs), and the first plan caps the warmup at 15% of the run, so a budgeted run still
-// warms up, anneals its learning rate and gets its mosaic-free epochs instead of being cut at a high lr.
+// per step) and again after every epoch (from the mean time per step, val passes included), the optimizer
+// steps that fit become the end of the cosine (at most --epochs), the last epoch cut short where the plan
+// ends, and the first plan caps the warmup at 15% of the run, so a budgeted run still warms up, anneals its
+// learning rate and gets its mosaic-free epochs instead of being cut at a high lr.
 //
 // DATA PARALLEL. --distributed under mpirun: DistributedDataParallel averages the gradients, each rank reads its
-// share of every epoch (DetectionLoader::set_shard), the nominal batch counts every rank's images, and rank 0
-// alone evaluates, prints and writes; the budget's decisions (the planned epochs, the stop) are rank 0's. On
+// share of every epoch (DetectionLoader::set_shard), the nominal batch counts every rank's images, each rank
+// runs its share of val and rank 0 scores it, prints and writes; the budget's decisions (the planned steps, the stop) are rank 0's. On
 // 2 cores, 2 ranks of 1 thread train 5-10% more images per second than one process of 2 threads
 // (docs/yolo.md, "Trainer").
 //
@@ -340,6 +341,8 @@ int train(const TrainOptions& o) {
   info.config.image_size = o.img_size;
   info.config.anchors = info.config.resolved_anchors();  // YOLOv5's defaults scaled to img_size
   if (!o.attention.empty()) info.config.attention = o.attention;
+  if (o.width_multiple > 0) info.config.width_multiple = o.width_multiple;
+  if (o.depth_multiple > 0) info.config.depth_multiple = o.depth_multiple;
   if (o.kmeans && o.resume.empty()) kmeans_anchors_into(info.config, train_set, o.img_size, o.seed);
   if (!o.resume.empty()) {
     // The resumed run keeps the anchors it was trained with.
@@ -408,21 +411,29 @@ int train(const TrainOptions& o) {
   const int64_t steps_per_epoch = (batches + accumulate - 1) / accumulate;
 
   train::TrainingProgress progress;
-  int64_t planned_epochs = o.epochs;
+  // A budgeted run plans in optimizer steps, so its last epoch may be cut short: the cosine ends where the
+  // budget does instead of up to an epoch before it. planned_epochs counts that last epoch.
+  int64_t planned_steps = o.epochs * steps_per_epoch;
+  auto epochs_for = [&](int64_t steps) { return (steps + steps_per_epoch - 1) / steps_per_epoch; };
   double best_fitness = -1;
   if (!o.resume.empty()) {
-    // The planned length first: the schedule is built for it, then restored.
+    // The planned length first: the schedule is built for it, then restored. (Checkpoints written before the
+    // plan counted steps hold whole epochs.)
     progress = train::load_checkpoint(o.resume, {state.get(), nullptr, nullptr, nullptr, nullptr, false});
-    planned_epochs = static_cast<int64_t>(progress.values.at("planned_epochs"));
+    const auto it = progress.values.find("planned_steps");
+    planned_steps = it != progress.values.end()
+                        ? static_cast<int64_t>(it->second)
+                        : static_cast<int64_t>(progress.values.at("planned_epochs")) * steps_per_epoch;
   }
+  int64_t planned_epochs = epochs_for(planned_steps);
   // The warmup: warmup_epochs, but at most 15% of the planned steps (a short budgeted run).
-  auto warmup_for = [&](int64_t epochs) {
+  auto warmup_for = [&](int64_t steps) {
     return std::clamp<int64_t>(std::llround(o.warmup_epochs * steps_per_epoch), 1,
-                               std::max<int64_t>(1, std::llround(0.15 * epochs * steps_per_epoch)));
+                               std::max<int64_t>(1, std::llround(0.15 * steps)));
   };
   const int64_t warmup =
-      o.resume.empty() ? warmup_for(planned_epochs) : static_cast<int64_t>(progress.values.at("warmup_steps"));
-  YoloSchedule sched(*opt, warmup, planned_epochs * steps_per_epoch, o, 0, sgd);
+      o.resume.empty() ? warmup_for(planned_steps) : static_cast<int64_t>(progress.values.at("warmup_steps"));
+  YoloSchedule sched(*opt, warmup, planned_steps, o, 0, sgd);
   train::CheckpointParts parts{state.get(), opt.get(), &sched, nullptr, nullptr};
   if (!o.resume.empty()) {
     progress = train::load_checkpoint(o.resume, parts);
@@ -457,20 +468,29 @@ int train(const TrainOptions& o) {
   const auto t_train = Clock::now();
   const double budget = o.max_minutes * 60.0;
   const int64_t first_epoch = progress.epoch, first_step = progress.step;
-  // The plan of a budgeted run, made after kPlanSteps steps of a fresh run (timing steps kPlanFrom + 1 .. kPlanSteps) and then after every epoch: the
-  // epochs that fit in the budget (at the time per step / per epoch so far, a val pass counted as a third of a
-  // training pass over as many images) end the cosine; the first plan also sizes the warmup.
+  // The plan of a budgeted run, made after kPlanSteps steps of a fresh run (timing steps kPlanFrom + 1 ..
+  // kPlanSteps) and then after every epoch: the optimizer steps that fit in the budget end the cosine; the
+  // first plan also sizes the warmup. A step's time includes its share of the epoch's val pass (at first a
+  // val pass counted as a third of a training pass over as many images, then the mean so far), and the time
+  // of one more val pass is kept back for the last, cut epoch's.
   constexpr int64_t kPlanFrom = 2, kPlanSteps = 10;  // timed: steps 3..10 (the first ones allocate)
   Clock::time_point t_plan_from = t_train;
-  auto replan = [&](double per_epoch, int64_t done, const char* when) {
-    const auto fit = done + static_cast<int64_t>(std::floor((budget - seconds_since(t_train)) / per_epoch));
-    int64_t plan = std::clamp<int64_t>(fit, std::max<int64_t>(done, 1), o.epochs);
+  double val_seconds = 0;  // the last val pass's time (before one: the estimate)
+  auto replan = [&](double per_step, int64_t done, const char* when) {
+    const double left = budget - seconds_since(t_train) - val_seconds;
+    const auto fit = done + static_cast<int64_t>(std::floor(std::max(0.0, left) / per_step));
+    int64_t plan = std::clamp<int64_t>(fit, std::max<int64_t>(done, 1), o.epochs * steps_per_epoch);
     if (world > 1) plan = std::llround(dist::all_reduce_value(rank0 ? static_cast<double>(plan) : 0.0));  // rank 0's
-    if (plan == planned_epochs) return;
-    planned_epochs = plan;
-    sched.set_total_steps(planned_epochs * steps_per_epoch);
-    std::cerr << "\nthe budget fits " << planned_epochs << " epochs (" << std::fixed << std::setprecision(1)
-              << per_epoch << " s each, " << when << "): the schedule ends there\n"
+    if (plan == planned_steps) return;
+    planned_steps = plan;
+    planned_epochs = epochs_for(planned_steps);
+    sched.set_total_steps(planned_steps);
+    std::cerr << "\nthe budget fits " << planned_steps << " steps, " << planned_epochs << " epochs"
+              << (planned_steps % steps_per_epoch ? " (the last one cut to " +
+                                                        std::to_string(planned_steps % steps_per_epoch) + " steps)"
+                                                  : std::string())
+              << " (" << std::fixed << std::setprecision(3) << per_step << " s per step, " << when
+              << "): the schedule ends there\n"
               << std::defaultfloat;
   };
   bool out_of_time = false;
@@ -527,11 +547,15 @@ int train(const TrainOptions& o) {
         if (progress.step == kPlanFrom) t_plan_from = Clock::now();
         if (budget > 0 && first_step == 0 && progress.step == kPlanSteps) {
           const double per_step = seconds_since(t_plan_from) / (kPlanSteps - kPlanFrom);
-          const double val_pass =
-              static_cast<double>(val_ds->size()) / static_cast<double>(o.batch_size * accumulate) * per_step / 3;
-          replan(per_step * static_cast<double>(steps_per_epoch) + val_pass, 0, "measured over the first steps");
-          sched.set_warmup_steps(std::min(sched.warmup_steps(), warmup_for(planned_epochs)));
+          // Each rank runs its share of val: a rank's val images over its images per step, a forward being
+          // a third of a step.
+          val_seconds = static_cast<double>(val_ds->size()) /
+                        static_cast<double>(o.batch_size * accumulate * world) * per_step / 3;
+          replan(per_step + val_seconds / static_cast<double>(steps_per_epoch), progress.step,
+                 "measured over the first steps");
+          sched.set_warmup_steps(std::min(sched.warmup_steps(), warmup_for(planned_steps)));
         }
+        if (progress.step >= planned_steps) break;  // the plan ends inside this epoch
       }
       bar.update(b, (sum_box + sum_obj + sum_cls) / static_cast<double>(b), batch.images.size(0) * world);
       if (budget > 0) {
@@ -561,9 +585,15 @@ int train(const TrainOptions& o) {
     line << "epoch " << epoch + 1 << "/" << planned_epochs << " train loss " << std::fixed << std::setprecision(4)
          << row["train_loss"] << " (box " << row["train_box"] << " obj " << row["train_obj"] << " cls "
          << row["train_cls"] << ")";
-    if (rank0 && ((epoch + 1) % o.eval_every == 0 || last_epoch)) {
+    if ((epoch + 1) % o.eval_every == 0 || last_epoch) {
       YoloModel& scored = ema ? *ema_model : *model;
-      const EvalResult r = evaluate(scored, val_ds, o.batch_size, val_nms, o.amp, o.workers);
+      // Every rank runs its share of val and rank 0 scores them all. The ranks' BatchNorm statistics differ by
+      // their own last batches: rank 0's are the ones evaluated (and saved), so the others take them first.
+      if (world > 1)
+        for (auto& [name, buffer] : scored.named_buffers()) dist::broadcast(buffer, 0);
+      const EvalResult r = evaluate(scored, val_ds, o.batch_size, val_nms, o.amp, o.workers, world, ranks.rank());
+      val_seconds = r.seconds;
+    if (rank0) {
       row["val_map50"] = r.metrics.map50;
       row["val_map50_95"] = r.metrics.map50_95;
       row["val_map75"] = r.metrics.map75;
@@ -577,11 +607,13 @@ int train(const TrainOptions& o) {
         line << " (best)";
       }
     }
+    }
     row["seconds"] = seconds_since(t_start);
     if (log) log->append(row);
     std::cout << line.str() << std::endl;
     progress.epoch = epoch + 1;
     progress.values["planned_epochs"] = static_cast<double>(planned_epochs);
+    progress.values["planned_steps"] = static_cast<double>(planned_steps);
     progress.values["warmup_steps"] = static_cast<double>(sched.warmup_steps());
     progress.values["ema_updates"] = ema ? static_cast<double>(ema->updates()) : 0.0;
     progress.values["best_fitness"] = best_fitness;
@@ -595,7 +627,8 @@ int train(const TrainOptions& o) {
       return 0;
     }
     if (budget > 0 && !last_epoch)
-      replan(seconds_since(t_train) / static_cast<double>(epoch + 1 - first_epoch), epoch + 1, "the mean so far");
+      replan(seconds_since(t_train) / static_cast<double>(progress.step - first_step), progress.step,
+             "the mean so far");
   }
   const double train_minutes = seconds_since(t_train) / 60;
   if (!rank0) return 0;  // rank 0 writes the results and scores the best weights

@@ -35,6 +35,7 @@ struct TrainOptions {
   std::string amp = "off";         // or "bf16"
   std::string assigner = "ratio";  // or "simota"
   std::string attention;           // "" (the config's), "se", "cbam", "none"
+  double width_multiple = 0, depth_multiple = 0;  // > 0: override the size's (YOLOv5's yaml multiples)
   bool fixed_anchors = false;      // default: dynamic anchors
   bool kmeans = true;              // k-means anchors from the training labels
   bool ema = true;
@@ -116,8 +117,12 @@ struct EvalResult {
 };
 // Runs `model` (eval mode, no gradients) over `dataset` (letterboxed, not augmenting) and scores the
 // detections with COCO mAP and a confusion matrix. The model's training mode is restored afterwards.
+// world > 1 (every rank of the default process group calls it): each rank runs its share of the images
+// (DetectionLoader::set_shard) and rank 0 gathers the detections and scores them all, in the split's order,
+// as one process would; only rank 0's result holds metrics, detections and the confusion matrix.
 EvalResult evaluate(models::yolo::YoloModel& model, const std::shared_ptr<const data::DetectionDataset>& dataset,
-                    int64_t batch_size, const vision::NmsOptions& nms, const std::string& amp, int64_t workers);
+                    int64_t batch_size, const vision::NmsOptions& nms, const std::string& amp, int64_t workers,
+                    int64_t world = 1, int64_t rank = 0);
 
 // Per-image detections [n, 6] (x1, y1, x2, y2, conf, class) in letterboxed pixels -> the same in the
 // original image of `sample` (boxes mapped back and clipped), and as COCO detections.
