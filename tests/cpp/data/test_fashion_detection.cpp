@@ -147,7 +147,10 @@ TEST_F(FashionDetectionTest, TrainItemsPerImageAreTheTrainSplitsOwn) {
   const auto a = files_of(tmp_.path() / "a"), b = files_of(tmp_.path() / "b");
   int64_t compared = 0;
   for (const auto& [path, bytes] : a)
-    if (path.rfind("val", 0) == 0 || path.rfind("test", 0) == 0) EXPECT_EQ(bytes, b.at(path)) << path, ++compared;
+    if (path.rfind("val", 0) == 0 || path.rfind("test", 0) == 0) {
+      EXPECT_EQ(bytes, b.at(path)) << path;
+      ++compared;
+    }
   EXPECT_EQ(compared, 2 + 2 * 6);  // 2 json, an image and a label per val / test image
   EXPECT_NE(a.at("train/labels/000000.txt"), b.at("train/labels/000000.txt"));
   opts.train_min_items = 3;  // one of the pair -1, or min > max
@@ -305,14 +308,17 @@ TEST(FashionDetectionReal, GeneratesFromFashionMnist) {
   seek::testing::TempDir tmp("seek_fashion_real_");
   const auto result = make_fashion_detection(kFashionDir, tmp.path().string(), small(40, 10, 10, 5));
   std::vector<int64_t> per_class(10, 0);
+  int64_t train_boxes = 0;
   for (const auto* set : {&result.train, &result.val, &result.test})
     for (const auto& r : set->records) {
       EXPECT_GE(r.labels.size(0), 2);
-      EXPECT_LE(r.labels.size(0), 6);
+      EXPECT_LE(r.labels.size(0), set == &result.train ? 10 : 6);  // 6-10 per train image, 2-6 per val / test
+      if (set == &result.train) train_boxes += r.labels.size(0);
       check_detection_record(r, 10, r.image_path);  // inside the image, classes in range
       for (int64_t l : to_vector<int64_t>(r.labels)) ++per_class[static_cast<size_t>(l)];
     }
-  for (int64_t c : per_class) EXPECT_GT(c, 0);  // 60 images x 2..6 items cover every class
+  EXPECT_GE(train_boxes, 6 * 40);               // nearly every item finds a place (8 per train image on average)
+  for (int64_t c : per_class) EXPECT_GT(c, 0);  // 60 images x 2..10 items cover every class
   const Tensor img = read_image(result.val.records[0].image_path);
   EXPECT_EQ(img.sizes(), (Shape{3, 128, 128}));
 }
