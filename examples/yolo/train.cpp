@@ -12,8 +12,9 @@
 //
 // DATA PARALLEL. --distributed under mpirun: DistributedDataParallel averages the gradients, each rank reads its
 // share of every epoch (DetectionLoader::set_shard), the nominal batch counts every rank's images, each rank
-// runs its share of val and rank 0 scores it, prints and writes; the budget's decisions (the planned steps, the stop) are rank 0's. On
-// 2 cores, 2 ranks of 1 thread train 5-10% more images per second than one process of 2 threads
+// runs its share of val and rank 0 scores it, prints and writes; the budget's decisions (the planned steps,
+// the stop) are rank 0's. On 2 cores, 2 ranks of 1 thread train 5-10% more images per second than one process
+// of 2 threads
 // (docs/yolo.md, "Trainer").
 //
 // FILES under --out: metrics.csv / metrics.jsonl (a row per epoch), last/ (a checkpoint at every epoch's
@@ -457,8 +458,8 @@ int train(const TrainOptions& o) {
             << info.config.attention << " attention, " << model->num_parameters() << " parameters), " << nc
             << " classes, " << train_ds->size() << " training / " << val_ds->size() << " val images at " << o.img_size
             << "px; batch " << o.batch_size << (world > 1 ? " x " + std::to_string(world) + " ranks" : std::string())
-            << " x " << accumulate << ", " << steps_per_epoch << " steps per epoch, "
-            << o.optimizer << " lr0 " << o.lr0 << ", amp " << o.amp << ", budget "
+            << " x " << accumulate << ", " << steps_per_epoch << " steps per epoch, " << o.optimizer << " lr0 " << o.lr0
+            << ", amp " << o.amp << ", budget "
             << (o.max_minutes > 0 ? std::to_string(o.max_minutes) + " min" : std::string("none")) << "\n";
 
   vision::NmsOptions val_nms;
@@ -486,9 +487,9 @@ int train(const TrainOptions& o) {
     planned_epochs = epochs_for(planned_steps);
     sched.set_total_steps(planned_steps);
     std::cerr << "\nthe budget fits " << planned_steps << " steps, " << planned_epochs << " epochs"
-              << (planned_steps % steps_per_epoch ? " (the last one cut to " +
-                                                        std::to_string(planned_steps % steps_per_epoch) + " steps)"
-                                                  : std::string())
+              << (planned_steps % steps_per_epoch
+                      ? " (the last one cut to " + std::to_string(planned_steps % steps_per_epoch) + " steps)"
+                      : std::string())
               << " (" << std::fixed << std::setprecision(3) << per_step << " s per step, " << when
               << "): the schedule ends there\n"
               << std::defaultfloat;
@@ -549,8 +550,8 @@ int train(const TrainOptions& o) {
           const double per_step = seconds_since(t_plan_from) / (kPlanSteps - kPlanFrom);
           // Each rank runs its share of val: a rank's val images over its images per step, a forward being
           // a third of a step.
-          val_seconds = static_cast<double>(val_ds->size()) /
-                        static_cast<double>(o.batch_size * accumulate * world) * per_step / 3;
+          val_seconds = static_cast<double>(val_ds->size()) / static_cast<double>(o.batch_size * accumulate * world) *
+                        per_step / 3;
           replan(per_step + val_seconds / static_cast<double>(steps_per_epoch), progress.step,
                  "measured over the first steps");
           sched.set_warmup_steps(std::min(sched.warmup_steps(), warmup_for(planned_steps)));
@@ -593,20 +594,20 @@ int train(const TrainOptions& o) {
         for (auto& [name, buffer] : scored.named_buffers()) dist::broadcast(buffer, 0);
       const EvalResult r = evaluate(scored, val_ds, o.batch_size, val_nms, o.amp, o.workers, world, ranks.rank());
       val_seconds = r.seconds;
-    if (rank0) {
-      row["val_map50"] = r.metrics.map50;
-      row["val_map50_95"] = r.metrics.map50_95;
-      row["val_map75"] = r.metrics.map75;
-      const double fitness = 0.1 * r.metrics.map50 + 0.9 * r.metrics.map50_95;
-      line << " val " << map_line(r.metrics);
-      if (fitness > best_fitness) {
-        best_fitness = fitness;
-        fs::create_directories(out / "best");
-        io::save_safetensors(out / "best" / "model.safetensors", scored.state_dict());
-        save_model_info(info, out / "best" / "model.json");
-        line << " (best)";
+      if (rank0) {
+        row["val_map50"] = r.metrics.map50;
+        row["val_map50_95"] = r.metrics.map50_95;
+        row["val_map75"] = r.metrics.map75;
+        const double fitness = 0.1 * r.metrics.map50 + 0.9 * r.metrics.map50_95;
+        line << " val " << map_line(r.metrics);
+        if (fitness > best_fitness) {
+          best_fitness = fitness;
+          fs::create_directories(out / "best");
+          io::save_safetensors(out / "best" / "model.safetensors", scored.state_dict());
+          save_model_info(info, out / "best" / "model.json");
+          line << " (best)";
+        }
       }
-    }
     }
     row["seconds"] = seconds_since(t_start);
     if (log) log->append(row);

@@ -29,17 +29,17 @@ struct TrainOptions {
   std::string data = "data/fashion_detection";  // <data>/{train,val,test}/{images,labels}, classes.txt
   std::string format = "yolo";                  // or "coco": <data>/<split>.json, images in <data>/<split>/images
   std::string out = "build/train_yolo_out";
-  std::string resume;              // a checkpoint dir (<out>/last)
-  std::string model = "nano";      // or "small"
-  std::string optimizer = "adamw";  // or "sgd" (YOLOv5's: nesterov, momentum 0.937)
-  std::string amp = "off";         // or "bf16"
-  std::string assigner = "ratio";  // or "simota"
-  std::string attention;           // "" (the config's), "se", "cbam", "none"
+  std::string resume;                             // a checkpoint dir (<out>/last)
+  std::string model = "nano";                     // or "small"
+  std::string optimizer = "adamw";                // or "sgd" (YOLOv5's: nesterov, momentum 0.937)
+  std::string amp = "off";                        // or "bf16"
+  std::string assigner = "ratio";                 // or "simota"
+  std::string attention;                          // "" (the config's), "se", "cbam", "none"
   double width_multiple = 0, depth_multiple = 0;  // > 0: override the size's (YOLOv5's yaml multiples)
-  bool fixed_anchors = false;      // default: dynamic anchors
-  bool kmeans = true;              // k-means anchors from the training labels
+  bool fixed_anchors = false;                     // default: dynamic anchors
+  bool kmeans = true;                             // k-means anchors from the training labels
   bool ema = true;
-  bool fuse = false;  // conv + BatchNorm as one fused node (docs/yolo.md: no faster on this CPU)
+  bool fuse = false;         // conv + BatchNorm as one fused node (docs/yolo.md: no faster on this CPU)
   bool distributed = false;  // one process per rank under mpirun: DDP, a share of each epoch per rank
   // Defaults for a 15-minute CPU budget, chosen by side-by-side pilot runs (docs/yolo.md, "Results"): YOLOv5's
   // hyp.scratch-low except cls 1.5 (not 0.5), scale 0.25 (not 0.5), no mosaic (not 1.0), nominal batch 32 (not 64).
