@@ -5,7 +5,7 @@
 //                     [--img-size N] [--batch-size N] [--nominal-batch N] [--epochs N] [--max-minutes X]
 //                     [--optimizer sgd|adamw] [--lr0 X] [--lrf X] [--momentum X] [--weight-decay X]
 //                     [--warmup-epochs X] [--warmup-bias-lr X] [--warmup-momentum X] [--amp off|bf16]
-//                     [--fixed-anchors] [--no-kmeans] [--no-ema] [--fuse] [--assigner ratio|simota]
+//                     [--fixed-anchors] [--no-kmeans] [--no-ema] [--no-fuse] [--assigner ratio|simota]
 //                     [--width-multiple X] [--depth-multiple X]
 //                     [--attention se|cbam|none] [--box X] [--obj X] [--cls X] [--label-smoothing X]
 //                     [--mosaic P] [--close-mosaic N] [--fliplr P] [--scale X] [--translate X] [--hsv-h X]
@@ -62,8 +62,10 @@ yolo_example::TrainOptions parse_train(int argc, char** argv) {
       o.ema = false;
     else if (flag == "--no-test")
       o.test = false;
-    else if (flag == "--fuse")
+    else if (flag == "--fuse")  // the default; kept for older command lines
       o.fuse = true;
+    else if (flag == "--no-fuse")
+      o.fuse = false;
     else if (flag == "--distributed")
       o.distributed = true;
     else {
