@@ -291,6 +291,10 @@ void backward_impl(const T* gy, const T* x, const T* w, T* gx, T* gw, T* gb, con
     gx = nullptr;
   }
   if constexpr (std::is_same_v<T, float>) {
+    if (gx && direct::grad_input_supported(direct_shape(g), g.G)) {
+      direct::grad_input(gy, w, gx, direct_shape(g));
+      gx = nullptr;
+    }
     if (gw && direct_ok(g)) {
       direct::grad_weight(gy, x, gw, direct_shape(g));
       gw = nullptr;

@@ -42,31 +42,27 @@
 #include <utility>
 #include <vector>
 
+#include "backend/cpu/cpu_conv_direct_blocks.h"
 #include "backend/cpu/cpu_vec.h"
 
 namespace seek::cpu::direct {
 
 namespace {
 
-using namespace vec;  // vf, kLanes, vload, vfma, ... (cpu_vec.h)
+using namespace vec;     // vf, kLanes, vload, vfma, ... (cpu_vec.h)
+using namespace blocks;  // kCvAcc, AlignedBuf, forward_cv_block, ... (cpu_conv_direct_blocks.h)
 
 // Register blocks, sized to the vector registers: AVX-512 has 32, AVX2 (and SSE, the
 // portable 4-lane form) 16, and a block that needs more than the machine has spills its
 // accumulators to the stack on every tap (the AVX-512 blocks ran at half speed on AVX2).
 // Forward kQV q-vectors x kOB channels; weight grad kGwOB channels x kGwKB taps; the
-// channel-vector variant kCvAcc accumulators (PB pixels x OV channel vectors).
-constexpr bool kWideRegs = kLanes == 16;
+// channel-vector variant kCvAcc accumulators (cpu_conv_direct_blocks.h).
 constexpr int kQV = kWideRegs ? 4 : 3, kOB = kWideRegs ? 6 : 4;
 constexpr int kGwOB = kWideRegs ? 6 : 4, kGwKB = kWideRegs ? 4 : 3;
-constexpr int kCvAcc = kWideRegs ? 24 : 12;
-// Multiply-adds below which everything stays on the calling thread.
-constexpr int64_t kParallelMacs = 1 << 15;
 // Forward strips: about this many bytes of padded input (L2-resident, reused by every
 // output-channel block). Weight-gradient chunks: padded input + padded grad_out, about L2 / 2.
 constexpr int64_t kStripBytes = 192 << 10, kChunkBytes = 768 << 10;
 constexpr int64_t kMaxStripImages = 16;
-// Channel-vector forward: weights of one block of input channels, kept in L1.
-constexpr int64_t kL1WeightBytes = 20 << 10;
 
 // Geometry of a strip of M images laid side by side in one padded buffer [C, Hp, Wp]:
 // pw zero columns, image 0, pw zero columns, image 1, ..., image M-1, pw zero columns.
@@ -113,22 +109,6 @@ int64_t images_per_strip(const ConvShape& s, int64_t per_image, int64_t bytes, i
 // since their partition fixes the summation order (results must not depend on the threads).
 int64_t forward_parts() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
 constexpr int64_t kChunkParts = 4;
-
-// A zero-initialised float buffer whose data() is 64-byte aligned.
-class AlignedBuf {
- public:
-  explicit AlignedBuf(int64_t n) : n_(n), v_(static_cast<size_t>(n) + 16, 0.f) {
-    const auto addr = reinterpret_cast<uintptr_t>(v_.data());
-    p_ = v_.data() + ((64 - addr % 64) % 64) / sizeof(float);
-  }
-  float* data() { return p_; }
-  void zero() { std::fill(p_, p_ + n_, 0.f); }
-
- private:
-  int64_t n_;
-  std::vector<float> v_;
-  float* p_;
-};
 
 // dst[0, n) = src[0, n) + add: whole vectors, then (with AVX-512) one masked vector for the
 // rest; image rows are short (7-33 floats), so a scalar tail would dominate.
@@ -362,37 +342,6 @@ void grad_weight_q(const float* gy, const float* x, float* gw, const ConvShape& 
 // results come out as [pixel][O] and are transposed into [O][pixel]. The weight
 // gradient takes grad_out transposed to [pixel][O] and needs no horizontal sums.
 
-// yt[pp * O + v * kLanes ...] (=, or += when add) the sum over the K taps of off of
-// wv[k * O + ...] * xp[base[pp] + off[k]].
-template <int PB, int OV>
-void forward_cv_block(const float* xp, const int64_t* base, const int64_t* off, int64_t K, const float* wv, int64_t O,
-                      float* yt, bool add) {
-  vf acc[PB][OV];
-  const float* xb[PB];
-#pragma GCC unroll 12
-  for (int pp = 0; pp < PB; ++pp) {
-    xb[pp] = xp + base[pp];
-#pragma GCC unroll 4
-    for (int v = 0; v < OV; ++v) acc[pp][v] = add ? vload(yt + pp * O + v * kLanes) : vzero();
-  }
-  for (int64_t k = 0; k < K; ++k) {
-    vf wk[OV];
-#pragma GCC unroll 4
-    for (int v = 0; v < OV; ++v) wk[v] = vload(wv + k * O + v * kLanes);
-    const int64_t o = off[k];
-#pragma GCC unroll 12
-    for (int pp = 0; pp < PB; ++pp) {
-      const vf b = vset1(xb[pp][o]);
-#pragma GCC unroll 4
-      for (int v = 0; v < OV; ++v) acc[pp][v] = vfma(wk[v], b, acc[pp][v]);
-    }
-  }
-#pragma GCC unroll 12
-  for (int pp = 0; pp < PB; ++pp)
-#pragma GCC unroll 4
-    for (int v = 0; v < OV; ++v) vstore(yt + pp * O + v * kLanes, acc[pp][v]);
-}
-
 // out[kk * O + o] = sum over the npix pixels of gyt[pix * O + o] * xp[base[pix] + off[kk]].
 template <int KB, int OV>
 void grad_weight_cv_block(const float* xp, const int64_t* base, int64_t npix, const int64_t* off, const float* gyt,
@@ -423,13 +372,8 @@ void grad_weight_cv_block(const float* xp, const int64_t* base, int64_t npix, co
     for (int v = 0; v < OV; ++v) vstore(out + kk * O + v * kLanes, acc[kk][v]);
 }
 
-// Vectors of output channels per block (4 with 32 registers, else 2; 0: the channel-vector variant
-// does not apply). With 16 registers 6 pixels x 2 vectors ran 1.3x faster than 3 x 4.
-int64_t cv_vectors(const ConvShape& s) {
-  if (kWideRegs && s.O % (4 * kLanes) == 0) return 4;
-  if (s.O % (2 * kLanes) == 0) return 2;
-  return 0;
-}
+// Vectors of output channels per block (0: the channel-vector variant does not apply).
+int64_t cv_vectors(const ConvShape& s) { return cv_vectors_for(s.O); }
 
 // Offsets in the strip buffer of its output pixels (image, oh, ow), in y's order, padded
 // to a multiple of `multiple` by repeating the last one.
@@ -452,7 +396,7 @@ void forward_cv(const float* x, const float* w, const float* b, float* y, const 
     for (int64_t k = 0; k < K; ++k) wv[static_cast<size_t>(k * s.O + o)] = w[o * K + k];
   const std::vector<int64_t> base_full = pixel_bases(st.full, s.sh, s.sw, PB),
                              base_last = pixel_bases(st.last, s.sh, s.sw, PB);
-  const auto kernel = OV == 4 ? &forward_cv_block<kCvAcc / 4, 4> : &forward_cv_block<kCvAcc / 2, 2>;
+  const ForwardCvFn kernel = forward_cv_kernel(OV);
   const int64_t kc = std::max<int64_t>(1, kL1WeightBytes / (s.kh * s.kw * OBW * 4));
   const bool par = !omp_in_parallel() && omp_get_max_threads() > 1 && s.N * s.O * K * L >= kParallelMacs;
   const int64_t splits = channel_splits(par, st.count, nob);

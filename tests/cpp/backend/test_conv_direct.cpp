@@ -1,5 +1,5 @@
-// The direct float32 conv path (src/backend/cpu/cpu_conv_direct.cpp: stride 1, dilation 1,
-// groups 1, padding <= kernel - 1) against float64 conv2d, which stays on im2col + GEMM:
+// The direct float32 conv path (src/backend/cpu/cpu_conv_direct*.cpp: stride 1, dilation 1,
+// groups 1, padding <= kernel - 1, the channel-vector variant, the strided input gradient) against float64 conv2d, which stays on im2col + GEMM:
 // forward, grad_input, grad_weight and grad_bias on many shapes, paddings and layouts,
 // determinism, and the convs just outside the direct path.
 #include <gtest/gtest.h>
@@ -154,6 +154,35 @@ TEST(ConvDirect, MatchesFloat64OnStridedAndDilatedChannelVectorConvs) {
   check_case({2, 4, 13, 11, 32, 3, 2, 2, 1, true, 1, 1, 2, 3}, 475);  // dilation (2, 3)
   check_case({2, 4, 9, 10, 32, 3, 3, 3, 4, false}, 476);              // padding beyond the kernel
   check_case({17, 6, 12, 9, 32, 5, 3, 2, 1, true, 3, 2, 1, 2}, 477);  // stride (3, 2), dilation (1, 2), 17 images
+}
+
+// The input gradient of convs that are not stride 1 with C a multiple of 32 (two vectors on every
+// ISA), which src/backend/cpu/cpu_conv_direct_grad_input.cpp computes per sub-pixel phase:
+// strides 2 and 3, dilation, padding beyond the kernel, a 1x1 stride-2 conv (phases that no tap
+// reaches get 0), an image smaller than the stride, batches over several strips, odd O.
+TEST(ConvDirect, MatchesFloat64OnStridedInputGradientPhases) {
+  check_case({3, 32, 16, 16, 32, 3, 3, 1, 1, false, 2, 2}, 1001);       // YOLO's downsampling conv
+  check_case({2, 32, 17, 13, 5, 3, 3, 1, 1, true, 2, 2}, 1002);         // odd sizes, O = 5
+  check_case({2, 64, 9, 11, 7, 1, 1, 0, 0, false, 2, 2}, 1003);         // 1x1 stride 2
+  check_case({2, 32, 14, 15, 3, 5, 4, 2, 3, true, 3, 2}, 1004);         // stride (3, 2), padding (2, 3)
+  check_case({2, 32, 13, 12, 6, 3, 3, 2, 1, false, 2, 1, 2, 3}, 1005);  // stride (2, 1), dilation (2, 3)
+  check_case({2, 32, 8, 8, 4, 3, 3, 4, 3, false}, 1006);                // stride 1, padding beyond the kernel
+  check_case({3, 32, 1, 3, 8, 3, 3, 1, 1, false, 2, 2}, 1007);          // H = 1, below the stride
+  check_case({40, 32, 6, 6, 48, 3, 3, 1, 1, true, 2, 2}, 1008);         // several strips
+  check_case({2, 32, 6, 7, 64, 6, 6, 2, 2, false, 2, 2}, 1009);         // YOLO's 6x6 stride-2 stem
+  // Bit-identical with 1 and 2 threads (each element is summed by one task in a fixed order).
+  Tensor x = uniform_tensor({9, 64, 12, 12}, -1, 1, kFloat64, 1010);
+  Tensor w = uniform_tensor({32, 64, 3, 3}, -1, 1, kFloat64, 1011);
+  Tensor g = uniform_tensor({9, 32, 6, 6}, -1, 1, kFloat64, 1012);
+  Grads a = run(x, w, Tensor(), g, kFloat32, 2, 1);
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  Grads one = run(x, w, Tensor(), g, kFloat32, 2, 1);
+  omp_set_num_threads(std::max(2, threads));
+  Grads two = run(x, w, Tensor(), g, kFloat32, 2, 1);
+  omp_set_num_threads(threads);
+  EXPECT_EQ(bits(a.gx), bits(one.gx));
+  EXPECT_EQ(bits(a.gx), bits(two.gx));
 }
 
 TEST(ConvDirect, NonContiguousInputAndWeight) {
