@@ -424,12 +424,8 @@ void forward_cv(const float* x, const float* w, const float* b, float* y, const 
                    yt.data() + static_cast<int64_t>(p0) * s.O + o0, c0 > 0);
         }
       for (int64_t im = 0; im < p.M; ++im)
-        for (int64_t o = o_lo; o < o_hi; ++o) {
-          const float bias = b ? b[o] : 0.f;
-          float* dst = y + ((n0 + im) * s.O + o) * L;
-          const float* src = yt.data() + im * L * s.O + o;
-          for (int64_t l = 0; l < L; ++l) dst[l] = src[l * s.O] + bias;
-        }
+        transpose(yt.data() + im * L * s.O + o_lo, s.O, y + ((n0 + im) * s.O + o_lo) * L, L, L, o_hi - o_lo,
+                  b ? b + o_lo : nullptr);
     }
   }
 }
@@ -467,11 +463,7 @@ void grad_weight_cv(const float* gy, const float* x, float* gw, const ConvShape&
       off.resize(static_cast<size_t>(Kpad), p.off.back());
       const int64_t o_lo = nob * part / splits * OBW, o_hi = nob * (part + 1) / splits * OBW;
       for (int64_t im = 0; im < p.M; ++im)
-        for (int64_t o = o_lo; o < o_hi; ++o) {
-          const float* src = gy + ((n0 + im) * s.O + o) * L;
-          float* dst = gt.data() + im * L * s.O + o;
-          for (int64_t l = 0; l < L; ++l) dst[l * s.O] = src[l];
-        }
+        transpose(gy + ((n0 + im) * s.O + o_lo) * L, L, gt.data() + im * L * s.O + o_lo, s.O, o_hi - o_lo, L);
       for (int64_t o0 = o_lo; o0 < o_hi; o0 += OBW)
         for (int64_t k0 = 0; k0 < Kpad; k0 += KB)
           kernel(xp.data(), base.data(), static_cast<int64_t>(base.size()), off.data() + k0, gt.data() + o0, s.O,

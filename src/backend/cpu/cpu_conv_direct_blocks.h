@@ -13,6 +13,10 @@
 
 #include "backend/cpu/cpu_vec.h"
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace seek::cpu::direct::blocks {
 
 using namespace vec;
@@ -51,6 +55,44 @@ class AlignedBuf {
   std::vector<float> v_;
   float* p_;
 };
+
+// dst[c * ldd + r] = src[r * lds + c] (+ add[c] when add is given) for r < rows, c < cols: the
+// [pixel][channel] results of the blocks back to [channel][pixel] and grad_out the other way.
+// 8 x 8 tiles are transposed in AVX registers (unpack, shuffle, 128-bit permute), the edges one
+// element at a time; a strided scalar loop was 5-8% of a YOLO training step.
+inline void transpose(const float* src, int64_t lds, float* dst, int64_t ldd, int64_t rows, int64_t cols,
+                      const float* add = nullptr) {
+  int64_t r0 = 0;
+#if defined(__AVX2__)
+  for (; r0 + 8 <= rows; r0 += 8) {
+    int64_t c0 = 0;
+    for (; c0 + 8 <= cols; c0 += 8) {
+      const float* s = src + r0 * lds + c0;
+      __m256 r[8], t[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(s + i * lds);
+      for (int i = 0; i < 8; i += 2)
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+      // Now r[k], k < 4: column k of rows 0-3 in the low half, column k + 4 in the high half;
+      // r[k + 4]: the same of rows 4-7.
+      r[0] = _mm256_shuffle_ps(t[0], t[2], 0x44), r[1] = _mm256_shuffle_ps(t[0], t[2], 0xEE);
+      r[2] = _mm256_shuffle_ps(t[1], t[3], 0x44), r[3] = _mm256_shuffle_ps(t[1], t[3], 0xEE);
+      r[4] = _mm256_shuffle_ps(t[4], t[6], 0x44), r[5] = _mm256_shuffle_ps(t[4], t[6], 0xEE);
+      r[6] = _mm256_shuffle_ps(t[5], t[7], 0x44), r[7] = _mm256_shuffle_ps(t[5], t[7], 0xEE);
+      for (int i = 0; i < 4; ++i) {
+        __m256 lo = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20), hi = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+        if (add)
+          lo = _mm256_add_ps(lo, _mm256_set1_ps(add[c0 + i])), hi = _mm256_add_ps(hi, _mm256_set1_ps(add[c0 + 4 + i]));
+        _mm256_storeu_ps(dst + (c0 + i) * ldd + r0, lo);
+        _mm256_storeu_ps(dst + (c0 + 4 + i) * ldd + r0, hi);
+      }
+    }
+    for (; c0 < cols; ++c0)
+      for (int64_t r = r0; r < r0 + 8; ++r) dst[c0 * ldd + r] = src[r * lds + c0] + (add ? add[c0] : 0.f);
+  }
+#endif
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t r = r0; r < rows; ++r) dst[c * ldd + r] = src[r * lds + c] + (add ? add[c] : 0.f);
+}
 
 // yt[pp * O + v * kLanes ...] (=, or += when add) the sum over the K taps of off of
 // wv[k * O + ...] * xp[base[pp] + off[k]].
