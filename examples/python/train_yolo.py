@@ -43,9 +43,11 @@ def parse_args(argv):
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--warmup-epochs", type=float, default=1.0)
-    # The C++ trainer's short-budget defaults (docs/yolo.md, "Results"); YOLOv5's are mosaic 1.0, scale 0.5, cls 0.5.
+    # The C++ trainer's short-budget defaults (docs/yolo.md, "Results"); YOLOv5's are mosaic 1.0, scale 0.5,
+    # translate 0.1, cls 0.5.
     p.add_argument("--mosaic", type=float, default=0.0)
-    p.add_argument("--scale", type=float, default=0.25, help="random affine scale gain")
+    p.add_argument("--scale", type=float, default=0.1, help="random affine scale gain")
+    p.add_argument("--translate", type=float, default=0.05, help="random affine translation (fraction of the size)")
     p.add_argument("--cls", type=float, default=1.5, help="class loss gain")
     p.add_argument("--fixed-anchors", action="store_true", help="fixed (k-means) anchors instead of dynamic ones")
     p.add_argument("--workers", type=int, default=2, help="DetectionLoader threads")
@@ -117,9 +119,10 @@ def main(argv):
     os.makedirs(a.out, exist_ok=True)
 
     model = YoloModel(kmeans_config(train_set, a))
+    model.set_conv_bn_fused(True)  # conv + BatchNorm as one node, as the C++ trainer (the same math, faster)
     criterion = YoloLoss(num_classes=len(names), cls=a.cls)
     train_data = data.DetectionDataset(train_set, augmenting=True, cache=True, img_size=a.img_size, mosaic=a.mosaic,
-                                       scale=a.scale)
+                                       scale=a.scale, translate=a.translate)
     loader = data.DetectionLoader(train_data, batch_size=a.batch_size, shuffle=True, seed=a.seed,
                                   num_workers=a.workers)
     decay = [p for n, p in model.named_parameters() if n.endswith("weight") and ".bn." not in n]
