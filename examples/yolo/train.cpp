@@ -455,12 +455,13 @@ int train(const TrainOptions& o) {
   std::optional<train::MetricsLog> log;
   if (rank0) log.emplace(out, columns);
   std::cerr << "YOLO-" << o.model << " (" << (info.config.dynamic_anchors ? "dynamic" : "fixed") << " anchors, "
-            << info.config.attention << " attention, " << model->num_parameters() << " parameters), " << nc
-            << " classes, " << train_ds->size() << " training / " << val_ds->size() << " val images at " << o.img_size
-            << "px; batch " << o.batch_size << (world > 1 ? " x " + std::to_string(world) + " ranks" : std::string())
-            << " x " << accumulate << ", " << steps_per_epoch << " steps per epoch, " << o.optimizer << " lr0 " << o.lr0
-            << ", amp " << o.amp << ", budget "
-            << (o.max_minutes > 0 ? std::to_string(o.max_minutes) + " min" : std::string("none")) << "\n";
+            << info.config.attention << " attention, conv + BN " << (o.fuse ? "fused" : "separate") << ", "
+            << model->num_parameters() << " parameters), " << nc << " classes, " << train_ds->size() << " training / "
+            << val_ds->size() << " val images at " << o.img_size << "px; batch " << o.batch_size
+            << (world > 1 ? " x " + std::to_string(world) + " ranks" : std::string()) << " x " << accumulate << ", "
+            << steps_per_epoch << " steps per epoch, " << o.optimizer << " lr0 " << o.lr0 << ", amp " << o.amp
+            << ", budget " << (o.max_minutes > 0 ? std::to_string(o.max_minutes) + " min" : std::string("none"))
+            << "\n";
 
   vision::NmsOptions val_nms;
   val_nms.conf_threshold = 0.001;

@@ -12,8 +12,9 @@
 // buffer, so they are finite and only reach junk outputs.
 //
 // Forward: a register block of kQV vectors of q times kOB output channels (4 x 6 = 24
-// accumulators with AVX-512, 3 x 4 with AVX2; see kQV): per tap kQV loads, kOB weight broadcasts, kQV * kOB FMAs. Weights are
-// packed per output-channel block as [tap][kOB] so the broadcasts are consecutive.
+// accumulators with AVX-512, 3 x 4 with AVX2; see kQV): per tap kQV loads, kOB weight
+// broadcasts, kQV * kOB FMAs. Weights are packed per output-channel block as [tap][kOB] so
+// the broadcasts are consecutive.
 //
 // Weight gradient: gw[o][tap] = sum over images and q of gy[o][q] * xp[q + off(tap)],
 // with grad_out laid out in padded width too (junk columns and the tail ZERO, so they add
@@ -27,7 +28,8 @@
 // cannot do): lanes run over output channels, a register block is PB output pixels
 // (picked anywhere in the strip, at any stride, so nothing is junk) times OV vectors of
 // channels, and the input values are broadcast. At 7x7 the q layout would waste 1
-// column in 8.
+// column in 8. (Its forward block is shared with the strided input gradient,
+// cpu_conv_direct_grad_input.cpp, through cpu_conv_direct_blocks.h.)
 //
 // Work is split over (strip of images, output-channel range) with OpenMP; every thread
 // keeps its padded buffers, whose zero columns are written once per layout. Weight-gradient

@@ -1,7 +1,8 @@
 // The direct float32 conv path (src/backend/cpu/cpu_conv_direct*.cpp: stride 1, dilation 1,
-// groups 1, padding <= kernel - 1, the channel-vector variant, the strided input gradient) against float64 conv2d, which stays on im2col + GEMM:
-// forward, grad_input, grad_weight and grad_bias on many shapes, paddings and layouts,
-// determinism, and the convs just outside the direct path.
+// groups 1, padding <= kernel - 1; the channel-vector variant; the strided input gradient)
+// against float64 conv2d, which stays on im2col + GEMM: forward, grad_input, grad_weight and
+// grad_bias on many shapes, paddings and layouts, determinism, and the convs just outside the
+// direct path.
 #include <gtest/gtest.h>
 #include <omp.h>
 
